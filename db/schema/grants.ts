@@ -1,0 +1,59 @@
+import { sql } from "drizzle-orm";
+import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { grantMechanism, privileges } from "./privileges";
+import { requests } from "./requests";
+import { users } from "./users";
+
+/**
+ * pending → provisioning → active → expiring → expired | revoked; failed after retries.
+ * `expiring` is a lease: a worker claimed the removal at `claimed_at`; a lapsed lease is retaken.
+ */
+export const grantState = pgEnum("grant_state", [
+  "pending",
+  "provisioning",
+  "active",
+  "expiring",
+  "expired",
+  "revoked",
+  "failed",
+]);
+
+export const grantEndReason = pgEnum("grant_end_reason", ["expired", "revoked", "ended_early"]);
+
+/** One membership to create in AD and to remove again. */
+export const grants = pgTable(
+  "grants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    privilegeId: uuid("privilege_id")
+      .notNull()
+      .references(() => privileges.id),
+    mechanism: grantMechanism("mechanism").notNull().default("direct"),
+    memberDn: text("member_dn").notNull(),
+    groupDn: text("group_dn").notNull(),
+    state: grantState("state").notNull().default("pending"),
+    durationSeconds: integer("duration_seconds").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    activatedAt: timestamp("activated_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+    endReason: grantEndReason("end_reason"),
+    endedBy: uuid("ended_by").references(() => users.id),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("grants_due").on(t.expiresAt).where(sql`state in ('active', 'expiring')`),
+    index("grants_user").on(t.userId, t.createdAt),
+    index("grants_group_member").on(t.groupDn, t.memberDn),
+    index("grants_state").on(t.state),
+  ],
+);

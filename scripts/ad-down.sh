@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Stops the Samba AD DC started by scripts/ad-up.sh (SIGTERM, then SIGKILL
+# after a timeout). No error when nothing runs.
+#
+#   scripts/ad-down.sh           # stop, keep the data in .data/samba
+#   scripts/ad-down.sh --purge   # stop and delete .data/samba
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd)"
+
+DATA_DIR="$REPO_ROOT/.data/samba"
+DC_DIR="$DATA_DIR/dc1"
+CONF="$DC_DIR/etc/smb.conf"
+PID_FILE="$DC_DIR/samba.pid"
+LOG_FILE="$DC_DIR/samba.log"
+RUN_DIR="$DC_DIR/run"
+STOP_TIMEOUT="${AD_STOP_TIMEOUT:-15}"
+
+die() {
+  echo "ad-down: error: $*" >&2
+  exit 1
+}
+
+purge=0
+for arg in "$@"; do
+  case "$arg" in
+    --purge) purge=1 ;;
+    -h | --help)
+      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "unknown argument '$arg' (usage: ad-down.sh [--purge])" ;;
+  esac
+done
+
+# samba rewrites its command line ("samba: root process"): recognise ours by
+# its stdout, which ad-up.sh sends to $LOG_FILE (or by an intact command line).
+uses_our_conf() {
+  [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "samba" ] || return 1
+  [ "$(readlink "/proc/$1/fd/1" 2>/dev/null || true)" = "$LOG_FILE" ] && return 0
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "-s $CONF"
+}
+
+# Every samba process started with our config: the one in the pid file and any
+# other (e.g. when the pid file was lost).
+pids=()
+if [ -s "$PID_FILE" ]; then
+  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && uses_our_conf "$pid"; then
+    pids+=("$pid")
+  fi
+fi
+for pid in $(pgrep -x samba 2>/dev/null || true); do
+  case " ${pids[*]-} " in *" $pid "*) continue ;; esac
+  uses_our_conf "$pid" && pids+=("$pid")
+done
+
+alive() {
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
+
+if [ "${#pids[@]}" -gt 0 ]; then
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while alive "${pids[@]}" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  if alive "${pids[@]}"; then
+    echo "ad-down: samba did not stop within ${STOP_TIMEOUT}s, killing it" >&2
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    sleep 0.5
+    alive "${pids[@]}" && die "could not stop samba (pids: ${pids[*]})"
+  fi
+fi
+
+rm -f -- "$PID_FILE"
+[ -d "$RUN_DIR" ] && rm -f -- "$RUN_DIR"/*.pid
+
+if [ "$purge" -eq 1 ]; then
+  rm -rf -- "$DATA_DIR"
+fi

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ensureDatabase, ensureEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
+import { migrateDatabase } from "../../db/migrate";
+
+export const repoRoot = path.resolve(import.meta.dirname, "../..");
+export const dataDir = path.join(repoRoot, ".data");
+
+/** Reads KEY=value lines (as written by scripts/ad-up.sh); values may be single/double quoted. */
+export function readEnvFile(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of readFileSync(file, "utf8").split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    let value = line.slice(eq + 1).trim();
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
+      value = value.slice(1, -1);
+    }
+    out[line.slice(0, eq).trim()] = value;
+  }
+  return out;
+}
+
+/**
+ * Fills process.env for the local stack: the local AD's settings (unless LDAP_URL points at a
+ * real directory), a persistent NEXTAUTH_SECRET, and DATABASE_URL (embedded Postgres unless set).
+ * Returns the embedded cluster handle when this process started it.
+ */
+export async function prepareStack(database: string, opts: { fresh?: boolean } = {}): Promise<EmbeddedHandle | undefined> {
+  mkdirSync(dataDir, { recursive: true });
+  const adEnvFile = path.join(dataDir, "samba", "env");
+  if (!process.env.LDAP_URL) {
+    if (!existsSync(adEnvFile)) {
+      throw new Error("LDAP_URL is not set and the local AD is not provisioned: run scripts/ad-up.sh first.");
+    }
+    for (const [k, v] of Object.entries(readEnvFile(adEnvFile))) process.env[k] ??= v;
+  }
+  if (!process.env.NEXTAUTH_SECRET) {
+    const secretFile = path.join(dataDir, "nextauth-secret");
+    if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString("base64url"), { mode: 0o600 });
+    process.env.NEXTAUTH_SECRET = readFileSync(secretFile, "utf8").trim();
+  }
+  let handle: EmbeddedHandle | undefined;
+  if (!process.env.DATABASE_URL) {
+    const port = Number(process.env.INTERIM_PG_PORT ?? 54329);
+    handle = await ensureEmbeddedPostgres(path.join(dataDir, "pg"), port);
+    await ensureDatabase(handle.baseUrl, database, opts.fresh);
+    process.env.DATABASE_URL = `${handle.baseUrl}/${database}`;
+  }
+  await migrateDatabase(process.env.DATABASE_URL);
+  return handle;
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+/** Who did it. Workers act as "system"; people act with their user id and request context. */
+export interface AuditActor {
+  type: "user" | "system";
+  id: string | null;
+  name: string;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { type: "system", id: null, name: "interim-worker" };
+
+/**
+ * Every action that can appear in the trail, with the shape of its data. A new state change
+ * adds a member here first, so the trail stays typed end to end.
+ */
+export const auditEventSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("auth.signin_succeeded"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean() }) }),
+  z.object({ action: z.literal("auth.signin_failed"), targetType: z.literal("user"), data: z.object({ username: z.string(), reason: z.string() }) }),
+  z.object({ action: z.literal("privilege.published"), targetType: z.literal("privilege"), data: z.object({ after: z.record(z.string(), z.unknown()) }) }),
+  z.object({ action: z.literal("privilege.updated"), targetType: z.literal("privilege"), data: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }) }),
+  z.object({ action: z.literal("request.submitted"), targetType: z.literal("request"), data: z.object({ privilegeId: z.string(), privilege: z.string(), durationMinutes: z.number(), justification: z.string(), targetDn: z.string() }) }),
+  z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string() }) }),
+  z.object({ action: z.literal("grant.provisioning"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }) }),
+  z.object({ action: z.literal("grant.activated"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean() }) }),
+  z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
+  z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
+  z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean() }) }),
+  z.object({ action: z.literal("grant.removal_failed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), error: z.string() }) }),
+  z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
+  z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
+  z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
+  z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
+]);
+
+export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };
+export type AuditAction = AuditEvent["action"];
+export const AUDIT_ACTIONS = auditEventSchema.options.map((o) => o.shape.action.value) as AuditAction[];

@@ -1,0 +1,91 @@
+import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { auditEvents } from "@/db/schema";
+import type { Executor } from "@/db";
+import { GENESIS_HASH, hashEvent, verifyChain, type ChainProblem, type ChainRow } from "./chain";
+import { auditEventSchema, type AuditActor, type AuditEvent } from "./events";
+
+// One lock id for the whole chain: writers serialize here for the rest of their transaction.
+const AUDIT_LOCK = 0x1a7e_a0d1;
+
+/**
+ * Appends events to the hash chain. Must run inside the transaction that made the change, so the
+ * trail and the state commit together (or not at all).
+ */
+export async function recordAudit(tx: Executor, actor: AuditActor, events: AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  for (const e of events) auditEventSchema.parse(e);
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  const [last] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const at = new Date();
+  const rows = events.map((e) => {
+    seq += 1;
+    const fields = {
+      seq,
+      at,
+      actorType: actor.type,
+      actorId: actor.id,
+      actorName: actor.name,
+      action: e.action,
+      targetType: e.targetType,
+      targetId: e.targetId,
+      data: e.data as Record<string, unknown>,
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+    };
+    const hash = hashEvent(prevHash, fields);
+    const row = { ...fields, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  // Large sweeps write thousands of events; stay under Postgres' parameter limit.
+  for (let i = 0; i < rows.length; i += 2000) await tx.insert(auditEvents).values(rows.slice(i, i + 2000));
+}
+
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  targetId?: string;
+  from?: Date;
+  to?: Date;
+  beforeSeq?: number;
+  limit: number;
+}
+
+export async function listAudit(executor: Executor, q: AuditQuery) {
+  const where: SQL[] = [];
+  if (q.action) where.push(eq(auditEvents.action, q.action));
+  if (q.actor) where.push(sql`${auditEvents.actorName} ilike ${`%${q.actor.replace(/[%_\\]/g, "\\$&")}%`}`);
+  if (q.targetId) where.push(eq(auditEvents.targetId, q.targetId));
+  if (q.from) where.push(gte(auditEvents.at, q.from));
+  if (q.to) where.push(lte(auditEvents.at, q.to));
+  if (q.beforeSeq) where.push(sql`${auditEvents.seq} < ${q.beforeSeq}`);
+  return executor
+    .select()
+    .from(auditEvents)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditEvents.seq))
+    .limit(q.limit);
+}
+
+/** Walks the whole chain in pages; returns the problems found and how many rows were checked. */
+export async function verifyAuditChain(executor: Executor, pageSize = 5000): Promise<{ checked: number; problems: ChainProblem[] }> {
+  const problems: ChainProblem[] = [];
+  let prev: { seq: number; hash: string } | undefined;
+  let checked = 0;
+  for (;;) {
+    const rows: ChainRow[] = await executor
+      .select()
+      .from(auditEvents)
+      .where(prev ? sql`${auditEvents.seq} > ${prev.seq}` : undefined)
+      .orderBy(auditEvents.seq)
+      .limit(pageSize);
+    if (rows.length === 0) break;
+    problems.push(...verifyChain(rows, prev));
+    checked += rows.length;
+    const lastRow = rows[rows.length - 1]!;
+    prev = { seq: lastRow.seq, hash: lastRow.hash };
+  }
+  return { checked, problems };
+}

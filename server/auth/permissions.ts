@@ -1,0 +1,44 @@
+import { TRPCError } from "@trpc/server";
+
+/** The signed-in person as every service sees them. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  dn: string;
+  displayName: string;
+  isAdmin: boolean;
+}
+
+export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end";
+export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory";
+
+interface Owned {
+  userId: string;
+}
+
+/**
+ * The permission matrix, small enough to read at a glance. `resource` lets a rule look at the
+ * row (ownership); rules without one are about the kind of thing.
+ */
+const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) => boolean>>> = {
+  Privilege: { read: () => true, request: () => true, manage: (u) => u.isAdmin },
+  Request: { read: (u, r) => u.isAdmin || r?.userId === u.id, manage: (u) => u.isAdmin },
+  Grant: {
+    read: (u, r) => u.isAdmin || r?.userId === u.id,
+    end: (u, r) => r?.userId === u.id || u.isAdmin,
+    revoke: (u) => u.isAdmin,
+  },
+  Audit: { read: (u) => u.isAdmin },
+  Directory: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+};
+
+export function can(user: SessionUser, action: Action, subject: Subject, resource?: Owned): boolean {
+  return rules[subject][action]?.(user, resource) ?? false;
+}
+
+/** Services call this again even though procedures already did: the worker and scripts bypass tRPC. */
+export function assertCan(user: SessionUser, action: Action, subject: Subject, resource?: Owned): void {
+  if (!can(user, action, subject, resource)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `You may not ${action} this ${subject.toLowerCase()}.` });
+  }
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import { Client } from "ldapts";
+import { env } from "@/server/env";
+import { DirectoryError, toDirectoryError } from "./errors";
+
+let caCache: { file: string; ca: Buffer } | undefined;
+
+function caBundle(): Buffer | undefined {
+  const file = env.LDAP_CA_FILE;
+  if (!file) return undefined;
+  if (caCache?.file !== file) {
+    try {
+      caCache = { file, ca: readFileSync(file) };
+    } catch (err) {
+      throw new DirectoryError("other", `Cannot read LDAP_CA_FILE (${file}): ${(err as Error).message}`);
+    }
+  }
+  return caCache.ca;
+}
+
+export function newClient(url: string): Client {
+  const ca = caBundle();
+  return new Client({
+    url,
+    timeout: env.LDAP_TIMEOUT_MS,
+    connectTimeout: Math.min(env.LDAP_TIMEOUT_MS, 5_000),
+    tlsOptions: ca ? { ca: [ca], minVersion: "TLSv1.2" } : { minVersion: "TLSv1.2" },
+    strictDN: false,
+  });
+}
+
+/**
+ * Binds to the first reachable DC in LDAP_URL with the given credentials. A refused password
+ * is final (we never try it against the next DC: that would count twice towards lockout).
+ */
+export async function bindFirstReachable(dn: string, password: string, what: string): Promise<{ client: Client; url: string }> {
+  if (!password) throw new DirectoryError("invalid-input", `${what}: empty password`);
+  let last: DirectoryError | undefined;
+  for (const url of env.LDAP_URL) {
+    const client = newClient(url);
+    try {
+      await client.bind(dn, password);
+      return { client, url };
+    } catch (err) {
+      await client.unbind().catch(() => {});
+      const mapped = toDirectoryError(err, what);
+      if (mapped.kind !== "unreachable") throw mapped;
+      last = mapped;
+    }
+  }
+  throw last ?? new DirectoryError("unreachable", `${what}: no directory URL configured`);
+}
+
+/**
+ * One long-lived service-account connection per process, shared by concurrent operations
+ * (LDAP multiplexes them by message id). Dropped and rebuilt after a network error.
+ */
+export class ServiceConnection {
+  private current: Promise<Client> | undefined;
+
+  async client(): Promise<Client> {
+    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind").then(
+      (r) => r.client,
+    );
+    try {
+      return await this.current;
+    } catch (err) {
+      this.current = undefined;
+      throw err;
+    }
+  }
+
+  /** Runs `fn` with the bound client; one retry on a fresh connection if the old one died. */
+  async run<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.client();
+      try {
+        return await fn(client);
+      } catch (err) {
+        const mapped = toDirectoryError(err, what);
+        if (mapped.kind === "unreachable" && attempt === 0) {
+          await this.reset();
+          continue;
+        }
+        if (mapped.kind === "unreachable") await this.reset();
+        throw mapped;
+      }
+    }
+  }
+
+  async reset() {
+    const old = this.current;
+    this.current = undefined;
+    if (old) await old.then((c) => c.unbind()).catch(() => {});
+  }
+}
+
+const globalForLdap = globalThis as unknown as { interimLdap?: ServiceConnection };
+export function serviceConnection(): ServiceConnection {
+  globalForLdap.interimLdap ??= new ServiceConnection();
+  return globalForLdap.interimLdap;
+}

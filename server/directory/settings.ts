@@ -1,0 +1,64 @@
+import { eq } from "drizzle-orm";
+import { db } from "@/db";
+import { directorySettings } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { env } from "@/server/env";
+import { DirectoryError } from "./errors";
+import { detectPamFeature, listDomainControllers, readDomainPolicy } from "./service";
+
+/**
+ * Reads the facts Interim needs from the directory (DCs, PAM feature, lockout threshold) and
+ * stores them. Errors are stored too, so the dashboard can say what is wrong.
+ */
+export async function checkDirectory(actor: AuditActor) {
+  try {
+    const [dcs, pam, policy] = await Promise.all([listDomainControllers(), detectPamFeature(), readDomainPolicy()]);
+    const values = {
+      domainDn: policy.domainDn,
+      pamFeatureEnabled: pam,
+      domainControllers: dcs,
+      lockoutThreshold: policy.lockoutThreshold,
+      checkedAt: new Date(),
+      lastError: null,
+    };
+    await db.transaction(async (tx) => {
+      await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
+      await recordAudit(tx, actor, [
+        {
+          action: "directory.checked",
+          targetType: "directory",
+          targetId: policy.domainDn,
+          data: { pamFeatureEnabled: pam, domainControllers: dcs.length, lockoutThreshold: policy.lockoutThreshold },
+        },
+      ]);
+    });
+    return values;
+  } catch (err) {
+    const message = err instanceof DirectoryError ? err.message : `Directory check failed: ${(err as Error).message}`;
+    await db
+      .insert(directorySettings)
+      .values({ id: 1, lastError: message, checkedAt: new Date() })
+      .onConflictDoUpdate({ target: directorySettings.id, set: { lastError: message, checkedAt: new Date() } });
+    throw err instanceof DirectoryError ? err : new DirectoryError("other", message);
+  }
+}
+
+export async function getDirectoryStatus(user: SessionUser) {
+  assertCan(user, "read", "Directory");
+  const [row] = await db.select().from(directorySettings).where(eq(directorySettings.id, 1));
+  return {
+    urls: env.LDAP_URL,
+    baseDn: env.LDAP_BASE_DN,
+    serviceAccount: env.LDAP_BIND_DN,
+    adminGroupDn: env.INTERIM_ADMIN_GROUP_DN,
+    kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
+    detected: row ?? null,
+  };
+}
+
+export async function recheckDirectory(user: SessionUser, actor: AuditActor) {
+  assertCan(user, "manage", "Directory");
+  return checkDirectory(actor);
+}

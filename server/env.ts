@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: z.string().url(),
+
+  // Directory. Several URLs (comma separated) are tried in order when one is unreachable.
+  LDAP_URL: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(",").map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^ldaps?:\/\//, "LDAP_URL must start with ldaps:// or ldap://")).min(1)),
+  LDAP_CA_FILE: z.string().min(1).optional(),
+  LDAP_BASE_DN: z.string().min(1),
+  LDAP_BIND_DN: z.string().min(1),
+  LDAP_BIND_PASSWORD: z.string().min(1),
+  LDAP_USER_BASE_DN: z.string().min(1).optional(),
+  LDAP_PRIVILEGE_BASE_DN: z.string().min(1).optional(),
+  LDAP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  INTERIM_ADMIN_GROUP_DN: z.string().min(1),
+  KERBEROS_MAX_TICKET_AGE_HOURS: z.coerce.number().positive().default(10),
+
+  // Sign-in throttling: kept below the domain's lockout threshold so the app never locks an account.
+  SIGNIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(3),
+  SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  SIGNIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+
+  // Worker.
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),
+  WORKER_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  GRANT_LEASE_SECONDS: z.coerce.number().int().positive().default(20),
+  EXPIRY_BATCH_SIZE: z.coerce.number().int().positive().default(5000),
+  LDAP_MODIFY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60),
+  WORKER_DISABLE_TIMER: bool.default(false),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let parsed: Env | undefined;
+
+function load(): Env {
+  const result = schema.safeParse(process.env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/**
+ * Every environment variable, validated once on first use (not at import, so `next build`
+ * works without a directory). Code reads `env.X`, never `process.env.X`.
+ */
+export const env: Env = new Proxy({} as Env, {
+  get(_target, key: string) {
+    parsed ??= load();
+    return parsed[key as keyof Env];
+  },
+});
+
+/** Tests change process.env between cases; this drops the cached parse. */
+export function resetEnvForTests() {
+  parsed = undefined;
+}

@@ -1,0 +1,85 @@
+import { TRPCError } from "@trpc/server";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db";
+import { grants, privileges, users } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+
+const LIVE = ["pending", "provisioning", "active", "expiring"] as const;
+
+/** Grants that hold or are about to hold access, for the admin dashboard. */
+export async function listLiveGrants(user: SessionUser) {
+  assertCan(user, "revoke", "Grant");
+  return db
+    .select({
+      id: grants.id,
+      state: grants.state,
+      username: users.username,
+      displayName: users.displayName,
+      privilege: privileges.name,
+      groupDn: grants.groupDn,
+      memberDn: grants.memberDn,
+      activatedAt: grants.activatedAt,
+      expiresAt: grants.expiresAt,
+      endReason: grants.endReason,
+      lastError: grants.lastError,
+    })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+    .where(inArray(grants.state, [...LIVE]))
+    .orderBy(desc(grants.createdAt))
+    .limit(500);
+}
+
+/**
+ * Ends a grant now: an admin revokes (any grant), a holder ends their own early. Not yet in AD →
+ * cancelled outright; in AD (or being put there) → due now, so the expiry sweep removes it.
+ */
+export async function endGrant(user: SessionUser, actor: AuditActor, grantId: string, reason: "revoked" | "ended_early") {
+  return db.transaction(async (tx) => {
+    const [grant] = await tx.select().from(grants).where(eq(grants.id, grantId)).for("update");
+    if (!grant) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+    assertCan(user, reason === "revoked" ? "revoke" : "end", "Grant", { userId: grant.userId });
+    if (!(LIVE as readonly string[]).includes(grant.state)) {
+      throw new TRPCError({ code: "CONFLICT", message: `This grant has already ended (${grant.state}).` });
+    }
+    if (grant.state === "expiring" || grant.endReason) {
+      return { grantId, state: grant.state, alreadyEnding: true };
+    }
+    if (grant.state === "pending") {
+      await tx
+        .update(grants)
+        .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(grants.id, grantId));
+      await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
+      await recordAudit(tx, actor, [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }]);
+      return { grantId, state: "revoked" as const, alreadyEnding: false };
+    }
+    await tx
+      .update(grants)
+      .set({
+        endReason: reason,
+        endedBy: user.id,
+        // An active grant is due now; a provisioning one becomes due the moment it is active.
+        expiresAt: grant.state === "active" ? sql`now()` : grant.expiresAt,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(grants.id, grantId)));
+    if (grant.state === "active") {
+      await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId) });
+      await notifyScheduleChanged(tx);
+    }
+    await recordAudit(tx, actor, [
+      {
+        action: "grant.end_requested",
+        targetType: "grant",
+        targetId: grantId,
+        data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null },
+      },
+    ]);
+    return { grantId, state: grant.state, alreadyEnding: false };
+  });
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+export const MAX_DURATION_MINUTES = 7 * 24 * 60;
+
+const duration = z.coerce
+  .number({ error: "Enter a number of minutes" })
+  .int("Whole minutes only")
+  .min(1, "At least 1 minute")
+  .max(MAX_DURATION_MINUTES, `At most ${MAX_DURATION_MINUTES} minutes (7 days)`);
+
+const privilegeFields = z.object({
+  name: z.string().trim().min(2, "At least 2 characters").max(80, "At most 80 characters"),
+  description: z.string().trim().max(500, "At most 500 characters").default(""),
+  maxDurationMinutes: duration,
+  defaultDurationMinutes: duration,
+  allowExtension: z.boolean().default(false),
+  tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
+});
+
+function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number }>(v: T, ctx: z.RefinementCtx) {
+  if (v.defaultDurationMinutes > v.maxDurationMinutes) {
+    ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: "The default cannot exceed the maximum" });
+  }
+}
+
+export const publishPrivilegeInput = privilegeFields
+  .extend({ groupGuid: z.string().uuid("Pick a group from the directory") })
+  .superRefine(defaultWithinMax);
+export type PublishPrivilegeInput = z.infer<typeof publishPrivilegeInput>;
+
+export const updatePrivilegeInput = privilegeFields
+  .extend({ id: z.string().uuid(), enabled: z.boolean() })
+  .superRefine(defaultWithinMax);
+export type UpdatePrivilegeInput = z.infer<typeof updatePrivilegeInput>;
+
+export const searchGroupsInput = z.object({ query: z.string().trim().max(64).default("") });

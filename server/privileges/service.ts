@@ -1,0 +1,99 @@
+import { TRPCError } from "@trpc/server";
+import { asc, eq } from "drizzle-orm";
+import { db } from "@/db";
+import { privileges } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { getGroupByGuid, searchGroups } from "@/server/directory/service";
+import type { PublishPrivilegeInput, UpdatePrivilegeInput } from "./schemas";
+
+type Privilege = typeof privileges.$inferSelect;
+
+function snapshot(p: Privilege) {
+  return {
+    name: p.name,
+    description: p.description,
+    groupDn: p.groupDn,
+    maxDurationMinutes: p.maxDurationMinutes,
+    defaultDurationMinutes: p.defaultDurationMinutes,
+    allowExtension: p.allowExtension,
+    mechanism: p.mechanism,
+    enabled: p.enabled,
+    tags: p.tags,
+  };
+}
+
+export async function listPrivileges(user: SessionUser, opts: { includeDisabled: boolean }) {
+  assertCan(user, "read", "Privilege");
+  const all = await db.select().from(privileges).orderBy(asc(privileges.name));
+  return opts.includeDisabled && user.isAdmin ? all : all.filter((p) => p.enabled);
+}
+
+/** Directory groups an admin may publish, marked when already published. */
+export async function searchDirectoryGroups(user: SessionUser, query: string) {
+  assertCan(user, "manage", "Privilege");
+  const groups = await searchGroups(query);
+  const published = new Set((await db.select({ guid: privileges.groupGuid }).from(privileges)).map((r) => r.guid));
+  return groups.map((g) => ({ ...g, published: published.has(g.objectGuid) }));
+}
+
+export async function publishPrivilege(user: SessionUser, actor: AuditActor, input: PublishPrivilegeInput) {
+  assertCan(user, "manage", "Privilege");
+  // The GUID survives renames and moves; the DN is re-read from the directory, never trusted from the form.
+  const group = await getGroupByGuid(input.groupGuid);
+  if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "That group no longer exists in the directory." });
+  return db.transaction(async (tx) => {
+    const [dupe] = await tx.select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid }).from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
+    if (dupe) throw new TRPCError({ code: "CONFLICT", message: `This group is already published as "${dupe.name}".` });
+    const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
+    if (nameTaken) throw new TRPCError({ code: "CONFLICT", message: `A privilege named "${input.name}" exists already.` });
+    const [row] = await tx
+      .insert(privileges)
+      .values({
+        name: input.name,
+        description: input.description,
+        groupDn: group.dn,
+        groupGuid: group.objectGuid,
+        groupSid: group.objectSid,
+        maxDurationMinutes: input.maxDurationMinutes,
+        defaultDurationMinutes: input.defaultDurationMinutes,
+        allowExtension: input.allowExtension,
+        tags: input.tags,
+        createdBy: user.id,
+      })
+      .returning();
+    await recordAudit(tx, actor, [{ action: "privilege.published", targetType: "privilege", targetId: row!.id, data: { after: snapshot(row!) } }]);
+    return row!;
+  });
+}
+
+export async function updatePrivilege(user: SessionUser, actor: AuditActor, input: UpdatePrivilegeInput) {
+  assertCan(user, "manage", "Privilege");
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
+    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
+    if (input.name !== before.name) {
+      const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
+      if (nameTaken) throw new TRPCError({ code: "CONFLICT", message: `A privilege named "${input.name}" exists already.` });
+    }
+    const [after] = await tx
+      .update(privileges)
+      .set({
+        name: input.name,
+        description: input.description,
+        maxDurationMinutes: input.maxDurationMinutes,
+        defaultDurationMinutes: input.defaultDurationMinutes,
+        allowExtension: input.allowExtension,
+        tags: input.tags,
+        enabled: input.enabled,
+        updatedAt: new Date(),
+      })
+      .where(eq(privileges.id, input.id))
+      .returning();
+    await recordAudit(tx, actor, [
+      { action: "privilege.updated", targetType: "privilege", targetId: input.id, data: { before: snapshot(before), after: snapshot(after!) } },
+    ]);
+    return after!;
+  });
+}

@@ -1,0 +1,18 @@
+import { auditRouter } from "@/server/audit/router";
+import { directoryRouter } from "@/server/directory/router";
+import { grantsRouter } from "@/server/grants/router";
+import { privilegesRouter } from "@/server/privileges/router";
+import { requestsRouter } from "@/server/requests/router";
+import { authedProcedure, createCallerFactory, createTRPCRouter } from "./init";
+
+export const appRouter = createTRPCRouter({
+  me: authedProcedure.query(({ ctx }) => ctx.user),
+  privileges: privilegesRouter,
+  requests: requestsRouter,
+  grants: grantsRouter,
+  audit: auditRouter,
+  directory: directoryRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,58 @@
+import type { Logger } from "pino";
+import { sqlClient } from "@/db";
+import { nextDueAt, sweepExpired } from "@/server/grants/lifecycle";
+import { env } from "@/server/env";
+
+/** Longest nap between checks, in case a notification was missed. */
+const MAX_SLEEP_MS = 5_000;
+const ERROR_BACKOFF_MS = 1_000;
+
+/**
+ * Wakes exactly at the next expiry instead of waiting for graphile-worker's poll, and sweeps.
+ * Services NOTIFY `interim_grant_schedule` when an expiry moves, which re-arms the timer.
+ */
+export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promise<void> }> {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const listener = await sqlClient().listen("interim_grant_schedule", () => wake?.());
+
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const next = await nextDueAt();
+        const wait = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
+        if (wait > 0) {
+          await nap(Math.min(wait, MAX_SLEEP_MS));
+          continue;
+        }
+        const result = await sweepExpired();
+        if (result.claimed) log.info({ sweep: result }, "expiry sweep");
+        // Nothing removable right now (e.g. directory down): do not spin on the same rows.
+        if (result.failed && !result.removed) await nap(ERROR_BACKOFF_MS);
+      } catch (err) {
+        log.error({ err }, "expiry timer");
+        await nap(ERROR_BACKOFF_MS);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      await listener.unlisten();
+    },
+  };
+}
+
+export const expiryTimerEnabled = () => !env.WORKER_DISABLE_TIMER;

@@ -1,0 +1,62 @@
+import { run, Logger as GraphileLogger, type TaskList } from "graphile-worker";
+import pino from "pino";
+import { closeDb } from "@/db";
+import { SYSTEM_ACTOR } from "@/server/audit/events";
+import { serviceConnection } from "@/server/directory/connection";
+import { checkDirectory } from "@/server/directory/settings";
+import { env } from "@/server/env";
+import { startExpiryTimer, expiryTimerEnabled } from "./expiry-timer";
+import { grants__activate } from "./tasks/grants__activate";
+import { grants__expire } from "./tasks/grants__expire";
+import { grants__reconcile } from "./tasks/grants__reconcile";
+
+process.env.INTERIM_PROCESS ??= "interim-worker";
+const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
+
+const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile };
+
+const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
+  const child = log.child({ scope: scope.label ?? "graphile" });
+  const fn = level === "error" ? child.error : level === "warning" ? child.warn : level === "info" ? child.info : child.debug;
+  fn.call(child, meta ?? {}, message);
+});
+
+async function main() {
+  checkDirectory(SYSTEM_ACTOR).then(
+    (facts) => log.info({ dcs: facts.domainControllers?.length, pam: facts.pamFeatureEnabled, lockoutThreshold: facts.lockoutThreshold }, "directory checked"),
+    (err: Error) => log.warn({ err: err.message }, "directory check failed; will retry with the next job"),
+  );
+
+  const runner = await run({
+    connectionString: env.DATABASE_URL,
+    concurrency: env.WORKER_CONCURRENCY,
+    pollInterval: env.WORKER_POLL_INTERVAL_MS,
+    taskList,
+    // Every minute; the reconcile also re-queues activations a crashed worker left behind.
+    crontab: "* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace",
+    logger: graphileLogger,
+    noHandleSignals: true,
+  });
+  const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
+  log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "worker stopping");
+    await timer?.stop();
+    await runner.stop();
+    await serviceConnection().reset();
+    await closeDb();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  await runner.promise;
+}
+
+main().catch((err) => {
+  log.fatal({ err }, "worker crashed");
+  process.exit(1);
+});
