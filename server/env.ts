@@ -40,7 +40,6 @@ const schema = z.object({
   GRANT_LEASE_SECONDS: z.coerce.number().int().positive().default(20),
   EXPIRY_BATCH_SIZE: z.coerce.number().int().positive().default(5000),
   LDAP_MODIFY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
-  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60),
   WORKER_DISABLE_TIMER: bool.default(false),
 });
 

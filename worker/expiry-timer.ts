@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { sqlClient } from "@/db";
-import { nextDueAt, sweepExpired } from "@/server/grants/lifecycle";
+import { nextDueAt, requeueStuckActivations, sweepExpired } from "@/server/grants/lifecycle";
 import { env } from "@/server/env";
 
 /** Longest nap between checks, in case a notification was missed. */
@@ -53,6 +53,21 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
       await listener.unlisten();
     },
   };
+}
+
+/**
+ * Every half lease, re-queues activations whose job died with a killed worker, so a crash costs
+ * seconds rather than the minute until the next reconcile.
+ */
+export function startActivationWatchdog(log: Logger): { stop: () => void } {
+  const every = Math.max(1_000, (env.GRANT_LEASE_SECONDS * 1000) / 2);
+  const timer = setInterval(() => {
+    requeueStuckActivations().then(
+      (n) => n && log.warn({ requeued: n }, "re-queued stuck activations"),
+      (err: unknown) => log.error({ err }, "activation watchdog"),
+    );
+  }, every);
+  return { stop: () => clearInterval(timer) };
 }
 
 export const expiryTimerEnabled = () => !env.WORKER_DISABLE_TIMER;

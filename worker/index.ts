@@ -1,11 +1,11 @@
-import { run, Logger as GraphileLogger, type TaskList } from "graphile-worker";
+import { makeWorkerUtils, run, Logger as GraphileLogger, type TaskList } from "graphile-worker";
 import pino from "pino";
 import { closeDb } from "@/db";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
 import { env } from "@/server/env";
-import { startExpiryTimer, expiryTimerEnabled } from "./expiry-timer";
+import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__reconcile } from "./tasks/grants__reconcile";
@@ -27,6 +27,11 @@ async function main() {
     (err: Error) => log.warn({ err: err.message }, "directory check failed; will retry with the next job"),
   );
 
+  // A worker that starts may be replacing one that crashed: reconcile at once, not at the next minute.
+  const utils = await makeWorkerUtils({ connectionString: env.DATABASE_URL, logger: graphileLogger });
+  await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1 });
+  await utils.release();
+
   const runner = await run({
     connectionString: env.DATABASE_URL,
     concurrency: env.WORKER_CONCURRENCY,
@@ -38,6 +43,7 @@ async function main() {
     noHandleSignals: true,
   });
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
+  const watchdog = startActivationWatchdog(log);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
 
   let stopping = false;
@@ -45,6 +51,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "worker stopping");
+    watchdog.stop();
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();

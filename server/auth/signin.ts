@@ -6,6 +6,7 @@ import { recordAudit } from "@/server/audit/service";
 import { DirectoryError } from "@/server/directory/errors";
 import { findUser, isNestedMember, verifyPassword } from "@/server/directory/service";
 import { env } from "@/server/env";
+import { upsertDirectoryUser } from "@/server/users/service";
 import type { SessionUser } from "./permissions";
 import { signinInput } from "./schemas";
 import { decideThrottle } from "./throttle";
@@ -92,27 +93,12 @@ export async function signIn(raw: unknown, context: { ip: string; userAgent: str
   const isAdmin = await isNestedMember(person.dn, env.INTERIM_ADMIN_GROUP_DN);
   const actorBase: Omit<AuditActor, "id"> = { type: "user", name: person.username, ip, userAgent };
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(users)
-      .values({
-        username: person.username,
-        dn: person.dn,
-        objectGuid: person.objectGuid,
-        displayName: person.displayName,
-        email: person.email,
-        isAdmin,
-        lastSignInAt: new Date(),
-      })
-      .onConflictDoUpdate({
-        target: users.objectGuid,
-        set: { username: person.username, dn: person.dn, displayName: person.displayName, email: person.email, isAdmin, lastSignInAt: new Date() },
-      })
-      .returning();
+    const user = await upsertDirectoryUser(tx, person, isAdmin, true);
     await tx.insert(signinAttempts).values({ username, ip, success: true });
-    await recordAudit(tx, { ...actorBase, id: row!.id }, [
-      { action: "auth.signin_succeeded", targetType: "user", targetId: row!.id, data: { username: person.username, isAdmin } },
+    await recordAudit(tx, { ...actorBase, id: user.id }, [
+      { action: "auth.signin_succeeded", targetType: "user", targetId: user.id, data: { username: person.username, isAdmin } },
     ]);
-    return { id: row!.id, username: row!.username, dn: row!.dn, displayName: row!.displayName, isAdmin };
+    return user;
   });
 }
 

@@ -212,6 +212,30 @@ export async function nextDueAt(): Promise<Date | null> {
   return row?.next ? new Date(row.next) : null;
 }
 
+/**
+ * Re-queues activations nobody is working on: the grant waits (pending, or provisioning with a
+ * lapsed lease) and no runnable job exists for it — e.g. its job is still locked by a worker that
+ * was killed (graphile-worker frees such locks only after hours). Cheap; the worker runs it often.
+ */
+export async function requeueStuckActivations(): Promise<number> {
+  const lease = env.GRANT_LEASE_SECONDS;
+  const stuck = await db.execute<{ id: string }>(sql`
+    select g.id from grants g
+    where ((g.state = 'pending' and g.updated_at < now() - make_interval(secs => ${lease}))
+        or (g.state = 'provisioning' and g.claimed_at < now() - make_interval(secs => ${lease})))
+      and not exists (
+        select 1 from graphile_worker.jobs j
+        where j.key = 'grant:activate:' || g.id::text and j.locked_at is null
+      )
+    limit 1000`);
+  if (stuck.length === 0) return 0;
+  await db.transaction(async (tx) => {
+    // Replacing a key whose job is locked creates a fresh job, which is what we want here.
+    for (const g of stuck) await enqueue(tx, "grants__activate", { grantId: g.id }, { jobKey: jobKeys.activate(g.id) });
+  });
+  return stuck.length;
+}
+
 export interface ReconcileResult {
   requeued: number;
   orphansRemoved: number;
@@ -228,17 +252,7 @@ export async function reconcile(): Promise<ReconcileResult> {
   const lease = env.GRANT_LEASE_SECONDS;
   const result: ReconcileResult = { requeued: 0, orphansRemoved: 0, reapplied: 0, groupsChecked: 0 };
 
-  const stuck = await db
-    .select({ id: grants.id })
-    .from(grants)
-    .where(sql`(${grants.state} = 'pending' and ${grants.updatedAt} < now() - make_interval(secs => ${lease}))
-      or (${grants.state} = 'provisioning' and ${grants.claimedAt} < now() - make_interval(secs => ${lease}))`);
-  if (stuck.length) {
-    await db.transaction(async (tx) => {
-      for (const g of stuck) await enqueue(tx, "grants__activate", { grantId: g.id }, { jobKey: jobKeys.activate(g.id) });
-    });
-    result.requeued = stuck.length;
-  }
+  result.requeued = await requeueStuckActivations();
 
   const managed = await db.selectDistinct({ groupDn: privileges.groupDn }).from(privileges);
   for (const { groupDn } of managed) {

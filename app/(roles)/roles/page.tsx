@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { PageHeading } from "@/components/page-heading";
+import { AvailablePrivileges } from "./_components/available-privileges";
+import { MyAccess } from "./_components/my-access";
+
+export const metadata: Metadata = { title: "Request access — Interim" };
+
+export default function RolesPage() {
+  return (
+    <>
+      <PageHeading title="Request access">
+        Ask for a privilege for as long as you need it. Interim adds your account to the group and removes it again when the time is up.
+      </PageHeading>
+      <AvailablePrivileges />
+      <MyAccess />
+    </>
+  );
+}

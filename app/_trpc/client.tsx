@@ -1,0 +1,45 @@
+"use client";
+
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import { useState } from "react";
+import superjson from "superjson";
+import type { AppRouter } from "@/server/trpc/root";
+import { makeQueryClient } from "./query-client";
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+let browserQueryClient: QueryClient | undefined;
+function getQueryClient() {
+  if (typeof window === "undefined") return makeQueryClient();
+  browserQueryClient ??= makeQueryClient();
+  return browserQueryClient;
+}
+
+export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
+  const queryClient = getQueryClient();
+  const [trpcClient] = useState(() =>
+    createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+    }),
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        {children}
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+/** The message to show a person for a failed call, plus zod's per-field messages if any. */
+export function describeError(err: unknown): { message: string; fieldErrors: Record<string, string[] | undefined> | null } {
+  if (err instanceof TRPCClientError) {
+    const data = err.data as { fieldErrors?: Record<string, string[] | undefined> | null } | undefined;
+    const fieldErrors = data?.fieldErrors ?? null;
+    const first = fieldErrors ? Object.values(fieldErrors).flat().find(Boolean) : undefined;
+    return { message: fieldErrors ? (first ?? "Check the highlighted fields.") : err.message, fieldErrors };
+  }
+  return { message: err instanceof Error ? err.message : "Something went wrong.", fieldErrors: null };
+}

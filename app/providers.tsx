@@ -1,0 +1,12 @@
+"use client";
+
+import { SessionProvider } from "next-auth/react";
+import { TRPCReactProvider } from "./_trpc/client";
+
+export function Providers({ children }: { children: React.ReactNode }) {
+  return (
+    <SessionProvider>
+      <TRPCReactProvider>{children}</TRPCReactProvider>
+    </SessionProvider>
+  );
+}

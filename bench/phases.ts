@@ -1,0 +1,421 @@
+/**
+ * The four measurements. Each returns plain data for the table and the JSON file, and pushes
+ * anything that went wrong (a membership not removed, a timeout, a failed grant) to `problems`.
+ */
+import { sql } from "drizzle-orm";
+import type { Client } from "ldapts";
+import { db } from "@/db";
+import type { AuditActor } from "@/server/audit/events";
+import { endGrant } from "@/server/grants/service";
+import { submitRequest } from "@/server/requests/service";
+import { groupMembers, hasDirectMembership, modifyMembers } from "./lib/ldap";
+import { log, ms, pool, rate, sleep, summarize, type Summary } from "./lib/stats";
+import type { WorkerHandle } from "./lib/worker";
+import type { BenchGroup, BenchUser, Fixture } from "./setup";
+
+export type Problems = string[];
+
+const actorOf = (u: BenchUser): AuditActor => ({ type: "user", id: u.session.id, name: `${u.sam} (bench)`, ip: "127.0.0.1" });
+
+function assertWorkerAlive(worker: WorkerHandle | undefined) {
+  if (worker?.exited) throw new Error(`the worker exited (code ${worker.exited.code}, signal ${worker.exited.signal})`);
+}
+
+// ---------------------------------------------------------------- phase 1 --
+
+export interface RawAddResult {
+  samples: number;
+  addMs: Summary;
+  removeMs: Summary;
+}
+
+/** 200× add one member then remove it, one value per modify, on a dedicated service-account connection. */
+export async function rawSingleAdd(client: Client, groupDn: string, memberDn: string, samples: number, problems: Problems): Promise<RawAddResult> {
+  const add: number[] = [];
+  const remove: number[] = [];
+  for (let i = 0; i < samples + 5; i++) {
+    const a0 = performance.now();
+    await modifyMembers(client, "add", groupDn, [memberDn]);
+    const a1 = performance.now();
+    await modifyMembers(client, "delete", groupDn, [memberDn]);
+    const a2 = performance.now();
+    if (i >= 5) {
+      // the first 5 pairs warm up the connection and the DC's caches
+      add.push(a1 - a0);
+      remove.push(a2 - a1);
+    }
+  }
+  if ((await groupMembers(client, groupDn)).length !== 0) problems.push(`raw add/remove: ${groupDn} is not empty afterwards`);
+  return { samples, addMs: summarize(add), removeMs: summarize(remove) };
+}
+
+// ---------------------------------------------------------------- phase 2 --
+
+export interface GrantLatencyResult {
+  samples: number;
+  pollIntervalMs: number;
+  latencyMs: Summary;
+  submitMs: Summary;
+  /** Worker-side view: grants.activated_at − grants.created_at (DB clock). */
+  dbActivationMs: Summary;
+  /** From the audit trail's timestamps: request committed → worker claimed the grant (job pickup). */
+  pickupMs: Summary;
+  /** Worker claimed the grant → grant.activated recorded (LDAP add + two transactions). */
+  applyMs: Summary;
+  endAll: EndResult;
+}
+
+export interface EndResult {
+  grants: number;
+  /** From the last endGrant call until the last membership was gone (removed_at written). */
+  seconds: number;
+  verifiedAbsent: number;
+}
+
+/** Waits until the DC shows the user in the group; returns performance.now() at that moment. */
+async function waitForMembership(client: Client, userDn: string, groupDn: string, pollMs: number, timeoutMs: number): Promise<number | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await hasDirectMembership(client, userDn, groupDn)) return performance.now();
+    if (performance.now() > deadline) return null;
+    await sleep(pollMs);
+  }
+}
+
+interface LiveGrant {
+  grantId: string;
+  user: BenchUser;
+  group: BenchGroup;
+}
+
+export async function grantLatency(
+  fx: Fixture,
+  poll: Client,
+  worker: WorkerHandle,
+  opts: { samples: number; pollMs: number; label: string },
+  problems: Problems,
+): Promise<GrantLatencyResult> {
+  const latency: number[] = [];
+  const submit: number[] = [];
+  const live: LiveGrant[] = [];
+  const K = fx.groups.length;
+  for (let i = 0; i < opts.samples; i++) {
+    assertWorkerAlive(worker);
+    const user = fx.users[i % fx.users.length]!;
+    const group = fx.groups[i % K]!;
+    const s0 = performance.now();
+    const { grantId } = await submitRequest(user.session, actorOf(user), { privilegeId: group.privilegeId, durationMinutes: 60, justification: opts.label });
+    const t0 = performance.now(); // the transaction has committed
+    live.push({ grantId, user, group });
+    const t1 = await waitForMembership(poll, user.dn, group.dn, opts.pollMs, 15_000);
+    if (t1 === null) {
+      problems.push(`grant latency: ${user.sam} did not appear in "${group.name}" within 15 s (grant ${grantId})`);
+      continue;
+    }
+    submit.push(t0 - s0);
+    latency.push(t1 - t0);
+    if ((i + 1) % 50 === 0) {
+      const s = summarize(latency);
+      log(`  ${i + 1}/${opts.samples} grants: p50 ${ms(s.p50)}, max ${ms(s.max)}`);
+    }
+  }
+  const rows = await db.execute<{ ms: number }>(sql`
+    select extract(epoch from (g.activated_at - g.created_at)) * 1000 as ms
+    from grants g join requests r on r.id = g.request_id
+    where r.justification = ${opts.label} and g.activated_at is not null`);
+  const steps = await db.execute<{ pickup: number; apply: number }>(sql`
+    select extract(epoch from (p.at - s.at)) * 1000 as pickup, extract(epoch from (a.at - p.at)) * 1000 as apply
+    from grants g
+    join requests r on r.id = g.request_id
+    join audit_events s on s.action = 'request.submitted' and s.target_id = r.id::text
+    join audit_events p on p.action = 'grant.provisioning' and p.target_id = g.id::text
+    join audit_events a on a.action = 'grant.activated' and a.target_id = g.id::text
+    where r.justification = ${opts.label}`);
+  const endAll = await endAndWait(fx, poll, worker, live, opts.label, problems);
+  return {
+    samples: opts.samples,
+    pollIntervalMs: opts.pollMs,
+    latencyMs: summarize(latency),
+    submitMs: summarize(submit),
+    dbActivationMs: summarize([...rows].map((r) => Number(r.ms))),
+    pickupMs: summarize([...steps].map((r) => Number(r.pickup))),
+    applyMs: summarize([...steps].map((r) => Number(r.apply))),
+    endAll,
+  };
+}
+
+/** Ends the grants through endGrant (as the admin: revoke), waits until all are removed, checks the DC. */
+export async function endAndWait(fx: Fixture, poll: Client, worker: WorkerHandle, live: LiveGrant[], label: string, problems: Problems): Promise<EndResult> {
+  for (const g of live) await endGrant(fx.admin, fx.adminActor, g.grantId, "revoked");
+  const t0 = performance.now();
+  const deadline = t0 + 60_000 + live.length * 50;
+  for (;;) {
+    assertWorkerAlive(worker);
+    const [row] = await db.execute<{ left: number; failed: number }>(sql`
+      select count(*) filter (where g.removed_at is null)::int as left, count(*) filter (where g.state = 'failed')::int as failed
+      from grants g join requests r on r.id = g.request_id where r.justification = ${label}`);
+    if (row!.left === 0) break;
+    if (performance.now() > deadline) {
+      problems.push(`ending "${label}" grants: ${row!.left} not removed after ${ms(performance.now() - t0)}`);
+      break;
+    }
+    await sleep(50);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  let verifiedAbsent = 0;
+  await pool(live, 8, async (g) => {
+    if (await hasDirectMembership(poll, g.user.dn, g.group.dn)) problems.push(`${g.user.sam} is still in "${g.group.name}" after its grant ended`);
+    else verifiedAbsent++;
+  });
+  return { grants: live.length, seconds, verifiedAbsent };
+}
+
+// ---------------------------------------------------------------- phase 3 --
+
+export interface ExpiryResult {
+  grants: number;
+  groups: number;
+  submit: { seconds: number; perSecond: number };
+  activation: { seconds: number; perSecond: number; verifiedMembers: number };
+  expiresAt: string;
+  lagMs: Summary;
+  firstRemovalAfterTms: number;
+  lastRemovalAfterTms: number;
+  removalPerSecond: number;
+  membersLeft: number;
+  worker: { failedJobs: number; jobsWithErrors: number; grantsWithRetries: number; sampleJobErrors: string[]; jobsWithErrorsByTask: { task: string; n: number; failed: number; pending: number }[] };
+  timedOut: boolean;
+}
+
+export async function expiryLag(
+  fx: Fixture,
+  poll: Client,
+  worker: WorkerHandle,
+  opts: { grants: number; label: string; leadSeconds: number },
+  problems: Problems,
+): Promise<ExpiryResult> {
+  const M = opts.grants;
+  const K = fx.groups.length;
+  if (fx.users.length < M) throw new Error(`need ${M} bench users, have ${fx.users.length}`);
+  // grant j: user j in group j mod K (each user holds one grant; each group gets ≈M/K members)
+  const plan = Array.from({ length: M }, (_, j) => ({ user: fx.users[j]!, group: fx.groups[j % K]! }));
+
+  log(`submitting ${M} requests (4 at a time) …`);
+  const s0 = performance.now();
+  let submitted = 0;
+  await pool(plan, 4, async ({ user, group }) => {
+    await submitRequest(user.session, actorOf(user), { privilegeId: group.privilegeId, durationMinutes: 60, justification: opts.label });
+    if (++submitted % 1000 === 0) log(`  ${submitted}/${M} submitted`);
+  });
+  const submitSeconds = (performance.now() - s0) / 1000;
+  log(`submitted ${M} in ${submitSeconds.toFixed(1)} s; waiting until every grant is active …`);
+
+  const deadline = performance.now() + 120_000 + M * 60;
+  let lastLog = 0;
+  for (;;) {
+    assertWorkerAlive(worker);
+    const [c] = await db.execute<{ active: number; failed: number; total: number }>(sql`
+      select count(*) filter (where g.state = 'active')::int as active, count(*) filter (where g.state = 'failed')::int as failed, count(*)::int as total
+      from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
+    if (c!.failed > 0) throw new Error(`${c!.failed} grant(s) failed to activate`);
+    if (c!.active === M) break;
+    if (performance.now() > deadline) throw new Error(`only ${c!.active}/${M} grants active after ${ms(performance.now() - s0)}`);
+    if (performance.now() - lastLog > 2000) {
+      lastLog = performance.now();
+      log(`  ${c!.active}/${M} active (${((c!.active / (performance.now() - s0)) * 1000).toFixed(0)}/s since first submit)`);
+    }
+    await sleep(200);
+  }
+  const [act] = await db.execute<{ seconds: number }>(sql`
+    select extract(epoch from (max(g.activated_at) - min(g.created_at)))::float8 as seconds
+    from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
+  const activationSeconds = Number(act!.seconds);
+  log(`all ${M} active: ${activationSeconds.toFixed(1)} s from first submit to last activation (${rate(M / activationSeconds, " grants/s")})`);
+
+  // The memberships are real: every group holds exactly its planned members.
+  let verifiedMembers = 0;
+  for (const group of fx.groups) {
+    const want = new Set(plan.filter((p) => p.group === group).map((p) => p.user.dn.toLowerCase()));
+    const have = new Set((await groupMembers(poll, group.dn)).map((d) => d.toLowerCase()));
+    const missing = [...want].filter((d) => !have.has(d));
+    const extra = [...have].filter((d) => !want.has(d));
+    if (missing.length || extra.length) problems.push(`"${group.name}" before expiry: ${missing.length} planned member(s) missing, ${extra.length} unexpected`);
+    verifiedMembers += want.size - missing.length;
+  }
+  log(`verified on the DC: ${verifiedMembers}/${M} memberships present`);
+
+  // Everything expires at one instant T; the per-grant jobs are re-keyed to T as an extension would.
+  const [moved] = await db.transaction(async (tx) => {
+    const r = await tx.execute<{ n: number; jobs: number; t: Date | string }>(sql`
+      with moved as (
+        update grants g set expires_at = now() + make_interval(secs => ${opts.leadSeconds}), updated_at = now()
+        from requests r
+        where r.id = g.request_id and r.justification = ${opts.label} and g.state = 'active'
+        returning g.id, g.expires_at
+      ), jobs as (
+        select j.id from moved m, lateral graphile_worker.add_job(
+          identifier => 'grants__expire',
+          payload => json_build_object('grantId', m.id),
+          run_at => m.expires_at,
+          max_attempts => 25,
+          job_key => 'grant:expire:' || m.id,
+          job_key_mode => 'replace') j
+      )
+      select (select count(*) from moved)::int as n, (select count(*) from jobs)::int as jobs, (select min(expires_at) from moved) as t`);
+    await tx.execute(sql`select pg_notify('interim_grant_schedule', '')`);
+    return [...r];
+  });
+  const T = new Date(moved!.t);
+  if (moved!.n !== M || moved!.jobs !== M) problems.push(`expiry: moved ${moved!.n} grants / ${moved!.jobs} jobs, expected ${M}`);
+  log(`${moved!.n} grants (and their jobs) now expire at T = ${T.toISOString()} (in ${opts.leadSeconds} s); waiting …`);
+
+  const waitStart = performance.now();
+  const expiryDeadline = waitStart + opts.leadSeconds * 1000 + 60_000 + M * 20;
+  let timedOut = false;
+  lastLog = 0;
+  for (;;) {
+    assertWorkerAlive(worker);
+    const [c] = await db.execute<{ removed: number; expiring: number; active: number; errors: number }>(sql`
+      select count(*) filter (where g.removed_at is not null)::int as removed,
+             count(*) filter (where g.state = 'expiring')::int as expiring,
+             count(*) filter (where g.state = 'active')::int as active,
+             count(*) filter (where g.last_error is not null)::int as errors
+      from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
+    if (c!.removed === M) break;
+    if (performance.now() > expiryDeadline) {
+      timedOut = true;
+      problems.push(`expiry: only ${c!.removed}/${M} removed ${ms(performance.now() - waitStart)} after the update (${c!.active} active, ${c!.expiring} expiring, ${c!.errors} with errors)`);
+      break;
+    }
+    if (performance.now() - lastLog > 1000) {
+      lastLog = performance.now();
+      const toT = T.getTime() - Date.now();
+      log(`  ${toT > 0 ? `T−${(toT / 1000).toFixed(1)} s` : `T+${(-toT / 1000).toFixed(1)} s`}: ${c!.removed}/${M} removed, ${c!.expiring} expiring, ${c!.active} active${c!.errors ? `, ${c!.errors} with errors` : ""}`);
+    }
+    await sleep(100);
+  }
+
+  const lags = await db.execute<{ lag: number; after_t: number }>(sql`
+    select extract(epoch from (g.removed_at - g.expires_at)) * 1000 as lag,
+           extract(epoch from (g.removed_at - ${T.toISOString()}::timestamptz)) * 1000 as after_t
+    from grants g join requests r on r.id = g.request_id
+    where r.justification = ${opts.label} and g.removed_at is not null`);
+  const lagValues = [...lags].map((r) => Number(r.lag));
+  const afterT = [...lags].map((r) => Number(r.after_t));
+  const lagMs = summarize(lagValues);
+  const first = Math.min(...afterT);
+  const last = Math.max(...afterT);
+
+  // Nothing may be left on the DC.
+  let membersLeft = 0;
+  for (const group of fx.groups) {
+    const left = await groupMembers(poll, group.dn);
+    membersLeft += left.length;
+    if (left.length) problems.push(`"${group.name}" still has ${left.length} member(s) after every grant expired (e.g. ${left[0]})`);
+  }
+  log(`verified on the DC: ${membersLeft === 0 ? "all bench groups are empty" : `${membersLeft} member(s) left!`}`);
+
+  // What the worker went through: per-grant jobs that failed (retries) while the sweep did the work.
+  const [jobs] = await db.execute<{ failed: number; errs: number }>(sql`
+    select count(*) filter (where attempts >= max_attempts)::int as failed, count(*) filter (where last_error is not null)::int as errs
+    from graphile_worker.jobs`);
+  const sample = await db.execute<{ e: string; n: number }>(sql`
+    select left(regexp_replace(last_error, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g'), 200) as e, count(*)::int as n
+    from graphile_worker.jobs where last_error is not null group by 1 order by 2 desc limit 3`);
+  const byTask = await db.execute<{ task: string; n: number; failed: number; pending: number }>(sql`
+    select task_identifier as task, count(*)::int as n, count(*) filter (where attempts >= max_attempts)::int as failed,
+           count(*) filter (where attempts < max_attempts)::int as pending
+    from graphile_worker.jobs where last_error is not null group by 1 order by 1`);
+  const [retried] = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from grants g join requests r on r.id = g.request_id
+    where r.justification = ${opts.label} and (g.attempts > 1 or g.last_error is not null)`);
+
+  return {
+    grants: M,
+    groups: K,
+    submit: { seconds: submitSeconds, perSecond: M / submitSeconds },
+    activation: { seconds: activationSeconds, perSecond: M / activationSeconds, verifiedMembers },
+    expiresAt: T.toISOString(),
+    lagMs,
+    firstRemovalAfterTms: first,
+    lastRemovalAfterTms: last,
+    removalPerSecond: M / Math.max(0.001, last / 1000),
+    membersLeft,
+    worker: {
+      failedJobs: jobs!.failed,
+      jobsWithErrors: jobs!.errs,
+      grantsWithRetries: retried!.n,
+      sampleJobErrors: [...sample].map((s) => `${s.n}× ${s.e}`),
+      jobsWithErrorsByTask: [...byTask].map((t) => ({ task: t.task, n: t.n, failed: t.failed, pending: t.pending })),
+    },
+    timedOut,
+  };
+}
+
+// ---------------------------------------------------------------- phase 4 --
+
+export interface RawRemoveMode {
+  valuesPerModify: number;
+  values: number;
+  modifies: number;
+  seconds: number;
+  perSecond: number;
+  modifyMs: Summary;
+}
+
+export interface RawRemoveResult {
+  groupSize: number;
+  fill: { valuesPerModify: number; seconds: number; perSecond: number };
+  modes: RawRemoveMode[];
+}
+
+async function timedChanges(client: Client, op: "add" | "delete", groupDn: string, values: string[], perModify: number): Promise<RawRemoveMode> {
+  const each: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < values.length; i += perModify) {
+    const a = performance.now();
+    await modifyMembers(client, op, groupDn, values.slice(i, i + perModify));
+    each.push(performance.now() - a);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { valuesPerModify: perModify, values: values.length, modifies: each.length, seconds, perSecond: values.length / seconds, modifyMs: summarize(each) };
+}
+
+/** Ceilings: how fast the DC takes removals from a group of M members, by values per modify. */
+export async function rawRemoveThroughput(
+  client: Client,
+  groupDn: string,
+  memberDns: string[],
+  opts: { singleCap: number; batches: number[] },
+  problems: Problems,
+): Promise<RawRemoveResult> {
+  const M = memberDns.length;
+  log(`filling the raw group with ${M} members (500 per modify) …`);
+  const fill = await timedChanges(client, "add", groupDn, memberDns, 500);
+  log(`  filled in ${fill.seconds.toFixed(1)} s (${rate(fill.perSecond, " adds/s")})`);
+  const modes: RawRemoveMode[] = [];
+
+  const refill = async (removed: string[]) => {
+    for (let i = 0; i < removed.length; i += 500) await modifyMembers(client, "add", groupDn, removed.slice(i, i + 500));
+  };
+
+  const single = memberDns.slice(0, Math.min(opts.singleCap, M));
+  log(`removing ${single.length} of ${M} members one value per modify …`);
+  const s = await timedChanges(client, "delete", groupDn, single, 1);
+  modes.push(s);
+  log(`  ${rate(s.perSecond, " changes/s")} (modify p50 ${ms(s.modifyMs.p50)})`);
+  await refill(single);
+
+  for (const b of opts.batches) {
+    const size = (await groupMembers(client, groupDn)).length;
+    if (size !== M) problems.push(`raw group holds ${size} members before the ${b}-value run, expected ${M}`);
+    log(`removing all ${M} members, ${b} values per modify …`);
+    const r = await timedChanges(client, "delete", groupDn, memberDns, b);
+    modes.push(r);
+    log(`  ${rate(r.perSecond, " changes/s")} (${r.modifies} modifies, p50 ${ms(r.modifyMs.p50)} each)`);
+    if (b !== opts.batches[opts.batches.length - 1]) await refill(memberDns);
+  }
+  const left = (await groupMembers(client, groupDn)).length;
+  if (left) problems.push(`raw group still has ${left} member(s) after the removal runs`);
+  return { groupSize: M, fill: { valuesPerModify: 500, seconds: fill.seconds, perSecond: fill.perSecond }, modes };
+}

@@ -1,0 +1,261 @@
+/**
+ * Interim benchmark: `npm run bench` (scripts/bench.sh runs this inside scripts/with-stack.ts).
+ *
+ *   1. raw ldapts: single `member` add latency (service account, one LDAPS connection)
+ *   2. grant latency: submitRequest committed → membership visible on the DC (real worker)
+ *   3. expiry lag: M grants over K groups all expiring at one instant T; removed_at − expires_at
+ *   4. raw ldapts: removal throughput with 1 / 50 / 500 values per modify (ceilings)
+ *
+ * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_GROUPS (K, 10), BENCH_LATENCY_GRANTS (200),
+ * BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000).
+ * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+// The bench process submits requests 4 at a time and reads a lot: a slightly larger pool than the default.
+process.env.DB_POOL_MAX ??= "12";
+process.env.INTERIM_PROCESS ??= "interim-bench";
+
+const { closeDb, db } = await import("@/db");
+const { sql } = await import("drizzle-orm");
+const { serviceConnection } = await import("@/server/directory/connection");
+const { listDomainControllers } = await import("@/server/directory/service");
+const { env } = await import("@/server/env");
+const { adminClient, safeUnbind, serviceClient } = await import("./lib/ldap");
+const { log, ms, pct, rate, table } = await import("./lib/stats");
+const { startWorker } = await import("./lib/worker");
+const phases = await import("./phases");
+const { setupFixture } = await import("./setup");
+
+type Client = Awaited<ReturnType<typeof serviceClient>>;
+
+function intEnv(name: string, def: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+const M = intEnv("BENCH_EXPIRY_GRANTS", 1000);
+const K = intEnv("BENCH_GROUPS", 10);
+const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
+const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
+const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
+const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
+const LEAD_SECONDS = 5;
+const runId = new Date();
+const stamp = runId.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // ISO 8601 basic: 20260101T120000Z
+const labels = { latency: `bench:${stamp}:latency`, expiry: `bench:${stamp}:expiry` };
+
+const problems: string[] = [];
+const results: Record<string, unknown> = {};
+let admin: Client | undefined;
+let svc: Client | undefined;
+let poll: Client | undefined;
+let worker: ReturnType<typeof startWorker> | undefined;
+let fatal: string | undefined;
+
+function sambaVersion(): string | null {
+  try {
+    return execFileSync("samba", ["--version"], { encoding: "utf8", timeout: 5000 }).trim();
+  } catch {
+    return null;
+  }
+}
+
+try {
+  const users = Math.max(M, LATENCY_GRANTS);
+  log(`Interim bench: M=${M} expiring grants over K=${K} groups, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`);
+
+  // ------------------------------------------------------------------ setup --
+  admin = await adminClient();
+  const fx = await setupFixture(admin, { users, groups: K });
+  await safeUnbind(admin);
+  admin = undefined;
+  log(`setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`);
+
+  const dcs = await listDomainControllers();
+  const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
+  results.environment = {
+    node: process.version,
+    platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
+    samba: sambaVersion(),
+    domainControllers: dcs.map((d) => d.hostName),
+    ldapUrl: env.LDAP_URL,
+    postgres: pg?.v,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    workerPollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+    expiryBatchSize: env.EXPIRY_BATCH_SIZE,
+    ldapModifyBatchSize: env.LDAP_MODIFY_BATCH_SIZE,
+    M,
+    K,
+    users: fx.users.length,
+    loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
+  };
+  const [load1] = os.loadavg();
+  if (load1! > os.cpus().length) log(`WARNING: load average ${load1!.toFixed(1)} on ${os.cpus().length} CPU(s): other processes compete with the DC, Postgres and the worker; numbers will be noisy`);
+  log(`DCs: ${dcs.length} (${dcs.map((d) => d.hostName).join(", ")}); ${sambaVersion() ?? "samba version unknown"}; node ${process.version}`);
+  // The product's shared service connection is not needed any more in this process.
+  await serviceConnection().reset();
+
+  svc = await serviceClient();
+  poll = await serviceClient();
+
+  // -------------------------------------------------------------- phase 1 --
+  log(`phase 1: raw single add-member latency (${RAW_SAMPLES}× add + remove, svc-interim) …`);
+  const raw1 = await phases.rawSingleAdd(svc, fx.rawGroupDn, fx.users[0]!.dn, RAW_SAMPLES, problems);
+  results.rawSingleAdd = raw1;
+  log(`  add ${pct(raw1.addMs)}; remove ${pct(raw1.removeMs)}`);
+
+  // -------------------------------------------------------------- worker --
+  log("starting the worker (npx tsx worker/index.ts, LOG_LEVEL=warn) …");
+  worker = startWorker();
+
+  // Warm-up (not measured): the worker compiles, binds and connects; the first grants pay for it.
+  {
+    const warm = await phases.grantLatency(fx, poll, worker, { samples: 3, pollMs: 10, label: `bench:${stamp}:warmup` }, problems);
+    log(`worker warm: first grants took ${ms(warm.latencyMs.max)} at most`);
+  }
+
+  // -------------------------------------------------------------- phase 2 --
+  log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
+  const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency }, problems);
+  results.grantLatency = lat;
+  log(`  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`);
+
+  // -------------------------------------------------------------- phase 3 --
+  log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
+  const exp = await phases.expiryLag(fx, poll, worker, { grants: M, label: labels.expiry, leadSeconds: LEAD_SECONDS }, problems);
+  results.expiry = exp;
+  log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
+
+  await worker.stop();
+  const workerLines = worker.lines;
+  results.workerLog = {
+    lines: workerLines.length,
+    warnings: workerLines.filter((l) => l.level === 40).length,
+    errors: workerLines.filter((l) => l.level >= 50).length,
+    sample: workerLines.slice(0, 10).map((l) => l.raw.slice(0, 500)),
+  };
+  worker = undefined;
+
+  // -------------------------------------------------------------- phase 4 --
+  log("phase 4: raw ldapts removal throughput (worker stopped) …");
+  const raw4 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
+  results.rawRemove = raw4;
+} catch (err) {
+  fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(fatal);
+} finally {
+  await worker?.stop().catch(() => {});
+  await safeUnbind(admin);
+  await safeUnbind(svc);
+  await safeUnbind(poll);
+  await serviceConnection().reset().catch(() => {});
+}
+
+// ------------------------------------------------------------------ report --
+type R = typeof results & {
+  rawSingleAdd?: Awaited<ReturnType<typeof phases.rawSingleAdd>>;
+  grantLatency?: Awaited<ReturnType<typeof phases.grantLatency>>;
+  expiry?: Awaited<ReturnType<typeof phases.expiryLag>>;
+  rawRemove?: Awaited<ReturnType<typeof phases.rawRemoveThroughput>>;
+  environment?: { samba: string | null; domainControllers: string[]; workerConcurrency: number; expiryBatchSize: number; ldapModifyBatchSize: number };
+};
+const r = results as R;
+const rows: string[][] = [];
+const modeOf = (n: number) => r.rawRemove?.modes.find((m) => m.valuesPerModify === n);
+if (r.rawSingleAdd) {
+  const a = r.rawSingleAdd.addMs;
+  rows.push(["member add, 1 value per modify", "—", `p50 ${ms(a.p50)} · p99 ${ms(a.p99)}`, `${a.n} samples, svc-interim, one LDAPS connection (remove: p50 ${ms(r.rawSingleAdd.removeMs.p50)})`]);
+}
+if (r.grantLatency) {
+  const g = r.grantLatency;
+  rows.push([
+    "grant latency: request committed → member on DC",
+    pct(g.latencyMs),
+    r.rawSingleAdd ? `p50 ${ms(r.rawSingleAdd.addMs.p50)} (the add alone)` : "—",
+    `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; p50 split: job pickup ${ms(g.pickupMs.p50)} + claim→activated (LDAP add, 2 tx) ${ms(g.applyMs.p50)}`,
+  ]);
+}
+if (r.expiry) {
+  const e = r.expiry;
+  const single = r.rawSingleAdd ? 1000 / r.rawSingleAdd.addMs.mean : undefined;
+  rows.push([
+    `activation of ${e.grants} grants`,
+    `${e.activation.seconds.toFixed(1)} s · ${rate(e.activation.perSecond, " grants/s")}`,
+    single ? `${rate(single, " adds/s")} (sequential single adds)` : "—",
+    `first submit → last activated_at; requests submitted 4 at a time (${rate(e.submit.perSecond, "/s")}); ${e.activation.verifiedMembers} memberships verified on the DC`,
+  ]);
+  rows.push([
+    "expiry lag: removed_at − expires_at",
+    pct(e.lagMs),
+    "—",
+    `${e.grants} grants over ${e.groups} groups, all due at one instant T`,
+  ]);
+  const r500 = modeOf(500);
+  rows.push([
+    "T → last membership removed",
+    `${ms(e.lastRemovalAfterTms)} (first ${ms(e.firstRemovalAfterTms)})`,
+    r500 ? `${ms((e.grants / r500.perSecond) * 1000)} (${e.grants} removals at the 500/modify rate)` : "—",
+    `${e.membersLeft === 0 ? "every bench group verified empty on the DC" : `${e.membersLeft} MEMBER(S) LEFT`}`,
+  ]);
+  rows.push([
+    "removal throughput (T → last removal)",
+    rate(e.removalPerSecond, " changes/s"),
+    r500 ? rate(r500.perSecond, " changes/s") : "—",
+    `Interim: ${r.environment?.ldapModifyBatchSize ?? "?"} values per modify, one modify stream per group; raw: one group of ${r.rawRemove?.groupSize ?? "?"}`,
+  ]);
+}
+for (const n of [1, 50, 500]) {
+  const m = modeOf(n);
+  if (!m) continue;
+  rows.push([
+    `raw removal, ${n} value${n === 1 ? "" : "s"} per modify`,
+    "—",
+    rate(m.perSecond, " changes/s"),
+    `${m.values} values from a group of ${r.rawRemove!.groupSize}, ${m.modifies} modifies, p50 ${ms(m.modifyMs.p50)} per modify`,
+  ]);
+}
+if (r.rawRemove) {
+  rows.push(["raw add, 500 values per modify (fill)", "—", rate(r.rawRemove.fill.perSecond, " changes/s"), `filling the raw group with ${r.rawRemove.groupSize} members`]);
+}
+
+console.log("");
+const env0 = r.environment;
+console.log(
+  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
+);
+console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
+if (r.expiry?.worker.jobsWithErrors) {
+  const w = r.expiry.worker;
+  console.log(`\njobs with errors during the run: ${w.jobsWithErrorsByTask.map((t) => `${t.task} ${t.n} (${t.failed} permanently failed, ${t.pending} to retry)`).join("; ")}`);
+  console.log(`  top errors:\n    ${w.sampleJobErrors.join("\n    ")}`);
+}
+const wl = results.workerLog as { lines: number; warnings: number; errors: number } | undefined;
+if (wl?.lines) console.log(`worker log: ${wl.lines} line(s) at warn or above (${wl.warnings} warn, ${wl.errors} error/fatal)`);
+
+results.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
+console.log(`load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} (${os.cpus().length} CPUs)`);
+results.problems = problems;
+results.ok = problems.length === 0;
+results.startedAt = runId.toISOString();
+results.finishedAt = new Date().toISOString();
+if (fatal) results.fatal = fatal;
+const outDir = path.resolve(import.meta.dirname, "results");
+mkdirSync(outDir, { recursive: true });
+const outFile = path.join(outDir, `${stamp}.json`);
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nresults: ${path.relative(process.cwd(), outFile)}`);
+
+if (problems.length) {
+  console.log(`\nFAILED (${problems.length} problem(s)):`);
+  for (const p of problems) console.log(`  - ${p}`);
+}
+await closeDb().catch(() => {});
+process.exit(problems.length ? 1 : 0);

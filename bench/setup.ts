@@ -1,0 +1,171 @@
+/**
+ * Idempotent benchmark fixture: OU=Bench with users bench-0001…, groups "JIT Bench 1..K" (published
+ * as privileges) and "JIT Bench Raw" (unpublished, for raw ldapts measurements) under
+ * OU=Privileges, all groups emptied, local user rows for everyone.
+ */
+import type { Client } from "ldapts";
+import { db } from "@/db";
+import { privileges } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import type { SessionUser } from "@/server/auth/permissions";
+import { guidToString } from "@/server/directory/binary";
+import { findUser, getUserByDn, isNestedMember } from "@/server/directory/service";
+import { env } from "@/server/env";
+import { publishPrivilege } from "@/server/privileges/service";
+import { upsertDirectoryUser } from "@/server/users/service";
+import { addIfMissing, changeMembersTolerant, groupMembers } from "./lib/ldap";
+import { log, pool } from "./lib/stats";
+
+export const BENCH_TAG = "bench";
+const BASE_DN = () => env.LDAP_BASE_DN;
+export const interimOu = () => `OU=Interim,${BASE_DN()}`;
+export const benchOu = () => `OU=Bench,${interimOu()}`;
+export const privilegesOu = () => `OU=Privileges,${interimOu()}`;
+
+export interface BenchUser {
+  sam: string;
+  dn: string;
+  session: SessionUser;
+}
+
+export interface BenchGroup {
+  name: string;
+  dn: string;
+  guid: string;
+  privilegeId: string;
+}
+
+export interface Fixture {
+  admin: SessionUser;
+  adminActor: AuditActor;
+  users: BenchUser[];
+  groups: BenchGroup[];
+  rawGroupDn: string;
+  created: { users: number; groups: number };
+  seconds: number;
+}
+
+export const userSam = (i: number) => `bench-${String(i + 1).padStart(4, "0")}`;
+export const groupName = (k: number) => `JIT Bench ${k + 1}`;
+export const RAW_GROUP = "JIT Bench Raw";
+
+async function existingNames(admin: Client, base: string, filter: string, attr: string): Promise<Map<string, { dn: string; guid?: Buffer }>> {
+  const { searchEntries } = await admin.search(base, {
+    scope: "one",
+    filter,
+    attributes: [attr, "objectGUID"],
+    explicitBufferAttributes: ["objectGUID"],
+    paged: { pageSize: 500 },
+  });
+  const out = new Map<string, { dn: string; guid?: Buffer }>();
+  for (const e of searchEntries) {
+    const v = e[attr];
+    const name = String(Array.isArray(v) ? v[0] : v).toLowerCase();
+    const g = e.objectGUID;
+    out.set(name, { dn: e.dn, guid: Buffer.isBuffer(g) ? g : Array.isArray(g) && Buffer.isBuffer(g[0]) ? g[0] : undefined });
+  }
+  return out;
+}
+
+export async function setupFixture(admin: Client, opts: { users: number; groups: number; adminLogin?: string }): Promise<Fixture> {
+  const t0 = performance.now();
+  const created = { users: 0, groups: 0 };
+
+  // OUs (OU=Interim exists: ad-up.sh made it).
+  if (await addIfMissing(admin, benchOu(), { objectClass: ["top", "organizationalUnit"], ou: "Bench", description: "Interim benchmark accounts" })) {
+    log(`created ${benchOu()}`);
+  }
+
+  // Users.
+  const haveUsers = await existingNames(admin, benchOu(), "(&(objectClass=user)(sAMAccountName=bench-*))", "sAMAccountName");
+  const missing = Array.from({ length: opts.users }, (_, i) => userSam(i)).filter((s) => !haveUsers.has(s));
+  if (missing.length) {
+    log(`creating ${missing.length} bench user(s) in ${benchOu()} …`);
+    let done = 0;
+    const t = performance.now();
+    await pool(missing, 8, async (sam) => {
+      // A plain user object: without unicodePwd the DC leaves it disabled, which is fine for group membership.
+      if (await addIfMissing(admin, `CN=${sam},${benchOu()}`, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam })) {
+        created.users++;
+      }
+      if (++done % 500 === 0) log(`  ${done}/${missing.length} users (${Math.round(done / ((performance.now() - t) / 1000))}/s)`);
+    });
+  }
+
+  // Groups (global security groups) in OU=Privileges, where svc-interim may change members.
+  const haveGroups = await existingNames(admin, privilegesOu(), "(&(objectClass=group)(cn=JIT Bench *))", "cn");
+  const wantGroups = [...Array.from({ length: opts.groups }, (_, k) => groupName(k)), RAW_GROUP];
+  for (const name of wantGroups) {
+    if (haveGroups.has(name.toLowerCase())) continue;
+    await admin.add(`CN=${name},${privilegesOu()}`, {
+      objectClass: ["top", "group"],
+      sAMAccountName: name,
+      groupType: "-2147483646",
+      description: name === RAW_GROUP ? "Interim benchmark: raw ldapts measurements (not published)" : "Interim benchmark privilege",
+    });
+    created.groups++;
+  }
+  const groupsNow = await existingNames(admin, privilegesOu(), "(&(objectClass=group)(cn=JIT Bench *))", "cn");
+
+  // Empty every bench group before measuring.
+  for (const name of wantGroups) {
+    const dn = groupsNow.get(name.toLowerCase())!.dn;
+    const members = await groupMembers(admin, dn);
+    if (members.length) {
+      log(`emptying "${name}" (${members.length} leftover member(s))`);
+      await changeMembersTolerant(admin, "delete", dn, members);
+    }
+  }
+
+  // The admin (as scripts/seed-demo.ts does) and the published privileges.
+  const adminLogin = opts.adminLogin ?? "carol";
+  const person = await findUser(adminLogin);
+  if (!person) throw new Error(`admin ${adminLogin} not found in the directory (scripts/ad-up.sh seeds it)`);
+  if (!(await isNestedMember(person.dn, env.INTERIM_ADMIN_GROUP_DN))) throw new Error(`${adminLogin} is not in the Interim admin group`);
+  const adminUser = await upsertDirectoryUser(db, person, true, false);
+  const adminActor: AuditActor = { type: "user", id: adminUser.id, name: `${adminUser.username} (bench)` };
+
+  const published = new Map((await db.select({ id: privileges.id, guid: privileges.groupGuid }).from(privileges)).map((r) => [r.guid, r.id]));
+  const groups: BenchGroup[] = [];
+  for (let k = 0; k < opts.groups; k++) {
+    const name = groupName(k);
+    const g = groupsNow.get(name.toLowerCase())!;
+    if (!g.guid) throw new Error(`${g.dn} has no objectGUID`);
+    const guid = guidToString(g.guid);
+    let privilegeId = published.get(guid);
+    if (!privilegeId) {
+      const row = await publishPrivilege(adminUser, adminActor, {
+        groupGuid: guid,
+        name: `Bench ${k + 1}`,
+        description: "Interim benchmark privilege",
+        maxDurationMinutes: 24 * 60,
+        defaultDurationMinutes: 60,
+        allowExtension: false,
+        tags: [BENCH_TAG],
+      });
+      privilegeId = row.id;
+    }
+    groups.push({ name, dn: g.dn, guid, privilegeId });
+  }
+
+  // Local user rows for the bench users, from the directory through the product's reader.
+  const usersNow = await existingNames(admin, benchOu(), "(&(objectClass=user)(sAMAccountName=bench-*))", "sAMAccountName");
+  const users = await pool(Array.from({ length: opts.users }, (_, i) => userSam(i)), 16, async (sam) => {
+    const dn = usersNow.get(sam)?.dn;
+    if (!dn) throw new Error(`bench user ${sam} missing after setup`);
+    const person = await getUserByDn(dn);
+    if (!person) throw new Error(`getUserByDn(${dn}) found nothing`);
+    const session = await upsertDirectoryUser(db, person, false, false);
+    return { sam, dn: person.dn, session };
+  });
+
+  return {
+    admin: adminUser,
+    adminActor,
+    users,
+    groups,
+    rawGroupDn: groupsNow.get(RAW_GROUP.toLowerCase())!.dn,
+    created,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

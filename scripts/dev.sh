@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm run dev`: everything a fresh machine needs, then the app (web + worker + Postgres + local AD).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh samba
+if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci; fi
+if [ -z "${LDAP_URL:-}" ]; then bash scripts/ad-up.sh; fi
+exec npx tsx scripts/dev.ts

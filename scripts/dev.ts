@@ -1,0 +1,40 @@
+/**
+ * `npm run dev`: embedded Postgres (unless DATABASE_URL), migrations, demo seed, then the web
+ * app and the worker side by side. Ctrl-C stops everything it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { prepareStack, repoRoot } from "./lib/stack";
+
+const port = process.env.PORT ?? "3000";
+const handle = await prepareStack(process.env.INTERIM_DB_NAME ?? "interim");
+process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+
+const { seedDemo } = await import("./seed-demo");
+const added = await seedDemo();
+console.log(`[dev] database ready (${added} demo privilege(s) published)`);
+
+const children: ChildProcess[] = [];
+function start(name: string, cmd: string, args: string[]) {
+  const child = spawn(cmd, args, { cwd: repoRoot, stdio: "inherit", env: { ...process.env, INTERIM_PROCESS: `interim-${name}` } });
+  child.on("exit", (code) => {
+    console.log(`[dev] ${name} exited (${code})`);
+    void shutdown(code ?? 1);
+  });
+  children.push(child);
+}
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 1500));
+  await handle?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+start("web", "npx", ["next", "dev", "-p", port]);
+start("worker", "npx", ["tsx", "worker/index.ts"]);
+console.log(`[dev] Interim on http://localhost:${port} — sign in as alice / carol (see README for passwords)`);

@@ -1,0 +1,149 @@
+import type { Client } from "ldapts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceConnection } from "@/server/directory/connection";
+import { DirectoryError } from "@/server/directory/errors";
+import {
+  addMembers,
+  detectPamFeature,
+  findUser,
+  getGroupByGuid,
+  isNestedMember,
+  listDomainControllers,
+  listGroupMembers,
+  readDomainPolicy,
+  removeMembers,
+  searchGroups,
+} from "@/server/directory/service";
+import { resetEnvForTests } from "@/server/env";
+import { adminClient, ensureAdGroup, ensureAdUser } from "./fixtures";
+
+let admin: Client;
+let groupDn: string;
+const users: string[] = [];
+
+beforeAll(async () => {
+  admin = await adminClient();
+  groupDn = await ensureAdGroup(admin, "IT Directory Test");
+  for (const sam of ["it-dir-1", "it-dir-2", "it-dir-3"]) users.push(await ensureAdUser(admin, sam));
+});
+afterAll(async () => {
+  await admin.unbind();
+});
+
+describe("directory lookups", () => {
+  it("finds a user by sAMAccountName, DOMAIN\\name and UPN, with decoded GUID and SID", async () => {
+    const bySam = await findUser("alice");
+    expect(bySam?.dn).toMatch(/^CN=alice,/i);
+    expect(bySam?.objectGuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bySam?.objectSid).toMatch(/^S-1-5-21-/);
+    expect((await findUser("INTERIM\\alice"))?.dn).toBe(bySam?.dn);
+    expect((await findUser("alice@interim.test"))?.dn).toBe(bySam?.dn);
+  });
+
+  it("escapes filter input: a wildcard matches nobody instead of everybody", async () => {
+    expect(await findUser("*")).toBeNull();
+    expect(await findUser("al*")).toBeNull();
+  });
+
+  it("checks nested membership through the in-chain matching rule", async () => {
+    const carol = await findUser("carol");
+    const alice = await findUser("alice");
+    const adminGroup = process.env.INTERIM_ADMIN_GROUP_DN!;
+    // carol is in "IT Security", which is a member of "Interim Admins".
+    expect(await isNestedMember(carol!.dn, adminGroup)).toBe(true);
+    expect(await isNestedMember(alice!.dn, adminGroup)).toBe(false);
+  });
+
+  it("searches groups and reads one back by GUID", async () => {
+    const found = await searchGroups("IT Directory");
+    expect(found.map((g) => g.dn)).toContain(groupDn);
+    const byGuid = await getGroupByGuid(found.find((g) => g.dn === groupDn)!.objectGuid);
+    expect(byGuid?.dn).toBe(groupDn);
+  });
+
+  it("lists the domain controllers from their nTDSDSA objects", async () => {
+    const dcs = await listDomainControllers();
+    expect(dcs.map((d) => d.hostName.toLowerCase())).toContain("dc1.interim.test");
+  });
+
+  it("reports the PAM optional feature as off on Samba", async () => {
+    expect(await detectPamFeature()).toBe(false);
+  });
+
+  it("reads the domain lockout threshold", async () => {
+    expect((await readDomainPolicy()).lockoutThreshold).toBe(5);
+  });
+});
+
+describe("member changes", () => {
+  it("adds idempotently: a second add is success, reported as already done", async () => {
+    const first = await addMembers(groupDn, [users[0]!]);
+    expect(first.applied).toEqual([users[0]]);
+    const second = await addMembers(groupDn, [users[0]!]);
+    expect(second.alreadyDone).toEqual([users[0]]);
+    expect(await listGroupMembers(groupDn)).toEqual([users[0]]);
+  });
+
+  it("adds a batch containing an existing member by splitting it", async () => {
+    const r = await addMembers(groupDn, users);
+    expect(r.alreadyDone).toEqual([users[0]]);
+    expect(r.applied.sort()).toEqual([users[1], users[2]].sort());
+    expect((await listGroupMembers(groupDn)).sort()).toEqual([...users].sort());
+  });
+
+  it("removes idempotently in one modify, then reports absent members as already done", async () => {
+    const r = await removeMembers(groupDn, users);
+    expect(r.modifies).toBe(1);
+    expect(await listGroupMembers(groupDn)).toEqual([]);
+    const again = await removeMembers(groupDn, users);
+    expect(again.alreadyDone.sort()).toEqual([...users].sort());
+  });
+
+  it("refuses a write outside the service account's delegation with a clear error", async () => {
+    const alice = await findUser("alice");
+    const err = await addMembers(process.env.INTERIM_ADMIN_GROUP_DN!, [alice!.dn]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DirectoryError);
+    expect((err as DirectoryError).kind).toBe("insufficient-rights");
+  });
+});
+
+describe("connection failures", () => {
+  const saved = { ...process.env };
+  const withEnv = async (patch: Record<string, string>, fn: () => Promise<void>) => {
+    Object.assign(process.env, patch);
+    resetEnvForTests();
+    await serviceConnection().reset();
+    try {
+      await fn();
+    } finally {
+      process.env = { ...saved };
+      resetEnvForTests();
+      await serviceConnection().reset();
+    }
+  };
+
+  it("says the directory is unreachable when no DC answers", async () => {
+    await withEnv({ LDAP_URL: "ldaps://127.0.0.1:1" }, async () => {
+      const err = await findUser("alice").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DirectoryError);
+      expect((err as DirectoryError).kind).toBe("unreachable");
+      expect((err as Error).message).toMatch(/unreachable/);
+    });
+  });
+
+  it("fails over to the next URL when the first DC is down", async () => {
+    await withEnv({ LDAP_URL: `ldaps://127.0.0.1:1,${saved.LDAP_URL}` }, async () => {
+      expect((await findUser("alice"))?.username).toBe("alice");
+    });
+  });
+
+  it("says the service account was refused when its password is wrong, without echoing it", async () => {
+    // A throwaway account (unlocked by the fixture each run), so the real service account
+    // never collects bad-password counts towards the domain's lockout.
+    await withEnv({ LDAP_BIND_DN: users[2]!, LDAP_BIND_PASSWORD: "definitely-wrong-secret" }, async () => {
+      const err = await findUser("alice").catch((e: unknown) => e);
+      expect((err as DirectoryError).kind).toBe("invalid-credentials");
+      expect((err as Error).message).not.toContain("definitely-wrong-secret");
+    });
+  });
+});

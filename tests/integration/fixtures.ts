@@ -1,0 +1,145 @@
+import { Attribute, Change, Client, escapeFilter } from "ldapts";
+import { readFileSync } from "node:fs";
+import { eq, sql } from "drizzle-orm";
+import { grants } from "@/db/schema";
+import { db } from "@/db";
+import type { AuditActor } from "@/server/audit/events";
+import type { SessionUser } from "@/server/auth/permissions";
+import { findUser, getGroupByGuid, listGroupMembers, searchGroups } from "@/server/directory/service";
+import { publishPrivilege } from "@/server/privileges/service";
+import { submitRequest } from "@/server/requests/service";
+import { upsertDirectoryUser } from "@/server/users/service";
+
+export const BASE_DN = process.env.LDAP_BASE_DN ?? "DC=interim,DC=test";
+export const TEST_OU = `OU=IntegrationTests,OU=Interim,${BASE_DN}`;
+export const PRIVILEGE_OU = process.env.LDAP_PRIVILEGE_BASE_DN ?? `OU=Privileges,OU=Interim,${BASE_DN}`;
+export const TEST_PASSWORD = "Interim-Test-2026!";
+
+/** An administrative connection for test set-up only (the product never uses these credentials). */
+export async function adminClient(): Promise<Client> {
+  const url = (process.env.LDAP_URL ?? "").split(",")[0]!;
+  const client = new Client({ url, tlsOptions: { ca: [readFileSync(process.env.LDAP_CA_FILE!)] }, timeout: 15_000 });
+  await client.bind(process.env.AD_ADMIN_DN!, process.env.AD_ADMIN_PASSWORD!);
+  return client;
+}
+
+async function exists(c: Client, dn: string): Promise<boolean> {
+  try {
+    await c.search(dn, { scope: "base", attributes: ["distinguishedName"] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function ensureTestOu(c: Client) {
+  if (!(await exists(c, TEST_OU))) await c.add(TEST_OU, { objectClass: ["top", "organizationalUnit"], ou: "IntegrationTests" });
+}
+
+/** A real AD user with a password, created once and reused across runs. */
+export async function ensureAdUser(c: Client, sam: string): Promise<string> {
+  await ensureTestOu(c);
+  const dn = `CN=${sam},${TEST_OU}`;
+  if (!(await exists(c, dn))) {
+    await c.add(dn, {
+      objectClass: ["top", "person", "organizationalPerson", "user"],
+      sAMAccountName: sam,
+      userPrincipalName: `${sam}@interim.test`,
+      displayName: `Test ${sam}`,
+      userAccountControl: "514",
+    });
+  }
+  const pwd = Buffer.from(`"${TEST_PASSWORD}"`, "utf16le");
+  await c.modify(dn, [
+    new Change({ operation: "replace", modification: new Attribute({ type: "unicodePwd", values: [pwd] }) }),
+    new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: ["512"] }) }),
+    new Change({ operation: "replace", modification: new Attribute({ type: "lockoutTime", values: ["0"] }) }),
+  ]);
+  return dn;
+}
+
+/** A group under the privilege OU (where the service account may write `member`), emptied. */
+export async function ensureAdGroup(c: Client, cn: string): Promise<string> {
+  const dn = `CN=${cn},${PRIVILEGE_OU}`;
+  if (!(await exists(c, dn))) {
+    await c.add(dn, { objectClass: ["top", "group"], sAMAccountName: cn.replace(/\s+/g, "-").slice(0, 20), groupType: "-2147483646", description: "integration test group" });
+  }
+  const members = await listGroupMembers(dn);
+  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members }) }));
+  return dn;
+}
+
+export async function adAddMember(c: Client, groupDn: string, memberDn: string) {
+  await c.modify(groupDn, new Change({ operation: "add", modification: new Attribute({ type: "member", values: [memberDn] }) }));
+}
+
+export async function isDirectMember(groupDn: string, memberDn: string): Promise<boolean> {
+  return (await listGroupMembers(groupDn)).some((m) => m.toLowerCase() === memberDn.toLowerCase());
+}
+
+/** Empties the app's tables and graphile-worker's queue (not the directory). */
+export async function resetDatabase() {
+  await db.execute(sql`truncate audit_events, grants, requests, privileges, signin_attempts, directory_settings, users restart identity cascade`);
+  await db.execute(sql`delete from graphile_worker._private_jobs`);
+}
+
+export async function localUser(sam: string, isAdmin = false): Promise<SessionUser> {
+  const person = await findUser(sam);
+  if (!person) throw new Error(`no AD user ${sam}`);
+  return upsertDirectoryUser(db, person, isAdmin, false);
+}
+
+export const actorFor = (u: SessionUser): AuditActor => ({ type: "user", id: u.id, name: u.username, ip: "127.0.0.1", userAgent: "vitest" });
+
+export async function publish(admin: SessionUser, groupCn: string, maxMinutes = 60) {
+  const [group] = (await searchGroups(groupCn)).filter((g) => g.name === groupCn);
+  if (!group) throw new Error(`group ${groupCn} not found`);
+  const fresh = await getGroupByGuid(group.objectGuid);
+  return publishPrivilege(admin, actorFor(admin), {
+    groupGuid: fresh!.objectGuid,
+    name: `${groupCn} (${Math.random().toString(36).slice(2, 7)})`,
+    description: "",
+    maxDurationMinutes: maxMinutes,
+    defaultDurationMinutes: Math.min(5, maxMinutes),
+    allowExtension: false,
+    tags: [],
+  });
+}
+
+/**
+ * Submits a request through the service, then shortens the pending grant to `seconds` so tests
+ * need not wait minutes (the product's smallest unit is a minute). Only valid while no worker
+ * has activated the grant yet.
+ */
+export async function requestFor(user: SessionUser, privilegeId: string, seconds?: number) {
+  const r = await submitRequest(user, actorFor(user), { privilegeId, durationMinutes: 1, justification: "integration test" });
+  if (seconds !== undefined) await db.execute(sql`update grants set duration_seconds = ${seconds} where id = ${r.grantId} and state = 'pending'`);
+  return r;
+}
+
+export async function grantRow(id: string) {
+  const [row] = await db
+    .select({
+      state: grants.state,
+      expires_at: grants.expiresAt,
+      removed_at: grants.removedAt,
+      end_reason: grants.endReason,
+      attempts: grants.attempts,
+      last_error: grants.lastError,
+    })
+    .from(grants)
+    .where(eq(grants.id, id));
+  return row!;
+}
+
+/** Polls until `check` is true or the deadline passes (no fixed sleeps). */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export { escapeFilter };

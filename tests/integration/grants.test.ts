@@ -1,0 +1,208 @@
+import type { Client } from "ldapts";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { db } from "@/db";
+import { auditEvents } from "@/db/schema";
+import { verifyAuditChain } from "@/server/audit/service";
+import type { SessionUser } from "@/server/auth/permissions";
+import { activateGrant, reconcile, sweepExpired } from "@/server/grants/lifecycle";
+import { endGrant } from "@/server/grants/service";
+import { submitRequest } from "@/server/requests/service";
+import {
+  actorFor,
+  adAddMember,
+  adminClient,
+  ensureAdGroup,
+  ensureAdUser,
+  grantRow,
+  isDirectMember,
+  localUser,
+  publish,
+  requestFor,
+  resetDatabase,
+} from "./fixtures";
+
+let admin: Client;
+let groupDn: string;
+let requester: SessionUser;
+let other: SessionUser;
+let boss: SessionUser;
+let privilegeId: string;
+
+beforeAll(async () => {
+  admin = await adminClient();
+  groupDn = await ensureAdGroup(admin, "IT Grant Test");
+  await ensureAdUser(admin, "it-req");
+  await ensureAdUser(admin, "it-other");
+});
+beforeEach(async () => {
+  await resetDatabase();
+  await ensureAdGroup(admin, "IT Grant Test");
+  requester = await localUser("it-req");
+  other = await localUser("it-other");
+  boss = await localUser("carol", true);
+  privilegeId = (await publish(boss, "IT Grant Test", 60)).id;
+});
+afterAll(async () => {
+  await admin.unbind();
+});
+
+async function expireNow(grantId: string) {
+  await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
+}
+
+describe("grant lifecycle against AD", () => {
+  it("activation puts the account in the group; expiry takes it out", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    expect(await activateGrant(grantId)).toBe("activated");
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(true);
+    const active = await grantRow(grantId);
+    expect(active.state).toBe("active");
+    // The clock started at activation: one minute from then.
+    expect(active.expires_at!.getTime() - Date.now()).toBeGreaterThan(50_000);
+
+    await expireNow(grantId);
+    const sweep = await sweepExpired();
+    expect(sweep).toMatchObject({ claimed: 1, removed: 1, failed: 0 });
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(false);
+    expect(await grantRow(grantId)).toMatchObject({ state: "expired", end_reason: "expired" });
+  });
+
+  it("double activation is harmless, concurrent or repeated", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    const outcomes = await Promise.all([activateGrant(grantId), activateGrant(grantId), activateGrant(grantId)]);
+    expect(outcomes.filter((o) => o === "activated")).toHaveLength(1);
+    expect(await activateGrant(grantId)).toBe("nothing-to-do");
+    const provisioning = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.provisioning"));
+    expect(provisioning).toHaveLength(1);
+    expect(await grantRow(grantId)).toMatchObject({ state: "active", attempts: 1 });
+  });
+
+  it("an account already in the group (AD says 68) still activates", async () => {
+    await adAddMember(admin, groupDn, requester.dn);
+    const { grantId } = await requestFor(requester, privilegeId);
+    expect(await activateGrant(grantId)).toBe("activated");
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.activated"));
+    expect(event?.data).toMatchObject({ alreadyMember: true });
+  });
+
+  it("a membership removed by hand before expiry (AD says 53) still expires cleanly", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    const { removeMembers } = await import("@/server/directory/service");
+    await removeMembers(groupDn, [requester.dn]);
+    await expireNow(grantId);
+    expect((await sweepExpired()).removed).toBe(1);
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"));
+    expect(event?.data).toMatchObject({ alreadyAbsent: true, reason: "expired" });
+  });
+
+  it("removes many grants of one group in one modify", async () => {
+    await ensureAdUser(admin, "it-bulk-1");
+    await ensureAdUser(admin, "it-bulk-2");
+    const people = [requester, other, await localUser("it-bulk-1"), await localUser("it-bulk-2")];
+    const ids: string[] = [];
+    for (const p of people) ids.push((await requestFor(p, privilegeId)).grantId);
+    for (const id of ids) await activateGrant(id);
+    await db.execute(sql`update grants set expires_at = now()`);
+    const sweep = await sweepExpired();
+    expect(sweep).toMatchObject({ claimed: 4, removed: 4, modifies: 1 });
+    for (const p of people) expect(await isDirectMember(groupDn, p.dn)).toBe(false);
+  });
+
+  it("refuses a second live request for the same privilege", async () => {
+    await requestFor(requester, privilegeId);
+    await expect(submitRequest(requester, actorFor(requester), { privilegeId, durationMinutes: 5, justification: "" })).rejects.toThrow(/already have/);
+  });
+
+  it("refuses a duration above the privilege's maximum, naming the limit", async () => {
+    await expect(submitRequest(requester, actorFor(requester), { privilegeId, durationMinutes: 61, justification: "" })).rejects.toThrow(/at most 60 minutes/);
+  });
+
+  it("an admin revokes an active grant: removed from AD and marked revoked", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await endGrant(boss, actorFor(boss), grantId, "revoked");
+    await sweepExpired();
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(false);
+    expect(await grantRow(grantId)).toMatchObject({ state: "revoked", end_reason: "revoked" });
+  });
+
+  it("only admins revoke; only the holder (or an admin) ends early", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await expect(endGrant(requester, actorFor(requester), grantId, "revoked")).rejects.toThrow(/may not revoke/);
+    await expect(endGrant(other, actorFor(other), grantId, "ended_early")).rejects.toThrow(/may not end/);
+    await endGrant(requester, actorFor(requester), grantId, "ended_early");
+    await sweepExpired();
+    expect(await grantRow(grantId)).toMatchObject({ state: "revoked", end_reason: "ended_early" });
+  });
+
+  it("ending a grant that never reached AD cancels it without touching the directory", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await endGrant(requester, actorFor(requester), grantId, "ended_early");
+    expect(await activateGrant(grantId)).toBe("nothing-to-do");
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(false);
+    expect((await grantRow(grantId)).state).toBe("revoked");
+  });
+
+  it("reconcile removes a membership that outlived its grant", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await expireNow(grantId);
+    await sweepExpired();
+    // Someone (or a lost job) puts the account back after the grant ended.
+    await adAddMember(admin, groupDn, requester.dn);
+    const result = await reconcile();
+    expect(result.orphansRemoved).toBe(1);
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(false);
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.orphan_removed"));
+    expect(event?.data).toMatchObject({ memberDn: requester.dn, lastGrantId: grantId });
+  });
+
+  it("reconcile leaves alone members it never granted and live grants", async () => {
+    await adAddMember(admin, groupDn, other.dn);
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    expect((await reconcile()).orphansRemoved).toBe(0);
+    expect(await isDirectMember(groupDn, other.dn)).toBe(true);
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(true);
+  });
+
+  it("reconcile re-adds a membership an active grant says should exist", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    const { removeMembers } = await import("@/server/directory/service");
+    await removeMembers(groupDn, [requester.dn]);
+    expect((await reconcile()).reapplied).toBe(1);
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(true);
+  });
+
+  it("reconcile re-queues an activation a crashed worker left in provisioning", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    // A worker claimed it a while ago and died.
+    await db.execute(sql`update grants set state = 'provisioning', claimed_at = now() - interval '10 minutes' where id = ${grantId}`);
+    await db.execute(sql`delete from graphile_worker._private_jobs`);
+    expect((await reconcile()).requeued).toBe(1);
+    const jobs = await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where key = ${`grant:activate:${grantId}`}`);
+    expect(jobs[0]?.n).toBe(1);
+    // The lapsed lease lets the activation take the grant over.
+    expect(await activateGrant(grantId)).toBe("activated");
+  });
+
+  it("keeps an unbroken hash chain across all of this, and detects tampering", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await expireNow(grantId);
+    await sweepExpired();
+    const intact = await verifyAuditChain(db);
+    expect(intact.problems).toEqual([]);
+    expect(intact.checked).toBeGreaterThanOrEqual(5);
+
+    await db.execute(sql`update audit_events set actor_name = 'mallory' where seq = 2`);
+    expect((await verifyAuditChain(db)).problems).toContainEqual({ seq: 2, kind: "hash-mismatch" });
+
+    await db.execute(sql`delete from audit_events where seq = 3`);
+    expect((await verifyAuditChain(db)).problems).toContainEqual({ seq: 4, kind: "gap", expectedSeq: 3 });
+  });
+});
