@@ -33,10 +33,9 @@ export async function prepareStack(database: string, opts: { fresh?: boolean } =
   mkdirSync(dataDir, { recursive: true });
   const adEnvFile = path.join(dataDir, "samba", "env");
   if (!process.env.LDAP_URL) {
-    if (!existsSync(adEnvFile)) {
-      throw new Error("LDAP_URL is not set and the local AD is not provisioned: run scripts/ad-up.sh first.");
-    }
-    for (const [k, v] of Object.entries(readEnvFile(adEnvFile))) process.env[k] ??= v;
+    // Without either, commands that need the directory fail on env validation with a clear message.
+    if (existsSync(adEnvFile)) for (const [k, v] of Object.entries(readEnvFile(adEnvFile))) process.env[k] ??= v;
+    else console.warn("[stack] LDAP_URL is not set and the local AD is not provisioned (scripts/ad-up.sh).");
   }
   if (!process.env.NEXTAUTH_SECRET) {
     const secretFile = path.join(dataDir, "nextauth-secret");

@@ -1,0 +1,27 @@
+import type { Locator, Page } from "@playwright/test";
+
+export class RolesPage {
+  constructor(readonly page: Page) {}
+  heading = () => this.page.getByRole("heading", { name: "Request access" });
+  async goto() {
+    await this.page.goto("/roles");
+  }
+  /** The card of a requestable privilege, found by its heading. */
+  card(privilege: string): Locator {
+    return this.page.locator("article, li, section").filter({ has: this.page.getByRole("heading", { name: privilege, exact: true }) }).first();
+  }
+  async request(privilege: string, minutes: number, justification: string) {
+    const card = this.card(privilege);
+    await card.getByRole("button", { name: "Request" }).click();
+    await this.page.getByLabel("Duration (minutes)").fill(String(minutes));
+    await this.page.getByLabel("Justification").fill(justification);
+    await this.page.getByRole("button", { name: "Submit request" }).click();
+  }
+  myAccess(): Locator {
+    return this.page.locator("section").filter({ has: this.page.getByRole("heading", { name: "My access" }) });
+  }
+  /** The newest row of "My access" for a privilege. */
+  accessRow(privilege: string): Locator {
+    return this.myAccess().getByRole("listitem").filter({ hasText: privilege }).first();
+  }
+}

@@ -1,0 +1,54 @@
+import { defineConfig, devices } from "@playwright/test";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+/**
+ * Run through `npm test` (or `npx tsx scripts/with-stack.ts --db interim_e2e --fresh -- npx playwright test`
+ * after `npx next build`): the stack's env (database, local AD) is inherited by the servers below.
+ */
+export default defineConfig({
+  testDir: "./e2e/specs",
+  fullyParallel: false,
+  workers: 1,
+  timeout: 180_000,
+  expect: { timeout: 15_000 },
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  globalSetup: "./e2e/global-setup.ts",
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } },
+  ],
+  webServer: [
+    {
+      command: `npx next start -p ${port} -H 127.0.0.1`,
+      url: `${baseURL}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      env: { NEXTAUTH_URL: baseURL, INTERIM_PROCESS: "interim-web-e2e" },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      // The worker has no port: Playwright waits on the web app's health URL and specs poll for the
+      // worker's effects (a grant turning Active), never for fixed times.
+      command: "npx tsx worker/index.ts",
+      url: `${baseURL}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      env: { LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e" },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm test`: everything, from a fresh machine — system packages, npm packages, the local AD,
+# lint + typecheck, unit + integration tests (vitest), a production build, and the e2e suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "system packages"
+bash scripts/system-deps.sh
+if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+step "local Active Directory"
+bash scripts/ad-up.sh
+
+step "lint + typecheck"
+npx eslint .
+npx tsc --noEmit
+
+step "unit + integration tests"
+npx tsx scripts/with-stack.ts --db interim_test --fresh -- npx vitest run
+
+step "production build"
+npx next build
+
+step "end-to-end tests (Chromium)"
+npx tsx scripts/with-stack.ts --db interim_e2e --fresh -- npx playwright test
+
+step "all tests passed"
