@@ -10,16 +10,12 @@ import { endGrant } from "@/server/grants/service";
 import { submitRequest } from "@/server/requests/service";
 import { groupMembers, hasDirectMembership, modifyMembers } from "./lib/ldap";
 import { log, ms, pool, rate, sleep, summarize, type Summary } from "./lib/stats";
-import type { WorkerHandle } from "./lib/worker";
+import type { WorkerControl } from "./lib/worker";
 import type { BenchGroup, BenchUser, Fixture } from "./setup";
 
 export type Problems = string[];
 
 const actorOf = (u: BenchUser): AuditActor => ({ type: "user", id: u.session.id, name: `${u.sam} (bench)`, ip: "127.0.0.1" });
-
-function assertWorkerAlive(worker: WorkerHandle | undefined) {
-  if (worker?.exited) throw new Error(`the worker exited (code ${worker.exited.code}, signal ${worker.exited.signal})`);
-}
 
 // ---------------------------------------------------------------- phase 1 --
 
@@ -91,7 +87,7 @@ interface LiveGrant {
 export async function grantLatency(
   fx: Fixture,
   poll: Client,
-  worker: WorkerHandle,
+  worker: WorkerControl,
   opts: { samples: number; pollMs: number; label: string },
   problems: Problems,
 ): Promise<GrantLatencyResult> {
@@ -100,7 +96,7 @@ export async function grantLatency(
   const live: LiveGrant[] = [];
   const K = fx.groups.length;
   for (let i = 0; i < opts.samples; i++) {
-    assertWorkerAlive(worker);
+    worker.assertAlive();
     const user = fx.users[i % fx.users.length]!;
     const group = fx.groups[i % K]!;
     const s0 = performance.now();
@@ -145,12 +141,12 @@ export async function grantLatency(
 }
 
 /** Ends the grants through endGrant (as the admin: revoke), waits until all are removed, checks the DC. */
-export async function endAndWait(fx: Fixture, poll: Client, worker: WorkerHandle, live: LiveGrant[], label: string, problems: Problems): Promise<EndResult> {
+export async function endAndWait(fx: Fixture, poll: Client, worker: WorkerControl, live: LiveGrant[], label: string, problems: Problems): Promise<EndResult> {
   for (const g of live) await endGrant(fx.admin, fx.adminActor, g.grantId, "revoked");
   const t0 = performance.now();
   const deadline = t0 + 60_000 + live.length * 50;
   for (;;) {
-    assertWorkerAlive(worker);
+    worker.assertAlive();
     const [row] = await db.execute<{ left: number; failed: number }>(sql`
       select count(*) filter (where g.removed_at is null)::int as left, count(*) filter (where g.state = 'failed')::int as failed
       from grants g join requests r on r.id = g.request_id where r.justification = ${label}`);
@@ -176,9 +172,12 @@ export interface ExpiryResult {
   grants: number;
   groups: number;
   submit: { seconds: number; perSecond: number };
-  activation: { seconds: number; perSecond: number; verifiedMembers: number };
+  /** Backlog of M activation jobs drained by a freshly started worker: first claim → last activated_at. */
+  activation: { seconds: number; perSecond: number; workerStartToFirstClaimSeconds: number; workerStartToAllActiveSeconds: number; verifiedMembers: number };
   expiresAt: string;
   lagMs: Summary;
+  /** One entry per removal transaction (same removed_at): when, how many grants, how many groups, audit commit time. */
+  removalBatches: { afterTms: number; grants: number; groups: number; auditAfterTms: number | null }[];
   firstRemovalAfterTms: number;
   lastRemovalAfterTms: number;
   removalPerSecond: number;
@@ -190,7 +189,7 @@ export interface ExpiryResult {
 export async function expiryLag(
   fx: Fixture,
   poll: Client,
-  worker: WorkerHandle,
+  worker: WorkerControl,
   opts: { grants: number; label: string; leadSeconds: number },
   problems: Problems,
 ): Promise<ExpiryResult> {
@@ -200,7 +199,10 @@ export async function expiryLag(
   // grant j: user j in group j mod K (each user holds one grant; each group gets ≈M/K members)
   const plan = Array.from({ length: M }, (_, j) => ({ user: fx.users[j]!, group: fx.groups[j % K]! }));
 
-  log(`submitting ${M} requests (4 at a time) …`);
+  // The worker is stopped while the requests go in, so the activation rate measured below is the
+  // worker's (draining a backlog), not the rate at which this process can submit.
+  await worker.stop();
+  log(`submitting ${M} requests (4 at a time, worker stopped) …`);
   const s0 = performance.now();
   let submitted = 0;
   await pool(plan, 4, async ({ user, group }) => {
@@ -208,29 +210,36 @@ export async function expiryLag(
     if (++submitted % 1000 === 0) log(`  ${submitted}/${M} submitted`);
   });
   const submitSeconds = (performance.now() - s0) / 1000;
-  log(`submitted ${M} in ${submitSeconds.toFixed(1)} s; waiting until every grant is active …`);
+  log(`submitted ${M} in ${submitSeconds.toFixed(1)} s; starting the worker and waiting until every grant is active …`);
+  const w0 = performance.now();
+  const workerStartedAt = new Date();
+  worker.start();
 
   const deadline = performance.now() + 120_000 + M * 60;
   let lastLog = 0;
   for (;;) {
-    assertWorkerAlive(worker);
+    worker.assertAlive();
     const [c] = await db.execute<{ active: number; failed: number; total: number }>(sql`
       select count(*) filter (where g.state = 'active')::int as active, count(*) filter (where g.state = 'failed')::int as failed, count(*)::int as total
       from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
     if (c!.failed > 0) throw new Error(`${c!.failed} grant(s) failed to activate`);
     if (c!.active === M) break;
-    if (performance.now() > deadline) throw new Error(`only ${c!.active}/${M} grants active after ${ms(performance.now() - s0)}`);
+    if (performance.now() > deadline) throw new Error(`only ${c!.active}/${M} grants active ${ms(performance.now() - w0)} after the worker started`);
     if (performance.now() - lastLog > 2000) {
       lastLog = performance.now();
-      log(`  ${c!.active}/${M} active (${((c!.active / (performance.now() - s0)) * 1000).toFixed(0)}/s since first submit)`);
+      log(`  ${c!.active}/${M} active, ${ms(performance.now() - w0)} after the worker started`);
     }
     await sleep(200);
   }
-  const [act] = await db.execute<{ seconds: number }>(sql`
-    select extract(epoch from (max(g.activated_at) - min(g.created_at)))::float8 as seconds
-    from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
-  const activationSeconds = Number(act!.seconds);
-  log(`all ${M} active: ${activationSeconds.toFixed(1)} s from first submit to last activation (${rate(M / activationSeconds, " grants/s")})`);
+  const [act] = await db.execute<{ drain: number; total: number; first_claim: number }>(sql`
+    select extract(epoch from (max(g.activated_at) - min(p.at)))::float8 as drain,
+           extract(epoch from (max(g.activated_at) - ${workerStartedAt.toISOString()}::timestamptz))::float8 as total,
+           extract(epoch from (min(p.at) - ${workerStartedAt.toISOString()}::timestamptz))::float8 as first_claim
+    from grants g join requests r on r.id = g.request_id
+    join audit_events p on p.action = 'grant.provisioning' and p.target_id = g.id::text
+    where r.justification = ${opts.label}`);
+  const activationSeconds = Number(act!.drain);
+  log(`all ${M} active: ${activationSeconds.toFixed(1)} s from the first claim to the last activation (${rate(M / activationSeconds, " grants/s")}); worker start → first claim ${Number(act!.first_claim).toFixed(1)} s`);
 
   // The memberships are real: every group holds exactly its planned members.
   let verifiedMembers = 0;
@@ -274,7 +283,7 @@ export async function expiryLag(
   let timedOut = false;
   lastLog = 0;
   for (;;) {
-    assertWorkerAlive(worker);
+    worker.assertAlive();
     const [c] = await db.execute<{ removed: number; expiring: number; active: number; errors: number }>(sql`
       select count(*) filter (where g.removed_at is not null)::int as removed,
              count(*) filter (where g.state = 'expiring')::int as expiring,
@@ -306,6 +315,21 @@ export async function expiryLag(
   const first = Math.min(...afterT);
   const last = Math.max(...afterT);
 
+  const batches = await db.execute<{ after_t: number; n: number; groups: number; audit_after_t: number | null }>(sql`
+    select extract(epoch from (g.removed_at - ${T.toISOString()}::timestamptz)) * 1000 as after_t, count(*)::int as n,
+           count(distinct g.group_dn)::int as groups,
+           extract(epoch from (max(a.at) - ${T.toISOString()}::timestamptz)) * 1000 as audit_after_t
+    from grants g join requests r on r.id = g.request_id
+    left join audit_events a on a.action = 'grant.removed' and a.target_id = g.id::text
+    where r.justification = ${opts.label} and g.removed_at is not null
+    group by g.removed_at order by g.removed_at`);
+  const removalBatches = [...batches].map((b) => ({
+    afterTms: Number(b.after_t),
+    grants: b.n,
+    groups: b.groups,
+    auditAfterTms: b.audit_after_t === null ? null : Number(b.audit_after_t),
+  }));
+
   // Nothing may be left on the DC.
   let membersLeft = 0;
   for (const group of fx.groups) {
@@ -334,7 +358,14 @@ export async function expiryLag(
     grants: M,
     groups: K,
     submit: { seconds: submitSeconds, perSecond: M / submitSeconds },
-    activation: { seconds: activationSeconds, perSecond: M / activationSeconds, verifiedMembers },
+    activation: {
+      seconds: activationSeconds,
+      perSecond: M / activationSeconds,
+      workerStartToFirstClaimSeconds: Number(act!.first_claim),
+      workerStartToAllActiveSeconds: Number(act!.total),
+      verifiedMembers,
+    },
+    removalBatches,
     expiresAt: T.toISOString(),
     lagMs,
     firstRemovalAfterTms: first,

@@ -26,7 +26,7 @@ const { listDomainControllers } = await import("@/server/directory/service");
 const { env } = await import("@/server/env");
 const { adminClient, safeUnbind, serviceClient } = await import("./lib/ldap");
 const { log, ms, pct, rate, table } = await import("./lib/stats");
-const { startWorker } = await import("./lib/worker");
+const { WorkerControl } = await import("./lib/worker");
 const phases = await import("./phases");
 const { setupFixture } = await import("./setup");
 
@@ -56,7 +56,7 @@ const results: Record<string, unknown> = {};
 let admin: Client | undefined;
 let svc: Client | undefined;
 let poll: Client | undefined;
-let worker: ReturnType<typeof startWorker> | undefined;
+const worker = new WorkerControl();
 let fatal: string | undefined;
 
 function sambaVersion(): string | null {
@@ -76,6 +76,7 @@ try {
   const fx = await setupFixture(admin, { users, groups: K });
   await safeUnbind(admin);
   admin = undefined;
+  results.setup = { seconds: fx.seconds, createdUsers: fx.created.users, createdGroups: fx.created.groups, users: fx.users.length, groups: fx.groups.map((g) => g.dn), rawGroup: fx.rawGroupDn };
   log(`setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`);
 
   const dcs = await listDomainControllers();
@@ -113,7 +114,7 @@ try {
 
   // -------------------------------------------------------------- worker --
   log("starting the worker (npx tsx worker/index.ts, LOG_LEVEL=warn) …");
-  worker = startWorker();
+  worker.start();
 
   // Warm-up (not measured): the worker compiles, binds and connects; the first grants pay for it.
   {
@@ -134,14 +135,6 @@ try {
   log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
 
   await worker.stop();
-  const workerLines = worker.lines;
-  results.workerLog = {
-    lines: workerLines.length,
-    warnings: workerLines.filter((l) => l.level === 40).length,
-    errors: workerLines.filter((l) => l.level >= 50).length,
-    sample: workerLines.slice(0, 10).map((l) => l.raw.slice(0, 500)),
-  };
-  worker = undefined;
 
   // -------------------------------------------------------------- phase 4 --
   log("phase 4: raw ldapts removal throughput (worker stopped) …");
@@ -152,7 +145,14 @@ try {
   problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
   console.error(fatal);
 } finally {
-  await worker?.stop().catch(() => {});
+  await worker.stop().catch(() => {});
+  results.workerLog = {
+    starts: worker.starts,
+    lines: worker.lines.length,
+    warnings: worker.lines.filter((l) => l.level === 40).length,
+    errors: worker.lines.filter((l) => l.level >= 50).length,
+    sample: worker.lines.slice(0, 10).map((l) => l.raw.slice(0, 500)),
+  };
   await safeUnbind(admin);
   await safeUnbind(svc);
   await safeUnbind(poll);
@@ -187,10 +187,10 @@ if (r.expiry) {
   const e = r.expiry;
   const single = r.rawSingleAdd ? 1000 / r.rawSingleAdd.addMs.mean : undefined;
   rows.push([
-    `activation of ${e.grants} grants`,
+    `activation of ${e.grants} queued grants`,
     `${e.activation.seconds.toFixed(1)} s · ${rate(e.activation.perSecond, " grants/s")}`,
     single ? `${rate(single, " adds/s")} (sequential single adds)` : "—",
-    `first submit → last activated_at; requests submitted 4 at a time (${rate(e.submit.perSecond, "/s")}); ${e.activation.verifiedMembers} memberships verified on the DC`,
+    `backlog drained by a fresh worker: first claim → last activated_at (start → first claim ${e.activation.workerStartToFirstClaimSeconds.toFixed(1)} s); submitted 4 at a time at ${rate(e.submit.perSecond, "/s")}; ${e.activation.verifiedMembers} memberships verified on the DC`,
   ]);
   rows.push([
     "expiry lag: removed_at − expires_at",
@@ -232,6 +232,11 @@ console.log(
   `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
 );
 console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
+if (r.expiry?.removalBatches.length) {
+  const b = r.expiry.removalBatches;
+  const shown = b.slice(0, 12).map((x) => `+${ms(x.afterTms)}: ${x.grants} in ${x.groups} group(s)`).join(", ");
+  console.log(`\nexpiry removal transactions (removed_at after T): ${shown}${b.length > 12 ? `, … ${b.length} in all` : ""}`);
+}
 if (r.expiry?.worker.jobsWithErrors) {
   const w = r.expiry.worker;
   console.log(`\njobs with errors during the run: ${w.jobsWithErrorsByTask.map((t) => `${t.task} ${t.n} (${t.failed} permanently failed, ${t.pending} to retry)`).join("; ")}`);

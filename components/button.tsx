@@ -1,22 +1,10 @@
+"use client";
+
 import type { ButtonHTMLAttributes } from "react";
+import { buttonClass, type ButtonVariant } from "./button-styles";
+import { useHydrated } from "./use-hydrated";
 
-export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
-
-const base =
-  "inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-medium transition-colors " +
-  "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 " +
-  "disabled:cursor-not-allowed disabled:opacity-60";
-
-const variants: Record<ButtonVariant, string> = {
-  primary: "bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 disabled:hover:bg-indigo-600",
-  secondary: "border border-slate-300 bg-white text-slate-800 shadow-sm hover:bg-slate-50 disabled:hover:bg-white",
-  danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 disabled:hover:bg-red-600",
-  ghost: "text-slate-700 hover:bg-slate-100",
-};
-
-export function buttonClass(variant: ButtonVariant = "secondary", extra = "") {
-  return `${base} ${variants[variant]} ${extra}`.trim();
-}
+export { buttonClass, type ButtonVariant };
 
 interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   variant?: ButtonVariant;
@@ -25,8 +13,15 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 }
 
 export function Button({ variant = "secondary", pending = false, disabled, className = "", type = "button", children, ...rest }: ButtonProps) {
+  const hydrated = useHydrated();
   return (
-    <button type={type} className={buttonClass(variant, className)} disabled={disabled || pending} aria-busy={pending || undefined} {...rest}>
+    <button
+      type={type}
+      className={buttonClass(variant, className)}
+      disabled={disabled || pending || !hydrated}
+      aria-busy={pending || undefined}
+      {...rest}
+    >
       {pending && <Spinner />}
       {children}
     </button>

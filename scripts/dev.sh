@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh samba
-if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci; fi
+if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # Not `npm ci`: see scripts/test.sh.
+  npm install --no-audit --no-fund
+fi
 if [ -z "${LDAP_URL:-}" ]; then bash scripts/ad-up.sh; fi
 exec npx tsx scripts/dev.ts

@@ -9,8 +9,10 @@ step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 step "system packages"
 bash scripts/system-deps.sh
 if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund
+  step "npm install"
+  # Not `npm ci`: with this registry npm 11 writes a lock without other platforms' optional
+  # packages and then refuses `npm ci` on it; `npm install` honours the lock all the same.
+  npm install --no-audit --no-fund
 fi
 step "local Active Directory"
 bash scripts/ad-up.sh

@@ -16,7 +16,8 @@ export function SigninForm({ callbackUrl, initialMessage }: { callbackUrl: strin
     register,
     handleSubmit,
     formState: { errors, isSubmitting, isSubmitSuccessful },
-  } = useForm<SigninInput>({ resolver: zodResolver(signinInput), defaultValues: { username: "", password: "" } });
+    // No defaultValues: react-hook-form would overwrite what was typed before hydration.
+  } = useForm<SigninInput>({ resolver: zodResolver(signinInput) });
 
   const onSubmit = handleSubmit(async ({ username, password }) => {
     setError(null);

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { buttonClass } from "@/components/button";
+import { buttonClass } from "@/components/button-styles";
 import { Card, PageHeading } from "@/components/page-heading";
 
 export const metadata: Metadata = { title: "Approvals — Interim" };
