@@ -29,6 +29,7 @@ export default defineConfig({
   projects: [
     { name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } },
   ],
+  // The worker has no port for Playwright to wait on: e2e/global-setup.ts starts it and stops it.
   webServer: [
     {
       command: `npx next start -p ${port} -H 127.0.0.1`,
@@ -37,17 +38,6 @@ export default defineConfig({
       reuseExistingServer: false,
       env: { NEXTAUTH_URL: baseURL, INTERIM_PROCESS: "interim-web-e2e" },
       stdout: "ignore",
-      stderr: "pipe",
-    },
-    {
-      // The worker has no port: Playwright waits on the web app's health URL and specs poll for the
-      // worker's effects (a grant turning Active), never for fixed times.
-      command: "npx tsx worker/index.ts",
-      url: `${baseURL}/api/health`,
-      timeout: 120_000,
-      reuseExistingServer: false,
-      env: { LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e" },
-      stdout: "pipe",
       stderr: "pipe",
     },
   ],

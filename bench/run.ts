@@ -57,6 +57,14 @@ let admin: Client | undefined;
 let svc: Client | undefined;
 let poll: Client | undefined;
 const worker = new WorkerControl();
+// Interrupted (Ctrl-C, or with-stack passing on SIGTERM): take the worker's process group down too.
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    worker.killNow();
+    process.exit(130);
+  });
+}
+process.on("exit", () => worker.killNow());
 let fatal: string | undefined;
 
 function sambaVersion(): string | null {

@@ -13,5 +13,6 @@ export function PageHeading({ title, children, actions }: { title: string; child
 }
 
 export function Card({ children, className = "" }: { children: ReactNode; className?: string }) {
-  return <div className={`rounded-lg border border-slate-200 bg-white shadow-sm ${className}`}>{children}</div>;
+  // relative: keeps sr-only (absolute) text inside scrolling tables from widening the page.
+  return <div className={`relative rounded-lg border border-slate-200 bg-white shadow-sm ${className}`}>{children}</div>;
 }

@@ -49,8 +49,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
               {user.displayName}
             </span>
             <Button
-              variant="ghost"
-              className="text-slate-200 hover:bg-slate-800 hover:text-white"
+              variant="inverse"
               pending={signingOut}
               onClick={() => {
                 setSigningOut(true);

@@ -1,8 +1,13 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { closeDb } from "@/db";
 import { seedDemo } from "../scripts/seed-demo";
 import { adminLdap, emptyGroup, ensureGroup, PRIVILEGE_OU } from "./fixtures/directory";
 
-/** Demo privileges published (as in `npm run dev`), demo groups empty, one unpublished group. */
+/**
+ * Demo privileges published (as in `npm run dev`), demo groups empty, one unpublished group, and
+ * the worker process running for the whole suite. Returns the teardown that stops the worker.
+ */
 export default async function globalSetup() {
   if (!process.env.DATABASE_URL || !process.env.LDAP_URL) {
     throw new Error("e2e needs the local stack: run `npm test` (or through scripts/with-stack.ts).");
@@ -16,4 +21,21 @@ export default async function globalSetup() {
   }
   await seedDemo();
   await closeDb();
+
+  const root = path.resolve(import.meta.dirname, "..");
+  const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  worker.on("exit", (code, signal) => {
+    if (signal !== "SIGTERM") console.error(`[e2e] worker exited unexpectedly (${code ?? signal})`);
+  });
+  return async () => {
+    if (worker.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      worker.once("exit", () => resolve());
+      worker.kill("SIGTERM");
+    });
+  };
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/server/auth/options";
 import { sameOriginPath } from "./callback";
@@ -11,9 +12,17 @@ const ERROR_CODES: Record<string, string> = {
   CredentialsSignin: "Wrong username or password.",
   SessionRequired: "Sign in to continue.",
   Configuration: "Sign-in is not configured correctly on the server.",
-  Callback: "Sign-in failed. Try again.",
-  Default: "Sign-in failed. Try again.",
 };
+// The server's own sign-in messages (server/auth/signin.ts). Anything else in the URL is not
+// repeated: a crafted link must not be able to put its own words on this page.
+const SERVER_MESSAGES = [/^Wrong username or password\.$/, /^Too many failed sign-ins\. Try again in \d+ minutes\.$/, /^The directory cannot be reached/, /^Enter your (username|password)$/];
+
+function errorMessage(param: string | undefined): string | null {
+  if (!param) return null;
+  if (ERROR_CODES[param]) return ERROR_CODES[param];
+  if (param.length <= 200 && SERVER_MESSAGES.some((re) => re.test(param))) return param;
+  return "Sign-in failed. Try again.";
+}
 
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -42,11 +51,14 @@ export default async function SigninPage({ searchParams }: { searchParams: Promi
           <p className="mt-1 text-sm text-slate-600">Use your Active Directory account.</p>
           {session && (
             <p className="mt-3 text-sm text-slate-600">
-              You are signed in as <strong className="font-medium text-slate-800">{session.user.displayName}</strong>. Sign in again to switch
-              accounts.
+              You are signed in as <strong className="font-medium text-slate-800">{session.user.displayName}</strong>.{" "}
+              <Link href="/roles" className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                Go to My access
+              </Link>{" "}
+              or sign in again to switch accounts.
             </p>
           )}
-          <SigninForm callbackUrl={callbackUrl} initialMessage={notice ?? (error ? (ERROR_CODES[error] ?? error) : null)} />
+          <SigninForm callbackUrl={callbackUrl} initialMessage={notice ?? errorMessage(error)} />
         </div>
         <p className="mt-6 text-center text-xs text-slate-500">Just-in-time privileged access for Active Directory</p>
       </div>

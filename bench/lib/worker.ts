@@ -24,12 +24,8 @@ export class WorkerControl {
   /** Set when the worker exited while the bench still needed it. */
   exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
-  get running(): boolean {
-    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
-  }
-
   start(): void {
-    if (this.running) return;
+    if (this.pgid && this.groupAlive()) return;
     this.starts++;
     this.stopping = false;
     this.exited = null;
@@ -37,8 +33,12 @@ export class WorkerControl {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-bench-worker" },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: `npx` exits on SIGTERM without passing it on to tsx/node, so the
+      // bench signals the whole group (npx, sh, tsx, node) and waits until all of it is gone.
+      detached: true,
     });
     this.child = child;
+    this.pgid = child.pid;
     createInterface({ input: child.stdout! }).on("line", (l) => this.onLine(l));
     createInterface({ input: child.stderr! }).on("line", (l) => this.onLine(l));
     child.on("exit", (code, signal) => {
@@ -49,17 +49,48 @@ export class WorkerControl {
     });
   }
 
-  /** SIGTERM (the worker shuts down gracefully), SIGKILL after 15 s. */
+  private pgid: number | undefined;
+
+  private groupAlive(): boolean {
+    if (!this.pgid) return false;
+    try {
+      process.kill(-this.pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private signalGroup(signal: NodeJS.Signals) {
+    if (!this.pgid) return;
+    try {
+      process.kill(-this.pgid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** SIGTERM to the worker's process group (it shuts down gracefully), SIGKILL after 15 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
+    if (!this.pgid) return;
     this.stopping = true;
-    const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await done;
-    clearTimeout(timer);
+    this.signalGroup("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while (this.groupAlive()) {
+      if (Date.now() > deadline) {
+        console.log("[worker] did not stop within 15 s: SIGKILL");
+        this.signalGroup("SIGKILL");
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
     this.child = undefined;
+    this.pgid = undefined;
+  }
+
+  /** Last resort when the bench itself is interrupted: signal the group without waiting. */
+  killNow(): void {
+    this.stopping = true;
+    this.signalGroup("SIGTERM");
   }
 
   assertAlive(): void {

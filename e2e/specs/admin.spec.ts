@@ -10,8 +10,8 @@ test("an admin publishes a directory group as a privilege", async ({ page }) => 
   await admin.gotoPrivileges();
   await expect(page.getByRole("heading", { name: "Privileges" })).toBeVisible();
   await page.getByLabel("Search directory groups").fill("E2E Publish");
-  const result = page.getByRole("listitem").filter({ hasText: "JIT E2E Publish" });
-  await result.getByRole("button", { name: "Publish" }).click();
+  const result = page.getByRole("listitem", { name: "JIT E2E Publish" });
+  await result.getByRole("button", { name: "Publish", exact: true }).click();
 
   await page.getByLabel("Display name").fill("E2E publishing");
   await page.getByLabel("Maximum duration (minutes)").fill("30");

@@ -10,7 +10,9 @@ export function AvailablePrivileges() {
   const privileges = useQuery(trpc.privileges.available.queryOptions());
 
   return (
-    <section aria-labelledby="available-heading" className="mb-10">
+    // A div, not a <section>: each card is the smallest region holding its privilege's heading, so a
+    // locator such as `article, li, section` filtered by that heading finds the card, not this list.
+    <div className="mb-10">
       <h2 id="available-heading" className="mb-3 text-lg font-semibold text-slate-900">
         Available privileges
       </h2>
@@ -29,6 +31,6 @@ export function AvailablePrivileges() {
           ))}
         </div>
       )}
-    </section>
+    </div>
   );
 }

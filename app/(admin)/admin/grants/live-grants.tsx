@@ -1,0 +1,98 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { describeError, useTRPC } from "@/app/_trpc/client";
+import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
+import { ConfirmButton } from "@/components/confirm-button";
+import { Countdown } from "@/components/countdown";
+import { Card } from "@/components/page-heading";
+import type { RouterOutputs } from "@/components/router-types";
+import { StateBadge } from "@/components/state-badge";
+
+type LiveGrant = RouterOutputs["grants"]["live"][number];
+
+const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
+// Below `sm` each row becomes a small card (two columns), so a phone can revoke without side-scrolling.
+const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
+
+export function LiveGrants() {
+  const trpc = useTRPC();
+  const grants = useQuery({ ...trpc.grants.live.queryOptions(), refetchInterval: 2000 });
+
+  if (grants.isPending) return <Loading label="Loading grants…" />;
+  if (grants.isError) return <QueryError message={describeError(grants.error).message} onRetry={() => void grants.refetch()} />;
+  if (grants.data.length === 0) {
+    return <EmptyState title="No one holds a privilege right now">Grants appear here as soon as a request is approved, and leave when access is removed.</EmptyState>;
+  }
+  return (
+    <Card className="overflow-x-auto">
+      <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[640px]">
+        <thead className="bg-slate-50 max-sm:sr-only">
+          <tr>
+            <th scope="col" className={th}>User</th>
+            <th scope="col" className={th}>Privilege</th>
+            <th scope="col" className={th}>State</th>
+            <th scope="col" className={th}>Expires</th>
+            <th scope="col" className={th}><span className="sr-only">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 max-sm:block">
+          {grants.data.map((g) => (
+            <GrantRow key={g.id} grant={g} />
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+function GrantRow({ grant: g }: { grant: LiveGrant }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const revoke = useMutation(
+    trpc.grants.revoke.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.grants.live.queryKey() }),
+    }),
+  );
+  const ending = Boolean(g.endReason) || g.state === "expiring";
+
+  return (
+    <tr aria-label={`${g.username} ${g.privilege}`} className="max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-3 max-sm:p-4">
+      <td className={td}>
+        <div className="font-medium text-slate-900">{g.displayName}</div>
+        <div className="text-xs text-slate-500">{g.username}</div>
+      </td>
+      <td className={td}>
+        <div className="text-slate-900">{g.privilege}</div>
+        <div className="max-w-xs truncate font-mono text-xs text-slate-500" title={g.groupDn}>
+          {g.groupDn}
+        </div>
+      </td>
+      <td className={td}>
+        <StateBadge state={g.state} />
+        {g.lastError && <p className="mt-1 max-w-xs text-xs break-words text-amber-800">{g.lastError}</p>}
+      </td>
+      <td className={`${td} whitespace-nowrap`}>
+        {g.state === "active" && g.expiresAt ? (
+          <Countdown until={g.expiresAt} className="text-slate-800" />
+        ) : (
+          <span className="text-slate-500">{g.state === "expiring" ? "Removing now" : "Not started yet"}</span>
+        )}
+      </td>
+      <td className={`${td} text-right max-sm:col-span-2 max-sm:text-left`}>
+        {ending ? (
+          <span className="text-xs text-slate-500">{g.endReason === "revoked" ? "Revoked, removing…" : g.endReason === "ended_early" ? "Ended by holder, removing…" : "Removing…"}</span>
+        ) : (
+          <ConfirmButton
+            label="Revoke"
+            confirmLabel="Confirm revoke"
+            pendingLabel="Revoking…"
+            pending={revoke.isPending}
+            onConfirm={() => revoke.mutateAsync({ grantId: g.id })}
+          />
+        )}
+        {revoke.isError && <ErrorAlert className="mt-2 text-left">{describeError(revoke.error).message}</ErrorAlert>}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,94 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import type { z } from "zod";
+import { useTRPC } from "@/app/_trpc/client";
+import { updatePrivilegeInput } from "@/server/privileges/schemas";
+import { ErrorAlert } from "@/components/alerts";
+import { Button } from "@/components/button";
+import { Dn } from "@/components/dn";
+import { applyServerErrors } from "@/components/form-errors";
+import { CheckboxField } from "@/components/form-field";
+import type { RouterOutputs } from "@/components/router-types";
+import { PrivilegeFields } from "./privilege-fields";
+
+export type AdminPrivilege = RouterOutputs["privileges"]["list"][number];
+type Input = z.input<typeof updatePrivilegeInput>;
+
+const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "enabled"] as const;
+
+export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivilege; onDone: (savedName?: string) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors },
+  } = useForm<Input, unknown, z.output<typeof updatePrivilegeInput>>({
+    resolver: zodResolver(updatePrivilegeInput),
+    defaultValues: {
+      id: privilege.id,
+      name: privilege.name,
+      description: privilege.description,
+      maxDurationMinutes: privilege.maxDurationMinutes,
+      defaultDurationMinutes: privilege.defaultDurationMinutes,
+      allowExtension: privilege.allowExtension,
+      enabled: privilege.enabled,
+      tags: privilege.tags,
+    },
+  });
+
+  const update = useMutation(
+    trpc.privileges.update.mutationOptions({
+      onSuccess: async (saved) => {
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.privileges.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.privileges.available.queryKey() }),
+        ]);
+        onDone(saved.name);
+      },
+      onError: (err) => setFormError(applyServerErrors(err, setError, FIELDS)),
+    }),
+  );
+
+  const idPrefix = `edit-${privilege.id}`;
+  return (
+    <form
+      noValidate
+      className="space-y-4"
+      onSubmit={handleSubmit((values) => {
+        setFormError(null);
+        update.mutate(values);
+      })}
+    >
+      <p className="text-xs text-slate-500">
+        Group: <Dn value={privilege.groupDn} />
+      </p>
+      <PrivilegeFields
+        idPrefix={idPrefix}
+        field={(name) => register(name)}
+        errors={{
+          name: errors.name?.message,
+          description: errors.description?.message,
+          maxDurationMinutes: errors.maxDurationMinutes?.message,
+          defaultDurationMinutes: errors.defaultDurationMinutes?.message,
+        }}
+      />
+      <CheckboxField id={`${idPrefix}-enabled`} label="Enabled" hint="Only enabled privileges can be requested." {...register("enabled")} />
+      <ErrorAlert>{formError}</ErrorAlert>
+      <div className="flex flex-wrap gap-2">
+        <Button type="submit" variant="primary" pending={update.isPending}>
+          {update.isPending ? "Saving…" : "Save changes"}
+        </Button>
+        <Button variant="ghost" onClick={() => onDone()} disabled={update.isPending}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
