@@ -4,7 +4,7 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
 
 /**
- * Run through `npm test` (or `npx tsx scripts/with-stack.ts --db interim_e2e --fresh -- npx playwright test`
+ * Run through `npm test` (or `npx tsx scripts/with-stack.ts --cluster test --db interim_e2e --fresh -- npx playwright test`
  * after `npx next build`): the stack's env (database, local AD) is inherited by the servers below.
  */
 export default defineConfig({

@@ -26,7 +26,7 @@ const { listDomainControllers } = await import("@/server/directory/service");
 const { env } = await import("@/server/env");
 const { adminClient, safeUnbind, serviceClient } = await import("./lib/ldap");
 const { log, ms, pct, rate, table } = await import("./lib/stats");
-const { WorkerControl } = await import("./lib/worker");
+const { WorkerControl, summarizeLines } = await import("./lib/worker");
 const phases = await import("./phases");
 const { setupFixture } = await import("./setup");
 
@@ -130,19 +130,28 @@ try {
     log(`worker warm: first grants took ${ms(warm.latencyMs.max)} at most`);
   }
 
+  const workerLinesBefore: Record<string, number> = {};
   // -------------------------------------------------------------- phase 2 --
+  workerLinesBefore.latency = worker.lines.length;
   log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
   const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency }, problems);
   results.grantLatency = lat;
   log(`  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`);
 
   // -------------------------------------------------------------- phase 3 --
+  workerLinesBefore.expiry = worker.lines.length;
   log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
   const exp = await phases.expiryLag(fx, poll, worker, { grants: M, label: labels.expiry, leadSeconds: LEAD_SECONDS }, problems);
   results.expiry = exp;
   log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
 
   await worker.stop();
+  const phaseLines = (from: number, to: number) => worker.lines.slice(from, to).filter((l) => l.level >= 50).length;
+  results.workerErrorLinesByPhase = {
+    warmup: phaseLines(0, workerLinesBefore.latency),
+    grantLatency: phaseLines(workerLinesBefore.latency!, workerLinesBefore.expiry),
+    expiry: phaseLines(workerLinesBefore.expiry!, worker.lines.length),
+  };
 
   // -------------------------------------------------------------- phase 4 --
   log("phase 4: raw ldapts removal throughput (worker stopped) …");
@@ -159,7 +168,8 @@ try {
     lines: worker.lines.length,
     warnings: worker.lines.filter((l) => l.level === 40).length,
     errors: worker.lines.filter((l) => l.level >= 50).length,
-    sample: worker.lines.slice(0, 10).map((l) => l.raw.slice(0, 500)),
+    top: summarizeLines(worker.lines),
+    firstErrors: worker.lines.filter((l) => l.level >= 50).slice(0, 3).map((l) => l.raw.slice(0, 1500)),
   };
   await safeUnbind(admin);
   await safeUnbind(svc);
@@ -250,8 +260,12 @@ if (r.expiry?.worker.jobsWithErrors) {
   console.log(`\njobs with errors during the run: ${w.jobsWithErrorsByTask.map((t) => `${t.task} ${t.n} (${t.failed} permanently failed, ${t.pending} to retry)`).join("; ")}`);
   console.log(`  top errors:\n    ${w.sampleJobErrors.join("\n    ")}`);
 }
-const wl = results.workerLog as { lines: number; warnings: number; errors: number } | undefined;
-if (wl?.lines) console.log(`worker log: ${wl.lines} line(s) at warn or above (${wl.warnings} warn, ${wl.errors} error/fatal)`);
+const wl = results.workerLog as { lines: number; warnings: number; errors: number; top: { count: number; message: string }[] } | undefined;
+if (wl?.errors) {
+  const byPhase = results.workerErrorLinesByPhase as Record<string, number> | undefined;
+  console.log(`worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry})` : ""}, ${wl.warnings} warning(s); most frequent:`);
+  for (const t of wl.top) console.log(`  ${String(t.count).padStart(5)}× ${t.message}`);
+}
 
 results.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
 console.log(`load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} (${os.cpus().length} CPUs)`);

@@ -28,10 +28,12 @@ export default async function globalSetup() {
     env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e" },
     stdio: ["ignore", "inherit", "inherit"],
   });
+  let stopping = false;
   worker.on("exit", (code, signal) => {
-    if (signal !== "SIGTERM") console.error(`[e2e] worker exited unexpectedly (${code ?? signal})`);
+    if (!stopping) console.error(`[e2e] worker exited unexpectedly (${code ?? signal})`);
   });
   return async () => {
+    stopping = true;
     if (worker.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       worker.once("exit", () => resolve());

@@ -22,12 +22,12 @@ npx eslint .
 npx tsc --noEmit
 
 step "unit + integration tests"
-npx tsx scripts/with-stack.ts --db interim_test --fresh -- npx vitest run
+npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run
 
 step "production build"
 npx next build
 
 step "end-to-end tests (Chromium)"
-npx tsx scripts/with-stack.ts --db interim_e2e --fresh -- npx playwright test
+npx tsx scripts/with-stack.ts --cluster test --db interim_e2e --fresh -- npx playwright test
 
 step "all tests passed"

@@ -106,9 +106,11 @@ export class WorkerControl {
       level = j.level ?? 30;
       msg = [j.msg, j.err?.message].filter(Boolean).join(": ") || raw;
     } catch {
-      // not JSON (npx/tsx noise): keep it, counted as an error line
+      // not JSON: npm's own warnings count as warnings, anything else (a crash trace) as an error
+      level = /^npm warn /i.test(raw) ? 40 : 50;
     }
     this.lines.push({ level, msg, raw });
+    if (/^npm warn /i.test(raw)) return; // environment noise, counted but not echoed
     // Echo the first lines; after that only counts (in the summary), so a flood stays readable.
     const n = this.lines.length;
     if (n <= ECHO_LIMIT) {
@@ -119,4 +121,20 @@ export class WorkerControl {
       console.log("[worker] … (further worker log lines are counted in the summary, not echoed)");
     }
   }
+}
+
+/** Worker log lines grouped by message with ids and numbers blanked, most frequent first. */
+export function summarizeLines(lines: WorkerLogLine[], top = 5): { count: number; level: number; message: string }[] {
+  const groups = new Map<string, { count: number; level: number; message: string }>();
+  for (const l of lines) {
+    const message = l.msg
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<id>")
+      .replace(/\d+(\.\d+)?/g, "N")
+      .replace(/\s+/g, " ")
+      .slice(0, 160);
+    const g = groups.get(message) ?? { count: 0, level: l.level, message };
+    g.count++;
+    groups.set(message, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, top);
 }

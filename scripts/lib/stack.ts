@@ -29,7 +29,7 @@ export function readEnvFile(file: string): Record<string, string> {
  * real directory), a persistent NEXTAUTH_SECRET, and DATABASE_URL (embedded Postgres unless set).
  * Returns the embedded cluster handle when this process started it.
  */
-export async function prepareStack(database: string, opts: { fresh?: boolean } = {}): Promise<EmbeddedHandle | undefined> {
+export async function prepareStack(database: string, opts: { fresh?: boolean; cluster?: string } = {}): Promise<EmbeddedHandle | undefined> {
   mkdirSync(dataDir, { recursive: true });
   const adEnvFile = path.join(dataDir, "samba", "env");
   if (!process.env.LDAP_URL) {
@@ -44,8 +44,12 @@ export async function prepareStack(database: string, opts: { fresh?: boolean } =
   }
   let handle: EmbeddedHandle | undefined;
   if (!process.env.DATABASE_URL) {
-    const port = Number(process.env.INTERIM_PG_PORT ?? 54329);
-    handle = await ensureEmbeddedPostgres(path.join(dataDir, "pg"), port);
+    // Separate clusters for the app, the tests and the bench, so one stopping never pulls the
+    // database from under another that happens to run at the same time.
+    const cluster = opts.cluster ?? "dev";
+    const offsets: Record<string, number> = { dev: 0, test: 1, bench: 2 };
+    const port = Number(process.env.INTERIM_PG_PORT ?? 54329 + (offsets[cluster] ?? 0));
+    handle = await ensureEmbeddedPostgres(path.join(dataDir, cluster === "dev" ? "pg" : `pg-${cluster}`), port);
     await ensureDatabase(handle.baseUrl, database, opts.fresh);
     process.env.DATABASE_URL = `${handle.baseUrl}/${database}`;
   }

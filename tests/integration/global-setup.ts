@@ -1,6 +1,6 @@
 /**
  * Integration tests need the real stack: run them through `npm test` (or
- * `npx tsx scripts/with-stack.ts --db interim_test --fresh -- npx vitest run --project integration`).
+ * `npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project integration`).
  * A missing dependency fails the run loudly instead of skipping tests.
  */
 export default function setup() {
