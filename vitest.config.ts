@@ -16,8 +16,10 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           // One real directory and one database: files run one after another.
+          // Not isolated: the db pool and the LDAP connection are per-process singletons, and
+          // error classes must be the same across files for instanceof checks.
           pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          poolOptions: { forks: { singleFork: true, isolate: false } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           globalSetup: ["tests/integration/global-setup.ts"],
