@@ -32,11 +32,11 @@ export default defineConfig({
   // The worker has no port for Playwright to wait on: e2e/global-setup.ts starts it and stops it.
   webServer: [
     {
-      command: `npx next start -p ${port} -H 127.0.0.1`,
+      command: "npx tsx server/http/serve.ts",
       url: `${baseURL}/api/health`,
       timeout: 120_000,
       reuseExistingServer: false,
-      env: { NEXTAUTH_URL: baseURL, INTERIM_PROCESS: "interim-web-e2e" },
+      env: { NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e" },
       stdout: "ignore",
       stderr: "pipe",
     },

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { prepareStack, repoRoot } from "./lib/stack";
 
-const port = process.env.PORT ?? "3000";
+const port = (process.env.PORT ??= "3000");
 const handle = await prepareStack(process.env.INTERIM_DB_NAME ?? "interim");
 process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
@@ -35,6 +35,6 @@ async function shutdown(code: number) {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
-start("web", "npx", ["next", "dev", "-p", port]);
+start("web", "npx", ["tsx", "server/http/serve.ts", "--dev"]);
 start("worker", "npx", ["tsx", "worker/index.ts"]);
 console.log(`[dev] Interim on http://localhost:${port} — sign in as alice / carol (see README for passwords)`);

@@ -9,12 +9,16 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z.string().url(),
 
+  // Web process (server/http/serve.ts).
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+
   // Directory. Several URLs (comma separated) are tried in order when one is unreachable.
   LDAP_URL: z
     .string()
     .min(1)
     .transform((s) => s.split(",").map((u) => u.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^ldaps?:\/\//, "LDAP_URL must start with ldaps:// or ldap://")).min(1)),
+    .pipe(z.array(z.string().regex(/^ldaps:\/\//, "LDAP_URL must use ldaps:// (passwords are sent in binds)")).min(1)),
   LDAP_CA_FILE: z.string().min(1).optional(),
   LDAP_BASE_DN: z.string().min(1),
   LDAP_BIND_DN: z.string().min(1),

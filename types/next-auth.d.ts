@@ -12,6 +12,5 @@ declare module "next-auth/jwt" {
     dn?: string;
     displayName?: string;
     isAdmin?: boolean;
-    adminCheckedAt?: number;
   }
 }

@@ -13,6 +13,7 @@ import { grants__reconcile } from "./tasks/grants__reconcile";
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
+const RECONCILE_QUEUE = "interim-reconcile";
 const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
@@ -29,7 +30,7 @@ async function main() {
 
   // A worker that starts may be replacing one that crashed: reconcile at once, not at the next minute.
   const utils = await makeWorkerUtils({ connectionString: env.DATABASE_URL, logger: graphileLogger });
-  await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1 });
+  await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1, queueName: RECONCILE_QUEUE });
   await utils.release();
 
   const runner = await run({
@@ -38,7 +39,8 @@ async function main() {
     pollInterval: env.WORKER_POLL_INTERVAL_MS,
     taskList,
     // Every minute; the reconcile also re-queues activations a crashed worker left behind.
-    crontab: "* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace",
+    // A named queue runs its jobs one at a time: two reconciles never overlap.
+    crontab: `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace&queue=${RECONCILE_QUEUE}`,
     logger: graphileLogger,
     noHandleSignals: true,
   });

@@ -4,6 +4,7 @@ CREATE TYPE "public"."grant_end_reason" AS ENUM('expired', 'revoked', 'ended_ear
 CREATE TYPE "public"."grant_state" AS ENUM('pending', 'provisioning', 'active', 'expiring', 'expired', 'revoked', 'failed');--> statement-breakpoint
 CREATE TABLE "signin_attempts" (
 	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_key" text NOT NULL,
 	"username" text NOT NULL,
 	"ip" text NOT NULL,
 	"success" boolean NOT NULL,
@@ -18,6 +19,7 @@ CREATE TABLE "users" (
 	"display_name" text NOT NULL,
 	"email" text,
 	"is_admin" boolean DEFAULT false NOT NULL,
+	"admin_checked_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_sign_in_at" timestamp with time zone,
 	CONSTRAINT "users_username_unique" UNIQUE("username"),
@@ -73,8 +75,11 @@ CREATE TABLE "grants" (
 	"user_id" uuid NOT NULL,
 	"privilege_id" uuid NOT NULL,
 	"mechanism" "grant_mechanism" DEFAULT 'direct' NOT NULL,
+	"member_guid" text NOT NULL,
 	"member_dn" text NOT NULL,
+	"group_guid" text NOT NULL,
 	"group_dn" text NOT NULL,
+	"pre_existing" boolean DEFAULT false NOT NULL,
 	"state" "grant_state" DEFAULT 'pending' NOT NULL,
 	"duration_seconds" integer NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -84,6 +89,7 @@ CREATE TABLE "grants" (
 	"end_reason" "grant_end_reason",
 	"ended_by" uuid,
 	"claimed_at" timestamp with time zone,
+	"claim_token" uuid,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_error" text,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -113,10 +119,10 @@ ALTER TABLE "grants" ADD CONSTRAINT "grants_request_id_requests_id_fk" FOREIGN K
 ALTER TABLE "grants" ADD CONSTRAINT "grants_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "grants" ADD CONSTRAINT "grants_privilege_id_privileges_id_fk" FOREIGN KEY ("privilege_id") REFERENCES "public"."privileges"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "grants" ADD CONSTRAINT "grants_ended_by_users_id_fk" FOREIGN KEY ("ended_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "signin_attempts_username_at" ON "signin_attempts" USING btree ("username","at");--> statement-breakpoint
+CREATE INDEX "signin_attempts_account_at" ON "signin_attempts" USING btree ("account_key","at");--> statement-breakpoint
 CREATE INDEX "signin_attempts_ip_at" ON "signin_attempts" USING btree ("ip","at");--> statement-breakpoint
 CREATE INDEX "requests_requester" ON "requests" USING btree ("requester_id","created_at");--> statement-breakpoint
 CREATE INDEX "grants_due" ON "grants" USING btree ("expires_at") WHERE state in ('active', 'expiring');--> statement-breakpoint
 CREATE INDEX "grants_user" ON "grants" USING btree ("user_id","created_at");--> statement-breakpoint
-CREATE INDEX "grants_group_member" ON "grants" USING btree ("group_dn","member_dn");--> statement-breakpoint
+CREATE INDEX "grants_group_member" ON "grants" USING btree ("group_guid","member_guid");--> statement-breakpoint
 CREATE INDEX "grants_state" ON "grants" USING btree ("state");

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { grantMechanism, privileges } from "./privileges";
 import { requests } from "./requests";
 import { users } from "./users";
@@ -35,8 +35,14 @@ export const grants = pgTable(
       .notNull()
       .references(() => privileges.id),
     mechanism: grantMechanism("mechanism").notNull().default("direct"),
+    // The GUIDs are what the worker writes with (`<GUID=…>` values survive renames and moves);
+    // the DNs are for people reading the dashboard.
+    memberGuid: text("member_guid").notNull(),
     memberDn: text("member_dn").notNull(),
+    groupGuid: text("group_guid").notNull(),
     groupDn: text("group_dn").notNull(),
+    /** The account was already a member when the grant began: expiry leaves that membership alone. */
+    preExisting: boolean("pre_existing").notNull().default(false),
     state: grantState("state").notNull().default("pending"),
     durationSeconds: integer("duration_seconds").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -46,6 +52,8 @@ export const grants = pgTable(
     endReason: grantEndReason("end_reason"),
     endedBy: uuid("ended_by").references(() => users.id),
     claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    /** Fences a claim: follow-up writes of a worker only apply while its token is still the grant's. */
+    claimToken: uuid("claim_token"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -53,7 +61,7 @@ export const grants = pgTable(
   (t) => [
     index("grants_due").on(t.expiresAt).where(sql`state in ('active', 'expiring')`),
     index("grants_user").on(t.userId, t.createdAt),
-    index("grants_group_member").on(t.groupDn, t.memberDn),
+    index("grants_group_member").on(t.groupGuid, t.memberGuid),
     index("grants_state").on(t.state),
   ],
 );

@@ -26,11 +26,12 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("grant.activated"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean() }) }),
   z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
   z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
-  z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean() }) }),
+  z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean(), keptPreExisting: z.boolean() }) }),
   z.object({ action: z.literal("grant.removal_failed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), error: z.string() }) }),
   z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
   z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
+  z.object({ action: z.literal("user.admin_changed"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean(), reason: z.string() }) }),
   z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
 ]);
 

@@ -3,10 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "@/server/env";
 import { clientIpFrom } from "@/server/http/client-ip";
 import type { SessionUser } from "./permissions";
-import { refreshAdmin, signIn, SigninError } from "./signin";
-
-/** How often an open session re-reads admin membership from AD. */
-const ADMIN_RECHECK_MS = 5 * 60 * 1000;
+import { signIn, SigninError } from "./signin";
 
 function header(headers: unknown, name: string): string | null {
   if (!headers) return null;
@@ -39,7 +36,8 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
-    async jwt({ token, user }) {
+    // The token's isAdmin only shapes the UI and proxy.ts; procedures ask currentAdminStatus().
+    jwt({ token, user }) {
       if (user) {
         const u = user as unknown as SessionUser;
         token.sub = u.id;
@@ -47,14 +45,6 @@ export const authOptions: NextAuthOptions = {
         token.dn = u.dn;
         token.displayName = u.displayName;
         token.isAdmin = u.isAdmin;
-        token.adminCheckedAt = Date.now();
-      } else if (typeof token.adminCheckedAt === "number" && Date.now() - token.adminCheckedAt > ADMIN_RECHECK_MS && token.sub && token.dn) {
-        try {
-          token.isAdmin = await refreshAdmin(token.sub, String(token.dn));
-          token.adminCheckedAt = Date.now();
-        } catch {
-          // Directory down: keep the last known answer and try again on the next request.
-        }
       }
       return token;
     },

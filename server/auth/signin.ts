@@ -1,15 +1,14 @@
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { directorySettings, signinAttempts, users } from "@/db/schema";
-import type { AuditActor } from "@/server/audit/events";
+import { signinAttempts, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { DirectoryError } from "@/server/directory/errors";
-import { findUser, isNestedMember, verifyPassword } from "@/server/directory/service";
+import { findUser, isNestedMember, normalizeLogin, readDomainPolicy, verifyPassword, type DirectoryUser, type DomainPolicy } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { upsertDirectoryUser } from "@/server/users/service";
 import type { SessionUser } from "./permissions";
 import { signinInput } from "./schemas";
-import { decideThrottle } from "./throttle";
+import { decideThrottle, directoryFailures } from "./throttle";
 
 /** A refusal the sign-in page can show as is. Deliberately vague about which part was wrong. */
 export class SigninError extends Error {
@@ -23,88 +22,146 @@ export class SigninError extends Error {
 }
 
 const INVALID = "Wrong username or password.";
+const DIRECTORY_DOWN = "The directory cannot be reached right now. Try again in a moment.";
 
-async function recentFailures(username: string, ip: string) {
-  const window = sql`now() - make_interval(mins => ${env.SIGNIN_WINDOW_MINUTES})`;
-  // Like AD's badPwdCount, a success resets the user's count.
-  const [lastSuccess] = await db
-    .select({ at: sql<Date | null>`max(${signinAttempts.at})` })
-    .from(signinAttempts)
-    .where(and(eq(signinAttempts.username, username), eq(signinAttempts.success, true), gt(signinAttempts.at, window)));
-  const since = lastSuccess?.at ? sql`${new Date(lastSuccess.at).toISOString()}::timestamptz` : window;
-  const [byUser] = await db
-    .select({ n: count() })
-    .from(signinAttempts)
-    .where(and(eq(signinAttempts.username, username), eq(signinAttempts.success, false), gt(signinAttempts.at, since)));
-  const [byIp] = await db
-    .select({ n: count() })
-    .from(signinAttempts)
-    .where(and(eq(signinAttempts.ip, ip), eq(signinAttempts.success, false), gt(signinAttempts.at, window)));
-  return { user: byUser?.n ?? 0, ip: byIp?.n ?? 0 };
+let policyCache: { at: number; policy: DomainPolicy } | undefined;
+
+/** The domain's lockout policy, read from AD (cached for five minutes). */
+async function domainPolicy(): Promise<DomainPolicy> {
+  if (!policyCache || Date.now() - policyCache.at > 5 * 60_000) policyCache = { at: Date.now(), policy: await readDomainPolicy() };
+  return policyCache.policy;
 }
 
-async function lockoutThreshold(): Promise<number> {
-  const [row] = await db.select({ t: directorySettings.lockoutThreshold }).from(directorySettings).where(eq(directorySettings.id, 1));
-  return row?.t ?? 0;
+interface Context {
+  ip: string;
+  userAgent: string | null;
 }
 
-async function fail(username: string, ip: string, userAgent: string | null, reason: string, message: string, kind: SigninError["reason"]): Promise<never> {
-  await db.transaction(async (tx) => {
-    if (kind !== "throttled") await tx.insert(signinAttempts).values({ username, ip, success: false });
-    await recordAudit(tx, { type: "user", id: null, name: username, ip, userAgent }, [
+async function auditFailure(username: string, reason: string, ctx: Context) {
+  await db.transaction((tx) =>
+    recordAudit(tx, { type: "user", id: null, name: username, ip: ctx.ip, userAgent: ctx.userAgent }, [
       { action: "auth.signin_failed", targetType: "user", targetId: null, data: { username, reason } },
-    ]);
-  });
-  throw new SigninError(message, kind);
+    ]),
+  );
 }
 
 /**
- * Verifies a username and password against AD and returns the session user. Refuses without
- * touching AD once the user or the IP has too many recent failures.
+ * Reserves one attempt for `accountKey`: under a per-account lock, counts recent failures (as AD
+ * would: since the last success, within the longer of our window and AD's observation window) and
+ * records this attempt as a failure before any bind, so parallel tries all count.
+ * Returns the attempt id, or null when the attempt is refused.
  */
-export async function signIn(raw: unknown, context: { ip: string; userAgent: string | null }): Promise<SessionUser> {
+async function reserveAttempt(accountKey: string, username: string, ip: string, policy: DomainPolicy, adFailures: number): Promise<number | null> {
+  const windowMinutes = Math.max(env.SIGNIN_WINDOW_MINUTES, Math.ceil(policy.lockoutObservationMinutes));
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`signin:${accountKey}`}))`);
+    const window = sql`now() - make_interval(mins => ${windowMinutes})`;
+    const [lastSuccess] = await tx
+      .select({ at: sql<string | null>`max(${signinAttempts.at})` })
+      .from(signinAttempts)
+      .where(and(eq(signinAttempts.accountKey, accountKey), eq(signinAttempts.success, true), gt(signinAttempts.at, window)));
+    const since = lastSuccess?.at ? sql`${lastSuccess.at}::timestamptz` : window;
+    const [byAccount] = await tx
+      .select({ n: count() })
+      .from(signinAttempts)
+      .where(and(eq(signinAttempts.accountKey, accountKey), eq(signinAttempts.success, false), gt(signinAttempts.at, since)));
+    const [byIp] = await tx
+      .select({ n: count() })
+      .from(signinAttempts)
+      .where(and(eq(signinAttempts.ip, ip), eq(signinAttempts.success, false), gt(signinAttempts.at, window)));
+    // Whichever is higher: what we sent, or what AD counted from every source (workstations too).
+    const decision = decideThrottle(Math.max(byAccount?.n ?? 0, adFailures), byIp?.n ?? 0, {
+      maxFailuresPerUser: env.SIGNIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerIp: env.SIGNIN_MAX_FAILURES_PER_IP,
+      lockoutThreshold: policy.lockoutThreshold,
+    });
+    if (!decision.allowed) return null;
+    const [row] = await tx.insert(signinAttempts).values({ accountKey, username, ip, success: false }).returning({ id: signinAttempts.id });
+    return row!.id;
+  });
+}
+
+/**
+ * Verifies a username and password against AD and returns the session user. The account is
+ * looked up first (service account, no password involved), so every spelling of one account
+ * shares one failure count; once it or the IP has too many recent failures, the password is
+ * never sent to AD.
+ */
+export async function signIn(raw: unknown, ctx: Context): Promise<SessionUser> {
   const parsed = signinInput.safeParse(raw);
   if (!parsed.success) throw new SigninError(parsed.error.issues[0]?.message ?? INVALID, "invalid");
   const username = parsed.data.username.toLowerCase();
-  const { ip, userAgent } = context;
 
-  const failures = await recentFailures(username, ip);
-  const decision = decideThrottle(failures.user, failures.ip, {
-    maxFailuresPerUser: env.SIGNIN_MAX_FAILURES_PER_USER,
-    maxFailuresPerIp: env.SIGNIN_MAX_FAILURES_PER_IP,
-    lockoutThreshold: await lockoutThreshold(),
-  });
-  if (!decision.allowed) {
-    await fail(username, ip, userAgent, `throttled-${decision.scope}`, `Too many failed sign-ins. Try again in ${env.SIGNIN_WINDOW_MINUTES} minutes.`, "throttled");
+  let person: DirectoryUser | null;
+  let policy: DomainPolicy;
+  try {
+    [person, policy] = await Promise.all([findUser(username), domainPolicy()]);
+  } catch (err) {
+    if (err instanceof DirectoryError) throw new SigninError(DIRECTORY_DOWN, "directory");
+    throw err;
+  }
+  const accountKey = person ? `guid:${person.objectGuid}` : `name:${normalizeLogin(username).sam.toLowerCase()}`;
+  const adFailures = person ? directoryFailures(person.badPwdCount, person.badPasswordTime, policy.lockoutObservationMinutes) : 0;
+  const attemptId = await reserveAttempt(accountKey, username, ctx.ip, policy, adFailures);
+  if (attemptId === null) {
+    await auditFailure(username, "throttled", ctx);
+    throw new SigninError(`Too many failed sign-ins. Try again in ${env.SIGNIN_WINDOW_MINUTES} minutes.`, "throttled");
+  }
+  if (!person || person.disabled) {
+    await auditFailure(username, person ? "disabled" : "unknown-user", ctx);
+    throw new SigninError(INVALID, "invalid");
   }
 
-  let person;
+  let isAdmin: boolean;
   try {
-    person = await findUser(username);
-    if (!person || person.disabled) return await fail(username, ip, userAgent, person ? "disabled" : "unknown-user", INVALID, "invalid");
-    if (!(await verifyPassword(person.dn, parsed.data.password))) return await fail(username, ip, userAgent, "bad-password", INVALID, "invalid");
-  } catch (err) {
-    if (err instanceof DirectoryError) {
-      throw new SigninError("The directory cannot be reached right now. Try again in a moment.", "directory");
+    if (!(await verifyPassword(person.dn, parsed.data.password))) {
+      await auditFailure(username, "bad-password", ctx);
+      throw new SigninError(INVALID, "invalid");
     }
+    isAdmin = await isNestedMember(person.dn, env.INTERIM_ADMIN_GROUP_DN);
+  } catch (err) {
+    if (err instanceof DirectoryError) throw new SigninError(DIRECTORY_DOWN, "directory");
     throw err;
   }
 
-  const isAdmin = await isNestedMember(person.dn, env.INTERIM_ADMIN_GROUP_DN);
-  const actorBase: Omit<AuditActor, "id"> = { type: "user", name: person.username, ip, userAgent };
   return db.transaction(async (tx) => {
     const user = await upsertDirectoryUser(tx, person, isAdmin, true);
-    await tx.insert(signinAttempts).values({ username, ip, success: true });
-    await recordAudit(tx, { ...actorBase, id: user.id }, [
+    await tx.update(signinAttempts).set({ success: true }).where(eq(signinAttempts.id, attemptId));
+    await recordAudit(tx, { type: "user", id: user.id, name: person.username, ip: ctx.ip, userAgent: ctx.userAgent }, [
       { action: "auth.signin_succeeded", targetType: "user", targetId: user.id, data: { username: person.username, isAdmin } },
     ]);
     return user;
   });
 }
 
-/** Re-reads admin membership for a session that is still open (admin rights can be taken away). */
-export async function refreshAdmin(userId: string, dn: string): Promise<boolean> {
-  const isAdmin = await isNestedMember(dn, env.INTERIM_ADMIN_GROUP_DN);
-  await db.update(users).set({ isAdmin }).where(eq(users.id, userId));
+/** How long a known admin answer may be used when AD cannot be asked. */
+const ADMIN_GRACE_MS = 60 * 60_000;
+const ADMIN_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Whether a signed-in user is (still) an Interim admin. Re-reads the nested membership from AD
+ * every few minutes (the answer is kept on the user row, not in the JWT, which tRPC cannot
+ * rewrite). When AD cannot be asked, the last answer holds for an hour, then admin is denied.
+ */
+export async function currentAdminStatus(userId: string): Promise<boolean> {
+  const [row] = await db.select().from(users).where(eq(users.id, userId));
+  if (!row) return false;
+  const age = row.adminCheckedAt ? Date.now() - row.adminCheckedAt.getTime() : Infinity;
+  if (age < ADMIN_RECHECK_MS) return row.isAdmin;
+  let isAdmin: boolean;
+  try {
+    isAdmin = await isNestedMember(row.dn, env.INTERIM_ADMIN_GROUP_DN);
+  } catch (err) {
+    if (err instanceof DirectoryError) return row.isAdmin && age < ADMIN_GRACE_MS;
+    throw err;
+  }
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ isAdmin, adminCheckedAt: new Date() }).where(eq(users.id, userId));
+    if (isAdmin !== row.isAdmin) {
+      await recordAudit(tx, { type: "system", id: null, name: "interim-web" }, [
+        { action: "user.admin_changed", targetType: "user", targetId: userId, data: { username: row.username, isAdmin, reason: "directory re-check" } },
+      ]);
+    }
+  });
   return isAdmin;
 }

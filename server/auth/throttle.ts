@@ -21,3 +21,14 @@ export function decideThrottle(recentUserFailures: number, recentIpFailures: num
   if (recentIpFailures >= limits.maxFailuresPerIp) return { allowed: false, scope: "ip" };
   return { allowed: true };
 }
+
+/**
+ * Failures AD itself still holds against the account (from any source, not only us): its
+ * badPwdCount, unless the last bad password is older than the observation window (AD resets
+ * the count at the next logon then).
+ */
+export function directoryFailures(badPwdCount: number, badPasswordTime: Date | null, observationMinutes: number, now = new Date()): number {
+  if (!badPasswordTime || badPwdCount <= 0) return 0;
+  if (observationMinutes > 0 && now.getTime() - badPasswordTime.getTime() > observationMinutes * 60_000) return 0;
+  return badPwdCount;
+}

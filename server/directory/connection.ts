@@ -51,14 +51,24 @@ export async function bindFirstReachable(dn: string, password: string, what: str
   throw last ?? new DirectoryError("unreachable", `${what}: no directory URL configured`);
 }
 
+const SERVICE_BIND_BACKOFF_MS = 5 * 60_000;
+
 /**
  * One long-lived service-account connection per process, shared by concurrent operations
  * (LDAP multiplexes them by message id). Dropped and rebuilt after a network error.
  */
 export class ServiceConnection {
   private current: Promise<Client> | undefined;
+  /** After AD refused the service password: no new bind before this time (see client()). */
+  private refusedUntil = 0;
 
   async client(): Promise<Client> {
+    if (Date.now() < this.refusedUntil) {
+      throw new DirectoryError(
+        "invalid-credentials",
+        `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(this.refusedUntil).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
+      );
+    }
     this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind").then(
       (r) => r.client,
     );
@@ -66,6 +76,12 @@ export class ServiceConnection {
       return await this.current;
     } catch (err) {
       this.current = undefined;
+      // Every sign-in, sweep and job would bind again with the same wrong password and lock the
+      // service account within minutes: hold off, loudly, instead.
+      if (err instanceof DirectoryError && err.kind === "invalid-credentials") {
+        this.refusedUntil = Date.now() + SERVICE_BIND_BACKOFF_MS;
+        console.error(`[interim] ${err.message}: service binds paused for ${SERVICE_BIND_BACKOFF_MS / 60_000} minutes`);
+      }
       throw err;
     }
   }
@@ -91,6 +107,7 @@ export class ServiceConnection {
   async reset() {
     const old = this.current;
     this.current = undefined;
+    this.refusedUntil = 0;
     if (old) await old.then((c) => c.unbind()).catch(() => {});
   }
 }

@@ -1,4 +1,4 @@
-import { Attribute, Change, escapeFilter, type Entry, ResultCodeError } from "ldapts";
+import { Attribute, BerWriter, Change, Control, escapeFilter, type Entry, ResultCodeError } from "ldapts";
 import { env } from "@/server/env";
 import { applyInBatches, type BatchResult } from "./batching";
 import { guidToString, sidToString } from "./binary";
@@ -13,6 +13,9 @@ export interface DirectoryUser {
   objectGuid: string;
   objectSid: string;
   disabled: boolean;
+  /** Failed logons AD counts for this account (on the DC we asked), and when the last one was. */
+  badPwdCount: number;
+  badPasswordTime: Date | null;
 }
 
 export interface DirectoryGroup {
@@ -66,7 +69,16 @@ function toUser(e: Entry): DirectoryUser {
     objectGuid: guidToString(buf(e, "objectGUID")),
     objectSid: sidToString(buf(e, "objectSid")),
     disabled: (uac & UF_ACCOUNTDISABLE) !== 0,
+    badPwdCount: Number(str(e, "badPwdCount") ?? 0),
+    badPasswordTime: fileTimeToDate(str(e, "badPasswordTime")),
   };
+}
+
+/** AD FILETIME (100 ns since 1601-01-01) → Date; 0 means never. */
+export function fileTimeToDate(raw: string | null): Date | null {
+  if (!raw || raw === "0") return null;
+  const ms = Number(BigInt(raw) / 10_000n) - 11_644_473_600_000;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : null;
 }
 
 function toGroup(e: Entry): DirectoryGroup {
@@ -79,7 +91,7 @@ function toGroup(e: Entry): DirectoryGroup {
   };
 }
 
-const USER_ATTRS = ["sAMAccountName", "displayName", "cn", "mail", "objectGUID", "objectSid", "userAccountControl"];
+const USER_ATTRS = ["sAMAccountName", "displayName", "cn", "mail", "objectGUID", "objectSid", "userAccountControl", "badPwdCount", "badPasswordTime"];
 const GROUP_ATTRS = ["cn", "description", "objectGUID", "objectSid"];
 
 /** Accepts `alice`, `DOMAIN\alice` or `alice@realm`; returns the sAMAccountName/UPN to look up. */
@@ -110,10 +122,11 @@ export async function findUser(login: string): Promise<DirectoryUser | null> {
   });
 }
 
-export async function getUserByDn(dn: string): Promise<DirectoryUser | null> {
+/** A user by DN or by `<GUID=…>` reference. */
+export async function getUser(ref: string): Promise<DirectoryUser | null> {
   return serviceConnection().run("Read user", async (c) => {
     try {
-      const { searchEntries } = await c.search(dn, {
+      const { searchEntries } = await c.search(ref, {
         scope: "base",
         filter: "(objectClass=user)",
         attributes: USER_ATTRS,
@@ -165,11 +178,9 @@ export async function searchGroups(query: string, limit = 25): Promise<Directory
 }
 
 export async function getGroupByGuid(guid: string): Promise<DirectoryGroup | null> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(guid)) {
-    throw new DirectoryError("invalid-input", "Not a GUID");
-  }
+  const ref = guidRef(guid);
   return serviceConnection().run("Read group", async (c) => {
-    const { searchEntries } = await c.search(`<GUID=${guid}>`, {
+    const { searchEntries } = await c.search(ref, {
       scope: "base",
       filter: "(objectClass=group)",
       attributes: GROUP_ATTRS,
@@ -197,22 +208,63 @@ export async function isNestedMember(memberDn: string, groupDn: string): Promise
   });
 }
 
-/** Direct members of a group, following AD's ranged retrieval (1,500 values per page on Windows). */
-export async function listGroupMembers(groupDn: string): Promise<string[]> {
+/** LDAP_SERVER_EXTENDED_DN_OID with format 1: DN values come back as `<GUID=…>;<SID=…>;CN=…`. */
+class ExtendedDnControl extends Control {
+  constructor() {
+    super("1.2.840.113556.1.4.529", { critical: false });
+  }
+  protected override writeControl(writer: BerWriter): void {
+    const value = new BerWriter();
+    value.startSequence();
+    value.writeInt(1);
+    value.endSequence();
+    writer.writeBuffer(value.buffer, 4);
+  }
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `<GUID=…>`: an object reference that survives renames and moves (AD and Samba accept it as a DN). */
+export function guidRef(guid: string): string {
+  if (!GUID_RE.test(guid)) throw new DirectoryError("invalid-input", `Not a GUID: ${guid}`);
+  return `<GUID=${guid.toLowerCase()}>`;
+}
+
+export interface GroupMember {
+  guid: string;
+  sid: string | null;
+  dn: string;
+}
+
+/** Parses an extended-DN value (`<GUID=…>;<SID=…>;DN`). */
+export function parseExtendedDn(value: string): GroupMember | null {
+  const m = /^<GUID=([0-9a-f-]{36})>;(?:<SID=([^>]+)>;)?(.*)$/i.exec(value);
+  return m ? { guid: m[1]!.toLowerCase(), sid: m[2] ?? null, dn: m[3]! } : null;
+}
+
+/**
+ * Direct members of a group (by GUID or DN), with their GUIDs, following AD's ranged retrieval
+ * (1,500 values per page on Windows).
+ */
+export async function listGroupMembers(group: { guid: string } | { dn: string }): Promise<GroupMember[]> {
+  const base = "guid" in group ? guidRef(group.guid) : group.dn;
   return serviceConnection().run("List group members", async (c) => {
-    const members: string[] = [];
+    const members: GroupMember[] = [];
     let start = 0;
     for (;;) {
-      const { searchEntries } = await c.search(groupDn, {
-        scope: "base",
-        filter: "(objectClass=group)",
-        attributes: [`member;range=${start}-*`],
-      });
+      const { searchEntries } = await c.search(
+        base,
+        { scope: "base", filter: "(objectClass=group)", attributes: [`member;range=${start}-*`] },
+        new ExtendedDnControl(),
+      );
       const entry = searchEntries[0];
-      if (!entry) throw new DirectoryError("not-found", `Group not found: ${groupDn}`);
+      if (!entry) throw new DirectoryError("not-found", `Group not found: ${base}`);
       const key = Object.keys(entry).find((k) => k.toLowerCase() === "member" || k.toLowerCase().startsWith("member;range="));
       if (!key) return members;
-      members.push(...strs(entry, key));
+      for (const v of strs(entry, key)) {
+        const parsed = parseExtendedDn(v);
+        if (parsed) members.push(parsed);
+      }
       const range = /;range=\d+-(\d+|\*)$/i.exec(key);
       if (!range || range[1] === "*") return members;
       start = Number(range[1]) + 1;
@@ -228,15 +280,14 @@ function isConflict(op: MemberOp, err: unknown): boolean {
   return op === "add" ? err.code === 68 || err.code === 20 : err.code === 53 || err.code === 16;
 }
 
-async function changeMembers(op: MemberOp, groupDn: string, memberDns: string[], batchSize: number): Promise<BatchResult<string>> {
-  const unique = [...new Set(memberDns)];
+async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: string[], batchSize: number): Promise<BatchResult<string>> {
+  const target = guidRef(groupGuid);
+  const unique = [...new Set(memberGuids.map((g) => g.toLowerCase()))];
+  unique.forEach(guidRef);
   return serviceConnection().run(op === "add" ? "Add group member" : "Remove group member", (c) =>
     applyInBatches(unique, batchSize, async (batch) => {
       try {
-        await c.modify(
-          groupDn,
-          new Change({ operation: op, modification: new Attribute({ type: "member", values: batch }) }),
-        );
+        await c.modify(target, new Change({ operation: op, modification: new Attribute({ type: "member", values: batch.map(guidRef) }) }));
         return "applied";
       } catch (err) {
         if (isConflict(op, err)) return "conflict";
@@ -246,14 +297,17 @@ async function changeMembers(op: MemberOp, groupDn: string, memberDns: string[],
   );
 }
 
-/** Idempotent: members already present count as done. Many members go in one modify per batch. */
-export function addMembers(groupDn: string, memberDns: string[], batchSize = env.LDAP_MODIFY_BATCH_SIZE) {
-  return changeMembers("add", groupDn, memberDns, batchSize);
+/**
+ * Idempotent: members already present count as done. Members and group are addressed by GUID,
+ * so a renamed or moved account is still the one changed; many members go in one modify per batch.
+ */
+export function addMembers(groupGuid: string, memberGuids: string[], batchSize = env.LDAP_MODIFY_BATCH_SIZE) {
+  return changeMembers("add", groupGuid, memberGuids, batchSize);
 }
 
-/** Idempotent: members already absent count as done. */
-export function removeMembers(groupDn: string, memberDns: string[], batchSize = env.LDAP_MODIFY_BATCH_SIZE) {
-  return changeMembers("delete", groupDn, memberDns, batchSize);
+/** Idempotent: members already absent count as done (by GUID, so "absent" is never a stale DN). */
+export function removeMembers(groupGuid: string, memberGuids: string[], batchSize = env.LDAP_MODIFY_BATCH_SIZE) {
+  return changeMembers("delete", groupGuid, memberGuids, batchSize);
 }
 
 async function rootDse(): Promise<Entry> {
@@ -309,12 +363,37 @@ export async function detectPamFeature(): Promise<boolean> {
   });
 }
 
-export async function readDomainPolicy(): Promise<{ domainDn: string; lockoutThreshold: number }> {
+export interface DomainPolicy {
+  domainDn: string;
+  lockoutThreshold: number;
+  /** How long AD remembers bad passwords (lockOutObservationWindow), in minutes. */
+  lockoutObservationMinutes: number;
+}
+
+/** AD stores durations as negative counts of 100 ns. */
+export function adIntervalToMinutes(raw: string | null): number {
+  const n = Number(raw ?? 0);
+  return Number.isFinite(n) ? Math.abs(n) / 10_000_000 / 60 : 0;
+}
+
+export async function readDomainPolicy(): Promise<DomainPolicy> {
   const domainDn = str(await rootDse(), "defaultNamingContext") ?? env.LDAP_BASE_DN;
   return serviceConnection().run("Read domain policy", async (c) => {
-    const { searchEntries } = await c.search(domainDn, { scope: "base", filter: "(objectClass=*)", attributes: ["lockoutThreshold"] });
-    return { domainDn, lockoutThreshold: Number(searchEntries[0] ? (str(searchEntries[0], "lockoutThreshold") ?? 0) : 0) };
+    const { searchEntries } = await c.search(domainDn, {
+      scope: "base",
+      filter: "(objectClass=*)",
+      attributes: ["lockoutThreshold", "lockOutObservationWindow"],
+    });
+    const e = searchEntries[0];
+    return {
+      domainDn,
+      lockoutThreshold: Number(e ? (str(e, "lockoutThreshold") ?? 0) : 0),
+      lockoutObservationMinutes: e ? adIntervalToMinutes(str(e, "lockOutObservationWindow")) : 0,
+    };
   });
 }
 
 export { DirectoryError, toDirectoryError };
+
+/** @deprecated use getUser (kept for the benchmark's set-up). */
+export const getUserByDn = getUser;

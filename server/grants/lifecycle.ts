@@ -1,38 +1,32 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { grants, privileges } from "@/db/schema";
+import { grants, requests } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
-import { addMembers, listGroupMembers, removeMembers } from "@/server/directory/service";
+import { addMembers, removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
 
-type GrantRow = typeof grants.$inferSelect;
-
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const lapsedLease = (column: typeof grants.claimedAt) => sql`${column} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})`;
+
 /**
  * Puts the grant's account into its group. Safe to run twice or after a crash: the claim only
- * takes a pending grant (or one whose provisioning lease lapsed), and "already a member" is success.
- * Returns what happened, for the task's log.
+ * takes a pending grant (or one whose provisioning lease lapsed) and fences every later write
+ * with its token; "already a member" is success. Returns what happened, for the task's log.
  */
-export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed"> {
-  const lease = env.GRANT_LEASE_SECONDS;
+export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
   const claimed = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(grants)
-      .set({ state: "provisioning", attempts: sql`${grants.attempts} + 1`, claimedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(grants.id, grantId),
-          sql`(${grants.state} = 'pending' or (${grants.state} = 'provisioning' and ${grants.claimedAt} < now() - make_interval(secs => ${lease})))`,
-        ),
-      )
+      .set({ state: "provisioning", attempts: sql`${grants.attempts} + 1`, claimedAt: sql`now()`, claimToken: sql`gen_random_uuid()`, updatedAt: sql`now()` })
+      .where(and(eq(grants.id, grantId), sql`(${grants.state} = 'pending' or (${grants.state} = 'provisioning' and ${lapsedLease(grants.claimedAt)}))`))
       .returning();
     if (!row) return undefined;
     await recordAudit(tx, SYSTEM_ACTOR, [
@@ -41,27 +35,42 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     return row;
   });
   if (!claimed) return "nothing-to-do";
+  const fenced = and(eq(grants.id, grantId), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 
   let alreadyMember = false;
   try {
-    const result = await addMembers(claimed.groupDn, [claimed.memberDn]);
+    const result = await addMembers(claimed.groupGuid, [claimed.memberGuid]);
     alreadyMember = result.alreadyDone.length > 0;
   } catch (err) {
     const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
-    await db.transaction(async (tx) => {
-      await tx
+    // An end requested meanwhile wins over a retry. The add may have reached the DC before the
+    // error: the grant ends as revoked/failed, which reconcile treats as a source of orphans.
+    const outcome = await db.transaction(async (tx) => {
+      const [row] = await tx
         .update(grants)
-        .set({ state: final ? "failed" : "pending", lastError: errorText(err), claimedAt: null, updatedAt: sql`now()` })
-        .where(and(eq(grants.id, grantId), eq(grants.state, "provisioning")));
+        .set({
+          state: sql`case when ${grants.endReason} is not null then 'revoked'::grant_state when ${final} then 'failed'::grant_state else 'pending'::grant_state end`,
+          removedAt: sql`case when ${grants.endReason} is not null or ${final} then now() end`,
+          lastError: errorText(err),
+          claimedAt: null,
+          claimToken: null,
+          updatedAt: sql`now()`,
+        })
+        .where(fenced)
+        .returning({ state: grants.state, requestId: grants.requestId });
+      if (!row) return "superseded" as const;
+      if (row.state === "failed") await tx.update(requests).set({ status: "failed" }).where(eq(requests.id, row.requestId));
       await recordAudit(tx, SYSTEM_ACTOR, [
-        { action: "grant.activation_failed", targetType: "grant", targetId: grantId, data: { attempt: claimed.attempts, error: errorText(err), final } },
+        { action: "grant.activation_failed", targetType: "grant", targetId: grantId, data: { attempt: claimed.attempts, error: errorText(err), final: row.state !== "pending" } },
       ]);
+      return row.state;
     });
-    if (final) return "failed";
+    if (outcome === "failed") return "failed";
+    if (outcome === "revoked") return "cancelled";
     throw err;
   }
 
-  await db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx) => {
     // The clock starts now, when access is real. An end requested while we were provisioning
     // makes the grant due at once.
     const [row] = await tx
@@ -70,13 +79,17 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         state: "active",
         activatedAt: sql`now()`,
         expiresAt: sql`case when ${grants.endReason} is null then now() + make_interval(secs => ${grants.durationSeconds}) else now() end`,
+        // Only a first attempt can tell: after a crash or an error, "already a member" may be our own
+        // earlier add, so a retry counts it as ours (and removes it at expiry).
+        preExisting: alreadyMember && claimed.attempts === 1,
         claimedAt: null,
+        claimToken: null,
         lastError: null,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(grants.id, grantId), eq(grants.state, "provisioning")))
+      .where(fenced)
       .returning();
-    if (!row?.expiresAt) return;
+    if (!row?.expiresAt) return false;
     await enqueue(tx, "grants__expire", { grantId }, { runAt: row.expiresAt, jobKey: jobKeys.expire(grantId) });
     await notifyScheduleChanged(tx);
     await recordAudit(tx, SYSTEM_ACTOR, [
@@ -87,8 +100,9 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         data: { groupDn: row.groupDn, memberDn: row.memberDn, expiresAt: row.expiresAt.toISOString(), alreadyMember },
       },
     ]);
+    return true;
   });
-  return "activated";
+  return done ? "activated" : "nothing-to-do";
 }
 
 export interface SweepResult {
@@ -98,14 +112,25 @@ export interface SweepResult {
   modifies: number;
 }
 
+type DueGrant = {
+  id: string;
+  group_guid: string;
+  group_dn: string;
+  member_guid: string;
+  member_dn: string;
+  expires_at: Date | string;
+  end_reason: string | null;
+  pre_existing: boolean;
+};
+
 /**
  * Removes every due membership in bulk: claims due grants with SKIP LOCKED (so several workers
  * share the work), sends one modify per group per batch of members, and records the outcome.
- * A claim is a lease: if this process dies mid-way, another sweep retakes it once it lapses.
+ * A claim is a fenced lease: if this process dies mid-way, another sweep retakes it once it lapses.
  */
 export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<SweepResult> {
   const lease = env.GRANT_LEASE_SECONDS;
-  const due = await db.execute<{ id: string; group_dn: string; member_dn: string; expires_at: Date | string; end_reason: string | null }>(sql`
+  const due = await db.execute<DueGrant & { claim_token: string }>(sql`
     with due as (
       select id from grants
       where (state = 'active' and expires_at <= now())
@@ -114,40 +139,37 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
       limit ${limit}
       for update skip locked
     )
-    update grants g set state = 'expiring', claimed_at = now(), updated_at = now()
+    update grants g set state = 'expiring', claimed_at = now(), claim_token = gen_random_uuid(), updated_at = now()
     from due where g.id = due.id
-    returning g.id, g.group_dn, g.member_dn, g.expires_at, g.end_reason`);
+    returning g.id, g.group_guid, g.group_dn, g.member_guid, g.member_dn, g.expires_at, g.end_reason, g.pre_existing, g.claim_token`);
   const rows = [...due];
   const result: SweepResult = { claimed: rows.length, removed: 0, failed: 0, modifies: 0 };
   if (rows.length === 0) return result;
 
   const byGroup = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const list = byGroup.get(r.group_dn) ?? [];
-    list.push(r);
-    byGroup.set(r.group_dn, list);
-  }
+  for (const r of rows) byGroup.set(r.group_guid, [...(byGroup.get(r.group_guid) ?? []), r]);
 
   await Promise.all(
-    [...byGroup].map(async ([groupDn, members]) => {
+    [...byGroup].map(async ([groupGuid, members]) => {
+      // A membership that existed before the grant is not ours to take away.
+      const toRemove = members.filter((m) => !m.pre_existing);
       try {
-        const outcome = await removeMembers(groupDn, members.map((m) => m.member_dn));
+        const outcome = toRemove.length ? await removeMembers(groupGuid, toRemove.map((m) => m.member_guid)) : { modifies: 0, alreadyDone: [] };
         result.modifies += outcome.modifies;
-        const absent = new Set(outcome.alreadyDone);
-        await finishRemoval(members, absent);
-        result.removed += members.length;
+        result.removed += await finishRemoval(members, new Set(outcome.alreadyDone));
       } catch (err) {
         result.failed += members.length;
         await db.transaction(async (tx) => {
           // Keep the lease: the sweep retakes these once it lapses (the directory may be down).
-          await tx
+          const failed = await tx
             .update(grants)
             .set({ lastError: errorText(err), attempts: sql`${grants.attempts} + 1` })
-            .where(inArray(grants.id, members.map((m) => m.id)));
+            .where(and(inArray(grants.id, members.map((m) => m.id)), inArray(grants.claimToken, members.map((m) => m.claim_token))))
+            .returning({ id: grants.id });
           await recordAudit(
             tx,
             SYSTEM_ACTOR,
-            members.map((m) => ({ action: "grant.removal_failed" as const, targetType: "grant" as const, targetId: m.id, data: { groupDn, error: errorText(err) } })),
+            failed.map((m) => ({ action: "grant.removal_failed" as const, targetType: "grant" as const, targetId: m.id, data: { groupDn: members[0]!.group_dn, error: errorText(err) } })),
           );
         });
       }
@@ -156,12 +178,9 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   return result;
 }
 
-async function finishRemoval(
-  members: { id: string; group_dn: string; member_dn: string; expires_at: Date | string; end_reason: string | null }[],
-  alreadyAbsent: Set<string>,
-) {
+async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>): Promise<number> {
   const ids = members.map((m) => m.id);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const done = await tx
       .update(grants)
       .set({
@@ -169,14 +188,18 @@ async function finishRemoval(
         endReason: sql`coalesce(${grants.endReason}, 'expired')`,
         removedAt: sql`now()`,
         claimedAt: null,
+        claimToken: null,
         lastError: null,
         updatedAt: sql`now()`,
       })
-      .where(and(inArray(grants.id, ids), eq(grants.state, "expiring")))
+      .where(and(inArray(grants.id, ids), eq(grants.state, "expiring"), inArray(grants.claimToken, members.map((m) => m.claim_token))))
       .returning({ id: grants.id, removedAt: grants.removedAt });
     // The per-grant expiry jobs are only a safety net now; drop the ones that have not run.
     // (Keys hold no commas; one text parameter keeps the statement's size independent of the batch.)
-    await tx.execute(sql`select graphile_worker.remove_job(k) from unnest(string_to_array(${ids.map(jobKeys.expire).join(",")}, ',')) as k`);
+    const doneIds = done.map((d) => d.id);
+    if (doneIds.length) {
+      await tx.execute(sql`select graphile_worker.remove_job(k) from unnest(string_to_array(${doneIds.map(jobKeys.expire).join(",")}, ',')) as k`);
+    }
     const removedAt = new Map(done.map((d) => [d.id, d.removedAt]));
     const events: AuditEvent[] = [];
     for (const m of members) {
@@ -193,11 +216,13 @@ async function finishRemoval(
           reason: (m.end_reason ?? "expired") as "expired" | "revoked" | "ended_early",
           expiresAt: expiresAt.toISOString(),
           lagMs: Math.max(0, at.getTime() - expiresAt.getTime()),
-          alreadyAbsent: alreadyAbsent.has(m.member_dn),
+          alreadyAbsent: alreadyAbsent.has(m.member_guid.toLowerCase()),
+          keptPreExisting: m.pre_existing,
         },
       });
     }
     await recordAudit(tx, SYSTEM_ACTOR, events);
+    return done.length;
   });
 }
 
@@ -234,76 +259,4 @@ export async function requeueStuckActivations(): Promise<number> {
     for (const g of stuck) await enqueue(tx, "grants__activate", { grantId: g.id }, { jobKey: jobKeys.activate(g.id) });
   });
   return stuck.length;
-}
-
-export interface ReconcileResult {
-  requeued: number;
-  orphansRemoved: number;
-  reapplied: number;
-  groupsChecked: number;
-}
-
-/**
- * Compares the directory with the grants, so a lost job or a crash can never leave access behind:
- * re-queues stuck activations, removes memberships that outlived their grant, and re-adds
- * memberships that an active grant says should exist.
- */
-export async function reconcile(): Promise<ReconcileResult> {
-  const lease = env.GRANT_LEASE_SECONDS;
-  const result: ReconcileResult = { requeued: 0, orphansRemoved: 0, reapplied: 0, groupsChecked: 0 };
-
-  result.requeued = await requeueStuckActivations();
-
-  const managed = await db.selectDistinct({ groupDn: privileges.groupDn }).from(privileges);
-  for (const { groupDn } of managed) {
-    result.groupsChecked++;
-    const members = new Set((await listGroupMembers(groupDn)).map((m) => m.toLowerCase()));
-    // Read grants after the directory: a grant that starts provisioning later cannot be mistaken for an orphan's.
-    const rows = await db
-      .select({ id: grants.id, memberDn: grants.memberDn, state: grants.state, removedAt: grants.removedAt, expiresAt: grants.expiresAt })
-      .from(grants)
-      .where(eq(grants.groupDn, groupDn));
-    const live = new Set<string>();
-    const activeMissing: GrantRow["id"][] = [];
-    const lastEnded = new Map<string, string>();
-    for (const r of rows) {
-      const key = r.memberDn.toLowerCase();
-      if (r.state === "pending" || r.state === "provisioning" || r.state === "expiring" || r.state === "active") live.add(key);
-      // Near its expiry a missing member is left to the sweep rather than re-added for seconds.
-      const safelyActive = r.state === "active" && r.expiresAt !== null && r.expiresAt.getTime() > Date.now() + lease * 1000;
-      if (safelyActive && !members.has(key)) activeMissing.push(r.id);
-      if ((r.state === "expired" || r.state === "revoked") && r.removedAt) lastEnded.set(key, r.id);
-    }
-    const orphans = [...lastEnded].filter(([dn]) => members.has(dn) && !live.has(dn));
-    if (orphans.length) {
-      const originalDn = new Map(rows.map((r) => [r.memberDn.toLowerCase(), r.memberDn]));
-      await removeMembers(groupDn, orphans.map(([dn]) => originalDn.get(dn) ?? dn));
-      await db.transaction((tx) =>
-        recordAudit(
-          tx,
-          SYSTEM_ACTOR,
-          orphans.map(([dn, grantId]) => ({
-            action: "directory.orphan_removed" as const,
-            targetType: "group" as const,
-            targetId: groupDn,
-            data: { groupDn, memberDn: originalDn.get(dn) ?? dn, lastGrantId: grantId },
-          })),
-        ),
-      );
-      result.orphansRemoved += orphans.length;
-    }
-    if (activeMissing.length) {
-      const missing = rows.filter((r) => activeMissing.includes(r.id));
-      await addMembers(groupDn, missing.map((r) => r.memberDn));
-      await db.transaction((tx) =>
-        recordAudit(
-          tx,
-          SYSTEM_ACTOR,
-          missing.map((r) => ({ action: "grant.reapplied" as const, targetType: "grant" as const, targetId: r.id, data: { groupDn, memberDn: r.memberDn } })),
-        ),
-      );
-      result.reapplied += missing.length;
-    }
-  }
-  return result;
 }

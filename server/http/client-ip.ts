@@ -1,15 +1,10 @@
 import { isIP } from "node:net";
-
-function normalize(ip: string): string {
-  const trimmed = ip.trim().replace(/^\[|\]$/g, "");
-  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address.
-  return trimmed.toLowerCase().startsWith("::ffff:") && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed;
-}
+import { normalizeAddress as normalize } from "./forwarded";
 
 /**
- * The requester's address from an X-Forwarded-For chain. Hops are read right to left (nearest
- * first); addresses of trusted proxies are skipped and the first other one is the client. With
- * no trusted proxies, only the nearest hop counts, so a client cannot choose its own address.
+ * The requester's address from an X-Forwarded-For chain as rebuilt by server/http/serve.ts (see
+ * trustedForwardedFor). Hops are read right to left (nearest first); trusted proxies are skipped
+ * and the first other one is the client.
  */
 export function clientIpFrom(forwardedFor: string | null | undefined, trustedProxies: readonly string[]): string {
   const hops = (forwardedFor ?? "")

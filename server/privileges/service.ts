@@ -5,7 +5,8 @@ import { privileges } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
-import { getGroupByGuid, searchGroups } from "@/server/directory/service";
+import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory/service";
+import { env } from "@/server/env";
 import type { PublishPrivilegeInput, UpdatePrivilegeInput } from "./schemas";
 
 type Privilege = typeof privileges.$inferSelect;
@@ -22,6 +23,33 @@ function snapshot(p: Privilege) {
     enabled: p.enabled,
     tags: p.tags,
   };
+}
+
+function isWithin(dn: string, base: string): boolean {
+  const d = dn.toLowerCase();
+  const b = base.toLowerCase();
+  return d === b || d.endsWith(`,${b}`);
+}
+
+/**
+ * Only groups under LDAP_PRIVILEGE_BASE_DN can be published, and never one that would make its
+ * members Interim admins (the admin group itself or any group nested in it).
+ */
+async function assertPublishable(groupDn: string) {
+  const base = env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN;
+  if (!isWithin(groupDn, base)) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `Only groups under ${base} can be published (LDAP_PRIVILEGE_BASE_DN).` });
+  }
+  if (groupDn.toLowerCase() === env.INTERIM_ADMIN_GROUP_DN.toLowerCase() || (await isNestedMember(groupDn, env.INTERIM_ADMIN_GROUP_DN))) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "This group grants Interim administration; it cannot be published." });
+  }
+}
+
+/** Unique violations from a race between the checks above and the insert. */
+function conflictOnDuplicate(err: unknown): never {
+  const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
+  if (cause?.code === "23505") throw new TRPCError({ code: "CONFLICT", message: "This group or name was just published by someone else." });
+  throw err;
 }
 
 export async function listPrivileges(user: SessionUser, opts: { includeDisabled: boolean }) {
@@ -43,7 +71,9 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, inp
   // The GUID survives renames and moves; the DN is re-read from the directory, never trusted from the form.
   const group = await getGroupByGuid(input.groupGuid);
   if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "That group no longer exists in the directory." });
-  return db.transaction(async (tx) => {
+  await assertPublishable(group.dn);
+  return db
+    .transaction(async (tx) => {
     const [dupe] = await tx.select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid }).from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
     if (dupe) throw new TRPCError({ code: "CONFLICT", message: `This group is already published as "${dupe.name}".` });
     const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
@@ -65,7 +95,8 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, inp
       .returning();
     await recordAudit(tx, actor, [{ action: "privilege.published", targetType: "privilege", targetId: row!.id, data: { after: snapshot(row!) } }]);
     return row!;
-  });
+  })
+    .catch(conflictOnDuplicate);
 }
 
 export async function updatePrivilege(user: SessionUser, actor: AuditActor, input: UpdatePrivilegeInput) {
@@ -95,5 +126,5 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, inpu
       { action: "privilege.updated", targetType: "privilege", targetId: input.id, data: { before: snapshot(before), after: snapshot(after!) } },
     ]);
     return after!;
-  });
+  }).catch(conflictOnDuplicate);
 }

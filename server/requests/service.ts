@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { grants, privileges, requests } from "@/db/schema";
+import { grants, privileges, requests, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
@@ -17,6 +17,9 @@ const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
 export async function submitRequest(user: SessionUser, actor: AuditActor, input: SubmitRequestInput) {
   assertCan(user, "request", "Privilege");
   return db.transaction(async (tx) => {
+    // The account comes from our row (written at sign-in from AD), never from the session token.
+    const [account] = await tx.select({ dn: users.dn, objectGuid: users.objectGuid }).from(users).where(eq(users.id, user.id));
+    if (!account) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
     const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, input.privilegeId));
     if (!privilege || !privilege.enabled) {
       throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
@@ -44,7 +47,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, input:
       .values({
         requesterId: user.id,
         privilegeId: privilege.id,
-        targetDn: user.dn,
+        targetDn: account.dn,
         durationMinutes: input.durationMinutes,
         justification: input.justification,
         status: "approved",
@@ -59,7 +62,9 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, input:
         userId: user.id,
         privilegeId: privilege.id,
         mechanism: privilege.mechanism,
-        memberDn: user.dn,
+        memberGuid: account.objectGuid,
+        memberDn: account.dn,
+        groupGuid: privilege.groupGuid,
         groupDn: privilege.groupDn,
         durationSeconds,
       })
@@ -70,7 +75,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, input:
         action: "request.submitted",
         targetType: "request",
         targetId: request!.id,
-        data: { privilegeId: privilege.id, privilege: privilege.name, durationMinutes: input.durationMinutes, justification: input.justification, targetDn: user.dn },
+        data: { privilegeId: privilege.id, privilege: privilege.name, durationMinutes: input.durationMinutes, justification: input.justification, targetDn: account.dn },
       },
       { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant!.id } },
     ]);

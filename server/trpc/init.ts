@@ -4,7 +4,8 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import type { AuditActor } from "@/server/audit/events";
 import { authOptions } from "@/server/auth/options";
-import { can, type Action, type SessionUser, type Subject } from "@/server/auth/permissions";
+import { currentAdminStatus } from "@/server/auth/signin";
+import type { SessionUser } from "@/server/auth/permissions";
 import { DirectoryError } from "@/server/directory/errors";
 import { env } from "@/server/env";
 import { clientIpFrom } from "@/server/http/client-ip";
@@ -49,22 +50,15 @@ export const publicProcedure = t.procedure.use(directoryErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-  const user: SessionUser = ctx.user;
+  // isAdmin from the token is only a hint; adminProcedure confirms it.
+  const user: SessionUser = { ...ctx.user, isAdmin: false };
   const actor: AuditActor = { type: "user", id: user.id, name: user.username, ip: ctx.ip, userAgent: ctx.userAgent };
   return next({ ctx: { ...ctx, user, actor } });
 });
 
-/** A procedure that requires `action` on `subject` (the service checks again with the row). */
-export function permittedProcedure(action: Action, subject: Subject) {
-  return authedProcedure.use(({ ctx, next }) => {
-    if (!can(ctx.user, action, subject, { userId: ctx.user.id })) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `You may not ${action} ${subject.toLowerCase()}s.` });
-    }
-    return next();
-  });
-}
-
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.user.isAdmin) throw new TRPCError({ code: "FORBIDDEN", message: "Administrators only." });
-  return next();
+/** Admin rights are re-read from AD every few minutes, not trusted from the session token. */
+export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const isAdmin = await currentAdminStatus(ctx.user.id);
+  if (!isAdmin) throw new TRPCError({ code: "FORBIDDEN", message: "Administrators only." });
+  return next({ ctx: { ...ctx, user: { ...ctx.user, isAdmin: true } } });
 });

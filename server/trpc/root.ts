@@ -1,3 +1,4 @@
+import { currentAdminStatus } from "@/server/auth/signin";
 import { auditRouter } from "@/server/audit/router";
 import { directoryRouter } from "@/server/directory/router";
 import { grantsRouter } from "@/server/grants/router";
@@ -6,7 +7,7 @@ import { requestsRouter } from "@/server/requests/router";
 import { authedProcedure, createCallerFactory, createTRPCRouter } from "./init";
 
 export const appRouter = createTRPCRouter({
-  me: authedProcedure.query(({ ctx }) => ctx.user),
+  me: authedProcedure.query(async ({ ctx }) => ({ ...ctx.user, isAdmin: await currentAdminStatus(ctx.user.id) })),
   privileges: privilegesRouter,
   requests: requestsRouter,
   grants: grantsRouter,

@@ -1,3 +1,4 @@
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { users } from "@/db/schema";
 import type { DirectoryUser } from "@/server/directory/service";
@@ -6,6 +7,11 @@ import type { SessionUser } from "@/server/auth/permissions";
 /** Creates or refreshes the local row for a directory account (keyed by objectGUID). */
 export async function upsertDirectoryUser(tx: Executor, person: DirectoryUser, isAdmin: boolean, signedIn: boolean): Promise<SessionUser> {
   const now = new Date();
+  // An account deleted and re-created under the same name has a new GUID: free the name first.
+  await tx
+    .update(users)
+    .set({ username: sql`${users.username} || '~' || left(${users.objectGuid}, 8)` })
+    .where(and(eq(users.username, person.username), ne(users.objectGuid, person.objectGuid)));
   const [row] = await tx
     .insert(users)
     .values({
@@ -15,6 +21,7 @@ export async function upsertDirectoryUser(tx: Executor, person: DirectoryUser, i
       displayName: person.displayName,
       email: person.email,
       isAdmin,
+      adminCheckedAt: now,
       lastSignInAt: signedIn ? now : null,
     })
     .onConflictDoUpdate({
@@ -25,6 +32,7 @@ export async function upsertDirectoryUser(tx: Executor, person: DirectoryUser, i
         displayName: person.displayName,
         email: person.email,
         isAdmin,
+        adminCheckedAt: now,
         ...(signedIn ? { lastSignInAt: now } : {}),
       },
     })

@@ -19,13 +19,21 @@ import { adminClient, ensureAdGroup, ensureAdUser } from "./fixtures";
 
 let admin: Client;
 let groupDn: string;
+let groupGuid: string;
 const users: string[] = [];
+const guids: string[] = [];
 
 beforeAll(async () => {
   admin = await adminClient();
   groupDn = await ensureAdGroup(admin, "IT Directory Test");
-  for (const sam of ["it-dir-1", "it-dir-2", "it-dir-3"]) users.push(await ensureAdUser(admin, sam));
+  groupGuid = (await searchGroups("IT Directory Test")).find((g) => g.dn === groupDn)!.objectGuid;
+  for (const sam of ["it-dir-1", "it-dir-2", "it-dir-3"]) {
+    users.push(await ensureAdUser(admin, sam));
+    guids.push((await findUser(sam))!.objectGuid);
+  }
 });
+
+const memberDns = async () => (await listGroupMembers({ guid: groupGuid })).map((m) => m.dn).sort();
 afterAll(async () => {
   await admin.unbind();
 });
@@ -76,34 +84,47 @@ describe("directory lookups", () => {
 });
 
 describe("member changes", () => {
-  it("adds idempotently: a second add is success, reported as already done", async () => {
-    const first = await addMembers(groupDn, [users[0]!]);
-    expect(first.applied).toEqual([users[0]]);
-    const second = await addMembers(groupDn, [users[0]!]);
-    expect(second.alreadyDone).toEqual([users[0]]);
-    expect(await listGroupMembers(groupDn)).toEqual([users[0]]);
+  it("adds idempotently by GUID: a second add is success, reported as already done", async () => {
+    const first = await addMembers(groupGuid, [guids[0]!]);
+    expect(first.applied).toEqual([guids[0]]);
+    const second = await addMembers(groupGuid, [guids[0]!]);
+    expect(second.alreadyDone).toEqual([guids[0]]);
+    expect(await memberDns()).toEqual([users[0]]);
+  });
+
+  it("lists members with their GUIDs (extended DN control)", async () => {
+    const [member] = await listGroupMembers({ guid: groupGuid });
+    expect(member).toMatchObject({ guid: guids[0], dn: users[0] });
+    expect(member?.sid).toMatch(/^S-1-5-21-/);
   });
 
   it("adds a batch containing an existing member by splitting it", async () => {
-    const r = await addMembers(groupDn, users);
-    expect(r.alreadyDone).toEqual([users[0]]);
-    expect(r.applied.sort()).toEqual([users[1], users[2]].sort());
-    expect((await listGroupMembers(groupDn)).sort()).toEqual([...users].sort());
+    const r = await addMembers(groupGuid, guids);
+    expect(r.alreadyDone).toEqual([guids[0]]);
+    expect(r.applied.sort()).toEqual([guids[1], guids[2]].sort());
+    expect(await memberDns()).toEqual([...users].sort());
   });
 
   it("removes idempotently in one modify, then reports absent members as already done", async () => {
-    const r = await removeMembers(groupDn, users);
+    const r = await removeMembers(groupGuid, guids);
     expect(r.modifies).toBe(1);
-    expect(await listGroupMembers(groupDn)).toEqual([]);
-    const again = await removeMembers(groupDn, users);
-    expect(again.alreadyDone.sort()).toEqual([...users].sort());
+    expect(await memberDns()).toEqual([]);
+    const again = await removeMembers(groupGuid, guids);
+    expect(again.alreadyDone.sort()).toEqual([...guids].sort());
   });
 
   it("refuses a write outside the service account's delegation with a clear error", async () => {
     const alice = await findUser("alice");
-    const err = await addMembers(process.env.INTERIM_ADMIN_GROUP_DN!, [alice!.dn]).catch((e: unknown) => e);
+    const { searchEntries } = await admin.search(process.env.INTERIM_ADMIN_GROUP_DN!, { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] });
+    const { guidToString } = await import("@/server/directory/binary");
+    const adminGroupGuid = guidToString(searchEntries[0]!.objectGUID as Buffer);
+    const err = await addMembers(adminGroupGuid, [alice!.objectGuid]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DirectoryError);
     expect((err as DirectoryError).kind).toBe("insufficient-rights");
+  });
+
+  it("refuses values that are not GUIDs before sending anything", async () => {
+    await expect(addMembers(groupGuid, ["CN=x)(member=*"])).rejects.toThrow(/Not a GUID/);
   });
 });
 

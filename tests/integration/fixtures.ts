@@ -64,8 +64,8 @@ export async function ensureAdGroup(c: Client, cn: string): Promise<string> {
   if (!(await exists(c, dn))) {
     await c.add(dn, { objectClass: ["top", "group"], sAMAccountName: cn.replace(/\s+/g, "-").slice(0, 20), groupType: "-2147483646", description: "integration test group" });
   }
-  const members = await listGroupMembers(dn);
-  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members }) }));
+  const members = await listGroupMembers({ dn });
+  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
   return dn;
 }
 
@@ -74,13 +74,24 @@ export async function adAddMember(c: Client, groupDn: string, memberDn: string) 
 }
 
 export async function isDirectMember(groupDn: string, memberDn: string): Promise<boolean> {
-  return (await listGroupMembers(groupDn)).some((m) => m.toLowerCase() === memberDn.toLowerCase());
+  return (await listGroupMembers({ dn: groupDn })).some((m) => m.dn.toLowerCase() === memberDn.toLowerCase());
 }
 
 /** Empties the app's tables and graphile-worker's queue (not the directory). */
 export async function resetDatabase() {
-  await db.execute(sql`truncate audit_events, grants, requests, privileges, signin_attempts, directory_settings, users restart identity cascade`);
+  await asTableOwner(sql`truncate audit_events, grants, requests, privileges, signin_attempts, directory_settings, users restart identity cascade`);
   await db.execute(sql`delete from graphile_worker._private_jobs`);
+}
+
+/**
+ * Runs a statement with ordinary triggers off — what someone with the database owner's rights
+ * could do — so tests can empty or tamper with the append-only audit table.
+ */
+export async function asTableOwner(statement: ReturnType<typeof sql>) {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await tx.execute(statement);
+  });
 }
 
 export async function localUser(sam: string, isAdmin = false): Promise<SessionUser> {

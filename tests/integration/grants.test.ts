@@ -1,17 +1,21 @@
 import type { Client } from "ldapts";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
 import { db } from "@/db";
-import { auditEvents } from "@/db/schema";
+import { auditEvents, requests } from "@/db/schema";
 import { verifyAuditChain } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
-import { activateGrant, reconcile, sweepExpired } from "@/server/grants/lifecycle";
+import { activateGrant, MAX_ACTIVATION_ATTEMPTS, sweepExpired } from "@/server/grants/lifecycle";
+import { reconcile } from "@/server/grants/reconcile";
+import { findUser, removeMembers } from "@/server/directory/service";
 import { endGrant } from "@/server/grants/service";
 import { submitRequest } from "@/server/requests/service";
 import {
   actorFor,
   adAddMember,
   adminClient,
+  asTableOwner,
   ensureAdGroup,
   ensureAdUser,
   grantRow,
@@ -20,6 +24,7 @@ import {
   publish,
   requestFor,
   resetDatabase,
+  TEST_OU,
 } from "./fixtures";
 
 let admin: Client;
@@ -28,6 +33,8 @@ let requester: SessionUser;
 let other: SessionUser;
 let boss: SessionUser;
 let privilegeId: string;
+let groupGuid: string;
+let requesterGuid: string;
 
 beforeAll(async () => {
   admin = await adminClient();
@@ -41,7 +48,10 @@ beforeEach(async () => {
   requester = await localUser("it-req");
   other = await localUser("it-other");
   boss = await localUser("carol", true);
-  privilegeId = (await publish(boss, "IT Grant Test", 60)).id;
+  const privilege = await publish(boss, "IT Grant Test", 60);
+  privilegeId = privilege.id;
+  groupGuid = privilege.groupGuid;
+  requesterGuid = (await findUser("it-req"))!.objectGuid;
 });
 afterAll(async () => {
   await admin.unbind();
@@ -78,19 +88,68 @@ describe("grant lifecycle against AD", () => {
     expect(await grantRow(grantId)).toMatchObject({ state: "active", attempts: 1 });
   });
 
-  it("an account already in the group (AD says 68) still activates", async () => {
+  it("an account already in the group (AD says 68) activates, and keeps that standing membership at expiry", async () => {
     await adAddMember(admin, groupDn, requester.dn);
     const { grantId } = await requestFor(requester, privilegeId);
     expect(await activateGrant(grantId)).toBe("activated");
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.activated"));
     expect(event?.data).toMatchObject({ alreadyMember: true });
+    await expireNow(grantId);
+    expect((await sweepExpired()).removed).toBe(1);
+    expect(await isDirectMember(groupDn, requester.dn)).toBe(true);
+    const [removed] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"));
+    expect(removed?.data).toMatchObject({ keptPreExisting: true });
+    // …and reconcile does not call it an orphan either.
+    expect((await reconcile()).orphansRemoved).toBe(0);
+  });
+
+  it("removes a moved account at expiry: members are addressed by GUID, not by a stale DN", async () => {
+    const movedOu = `OU=Moved,${TEST_OU}`;
+    await admin.add(movedOu, { objectClass: ["top", "organizationalUnit"], ou: "Moved" }).catch(() => {});
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await admin.modifyDN(requester.dn, `CN=it-req,${movedOu}`);
+    try {
+      await expireNow(grantId);
+      expect((await sweepExpired()).removed).toBe(1);
+      expect(await isDirectMember(groupDn, `CN=it-req,${movedOu}`)).toBe(false);
+      const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"));
+      expect(event?.data).toMatchObject({ alreadyAbsent: false });
+    } finally {
+      await admin.modifyDN(`CN=it-req,${movedOu}`, requester.dn);
+    }
+  });
+
+  it("a revoke that arrives while provisioning fails ends the grant instead of retrying it", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    // A worker claimed it long ago (and died); meanwhile an admin revoked; the group is gone.
+    await db.execute(sql`update grants set state = 'provisioning', claimed_at = now() - interval '10 minutes', end_reason = 'revoked', group_guid = ${randomUUID()} where id = ${grantId}`);
+    expect(await activateGrant(grantId)).toBe("cancelled");
+    expect((await grantRow(grantId)).state).toBe("revoked");
+  });
+
+  it("the last failed attempt marks the grant and its request failed", async () => {
+    const { grantId, requestId } = await requestFor(requester, privilegeId);
+    await db.execute(sql`update grants set attempts = ${MAX_ACTIVATION_ATTEMPTS - 1}, group_guid = ${randomUUID()} where id = ${grantId}`);
+    expect(await activateGrant(grantId)).toBe("failed");
+    expect((await grantRow(grantId)).state).toBe("failed");
+    const [request] = await db.select({ status: requests.status }).from(requests).where(eq(requests.id, requestId));
+    expect(request?.status).toBe("failed");
+  });
+
+  it("a retried attempt with a lapsed claim cannot overwrite the newer claim's result", async () => {
+    const { grantId } = await requestFor(requester, privilegeId);
+    expect(await activateGrant(grantId)).toBe("activated");
+    // A stale worker finishing late would match on id + state only; the claim token stops it.
+    const stale = await db.execute(sql`update grants set state = 'pending' where id = ${grantId} and claim_token = ${randomUUID()} returning id`);
+    expect(stale.length).toBe(0);
+    expect((await grantRow(grantId)).state).toBe("active");
   });
 
   it("a membership removed by hand before expiry (AD says 53) still expires cleanly", async () => {
     const { grantId } = await requestFor(requester, privilegeId);
     await activateGrant(grantId);
-    const { removeMembers } = await import("@/server/directory/service");
-    await removeMembers(groupDn, [requester.dn]);
+    await removeMembers(groupGuid, [requesterGuid]);
     await expireNow(grantId);
     expect((await sweepExpired()).removed).toBe(1);
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"));
@@ -172,10 +231,23 @@ describe("grant lifecycle against AD", () => {
   it("reconcile re-adds a membership an active grant says should exist", async () => {
     const { grantId } = await requestFor(requester, privilegeId);
     await activateGrant(grantId);
-    const { removeMembers } = await import("@/server/directory/service");
-    await removeMembers(groupDn, [requester.dn]);
+    await removeMembers(groupGuid, [requesterGuid]);
     expect((await reconcile()).reapplied).toBe(1);
     expect(await isDirectMember(groupDn, requester.dn)).toBe(true);
+  });
+
+  it("reconcile carries on past a group that no longer exists", async () => {
+    const goneDn = await ensureAdGroup(admin, "IT Grant Gone");
+    await publish(boss, "IT Grant Gone", 60);
+    await admin.del(goneDn);
+    const { grantId } = await requestFor(requester, privilegeId);
+    await activateGrant(grantId);
+    await expireNow(grantId);
+    await sweepExpired();
+    await adAddMember(admin, groupDn, requester.dn);
+    const result = await reconcile();
+    expect(result.errors.map((e) => e.groupDn)).toEqual([goneDn]);
+    expect(result.orphansRemoved).toBe(1);
   });
 
   it("reconcile re-queues an activation a crashed worker left in provisioning", async () => {
@@ -199,10 +271,15 @@ describe("grant lifecycle against AD", () => {
     expect(intact.problems).toEqual([]);
     expect(intact.checked).toBeGreaterThanOrEqual(5);
 
-    await db.execute(sql`update audit_events set actor_name = 'mallory' where seq = 2`);
+    // The table refuses edits outright; only someone able to switch triggers off gets further…
+    const refused = { cause: expect.objectContaining({ message: expect.stringMatching(/append-only/) }) };
+    await expect(db.execute(sql`update audit_events set actor_name = 'mallory' where seq = 2`)).rejects.toMatchObject(refused);
+    await expect(db.execute(sql`delete from audit_events where seq = 3`)).rejects.toMatchObject(refused);
+    // …and the chain gives them away.
+    await asTableOwner(sql`update audit_events set actor_name = 'mallory' where seq = 2`);
     expect((await verifyAuditChain(db)).problems).toContainEqual({ seq: 2, kind: "hash-mismatch" });
 
-    await db.execute(sql`delete from audit_events where seq = 3`);
+    await asTableOwner(sql`delete from audit_events where seq = 3`);
     expect((await verifyAuditChain(db)).problems).toContainEqual({ seq: 4, kind: "gap", expectedSeq: 3 });
   });
 });

@@ -20,6 +20,8 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await resetDatabase();
+  // AD remembers bad passwords for its observation window; start each case from an unlocked, clean account.
+  victimDn = await ensureAdUser(admin, "it-lockout");
   // The throttle reads the lockout threshold the worker detected from the directory.
   await checkDirectory(SYSTEM_ACTOR);
 });
@@ -79,6 +81,28 @@ describe("sign-in against AD", () => {
     const direct = new Client({ url: process.env.LDAP_URL!.split(",")[0]!, tlsOptions: { ca: [readFileSync(process.env.LDAP_CA_FILE!)] } });
     await expect(direct.bind(victimDn, TEST_PASSWORD)).resolves.toBeUndefined();
     await direct.unbind();
+  });
+
+  it("counts parallel attempts too: ten at once never reach the lockout threshold", async () => {
+    const all = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => signIn({ username: "it-lockout", password: `parallel-${i}` }, { ...ctx, ip: `198.51.100.${i}` }).then(
+        () => null,
+        (e: unknown) => e as SigninError,
+      ),
+    ),
+    );
+    expect(all.filter((e) => e?.reason === "invalid")).toHaveLength(3);
+    const ad = await adAttrs(victimDn);
+    expect(ad.badPwdCount).toBeLessThan(5);
+    expect(ad.lockoutTime).toBe(0);
+  });
+
+  it("counts every spelling of one account together (name, DOMAIN\\name, UPN)", async () => {
+    const spellings = ["it-lockout", "INTERIM\\it-lockout", "it-lockout@interim.test", "IT-LOCKOUT", "interim\\IT-Lockout"];
+    const reasons: string[] = [];
+    for (const username of spellings) reasons.push(((await signIn({ username, password: "wrong" }, ctx).catch((e: unknown) => e)) as SigninError).reason);
+    expect(reasons).toEqual(["invalid", "invalid", "invalid", "throttled", "throttled"]);
+    expect((await adAttrs(victimDn)).lockoutTime).toBe(0);
   });
 
   it("throttles by IP across usernames", async () => {

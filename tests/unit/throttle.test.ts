@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideThrottle, effectiveUserLimit } from "@/server/auth/throttle";
+import { decideThrottle, directoryFailures, effectiveUserLimit } from "@/server/auth/throttle";
 
 describe("sign-in throttle", () => {
   const limits = { maxFailuresPerUser: 3, maxFailuresPerIp: 20, lockoutThreshold: 5 };
@@ -22,5 +22,22 @@ describe("sign-in throttle", () => {
   });
   it("never drops below one attempt", () => {
     expect(effectiveUserLimit({ ...limits, lockoutThreshold: 1 })).toBe(1);
+  });
+});
+
+describe("directoryFailures (AD's own badPwdCount)", () => {
+  const now = new Date("2026-11-23T12:00:00Z");
+  it("counts recent failures from any source", () => {
+    expect(directoryFailures(3, new Date("2026-11-23T11:50:00Z"), 30, now)).toBe(3);
+  });
+  it("ignores a count whose last failure is older than the observation window", () => {
+    expect(directoryFailures(4, new Date("2026-11-23T11:00:00Z"), 30, now)).toBe(0);
+  });
+  it("is zero without a bad password time", () => {
+    expect(directoryFailures(2, null, 30, now)).toBe(0);
+  });
+  it("near lockout, refuses before the bind that would lock", () => {
+    const failures = directoryFailures(4, new Date("2026-11-23T11:59:00Z"), 30, now);
+    expect(decideThrottle(failures, 0, { maxFailuresPerUser: 3, maxFailuresPerIp: 20, lockoutThreshold: 5 }).allowed).toBe(false);
   });
 });

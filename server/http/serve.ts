@@ -1,0 +1,27 @@
+/**
+ * The web process: Next.js behind a plain Node HTTP server, which is the one place that sees the
+ * TCP peer. It rewrites X-Forwarded-For from the socket (see trustedForwardedFor) before Next
+ * runs, so the client IP used for throttling, audit and location rules cannot be forged.
+ *   production: `npx next build && npx tsx server/http/serve.ts`
+ *   development: `npx tsx server/http/serve.ts --dev`
+ */
+import { createServer } from "node:http";
+import next from "next";
+import { env } from "@/server/env";
+import { trustedForwardedFor } from "./forwarded";
+
+const dev = process.argv.includes("--dev");
+const port = env.PORT;
+const hostname = env.BIND_ADDRESS;
+const app = next({ dev, hostname, port, dir: process.cwd() });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = createServer((req, res) => {
+  req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
+  void handle(req, res);
+});
+server.listen(port, hostname, () => console.log(`[web] Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => server.close(() => process.exit(0)));
+}
