@@ -180,6 +180,18 @@ export interface ExpiryResult {
   removalBatches: { afterTms: number; grants: number; groups: number; auditAfterTms: number | null }[];
   firstRemovalAfterTms: number;
   lastRemovalAfterTms: number;
+  /** Seconds the moving statement (expires_at + re-keyed jobs) took, and the lead T had when it committed. */
+  update: { seconds: number; leadSeconds: number; headroomMs: number };
+  /** DC-side check of removed_at with sentinel memberships (see the probe loop). */
+  dcSentinels: {
+    user: string;
+    group: string;
+    removedAtAfterTms: number | null;
+    lastSeenPresentProbeSentAfterTms: number | null;
+    firstSeenGoneAfterTms: number | null;
+    maxProbeRttMs: number;
+    probeErrors: string[];
+  }[];
   removalPerSecond: number;
   membersLeft: number;
   worker: { failedJobs: number; jobsWithErrors: number; grantsWithRetries: number; sampleJobErrors: string[]; jobsWithErrorsByTask: { task: string; n: number; failed: number; pending: number }[] };
@@ -217,13 +229,18 @@ export async function expiryLag(
 
   const deadline = performance.now() + 120_000 + M * 60;
   let lastLog = 0;
+  let progress = { active: -1, at: performance.now() };
   for (;;) {
     worker.assertAlive();
     const [c] = await db.execute<{ active: number; failed: number; total: number }>(sql`
       select count(*) filter (where g.state = 'active')::int as active, count(*) filter (where g.state = 'failed')::int as failed, count(*)::int as total
       from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
-    if (c!.failed > 0) throw new Error(`${c!.failed} grant(s) failed to activate`);
+    if (c!.failed > 0) throw new Error(`${c!.failed} grant(s) failed to activate: ${await activationErrors(opts.label)}`);
     if (c!.active === M) break;
+    if (c!.active !== progress.active) progress = { active: c!.active, at: performance.now() };
+    else if (performance.now() - progress.at > 30_000) {
+      throw new Error(`activation stalled at ${c!.active}/${M} for 30 s: ${await activationErrors(opts.label)}`);
+    }
     if (performance.now() > deadline) throw new Error(`only ${c!.active}/${M} grants active ${ms(performance.now() - w0)} after the worker started`);
     if (performance.now() - lastLog > 2000) {
       lastLog = performance.now();
@@ -254,6 +271,7 @@ export async function expiryLag(
   log(`verified on the DC: ${verifiedMembers}/${M} memberships present`);
 
   // Everything expires at one instant T; the per-grant jobs are re-keyed to T as an extension would.
+  const u0 = performance.now();
   const [moved] = await db.transaction(async (tx) => {
     const r = await tx.execute<{ n: number; jobs: number; t: Date | string }>(sql`
       with moved as (
@@ -274,9 +292,50 @@ export async function expiryLag(
     await tx.execute(sql`select pg_notify('interim_grant_schedule', '')`);
     return [...r];
   });
+  const updateSeconds = (performance.now() - u0) / 1000;
   const T = new Date(moved!.t);
   if (moved!.n !== M || moved!.jobs !== M) problems.push(`expiry: moved ${moved!.n} grants / ${moved!.jobs} jobs, expected ${M}`);
-  log(`${moved!.n} grants (and their jobs) now expire at T = ${T.toISOString()} (in ${opts.leadSeconds} s); waiting …`);
+  const headroom = T.getTime() - Date.now();
+  log(`${moved!.n} grants (and their jobs) now expire at T = ${T.toISOString()}: statement committed after ${updateSeconds.toFixed(1)} s, T in ${(headroom / 1000).toFixed(1)} s; waiting …`);
+  if (headroom < 500) {
+    problems.push(`expiry: the statement moving the expiries committed only ${ms(headroom)} before T (lead ${opts.leadSeconds} s): lags would include its run time; raise BENCH_EXPIRY_LEAD_SECONDS`);
+  }
+
+  // DC-side cross-check of removed_at: two sentinel memberships per group, probed on the DC every
+  // 200 ms from T − 0.2 s (a base search on the user's memberOf, ~0.5 ms; reading the groups
+  // themselves would cost ~10 ms each at 1,000 members and slow the DC down under measurement).
+  // A probe sent after a grant's removed_at must not find the membership: removed_at is written
+  // only after the DC acknowledged the modify. Probes queue behind modifies on a busy DC, so the
+  // first "gone" answer is only an upper bound of when the removal happened.
+  const sentinels = fx.groups.flatMap((g) => {
+    const mine = plan.filter((p) => p.group === g);
+    return [...new Set([mine[0], mine[mine.length - 1]])]
+      .filter((p) => p !== undefined)
+      .map((p) => ({ user: p!.user, group: g, lastPresentSentAt: null as number | null, goneAt: null as number | null, maxRttMs: 0, errors: [] as string[] }));
+  });
+  let dcStop = false;
+  const dcWatch = (async () => {
+    while (Date.now() < T.getTime() - 200 && !dcStop) await sleep(20);
+    while (!dcStop && sentinels.some((x) => x.goneAt === null)) {
+      await Promise.all(
+        sentinels
+          .filter((x) => x.goneAt === null)
+          .map(async (x) => {
+            const sent = Date.now();
+            const present = await hasDirectMembership(poll, x.user.dn, x.group.dn).catch((err: unknown) => {
+              x.errors.push(err instanceof Error ? err.message : String(err));
+              return null;
+            });
+            const now = Date.now();
+            if (present === null) return;
+            x.maxRttMs = Math.max(x.maxRttMs, now - sent);
+            if (present) x.lastPresentSentAt = Math.max(x.lastPresentSentAt ?? sent, sent);
+            else x.goneAt ??= now;
+          }),
+      );
+      await sleep(200);
+    }
+  })();
 
   const waitStart = performance.now();
   const expiryDeadline = waitStart + opts.leadSeconds * 1000 + 60_000 + M * 20;
@@ -302,6 +361,34 @@ export async function expiryLag(
       log(`  ${toT > 0 ? `T−${(toT / 1000).toFixed(1)} s` : `T+${(-toT / 1000).toFixed(1)} s`}: ${c!.removed}/${M} removed, ${c!.expiring} expiring, ${c!.active} active${c!.errors ? `, ${c!.errors} with errors` : ""}`);
     }
     await sleep(100);
+  }
+
+  await Promise.race([dcWatch, sleep(timedOut ? 0 : 3000)]);
+  dcStop = true;
+  await dcWatch;
+  const sentinelRows = await db.execute<{ member_dn: string; after_t: number }>(sql`
+    select g.member_dn, extract(epoch from (g.removed_at - ${T.toISOString()}::timestamptz)) * 1000 as after_t
+    from grants g join requests r on r.id = g.request_id
+    where r.justification = ${opts.label} and g.removed_at is not null`);
+  const removedAfterT = new Map([...sentinelRows].map((r) => [r.member_dn.toLowerCase(), Number(r.after_t)]));
+  const rel = (t: number | null) => (t === null ? null : t - T.getTime());
+  const dcSentinels = sentinels.map((x) => ({
+    user: x.user.sam,
+    group: x.group.name,
+    removedAtAfterTms: removedAfterT.get(x.user.dn.toLowerCase()) ?? null,
+    lastSeenPresentProbeSentAfterTms: rel(x.lastPresentSentAt),
+    firstSeenGoneAfterTms: rel(x.goneAt),
+    maxProbeRttMs: x.maxRttMs,
+    probeErrors: x.errors.slice(0, 3),
+  }));
+  for (const x of dcSentinels) {
+    if (x.firstSeenGoneAfterTms === null) problems.push(`sentinel ${x.user} in "${x.group}" was never seen gone on the DC during the wait`);
+    // 20 ms: the DB's now() and this process's Date.now() are the same clock, but read at different moments.
+    else if (x.removedAtAfterTms !== null && x.lastSeenPresentProbeSentAfterTms !== null && x.lastSeenPresentProbeSentAfterTms > x.removedAtAfterTms + 20) {
+      problems.push(
+        `sentinel ${x.user} in "${x.group}": removed_at is T+${ms(x.removedAtAfterTms)}, but a probe sent at T+${ms(x.lastSeenPresentProbeSentAfterTms)} still found the membership on the DC`,
+      );
+    }
   }
 
   const lags = await db.execute<{ lag: number; after_t: number }>(sql`
@@ -368,6 +455,8 @@ export async function expiryLag(
     removalBatches,
     expiresAt: T.toISOString(),
     lagMs,
+    update: { seconds: updateSeconds, leadSeconds: opts.leadSeconds, headroomMs: headroom },
+    dcSentinels,
     firstRemovalAfterTms: first,
     lastRemovalAfterTms: last,
     removalPerSecond: M / Math.max(0.001, last / 1000),
@@ -383,10 +472,23 @@ export async function expiryLag(
   };
 }
 
+/** The most frequent activation errors (grants.last_error, else the jobs' last_error), for a failure message. */
+async function activationErrors(label: string): Promise<string> {
+  const rows = await db.execute<{ e: string; n: number }>(sql`
+    select left(regexp_replace(coalesce(g.last_error, j.last_error, 'no error recorded'), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g'), 300) as e, count(*)::int as n
+    from grants g join requests r on r.id = g.request_id
+    left join graphile_worker.jobs j on j.key = 'grant:activate:' || g.id::text
+    where r.justification = ${label} and g.state <> 'active'
+    group by 1 order by 2 desc limit 3`);
+  return [...rows].map((r) => `${r.n}× ${r.e}`).join(" | ") || "no errors recorded";
+}
+
 // ---------------------------------------------------------------- phase 4 --
 
 export interface RawRemoveMode {
   valuesPerModify: number;
+  /** How members are named in the modify: DNs, or `<GUID=…>` references (as Interim's worker does). */
+  valueForm: "dn" | "guid";
   values: number;
   modifies: number;
   seconds: number;
@@ -409,7 +511,15 @@ async function timedChanges(client: Client, op: "add" | "delete", groupDn: strin
     each.push(performance.now() - a);
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { valuesPerModify: perModify, values: values.length, modifies: each.length, seconds, perSecond: values.length / seconds, modifyMs: summarize(each) };
+  return {
+    valuesPerModify: perModify,
+    valueForm: values[0]?.startsWith("<GUID=") ? "guid" : "dn",
+    values: values.length,
+    modifies: each.length,
+    seconds,
+    perSecond: values.length / seconds,
+    modifyMs: summarize(each),
+  };
 }
 
 /** Ceilings: how fast the DC takes removals from a group of M members, by values per modify. */
@@ -417,6 +527,7 @@ export async function rawRemoveThroughput(
   client: Client,
   groupDn: string,
   memberDns: string[],
+  memberGuidRefs: string[],
   opts: { singleCap: number; batches: number[] },
   problems: Problems,
 ): Promise<RawRemoveResult> {
@@ -437,14 +548,17 @@ export async function rawRemoveThroughput(
   log(`  ${rate(s.perSecond, " changes/s")} (modify p50 ${ms(s.modifyMs.p50)})`);
   await refill(single);
 
-  for (const b of opts.batches) {
+  // The last run repeats the largest batch with <GUID=…> values, the form Interim's worker sends.
+  const runs = [...opts.batches.map((b) => ({ b, values: memberDns })), { b: Math.max(...opts.batches), values: memberGuidRefs }];
+  for (const [i, run] of runs.entries()) {
     const size = (await groupMembers(client, groupDn)).length;
-    if (size !== M) problems.push(`raw group holds ${size} members before the ${b}-value run, expected ${M}`);
-    log(`removing all ${M} members, ${b} values per modify …`);
-    const r = await timedChanges(client, "delete", groupDn, memberDns, b);
+    if (size !== M) problems.push(`raw group holds ${size} members before the ${run.b}-value run, expected ${M}`);
+    const form = run.values === memberGuidRefs ? "<GUID=…> values" : "DN values";
+    log(`removing all ${M} members, ${run.b} ${form} per modify …`);
+    const r = await timedChanges(client, "delete", groupDn, run.values, run.b);
     modes.push(r);
     log(`  ${rate(r.perSecond, " changes/s")} (${r.modifies} modifies, p50 ${ms(r.modifyMs.p50)} each)`);
-    if (b !== opts.batches[opts.batches.length - 1]) await refill(memberDns);
+    if (i < runs.length - 1) await refill(memberDns);
   }
   const left = (await groupMembers(client, groupDn)).length;
   if (left) problems.push(`raw group still has ${left} member(s) after the removal runs`);

@@ -4,10 +4,11 @@
  *   1. raw ldapts: single `member` add latency (service account, one LDAPS connection)
  *   2. grant latency: submitRequest committed → membership visible on the DC (real worker)
  *   3. expiry lag: M grants over K groups all expiring at one instant T; removed_at − expires_at
- *   4. raw ldapts: removal throughput with 1 / 50 / 500 values per modify (ceilings)
+ *   4. raw ldapts: removal throughput with 1 / 50 / 500 DN values and 500 <GUID=…> values per modify (ceilings)
  *
  * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_GROUPS (K, 10), BENCH_LATENCY_GRANTS (200),
- * BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000).
+ * BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000),
+ * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_REUSE_GROUPS (0: groups are recreated every run).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -46,7 +47,9 @@ const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
 const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
 const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
-const LEAD_SECONDS = 5;
+// T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes a few seconds
+// itself, so large M get more lead, so that the statement always commits well before T.
+const LEAD_SECONDS = intEnv("BENCH_EXPIRY_LEAD_SECONDS", Math.max(5, Math.ceil(M / 1000)));
 const runId = new Date();
 const stamp = runId.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // ISO 8601 basic: 20260101T120000Z
 const labels = { latency: `bench:${stamp}:latency`, expiry: `bench:${stamp}:expiry` };
@@ -81,7 +84,7 @@ try {
 
   // ------------------------------------------------------------------ setup --
   admin = await adminClient();
-  const fx = await setupFixture(admin, { users, groups: K });
+  const fx = await setupFixture(admin, { users, groups: K, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
   await safeUnbind(admin);
   admin = undefined;
   results.setup = { seconds: fx.seconds, createdUsers: fx.created.users, createdGroups: fx.created.groups, users: fx.users.length, groups: fx.groups.map((g) => g.dn), rawGroup: fx.rawGroupDn };
@@ -155,7 +158,7 @@ try {
 
   // -------------------------------------------------------------- phase 4 --
   log("phase 4: raw ldapts removal throughput (worker stopped) …");
-  const raw4 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
+  const raw4 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
   results.rawRemove = raw4;
 } catch (err) {
   fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -166,10 +169,11 @@ try {
   results.workerLog = {
     starts: worker.starts,
     lines: worker.lines.length,
-    warnings: worker.lines.filter((l) => l.level === 40).length,
+    warnings: worker.lines.filter((l) => l.level === 40 && !/^npm warn /i.test(l.raw)).length,
     errors: worker.lines.filter((l) => l.level >= 50).length,
-    top: summarizeLines(worker.lines),
+    top: summarizeLines(worker.lines.filter((l) => !/^npm warn /i.test(l.raw))),
     firstErrors: worker.lines.filter((l) => l.level >= 50).slice(0, 3).map((l) => l.raw.slice(0, 1500)),
+    firstWarnings: worker.lines.filter((l) => l.level === 40 && !/^npm warn /i.test(l.raw)).slice(0, 20).map((l) => l.msg),
   };
   await safeUnbind(admin);
   await safeUnbind(svc);
@@ -187,7 +191,16 @@ type R = typeof results & {
 };
 const r = results as R;
 const rows: string[][] = [];
-const modeOf = (n: number) => r.rawRemove?.modes.find((m) => m.valuesPerModify === n);
+const modeOf = (n: number, form: "dn" | "guid" = "dn") => r.rawRemove?.modes.find((m) => m.valuesPerModify === n && m.valueForm === form);
+/** What the sentinel probes say about removed_at. */
+function sentinelNote(e: NonNullable<R["expiry"]>): string {
+  const xs = e.dcSentinels;
+  if (xs.length === 0) return "no DC sentinel data";
+  const consistent = xs.filter((x) => x.removedAtAfterTms !== null && (x.lastSeenPresentProbeSentAfterTms ?? -Infinity) <= x.removedAtAfterTms + 20).length;
+  const rtt = Math.max(...xs.map((x) => x.maxProbeRttMs));
+  return `${consistent}/${xs.length} sentinel memberships consistent with removed_at on the DC (probe round trips up to ${ms(rtt)})`;
+}
+
 if (r.rawSingleAdd) {
   const a = r.rawSingleAdd.addMs;
   rows.push(["member add, 1 value per modify", "—", `p50 ${ms(a.p50)} · p99 ${ms(a.p99)}`, `${a.n} samples, svc-interim, one LDAPS connection (remove: p50 ${ms(r.rawSingleAdd.removeMs.p50)})`]);
@@ -214,27 +227,28 @@ if (r.expiry) {
     "expiry lag: removed_at − expires_at",
     pct(e.lagMs),
     "—",
-    `${e.grants} grants over ${e.groups} groups, all due at one instant T`,
+    `${e.grants} grants over ${e.groups} groups, all due at one instant T (set ${e.update.leadSeconds} s ahead); ${e.removalBatches.length} removal transactions`,
   ]);
-  const r500 = modeOf(500);
+  // Interim's worker names members by <GUID=…>: compare with the raw run that does the same.
+  const r500 = modeOf(500, "guid") ?? modeOf(500);
   rows.push([
     "T → last membership removed",
     `${ms(e.lastRemovalAfterTms)} (first ${ms(e.firstRemovalAfterTms)})`,
-    r500 ? `${ms((e.grants / r500.perSecond) * 1000)} (${e.grants} removals at the 500/modify rate)` : "—",
-    `${e.membersLeft === 0 ? "every bench group verified empty on the DC" : `${e.membersLeft} MEMBER(S) LEFT`}`,
+    r500 ? `${ms((e.grants / r500.perSecond) * 1000)} (${e.grants} removals at the raw 500-value rate)` : "—",
+    `${e.membersLeft === 0 ? "every bench group verified empty on the DC" : `${e.membersLeft} MEMBER(S) LEFT`}; ${sentinelNote(e)}`,
   ]);
   rows.push([
     "removal throughput (T → last removal)",
     rate(e.removalPerSecond, " changes/s"),
     r500 ? rate(r500.perSecond, " changes/s") : "—",
-    `Interim: ${r.environment?.ldapModifyBatchSize ?? "?"} values per modify, one modify stream per group; raw: one group of ${r.rawRemove?.groupSize ?? "?"}`,
+    `Interim: up to ${r.environment?.ldapModifyBatchSize ?? "?"} values per modify, groups in parallel on one connection; raw: 500 ${r500?.valueForm === "guid" ? "<GUID=…>" : "DN"} values per modify, one group of ${r.rawRemove?.groupSize ?? "?"}`,
   ]);
 }
-for (const n of [1, 50, 500]) {
-  const m = modeOf(n);
+for (const [n, form] of [[1, "dn"], [50, "dn"], [500, "dn"], [500, "guid"]] as const) {
+  const m = modeOf(n, form);
   if (!m) continue;
   rows.push([
-    `raw removal, ${n} value${n === 1 ? "" : "s"} per modify`,
+    `raw removal, ${n} ${form === "guid" ? "<GUID=…> " : ""}value${n === 1 ? "" : "s"} per modify`,
     "—",
     rate(m.perSecond, " changes/s"),
     `${m.values} values from a group of ${r.rawRemove!.groupSize}, ${m.modifies} modifies, p50 ${ms(m.modifyMs.p50)} per modify`,
@@ -261,7 +275,7 @@ if (r.expiry?.worker.jobsWithErrors) {
   console.log(`  top errors:\n    ${w.sampleJobErrors.join("\n    ")}`);
 }
 const wl = results.workerLog as { lines: number; warnings: number; errors: number; top: { count: number; message: string }[] } | undefined;
-if (wl?.errors) {
+if (wl?.errors || wl?.warnings) {
   const byPhase = results.workerErrorLinesByPhase as Record<string, number> | undefined;
   console.log(`worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry})` : ""}, ${wl.warnings} warning(s); most frequent:`);
   for (const t of wl.top) console.log(`  ${String(t.count).padStart(5)}× ${t.message}`);

@@ -3,6 +3,7 @@
  * as privileges) and "JIT Bench Raw" (unpublished, for raw ldapts measurements) under
  * OU=Privileges, all groups emptied, local user rows for everyone.
  */
+import { eq } from "drizzle-orm";
 import type { Client } from "ldapts";
 import { db } from "@/db";
 import { privileges } from "@/db/schema";
@@ -25,6 +26,7 @@ export const privilegesOu = () => `OU=Privileges,${interimOu()}`;
 export interface BenchUser {
   sam: string;
   dn: string;
+  guid: string;
   session: SessionUser;
 }
 
@@ -67,7 +69,7 @@ async function existingNames(admin: Client, base: string, filter: string, attr: 
   return out;
 }
 
-export async function setupFixture(admin: Client, opts: { users: number; groups: number; adminLogin?: string }): Promise<Fixture> {
+export async function setupFixture(admin: Client, opts: { users: number; groups: number; recreateGroups: boolean; adminLogin?: string }): Promise<Fixture> {
   const t0 = performance.now();
   const created = { users: 0, groups: 0 };
 
@@ -93,8 +95,23 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
   }
 
   // Groups (global security groups) in OU=Privileges, where svc-interim may change members.
+  // A removed member stays on the group as a deactivated link value (AD keeps them for the
+  // tombstone lifetime, 180 days by default, for replication), and every later modify of the group
+  // pays for them: after one 10,000-member run a single add on the same group took ~55 ms instead
+  // of ~7 ms. So the groups are recreated for every run unless BENCH_REUSE_GROUPS=1.
   const haveGroups = await existingNames(admin, privilegesOu(), "(&(objectClass=group)(cn=JIT Bench *))", "cn");
   const wantGroups = [...Array.from({ length: opts.groups }, (_, k) => groupName(k)), RAW_GROUP];
+  if (opts.recreateGroups) {
+    let deleted = 0;
+    for (const name of wantGroups) {
+      const g = haveGroups.get(name.toLowerCase());
+      if (!g) continue;
+      await admin.del(g.dn);
+      haveGroups.delete(name.toLowerCase());
+      deleted++;
+    }
+    if (deleted) log(`deleted ${deleted} bench group(s) from the previous run (fresh groups carry no deactivated links)`);
+  }
   for (const name of wantGroups) {
     if (haveGroups.has(name.toLowerCase())) continue;
     await admin.add(`CN=${name},${privilegesOu()}`, {
@@ -134,6 +151,8 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
     const guid = guidToString(g.guid);
     let privilegeId = published.get(guid);
     if (!privilegeId) {
+      const [taken] = await db.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, `Bench ${k + 1}`));
+      if (taken) throw new Error(`privilege "Bench ${k + 1}" exists for another group: run the bench on a fresh database (scripts/bench.sh passes --fresh)`);
       const row = await publishPrivilege(adminUser, adminActor, {
         groupGuid: guid,
         name: `Bench ${k + 1}`,
@@ -156,7 +175,7 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
     const person = await getUserByDn(dn);
     if (!person) throw new Error(`getUserByDn(${dn}) found nothing`);
     const session = await upsertDirectoryUser(db, person, false, false);
-    return { sam, dn: person.dn, session };
+    return { sam, dn: person.dn, guid: person.objectGuid, session };
   });
 
   return {

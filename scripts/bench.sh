@@ -4,9 +4,15 @@
 #   BENCH_GROUPS         [10]    bench groups the grants are spread over (K)
 #   BENCH_LATENCY_GRANTS [200]   sequential grants timed end to end
 #   BENCH_RAW_SAMPLES    [200]   raw single add/remove pairs
+#   BENCH_EXPIRY_LEAD_SECONDS [5, M/1000 above 5000]  how far ahead the common expiry T is set
+#   BENCH_REUSE_GROUPS   [0]     1 = keep the bench groups instead of recreating them (removed
+#                                members linger on a group as deactivated links and slow it down)
+# Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh samba
-if [ ! -d node_modules/.bin ]; then npm ci; fi
+if [ ! -d node_modules/.bin ]; then npm install --no-audit --no-fund; fi
 bash scripts/ad-up.sh
-exec npx tsx scripts/with-stack.ts --db interim_bench --fresh -- npx tsx bench/run.ts
+# --cluster bench: an embedded Postgres of its own (.data/pg-bench), so a dev server or a test run
+# stopping its cluster cannot pull the database from under the bench.
+exec npx tsx scripts/with-stack.ts --db interim_bench --cluster bench --fresh -- npx tsx bench/run.ts

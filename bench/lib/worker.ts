@@ -102,9 +102,13 @@ export class WorkerControl {
     let level = 50;
     let msg = raw;
     try {
-      const j = JSON.parse(raw) as { level?: number; msg?: string; err?: { message?: string } };
+      const j = JSON.parse(raw) as Record<string, unknown> & { level?: number; msg?: string; err?: { message?: string } };
       level = j.level ?? 30;
-      msg = [j.msg, j.err?.message].filter(Boolean).join(": ") || raw;
+      // small scalar fields (e.g. {"requeued": 7}) are part of the message
+      const extras = Object.entries(j)
+        .filter(([k, v]) => !["level", "time", "pid", "hostname", "proc", "scope", "msg"].includes(k) && ["number", "string", "boolean"].includes(typeof v))
+        .map(([k, v]) => `${k}=${String(v)}`);
+      msg = [[j.msg, j.err?.message].filter(Boolean).join(": ") || raw, extras.length ? `(${extras.join(", ")})` : ""].filter(Boolean).join(" ");
     } catch {
       // not JSON: npm's own warnings count as warnings, anything else (a crash trace) as an error
       level = /^npm warn /i.test(raw) ? 40 : 50;
