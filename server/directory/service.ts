@@ -162,18 +162,19 @@ export async function searchGroups(query: string, limit = 25): Promise<Directory
     ? escapeFilter`(&(objectClass=group)(|(cn=*${q}*)(sAMAccountName=*${q}*)(description=*${q}*)))`
     : "(objectClass=group)";
   return serviceConnection().run("Search groups", async (c) => {
-    const { searchEntries } = await c.search(env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN, {
+    // One page of a paged search: AD fails a plain search over its size limit, Samba ignores sizeLimit.
+    const found: DirectoryGroup[] = [];
+    for await (const page of c.searchPaginated(env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN, {
       scope: "sub",
       filter,
       attributes: GROUP_ATTRS,
       explicitBufferAttributes: BINARY,
-      sizeLimit: limit,
-    }).catch((err: unknown) => {
-      // A size limit hit still means "more than `limit`": return what we asked for.
-      if (err instanceof ResultCodeError && err.code === 4) return { searchEntries: [] as Entry[] };
-      throw err;
-    });
-    return searchEntries.map(toGroup).sort((a, b) => a.name.localeCompare(b.name));
+      paged: { pageSize: limit },
+    })) {
+      found.push(...page.searchEntries.map(toGroup));
+      break;
+    }
+    return found.slice(0, limit).sort((a, b) => a.name.localeCompare(b.name));
   });
 }
 

@@ -9,6 +9,8 @@ import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
+/** How long after a grant's expiry its safety-net job runs (the timer normally acts first). */
+export const EXPIRY_JOB_GRACE_MS = 3_000;
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -90,7 +92,9 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
       .where(fenced)
       .returning();
     if (!row?.expiresAt) return false;
-    await enqueue(tx, "grants__expire", { grantId }, { runAt: row.expiresAt, jobKey: jobKeys.expire(grantId) });
+    // The worker's timer removes the grant at expires_at; this job is the safety net behind it,
+    // due a little later so that it does not compete with the timer's bulk sweep.
+    await enqueue(tx, "grants__expire", { grantId }, { runAt: new Date(row.expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
     await notifyScheduleChanged(tx);
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
@@ -248,9 +252,11 @@ export async function requeueStuckActivations(): Promise<number> {
     select g.id from grants g
     where ((g.state = 'pending' and g.updated_at < now() - make_interval(secs => ${lease}))
         or (g.state = 'provisioning' and g.claimed_at < now() - make_interval(secs => ${lease})))
+      -- A job waiting to run, or one a live worker picked up recently, is not stuck.
       and not exists (
         select 1 from graphile_worker.jobs j
-        where j.key = 'grant:activate:' || g.id::text and j.locked_at is null
+        where j.key = 'grant:activate:' || g.id::text
+          and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${lease}))
       )
     limit 1000`);
   if (stuck.length === 0) return 0;

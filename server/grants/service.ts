@@ -6,6 +6,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { EXPIRY_JOB_GRACE_MS } from "./lifecycle";
 
 const LIVE = ["pending", "provisioning", "active", "expiring"] as const;
 
@@ -69,7 +70,7 @@ export async function endGrant(user: SessionUser, actor: AuditActor, grantId: st
       })
       .where(and(eq(grants.id, grantId)));
     if (grant.state === "active") {
-      await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId) });
+      await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
       await notifyScheduleChanged(tx);
     }
     await recordAudit(tx, actor, [

@@ -62,6 +62,10 @@ describe("directory lookups", () => {
     expect(await isNestedMember(alice!.dn, adminGroup)).toBe(false);
   });
 
+  it("returns at most the requested number of groups", async () => {
+    expect((await searchGroups("", 2)).length).toBe(2);
+  });
+
   it("searches groups and reads one back by GUID", async () => {
     const found = await searchGroups("IT Directory");
     expect(found.map((g) => g.dn)).toContain(groupDn);

@@ -10,9 +10,10 @@ import { jobKeys } from "@/server/jobs/enqueue";
 const payload = z.object({ grantId: z.string().uuid() });
 
 /**
- * The per-grant safety net behind the worker's expiry timer: sweeps everything due (in bulk, one
- * modify per group). If this grant is still due afterwards, either another sweep holds its lease
- * (check again when the lease lapses) or removal failed (throw, so graphile-worker retries).
+ * The per-grant safety net behind the worker's expiry timer (it runs a little after the expiry,
+ * so normally the timer's bulk sweep has removed the grant and deleted this job already). Sweeps
+ * what is due; if this grant is still due afterwards, another sweep holds it (check again soon)
+ * or its removal failed (throw, so graphile-worker retries with backoff).
  */
 export const grants__expire: Task = async (raw, helpers) => {
   const { grantId } = payload.parse(raw);
@@ -22,10 +23,8 @@ export const grants__expire: Task = async (raw, helpers) => {
     .from(grants)
     .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "expiring"]), lte(grants.expiresAt, sql`now()`)));
   if (!stillDue) return;
-  const leaseEnds = stillDue.claimedAt ? stillDue.claimedAt.getTime() + env.GRANT_LEASE_SECONDS * 1000 : 0;
-  if (stillDue.state === "expiring" && !stillDue.lastError && leaseEnds > Date.now()) {
-    await helpers.addJob("grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), jobKeyMode: "replace", runAt: new Date(leaseEnds + 1000) });
-    return;
-  }
-  throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError ?? "removal not confirmed"}`);
+  if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
+  // Held by another sweep (its claim not yet committed, or its lease still running): look again after it.
+  const leaseEnds = stillDue.claimedAt ? stillDue.claimedAt.getTime() + env.GRANT_LEASE_SECONDS * 1000 : Date.now();
+  await helpers.addJob("grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), jobKeyMode: "replace", runAt: new Date(Math.max(leaseEnds, Date.now()) + 2000) });
 };
