@@ -10,7 +10,7 @@ import { privileges } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
 import { guidToString } from "@/server/directory/binary";
-import { findUser, getUserByDn, isNestedMember } from "@/server/directory/service";
+import { findUser, getUser, isNestedMember } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { publishPrivilege } from "@/server/privileges/service";
 import { upsertDirectoryUser } from "@/server/users/service";
@@ -172,8 +172,8 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
   const users = await pool(Array.from({ length: opts.users }, (_, i) => userSam(i)), 16, async (sam) => {
     const dn = usersNow.get(sam)?.dn;
     if (!dn) throw new Error(`bench user ${sam} missing after setup`);
-    const person = await getUserByDn(dn);
-    if (!person) throw new Error(`getUserByDn(${dn}) found nothing`);
+    const person = await getUser(dn);
+    if (!person) throw new Error(`getUser(${dn}) found nothing`);
     const session = await upsertDirectoryUser(db, person, false, false);
     return { sam, dn: person.dn, guid: person.objectGuid, session };
   });

@@ -18,7 +18,9 @@ const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });
-  const fn = level === "error" ? child.error : level === "warning" ? child.warn : level === "info" ? child.info : child.debug;
+  // One "Completed task" line per job is noise at info level; keep it for debug.
+  const routine = level === "info" && message.startsWith("Completed task");
+  const fn = level === "error" ? child.error : level === "warning" ? child.warn : level === "info" && !routine ? child.info : child.debug;
   fn.call(child, meta ?? {}, message);
 });
 

@@ -395,6 +395,3 @@ export async function readDomainPolicy(): Promise<DomainPolicy> {
 }
 
 export { DirectoryError, toDirectoryError };
-
-/** @deprecated use getUser (kept for the benchmark's set-up). */
-export const getUserByDn = getUser;
