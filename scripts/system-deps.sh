@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Interim's local tooling needs, only when missing.
+# Installs the Debian packages Interim's local tooling needs, only when missing (with their
+# recommended packages, as in the recipe proven on this machine kind: samba-ad-dc needs some).
 #
 #   scripts/system-deps.sh            # everything
 #   scripts/system-deps.sh samba      # Samba AD DC + LDAP/Kerberos client tools
@@ -84,7 +85,7 @@ if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >"$log" 2>&1
   tail -n 30 "$log" >&2
   die "apt-get update failed"
 fi
-if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   "${missing[@]}" >"$log" 2>&1; then
   tail -n 40 "$log" >&2
