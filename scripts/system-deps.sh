@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Interim's local tooling needs, only when missing (with their
-# recommended packages, as in the recipe proven on this machine kind: samba-ad-dc needs some).
+# recommended packages, as in the recipe proven on this machine kind).
 #
 #   scripts/system-deps.sh            # everything
 #   scripts/system-deps.sh samba      # Samba AD DC + LDAP/Kerberos client tools
@@ -14,7 +14,8 @@ SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd)"
 cd "$REPO_ROOT"
 
-SAMBA_SET=(samba samba-ad-dc winbind krb5-user ldap-utils)
+# samba-ad-provision and samba-dsdb-modules are only "Recommends" of samba, but provisioning needs them.
+SAMBA_SET=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils)
 CHROMIUM_SET=(chromium)
 ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}")
 
