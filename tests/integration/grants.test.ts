@@ -61,6 +61,15 @@ async function expireNow(grantId: string) {
   await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
 }
 
+/** The requester held the privilege and it expired normally: in AD, then removed. */
+async function grantedThenExpired(): Promise<string> {
+  const { grantId } = await requestFor(requester, privilegeId);
+  await activateGrant(grantId);
+  await expireNow(grantId);
+  await sweepExpired();
+  return grantId;
+}
+
 describe("grant lifecycle against AD", () => {
   it("activation puts the account in the group; expiry takes it out", async () => {
     const { grantId } = await requestFor(requester, privilegeId);
@@ -206,10 +215,7 @@ describe("grant lifecycle against AD", () => {
   });
 
   it("reconcile removes a membership that outlived its grant", async () => {
-    const { grantId } = await requestFor(requester, privilegeId);
-    await activateGrant(grantId);
-    await expireNow(grantId);
-    await sweepExpired();
+    const grantId = await grantedThenExpired();
     // Someone (or a lost job) puts the account back after the grant ended.
     await adAddMember(admin, groupDn, requester.dn);
     const result = await reconcile();
@@ -240,10 +246,7 @@ describe("grant lifecycle against AD", () => {
     const goneDn = await ensureAdGroup(admin, "IT Grant Gone");
     await publish(boss, "IT Grant Gone", 60);
     await admin.del(goneDn);
-    const { grantId } = await requestFor(requester, privilegeId);
-    await activateGrant(grantId);
-    await expireNow(grantId);
-    await sweepExpired();
+    await grantedThenExpired();
     await adAddMember(admin, groupDn, requester.dn);
     const result = await reconcile();
     expect(result.errors.map((e) => e.groupDn)).toEqual([goneDn]);
@@ -263,10 +266,7 @@ describe("grant lifecycle against AD", () => {
   });
 
   it("keeps an unbroken hash chain across all of this, and detects tampering", async () => {
-    const { grantId } = await requestFor(requester, privilegeId);
-    await activateGrant(grantId);
-    await expireNow(grantId);
-    await sweepExpired();
+    await grantedThenExpired();
     const intact = await verifyAuditChain(db);
     expect(intact.problems).toEqual([]);
     expect(intact.checked).toBeGreaterThanOrEqual(5);
