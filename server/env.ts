@@ -38,6 +38,19 @@ const schema = z.object({
     .default("")
     .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
 
+  // Catalog sync: computers (devices) and privileged accounts (credentials) under these OUs,
+  // several separated by ";". Unset = that part of the catalog is not synced.
+  CATALOG_DEVICE_BASE_DNS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+  CATALOG_CREDENTIAL_BASE_DNS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+  /** Cron schedule of the catalog sync (graphile-worker crontab syntax, UTC). */
+  CATALOG_SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
+
   // Worker.
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),

@@ -48,6 +48,8 @@ export const grants = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     activatedAt: timestamp("activated_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
+    /** The access group's window end: activation clips expires_at to it. */
+    notAfter: timestamp("not_after", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
     endReason: grantEndReason("end_reason"),
     endedBy: uuid("ended_by").references(() => users.id),

@@ -11,6 +11,9 @@ export interface AuditActor {
 
 export const SYSTEM_ACTOR: AuditActor = { type: "system", id: null, name: "interim-worker" };
 
+const snapshot = z.record(z.string(), z.unknown());
+export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations"]);
+
 /**
  * Every action that can appear in the trail, with the shape of its data. A new state change
  * adds a member here first, so the trail stays typed end to end.
@@ -20,7 +23,27 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("auth.signin_failed"), targetType: z.literal("user"), data: z.object({ username: z.string(), reason: z.string() }) }),
   z.object({ action: z.literal("privilege.published"), targetType: z.literal("privilege"), data: z.object({ after: z.record(z.string(), z.unknown()) }) }),
   z.object({ action: z.literal("privilege.updated"), targetType: z.literal("privilege"), data: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }) }),
-  z.object({ action: z.literal("request.submitted"), targetType: z.literal("request"), data: z.object({ privilegeId: z.string(), privilege: z.string(), durationMinutes: z.number(), justification: z.string(), targetDn: z.string() }) }),
+  z.object({
+    action: z.literal("request.submitted"),
+    targetType: z.literal("request"),
+    data: z.object({
+      privilegeId: z.string(),
+      privilege: z.string(),
+      durationMinutes: z.number(),
+      justification: z.string(),
+      targetDn: z.string(),
+      // Since access groups (absent on older rows):
+      accessGroupId: z.string().optional(),
+      accessGroup: z.string().optional(),
+      credential: z.string().nullable().optional(),
+      changeId: z.string().nullable().optional(),
+      governanceCode: z.string().nullable().optional(),
+      location: z.string().optional(),
+      windowEndsAt: z.string().nullable().optional(),
+      awaitingApproval: z.boolean().optional(),
+    }),
+  }),
+  z.object({ action: z.literal("request.refused"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }) }),
   z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string() }) }),
   z.object({ action: z.literal("grant.provisioning"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }) }),
   z.object({ action: z.literal("grant.activated"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean() }) }),
@@ -32,6 +55,32 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
   z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
   z.object({ action: z.literal("user.admin_changed"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean(), reason: z.string() }) }),
+  z.object({ action: z.literal("access_group.created"), targetType: z.literal("access_group"), data: z.object({ after: snapshot }) }),
+  z.object({ action: z.literal("access_group.updated"), targetType: z.literal("access_group"), data: z.object({ tab: accessGroupTab, before: snapshot, after: snapshot }) }),
+  z.object({ action: z.literal("access_group.deleted"), targetType: z.literal("access_group"), data: z.object({ before: snapshot }) }),
+  z.object({
+    action: z.literal("access_group.member_added"),
+    targetType: z.literal("access_group"),
+    data: z.object({ group: z.string(), kind: z.enum(["user", "group"]), name: z.string(), dn: z.string(), objectGuid: z.string() }),
+  }),
+  z.object({
+    action: z.literal("access_group.member_removed"),
+    targetType: z.literal("access_group"),
+    data: z.object({ group: z.string(), kind: z.enum(["user", "group"]), name: z.string(), dn: z.string(), objectGuid: z.string() }),
+  }),
+  z.object({
+    action: z.literal("access_group.activation_changed"),
+    targetType: z.literal("access_group"),
+    data: z.object({ group: z.string(), username: z.string(), userGuid: z.string(), before: z.string().nullable(), after: z.string(), source: z.string() }),
+  }),
+  z.object({ action: z.literal("catalog.item_created"), targetType: z.enum(["device", "credential"]), data: z.object({ after: snapshot }) }),
+  z.object({ action: z.literal("catalog.item_updated"), targetType: z.enum(["device", "credential"]), data: z.object({ before: snapshot, after: snapshot }) }),
+  z.object({ action: z.literal("catalog.item_deleted"), targetType: z.enum(["device", "credential"]), data: z.object({ before: snapshot }) }),
+  z.object({
+    action: z.literal("catalog.sync_completed"),
+    targetType: z.literal("catalog_sync"),
+    data: z.object({ trigger: z.string(), state: z.enum(["succeeded", "failed"]), added: z.number(), updated: z.number(), removed: z.number(), error: z.string().nullable() }),
+  }),
   z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
 ]);
 

@@ -10,7 +10,7 @@ export interface SessionUser {
 }
 
 export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end";
-export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory";
+export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog";
 
 interface Owned {
   userId: string;
@@ -30,6 +30,8 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   },
   Audit: { read: (u) => u.isAdmin },
   Directory: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+  AccessGroup: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+  Catalog: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
 };
 
 export function can(user: SessionUser, action: Action, subject: Subject, resource?: Owned): boolean {

@@ -1,5 +1,7 @@
 import { currentAdminStatus } from "@/server/auth/signin";
+import { accessGroupsRouter } from "@/server/access-groups/router";
 import { auditRouter } from "@/server/audit/router";
+import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
 import { grantsRouter } from "@/server/grants/router";
 import { privilegesRouter } from "@/server/privileges/router";
@@ -13,6 +15,8 @@ export const appRouter = createTRPCRouter({
   grants: grantsRouter,
   audit: auditRouter,
   directory: directoryRouter,
+  accessGroups: accessGroupsRouter,
+  catalog: catalogRouter,
 });
 
 export type AppRouter = typeof appRouter;

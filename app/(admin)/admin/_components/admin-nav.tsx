@@ -6,6 +6,8 @@ import { usePathname } from "next/navigation";
 const TABS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/privileges", label: "Privileges" },
+  { href: "/admin/access-groups", label: "Access groups" },
+  { href: "/admin/catalog", label: "Catalog" },
   { href: "/admin/grants", label: "Active grants" },
   { href: "/admin/audit", label: "Audit trail" },
 ] as const;
