@@ -6,7 +6,8 @@
 import { eq } from "drizzle-orm";
 import type { Client } from "ldapts";
 import { db } from "@/db";
-import { privileges } from "@/db/schema";
+import { accessGroupMembers, accessGroups, privileges } from "@/db/schema";
+import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import type { AuditActor } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
 import { guidToString } from "@/server/directory/binary";
@@ -176,6 +177,27 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
     if (!person) throw new Error(`getUser(${dn}) found nothing`);
     const session = await upsertDirectoryUser(db, person, false, false);
     return { sam, dn: person.dn, guid: person.objectGuid, session };
+  });
+
+  // One open access group lists every bench user (auto-activated): requests go through the
+  // product's policy check like anyone's, without approval or extra fields.
+  await db.transaction(async (tx) => {
+    const [group] = await tx
+      .insert(accessGroups)
+      .values({
+        name: "Bench",
+        description: "Interim benchmark users",
+        settings: groupSettingsSchema.parse({ autoGrantOnProvisioning: true }),
+        criteria: criteriaSchema.parse({}),
+        limits: limitsSchema.parse({}),
+        locations: locationPolicySchema.parse({}),
+      })
+      .onConflictDoUpdate({ target: accessGroups.name, set: { enabled: true } })
+      .returning();
+    await tx
+      .insert(accessGroupMembers)
+      .values(users.map((u) => ({ groupId: group!.id, kind: "user" as const, objectGuid: u.guid, dn: u.dn, name: u.sam })))
+      .onConflictDoNothing();
   });
 
   return {

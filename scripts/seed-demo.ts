@@ -1,21 +1,53 @@
 /**
- * Seeds the demo: publishes the local AD's JIT groups as privileges, as the demo admin (carol).
- * Idempotent — groups already published are left as they are.
+ * Seeds the demo: publishes the local AD's JIT groups as privileges and creates the demo access
+ * group, as the demo admin (carol). Idempotent — what exists already is left as it is.
  */
 import { db, closeDb } from "@/db";
-import { privileges } from "@/db/schema";
+import { accessGroups, privileges } from "@/db/schema";
+import { addMember } from "@/server/access-groups/members";
+import { createAccessGroup, toPolicy, updateCriteria, updateSettings } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
+import type { SessionUser } from "@/server/auth/permissions";
 import { findUser, isNestedMember, searchGroups } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { publishPrivilege } from "@/server/privileges/service";
 import { upsertDirectoryUser } from "@/server/users/service";
 
-const DEMO: Record<string, { name: string; max: number; def: number; extend: boolean }> = {
-  "JIT SQL Admins": { name: "SQL Server administration", max: 240, def: 60, extend: true },
-  "JIT Web Admins": { name: "Web farm administration", max: 480, def: 120, extend: true },
-  "JIT Backup Operators": { name: "Backup operators", max: 120, def: 30, extend: false },
-  "JIT Helpdesk": { name: "Helpdesk password resets", max: 60, def: 15, extend: false },
+const DEMO: Record<string, { name: string; max: number; def: number; extend: boolean; tags: string[] }> = {
+  "JIT SQL Admins": { name: "SQL Server administration", max: 240, def: 60, extend: true, tags: ["demo", "database"] },
+  "JIT Web Admins": { name: "Web farm administration", max: 480, def: 120, extend: true, tags: ["demo", "web"] },
+  "JIT Backup Operators": { name: "Backup operators", max: 120, def: 30, extend: false, tags: ["demo", "operations"] },
+  "JIT Helpdesk": { name: "Helpdesk password resets", max: 60, def: 15, extend: false, tags: ["demo", "helpdesk"] },
 };
+
+/**
+ * The demo's access group: alice may request every demo privilege, for her own account or her
+ * privileged account adm-alice, any time, with a justification, activated automatically. Others
+ * (dave, the outsider) are in no group and see nothing until an admin builds one.
+ */
+async function seedAccessGroups(admin: SessionUser, actor: AuditActor) {
+  const [existing] = await db.select({ id: accessGroups.id }).from(accessGroups).limit(1);
+  if (existing) return 0;
+  const name = "Demo operators";
+  const group = await createAccessGroup(admin, actor, { name, description: "Everything published for the demo, for alice", timeZone: "Europe/Paris" });
+  const saved = await updateSettings(admin, actor, {
+    id: group.id,
+    version: group.version,
+    name,
+    description: group.description,
+    enabled: true,
+    timeZone: group.timeZone,
+    settings: { ...toPolicy(group).settings, requiresJustification: true, autoGrantOnProvisioning: true },
+  });
+  await updateCriteria(admin, actor, {
+    id: group.id,
+    version: saved.version,
+    criteria: { ...toPolicy(group).criteria, privilegeTags: ["demo"], credentialUsernames: ["adm-alice"] },
+  });
+  const alice = await findUser("alice");
+  if (alice) await addMember(admin, actor, group.id, alice.objectGuid);
+  return 1;
+}
 
 export async function seedDemo(adminLogin = "carol") {
   const person = await findUser(adminLogin);
@@ -36,10 +68,11 @@ export async function seedDemo(adminLogin = "carol") {
       maxDurationMinutes: demo.max,
       defaultDurationMinutes: demo.def,
       allowExtension: demo.extend,
-      tags: ["demo"],
+      tags: demo.tags,
     });
     added++;
   }
+  await seedAccessGroups(admin, actor);
   return added;
 }
 

@@ -38,7 +38,7 @@ const BINARY = ["objectGUID", "objectSid"];
 const UF_ACCOUNTDISABLE = 0x2;
 const PAM_FEATURE_CN = "Privileged Access Management Feature";
 
-function str(entry: Entry, attr: string): string | null {
+export function str(entry: Entry, attr: string): string | null {
   const v = entry[attr];
   if (v === undefined) return null;
   const first = Array.isArray(v) ? v[0] : v;
@@ -46,13 +46,13 @@ function str(entry: Entry, attr: string): string | null {
   return Buffer.isBuffer(first) ? first.toString("utf8") : String(first);
 }
 
-function strs(entry: Entry, attr: string): string[] {
+export function strs(entry: Entry, attr: string): string[] {
   const v = entry[attr];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString("utf8") : String(x)));
 }
 
-function buf(entry: Entry, attr: string): Buffer {
+export function buf(entry: Entry, attr: string): Buffer {
   const v = entry[attr];
   const first = Array.isArray(v) ? v[0] : v;
   if (!Buffer.isBuffer(first)) throw new DirectoryError("other", `${entry.dn} has no binary ${attr}`);

@@ -80,7 +80,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
       .set({
         state: "active",
         activatedAt: sql`now()`,
-        expiresAt: sql`case when ${grants.endReason} is null then now() + make_interval(secs => ${grants.durationSeconds}) else now() end`,
+        // Never past the access group's window (not_after), even when activation came late.
+        expiresAt: sql`case when ${grants.endReason} is null then least(now() + make_interval(secs => ${grants.durationSeconds}), coalesce(${grants.notAfter}, 'infinity')) else now() end`,
         // Only a first attempt can tell: after a crash or an error, "already a member" may be our own
         // earlier add, so a retry counts it as ours (and removes it at expiry).
         preExisting: alreadyMember && claimed.attempts === 1,

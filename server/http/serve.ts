@@ -8,6 +8,7 @@
 import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
+import { warmGeoIp } from "@/server/geo/resolve";
 import { trustedForwardedFor } from "./forwarded";
 
 const dev = process.argv.includes("--dev");
@@ -16,6 +17,8 @@ const hostname = env.BIND_ADDRESS;
 const app = next({ dev, hostname, port, dir: process.cwd() });
 const handle = app.getRequestHandler();
 await app.prepare();
+// Load the GeoIP database now (~150 ms), not during someone's first request.
+warmGeoIp();
 
 const server = createServer((req, res) => {
   req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);

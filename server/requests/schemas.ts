@@ -1,17 +1,41 @@
 import { z } from "zod";
 
-export const submitRequestInput = z.object({
-  privilegeId: z.string().uuid("Pick a privilege"),
-  durationMinutes: z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute"),
-  justification: z
+// Line breaks and tabs are fine; other control characters are not text (and Postgres refuses NUL).
+const TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+const LINE = /^[^\u0000-\u001f\u007f]*$/;
+
+const optionalCode = (what: string) =>
+  z
     .string()
     .trim()
-    .max(1000, "At most 1000 characters")
-    // Line breaks and tabs are fine; other control characters are not text (and Postgres refuses NUL).
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The justification contains characters that are not allowed")
-    .default(""),
-});
+    .max(100, "At most 100 characters")
+    .regex(LINE, `The ${what} contains characters that are not allowed`)
+    .default("");
+
+export const durationMinutesSchema = z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute");
+
+/**
+ * A request. Unknown fields are refused (strict): the form sends exactly what the binding access
+ * group asks for; which of the optional fields are required is decided on the server.
+ */
+export const submitRequestInput = z
+  .object({
+    privilegeId: z.uuid("Pick a privilege"),
+    /** A privileged account from the catalog; absent = the requester's own account. */
+    credentialId: z.uuid("Pick an account").nullable().default(null),
+    durationMinutes: durationMinutesSchema,
+    justification: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The justification contains characters that are not allowed").default(""),
+    changeId: optionalCode("change ID"),
+    governanceCode: optionalCode("governance code"),
+  })
+  .strict();
 export type SubmitRequestInput = z.infer<typeof submitRequestInput>;
 
-export const grantIdInput = z.object({ grantId: z.string().uuid() });
+export const previewRequestInput = z.object({
+  privilegeId: z.uuid("Pick a privilege"),
+  credentialId: z.uuid("Pick an account").nullable().default(null),
+  durationMinutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
+});
+export type PreviewRequestInput = z.infer<typeof previewRequestInput>;
 
+export const grantIdInput = z.object({ grantId: z.string().uuid() });

@@ -1,60 +1,163 @@
 import { TRPCError } from "@trpc/server";
+import type { z } from "zod";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { grants, privileges, requests, users } from "@/db/schema";
+import { catalogCredentials, grants, privileges, requests } from "@/db/schema";
+import type { FrozenPolicy } from "@/server/access-groups/frozen";
+import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege, type Verdict } from "@/server/access-groups/enforcement";
+import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
-import type { SubmitRequestInput } from "./schemas";
+import { submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
 
-/**
- * Submits a request for the signed-in user's own account. Approval is automatic for now: the
- * request, its grant, the activation job and the audit events commit together.
- */
-export async function submitRequest(user: SessionUser, actor: AuditActor, input: SubmitRequestInput) {
+const FIELD_LABELS = { justification: "a justification", changeId: "a change ID", governanceCode: "a governance (ITSM) code" } as const;
+
+async function person(user: SessionUser) {
+  // The account comes from our row (written at sign-in from AD), never from the session token.
+  const p = await loadPerson(user.id);
+  if (!p) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
+  return p;
+}
+
+async function target(input: { privilegeId: string; credentialId: string | null }): Promise<{ privilege: Privilege; credential: Credential | null }> {
+  const [privilege] = await db.select().from(privileges).where(eq(privileges.id, input.privilegeId));
+  if (!privilege || !privilege.enabled) throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
+  if (input.credentialId === null) return { privilege, credential: null };
+  const [credential] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
+  if (!credential || !credential.present) throw new TRPCError({ code: "NOT_FOUND", message: "This privileged account is not in the catalog (anymore)." });
+  return { privilege, credential };
+}
+
+/** What the requester page lists: exactly what the user's enabled, active access groups allow. */
+export async function myAccess(user: SessionUser, actor: AuditActor) {
   assertCan(user, "request", "Privilege");
+  return requesterAccess(await person(user), actor.ip);
+}
+
+/** The form's live check: which group would bind the request, which fields it needs, when it would end. */
+export async function previewRequest(user: SessionUser, actor: AuditActor, input: PreviewRequestInput) {
+  assertCan(user, "request", "Privilege");
+  const t = await target(input);
+  const s = await situationOf(await person(user), actor.ip);
+  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), new Date());
+  return { ...publicVerdict(verdict), location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
+}
+
+function refusal(verdict: Verdict & { ok: false }): TRPCError {
+  return new TRPCError({ code: "FORBIDDEN", message: `Refused (${verdict.rule}): ${verdict.reason}` });
+}
+
+/**
+ * Submits a request, checked against the requester's access groups: the binding group (see
+ * policy/groups.ts) decides the required fields, approval and the latest end. A group without
+ * approval creates the grant at once (request, grant, activation job and audit commit together);
+ * with approval the request waits. Refusals are audited too.
+ */
+export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof submitRequestInput>) {
+  assertCan(user, "request", "Privilege");
+  // Parsed again: the worker, scripts and tests call services without tRPC.
+  const input: SubmitRequestInput = submitRequestInput.parse(raw);
+  const account = await person(user);
+  const { privilege, credential } = await target(input);
+  if (input.durationMinutes > privilege.maxDurationMinutes) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.` });
+  }
+  if (credential && (!credential.objectGuid || !credential.dn)) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.` });
+  }
+  const situation = await situationOf(account, actor.ip);
+  const now = new Date();
+  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, now);
+  if (!verdict.ok) {
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, [
+        { action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule: verdict.rule, reason: verdict.reason, location: situation.locationText } },
+      ]),
+    );
+    throw refusal(verdict);
+  }
+  const missing = verdict.requiredFields.filter((f) => input[f] === "");
+  if (missing.length) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${verdict.group.name} requires ${missing.map((f) => FIELD_LABELS[f]).join(" and ")}.` });
+  }
+  const member = credential ? { guid: credential.objectGuid!, dn: credential.dn! } : { guid: account.objectGuid, dn: account.dn };
+
   return db.transaction(async (tx) => {
-    // The account comes from our row (written at sign-in from AD), never from the session token.
-    const [account] = await tx.select({ dn: users.dn, objectGuid: users.objectGuid }).from(users).where(eq(users.id, user.id));
-    if (!account) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
-    const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, input.privilegeId));
-    if (!privilege || !privilege.enabled) {
-      throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
-    }
-    if (input.durationMinutes > privilege.maxDurationMinutes) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.`,
-      });
-    }
-    // Serialize this user's requests for this privilege so a double click cannot create two grants.
+    // Serialize requests for this account and privilege so a double click cannot create two grants.
     // hashtext keeps the lock key an int; a collision only makes two requests wait briefly.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${user.id}:${privilege.id}`}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${member.guid.toLowerCase()}:${privilege.id}`}))`);
     const [live] = await tx
-      .select({ id: grants.id, state: grants.state, expiresAt: grants.expiresAt })
+      .select({ state: grants.state, expiresAt: grants.expiresAt })
       .from(grants)
-      .where(and(eq(grants.userId, user.id), eq(grants.privilegeId, privilege.id), inArray(grants.state, [...LIVE_STATES])));
+      .where(and(eq(grants.memberGuid, member.guid), eq(grants.privilegeId, privilege.id), inArray(grants.state, [...LIVE_STATES])));
+    const whose = credential ? credential.username : "You";
     if (live) {
       const until = live.expiresAt ? ` until ${live.expiresAt.toISOString()}` : "";
-      throw new TRPCError({ code: "CONFLICT", message: `You already have "${privilege.name}" (${live.state}${until}).` });
+      throw new TRPCError({ code: "CONFLICT", message: `${whose} already ${credential ? "has" : "have"} "${privilege.name}" (${live.state}${until}).` });
     }
-    const durationSeconds = input.durationMinutes * 60;
+    const [waiting] = await tx
+      .select({ id: requests.id })
+      .from(requests)
+      .where(and(eq(requests.requesterId, user.id), eq(requests.privilegeId, privilege.id), eq(requests.status, "pending"), credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`));
+    if (waiting) throw new TRPCError({ code: "CONFLICT", message: `You already asked for "${privilege.name}"; that request is waiting for approval.` });
+
+    const approvers = await readApprovers(tx, verdict.group.id);
+    const policy: FrozenPolicy = {
+      group: verdict.group,
+      levels: approvers.levels,
+      approvers: approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
+      checkedAt: now.toISOString(),
+    };
+    const awaitingApproval = verdict.requiresApproval;
     const [request] = await tx
       .insert(requests)
       .values({
         requesterId: user.id,
         privilegeId: privilege.id,
-        targetDn: account.dn,
+        targetDn: member.dn,
+        credentialId: credential?.id ?? null,
         durationMinutes: input.durationMinutes,
         justification: input.justification,
-        status: "approved",
+        changeId: input.changeId || null,
+        governanceCode: input.governanceCode || null,
+        accessGroupId: verdict.group.id,
+        policy,
+        locationCountry: situation.location?.country ?? null,
+        locationRegion: situation.location?.region ?? null,
+        windowEndsAt: verdict.windowEndsAt,
+        status: awaitingApproval ? "pending" : "approved",
         clientIp: actor.ip ?? null,
-        decidedAt: new Date(),
+        decidedAt: awaitingApproval ? null : now,
       })
       .returning();
+    await recordAudit(tx, actor, [
+      {
+        action: "request.submitted",
+        targetType: "request",
+        targetId: request!.id,
+        data: {
+          privilegeId: privilege.id,
+          privilege: privilege.name,
+          durationMinutes: input.durationMinutes,
+          justification: input.justification,
+          targetDn: member.dn,
+          accessGroupId: verdict.group.id,
+          accessGroup: verdict.group.name,
+          credential: credential?.username ?? null,
+          changeId: input.changeId || null,
+          governanceCode: input.governanceCode || null,
+          location: situation.locationText,
+          windowEndsAt: verdict.windowEndsAt?.toISOString() ?? null,
+          awaitingApproval,
+        },
+      },
+    ]);
+    if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
+
     const [grant] = await tx
       .insert(grants)
       .values({
@@ -62,24 +165,17 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, input:
         userId: user.id,
         privilegeId: privilege.id,
         mechanism: privilege.mechanism,
-        memberGuid: account.objectGuid,
-        memberDn: account.dn,
+        memberGuid: member.guid,
+        memberDn: member.dn,
         groupGuid: privilege.groupGuid,
         groupDn: privilege.groupDn,
-        durationSeconds,
+        durationSeconds: input.durationMinutes * 60,
+        notAfter: verdict.windowEndsAt,
       })
       .returning();
     await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id) });
-    await recordAudit(tx, actor, [
-      {
-        action: "request.submitted",
-        targetType: "request",
-        targetId: request!.id,
-        data: { privilegeId: privilege.id, privilege: privilege.name, durationMinutes: input.durationMinutes, justification: input.justification, targetDn: account.dn },
-      },
-      { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant!.id } },
-    ]);
-    return { requestId: request!.id, grantId: grant!.id };
+    await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant!.id } }]);
+    return { requestId: request!.id, grantId: grant!.id, status: "approved" as const, accessGroup: verdict.group.name };
   });
 }
 
@@ -91,10 +187,13 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       requestId: requests.id,
       privilegeId: privileges.id,
       privilege: privileges.name,
+      account: catalogCredentials.username,
+      accessGroup: sql<string | null>`${requests.policy} -> 'group' ->> 'name'`,
       durationMinutes: requests.durationMinutes,
       justification: requests.justification,
       requestedAt: requests.createdAt,
       status: requests.status,
+      windowEndsAt: requests.windowEndsAt,
       grantId: grants.id,
       grantState: grants.state,
       activatedAt: grants.activatedAt,
@@ -106,6 +205,7 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
     })
     .from(requests)
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
     .leftJoin(grants, eq(grants.requestId, requests.id))
     .where(eq(requests.requesterId, user.id))
     .orderBy(desc(requests.createdAt))

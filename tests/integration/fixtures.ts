@@ -1,7 +1,9 @@
 import { Attribute, Change, Client, escapeFilter } from "ldapts";
 import { readFileSync } from "node:fs";
 import { eq, sql } from "drizzle-orm";
-import { grants } from "@/db/schema";
+import { grants, users } from "@/db/schema";
+import { addMember } from "@/server/access-groups/members";
+import { createAccessGroup, updateSettings } from "@/server/access-groups/service";
 import { db } from "@/db";
 import type { AuditActor } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -124,8 +126,35 @@ export async function publish(admin: SessionUser, groupCn: string, maxMinutes = 
  */
 export async function requestFor(user: SessionUser, privilegeId: string, seconds?: number) {
   const r = await submitRequest(user, actorFor(user), { privilegeId, durationMinutes: 1, justification: "integration test" });
-  if (seconds !== undefined) await db.execute(sql`update grants set duration_seconds = ${seconds} where id = ${r.grantId} and state = 'pending'`);
-  return r;
+  const grantId = r.grantId;
+  if (grantId === null) throw new Error("the request waits for approval; requestFor expects an open access group");
+  if (seconds !== undefined) await db.execute(sql`update grants set duration_seconds = ${seconds} where id = ${grantId} and state = 'pending'`);
+  return { ...r, grantId };
+}
+
+/**
+ * An access group that allows every privilege to `people` at any time from anywhere, without
+ * approval or extra fields: for tests about the grant loop rather than about policy.
+ */
+export async function openAccessGroup(admin: SessionUser, people: SessionUser[], name = `Open ${Math.random().toString(36).slice(2, 7)}`) {
+  const actor = actorFor(admin);
+  const group = await createAccessGroup(admin, actor, { name, description: "integration tests", timeZone: "UTC" });
+  await updateSettings(admin, actor, {
+    id: group.id,
+    version: group.version,
+    name,
+    description: "integration tests",
+    enabled: true,
+    timeZone: "UTC",
+    settings: { ...group.settings, autoGrantOnProvisioning: true },
+  });
+  const guids = await db.select({ id: users.id, guid: users.objectGuid }).from(users);
+  for (const person of people) {
+    const guid = guids.find((g) => g.id === person.id)?.guid;
+    if (!guid) throw new Error(`${person.username} has no users row`);
+    await addMember(admin, actor, group.id, guid);
+  }
+  return group;
 }
 
 export async function grantRow(id: string) {

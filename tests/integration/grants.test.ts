@@ -23,6 +23,7 @@ import {
   localUser,
   publish,
   requestFor,
+  openAccessGroup,
   resetDatabase,
   TEST_OU,
 } from "./fixtures";
@@ -52,6 +53,7 @@ beforeEach(async () => {
   privilegeId = privilege.id;
   groupGuid = privilege.groupGuid;
   requesterGuid = (await findUser("it-req"))!.objectGuid;
+  await openAccessGroup(boss, [requester, other]);
 });
 afterAll(async () => {
   await admin.unbind();
@@ -169,6 +171,7 @@ describe("grant lifecycle against AD", () => {
     await ensureAdUser(admin, "it-bulk-1");
     await ensureAdUser(admin, "it-bulk-2");
     const people = [requester, other, await localUser("it-bulk-1"), await localUser("it-bulk-2")];
+    await openAccessGroup(boss, people.slice(2));
     const ids: string[] = [];
     for (const p of people) ids.push((await requestFor(p, privilegeId)).grantId);
     for (const id of ids) await activateGrant(id);

@@ -5,7 +5,7 @@ import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { verifyAuditChain } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
-import { adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, publish, requestFor, resetDatabase, waitFor } from "./fixtures";
+import { adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, publish, requestFor, resetDatabase, waitFor } from "./fixtures";
 import { startWorker, type WorkerHandle } from "./worker-process";
 
 let admin: Client;
@@ -27,6 +27,7 @@ beforeEach(async () => {
   privilegeId = (await publish(boss, "IT Worker Test", 60)).id;
   people.length = 0;
   for (const sam of SAMS) people.push(await localUser(sam));
+  await openAccessGroup(boss, people);
 });
 afterEach(async () => {
   await worker?.kill("SIGKILL");

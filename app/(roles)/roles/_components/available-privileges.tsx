@@ -3,11 +3,33 @@
 import { useQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "@/app/_trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
+import type { RouterOutputs } from "@/components/router-types";
 import { PrivilegeCard } from "./privilege-card";
 
+type Access = RouterOutputs["requests"]["access"];
+
+const STATE_TEXT = { active: "active", pending: "waiting for an administrator to activate you", suspended: "suspended" } as const;
+
+function MembershipSummary({ access }: { access: Access }) {
+  if (access.memberships.length === 0) return null;
+  return (
+    <p className="mb-4 text-sm text-slate-600">
+      Your access groups:{" "}
+      {access.memberships.map((m, i) => (
+        <span key={m.id}>
+          {i > 0 && ", "}
+          <span className="font-medium text-slate-800">{m.name}</span> ({m.enabled ? STATE_TEXT[m.state] : "disabled"})
+        </span>
+      ))}
+      . Your location: {access.location}.
+    </p>
+  );
+}
+
+/** What the user's access groups allow right now; refreshed often so a disabled group disappears at once. */
 export function AvailablePrivileges() {
   const trpc = useTRPC();
-  const privileges = useQuery(trpc.privileges.available.queryOptions());
+  const access = useQuery({ ...trpc.requests.access.queryOptions(), refetchInterval: 15_000 });
 
   return (
     // A div, not a <section>: each card is the smallest region holding its privilege's heading, so a
@@ -16,20 +38,25 @@ export function AvailablePrivileges() {
       <h2 id="available-heading" className="mb-3 text-lg font-semibold text-slate-900">
         Available privileges
       </h2>
-      {privileges.isPending ? (
+      {access.isPending ? (
         <Loading label="Loading privileges…" />
-      ) : privileges.isError ? (
-        <QueryError message={describeError(privileges.error).message} onRetry={() => void privileges.refetch()} />
-      ) : privileges.data.length === 0 ? (
-        <EmptyState title="No privileges are published yet">
-          An Interim administrator publishes Active Directory groups as privileges. Ask yours to publish the one you need.
-        </EmptyState>
+      ) : access.isError ? (
+        <QueryError message={describeError(access.error).message} onRetry={() => void access.refetch()} />
       ) : (
-        <div className="grid gap-4 md:grid-cols-2">
-          {privileges.data.map((p) => (
-            <PrivilegeCard key={p.id} privilege={p} />
-          ))}
-        </div>
+        <>
+          <MembershipSummary access={access.data} />
+          {access.data.privileges.length === 0 ? (
+            <EmptyState title={access.data.memberships.length === 0 ? "You are not in any access group" : "Your access groups allow no privilege right now"}>
+              Interim administrators decide who may request what through access groups. Ask yours to add you to the group for the privilege you need.
+            </EmptyState>
+          ) : (
+            <div className="grid gap-4 md:grid-cols-2">
+              {access.data.privileges.map((entry) => (
+                <PrivilegeCard key={entry.privilege.id} entry={entry} />
+              ))}
+            </div>
+          )}
+        </>
       )}
     </div>
   );

@@ -4,16 +4,17 @@ import { useId, useState } from "react";
 import { SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";
-import { formatMinutes } from "@/components/time";
+import { formatMinutes, formatWhen } from "@/components/time";
 import { RequestForm } from "./request-form";
 
-export type AvailablePrivilege = RouterOutputs["privileges"]["available"][number];
+export type AvailableEntry = RouterOutputs["requests"]["access"]["privileges"][number];
 
-export function PrivilegeCard({ privilege }: { privilege: AvailablePrivilege }) {
+export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
+  const { privilege, verdict, accounts } = entry;
   const headingId = useId();
   const formId = useId();
   const [open, setOpen] = useState(false);
-  const [submitted, setSubmitted] = useState(false);
+  const [submitted, setSubmitted] = useState<string | null>(null);
 
   return (
     <article aria-labelledby={headingId} className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
@@ -27,16 +28,24 @@ export function PrivilegeCard({ privilege }: { privilege: AvailablePrivilege }) 
       <p className="mt-2 text-xs text-slate-500">
         Default {formatMinutes(privilege.defaultDurationMinutes)}
         {privilege.allowExtension ? " · can be extended" : ""}
+        {accounts.length > 0 ? ` · also for ${accounts.map((a) => a.username).join(", ")}` : ""}
+        {verdict.ok ? ` · via ${verdict.group}${verdict.requiresApproval ? " (needs approval)" : ""}` : ""}
       </p>
+      {!verdict.ok && (
+        <p className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          Not available right now: {verdict.reason}
+          {verdict.nextWindowStartsAt ? ` Opens again ${formatWhen(verdict.nextWindowStartsAt)}.` : ""}
+        </p>
+      )}
 
       {open ? (
         <RequestForm
           id={formId}
-          privilege={privilege}
+          entry={entry}
           onCancel={() => setOpen(false)}
-          onSubmitted={() => {
+          onSubmitted={(message) => {
             setOpen(false);
-            setSubmitted(true);
+            setSubmitted(message);
           }}
         />
       ) : (
@@ -44,13 +53,13 @@ export function PrivilegeCard({ privilege }: { privilege: AvailablePrivilege }) 
           <Button
             variant="primary"
             onClick={() => {
-              setSubmitted(false);
+              setSubmitted(null);
               setOpen(true);
             }}
           >
             Request
           </Button>
-          {submitted && <SuccessNote className="py-1.5">Request submitted. Follow it under My access.</SuccessNote>}
+          {submitted && <SuccessNote className="py-1.5">{submitted}</SuccessNote>}
         </div>
       )}
     </article>

@@ -1,33 +1,56 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useMemo } from "react";
-import { useForm } from "react-hook-form";
-import type { z } from "zod";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import { useForm, useWatch } from "react-hook-form";
+import { z } from "zod";
 import { describeError, useTRPC } from "@/app/_trpc/client";
-import { submitRequestInput } from "@/server/requests/schemas";
+import { durationMinutesSchema, submitRequestInput } from "@/server/requests/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
-import { TextAreaField, TextField } from "@/components/form-field";
-import type { AvailablePrivilege } from "./privilege-card";
+import { Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
+import { formatWhen } from "@/components/time";
+import type { AvailableEntry } from "./privilege-card";
 
-// The server's schema, narrowed to this privilege's maximum so the limit is checked before sending.
+const FIELD_LABEL = { justification: "Justification", changeId: "Change ID", governanceCode: "Governance (ITSM) code" } as const;
+type RequestField = keyof typeof FIELD_LABEL;
+
+// The server's field rules; the account is "" for the requester's own account.
 function schemaFor(max: number) {
-  return submitRequestInput.extend({
-    durationMinutes: submitRequestInput.shape.durationMinutes.max(max, `At most ${max} minutes for this privilege`),
+  const { justification, changeId, governanceCode } = submitRequestInput.shape;
+  return z.object({
+    credentialId: z.string(),
+    durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this privilege`),
+    justification,
+    changeId,
+    governanceCode,
   });
 }
 type Schema = ReturnType<typeof schemaFor>;
 
-interface RequestFormProps {
-  id: string;
-  privilege: AvailablePrivilege;
-  onCancel: () => void;
-  onSubmitted: () => void;
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return debounced;
 }
 
-export function RequestForm({ id, privilege, onCancel, onSubmitted }: RequestFormProps) {
+interface RequestFormProps {
+  id: string;
+  entry: AvailableEntry;
+  onCancel: () => void;
+  onSubmitted: (message: string) => void;
+}
+
+/**
+ * Asks for exactly what the binding access group demands: the server's preview says which group
+ * would allow this account and duration, which fields it requires and when the grant would end.
+ */
+export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormProps) {
+  const { privilege, accounts } = entry;
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const schema = useMemo(() => schemaFor(privilege.maxDurationMinutes), [privilege.maxDurationMinutes]);
@@ -35,22 +58,39 @@ export function RequestForm({ id, privilege, onCancel, onSubmitted }: RequestFor
     register,
     handleSubmit,
     setError,
+    control,
     formState: { errors },
   } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
     resolver: zodResolver(schema),
-    defaultValues: { privilegeId: privilege.id, durationMinutes: privilege.defaultDurationMinutes, justification: "" },
+    shouldUnregister: true,
+    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "" },
   });
+
+  const credentialId = useWatch({ control, name: "credentialId" }) ?? "";
+  const rawDuration = Number(useWatch({ control, name: "durationMinutes" }));
+  const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, privilege.maxDurationMinutes) : privilege.defaultDurationMinutes, 300);
+  const preview = useQuery({
+    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration }),
+    placeholderData: (previous) => previous,
+  });
+  const verdict = preview.data ?? entry.verdict;
+  const required: RequestField[] = verdict.ok ? verdict.requiredFields : [];
 
   const submit = useMutation(
     trpc.requests.submit.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (result) => {
         await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
-        onSubmitted();
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.access.queryKey() });
+        onSubmitted(
+          result.status === "pending"
+            ? `Request submitted to ${result.accessGroup}; it waits for approval. Follow it under My access.`
+            : "Request submitted. Follow it under My access.",
+        );
       },
       onError: (err) => {
         const { fieldErrors } = describeError(err);
         for (const [field, messages] of Object.entries(fieldErrors ?? {})) {
-          if ((field === "durationMinutes" || field === "justification") && messages?.[0]) setError(field, { message: messages[0] });
+          if ((field === "durationMinutes" || field in FIELD_LABEL) && messages?.[0]) setError(field as "durationMinutes", { message: messages[0] });
         }
       },
     }),
@@ -58,8 +98,30 @@ export function RequestForm({ id, privilege, onCancel, onSubmitted }: RequestFor
 
   const fieldId = (name: string) => `${id}-${name}`;
   return (
-    <form id={id} noValidate onSubmit={handleSubmit((values) => submit.mutate(values))} className="mt-4 space-y-4 border-t border-slate-100 pt-4">
-      <input type="hidden" {...register("privilegeId")} />
+    <form
+      id={id}
+      noValidate
+      onSubmit={handleSubmit((values) => {
+        const missing = required.filter((f) => !values[f]);
+        for (const f of missing) setError(f, { message: `${verdict.ok ? verdict.group : "The access group"} requires a ${FIELD_LABEL[f].toLowerCase()}` });
+        if (missing.length) return;
+        submit.mutate({ privilegeId: privilege.id, ...values, credentialId: values.credentialId || null });
+      })}
+      className="mt-4 space-y-4 border-t border-slate-100 pt-4"
+    >
+      {accounts.length > 0 && (
+        <Field id={fieldId("account")} label="Account" hint="Elevate your own account or a privileged account your access group allows.">
+          <select id={fieldId("account")} className={controlClass(false)} {...register("credentialId")}>
+            <option value="">My own account</option>
+            {accounts.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.username}
+                {a.displayName && a.displayName !== a.username ? ` (${a.displayName})` : ""}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
       <TextField
         id={fieldId("duration")}
         label="Duration (minutes)"
@@ -73,15 +135,45 @@ export function RequestForm({ id, privilege, onCancel, onSubmitted }: RequestFor
         error={errors.durationMinutes?.message}
         {...register("durationMinutes")}
       />
-      <TextAreaField
-        id={fieldId("justification")}
-        label="Justification"
-        rows={3}
-        placeholder="What you will do with this access, e.g. a ticket number"
-        hint="Recorded in the audit trail."
-        error={errors.justification?.message}
-        {...register("justification")}
-      />
+
+      <div role="status" aria-live="polite" className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
+        {verdict.ok ? (
+          <>
+            Allowed by <span className="font-medium">{verdict.group}</span>
+            {verdict.requiresApproval ? "; needs approval first" : ""}. Access would end by{" "}
+            <span className="font-medium">{formatWhen(verdict.endsAt)}</span>
+            {verdict.clipped ? " (cut to the end of the allowed time window)" : ""}.
+          </>
+        ) : (
+          <>Not allowed: {verdict.reason}</>
+        )}
+      </div>
+
+      {required.includes("justification") && (
+        <TextAreaField
+          id={fieldId("justification")}
+          label="Justification"
+          rows={3}
+          required
+          placeholder="What you will do with this access"
+          hint="Required by the access group; recorded in the audit trail."
+          error={errors.justification?.message}
+          {...register("justification")}
+        />
+      )}
+      {required.includes("changeId") && (
+        <TextField id={fieldId("change")} label="Change ID" required hint="The change record this work belongs to." error={errors.changeId?.message} {...register("changeId")} />
+      )}
+      {required.includes("governanceCode") && (
+        <TextField
+          id={fieldId("governance")}
+          label="Governance (ITSM) code"
+          required
+          hint="The ticket in your ITSM tool."
+          error={errors.governanceCode?.message}
+          {...register("governanceCode")}
+        />
+      )}
       {submit.isError && <ErrorAlert>{describeError(submit.error).message}</ErrorAlert>}
       <div className="flex flex-wrap gap-2">
         <Button type="submit" variant="primary" pending={submit.isPending}>

@@ -1,0 +1,11 @@
+import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
+import { addMemberInput, groupIdInput, principalSearchInput, removeMemberInput, setActivationInput } from "../schemas";
+import * as members from "../members";
+
+export const usersRouter = createTRPCRouter({
+  list: adminProcedure.input(groupIdInput).query(({ ctx, input }) => members.listMembers(ctx.user, input.id)),
+  search: adminProcedure.input(principalSearchInput).query(({ ctx, input }) => members.searchDirectory(ctx.user, input.kind, input.query)),
+  add: adminProcedure.input(addMemberInput).mutation(({ ctx, input }) => members.addMember(ctx.user, ctx.actor, input.id, input.objectGuid)),
+  remove: adminProcedure.input(removeMemberInput).mutation(({ ctx, input }) => members.removeMember(ctx.user, ctx.actor, input.id, input.memberId)),
+  setActivation: adminProcedure.input(setActivationInput).mutation(({ ctx, input }) => members.setActivation(ctx.user, ctx.actor, input.id, input.userGuid, input.state)),
+});

@@ -1,0 +1,233 @@
+import { TRPCError } from "@trpc/server";
+import { asc, count, eq, sql } from "drizzle-orm";
+import { db, type Executor, type Transaction } from "@/db";
+import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { getPrincipal } from "@/server/directory/principals";
+import { accessGroupPolicySchema, criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, type AccessGroupPolicy } from "./policy/schemas";
+import type { ApproversInput, CreateGroupInput, CriteriaInput, LimitsInput, LocationsInput, SettingsInput } from "./schemas";
+
+export type AccessGroupRow = typeof accessGroups.$inferSelect;
+type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations";
+
+/** The engine's view of a row; the jsonb parts go through their schemas so defaults fill in. */
+export function toPolicy(row: AccessGroupRow): AccessGroupPolicy {
+  return accessGroupPolicySchema.parse({
+    id: row.id,
+    name: row.name,
+    enabled: row.enabled,
+    timeZone: row.timeZone,
+    settings: row.settings,
+    criteria: row.criteria,
+    limits: row.limits,
+    locations: row.locations,
+  });
+}
+
+function snapshot(row: AccessGroupRow, tab: Tab | "all") {
+  const settings = { name: row.name, description: row.description, enabled: row.enabled, timeZone: row.timeZone, settings: row.settings };
+  switch (tab) {
+    case "settings":
+      return settings;
+    case "criteria":
+      return { criteria: row.criteria };
+    case "limits":
+      return { limits: row.limits, timeZone: row.timeZone };
+    case "locations":
+      return { locations: row.locations };
+    case "approvers":
+      return {};
+    case "all":
+      return { ...settings, criteria: row.criteria, limits: row.limits, locations: row.locations };
+  }
+}
+
+function conflictOnDuplicateName(err: unknown): never {
+  const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
+  if (cause?.code === "23505") throw new TRPCError({ code: "CONFLICT", message: "An access group with this name exists already." });
+  throw err;
+}
+
+async function lockGroup(tx: Transaction, id: string, expectedVersion?: number): Promise<AccessGroupRow> {
+  const [row] = await tx.select().from(accessGroups).where(eq(accessGroups.id, id)).for("update");
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+  if (expectedVersion !== undefined && row.version !== expectedVersion) {
+    throw new TRPCError({ code: "CONFLICT", message: "Someone else changed this access group since you opened it. Reload to see their change, then apply yours again." });
+  }
+  return row;
+}
+
+async function saveTab(
+  user: SessionUser,
+  actor: AuditActor,
+  tab: Tab,
+  id: string,
+  expectedVersion: number,
+  change: Partial<typeof accessGroups.$inferInsert>,
+): Promise<AccessGroupRow> {
+  assertCan(user, "manage", "AccessGroup");
+  return db
+    .transaction(async (tx) => {
+      const before = await lockGroup(tx, id, expectedVersion);
+      const [after] = await tx
+        .update(accessGroups)
+        .set({ ...change, version: sql`${accessGroups.version} + 1`, updatedAt: new Date() })
+        .where(eq(accessGroups.id, id))
+        .returning();
+      await recordAudit(tx, actor, [
+        { action: "access_group.updated", targetType: "access_group", targetId: id, data: { tab, before: snapshot(before, tab), after: snapshot(after!, tab) } },
+      ]);
+      return after!;
+    })
+    .catch(conflictOnDuplicateName);
+}
+
+export async function listAccessGroups(user: SessionUser) {
+  assertCan(user, "read", "AccessGroup");
+  const rows = await db.select().from(accessGroups).orderBy(asc(accessGroups.name));
+  const members = await db
+    .select({ groupId: accessGroupMembers.groupId, kind: accessGroupMembers.kind, n: count() })
+    .from(accessGroupMembers)
+    .groupBy(accessGroupMembers.groupId, accessGroupMembers.kind);
+  const approvers = await db.select({ groupId: accessGroupApprovers.groupId, n: count() }).from(accessGroupApprovers).groupBy(accessGroupApprovers.groupId);
+  return rows.map((row) => ({
+    ...row,
+    users: members.find((m) => m.groupId === row.id && m.kind === "user")?.n ?? 0,
+    directoryGroups: members.find((m) => m.groupId === row.id && m.kind === "group")?.n ?? 0,
+    approvers: approvers.find((a) => a.groupId === row.id)?.n ?? 0,
+  }));
+}
+
+export async function getAccessGroup(user: SessionUser, id: string): Promise<AccessGroupRow> {
+  assertCan(user, "read", "AccessGroup");
+  const [row] = await db.select().from(accessGroups).where(eq(accessGroups.id, id));
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+  return row;
+}
+
+export async function createAccessGroup(user: SessionUser, actor: AuditActor, input: CreateGroupInput): Promise<AccessGroupRow> {
+  assertCan(user, "manage", "AccessGroup");
+  return db
+    .transaction(async (tx) => {
+      const [row] = await tx
+        .insert(accessGroups)
+        .values({
+          name: input.name,
+          description: input.description,
+          timeZone: input.timeZone,
+          // A new group has no members yet, so enabling it opens nothing until users are added.
+          enabled: true,
+          settings: groupSettingsSchema.parse({}),
+          criteria: criteriaSchema.parse({}),
+          limits: limitsSchema.parse({}),
+          locations: locationPolicySchema.parse({}),
+          createdBy: user.id,
+        })
+        .returning();
+      await recordAudit(tx, actor, [{ action: "access_group.created", targetType: "access_group", targetId: row!.id, data: { after: snapshot(row!, "all") } }]);
+      return row!;
+    })
+    .catch(conflictOnDuplicateName);
+}
+
+export async function deleteAccessGroup(user: SessionUser, actor: AuditActor, id: string): Promise<void> {
+  assertCan(user, "manage", "AccessGroup");
+  await db.transaction(async (tx) => {
+    const before = await lockGroup(tx, id);
+    const members = await tx.select({ kind: accessGroupMembers.kind, name: accessGroupMembers.name }).from(accessGroupMembers).where(eq(accessGroupMembers.groupId, id));
+    // Requests bound to the group keep its frozen policy; their link is set to null by the FK.
+    await tx.delete(accessGroups).where(eq(accessGroups.id, id));
+    await recordAudit(tx, actor, [
+      { action: "access_group.deleted", targetType: "access_group", targetId: id, data: { before: { ...snapshot(before, "all"), members: members.map((m) => `${m.kind}:${m.name}`) } } },
+    ]);
+  });
+}
+
+export function updateSettings(user: SessionUser, actor: AuditActor, input: SettingsInput) {
+  return saveTab(user, actor, "settings", input.id, input.version, {
+    name: input.name,
+    description: input.description,
+    enabled: input.enabled,
+    timeZone: input.timeZone,
+    settings: input.settings,
+  });
+}
+
+export function updateCriteria(user: SessionUser, actor: AuditActor, input: CriteriaInput) {
+  return saveTab(user, actor, "criteria", input.id, input.version, { criteria: input.criteria });
+}
+
+export function updateLimits(user: SessionUser, actor: AuditActor, input: LimitsInput) {
+  return saveTab(user, actor, "limits", input.id, input.version, { limits: input.limits });
+}
+
+export function updateLocations(user: SessionUser, actor: AuditActor, input: LocationsInput) {
+  return saveTab(user, actor, "locations", input.id, input.version, { locations: input.locations });
+}
+
+export async function readApprovers(executor: Executor, groupId: string) {
+  const approvers = await executor.select().from(accessGroupApprovers).where(eq(accessGroupApprovers.groupId, groupId)).orderBy(asc(accessGroupApprovers.level), asc(accessGroupApprovers.username));
+  const levels = await executor.select().from(accessGroupLevels).where(eq(accessGroupLevels.groupId, groupId)).orderBy(asc(accessGroupLevels.level));
+  const used = [...new Set(approvers.map((a) => a.level))].sort((a, b) => a - b);
+  // A level without its own row needs one approval.
+  return {
+    approvers,
+    levels: used.map((level) => ({ level, requiredApprovals: levels.find((l) => l.level === level)?.requiredApprovals ?? 1 })),
+  };
+}
+
+export async function getApprovers(user: SessionUser, groupId: string) {
+  assertCan(user, "read", "AccessGroup");
+  return readApprovers(db, groupId);
+}
+
+function describeApprovers(state: Awaited<ReturnType<typeof readApprovers>>) {
+  return {
+    levels: state.levels,
+    approvers: state.approvers.map((a) => ({ username: a.username, level: a.level })),
+  };
+}
+
+/**
+ * Replaces the approvers and level requirements as a whole (the tab is one form). Approvers are
+ * read from AD by GUID; one level only unless the group approves in levels.
+ */
+export async function updateApprovers(user: SessionUser, actor: AuditActor, input: ApproversInput) {
+  assertCan(user, "manage", "AccessGroup");
+  const people = await Promise.all(input.approvers.map((a) => getPrincipal(a.userGuid)));
+  people.forEach((p, i) => {
+    if (!p || p.kind !== "user") throw new TRPCError({ code: "BAD_REQUEST", message: `Approver ${i + 1} is not a user in the directory (anymore).` });
+    if (p.disabled) throw new TRPCError({ code: "BAD_REQUEST", message: `${p.name} is disabled in the directory and cannot approve.` });
+  });
+  return db.transaction(async (tx) => {
+    const group = await lockGroup(tx, input.id, input.version);
+    const settings = groupSettingsSchema.parse(group.settings);
+    if (!settings.approvalInLevels && input.approvers.some((a) => a.level > 1)) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: "This group does not approve in levels: put every approver on level 1, or turn on approval in levels in Settings." });
+    }
+    const before = await readApprovers(tx, group.id);
+    await tx.delete(accessGroupApprovers).where(eq(accessGroupApprovers.groupId, group.id));
+    await tx.delete(accessGroupLevels).where(eq(accessGroupLevels.groupId, group.id));
+    if (input.approvers.length) {
+      await tx.insert(accessGroupApprovers).values(
+        input.approvers.map((a, i) => ({
+          groupId: group.id,
+          userGuid: people[i]!.objectGuid,
+          username: people[i]!.name,
+          displayName: people[i]!.displayName,
+          dn: people[i]!.dn,
+          level: a.level,
+        })),
+      );
+    }
+    if (input.levels.length) await tx.insert(accessGroupLevels).values(input.levels.map((l) => ({ groupId: group.id, ...l })));
+    await tx.update(accessGroups).set({ version: sql`${accessGroups.version} + 1`, updatedAt: new Date() }).where(eq(accessGroups.id, group.id));
+    const after = await readApprovers(tx, group.id);
+    await recordAudit(tx, actor, [
+      { action: "access_group.updated", targetType: "access_group", targetId: group.id, data: { tab: "approvers", before: describeApprovers(before), after: describeApprovers(after) } },
+    ]);
+    return after;
+  });
+}
