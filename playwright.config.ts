@@ -36,7 +36,8 @@ export default defineConfig({
       url: `${baseURL}/api/health`,
       timeout: 120_000,
       reuseExistingServer: false,
-      env: { NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e" },
+      // Loopback is the "proxy" here, so specs can say where a requester is with X-Forwarded-For.
+      env: { NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e", TRUSTED_PROXIES: "127.0.0.1,::1" },
       stdout: "ignore",
       stderr: "pipe",
     },

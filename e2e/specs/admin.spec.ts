@@ -31,23 +31,23 @@ test("an admin revokes a grant from the dashboard and AD follows", async ({ brow
   const adminCtx = await browser.newContext();
   try {
     const requester = await requesterCtx.newPage();
-    await signInViaApi(requester, "dave");
+    await signInViaApi(requester, "alice");
     const roles = new RolesPage(requester);
     await roles.goto();
     await roles.request("Web farm administration", 60, "e2e: to be revoked");
     await expect(roles.accessRow("Web farm administration").getByText("Active", { exact: true })).toBeVisible({ timeout: 30_000 });
-    expect(await isMember(ldap, "JIT Web Admins", "dave")).toBe(true);
+    expect(await isMember(ldap, "JIT Web Admins", "alice")).toBe(true);
 
     const page = await adminCtx.newPage();
     await signInViaApi(page, "carol");
     const admin = new AdminPages(page);
     await admin.gotoGrants();
-    const row = admin.grantRow("dave", "Web farm administration");
+    const row = admin.grantRow("alice", "Web farm administration");
     await expect(row).toBeVisible();
     await row.getByRole("button", { name: "Revoke" }).click();
     await row.getByRole("button", { name: "Confirm revoke" }).click();
     await expect(row).toHaveCount(0, { timeout: 30_000 });
-    expect(await isMember(ldap, "JIT Web Admins", "dave")).toBe(false);
+    expect(await isMember(ldap, "JIT Web Admins", "alice")).toBe(false);
     await expect(roles.accessRow("Web farm administration").getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
 
     // The trail shows who did it.
