@@ -21,6 +21,7 @@ function displayState(r: MyRequest): GrantState {
 }
 
 function outcome(r: MyRequest): string | null {
+  if (r.status === "pending" && !r.grantId) return `Waiting for approval${r.accessGroup ? ` (access group ${r.accessGroup})` : ""}.`;
   if (r.grantState === "revoked" && !r.activatedAt) return `Cancelled before access was granted${r.removedAt ? ` at ${formatWhen(r.removedAt)}` : ""}.`;
   if (r.endReason === "ended_early") return r.grantState === "revoked" ? `You ended this early at ${formatWhen(r.removedAt)}.` : "Ending now at your request…";
   if (r.endReason === "revoked") return r.grantState === "revoked" ? `Revoked by an administrator at ${formatWhen(r.removedAt)}.` : "Revoked by an administrator; removing now…";
@@ -50,6 +51,8 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
           <h3 className="font-semibold text-slate-900">{r.privilege}</h3>
           <p className="text-xs text-slate-500">
             {formatMinutes(r.durationMinutes)} · requested {formatWhen(r.requestedAt)}
+            {r.account ? ` · for ${r.account}` : ""}
+            {r.accessGroup ? ` · via ${r.accessGroup}` : ""}
           </p>
         </div>
         <StateBadge state={state} />
