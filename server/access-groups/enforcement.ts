@@ -28,6 +28,7 @@ export type Verdict =
       group: AccessGroupPolicy;
       requiredFields: RequestField[];
       requiresApproval: boolean;
+      emergency: boolean;
       /** When the group's window closes (null: it does not within the policy's horizon). */
       windowEndsAt: Date | null;
       /** now + duration, clipped to windowEndsAt. */
@@ -87,7 +88,9 @@ export function evaluateRequest(
   target: { privilege: Privilege; credential: Credential | null },
   durationMinutes: number,
   now: Date,
+  options: { emergency?: boolean } = {},
 ): Verdict {
+  const emergency = options.emergency ?? false;
   const what = target.credential ? `"${target.privilege.name}" for the account ${target.credential.username}` : `"${target.privilege.name}"`;
   const allowing = groupsAllowing(s.groups, target, s.devicesByName);
   if (allowing.length === 0) {
@@ -100,18 +103,21 @@ export function evaluateRequest(
     if (disabled.length) return { ok: false, rule: "disabled", reason: `The access group ${disabled.map((g) => g.name).join(", ")} that allows ${what} is disabled.`, nextWindowStartsAt: null };
     return membershipRefusal(s, what);
   }
-  const choice = chooseGroupForRequest(allowing, now, s.location);
+  const choice = chooseGroupForRequest(allowing, now, s.location, { emergency });
   if (!choice.ok) {
     const first = choice.refusals[0];
     return { ok: false, rule: first?.rule ?? "criteria", reason: choice.reason, nextWindowStartsAt: first?.nextWindowStartsAt ?? null };
   }
   const requested = new Date(now.getTime() + durationMinutes * 60_000);
   const clipped = choice.windowEndsAt !== null && choice.windowEndsAt < requested;
+  const fields = requiredRequestFields(choice.group.settings);
   return {
     ok: true,
     group: choice.group,
-    requiredFields: requiredRequestFields(choice.group.settings),
-    requiresApproval: choice.group.settings.requiresApproval,
+    // An emergency skips approval (approvers review it afterwards) but always needs a reason.
+    requiredFields: emergency && !fields.includes("justification") ? ["justification", ...fields] : fields,
+    requiresApproval: choice.group.settings.requiresApproval && !emergency,
+    emergency,
     windowEndsAt: choice.windowEndsAt,
     endsAt: clipped ? choice.windowEndsAt! : requested,
     clipped,
@@ -133,6 +139,8 @@ export async function requesterAccess(person: Person, ip: string | null | undefi
     const verdict = evaluateRequest(s, { privilege, credential: null }, privilege.defaultDurationMinutes, now);
     return {
       privilege,
+      // Emergency access is offered where one of the groups allowing the privilege permits it.
+      emergencyAllowed: access.privileges.some((p) => p.privilege.id === privilege.id && p.groups.some((g) => g.settings.allowsEmergencyAccess)),
       accounts: accounts.map((a) => ({ id: a.id, username: a.username, displayName: a.displayName })),
       verdict: publicVerdict(verdict),
     };
@@ -154,6 +162,7 @@ export function publicVerdict(v: Verdict) {
     timeZone: v.group.timeZone,
     requiredFields: v.requiredFields,
     requiresApproval: v.requiresApproval,
+    emergency: v.emergency,
     windowEndsAt: v.windowEndsAt,
     endsAt: v.endsAt,
     clipped: v.clipped,

@@ -41,6 +41,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
       location: z.string().optional(),
       windowEndsAt: z.string().nullable().optional(),
       awaitingApproval: z.boolean().optional(),
+      emergency: z.boolean().optional(),
     }),
   }),
   z.object({ action: z.literal("request.refused"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }) }),

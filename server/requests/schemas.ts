@@ -27,6 +27,8 @@ export const submitRequestInput = z
     justification: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The justification contains characters that are not allowed").default(""),
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),
+    /** Break-glass: only where the binding group allows emergency access; skips approval, needs a justification. */
+    emergency: z.boolean().default(false),
   })
   .strict();
 export type SubmitRequestInput = z.infer<typeof submitRequestInput>;
@@ -35,6 +37,7 @@ export const previewRequestInput = z.object({
   privilegeId: z.uuid("Pick a privilege"),
   credentialId: z.uuid("Pick an account").nullable().default(null),
   durationMinutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
+  emergency: z.boolean().default(false),
 });
 export type PreviewRequestInput = z.infer<typeof previewRequestInput>;
 

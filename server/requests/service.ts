@@ -10,7 +10,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
-import { submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
+import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
 
@@ -39,11 +39,12 @@ export async function myAccess(user: SessionUser, actor: AuditActor) {
 }
 
 /** The form's live check: which group would bind the request, which fields it needs, when it would end. */
-export async function previewRequest(user: SessionUser, actor: AuditActor, input: PreviewRequestInput) {
+export async function previewRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof previewRequestInput>) {
   assertCan(user, "request", "Privilege");
+  const input: PreviewRequestInput = previewRequestInput.parse(raw);
   const t = await target(input);
   const s = await situationOf(await person(user), actor.ip);
-  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), new Date());
+  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), new Date(), { emergency: input.emergency });
   return { ...publicVerdict(verdict), location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
 }
 
@@ -71,7 +72,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   }
   const situation = await situationOf(account, actor.ip);
   const now = new Date();
-  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, now);
+  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, now, { emergency: input.emergency });
   if (!verdict.ok) {
     await db.transaction((tx) =>
       recordAudit(tx, actor, [
@@ -129,6 +130,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
         locationCountry: situation.location?.country ?? null,
         locationRegion: situation.location?.region ?? null,
         windowEndsAt: verdict.windowEndsAt,
+        emergency: input.emergency,
         status: awaitingApproval ? "pending" : "approved",
         clientIp: actor.ip ?? null,
         decidedAt: awaitingApproval ? null : now,
@@ -153,6 +155,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
           location: situation.locationText,
           windowEndsAt: verdict.windowEndsAt?.toISOString() ?? null,
           awaitingApproval,
+          emergency: input.emergency,
         },
       },
     ]);

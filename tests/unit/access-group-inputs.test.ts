@@ -108,6 +108,7 @@ describe("submit request input", () => {
       justification: "",
       changeId: "CHG-1",
       governanceCode: "",
+      emergency: false,
     });
   });
   it("refuses a change ID with a line break", () => {

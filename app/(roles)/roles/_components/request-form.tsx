@@ -9,7 +9,7 @@ import { describeError, useTRPC } from "@/app/_trpc/client";
 import { durationMinutesSchema, submitRequestInput } from "@/server/requests/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
-import { Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
+import { CheckboxField, Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
 import { formatWhen } from "@/components/time";
 import type { AvailableEntry } from "./privilege-card";
 
@@ -25,6 +25,7 @@ function schemaFor(max: number) {
     justification,
     changeId,
     governanceCode,
+    emergency: z.boolean(),
   });
 }
 type Schema = ReturnType<typeof schemaFor>;
@@ -63,14 +64,15 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
   } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
     resolver: zodResolver(schema),
     shouldUnregister: true,
-    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "" },
+    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false },
   });
 
   const credentialId = useWatch({ control, name: "credentialId" }) ?? "";
+  const emergency = Boolean(useWatch({ control, name: "emergency" }));
   const rawDuration = Number(useWatch({ control, name: "durationMinutes" }));
   const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, privilege.maxDurationMinutes) : privilege.defaultDurationMinutes, 300);
   const preview = useQuery({
-    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration }),
+    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration, emergency }),
     placeholderData: (previous) => previous,
   });
   const verdict = preview.data ?? entry.verdict;
@@ -135,6 +137,15 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         error={errors.durationMinutes?.message}
         {...register("durationMinutes")}
       />
+
+      {entry.emergencyAllowed && (
+        <CheckboxField
+          id={fieldId("emergency")}
+          label="Emergency access"
+          hint="Granted without waiting for approval; a justification is required and approvers review it afterwards."
+          {...register("emergency")}
+        />
+      )}
 
       <div role="status" aria-live="polite" className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
         {verdict.ok ? (
