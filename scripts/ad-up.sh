@@ -339,6 +339,31 @@ add_computer() { # ou name os description
     "operatingSystem: $3" "description: $4"
 }
 
+# Attributes seeded after the first release of this script: objects created by an
+# older run get them too. Queued here, written by seed_attributes after the adds.
+ATTRS=() # "dn|attribute|value"
+ensure_attr() { ATTRS+=("$1|$2|$3"); }
+
+seed_attributes() {
+  local mod="" entry dn attr value out got
+  for entry in "${ATTRS[@]}"; do
+    IFS='|' read -r dn attr value <<<"$entry"
+    if [ -z "${CREATED[${dn,,}]-}" ]; then
+      out="$(admin_ldap ldapsearch -LLL -o ldif-wrap=no -b "$dn" -s base "(objectClass=*)" "$attr" 2>&1)" ||
+        {
+          echo "$out" >&2
+          die "reading $attr of $dn failed"
+        }
+      got="$(sed -n "s/^$attr: //Ip" <<<"$out")"
+      [ "$got" = "$value" ] && continue
+    fi
+    mod+="dn: $dn"$'\n'"changetype: modify"$'\n'"replace: $attr"$'\n'"$attr: $value"$'\n'"-"$'\n\n'
+  done
+  if [ -n "$mod" ]; then
+    run_ldap "setting seeded attributes" admin_ldap ldapmodify <<<"$mod"
+  fi
+}
+
 # name|given|sn
 PEOPLE=(
   "alice|Alice|Requester"
@@ -348,6 +373,8 @@ PEOPLE=(
   "erin|Erin|Approver"
 )
 PRIV_ACCOUNTS=("adm-alice|alice" "adm-bob|bob")
+# Catalog seed: privileged account|the devices it may log on to (userWorkstations)
+ACCOUNT_WORKSTATIONS=("adm-alice|SQL01" "adm-bob|WEB01,DB01")
 PRIVILEGE_GROUPS=(
   "JIT SQL Admins|Just-in-time administrative access to the SQL Server instances"
   "JIT Web Admins|Just-in-time administrative access to the web servers"
@@ -392,6 +419,7 @@ EOF
 seed_objects() {
   load_existing
   LDIF=""
+  ATTRS=()
   add_ou Interim "$BASE_DN" "Objects managed by or for Interim"
   add_ou People "$OU_ROOT" "People who use Interim"
   add_ou Privileges "$OU_ROOT" "Privileged groups Interim grants just-in-time"
@@ -420,10 +448,18 @@ seed_objects() {
   done
   add_computer "$OU_SERVERS" SQL01 "Windows Server 2022" "SQL Server host"
   add_computer "$OU_SERVERS" WEB01 "Windows Server 2019" "IIS web server"
+  add_computer "$OU_SERVERS" DB01 "Ubuntu 24.04" "PostgreSQL host (joined with realmd)"
+  ensure_attr "CN=WEB01,$OU_SERVERS" wWWHomePage "https://web01.$DNS_DOMAIN"
+  local workstations
+  for entry in "${ACCOUNT_WORKSTATIONS[@]}"; do
+    IFS='|' read -r sam workstations <<<"$entry"
+    ensure_attr "CN=$sam,$OU_PRIV_ACCOUNTS" userWorkstations "$workstations"
+  done
 
   if [ -n "$LDIF" ]; then
     run_ldap "creating directory objects" admin_ldap ldapadd <<<"$LDIF"
   fi
+  seed_attributes
 
   local mod="" group member
   for entry in "${MEMBERSHIPS[@]}"; do
@@ -526,6 +562,8 @@ write_env() {
     echo "LDAP_BIND_PASSWORD=$(env_quote "$SVC_PW")"
     echo "INTERIM_ADMIN_GROUP_DN=$(env_quote "$ADMINS_GROUP_DN")"
     echo "LDAP_PRIVILEGE_BASE_DN=$(env_quote "$OU_PRIVILEGES")"
+    echo "CATALOG_DEVICE_BASE_DNS=$(env_quote "$OU_SERVERS")"
+    echo "CATALOG_CREDENTIAL_BASE_DNS=$(env_quote "$OU_PRIV_ACCOUNTS")"
     echo "AD_ADMIN_DN=$(env_quote "$admin")"
     echo "AD_ADMIN_PASSWORD=$(env_quote "$ADMIN_PASSWORD")"
     echo "DEMO_PASSWORD=$(env_quote "$DEMO_PW")"

@@ -6,6 +6,7 @@ import { serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
 import { env } from "@/server/env";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
+import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__reconcile } from "./tasks/grants__reconcile";
@@ -14,7 +15,7 @@ process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
 const RECONCILE_QUEUE = "interim-reconcile";
-const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile };
+const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, catalog__sync };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });
@@ -42,7 +43,12 @@ async function main() {
     taskList,
     // Every minute; the reconcile also re-queues activations a crashed worker left behind.
     // A named queue runs its jobs one at a time: two reconciles never overlap.
-    crontab: `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace&queue=${RECONCILE_QUEUE}`,
+    crontab: [
+      `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace&queue=${RECONCILE_QUEUE}`,
+      // Catalog sync: no named queue on purpose — its advisory lock keeps runs apart and, unlike a
+      // queue, is freed the moment a killed worker's connection drops (server/catalog/sync.ts).
+      `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
+    ].join("\n"),
     logger: graphileLogger,
     noHandleSignals: true,
   });

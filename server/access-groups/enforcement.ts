@@ -133,7 +133,8 @@ export async function requesterAccess(person: Person, ip: string | null | undefi
   const enabledPrivileges = await db.select().from(privileges).where(eq(privileges.enabled, true)).orderBy(asc(privileges.name));
   const credentials = await db.select().from(catalogCredentials).where(eq(catalogCredentials.present, true)).orderBy(asc(catalogCredentials.username));
   const access = effectiveAccess(s.groups, { privileges: enabledPrivileges, credentials, devices: s.devices });
-  const allowedCredentials = access.credentials.map((c) => c.credential);
+  // Only directory accounts can be put into an AD group: manual catalog entries are never offered.
+  const allowedCredentials = access.credentials.map((c) => c.credential).filter((c) => c.objectGuid !== null && c.dn !== null);
   const privilegesOut = access.privileges.map(({ privilege }) => {
     const accounts = allowedCredentials.filter((credential) => groupsAllowing(s.groups, { privilege, credential }, s.devicesByName).length > 0);
     const verdict = evaluateRequest(s, { privilege, credential: null }, privilege.defaultDurationMinutes, now);

@@ -48,7 +48,7 @@ export async function listMembers(user: SessionUser, groupId: string) {
   const entries = await Promise.all(
     members.map(async (m) => {
       if (m.kind === "user") return { ...m, activation: stateOf(m.objectGuid), nested: null };
-      const nested = await nestedUsers(m.dn, 200);
+      const nested = await nestedUsers({ dn: m.dn, objectSid: m.objectSid }, 200);
       return {
         ...m,
         activation: null,
@@ -67,6 +67,10 @@ export async function addMember(user: SessionUser, actor: AuditActor, groupId: s
   // The directory says what this GUID is; the form only picks it.
   const principal = await getPrincipal(objectGuid);
   if (!principal) throw new TRPCError({ code: "NOT_FOUND", message: "That user or group no longer exists in the directory." });
+  if (principal.kind === "group" && !principal.securityGroup) {
+    // Membership is read from people's tokenGroups, which hold security groups only.
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${principal.name} is a distribution group; only security groups can make people members of an access group.` });
+  }
   return db.transaction(async (tx) => {
     const [group] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("update");
     if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });

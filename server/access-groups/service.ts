@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db";
 import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
@@ -7,7 +7,21 @@ import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { getPrincipal } from "@/server/directory/principals";
 import { accessGroupPolicySchema, criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, type AccessGroupPolicy } from "./policy/schemas";
-import type { ApproversInput, CreateGroupInput, CriteriaInput, LimitsInput, LocationsInput, SettingsInput } from "./schemas";
+import type { z } from "zod";
+import {
+  approversInput,
+  createGroupInput,
+  criteriaInput,
+  limitsInput,
+  locationsInput,
+  settingsInput,
+  type ApproversInput,
+  type CreateGroupInput,
+  type CriteriaInput,
+  type LimitsInput,
+  type LocationsInput,
+  type SettingsInput,
+} from "./schemas";
 
 export type AccessGroupRow = typeof accessGroups.$inferSelect;
 type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations";
@@ -107,8 +121,10 @@ export async function getAccessGroup(user: SessionUser, id: string): Promise<Acc
   return row;
 }
 
-export async function createAccessGroup(user: SessionUser, actor: AuditActor, input: CreateGroupInput): Promise<AccessGroupRow> {
+export async function createAccessGroup(user: SessionUser, actor: AuditActor, raw: z.input<typeof createGroupInput>): Promise<AccessGroupRow> {
   assertCan(user, "manage", "AccessGroup");
+  // Parsed again: scripts and tests call services without tRPC.
+  const input: CreateGroupInput = createGroupInput.parse(raw);
   return db
     .transaction(async (tx) => {
       const [row] = await tx
@@ -145,7 +161,21 @@ export async function deleteAccessGroup(user: SessionUser, actor: AuditActor, id
   });
 }
 
-export function updateSettings(user: SessionUser, actor: AuditActor, input: SettingsInput) {
+export async function updateSettings(user: SessionUser, actor: AuditActor, raw: z.input<typeof settingsInput>) {
+  const input: SettingsInput = settingsInput.parse(raw);
+  if (!input.settings.approvalInLevels) {
+    // Turning levels off must not leave approvers on level 2+ that the approvers tab would refuse.
+    const [deep] = await db
+      .select({ username: accessGroupApprovers.username, level: accessGroupApprovers.level })
+      .from(accessGroupApprovers)
+      .where(and(eq(accessGroupApprovers.groupId, input.id), gt(accessGroupApprovers.level, 1)));
+    if (deep) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `Approvers are on level ${deep.level} (e.g. ${deep.username}): move every approver to level 1 on the Approvers tab before turning approval in levels off.`,
+      });
+    }
+  }
   return saveTab(user, actor, "settings", input.id, input.version, {
     name: input.name,
     description: input.description,
@@ -155,15 +185,18 @@ export function updateSettings(user: SessionUser, actor: AuditActor, input: Sett
   });
 }
 
-export function updateCriteria(user: SessionUser, actor: AuditActor, input: CriteriaInput) {
+export function updateCriteria(user: SessionUser, actor: AuditActor, raw: z.input<typeof criteriaInput>) {
+  const input: CriteriaInput = criteriaInput.parse(raw);
   return saveTab(user, actor, "criteria", input.id, input.version, { criteria: input.criteria });
 }
 
-export function updateLimits(user: SessionUser, actor: AuditActor, input: LimitsInput) {
+export function updateLimits(user: SessionUser, actor: AuditActor, raw: z.input<typeof limitsInput>) {
+  const input: LimitsInput = limitsInput.parse(raw);
   return saveTab(user, actor, "limits", input.id, input.version, { limits: input.limits });
 }
 
-export function updateLocations(user: SessionUser, actor: AuditActor, input: LocationsInput) {
+export function updateLocations(user: SessionUser, actor: AuditActor, raw: z.input<typeof locationsInput>) {
+  const input: LocationsInput = locationsInput.parse(raw);
   return saveTab(user, actor, "locations", input.id, input.version, { locations: input.locations });
 }
 
@@ -194,8 +227,9 @@ function describeApprovers(state: Awaited<ReturnType<typeof readApprovers>>) {
  * Replaces the approvers and level requirements as a whole (the tab is one form). Approvers are
  * read from AD by GUID; one level only unless the group approves in levels.
  */
-export async function updateApprovers(user: SessionUser, actor: AuditActor, input: ApproversInput) {
+export async function updateApprovers(user: SessionUser, actor: AuditActor, raw: z.input<typeof approversInput>) {
   assertCan(user, "manage", "AccessGroup");
+  const input: ApproversInput = approversInput.parse(raw);
   const people = await Promise.all(input.approvers.map((a) => getPrincipal(a.userGuid)));
   people.forEach((p, i) => {
     if (!p || p.kind !== "user") throw new TRPCError({ code: "BAD_REQUEST", message: `Approver ${i + 1} is not a user in the directory (anymore).` });

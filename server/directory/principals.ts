@@ -21,11 +21,14 @@ export interface Principal {
   objectGuid: string;
   objectSid: string;
   disabled: boolean;
+  /** Groups: a security group (in people's tokenGroups); distribution groups never grant anything. */
+  securityGroup: boolean;
 }
 
 const BINARY = ["objectGUID", "objectSid"];
-const ATTRS = ["objectClass", "sAMAccountName", "cn", "displayName", "objectGUID", "objectSid", "userAccountControl"];
+const ATTRS = ["objectClass", "sAMAccountName", "cn", "displayName", "objectGUID", "objectSid", "userAccountControl", "groupType"];
 const UF_ACCOUNTDISABLE = 0x2;
+const GROUP_TYPE_SECURITY = 0x80000000;
 const PERSON = "(&(objectCategory=person)(objectClass=user))";
 
 function toPrincipal(e: Entry): Principal {
@@ -41,6 +44,8 @@ function toPrincipal(e: Entry): Principal {
     objectGuid: guidToString(buf(e, "objectGUID")),
     objectSid: sidToString(buf(e, "objectSid")),
     disabled: kind === "user" && (Number(str(e, "userAccountControl") ?? 0) & UF_ACCOUNTDISABLE) !== 0,
+    // groupType is a signed 32-bit value; the security flag is its sign bit.
+    securityGroup: kind === "group" && (Number(str(e, "groupType") ?? 0) & GROUP_TYPE_SECURITY) !== 0,
   };
 }
 
@@ -95,9 +100,15 @@ export async function tokenGroupSids(userGuid: string): Promise<string[]> {
   });
 }
 
-/** People in a group through any depth of nesting (at most `limit`), and whether there were more. */
-export async function nestedUsers(groupDn: string, limit = 500): Promise<{ users: Principal[]; truncated: boolean }> {
-  const filter = `(&${PERSON}(memberOf:${IN_CHAIN}:=${escapeFilter`${groupDn}`}))`;
+/**
+ * People in a group through any depth of nesting (at most `limit`), and whether there were more.
+ * Those whose primary group it is count too (tokenGroups includes the primary group, memberOf
+ * does not), so "Domain Users" shows everyone it really lets in.
+ */
+export async function nestedUsers(group: { dn: string; objectSid: string | null }, limit = 500): Promise<{ users: Principal[]; truncated: boolean }> {
+  const rid = group.objectSid?.split("-").pop();
+  const primary = rid && /^\d+$/.test(rid) ? `(primaryGroupID=${rid})` : "";
+  const filter = `(&${PERSON}(|(memberOf:${IN_CHAIN}:=${escapeFilter`${group.dn}`})${primary}))`;
   const entries = await pagedSearch(env.LDAP_BASE_DN, filter, limit + 1);
   return { users: entries.slice(0, limit).map(toPrincipal).sort((a, b) => a.name.localeCompare(b.name)), truncated: entries.length > limit };
 }

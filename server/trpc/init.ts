@@ -27,10 +27,26 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // Field errors as data, so forms can put each message under its field.
-      data: { ...shape.data, fieldErrors: zod ? zod.flatten().fieldErrors : null },
+      data: { ...shape.data, fieldErrors: zod ? fieldErrorsOf(zod) : null },
     };
   },
 });
+
+/**
+ * Messages by field: under the top-level key (what flat forms read) and, for nested fields, also
+ * under the full dotted path ("locations.allowed.0.country"), so a nested form can place them.
+ */
+function fieldErrorsOf(zod: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (key: string, message: string) => (out[key] ??= []).push(message);
+  for (const issue of zod.issues) {
+    if (issue.path.length === 0) continue;
+    const path = issue.path.map(String);
+    add(path[0]!, issue.message);
+    if (path.length > 1) add(path.join("."), issue.message);
+  }
+  return out;
+}
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

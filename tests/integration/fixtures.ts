@@ -1,9 +1,13 @@
 import { Attribute, Change, Client, escapeFilter } from "ldapts";
 import { readFileSync } from "node:fs";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import superjson, { type SuperJSONResult } from "superjson";
+import type { z } from "zod";
 import { eq, sql } from "drizzle-orm";
 import { grants, users } from "@/db/schema";
 import { addMember } from "@/server/access-groups/members";
-import { createAccessGroup, updateSettings } from "@/server/access-groups/service";
+import { createAccessGroup, updateCriteria, updateLimits, updateLocations, updateSettings } from "@/server/access-groups/service";
+import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import { db } from "@/db";
 import type { AuditActor } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -183,3 +187,105 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 export { escapeFilter };
+
+// ---- Access groups (access-groups.test.ts, enforcement.test.ts) ----
+
+/** A security group under the test OU, for access-group membership (not publishable), emptied. */
+export async function ensureTestOuGroup(c: Client, cn: string): Promise<string> {
+  await ensureTestOu(c);
+  const dn = `CN=${cn},${TEST_OU}`;
+  if (!(await exists(c, dn))) {
+    await c.add(dn, { objectClass: ["top", "group"], sAMAccountName: cn, groupType: "-2147483646", description: "integration test group" });
+  }
+  const members = await listGroupMembers({ dn });
+  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
+  return dn;
+}
+
+export async function adRemoveMember(c: Client, groupDn: string, memberDn: string) {
+  await c.modify(groupDn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: [memberDn] }) }));
+}
+
+/** An actor like actorFor's, requesting from `ip` (locations are resolved from it). */
+export const actorAt = (u: SessionUser, ip: string): AuditActor => ({ ...actorFor(u), ip });
+
+export async function directoryGuid(sam: string): Promise<string> {
+  const person = await findUser(sam);
+  if (!person) throw new Error(`no AD user ${sam}`);
+  return person.objectGuid;
+}
+
+/** Publishes an AD group under the privilege OU with a name and tags the test chooses. */
+export async function publishNamed(admin: SessionUser, groupCn: string, name: string, tags: string[] = [], maxMinutes = 120) {
+  const [group] = (await searchGroups(groupCn)).filter((g) => g.name === groupCn);
+  if (!group) throw new Error(`group ${groupCn} not found`);
+  return publishPrivilege(admin, actorFor(admin), {
+    groupGuid: group.objectGuid,
+    name,
+    description: "",
+    maxDurationMinutes: maxMinutes,
+    defaultDurationMinutes: Math.min(5, maxMinutes),
+    allowExtension: false,
+    tags,
+  });
+}
+
+export interface AccessGroupSpec {
+  name: string;
+  timeZone?: string;
+  enabled?: boolean;
+  settings?: z.input<typeof groupSettingsSchema>;
+  criteria?: z.input<typeof criteriaSchema>;
+  limits?: z.input<typeof limitsSchema>;
+  locations?: z.input<typeof locationPolicySchema>;
+  /** AD users or groups, by objectGUID. */
+  members?: string[];
+}
+
+/** An access group set up tab by tab through the services, as an admin would in the dashboard. */
+export async function configuredAccessGroup(admin: SessionUser, spec: AccessGroupSpec) {
+  const actor = actorFor(admin);
+  const timeZone = spec.timeZone ?? "UTC";
+  let row = await createAccessGroup(admin, actor, { name: spec.name, description: "", timeZone });
+  row = await updateSettings(admin, actor, {
+    id: row.id,
+    version: row.version,
+    name: spec.name,
+    description: "",
+    enabled: spec.enabled ?? true,
+    timeZone,
+    settings: groupSettingsSchema.parse(spec.settings ?? {}),
+  });
+  if (spec.criteria) row = await updateCriteria(admin, actor, { id: row.id, version: row.version, criteria: criteriaSchema.parse(spec.criteria) });
+  if (spec.limits) row = await updateLimits(admin, actor, { id: row.id, version: row.version, limits: limitsSchema.parse(spec.limits) });
+  if (spec.locations) row = await updateLocations(admin, actor, { id: row.id, version: row.version, locations: locationPolicySchema.parse(spec.locations) });
+  for (const guid of spec.members ?? []) await addMember(admin, actor, row.id, guid);
+  return row;
+}
+
+export type TrpcHttpResult = { ok: true; data: unknown } | { ok: false; code: string; message: string; fieldErrors: Record<string, string[]> | null };
+
+/**
+ * One tRPC call through the fetch adapter, as the browser makes it: the procedure's middleware and
+ * the error formatter (zod field errors as data) run. The context is the one createContext would
+ * build for `user` signed in and calling from `ip`.
+ */
+export async function trpcHttp(user: SessionUser, path: string, input: unknown, opts: { ip?: string; query?: boolean } = {}): Promise<TrpcHttpResult> {
+  const base = `http://interim.test/api/trpc/${path}`;
+  const body = JSON.stringify(superjson.serialize(input));
+  const req = opts.query
+    ? new Request(`${base}?input=${encodeURIComponent(body)}`)
+    : new Request(base, { method: "POST", body, headers: { "content-type": "application/json" } });
+  // Loaded here, not at the top: most test files never need the whole router (and next-auth).
+  const { appRouter } = await import("@/server/trpc/root");
+  const res = await fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: () => ({ user, ip: opts.ip ?? "127.0.0.1", userAgent: "vitest" }),
+  });
+  const payload = (await res.json()) as { result?: { data: SuperJSONResult }; error?: SuperJSONResult };
+  if (payload.result) return { ok: true, data: superjson.deserialize(payload.result.data) };
+  const shape = superjson.deserialize<{ message: string; data: { code: string; fieldErrors: Record<string, string[]> | null } }>(payload.error!);
+  return { ok: false, code: shape.data.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
+}

@@ -1,0 +1,98 @@
+"use client";
+
+import { TRPCClientError } from "@trpc/client";
+import type { ReactNode } from "react";
+import { controlClass } from "@/components/form-field";
+
+export const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
+// Below `sm` each row becomes a small card (two columns), with the column names shown inline.
+export const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
+export const rowClass = "max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-3 max-sm:p-4";
+
+export function MobileLabel({ children }: { children: string }) {
+  return <span className="block text-xs text-slate-500 sm:hidden">{children}</span>;
+}
+
+const badge = "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
+
+export function SourceBadge({ source }: { source: "directory" | "manual" }) {
+  return source === "directory" ? (
+    <span className={`${badge} bg-sky-50 text-sky-800 ring-sky-600/30`}>Directory</span>
+  ) : (
+    <span className={`${badge} bg-violet-50 text-violet-800 ring-violet-600/30`}>Manual</span>
+  );
+}
+
+export function RemovedBadge() {
+  return <span className={`${badge} bg-amber-50 text-amber-900 ring-amber-600/30`}>Not in directory anymore</span>;
+}
+
+export function Tags({ tags }: { tags: string[] }) {
+  if (tags.length === 0) return <span className="text-slate-400">—</span>;
+  return (
+    <ul className="flex flex-wrap gap-1" aria-label="Tags">
+      {tags.map((t) => (
+        <li key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">
+          {t}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Search box and the "not present" toggle above a catalog table. */
+export function CatalogToolbar(props: {
+  idPrefix: string;
+  searchLabel: string;
+  placeholder: string;
+  search: string;
+  onSearch: (v: string) => void;
+  includeRemoved: boolean;
+  onIncludeRemoved: (v: boolean) => void;
+}) {
+  const { idPrefix } = props;
+  return (
+    <div className="flex flex-wrap items-end gap-x-6 gap-y-3">
+      <div className="w-full max-w-md space-y-1">
+        <label htmlFor={`${idPrefix}-search`} className="block text-sm font-medium text-slate-800">
+          {props.searchLabel}
+        </label>
+        <input
+          id={`${idPrefix}-search`}
+          type="search"
+          value={props.search}
+          onChange={(e) => props.onSearch(e.target.value)}
+          placeholder={props.placeholder}
+          maxLength={100}
+          autoComplete="off"
+          className={controlClass(false)}
+        />
+      </div>
+      <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
+        <input
+          type="checkbox"
+          checked={props.includeRemoved}
+          onChange={(e) => props.onIncludeRemoved(e.target.checked)}
+          className="size-4 rounded border-slate-300 accent-indigo-600"
+        />
+        Show entries no longer in the directory
+      </label>
+    </div>
+  );
+}
+
+/** A CONFLICT from the server (a duplicate name) belongs under the name field. */
+export function conflictMessage(err: unknown): string | null {
+  if (err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === "CONFLICT") return err.message;
+  return null;
+}
+
+/** A read-only value owned by Active Directory, shown where the input would be. */
+export function DirectoryValue({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <div className="text-sm font-medium text-slate-800">{label}</div>
+      <div className="rounded-md border border-dashed border-slate-300 bg-slate-50 px-3 py-2 text-sm text-slate-700">{children || "—"}</div>
+    </div>
+  );
+}
