@@ -280,6 +280,28 @@ describe("access groups: users tab", () => {
     expect((await listMembers(carol, g.id)).members.map((m) => m.name)).toEqual(["it-ag-team"]);
   });
 
+  it("refuses distribution groups (people's tokenGroups hold security groups only)", async () => {
+    const dn = `CN=it-ag-mailing,${TEST_OU}`;
+    const existing = await ad.search(TEST_OU, { scope: "one", filter: "(cn=it-ag-mailing)", attributes: ["cn"] });
+    // groupType 2 = global distribution group.
+    if (existing.searchEntries.length === 0) await ad.add(dn, { objectClass: ["top", "group"], sAMAccountName: "it-ag-mailing", groupType: "2" });
+    const g = await newGroup();
+    await expect(addMember(carol, as(carol), g.id, await objectGuidOf(dn))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/distribution group/) });
+    expect((await listMembers(carol, g.id)).members).toEqual([]);
+  });
+
+  it("counts the people whose primary group it is (Domain Users lets everyone in)", async () => {
+    const g = await newGroup();
+    const [domainUsers] = (await ad.search(process.env.LDAP_BASE_DN!, { scope: "sub", filter: "(&(objectClass=group)(cn=Domain Users))", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] })).searchEntries;
+    await addMember(carol, as(carol), g.id, guidToString(domainUsers!.objectGUID as Buffer));
+    const [entry] = (await listMembers(carol, g.id)).members;
+    // Everyone is in Domain Users only through primaryGroupID, which memberOf does not show: without
+    // counting it, the list would be empty. (The DC may hold thousands of bench users: a sample.)
+    const names = entry?.nested?.users.map((u) => u.name) ?? [];
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.includes("it-ag-alice") || entry?.nested?.truncated).toBe(true);
+  });
+
   it("lists the people of a nested AD group with their activation, which admins set and audit", async () => {
     const g = await newGroup();
     await addMember(carol, as(carol), g.id, teamGuid);
@@ -355,6 +377,25 @@ describe("access groups: approvers tab", () => {
       ["carol", 1],
       ["it-ag-appr1", 1],
     ]);
+  });
+
+  it("approval in levels cannot be turned off while approvers sit above level 1", async () => {
+    const g = await approvingGroup(true);
+    const saved = await updateApprovers(carol, as(carol), {
+      id: g.id,
+      version: g.version,
+      approvers: [
+        { userGuid: guid.carol!, level: 1 },
+        { userGuid: guid["it-ag-appr1"]!, level: 2 },
+      ],
+      levels: [],
+    });
+    expect(saved.levels).toHaveLength(2);
+    const current = await getAccessGroup(carol, g.id);
+    await expect(
+      updateSettings(carol, as(carol), { ...settingsOf(current), settings: groupSettingsSchema.parse({ requiresApproval: true, approvalInLevels: false }) }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/level 2 .*it-ag-appr1.*move every approver to level 1/) });
+    expect(groupSettingsSchema.parse((await getAccessGroup(carol, g.id)).settings).approvalInLevels).toBe(true);
   });
 
   it("approvers must be enabled people in the directory", async () => {
