@@ -1,0 +1,149 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import type { z } from "zod";
+import { useTRPC } from "@/app/_trpc/client";
+import { Button } from "@/components/button";
+import { TextAreaField, TextField } from "@/components/form-field";
+import type { RouterOutputs } from "@/components/router-types";
+import { settingsInput } from "@/server/access-groups/schemas";
+import { Checkbox } from "../../_components/checkbox";
+import { isConflict, SaveProblemAlert, SavedNote, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { TimeZoneSelect } from "../../_components/time-zone-select";
+
+type SettingsData = RouterOutputs["accessGroups"]["settings"]["get"];
+type Input = z.input<typeof settingsInput>;
+type Output = z.output<typeof settingsInput>;
+type Tab = ReturnType<typeof useGroupTab>;
+
+const FLAGS: { name: keyof SettingsData["settings"]; label: string; hint: string }[] = [
+  { name: "requiresJustification", label: "Requires justification", hint: "Requesters say why they need the access." },
+  { name: "requiresApproval", label: "Requires approval", hint: "Requests wait for the people on the Approvers tab before access is granted." },
+  { name: "requiresChangeId", label: "Requires change ID", hint: "Requesters give the change-management record the access is for." },
+  {
+    name: "requiresGovernanceCode",
+    label: "Requires governance (ITSM) code",
+    hint: "Requesters give the ticket number from the company's ITSM tool with their justification.",
+  },
+  {
+    name: "allowsEmergencyAccess",
+    label: "Allows emergency access",
+    hint: "An emergency request skips approval and raises an alert; limits and locations still apply.",
+  },
+  { name: "approvalInLevels", label: "Approval in levels", hint: "Approvers decide level by level, level 1 first. Needs “Requires approval”." },
+  {
+    name: "autoGrantOnProvisioning",
+    label: "Automatically grant access on provisioning",
+    hint: "Otherwise a new member waits until an administrator activates them on the Users tab.",
+  },
+];
+
+export function SettingsTab({ groupId }: { groupId: string }) {
+  const trpc = useTRPC();
+  const query = useQuery({ ...trpc.accessGroups.settings.get.queryOptions({ id: groupId }), ...TAB_QUERY });
+  const tab = useGroupTab(groupId, query);
+  return (
+    <section aria-labelledby="settings-heading">
+      <TabHeading title="Settings" id="settings-heading">
+        What a request to this group must carry, and how new members are let in.
+      </TabHeading>
+      <TabBody query={query} what="settings" tab={tab}>
+        {(data) => <SettingsForm initial={data} tab={tab} />}
+      </TabBody>
+    </section>
+  );
+}
+
+function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
+  const trpc = useTRPC();
+  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors, isDirty },
+  } = useForm<Input, unknown, Output>({
+    resolver: zodResolver(settingsInput),
+    defaultValues: {
+      id: initial.id,
+      version: initial.version,
+      name: initial.name,
+      description: initial.description,
+      enabled: initial.enabled,
+      timeZone: initial.timeZone,
+      settings: initial.settings,
+    },
+  });
+
+  const update = useMutation(
+    trpc.accessGroups.settings.update.mutationOptions({
+      onSuccess: () => tab.saved("Settings saved"),
+      onError: async (err) => {
+        const found = await tab.problemFor(err, initial.version);
+        const fieldErrors = found.fieldErrors ?? {};
+        let placed = false;
+        const place = (field: "name" | "description" | "timeZone" | "settings.approvalInLevels", message: string | undefined) => {
+          if (!message) return;
+          setError(field, { type: "server", message });
+          placed = true;
+        };
+        place("name", fieldErrors.name?.[0]);
+        place("description", fieldErrors.description?.[0]);
+        place("timeZone", fieldErrors.timeZone?.[0]);
+        // The only cross-field rule of `settings` is approval in levels without approval.
+        place("settings.approvalInLevels", fieldErrors.settings?.[0]);
+        // A conflict that is not a stale version is the name being taken.
+        if (isConflict(err) && !found.stale) place("name", found.message);
+        setProblem(placed ? { ...found, message: "Check the highlighted fields." } : found);
+      },
+    }),
+  );
+
+  return (
+    <form
+      noValidate
+      className="max-w-3xl space-y-6"
+      onSubmit={handleSubmit((values) => {
+        setProblem(null);
+        tab.clearSavedNote();
+        update.mutate(values);
+      })}
+    >
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField id="settings-name" label="Name" maxLength={80} error={errors.name?.message} {...register("name")} />
+        <TimeZoneSelect
+          id="settings-tz"
+          current={initial.timeZone}
+          error={errors.timeZone?.message}
+          hint="Days, hours and dates on the Limits tab are read in this zone."
+          {...register("timeZone")}
+        />
+      </div>
+      <TextAreaField id="settings-description" label="Description" rows={2} maxLength={1000} error={errors.description?.message} {...register("description")} />
+      <fieldset className="space-y-3">
+        <legend className="mb-2 text-sm font-semibold text-slate-900">Access</legend>
+        <Checkbox id="settings-enabled" label="Enabled" hint="A disabled group gives its members nothing; grants already made run their course." {...register("enabled")} />
+        {FLAGS.map((flag) => (
+          <Checkbox
+            key={flag.name}
+            id={`settings-${flag.name}`}
+            label={flag.label}
+            hint={flag.hint}
+            error={errors.settings?.[flag.name]?.message}
+            {...register(`settings.${flag.name}`)}
+          />
+        ))}
+      </fieldset>
+      <SaveProblemAlert problem={problem} onReload={tab.reload} />
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" variant="primary" pending={update.isPending}>
+          Save settings
+        </Button>
+        {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
+      </div>
+    </form>
+  );
+}
