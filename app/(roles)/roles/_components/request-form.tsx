@@ -20,12 +20,13 @@ type RequestField = keyof typeof FIELD_LABEL;
 function schemaFor(max: number) {
   const { justification, changeId, governanceCode } = submitRequestInput.shape;
   return z.object({
-    credentialId: z.string(),
+    // Unregistered (and so undefined) when the field is not shown.
+    credentialId: z.string().optional(),
     durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this privilege`),
     justification,
     changeId,
     governanceCode,
-    emergency: z.boolean(),
+    emergency: z.boolean().optional(),
   });
 }
 type Schema = ReturnType<typeof schemaFor>;
@@ -107,7 +108,7 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         const missing = required.filter((f) => !values[f]);
         for (const f of missing) setError(f, { message: `${verdict.ok ? verdict.group : "The access group"} requires a ${FIELD_LABEL[f].toLowerCase()}` });
         if (missing.length) return;
-        submit.mutate({ privilegeId: privilege.id, ...values, credentialId: values.credentialId || null });
+        submit.mutate({ privilegeId: privilege.id, ...values, credentialId: values.credentialId || null, emergency: values.emergency ?? false });
       })}
       className="mt-4 space-y-4 border-t border-slate-100 pt-4"
     >
