@@ -34,6 +34,8 @@ async function main() {
   // A worker that starts may be replacing one that crashed: reconcile at once, not at the next minute.
   const utils = await makeWorkerUtils({ connectionString: env.DATABASE_URL, logger: graphileLogger });
   await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1, queueName: RECONCILE_QUEUE });
+  // The catalog too, so a fresh install has its devices and privileged accounts without waiting for the cron.
+  await utils.addJob("catalog__sync", {}, { jobKey: "catalog-sync-schedule", jobKeyMode: "replace", maxAttempts: 1 });
   await utils.release();
 
   const runner = await run({
