@@ -13,7 +13,7 @@ import {
   type UpdateCredentialInput,
   type UpdateDeviceInput,
 } from "./schemas";
-import { enqueueCatalogSync, runHasJob } from "./sync";
+import { enqueueCatalogSync, runHasUnclaimedJob } from "./sync";
 
 type Device = typeof catalogDevices.$inferSelect;
 type Credential = typeof catalogCredentials.$inferSelect;
@@ -295,7 +295,7 @@ export async function requestCatalogSync(user: SessionUser, _actor: AuditActor):
       .where(
         and(
           eq(catalogSyncRuns.state, "queued"),
-          runHasJob(),
+          runHasUnclaimedJob(),
         ),
       )
       .orderBy(desc(catalogSyncRuns.createdAt))

@@ -49,6 +49,14 @@ export function runHasJob() {
   return sql`exists (select 1 from graphile_worker.jobs j where j.key = ${JOB_KEY_PREFIX} || ${catalogSyncRuns.id}::text)`;
 }
 
+/**
+ * SQL: the run's job waits and no worker holds it. A job taken by a worker that was then killed
+ * stays locked for hours (graphile-worker frees such locks after 4 h), so "Sync now" must not join it.
+ */
+export function runHasUnclaimedJob() {
+  return sql`exists (select 1 from graphile_worker.jobs j where j.key = ${JOB_KEY_PREFIX} || ${catalogSyncRuns.id}::text and j.locked_at is null)`;
+}
+
 /** Queues the job for a run, in the caller's transaction (the run and its job commit together). */
 export async function enqueueCatalogSync(tx: Executor, runId: string) {
   await tx.execute(sql`select graphile_worker.add_job(
