@@ -107,7 +107,7 @@ export function useGroupTab(groupId: string, query: VersionedQuery) {
   };
 }
 
-type GroupTab = ReturnType<typeof useGroupTab>;
+export type GroupTab = ReturnType<typeof useGroupTab>;
 
 /**
  * Loading and failure of a tab's `get`, then the tab's form. The form receives the data frozen:
@@ -166,8 +166,43 @@ function Frozen<T extends { version: number }>({ latest, tab, render }: { latest
   );
 }
 
+/**
+ * A tab form's save: the problem it ran into, and the callbacks for its `update` mutation that
+ * set it. Call `start()` as the save begins: it clears the last problem and the "saved" note.
+ */
+export function useTabSave(tab: GroupTab, formVersion: number, savedNote: string) {
+  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  return {
+    problem,
+    setProblem,
+    start() {
+      setProblem(null);
+      tab.clearSavedNote();
+    },
+    callbacks: {
+      onSuccess: () => tab.saved(savedNote),
+      onError: async (err: unknown) => setProblem(await tab.problemFor(err, formVersion)),
+    },
+  };
+}
+
+/** The end of every tab form: a failed save, the submit button, and the "saved" note until the next edit. */
+export function TabSaveBar(props: { problem: SaveProblem | null; tab: GroupTab; pending: boolean; dirty: boolean; children: string }) {
+  return (
+    <>
+      <SaveProblemAlert problem={props.problem} onReload={props.tab.reload} />
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" variant="primary" pending={props.pending}>
+          {props.children}
+        </Button>
+        {!props.dirty && <SavedNote>{props.tab.savedNote}</SavedNote>}
+      </div>
+    </>
+  );
+}
+
 /** A failed save: the message, and "Reload" when the form is out of date. */
-export function SaveProblemAlert({ problem, onReload }: { problem: SaveProblem | null; onReload: () => Promise<void> }) {
+function SaveProblemAlert({ problem, onReload }: { problem: SaveProblem | null; onReload: () => Promise<void> }) {
   const [reloading, setReloading] = useState(false);
   if (!problem) return null;
   return (
@@ -192,7 +227,7 @@ export function SaveProblemAlert({ problem, onReload }: { problem: SaveProblem |
   );
 }
 
-export function SavedNote({ children }: { children: string | null }) {
+function SavedNote({ children }: { children: string | null }) {
   return <SuccessNote>{children}</SuccessNote>;
 }
 

@@ -1,7 +1,5 @@
 "use client";
 
-import { TRPCClientError } from "@trpc/client";
-import type { ReactNode } from "react";
 import { controlClass } from "@/components/form-field";
 
 export const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
@@ -27,8 +25,13 @@ export function RemovedBadge() {
   return <span className={`${badge} bg-amber-50 text-amber-900 ring-amber-600/30`}>Not in directory anymore</span>;
 }
 
+/** An empty cell, said as a dash. */
+export function NoValue() {
+  return <span className="text-slate-400">—</span>;
+}
+
 export function Tags({ tags }: { tags: string[] }) {
-  if (tags.length === 0) return <span className="text-slate-400">—</span>;
+  if (tags.length === 0) return <NoValue />;
   return (
     <ul className="flex flex-wrap gap-1" aria-label="Tags">
       {tags.map((t) => (
@@ -77,22 +80,6 @@ export function CatalogToolbar(props: {
         />
         Show entries no longer in the directory
       </label>
-    </div>
-  );
-}
-
-/** A CONFLICT from the server (a duplicate name) belongs under the name field. */
-export function conflictMessage(err: unknown): string | null {
-  if (err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === "CONFLICT") return err.message;
-  return null;
-}
-
-/** A read-only value owned by Active Directory, shown where the input would be. */
-export function DirectoryValue({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="space-y-1">
-      <div className="text-sm font-medium text-slate-800">{label}</div>
-      <div className="rounded-md border border-dashed border-slate-300 bg-slate-50 px-3 py-2 text-sm text-slate-700">{children || "—"}</div>
     </div>
   );
 }

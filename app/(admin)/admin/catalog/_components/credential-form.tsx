@@ -1,27 +1,15 @@
 "use client";
 
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { useForm } from "react-hook-form";
-import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
-import { ErrorAlert } from "@/components/alerts";
-import { applyServerErrors } from "@/components/form-errors";
 import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
-import { createCredentialInput, CREDENTIAL_TYPES, MAX_TAGS, MAX_TAG_LENGTH } from "@/server/catalog/schemas";
-import { conflictMessage, DirectoryValue } from "./catalog-bits";
-import { FormButtons } from "./device-form";
+import { createCredentialInput, CREDENTIAL_TYPES } from "@/server/catalog/schemas";
+import { CatalogForm, DirectoryValues, TAGS_HINT, useCatalogForm, type OnDone } from "./catalog-form";
 
 export type CatalogCredential = RouterOutputs["catalog"]["credentials"]["list"]["items"][number];
 
 const directoryCredentialInput = createCredentialInput.pick({ tags: true });
-type ManualInput = z.input<typeof createCredentialInput>;
-type DirectoryInput = z.input<typeof directoryCredentialInput>;
-
-const FIELDS = ["username", "displayName", "type", "tags", "deviceNames"] as const;
-const TAGS_HINT = `Comma separated; up to ${MAX_TAGS}, each up to ${MAX_TAG_LENGTH} characters.`;
 
 function useSaveCredential(onSaved: (username: string) => void) {
   const trpc = useTRPC();
@@ -37,41 +25,29 @@ function useSaveCredential(onSaved: (username: string) => void) {
 }
 
 /** Adds a manual credential (a local or application account AD does not know), or edits one. */
-export function ManualCredentialForm({ credential, onDone }: { credential?: CatalogCredential; onDone: (savedName?: string) => void }) {
-  const [formError, setFormError] = useState<string | null>(null);
-  const {
-    register,
-    handleSubmit,
-    setError,
-    formState: { errors },
-  } = useForm<ManualInput, unknown, z.output<typeof createCredentialInput>>({
-    resolver: zodResolver(createCredentialInput),
-    defaultValues: {
+export function ManualCredentialForm({ credential, onDone }: { credential?: CatalogCredential; onDone: OnDone }) {
+  const { register, errors, formError, submit } = useCatalogForm(
+    createCredentialInput,
+    {
       username: credential?.username ?? "",
       displayName: credential?.displayName ?? "",
       type: credential?.type ?? "",
       tags: credential?.tags.join(", ") ?? "",
       deviceNames: credential?.deviceNames.join(", ") ?? "",
     },
-  });
+    { fields: ["username", "displayName", "type", "tags", "deviceNames"], conflictField: "username" },
+  );
   const { create, update } = useSaveCredential((name) => onDone(name));
-  const onError = (err: unknown) => {
-    const conflict = conflictMessage(err);
-    if (conflict) setError("username", { type: "server", message: conflict });
-    else setFormError(applyServerErrors(err, setError, FIELDS));
-  };
   const id = (f: string) => `${credential ? `credential-${credential.id}` : "new-credential"}-${f}`;
 
   return (
-    <form
-      noValidate
-      aria-label={credential ? `Edit ${credential.username}` : "Add credential"}
-      className="space-y-4"
-      onSubmit={handleSubmit((values) => {
-        setFormError(null);
-        if (credential) update.mutate({ id: credential.id, ...values }, { onError });
-        else create.mutate(values, { onError });
-      })}
+    <CatalogForm
+      label={credential ? `Edit ${credential.username}` : "Add credential"}
+      onSubmit={submit((values, options) => (credential ? update.mutate({ id: credential.id, ...values }, options) : create.mutate(values, options)))}
+      formError={formError}
+      pending={create.isPending || update.isPending}
+      submitLabel={credential ? "Save changes" : "Add credential"}
+      onCancel={() => onDone()}
     >
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField id={id("username")} label="Username" autoFocus autoComplete="off" error={errors.username?.message} hint="e.g. root, sa, admin." {...register("username")} />
@@ -91,45 +67,33 @@ export function ManualCredentialForm({ credential, onDone }: { credential?: Cata
         />
       </div>
       <TextField id={id("tags")} label="Tags" error={errors.tags?.message} hint={TAGS_HINT} {...register("tags")} />
-      <ErrorAlert>{formError}</ErrorAlert>
-      <FormButtons pending={create.isPending || update.isPending} label={credential ? "Save changes" : "Add credential"} onCancel={() => onDone()} />
-    </form>
+    </CatalogForm>
   );
 }
 
 /** A synced account: AD's fields are shown, tags are editable. */
-export function DirectoryCredentialForm({ credential, onDone }: { credential: CatalogCredential; onDone: (savedName?: string) => void }) {
-  const [formError, setFormError] = useState<string | null>(null);
-  const {
-    register,
-    handleSubmit,
-    setError,
-    formState: { errors },
-  } = useForm<DirectoryInput, unknown, z.output<typeof directoryCredentialInput>>({
-    resolver: zodResolver(directoryCredentialInput),
-    defaultValues: { tags: credential.tags.join(", ") },
-  });
+export function DirectoryCredentialForm({ credential, onDone }: { credential: CatalogCredential; onDone: OnDone }) {
+  const { register, errors, formError, submit } = useCatalogForm(directoryCredentialInput, { tags: credential.tags.join(", ") }, { fields: ["tags"] });
   const { update } = useSaveCredential((name) => onDone(name));
 
   return (
-    <form
-      noValidate
-      aria-label={`Edit ${credential.username}`}
-      className="space-y-4"
-      onSubmit={handleSubmit((values) => {
-        setFormError(null);
-        update.mutate({ id: credential.id, ...values }, { onError: (err) => setFormError(applyServerErrors(err, setError, ["tags"])) });
-      })}
+    <CatalogForm
+      label={`Edit ${credential.username}`}
+      onSubmit={submit((values, options) => update.mutate({ id: credential.id, ...values }, options))}
+      formError={formError}
+      pending={update.isPending}
+      submitLabel="Save changes"
+      onCancel={() => onDone()}
     >
-      <p className="text-xs text-slate-600">Username, type and devices (userWorkstations) come from Active Directory and change there.</p>
-      <div className="grid gap-4 sm:grid-cols-3">
-        <DirectoryValue label="Username">{credential.username}</DirectoryValue>
-        <DirectoryValue label="Type">{credential.type}</DirectoryValue>
-        <DirectoryValue label="Devices">{credential.deviceNames.join(", ")}</DirectoryValue>
-      </div>
+      <DirectoryValues
+        note="Username, type and devices (userWorkstations) come from Active Directory and change there."
+        values={[
+          ["Username", credential.username],
+          ["Type", credential.type],
+          ["Devices", credential.deviceNames.join(", ")],
+        ]}
+      />
       <TextField id={`credential-${credential.id}-tags`} label="Tags" autoFocus error={errors.tags?.message} hint={TAGS_HINT} {...register("tags")} />
-      <ErrorAlert>{formError}</ErrorAlert>
-      <FormButtons pending={update.isPending} label="Save changes" onCancel={() => onDone()} />
-    </form>
+    </CatalogForm>
   );
 }

@@ -1,28 +1,17 @@
 "use client";
 
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { useForm } from "react-hook-form";
-import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
-import { ErrorAlert } from "@/components/alerts";
-import { Button } from "@/components/button";
-import { applyServerErrors } from "@/components/form-errors";
 import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
-import { createDeviceInput, DEVICE_TYPES, MAX_TAGS, MAX_TAG_LENGTH } from "@/server/catalog/schemas";
-import { conflictMessage, DirectoryValue } from "./catalog-bits";
+import { createDeviceInput, DEVICE_TYPES } from "@/server/catalog/schemas";
+import { CatalogForm, DirectoryValues, TAGS_HINT, useCatalogForm, type OnDone } from "./catalog-form";
 
 export type CatalogDevice = RouterOutputs["catalog"]["devices"]["list"]["items"][number];
 
 // Directory rows: only what admins own (see server/catalog/sync.ts).
 const directoryDeviceInput = createDeviceInput.pick({ tags: true, website: true });
-type ManualInput = z.input<typeof createDeviceInput>;
-type DirectoryInput = z.input<typeof directoryDeviceInput>;
 
-const FIELDS = ["name", "model", "type", "tags", "website"] as const;
-const TAGS_HINT = `Comma separated; up to ${MAX_TAGS}, each up to ${MAX_TAG_LENGTH} characters.`;
 const WEBSITE_HINT = "http:// or https:// address; leave empty for none.";
 
 function useSaveDevice(onSaved: (name: string) => void) {
@@ -39,42 +28,29 @@ function useSaveDevice(onSaved: (name: string) => void) {
 }
 
 /** Adds a manual device, or edits one (every field is the admin's). */
-export function ManualDeviceForm({ device, onDone }: { device?: CatalogDevice; onDone: (savedName?: string) => void }) {
-  const [formError, setFormError] = useState<string | null>(null);
-  const {
-    register,
-    handleSubmit,
-    setError,
-    formState: { errors },
-  } = useForm<ManualInput, unknown, z.output<typeof createDeviceInput>>({
-    resolver: zodResolver(createDeviceInput),
-    defaultValues: {
+export function ManualDeviceForm({ device, onDone }: { device?: CatalogDevice; onDone: OnDone }) {
+  const { register, errors, formError, submit } = useCatalogForm(
+    createDeviceInput,
+    {
       name: device?.name ?? "",
       model: device?.model ?? "",
       type: device?.type ?? "",
       tags: device?.tags.join(", ") ?? "",
       website: device?.website ?? "",
     },
-  });
+    { fields: ["name", "model", "type", "tags", "website"], conflictField: "name" },
+  );
   const { create, update } = useSaveDevice((name) => onDone(name));
-  const onError = (err: unknown) => {
-    const conflict = conflictMessage(err);
-    if (conflict) setError("name", { type: "server", message: conflict });
-    else setFormError(applyServerErrors(err, setError, FIELDS));
-  };
-  const pending = create.isPending || update.isPending;
   const id = (f: string) => `${device ? `device-${device.id}` : "new-device"}-${f}`;
 
   return (
-    <form
-      noValidate
-      aria-label={device ? `Edit ${device.name}` : "Add device"}
-      className="space-y-4"
-      onSubmit={handleSubmit((values) => {
-        setFormError(null);
-        if (device) update.mutate({ id: device.id, ...values }, { onError });
-        else create.mutate(values, { onError });
-      })}
+    <CatalogForm
+      label={device ? `Edit ${device.name}` : "Add device"}
+      onSubmit={submit((values, options) => (device ? update.mutate({ id: device.id, ...values }, options) : create.mutate(values, options)))}
+      formError={formError}
+      pending={create.isPending || update.isPending}
+      submitLabel={device ? "Save changes" : "Add device"}
+      onCancel={() => onDone()}
     >
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField id={id("name")} label="Name" autoFocus error={errors.name?.message} hint="Host name, e.g. pg-prod-01." {...register("name")} />
@@ -88,43 +64,37 @@ export function ManualDeviceForm({ device, onDone }: { device?: CatalogDevice; o
         <TextField id={id("website")} label="Website" type="url" inputMode="url" error={errors.website?.message} hint={WEBSITE_HINT} {...register("website")} />
       </div>
       <TextField id={id("tags")} label="Tags" error={errors.tags?.message} hint={TAGS_HINT} {...register("tags")} />
-      <ErrorAlert>{formError}</ErrorAlert>
-      <FormButtons pending={pending} label={device ? "Save changes" : "Add device"} onCancel={() => onDone()} />
-    </form>
+    </CatalogForm>
   );
 }
 
 /** A synced device: AD's fields are shown, tags and website are editable. */
-export function DirectoryDeviceForm({ device, onDone }: { device: CatalogDevice; onDone: (savedName?: string) => void }) {
-  const [formError, setFormError] = useState<string | null>(null);
-  const {
-    register,
-    handleSubmit,
-    setError,
-    formState: { errors },
-  } = useForm<DirectoryInput, unknown, z.output<typeof directoryDeviceInput>>({
-    resolver: zodResolver(directoryDeviceInput),
-    defaultValues: { tags: device.tags.join(", "), website: device.website ?? "" },
-  });
+export function DirectoryDeviceForm({ device, onDone }: { device: CatalogDevice; onDone: OnDone }) {
+  const { register, errors, formError, submit } = useCatalogForm(
+    directoryDeviceInput,
+    { tags: device.tags.join(", "), website: device.website ?? "" },
+    { fields: ["tags", "website"] },
+  );
   const { update } = useSaveDevice((name) => onDone(name));
   const id = (f: string) => `device-${device.id}-${f}`;
 
   return (
-    <form
-      noValidate
-      aria-label={`Edit ${device.name}`}
-      className="space-y-4"
-      onSubmit={handleSubmit((values) => {
-        setFormError(null);
-        update.mutate({ id: device.id, ...values }, { onError: (err) => setFormError(applyServerErrors(err, setError, ["tags", "website"])) });
-      })}
+    <CatalogForm
+      label={`Edit ${device.name}`}
+      onSubmit={submit((values, options) => update.mutate({ id: device.id, ...values }, options))}
+      formError={formError}
+      pending={update.isPending}
+      submitLabel="Save changes"
+      onCancel={() => onDone()}
     >
-      <p className="text-xs text-slate-600">Name, model and type come from Active Directory and change there.</p>
-      <div className="grid gap-4 sm:grid-cols-3">
-        <DirectoryValue label="Name">{device.name}</DirectoryValue>
-        <DirectoryValue label="Model">{device.model}</DirectoryValue>
-        <DirectoryValue label="Type">{device.type}</DirectoryValue>
-      </div>
+      <DirectoryValues
+        note="Name, model and type come from Active Directory and change there."
+        values={[
+          ["Name", device.name],
+          ["Model", device.model],
+          ["Type", device.type],
+        ]}
+      />
       <TextField
         id={id("website")}
         label="Website"
@@ -136,21 +106,6 @@ export function DirectoryDeviceForm({ device, onDone }: { device: CatalogDevice;
         {...register("website")}
       />
       <TextField id={id("tags")} label="Tags" error={errors.tags?.message} hint={TAGS_HINT} {...register("tags")} />
-      <ErrorAlert>{formError}</ErrorAlert>
-      <FormButtons pending={update.isPending} label="Save changes" onCancel={() => onDone()} />
-    </form>
-  );
-}
-
-export function FormButtons({ pending, label, onCancel }: { pending: boolean; label: string; onCancel: () => void }) {
-  return (
-    <div className="flex flex-wrap gap-2">
-      <Button type="submit" variant="primary" pending={pending}>
-        {pending ? "Saving…" : label}
-      </Button>
-      <Button variant="ghost" onClick={onCancel} disabled={pending}>
-        Cancel
-      </Button>
-    </div>
+    </CatalogForm>
   );
 }

@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { useFieldArray, useForm, useWatch } from "react-hook-form";
 import { useTRPC } from "@/app/_trpc/client";
 import { EmptyState, ErrorAlert } from "@/components/alerts";
@@ -11,12 +10,11 @@ import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import type { ApproversInput } from "@/server/access-groups/schemas";
 import { plural } from "../../_components/format";
-import { SaveProblemAlert, SavedNote, SettingsLink, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { SettingsLink, TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { ApproverSearch } from "./approver-search";
 import { approversResolver, levelsInUse, MAX_LEVEL, type ApproversFormValues } from "./approvers-form-values";
 
 type ApproversData = RouterOutputs["accessGroups"]["approvers"]["get"];
-type Tab = ReturnType<typeof useGroupTab>;
 
 export function ApproversTab({ groupId }: { groupId: string }) {
   const trpc = useTRPC();
@@ -60,9 +58,9 @@ function ApprovalMode({ group }: { group: ApproversData }) {
   );
 }
 
-function ApproversForm({ initial, tab }: { initial: ApproversData; tab: Tab }) {
+function ApproversForm({ initial, tab }: { initial: ApproversData; tab: GroupTab }) {
   const trpc = useTRPC();
-  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const save = useTabSave(tab, initial.version, "Approvers saved");
   const inLevels = initial.approvalInLevels;
   const {
     register,
@@ -81,12 +79,7 @@ function ApproversForm({ initial, tab }: { initial: ApproversData; tab: Tab }) {
   const levels = inLevels ? levelsInUse(watched) : watched.length ? [1] : [];
   const flattened = !inLevels && initial.approvers.some((a) => a.level !== 1);
 
-  const update = useMutation(
-    trpc.accessGroups.approvers.update.mutationOptions({
-      onSuccess: () => tab.saved("Approvers saved"),
-      onError: async (err) => setProblem(await tab.problemFor(err, initial.version)),
-    }),
-  );
+  const update = useMutation(trpc.accessGroups.approvers.update.mutationOptions(save.callbacks));
 
   return (
     <div className="space-y-6">
@@ -99,8 +92,7 @@ function ApproversForm({ initial, tab }: { initial: ApproversData; tab: Tab }) {
         noValidate
         className="max-w-3xl space-y-6"
         onSubmit={handleSubmit((input) => {
-          setProblem(null);
-          tab.clearSavedNote();
+          save.start();
           update.mutate(input);
         })}
       >
@@ -176,13 +168,9 @@ function ApproversForm({ initial, tab }: { initial: ApproversData; tab: Tab }) {
         )}
 
         {errors.root?.message && <ErrorAlert>{errors.root.message}</ErrorAlert>}
-        <SaveProblemAlert problem={problem} onReload={tab.reload} />
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" variant="primary" pending={update.isPending}>
-            Save approvers
-          </Button>
-          {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
-        </div>
+        <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
+          Save approvers
+        </TabSaveBar>
       </form>
     </div>
   );

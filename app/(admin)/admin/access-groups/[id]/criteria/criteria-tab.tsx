@@ -1,20 +1,17 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { useTRPC } from "@/app/_trpc/client";
-import { Button } from "@/components/button";
 import { TextAreaField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";
 import { CREDENTIAL_FIELDS, DEVICE_FIELDS, PRIVILEGE_FIELDS, type Criteria, type CriteriaField } from "@/server/access-groups/policy/schemas";
-import { SaveProblemAlert, SavedNote, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { CriteriaPreview } from "./criteria-preview";
 import { criteriaResolver, criteriaToText, FIELD_LABEL, type CriteriaText } from "./criteria-text";
 
 type CriteriaData = RouterOutputs["accessGroups"]["criteria"]["get"];
-type Tab = ReturnType<typeof useGroupTab>;
 
 const PLACEHOLDER: Record<CriteriaField, string> = {
   privilegeNames: "Web farm *",
@@ -68,9 +65,9 @@ export function CriteriaTab({ groupId }: { groupId: string }) {
   );
 }
 
-function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: Tab }) {
+function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: GroupTab }) {
   const trpc = useTRPC();
-  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const save = useTabSave(tab, initial.version, "Criteria saved");
   const {
     register,
     handleSubmit,
@@ -81,12 +78,7 @@ function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: Tab }) {
   const typed = JSON.stringify(useWatch({ control }));
   const settled = useDebounced(typed, 300);
 
-  const update = useMutation(
-    trpc.accessGroups.criteria.update.mutationOptions({
-      onSuccess: () => tab.saved("Criteria saved"),
-      onError: async (err) => setProblem(await tab.problemFor(err, initial.version)),
-    }),
-  );
+  const update = useMutation(trpc.accessGroups.criteria.update.mutationOptions(save.callbacks));
 
   return (
     <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
@@ -94,8 +86,7 @@ function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: Tab }) {
         noValidate
         className="min-w-0 space-y-6"
         onSubmit={handleSubmit((criteria) => {
-          setProblem(null);
-          tab.clearSavedNote();
+          save.start();
           update.mutate({ id: initial.id, version: initial.version, criteria });
         })}
       >
@@ -127,13 +118,9 @@ function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: Tab }) {
             </div>
           </section>
         ))}
-        <SaveProblemAlert problem={problem} onReload={tab.reload} />
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" variant="primary" pending={update.isPending}>
-            Save criteria
-          </Button>
-          {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
-        </div>
+        <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
+          Save criteria
+        </TabSaveBar>
       </form>
       <CriteriaPreview text={JSON.parse(settled) as CriteriaText} />
     </div>

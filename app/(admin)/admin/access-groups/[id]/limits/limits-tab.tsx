@@ -2,7 +2,6 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Controller, useFieldArray, useForm, useWatch } from "react-hook-form";
 import { useTRPC } from "@/app/_trpc/client";
 import { ErrorAlert } from "@/components/alerts";
@@ -11,12 +10,11 @@ import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";
 import type { Limits } from "@/server/access-groups/policy/schemas";
-import { SaveProblemAlert, SavedNote, SettingsLink, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { SettingsLink, TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { LimitsPreview } from "./limits-preview";
 import { DAY_NAMES, limitsFormSchema, limitsToForm, MAX_WINDOWS, type LimitsFormValues } from "./limits-form-schema";
 
 type LimitsData = RouterOutputs["accessGroups"]["limits"]["get"];
-type Tab = ReturnType<typeof useGroupTab>;
 
 export function LimitsTab({ groupId }: { groupId: string }) {
   const trpc = useTRPC();
@@ -34,9 +32,9 @@ export function LimitsTab({ groupId }: { groupId: string }) {
   );
 }
 
-function LimitsForm({ initial, tab }: { initial: LimitsData; tab: Tab }) {
+function LimitsForm({ initial, tab }: { initial: LimitsData; tab: GroupTab }) {
   const trpc = useTRPC();
-  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const save = useTabSave(tab, initial.version, "Limits saved");
   const {
     register,
     handleSubmit,
@@ -47,12 +45,7 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: Tab }) {
   const typed = JSON.stringify(useWatch({ control }));
   const settled = useDebounced(typed, 300);
 
-  const update = useMutation(
-    trpc.accessGroups.limits.update.mutationOptions({
-      onSuccess: () => tab.saved("Limits saved"),
-      onError: async (err) => setProblem(await tab.problemFor(err, initial.version)),
-    }),
-  );
+  const update = useMutation(trpc.accessGroups.limits.update.mutationOptions(save.callbacks));
 
   return (
     <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
@@ -60,8 +53,7 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: Tab }) {
         noValidate
         className="min-w-0 space-y-6"
         onSubmit={handleSubmit((limits) => {
-          setProblem(null);
-          tab.clearSavedNote();
+          save.start();
           update.mutate({ id: initial.id, version: initial.version, limits });
         })}
       >
@@ -146,13 +138,9 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: Tab }) {
           {windows.fields.length >= MAX_WINDOWS && <p className="text-xs text-slate-500">At most {MAX_WINDOWS} time windows.</p>}
         </fieldset>
 
-        <SaveProblemAlert problem={problem} onReload={tab.reload} />
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" variant="primary" pending={update.isPending}>
-            Save limits
-          </Button>
-          {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
-        </div>
+        <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
+          Save limits
+        </TabSaveBar>
       </form>
       <LimitsPreview values={JSON.parse(settled) as LimitsFormValues} timeZone={initial.timeZone} />
     </div>

@@ -2,7 +2,6 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { useFieldArray, useForm } from "react-hook-form";
 import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
@@ -11,11 +10,10 @@ import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";
 import { locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import { Checkbox } from "../../_components/checkbox";
-import { SaveProblemAlert, SavedNote, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { AddLocation, locationCode } from "./add-location";
 
 type LocationsData = RouterOutputs["accessGroups"]["locations"]["get"];
-type Tab = ReturnType<typeof useGroupTab>;
 type Input = z.input<typeof locationPolicySchema>;
 type Output = z.output<typeof locationPolicySchema>;
 
@@ -36,10 +34,10 @@ export function LocationsTab({ groupId }: { groupId: string }) {
   );
 }
 
-function LocationsForm({ initial, tab }: { initial: LocationsData; tab: Tab }) {
+function LocationsForm({ initial, tab }: { initial: LocationsData; tab: GroupTab }) {
   const trpc = useTRPC();
   const countries = useQuery({ ...trpc.accessGroups.locations.countries.queryOptions(), staleTime: Infinity });
-  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const save = useTabSave(tab, initial.version, "Locations saved");
   const {
     register,
     handleSubmit,
@@ -53,20 +51,14 @@ function LocationsForm({ initial, tab }: { initial: LocationsData; tab: Tab }) {
   const countryName = (code: string) => countries.data?.find((c) => c.code === code)?.name ?? code;
   const listError = errors.allowed?.root?.message ?? errors.allowed?.message;
 
-  const update = useMutation(
-    trpc.accessGroups.locations.update.mutationOptions({
-      onSuccess: () => tab.saved("Locations saved"),
-      onError: async (err) => setProblem(await tab.problemFor(err, initial.version)),
-    }),
-  );
+  const update = useMutation(trpc.accessGroups.locations.update.mutationOptions(save.callbacks));
 
   return (
     <form
       noValidate
       className="max-w-3xl space-y-6"
       onSubmit={handleSubmit((locations) => {
-        setProblem(null);
-        tab.clearSavedNote();
+        save.start();
         update.mutate({ id: initial.id, version: initial.version, locations });
       })}
     >
@@ -113,13 +105,9 @@ function LocationsForm({ initial, tab }: { initial: LocationsData; tab: Tab }) {
         {listError && <ErrorAlert>{listError}</ErrorAlert>}
       </div>
 
-      <SaveProblemAlert problem={problem} onReload={tab.reload} />
-      <div className="flex flex-wrap items-center gap-3">
-        <Button type="submit" variant="primary" pending={update.isPending}>
-          Save locations
-        </Button>
-        {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
-      </div>
+      <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
+        Save locations
+      </TabSaveBar>
     </form>
   );
 }

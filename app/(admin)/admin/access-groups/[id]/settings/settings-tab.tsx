@@ -2,22 +2,19 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
-import { Button } from "@/components/button";
 import { TextAreaField, TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { settingsInput } from "@/server/access-groups/schemas";
 import { Checkbox } from "../../_components/checkbox";
-import { isConflict, SaveProblemAlert, SavedNote, TAB_QUERY, TabBody, TabHeading, useGroupTab, type SaveProblem } from "../../_components/group-tab";
+import { isConflict, TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { TimeZoneSelect } from "../../_components/time-zone-select";
 
 type SettingsData = RouterOutputs["accessGroups"]["settings"]["get"];
 type Input = z.input<typeof settingsInput>;
 type Output = z.output<typeof settingsInput>;
-type Tab = ReturnType<typeof useGroupTab>;
 
 const FLAGS: { name: keyof SettingsData["settings"]; label: string; hint: string }[] = [
   { name: "requiresJustification", label: "Requires justification", hint: "Requesters say why they need the access." },
@@ -57,9 +54,9 @@ export function SettingsTab({ groupId }: { groupId: string }) {
   );
 }
 
-function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
+function SettingsForm({ initial, tab }: { initial: SettingsData; tab: GroupTab }) {
   const trpc = useTRPC();
-  const [problem, setProblem] = useState<SaveProblem | null>(null);
+  const save = useTabSave(tab, initial.version, "Settings saved");
   const {
     register,
     handleSubmit,
@@ -80,7 +77,7 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
 
   const update = useMutation(
     trpc.accessGroups.settings.update.mutationOptions({
-      onSuccess: () => tab.saved("Settings saved"),
+      onSuccess: save.callbacks.onSuccess,
       onError: async (err) => {
         const found = await tab.problemFor(err, initial.version);
         const fieldErrors = found.fieldErrors ?? {};
@@ -97,7 +94,7 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
         place("settings.approvalInLevels", fieldErrors.settings?.[0]);
         // A conflict that is not a stale version is the name being taken.
         if (isConflict(err) && !found.stale) place("name", found.message);
-        setProblem(placed ? { ...found, message: "Check the highlighted fields." } : found);
+        save.setProblem(placed ? { ...found, message: "Check the highlighted fields." } : found);
       },
     }),
   );
@@ -107,8 +104,7 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
       noValidate
       className="max-w-3xl space-y-6"
       onSubmit={handleSubmit((values) => {
-        setProblem(null);
-        tab.clearSavedNote();
+        save.start();
         update.mutate(values);
       })}
     >
@@ -137,13 +133,9 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: Tab }) {
           />
         ))}
       </fieldset>
-      <SaveProblemAlert problem={problem} onReload={tab.reload} />
-      <div className="flex flex-wrap items-center gap-3">
-        <Button type="submit" variant="primary" pending={update.isPending}>
-          Save settings
-        </Button>
-        {!isDirty && <SavedNote>{tab.savedNote}</SavedNote>}
-      </div>
+      <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
+        Save settings
+      </TabSaveBar>
     </form>
   );
 }

@@ -3,12 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError, useTRPC } from "@/app/_trpc/client";
-import { ErrorAlert, Loading, QueryError } from "@/components/alerts";
+import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
-import { Dn } from "@/components/dn";
-import { Field, controlClass } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";
+import { DirectoryResults, DirectorySearchBox, PrincipalSummary } from "../../_components/directory-search";
 
 type Principal = RouterOutputs["accessGroups"]["users"]["search"][number];
 type Kind = "user" | "group";
@@ -28,18 +27,7 @@ export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: strin
   return (
     <div className="max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_auto] sm:items-start">
-        <Field id="member-search" label="Search the directory" hint="Name, account name or display name.">
-          <input
-            id="member-search"
-            type="search"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            maxLength={64}
-            autoComplete="off"
-            aria-describedby="member-search-hint"
-            className={controlClass(false)}
-          />
-        </Field>
+        <DirectorySearchBox id="member-search" label="Search the directory" value={query} onChange={setQuery} />
         <fieldset className="sm:pt-6">
           <legend className="sr-only">Look for</legend>
           <div className="flex gap-4">
@@ -64,21 +52,13 @@ export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: strin
           </div>
         </fieldset>
       </div>
-      {debounced === "" ? null : found.isPending ? (
-        <Loading label="Searching the directory…" />
-      ) : found.isError ? (
-        <QueryError message={describeError(found.error).message} onRetry={() => void found.refetch()} />
-      ) : found.data.length === 0 ? (
-        <p className="text-sm text-slate-600">
-          No {kind === "user" ? "people" : "groups"} match “{debounced}”.
-        </p>
-      ) : (
-        <ul aria-label="Directory results" aria-busy={found.isFetching} className={`divide-y divide-slate-100 ${found.isPlaceholderData ? "opacity-60" : ""}`}>
-          {found.data.map((p) => (
+      <DirectoryResults term={debounced} results={found} noMatch={`No ${kind === "user" ? "people" : "groups"} match “${debounced}”.`} label="Directory results">
+        {(principals) =>
+          principals.map((p) => (
             <SearchResult key={p.objectGuid} groupId={groupId} principal={p} member={memberGuids.includes(p.objectGuid.toLowerCase())} onAdded={onAdded} />
-          ))}
-        </ul>
-      )}
+          ))
+        }
+      </DirectoryResults>
     </div>
   );
 }
@@ -102,16 +82,7 @@ function SearchResult({ groupId, principal, member, onAdded }: { groupId: string
   return (
     <li className="py-2">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <div className="min-w-0 flex-1 basis-60">
-          <p className="text-sm font-medium break-words text-slate-900">
-            {principal.displayName} {principal.displayName !== principal.name && <span className="font-normal text-slate-500">({principal.name})</span>}
-            {principal.disabled && <span className="ml-2 text-xs text-red-700">disabled in the directory</span>}
-            {member && <span className="ml-2 text-xs text-emerald-700">member</span>}
-          </p>
-          <p className="text-xs text-slate-500">
-            <Dn value={principal.dn} />
-          </p>
-        </div>
+        <PrincipalSummary principal={principal} showName={principal.displayName !== principal.name} mark={member ? "member" : null} />
         <Button
           aria-label={`Add ${principal.name}`}
           pending={add.isPending}
