@@ -245,6 +245,27 @@ describe("approval", () => {
   });
 });
 
+describe("emergency access", () => {
+  it("is refused where no group allows it, and where one does it skips approval but needs a justification", async () => {
+    await accessGroup({ name: "it-ag Plain", settings: { requiresApproval: true }, members: [guid["it-ag-alice"]!] });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, justification: "outage", emergency: true })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/Refused \(emergency\).*does not allow emergency access/),
+    });
+    expect(await db.select().from(requests)).toEqual([]);
+
+    await accessGroup({ name: "it-ag Break glass", settings: { requiresApproval: true, allowsEmergencyAccess: true }, members: [guid["it-ag-alice"]!] });
+    expect(await previewRequest(alice, actorAt(alice, LOCAL), { privilegeId: dbAdmins.id, credentialId: null, durationMinutes: 5, emergency: true })).toMatchObject({ ok: true, group: "it-ag Break glass", requiresApproval: false, emergency: true, requiredFields: ["justification"] });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, emergency: true })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/requires a justification/) });
+
+    const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, justification: "database down", emergency: true });
+    expect(r).toMatchObject({ status: "approved", grantId: expect.any(String), accessGroup: "it-ag Break glass" });
+    expect(await requestRow(r.requestId)).toMatchObject({ emergency: true, status: "approved" });
+    const [submitted] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.submitted"));
+    expect(submitted?.data).toMatchObject({ emergency: true, awaitingApproval: false });
+  });
+});
+
 describe("limits", () => {
   it("a window that closed an hour ago refuses with the hours rule", async () => {
     const now = Date.now();
