@@ -14,7 +14,6 @@ import { grants__reconcile } from "./tasks/grants__reconcile";
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
-const RECONCILE_QUEUE = "interim-reconcile";
 const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, catalog__sync };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
@@ -33,7 +32,7 @@ async function main() {
 
   // A worker that starts may be replacing one that crashed: reconcile at once, not at the next minute.
   const utils = await makeWorkerUtils({ connectionString: env.DATABASE_URL, logger: graphileLogger });
-  await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1, queueName: RECONCILE_QUEUE });
+  await utils.addJob("grants__reconcile", {}, { jobKey: "grants-reconcile", jobKeyMode: "replace", maxAttempts: 1 });
   // The catalog too, so a fresh install has its devices and privileged accounts without waiting for the cron.
   await utils.addJob("catalog__sync", {}, { jobKey: "catalog-sync-schedule", jobKeyMode: "replace", maxAttempts: 1 });
   await utils.release();
@@ -44,11 +43,10 @@ async function main() {
     pollInterval: env.WORKER_POLL_INTERVAL_MS,
     taskList,
     // Every minute; the reconcile also re-queues activations a crashed worker left behind.
-    // A named queue runs its jobs one at a time: two reconciles never overlap.
+    // No named queues: graphile-worker keeps a killed worker's queue locked for four hours.
+    // Advisory locks keep reconciles (and catalog syncs) apart instead (server/jobs/locks.ts).
     crontab: [
-      `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace&queue=${RECONCILE_QUEUE}`,
-      // Catalog sync: no named queue on purpose — its advisory lock keeps runs apart and, unlike a
-      // queue, is freed the moment a killed worker's connection drops (server/catalog/sync.ts).
+      `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
     ].join("\n"),
     logger: graphileLogger,

@@ -1,10 +1,11 @@
 import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
-import { db, sqlClient, type Executor } from "@/db";
+import { db, type Executor } from "@/db";
 import { catalogCredentials, catalogDevices, catalogSyncRuns, type CatalogChange } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { listCatalogAccounts, listCatalogComputers, type DirectoryAccount, type DirectoryComputer } from "@/server/directory/catalog";
 import { env } from "@/server/env";
+import { LockTimeoutError, withSessionLock } from "@/server/jobs/locks";
 
 /*
  * The catalog sync: AD → catalog_devices / catalog_credentials, keyed by objectGUID.
@@ -210,27 +211,15 @@ export class ChangeLog {
 
 // ------------------------------------------------------------------------- running --
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `fn` holding the sync lock on a reserved connection; waits for a running sync to end. */
+/** Runs `fn` holding the sync lock; waits (up to LOCK_WAIT_MS) for a running sync to end. */
 async function withSyncLock<T>(fn: () => Promise<T>): Promise<T> {
-  const conn = await sqlClient().reserve();
   try {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${SYNC_LOCK}::bigint) as ok`;
-      if (row?.ok) break;
-      if (Date.now() > deadline) throw new Error("Another catalog sync has been running for over 10 minutes; this one will retry.");
-      await sleep(LOCK_POLL_MS);
-    }
-    try {
-      return await fn();
-    } finally {
-      // If the connection broke, Postgres has dropped the lock with it.
-      await conn`select pg_advisory_unlock(${SYNC_LOCK}::bigint)`.catch(() => {});
-    }
-  } finally {
-    conn.release();
+    const result = await withSessionLock(SYNC_LOCK, fn, { waitMs: LOCK_WAIT_MS, pollMs: LOCK_POLL_MS });
+    if (!result.ran) throw new Error("unreachable: a waiting lock either runs or times out");
+    return result.value;
+  } catch (err) {
+    if (err instanceof LockTimeoutError) throw new Error("Another catalog sync has been running for over 10 minutes; this one will retry.");
+    throw err;
   }
 }
 
