@@ -162,6 +162,7 @@ export async function deleteAccessGroup(user: SessionUser, actor: AuditActor, id
 }
 
 export async function updateSettings(user: SessionUser, actor: AuditActor, raw: z.input<typeof settingsInput>) {
+  assertCan(user, "manage", "AccessGroup");
   const input: SettingsInput = settingsInput.parse(raw);
   if (!input.settings.approvalInLevels) {
     // Turning levels off must not leave approvers on level 2+ that the approvers tab would refuse.

@@ -9,6 +9,8 @@ import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
+const WINDOW_CLOSED = "The access group's time window closed before access could be granted";
+
 /** How long after a grant's expiry its safety-net job runs (the timer normally acts first). */
 export const EXPIRY_JOB_GRACE_MS = 3_000;
 
@@ -28,14 +30,30 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     const [row] = await tx
       .update(grants)
       .set({ state: "provisioning", attempts: sql`${grants.attempts} + 1`, claimedAt: sql`now()`, claimToken: sql`gen_random_uuid()`, updatedAt: sql`now()` })
-      .where(and(eq(grants.id, grantId), sql`(${grants.state} = 'pending' or (${grants.state} = 'provisioning' and ${lapsedLease(grants.claimedAt)}))`))
+      // A pending grant whose access-group window has closed (the worker or the DC was down until
+      // then) is never started: access outside the window would break the policy.
+      .where(
+        and(
+          eq(grants.id, grantId),
+          sql`((${grants.state} = 'pending' and (${grants.notAfter} is null or ${grants.notAfter} > now())) or (${grants.state} = 'provisioning' and ${lapsedLease(grants.claimedAt)}))`,
+        ),
+      )
       .returning();
-    if (!row) return undefined;
+    if (!row) {
+      const [late] = await tx
+        .update(grants)
+        .set({ state: "revoked", endReason: "expired", removedAt: sql`now()`, lastError: WINDOW_CLOSED, updatedAt: sql`now()` })
+        .where(and(eq(grants.id, grantId), eq(grants.state, "pending"), sql`${grants.notAfter} <= now()`))
+        .returning({ id: grants.id });
+      if (late) await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }]);
+      return late ? ("window-closed" as const) : undefined;
+    }
     await recordAudit(tx, SYSTEM_ACTOR, [
       { action: "grant.provisioning", targetType: "grant", targetId: row.id, data: { attempt: row.attempts, groupDn: row.groupDn, memberDn: row.memberDn } },
     ]);
     return row;
   });
+  if (claimed === "window-closed") return "cancelled";
   if (!claimed) return "nothing-to-do";
   const fenced = and(eq(grants.id, grantId), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 

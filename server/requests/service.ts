@@ -2,9 +2,9 @@ import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { catalogCredentials, grants, privileges, requests } from "@/db/schema";
+import { accessGroupActivations, accessGroups, catalogCredentials, grants, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
-import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege, type Verdict } from "@/server/access-groups/enforcement";
+import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege } from "@/server/access-groups/enforcement";
 import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
@@ -48,10 +48,6 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
   return { ...publicVerdict(verdict), location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
 }
 
-function refusal(verdict: Verdict & { ok: false }): TRPCError {
-  return new TRPCError({ code: "FORBIDDEN", message: `Refused (${verdict.rule}): ${verdict.reason}` });
-}
-
 /**
  * Submits a request, checked against the requester's access groups: the binding group (see
  * policy/groups.ts) decides the required fields, approval and the latest end. A group without
@@ -64,33 +60,49 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   const input: SubmitRequestInput = submitRequestInput.parse(raw);
   const account = await person(user);
   const { privilege, credential } = await target(input);
+  // Every refusal is audited with the rule that refused it, then reported to the requester.
+  const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, [{ action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule, reason, location } }]),
+    );
+    throw new TRPCError({ code: rule === "duration" || rule === "fields" || rule === "credential" ? "BAD_REQUEST" : "FORBIDDEN", message: `Refused (${rule}): ${reason}` });
+  };
   if (input.durationMinutes > privilege.maxDurationMinutes) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.` });
+    await refuse("duration", `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.`);
   }
   if (credential && (!credential.objectGuid || !credential.dn)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.` });
+    await refuse("credential", `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.`);
   }
   const situation = await situationOf(account, actor.ip);
   const now = new Date();
   const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, now, { emergency: input.emergency });
-  if (!verdict.ok) {
-    await db.transaction((tx) =>
-      recordAudit(tx, actor, [
-        { action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule: verdict.rule, reason: verdict.reason, location: situation.locationText } },
-      ]),
-    );
-    throw refusal(verdict);
-  }
+  if (!verdict.ok) return refuse(verdict.rule, verdict.reason, situation.locationText);
   const missing = verdict.requiredFields.filter((f) => input[f] === "");
   if (missing.length) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${verdict.group.name} requires ${missing.map((f) => FIELD_LABELS[f]).join(" and ")}.` });
+    await refuse("fields", `The access group ${verdict.group.name} requires ${missing.map((f) => FIELD_LABELS[f]).join(" and ")}.`, situation.locationText);
+  }
+  const approvers = await readApprovers(db, verdict.group.id);
+  if (verdict.requiresApproval && approvers.approvers.length === 0) {
+    await refuse("approval", `The access group ${verdict.group.name} requires approval but has no approvers yet. Ask an administrator to add approvers.`, situation.locationText);
   }
   const member = credential ? { guid: credential.objectGuid!, dn: credential.dn! } : { guid: account.objectGuid, dn: account.dn };
+  const checkedVersion = situation.memberships.find((m) => m.group.id === verdict.group.id)!.group.version;
 
   return db.transaction(async (tx) => {
     // Serialize requests for this account and privilege so a double click cannot create two grants.
     // hashtext keeps the lock key an int; a collision only makes two requests wait briefly.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${member.guid.toLowerCase()}:${privilege.id}`}))`);
+    // The policy checked above must still be the group's: an admin saving any tab (which bumps the
+    // version) or changing this member's activation in between makes the requester look again.
+    const [group] = await tx.select({ version: accessGroups.version, enabled: accessGroups.enabled }).from(accessGroups).where(eq(accessGroups.id, verdict.group.id)).for("share");
+    const [activation] = await tx
+      .select({ state: accessGroupActivations.state })
+      .from(accessGroupActivations)
+      .where(and(eq(accessGroupActivations.groupId, verdict.group.id), sql`lower(${accessGroupActivations.userGuid}) = ${account.objectGuid.toLowerCase()}`))
+      .for("share");
+    if (!group || group.version !== checkedVersion || !group.enabled || activation?.state !== "active") {
+      throw new TRPCError({ code: "CONFLICT", message: `The access group ${verdict.group.name} changed while your request was checked. Look at the page again and resubmit.` });
+    }
     const [live] = await tx
       .select({ state: grants.state, expiresAt: grants.expiresAt })
       .from(grants)
@@ -106,7 +118,6 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
       .where(and(eq(requests.requesterId, user.id), eq(requests.privilegeId, privilege.id), eq(requests.status, "pending"), credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`));
     if (waiting) throw new TRPCError({ code: "CONFLICT", message: `You already asked for "${privilege.name}"; that request is waiting for approval.` });
 
-    const approvers = await readApprovers(tx, verdict.group.id);
     const policy: FrozenPolicy = {
       group: verdict.group,
       levels: approvers.levels,

@@ -1,8 +1,8 @@
 import type { Client } from "ldapts";
-import { asc, desc, eq } from "drizzle-orm";
+import { asc, desc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { db } from "@/db";
+import { db, sqlClient } from "@/db";
 import { auditEvents, catalogCredentials, grants, requests } from "@/db/schema";
 import type { RefusalRule } from "@/server/access-groups/enforcement";
 import { setActivation } from "@/server/access-groups/members";
@@ -10,6 +10,7 @@ import { approversInput } from "@/server/access-groups/schemas";
 import { updateApprovers, updateLimits, updateSettings } from "@/server/access-groups/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { guidToString } from "@/server/directory/binary";
+import { activateGrant } from "@/server/grants/lifecycle";
 import { myAccess, previewRequest, submitRequest } from "@/server/requests/service";
 import { GEO_IPS } from "@/tests/support/geo-ips";
 import {
@@ -23,11 +24,13 @@ import {
   ensureAdGroup,
   ensureAdUser,
   ensureTestOuGroup,
+  isDirectMember,
   localUser,
   publishNamed,
   resetDatabase,
   TEST_OU,
   trpcHttp,
+  waitFor,
   type AccessGroupSpec,
 } from "./fixtures";
 
@@ -243,6 +246,40 @@ describe("approval", () => {
     await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 10 })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/waiting for approval/) });
     expect(await db.select().from(requests)).toHaveLength(1);
   });
+
+  it("a request checked against a policy an admin changed meanwhile is refused with CONFLICT", async () => {
+    const g = await accessGroup({ name: "it-ag Racing", members: [guid["it-ag-alice"]!] });
+    expect(await visible(alice)).toContain(dbAdmins.name); // first sight recorded before the race
+    const admin = await sqlClient().reserve();
+    try {
+      await admin`begin`;
+      await admin`select id from access_groups where id = ${g.id} for update`;
+      const outcome = submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }).then(
+        () => "granted",
+        (err: unknown) => err,
+      );
+      // The submit has checked the policy and now waits for the group row inside its transaction.
+      await waitFor("submit waiting on the group row", async () => {
+        const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%from "access_groups"%'`);
+        return (row?.n ?? 0) > 0;
+      });
+      await admin`update access_groups set version = version + 1, enabled = false where id = ${g.id}`;
+      await admin`commit`;
+      expect(await outcome).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/changed while your request was checked/) });
+      expect(await db.select().from(requests)).toEqual([]);
+    } finally {
+      await admin`rollback`.catch(() => {});
+      admin.release();
+    }
+  });
+
+  it("a group that requires approval but has no approvers refuses instead of leaving the request stuck", async () => {
+    await accessGroup({ name: "it-ag Nobody approves", settings: { requiresApproval: true }, members: [guid["it-ag-alice"]!] });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Refused \(approval\).*no approvers/) });
+    expect(await db.select().from(requests)).toEqual([]);
+    const [refused] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.refused"));
+    expect(refused?.data).toMatchObject({ rule: "approval" });
+  });
 });
 
 describe("emergency access", () => {
@@ -288,6 +325,20 @@ describe("limits", () => {
     const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 60 });
     expect(await requestRow(r.requestId)).toMatchObject({ durationMinutes: 60, windowEndsAt: windowEnd });
     expect(await grantOf(r.requestId)).toEqual([expect.objectContaining({ durationSeconds: 3600, notAfter: windowEnd })]);
+  });
+
+  it("a grant whose window closed before the worker reached it is never put into AD", async () => {
+    const now = Date.now();
+    await accessGroup({ name: "it-ag Late", limits: { windows: [{ start: hhmm(new Date(now - 60 * MINUTE)), end: hhmm(floorMinute(now + 10 * MINUTE)) }] }, members: [guid["it-ag-alice"]!] });
+    const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 60 });
+    const [grant] = await grantOf(r.requestId);
+    // The worker (or the DC) was down until after the window closed.
+    await db.update(grants).set({ notAfter: new Date(Date.now() - 1000) }).where(eq(grants.id, grant!.id));
+    expect(await activateGrant(grant!.id)).toBe("cancelled");
+    expect(await grantOf(r.requestId)).toEqual([expect.objectContaining({ state: "revoked", activatedAt: null, lastError: expect.stringMatching(/window closed/) })]);
+    expect(await isDirectMember(dbAdmins.groupDn, alice.dn)).toBe(false);
+    const cancelled = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.cancelled"));
+    expect(cancelled.map((e) => e.targetId)).toEqual([grant!.id]);
   });
 
   it("a validity period that ended refuses with the validTo rule", async () => {
