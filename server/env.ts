@@ -51,6 +51,9 @@ const schema = z.object({
   /** Cron schedule of the catalog sync (graphile-worker crontab syntax, UTC). */
   CATALOG_SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
 
+  /** A request waiting for approval longer than this expires. */
+  REQUEST_APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
+
   // Worker.
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),

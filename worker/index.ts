@@ -10,11 +10,12 @@ import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__reconcile } from "./tasks/grants__reconcile";
+import { requests__expire } from "./tasks/requests__expire";
 
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
-const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, catalog__sync };
+const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, catalog__sync, requests__expire };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });
@@ -47,6 +48,7 @@ async function main() {
     // Advisory locks keep reconciles (and catalog syncs) apart instead (server/jobs/locks.ts).
     crontab: [
       `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
+      `* * * * * requests__expire ?max=1&jobKey=requests-expire&jobKeyMode=replace`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
     ].join("\n"),
     logger: graphileLogger,

@@ -1,13 +1,17 @@
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { accessGroups } from "./access-groups";
 import { catalogCredentials } from "./catalog";
 import { privileges } from "./privileges";
 import { users } from "./users";
 
-export const requestStatus = pgEnum("request_status", ["pending", "approved", "denied", "cancelled", "failed"]);
+export const requestStatus = pgEnum("request_status", ["pending", "approved", "denied", "cancelled", "failed", "expired"]);
 
-/** What someone asked for. Approval (automatic for now) turns it into a grant. */
+/**
+ * What someone asked for. A request whose access group needs approval waits at level 1 of its
+ * frozen policy; the last level's approval (or no approval needed) turns it into a grant.
+ */
 export const requests = pgTable(
   "requests",
   {
@@ -37,6 +41,37 @@ export const requests = pgTable(
     clientIp: text("client_ip"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /** The approval level the request waits at (1-based; frozen levels in `policy`). */
+    currentLevel: integer("current_level").notNull().default(1),
+    /** Undecided by then, it expires (REQUEST_APPROVAL_TIMEOUT_HOURS). */
+    approvalDeadline: timestamp("approval_deadline", { withTimezone: true }),
+    /** An approver may shorten (never lengthen) the duration; the grant uses this when set. */
+    approvedDurationMinutes: integer("approved_duration_minutes"),
+    /** The denying approver's comment, or why it ended (cancelled, expired). */
+    outcomeComment: text("outcome_comment"),
   },
-  (t) => [index("requests_requester").on(t.requesterId, t.createdAt)],
+  (t) => [index("requests_requester").on(t.requesterId, t.createdAt), index("requests_pending_deadline").on(t.approvalDeadline).where(sql`status = 'pending'`)],
+);
+
+export const decisionKind = pgEnum("decision_kind", ["approve", "deny"]);
+
+/** One approver's decision on one level of a request. */
+export const requestDecisions = pgTable(
+  "request_decisions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id),
+    level: integer("level").notNull(),
+    approverId: uuid("approver_id")
+      .notNull()
+      .references(() => users.id),
+    approverGuid: text("approver_guid").notNull(),
+    decision: decisionKind("decision").notNull(),
+    comment: text("comment").notNull().default(""),
+    durationMinutes: integer("duration_minutes"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("request_decisions_once").on(t.requestId, t.level, t.approverGuid), index("request_decisions_approver").on(t.approverId, t.decidedAt)],
 );

@@ -22,7 +22,9 @@ interface Owned {
  */
 const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) => boolean>>> = {
   Privilege: { read: () => true, request: () => true, manage: (u) => u.isAdmin },
-  Request: { read: (u, r) => u.isAdmin || r?.userId === u.id, manage: (u) => u.isAdmin },
+  // Approving is open to any signed-in person at the service level: whether they are an approver
+  // of the request's current level is decided per request against its frozen policy.
+  Request: { read: (u, r) => u.isAdmin || r?.userId === u.id, manage: (u) => u.isAdmin, approve: () => true },
   Grant: {
     read: (u, r) => u.isAdmin || r?.userId === u.id,
     end: (u, r) => r?.userId === u.id || u.isAdmin,

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { db } from "@/db";
+import { db, type Transaction } from "@/db";
 import { accessGroupActivations, accessGroups, catalogCredentials, grants, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege } from "@/server/access-groups/enforcement";
@@ -9,6 +9,7 @@ import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { env } from "@/server/env";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
@@ -143,6 +144,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
         windowEndsAt: verdict.windowEndsAt,
         emergency: input.emergency,
         status: awaitingApproval ? "pending" : "approved",
+        approvalDeadline: awaitingApproval ? new Date(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000) : null,
         clientIp: actor.ip ?? null,
         decidedAt: awaitingApproval ? null : now,
       })
@@ -172,25 +174,44 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
     ]);
     if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
 
-    const [grant] = await tx
-      .insert(grants)
-      .values({
-        requestId: request!.id,
-        userId: user.id,
-        privilegeId: privilege.id,
-        mechanism: privilege.mechanism,
-        memberGuid: member.guid,
-        memberDn: member.dn,
-        groupGuid: privilege.groupGuid,
-        groupDn: privilege.groupDn,
-        durationSeconds: input.durationMinutes * 60,
-        notAfter: verdict.windowEndsAt,
-      })
-      .returning();
-    await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id) });
-    await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant!.id } }]);
-    return { requestId: request!.id, grantId: grant!.id, status: "approved" as const, accessGroup: verdict.group.name };
+    const grant = await createGrant(tx, {
+      requestId: request!.id,
+      userId: user.id,
+      privilege,
+      member,
+      durationMinutes: input.durationMinutes,
+      notAfter: verdict.windowEndsAt,
+    });
+    await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant.id } }]);
+    return { requestId: request!.id, grantId: grant.id, status: "approved" as const, accessGroup: verdict.group.name };
   });
+}
+
+/**
+ * The grant for an approved request, with its activation job, in the caller's transaction (the
+ * request's approval and its grant commit together).
+ */
+export async function createGrant(
+  tx: Transaction,
+  g: { requestId: string; userId: string; privilege: Privilege; member: { guid: string; dn: string }; durationMinutes: number; notAfter: Date | null },
+) {
+  const [grant] = await tx
+    .insert(grants)
+    .values({
+      requestId: g.requestId,
+      userId: g.userId,
+      privilegeId: g.privilege.id,
+      mechanism: g.privilege.mechanism,
+      memberGuid: g.member.guid,
+      memberDn: g.member.dn,
+      groupGuid: g.privilege.groupGuid,
+      groupDn: g.privilege.groupDn,
+      durationSeconds: g.durationMinutes * 60,
+      notAfter: g.notAfter,
+    })
+    .returning();
+  await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id) });
+  return grant!;
 }
 
 /** The user's own recent requests with their grant's live state, newest first. */

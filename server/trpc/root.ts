@@ -1,5 +1,6 @@
 import { currentAdminStatus } from "@/server/auth/signin";
 import { accessGroupsRouter } from "@/server/access-groups/router";
+import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   directory: directoryRouter,
   accessGroups: accessGroupsRouter,
   catalog: catalogRouter,
+  approvals: approvalsRouter,
 });
 
 export type AppRouter = typeof appRouter;
