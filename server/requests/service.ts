@@ -46,7 +46,14 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
   const t = await target(input);
   const s = await situationOf(await person(user), actor.ip);
   const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), new Date(), { emergency: input.emergency });
-  return { ...publicVerdict(verdict), location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
+  // Who would decide, level by level, so the requester knows before submitting.
+  const approvalLevels =
+    verdict.ok && verdict.requiresApproval
+      ? await readApprovers(db, verdict.group.id).then(({ approvers, levels }) =>
+          levels.map((l) => ({ level: l.level, requiredApprovals: l.requiredApprovals, approvers: approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username) })),
+        )
+      : [];
+  return { ...publicVerdict(verdict), approvalLevels, location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
 }
 
 /**

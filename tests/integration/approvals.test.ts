@@ -6,7 +6,7 @@ import { auditEvents, grants, requestDecisions, requests } from "@/db/schema";
 import { updateApprovers } from "@/server/access-groups/service";
 import { cancelRequest, decide, expireUndecided, inbox } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
-import { submitRequest } from "@/server/requests/service";
+import { previewRequest, submitRequest } from "@/server/requests/service";
 import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, localUser, publishNamed, resetDatabase } from "./fixtures";
 
 /*
@@ -70,6 +70,15 @@ async function request(id: string) {
 describe("approval in levels", () => {
   it("moves from level to level and the last approval creates the grant, shortened, in the same transaction", async () => {
     await twoLevelGroup();
+    // The form shows who decides at each level before submitting.
+    expect(await previewRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), { privilegeId, durationMinutes: 30 })).toMatchObject({
+      ok: true,
+      requiresApproval: true,
+      approvalLevels: [
+        { level: 1, requiredApprovals: 2, approvers: ["Test it-ap-a1", "Test it-ap-a2"] },
+        { level: 2, requiredApprovals: 1, approvers: ["Test it-ap-b1"] },
+      ],
+    });
     const id = await ask(30);
     expect((await inbox(u["it-ap-a1"])).map((r) => r.requestId)).toEqual([id]);
     expect(await inbox(u["it-ap-b1"])).toEqual([]);

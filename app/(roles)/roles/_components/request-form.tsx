@@ -159,6 +159,15 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         ) : (
           <>Not allowed: {verdict.reason}</>
         )}
+        {verdict.ok && preview.data && "approvalLevels" in preview.data && preview.data.approvalLevels.length > 0 && (
+          <ul aria-label="Approvers" className="mt-1 list-inside list-disc text-xs text-slate-600">
+            {preview.data.approvalLevels.map((l) => (
+              <li key={l.level}>
+                Level {l.level}: {l.approvers.join(", ")} ({l.requiredApprovals} approval{l.requiredApprovals === 1 ? "" : "s"} needed)
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
 
       {required.includes("justification") && (
