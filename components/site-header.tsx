@@ -41,6 +41,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
         </Link>
         <nav aria-label="Main" className="flex items-center gap-1">
           <NavLink href="/roles">My access</NavLink>
+          <NavLink href="/inbox">Approvals</NavLink>
           {user?.isAdmin && <NavLink href="/admin">Administration</NavLink>}
         </nav>
         {user && (

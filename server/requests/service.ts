@@ -235,6 +235,8 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       justification: requests.justification,
       requestedAt: requests.createdAt,
       status: requests.status,
+      decidedAt: requests.decidedAt,
+      outcomeComment: requests.outcomeComment,
       windowEndsAt: requests.windowEndsAt,
       grantId: grants.id,
       grantState: grants.state,

@@ -1,21 +1,24 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { buttonClass } from "@/components/button-styles";
-import { Card, PageHeading } from "@/components/page-heading";
+import { PageHeading } from "@/components/page-heading";
+import { ApprovalsInbox } from "./_components/approvals-inbox";
+import { MyDecisions } from "./_components/my-decisions";
 
 export const metadata: Metadata = { title: "Approvals — Interim" };
 
-export default function InboxPage() {
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `/inbox?request=<id>` (the link a notification will carry) brings that request's card into view. */
+export default async function InboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const linkedRequestId = first((await searchParams).request) ?? null;
   return (
     <>
-      <PageHeading title="Approvals" />
-      <Card className="px-4 py-8 text-center sm:px-8">
-        <p className="font-medium text-slate-800">Requests are approved automatically for now; approvals in levels are coming.</p>
-        <p className="mt-1 text-sm text-slate-600">Nothing waits for your decision here.</p>
-        <Link href="/roles" className={buttonClass("secondary", "mt-4")}>
-          Go to My access
-        </Link>
-      </Card>
+      <PageHeading title="Approvals">Requests wait here for the approvers of their current level. Access is granted once the last level approves.</PageHeading>
+      <div className="space-y-10">
+        <ApprovalsInbox linkedRequestId={linkedRequestId} />
+        <MyDecisions />
+      </div>
     </>
   );
 }

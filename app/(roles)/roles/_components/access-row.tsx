@@ -17,10 +17,14 @@ function displayState(r: MyRequest): GrantState {
   if (r.grantState) return r.grantState;
   if (r.status === "failed") return "failed";
   if (r.status === "denied" || r.status === "cancelled") return "revoked";
+  if (r.status === "expired") return "expired";
   return "pending";
 }
 
 function outcome(r: MyRequest): string | null {
+  if (r.status === "denied") return `Denied${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}${r.outcomeComment ? `: “${r.outcomeComment}”` : "."}`;
+  if (r.status === "cancelled" && !r.grantId) return `You cancelled this request${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}.`;
+  if (r.status === "expired") return "Nobody decided before the deadline; the request expired.";
   if (r.status === "pending" && !r.grantId) return `Waiting for approval${r.accessGroup ? ` (access group ${r.accessGroup})` : ""}.`;
   if (r.grantState === "revoked" && !r.activatedAt) return `Cancelled before access was granted${r.removedAt ? ` at ${formatWhen(r.removedAt)}` : ""}.`;
   if (r.endReason === "ended_early") return r.grantState === "revoked" ? `You ended this early at ${formatWhen(r.removedAt)}.` : "Ending now at your request…";
@@ -35,6 +39,12 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
   const queryClient = useQueryClient();
   const endEarly = useMutation(
     trpc.grants.endEarly.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() }),
+    }),
+  );
+
+  const cancel = useMutation(
+    trpc.approvals.cancel.mutationOptions({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() }),
     }),
   );
@@ -81,6 +91,18 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
         </div>
       )}
 
+      {r.status === "pending" && !r.grantId && (
+        <div className="mt-4 flex justify-end">
+          <ConfirmButton
+            label="Cancel request"
+            confirmLabel="Confirm cancel"
+            pendingLabel="Cancelling…"
+            pending={cancel.isPending}
+            onConfirm={() => cancel.mutateAsync({ requestId: r.requestId })}
+          />
+        </div>
+      )}
+
       {note && <p className="mt-3 text-sm text-slate-600">{note}</p>}
       {r.lastError && (
         <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">
@@ -88,6 +110,7 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
         </p>
       )}
       {endEarly.isError && <ErrorAlert className="mt-3">{describeError(endEarly.error).message}</ErrorAlert>}
+      {cancel.isError && <ErrorAlert className="mt-3">{describeError(cancel.error).message}</ErrorAlert>}
     </li>
   );
 }
