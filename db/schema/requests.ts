@@ -49,6 +49,10 @@ export const requests = pgTable(
     approvedDurationMinutes: integer("approved_duration_minutes"),
     /** The denying approver's comment, or why it ended (cancelled, expired). */
     outcomeComment: text("outcome_comment"),
+    /** Emergency requests are granted at once and flagged until an approver reviews them. */
+    reviewedAt: timestamp("reviewed_at", { withTimezone: true }),
+    reviewedBy: uuid("reviewed_by").references(() => users.id),
+    reviewComment: text("review_comment"),
   },
   (t) => [index("requests_requester").on(t.requesterId, t.createdAt), index("requests_pending_deadline").on(t.approvalDeadline).where(sql`status = 'pending'`)],
 );

@@ -62,6 +62,7 @@ test.beforeAll(async ({ browser }) => {
     await admin.getByLabel("Requires approval").check();
     await admin.getByLabel("Approval in levels").check();
     await admin.getByLabel("Automatically grant access on provisioning").check();
+    await admin.getByLabel("Allows emergency access").check();
     await groups.save("Save settings", "Settings saved");
 
     await groups.tab("Criteria");
@@ -212,5 +213,41 @@ test("a denial ends the request without access, and a requester cancels a waitin
   } finally {
     await ldap.unbind();
     await Promise.all(browser.contexts().map((c) => c.close()));
+  }
+});
+
+test("emergency access is active at once and waits in the approvers' inbox for a review", async ({ browser }) => {
+  const ldap = await adminLdap();
+  try {
+    const erin = await asUser(browser, "erin", { ip: PARIS });
+    const roles = new RolesPage(erin);
+    await roles.goto();
+    await roles.card(PRIVILEGE).getByRole("button", { name: "Request" }).click();
+    await erin.getByLabel("Emergency access").check();
+    // An emergency skips approval but always needs a reason.
+    await expect(erin.getByRole("status").filter({ hasText: `Allowed by ${GROUP}. Access would end by` })).toBeVisible();
+    await erin.getByLabel("Duration (minutes)").fill("10");
+    await erin.getByLabel("Justification").fill("e2e: backups failing in production");
+    await erin.getByRole("button", { name: "Submit request" }).click();
+    const row = roles.accessRow(PRIVILEGE);
+    await expect(row.getByText("Active", { exact: true })).toBeVisible({ timeout: 30_000 });
+    expect(await isMember(ldap, AD_GROUP, "erin")).toBe(true);
+
+    const bob = await asUser(browser, "bob");
+    await bob.goto("/inbox");
+    const review = bob.getByRole("listitem", { name: `Emergency erin ${PRIVILEGE}` });
+    await expect(review).toBeVisible();
+    await expect(review.getByText("“e2e: backups failing in production”")).toBeVisible();
+    await review.getByLabel("Review comment (optional)").fill("e2e: matches the incident");
+    await review.getByRole("button", { name: "Mark reviewed" }).click();
+    await review.getByRole("button", { name: "Confirm reviewed" }).click();
+    await expect(bob.getByRole("heading", { name: "Emergency access to review" })).toHaveCount(0);
+
+    await row.getByRole("button", { name: "End now" }).click();
+    await row.getByRole("button", { name: "Confirm end now" }).click();
+    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    expect(await isMember(ldap, AD_GROUP, "erin")).toBe(false);
+  } finally {
+    await ldap.unbind();
   }
 });

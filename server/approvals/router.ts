@@ -1,5 +1,5 @@
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
-import { decideInput, requestIdInput } from "./schemas";
+import { decideInput, requestIdInput, reviewInput } from "./schemas";
 import * as service from "./service";
 
 export const approvalsRouter = createTRPCRouter({
@@ -7,6 +7,9 @@ export const approvalsRouter = createTRPCRouter({
   inbox: authedProcedure.query(({ ctx }) => service.inbox(ctx.user)),
   history: authedProcedure.query(({ ctx }) => service.myDecisions(ctx.user)),
   decide: authedProcedure.input(decideInput).mutation(({ ctx, input }) => service.decide(ctx.user, ctx.actor, input)),
+  /** Emergency grants this approver should look at afterwards. */
+  emergencies: authedProcedure.query(({ ctx }) => service.emergenciesToReview(ctx.user)),
+  review: authedProcedure.input(reviewInput).mutation(({ ctx, input }) => service.reviewEmergency(ctx.user, ctx.actor, input.requestId, input.comment)),
   /** The requester withdraws a request that still waits. */
   cancel: authedProcedure.input(requestIdInput).mutation(({ ctx, input }) => service.cancelRequest(ctx.user, ctx.actor, input.requestId)),
 });

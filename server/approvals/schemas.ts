@@ -14,3 +14,10 @@ export const decideInput = z
 export type DecideInput = z.infer<typeof decideInput>;
 
 export const requestIdInput = z.object({ requestId: z.uuid() });
+
+export const reviewInput = z
+  .object({
+    requestId: z.uuid(),
+    comment: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The comment contains characters that are not allowed").default(""),
+  })
+  .strict();

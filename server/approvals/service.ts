@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, lte, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { catalogCredentials, privileges, requestDecisions, requests, users } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
@@ -203,4 +203,49 @@ export async function myDecisions(user: SessionUser, limit = 50) {
     .where(eq(requestDecisions.approverId, user.id))
     .orderBy(desc(requestDecisions.decidedAt))
     .limit(limit);
+}
+
+const approverOfAnyLevel = (guid: string) =>
+  sql`exists (select 1 from jsonb_array_elements(${requests.policy} -> 'approvers') a where lower(a ->> 'userGuid') = ${guid})`;
+
+/** Emergency requests granted without approval that this approver has yet to review (any level). */
+export async function emergenciesToReview(user: SessionUser) {
+  assertCan(user, "approve", "Request");
+  const guid = (await approverGuid(user)).toLowerCase();
+  return db
+    .select({
+      requestId: requests.id,
+      requester: users.username,
+      requesterName: users.displayName,
+      privilege: privileges.name,
+      account: catalogCredentials.username,
+      durationMinutes: requests.durationMinutes,
+      justification: requests.justification,
+      accessGroup: sql<string>`${requests.policy} -> 'group' ->> 'name'`,
+      requestedAt: requests.createdAt,
+    })
+    .from(requests)
+    .innerJoin(users, eq(users.id, requests.requesterId))
+    .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
+    .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt), sql`${requests.requesterId} <> ${user.id}`, approverOfAnyLevel(guid)))
+    .orderBy(requests.createdAt);
+}
+
+/** An approver of the request's group reviews an emergency grant afterwards; the flag clears. */
+export async function reviewEmergency(user: SessionUser, actor: AuditActor, requestId: string, comment: string) {
+  assertCan(user, "approve", "Request");
+  const guid = await approverGuid(user);
+  return db.transaction(async (tx) => {
+    const [request] = await tx.select().from(requests).where(eq(requests.id, requestId)).for("update");
+    if (!request || !request.emergency || !request.policy) throw new TRPCError({ code: "NOT_FOUND", message: "No such emergency request." });
+    if (request.requesterId === user.id) throw new TRPCError({ code: "FORBIDDEN", message: "You cannot review your own emergency access." });
+    if (!request.policy.approvers.some((a) => a.userGuid.toLowerCase() === guid.toLowerCase())) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Only approvers of ${request.policy.group.name} review its emergency access.` });
+    }
+    if (request.reviewedAt) throw new TRPCError({ code: "CONFLICT", message: "This emergency access was reviewed already." });
+    await tx.update(requests).set({ reviewedAt: new Date(), reviewedBy: user.id, reviewComment: comment }).where(eq(requests.id, requestId));
+    await recordAudit(tx, actor, [{ action: "request.emergency_reviewed", targetType: "request", targetId: requestId, data: { comment } }]);
+    return { reviewed: true as const };
+  });
 }

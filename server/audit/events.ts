@@ -51,6 +51,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("request.level_completed"), targetType: z.literal("request"), data: z.object({ level: z.number(), approvals: z.number(), nextLevel: z.number().nullable() }) }),
   z.object({ action: z.literal("request.denied"), targetType: z.literal("request"), data: z.object({ level: z.number(), comment: z.string() }) }),
+  z.object({ action: z.literal("request.emergency_reviewed"), targetType: z.literal("request"), data: z.object({ comment: z.string() }) }),
   z.object({ action: z.literal("request.cancelled"), targetType: z.literal("request"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("request.expired"), targetType: z.literal("request"), data: z.object({ deadline: z.string(), level: z.number() }) }),
   z.object({ action: z.literal("request.refused"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }) }),

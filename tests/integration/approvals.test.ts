@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { auditEvents, grants, requestDecisions, requests } from "@/db/schema";
 import { updateApprovers } from "@/server/access-groups/service";
-import { cancelRequest, decide, expireUndecided, inbox } from "@/server/approvals/service";
+import { cancelRequest, decide, emergenciesToReview, expireUndecided, inbox, reviewEmergency } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { previewRequest, submitRequest } from "@/server/requests/service";
 import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, localUser, publishNamed, resetDatabase } from "./fixtures";
@@ -170,5 +170,30 @@ describe("ending without a decision", () => {
     expect(await request(id)).toMatchObject({ status: "expired" });
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.expired"));
     expect(event?.targetId).toBe(id);
+  });
+});
+
+describe("emergency access", () => {
+  it("is granted at once and stays flagged for the group's approvers until one reviews it", async () => {
+    const g = await configuredAccessGroup(carol, {
+      name: "it-ap Break glass",
+      settings: { requiresApproval: true, allowsEmergencyAccess: true, autoGrantOnProvisioning: true },
+      members: [await directoryGuid("it-ap-req")],
+    });
+    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("it-ap-a1"), level: 1 }], levels: [] });
+    const r = await submitRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), { privilegeId, durationMinutes: 15, justification: "prod down", emergency: true });
+    expect(r).toMatchObject({ status: "approved", grantId: expect.any(String) });
+
+    expect((await emergenciesToReview(u["it-ap-a1"])).map((e) => [e.requestId, e.justification])).toEqual([[r.requestId, "prod down"]]);
+    expect(await emergenciesToReview(u["it-ap-b1"])).toEqual([]); // not an approver of this group
+    expect(await emergenciesToReview(u["it-ap-req"])).toEqual([]);
+    await expect(reviewEmergency(u["it-ap-b1"], actorFor(u["it-ap-b1"]), r.requestId, "")).rejects.toMatchObject({ code: "FORBIDDEN" });
+
+    expect(await reviewEmergency(u["it-ap-a1"], actorFor(u["it-ap-a1"]), r.requestId, "checked the incident ticket")).toEqual({ reviewed: true });
+    expect(await emergenciesToReview(u["it-ap-a1"])).toEqual([]);
+    expect(await request(r.requestId)).toMatchObject({ reviewedBy: u["it-ap-a1"].id, reviewComment: "checked the incident ticket" });
+    await expect(reviewEmergency(u["it-ap-a1"], actorFor(u["it-ap-a1"]), r.requestId, "")).rejects.toMatchObject({ code: "CONFLICT" });
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.emergency_reviewed"));
+    expect(event).toMatchObject({ targetId: r.requestId, data: { comment: "checked the incident ticket" } });
   });
 });

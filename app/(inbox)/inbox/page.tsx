@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { PageHeading } from "@/components/page-heading";
 import { ApprovalsInbox } from "./_components/approvals-inbox";
+import { EmergencyReviews } from "./_components/emergency-reviews";
 import { MyDecisions } from "./_components/my-decisions";
 
 export const metadata: Metadata = { title: "Approvals — Interim" };
@@ -16,6 +17,7 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
     <>
       <PageHeading title="Approvals">Requests wait here for the approvers of their current level. Access is granted once the last level approves.</PageHeading>
       <div className="space-y-10">
+        <EmergencyReviews />
         <ApprovalsInbox linkedRequestId={linkedRequestId} />
         <MyDecisions />
       </div>
