@@ -90,26 +90,35 @@ interface CheckboxFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>,
   id: string;
   label: string;
   hint?: ReactNode;
+  /** A field error, e.g. a setting that contradicts another. */
+  error?: string;
   ref?: Ref<HTMLInputElement>;
 }
 
-export function CheckboxField({ id, label, hint, ...input }: CheckboxFieldProps) {
+export function CheckboxField({ id, label, hint, error, ...input }: CheckboxFieldProps) {
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className="flex items-start gap-2">
       <input
         id={id}
         type="checkbox"
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        className="mt-0.5 size-4 rounded border-slate-300 accent-indigo-600"
+        aria-describedby={described}
+        aria-invalid={error ? true : undefined}
+        className="mt-0.5 size-4 shrink-0 rounded border-slate-300 accent-indigo-600"
         {...input}
       />
-      <div>
+      <div className="min-w-0">
         <label htmlFor={id} className="text-sm font-medium text-slate-800">
           {label}
         </label>
         {hint && (
           <p id={`${id}-hint`} className="text-xs text-slate-500">
             {hint}
+          </p>
+        )}
+        {error && (
+          <p id={`${id}-error`} className="text-sm text-red-700">
+            {error}
           </p>
         )}
       </div>

@@ -6,7 +6,7 @@ import { membershipsOf, type Membership } from "./members";
 import { indexDevicesByName, type DevicesByName } from "./policy/criteria";
 import { chooseGroupForRequest, effectiveAccess, groupsAllowing, requiredRequestFields, type RequestField } from "./policy/groups";
 import type { ResolvedLocation } from "./policy/locations";
-import type { AccessGroupPolicy } from "./policy/schemas";
+import { DEVICE_FIELDS, type AccessGroupPolicy } from "./policy/schemas";
 import { toPolicy } from "./service";
 
 /*
@@ -59,7 +59,9 @@ export async function loadPerson(userId: string): Promise<Person | null> {
 export async function situationOf(person: Person, ip: string | null | undefined): Promise<RequesterSituation> {
   const memberships = await membershipsOf(person);
   const groups = memberships.filter((m) => m.state === "active").map((m) => toPolicy(m.group));
-  const devices = await db.select().from(catalogDevices).where(eq(catalogDevices.present, true));
+  // Devices matter only to groups with device criteria; most requests skip reading the catalog.
+  const needsDevices = groups.some((g) => DEVICE_FIELDS.some((field) => g.criteria[field].length > 0));
+  const devices = needsDevices ? await db.select().from(catalogDevices).where(eq(catalogDevices.present, true)) : [];
   const location = resolveLocation(ip);
   return { person, memberships, groups, location, locationText: describeLocation(location), devices, devicesByName: indexDevicesByName(devices) };
 }

@@ -141,10 +141,8 @@ export async function expireUndecided(now = new Date()): Promise<number> {
   });
 }
 
-/** Requests waiting for this approver's decision: their level, not decided by them, not their own. */
-export async function inbox(user: SessionUser) {
-  assertCan(user, "approve", "Request");
-  const guid = (await approverGuid(user)).toLowerCase();
+/** What an approver sees of a request, in the inbox and in the emergency reviews. */
+function requestSummaries() {
   return db
     .select({
       requestId: requests.id,
@@ -168,7 +166,14 @@ export async function inbox(user: SessionUser) {
     .from(requests)
     .innerJoin(users, eq(users.id, requests.requesterId))
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
-    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
+    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId));
+}
+
+/** Requests waiting for this approver's decision: their level, not decided by them, not their own. */
+export async function inbox(user: SessionUser) {
+  assertCan(user, "approve", "Request");
+  const guid = (await approverGuid(user)).toLowerCase();
+  return requestSummaries()
     .where(
       and(
         eq(requests.status, "pending"),
@@ -212,22 +217,7 @@ const approverOfAnyLevel = (guid: string) =>
 export async function emergenciesToReview(user: SessionUser) {
   assertCan(user, "approve", "Request");
   const guid = (await approverGuid(user)).toLowerCase();
-  return db
-    .select({
-      requestId: requests.id,
-      requester: users.username,
-      requesterName: users.displayName,
-      privilege: privileges.name,
-      account: catalogCredentials.username,
-      durationMinutes: requests.durationMinutes,
-      justification: requests.justification,
-      accessGroup: sql<string>`${requests.policy} -> 'group' ->> 'name'`,
-      requestedAt: requests.createdAt,
-    })
-    .from(requests)
-    .innerJoin(users, eq(users.id, requests.requesterId))
-    .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
-    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
+  return requestSummaries()
     .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt), sql`${requests.requesterId} <> ${user.id}`, approverOfAnyLevel(guid)))
     .orderBy(requests.createdAt);
 }

@@ -3,7 +3,7 @@ import { asc, desc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { db, sqlClient } from "@/db";
-import { auditEvents, catalogCredentials, grants, requests } from "@/db/schema";
+import { auditEvents, catalogCredentials, catalogDevices, grants, requests } from "@/db/schema";
 import type { RefusalRule } from "@/server/access-groups/enforcement";
 import { setActivation } from "@/server/access-groups/members";
 import { approversInput } from "@/server/access-groups/schemas";
@@ -479,6 +479,25 @@ describe("privileged accounts from the catalog", () => {
     });
     // Her own account is a different member: it may hold the same privilege at the same time.
     expect((await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 })).status).toBe("approved");
+  });
+});
+
+describe("device criteria", () => {
+  it("select the privileged accounts whose devices match, read from the catalog's devices", async () => {
+    await db.insert(catalogDevices).values([
+      { name: "it-ag-sql", model: "Windows Server 2022", type: "server", tags: ["prod"], source: "manual" },
+      { name: "it-ag-lab", model: "Windows Server 2022", type: "server", tags: ["lab"], source: "manual" },
+    ]);
+    const cred = async (sam: string, device: string) =>
+      (await db.insert(catalogCredentials).values({ username: sam, type: "domain", source: "directory", objectGuid: guid[sam], dn: `CN=${sam},${TEST_OU}`, deviceNames: [device] }).returning())[0]!;
+    const onProd = await cred("it-ag-cred-a", "IT-AG-SQL"); // device names match regardless of case, as in AD
+    const onLab = await cred("it-ag-cred-b", "it-ag-lab");
+    await accessGroup({ name: "it-ag Prod servers", criteria: { privilegeNames: ["DB *"], deviceTags: ["prod"] }, members: [guid["it-ag-alice"]!] });
+
+    const accounts = (await myAccess(alice, actorFor(alice))).privileges.find((p) => p.privilege.id === dbAdmins.id)?.accounts.map((x) => x.username);
+    expect(accounts).toEqual(["it-ag-cred-a"]);
+    expect((await submit(alice, { privilegeId: dbAdmins.id, credentialId: onProd.id, durationMinutes: 5 })).status).toBe("approved");
+    await expectRefused(submit(alice, { privilegeId: dbAdmins.id, credentialId: onLab.id, durationMinutes: 5 }), "criteria");
   });
 });
 

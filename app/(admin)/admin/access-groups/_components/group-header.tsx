@@ -2,11 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { useEffect, useRef } from "react";
 import { describeError, useTRPC } from "@/app/_trpc/client";
 import { ErrorAlert, QueryError } from "@/components/alerts";
 import { Pill } from "@/components/state-badge";
+import { TabNav } from "@/components/tab-nav";
 
 const TABS = [
   { segment: "settings", label: "Settings" },
@@ -20,7 +19,6 @@ const TABS = [
 /** Back link, the group's name and state, and its six tabs. */
 export function GroupHeader({ groupId }: { groupId: string }) {
   const trpc = useTRPC();
-  const pathname = usePathname();
   const group = useQuery(trpc.accessGroups.groups.byId.queryOptions({ id: groupId }));
   const base = `/admin/access-groups/${groupId}`;
   const gone = group.error?.data?.code === "NOT_FOUND";
@@ -52,40 +50,7 @@ export function GroupHeader({ groupId }: { groupId: string }) {
           </p>
         )}
       </div>
-      {!gone && <SectionNav base={base} pathname={pathname} />}
+      {!gone && <TabNav label="Access group sections" tabs={TABS.map((t) => ({ href: `${base}/${t.segment}`, label: t.label }))} />}
     </div>
-  );
-}
-
-/** The six tabs; scrolls sideways on a phone, like the admin navigation. */
-function SectionNav({ base, pathname }: { base: string; pathname: string }) {
-  const currentTab = useRef<HTMLAnchorElement>(null);
-  // Bring the open tab into view: at 375 px "Locations" starts off-screen.
-  useEffect(() => {
-    currentTab.current?.scrollIntoView({ block: "nearest", inline: "nearest" });
-  }, [pathname]);
-  return (
-    <nav aria-label="Access group sections" className="-mx-4 overflow-x-auto border-b border-slate-200 px-4">
-      <ul className="flex min-w-max sm:gap-1">
-        {TABS.map((tab) => {
-          const href = `${base}/${tab.segment}`;
-          const current = pathname === href || pathname.startsWith(`${href}/`);
-          return (
-            <li key={tab.segment}>
-              <Link
-                href={href}
-                ref={current ? currentTab : undefined}
-                aria-current={current ? "page" : undefined}
-                className={`-mb-px inline-block border-b-2 px-2 py-2.5 text-sm font-medium whitespace-nowrap sm:px-3 ${
-                  current ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
-                }`}
-              >
-                {tab.label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
   );
 }

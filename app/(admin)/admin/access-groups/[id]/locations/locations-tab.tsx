@@ -1,5 +1,6 @@
 "use client";
 
+import { CheckboxField } from "@/components/form-field";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useFieldArray, useForm } from "react-hook-form";
@@ -9,7 +10,6 @@ import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";
 import { locationPolicySchema } from "@/server/access-groups/policy/schemas";
-import { Checkbox } from "../../_components/checkbox";
 import { TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { AddLocation, locationCode } from "./add-location";
 
@@ -62,7 +62,7 @@ function LocationsForm({ initial, tab }: { initial: LocationsData; tab: GroupTab
         update.mutate({ id: initial.id, version: initial.version, locations });
       })}
     >
-      <Checkbox
+      <CheckboxField
         id="locations-restrict"
         label="Restrict access to these locations"
         hint="When on, requests from other places, or whose location cannot be determined, are refused. When off, the list is kept but not applied."

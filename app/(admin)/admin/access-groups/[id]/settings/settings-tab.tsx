@@ -5,10 +5,9 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
-import { TextAreaField, TextField } from "@/components/form-field";
+import { CheckboxField, TextAreaField, TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { settingsInput } from "@/server/access-groups/schemas";
-import { Checkbox } from "../../_components/checkbox";
 import { isConflict, TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
 import { TimeZoneSelect } from "../../_components/time-zone-select";
 
@@ -121,9 +120,9 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: GroupTab }
       <TextAreaField id="settings-description" label="Description" rows={2} maxLength={1000} error={errors.description?.message} {...register("description")} />
       <fieldset className="space-y-3">
         <legend className="mb-2 text-sm font-semibold text-slate-900">Access</legend>
-        <Checkbox id="settings-enabled" label="Enabled" hint="A disabled group gives its members nothing; grants already made run their course." {...register("enabled")} />
+        <CheckboxField id="settings-enabled" label="Enabled" hint="A disabled group gives its members nothing; grants already made run their course." {...register("enabled")} />
         {FLAGS.map((flag) => (
-          <Checkbox
+          <CheckboxField
             key={flag.name}
             id={`settings-${flag.name}`}
             label={flag.label}

@@ -1,0 +1,47 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useEffect, useRef } from "react";
+
+export interface Tab {
+  href: string;
+  label: string;
+  /** Current only on this exact path (an index tab such as /admin), not on the paths below it. */
+  exact?: boolean;
+}
+
+/**
+ * A row of section links under a page heading. It scrolls sideways on a phone and brings the
+ * open tab into view (at 375 px the last tabs start off-screen).
+ */
+export function TabNav({ label, tabs, className = "" }: { label: string; tabs: readonly Tab[]; className?: string }) {
+  const pathname = usePathname();
+  const currentTab = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    currentTab.current?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [pathname]);
+  return (
+    <nav aria-label={label} className={`-mx-4 overflow-x-auto border-b border-slate-200 px-4 ${className}`}>
+      <ul className="flex min-w-max sm:gap-1">
+        {tabs.map((tab) => {
+          const current = tab.exact ? pathname === tab.href : pathname === tab.href || pathname.startsWith(`${tab.href}/`);
+          return (
+            <li key={tab.href}>
+              <Link
+                href={tab.href}
+                ref={current ? currentTab : undefined}
+                aria-current={current ? "page" : undefined}
+                className={`-mb-px inline-block border-b-2 px-2 py-2.5 text-sm font-medium whitespace-nowrap sm:px-3 ${
+                  current ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
+                }`}
+              >
+                {tab.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
