@@ -54,6 +54,24 @@ const schema = z.object({
   /** A request waiting for approval longer than this expires. */
   REQUEST_APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
 
+  // Notifications. Links in mails and webhooks point at APP_URL (the address people open).
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  /** smtp://user:pass@host:port or smtps://…; unset = no email is sent (webhooks still are). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "SMTP_URL must start with smtp:// or smtps://")
+    .optional(),
+  MAIL_FROM: z.string().min(3).default("Interim <interim@localhost>"),
+  /** Generic webhooks are signed (X-Interim-Signature: sha256=HMAC of the body) when set. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16, "WEBHOOK_SIGNING_SECRET needs at least 16 characters").optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** A delivery is retried with backoff (5 s, 10 s, 20 s … at most 15 min apart) this many times. */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** The requester is warned this long before a grant ends (at most half its duration before). */
+  EXPIRY_WARNING_MINUTES: z.coerce.number().int().positive().default(10),
+  /** How far ahead a request may be scheduled. */
+  SCHEDULE_MAX_DAYS: z.coerce.number().int().positive().default(30),
+
   // Worker.
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),
   WORKER_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),

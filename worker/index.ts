@@ -5,17 +5,20 @@ import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
 import { env } from "@/server/env";
+import { closeTransports } from "@/server/notifications/transport";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__reconcile } from "./tasks/grants__reconcile";
+import { grants__warn } from "./tasks/grants__warn";
+import { notifications__dispatch } from "./tasks/notifications__dispatch";
 import { requests__expire } from "./tasks/requests__expire";
 
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
-const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, catalog__sync, requests__expire };
+const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, grants__warn, catalog__sync, requests__expire, notifications__dispatch };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });
@@ -49,6 +52,8 @@ async function main() {
     crontab: [
       `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
       `* * * * * requests__expire ?max=1&jobKey=requests-expire&jobKeyMode=replace`,
+      // Events are normally dispatched the moment they commit; the cron is the safety net.
+      `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
     ].join("\n"),
     logger: graphileLogger,
@@ -67,6 +72,7 @@ async function main() {
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();
+    closeTransports();
     await closeDb();
     process.exit(0);
   };

@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import type { Criteria, GroupSettings, Limits, LocationPolicy } from "@/server/access-groups/policy/schemas";
+import type { NotificationSettings } from "@/server/notifications/schemas";
 import { users } from "./users";
 
 /**
@@ -19,6 +21,8 @@ export const accessGroups = pgTable("access_groups", {
   criteria: jsonb("criteria").$type<Criteria>().notNull(),
   limits: jsonb("limits").$type<Limits>().notNull(),
   locations: jsonb("locations").$type<LocationPolicy>().notNull(),
+  /** Notifications tab: who hears about what (server/notifications/schemas.ts). */
+  notifications: jsonb("notifications").$type<NotificationSettings>().notNull().default(sql`'{}'::jsonb`),
   /** Bumped on every change; forms send it back so a stale tab cannot overwrite a newer edit. */
   version: integer("version").notNull().default(1),
   createdBy: uuid("created_by").references(() => users.id),

@@ -46,10 +46,16 @@ export const grants = pgTable(
     state: grantState("state").notNull().default("pending"),
     durationSeconds: integer("duration_seconds").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Scheduled: the activation job runs then, and the claim refuses to start earlier. */
+    startsAt: timestamp("starts_at", { withTimezone: true }),
     activatedAt: timestamp("activated_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     /** The access group's window end: activation clips expires_at to it. */
     notAfter: timestamp("not_after", { withTimezone: true }),
+    /** Minutes added by extensions so far. */
+    extendedMinutes: integer("extended_minutes").notNull().default(0),
+    /** The expires_at the "expiring soon" warning was sent for (an extension makes it due again). */
+    warnedFor: timestamp("warned_for", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
     endReason: grantEndReason("end_reason"),
     endedBy: uuid("ended_by").references(() => users.id),

@@ -6,3 +6,4 @@ export * from "./catalog";
 export * from "./requests";
 export * from "./grants";
 export * from "./audit";
+export * from "./notifications";

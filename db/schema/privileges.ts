@@ -15,6 +15,8 @@ export const privileges = pgTable("privileges", {
   maxDurationMinutes: integer("max_duration_minutes").notNull(),
   defaultDurationMinutes: integer("default_duration_minutes").notNull(),
   allowExtension: boolean("allow_extension").notNull().default(false),
+  /** With extensions, the longest a grant may run in total (null: maxDurationMinutes). */
+  maxTotalMinutes: integer("max_total_minutes"),
   mechanism: grantMechanism("mechanism").notNull().default("direct"),
   enabled: boolean("enabled").notNull().default(true),
   createdBy: uuid("created_by").references(() => users.id),

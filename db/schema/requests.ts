@@ -6,6 +6,8 @@ import { catalogCredentials } from "./catalog";
 import { privileges } from "./privileges";
 import { users } from "./users";
 
+export const requestKind = pgEnum("request_kind", ["access", "extension"]);
+
 export const requestStatus = pgEnum("request_status", ["pending", "approved", "denied", "cancelled", "failed", "expired"]);
 
 /**
@@ -16,6 +18,9 @@ export const requests = pgTable(
   "requests",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    /** "extension": more time on the active grant `extendsGrantId`; durationMinutes is the time added. */
+    kind: requestKind("kind").notNull().default("access"),
+    extendsGrantId: uuid("extends_grant_id"),
     requesterId: uuid("requester_id")
       .notNull()
       .references(() => users.id),
@@ -37,6 +42,10 @@ export const requests = pgTable(
     locationRegion: text("location_region"),
     /** The end of the group's time window at submission: the grant never runs past it. */
     windowEndsAt: timestamp("window_ends_at", { withTimezone: true }),
+    /** A scheduled request: access starts then (null: as soon as granted). */
+    startsAt: timestamp("starts_at", { withTimezone: true }),
+    /** Submitted (or, scheduled, starting) outside the group's usual hours: flagged to approvers. */
+    outsideUsualHours: boolean("outside_usual_hours").notNull().default(false),
     status: requestStatus("status").notNull().default("pending"),
     clientIp: text("client_ip"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -5,7 +5,7 @@ import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { deviceMatches } from "./policy/criteria";
 import { effectiveAccess } from "./policy/groups";
 import { clipGrantEnd, evaluateLimits } from "./policy/limits";
-import type { Criteria, Limits } from "./policy/schemas";
+import { groupSettingsSchema, type Criteria, type Limits } from "./policy/schemas";
 
 /*
  * Live previews for the criteria and limits tabs, computed with the same engine functions the
@@ -25,7 +25,7 @@ export async function previewCriteria(user: SessionUser, criteria: Criteria, sam
     name: "preview",
     enabled: true,
     timeZone: "UTC",
-    settings: { requiresJustification: false, requiresApproval: false, requiresChangeId: false, requiresGovernanceCode: false, allowsEmergencyAccess: false, approvalInLevels: false, autoGrantOnProvisioning: false },
+    settings: groupSettingsSchema.parse({}),
     criteria,
     limits: { validFrom: null, validTo: null, daysOfWeek: [], windows: [] },
     locations: { restrict: false, allowed: [] },

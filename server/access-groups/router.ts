@@ -4,6 +4,7 @@ import { criteriaRouter } from "./routers/criteria";
 import { groupsRouter } from "./routers/groups";
 import { limitsRouter } from "./routers/limits";
 import { locationsRouter } from "./routers/locations";
+import { notificationsRouter } from "./routers/notifications";
 import { settingsRouter } from "./routers/settings";
 import { usersRouter } from "./routers/users";
 
@@ -16,4 +17,5 @@ export const accessGroupsRouter = createTRPCRouter({
   approvers: approversRouter,
   limits: limitsRouter,
   locations: locationsRouter,
+  notifications: notificationsRouter,
 });

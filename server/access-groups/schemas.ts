@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import { isKnownCountry } from "./countries";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, timeZoneSchema } from "./policy/schemas";
 
@@ -64,6 +65,9 @@ export const locationsInput = z.object({
   }),
 });
 export type LocationsInput = z.infer<typeof locationsInput>;
+
+export const notificationsInput = z.object({ id: z.uuid(), version, notifications: notificationSettingsSchema });
+export type NotificationsInput = z.infer<typeof notificationsInput>;
 
 export const principalSearchInput = z.object({
   kind: z.enum(["user", "group"]),

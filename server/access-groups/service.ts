@@ -8,23 +8,26 @@ import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { getPrincipal } from "@/server/directory/principals";
 import { accessGroupPolicySchema, criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, type AccessGroupPolicy } from "./policy/schemas";
 import type { z } from "zod";
+import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import {
   approversInput,
   createGroupInput,
   criteriaInput,
   limitsInput,
   locationsInput,
+  notificationsInput,
   settingsInput,
   type ApproversInput,
   type CreateGroupInput,
   type CriteriaInput,
   type LimitsInput,
   type LocationsInput,
+  type NotificationsInput,
   type SettingsInput,
 } from "./schemas";
 
 export type AccessGroupRow = typeof accessGroups.$inferSelect;
-type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations";
+type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations" | "notifications";
 
 /** The engine's view of a row; the jsonb parts go through their schemas so defaults fill in. */
 export function toPolicy(row: AccessGroupRow): AccessGroupPolicy {
@@ -53,6 +56,8 @@ function snapshot(row: AccessGroupRow, tab: Tab | "all") {
       return { locations: row.locations };
     case "approvers":
       return {};
+    case "notifications":
+      return { notifications: maskNotifications(row.notifications) };
     case "all":
       return { ...settings, criteria: row.criteria, limits: row.limits, locations: row.locations };
   }
@@ -194,6 +199,21 @@ export function updateCriteria(user: SessionUser, actor: AuditActor, raw: z.inpu
 export function updateLimits(user: SessionUser, actor: AuditActor, raw: z.input<typeof limitsInput>) {
   const input: LimitsInput = limitsInput.parse(raw);
   return saveTab(user, actor, "limits", input.id, input.version, { limits: input.limits });
+}
+
+/** Webhook URLs of Slack and Teams carry their secret in the path: the trail keeps only the origin. */
+function maskNotifications(raw: unknown) {
+  const n = notificationSettingsSchema.parse(raw ?? {});
+  return { ...n, webhooks: n.webhooks.map((w) => ({ ...w, url: `${new URL(w.url).origin}/…` })) };
+}
+
+export function notificationSettingsOf(row: AccessGroupRow) {
+  return notificationSettingsSchema.parse(row.notifications ?? {});
+}
+
+export function updateNotifications(user: SessionUser, actor: AuditActor, raw: z.input<typeof notificationsInput>) {
+  const input: NotificationsInput = notificationsInput.parse(raw);
+  return saveTab(user, actor, "notifications", input.id, input.version, { notifications: input.notifications });
 }
 
 export function updateLocations(user: SessionUser, actor: AuditActor, raw: z.input<typeof locationsInput>) {

@@ -5,6 +5,8 @@ import { catalogCredentials, privileges, requestDecisions, requests, users } fro
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { applyExtension } from "@/server/grants/extend";
+import { emitNotification } from "@/server/notifications/emit";
 import { createGrant } from "@/server/requests/service";
 import { isApproverAt, lastLevel, requiredAt } from "./levels";
 import { decideInput, type DecideInput } from "./schemas";
@@ -61,6 +63,7 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
       await tx.update(requests).set({ status: "denied", decidedAt: new Date(), outcomeComment: input.comment }).where(eq(requests.id, request.id));
       events.push({ action: "request.denied", targetType: "request", targetId: request.id, data: { level, comment: input.comment } });
       await recordAudit(tx, actor, events);
+      await emitNotification(tx, "denied", [{ requestId: request.id, data: { level, comment: input.comment, actor: actor.name } }]);
       return { status: "denied" as const, level, grantId: null };
     }
 
@@ -80,7 +83,21 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
     if (next !== null) {
       await tx.update(requests).set({ currentLevel: next, approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
       await recordAudit(tx, actor, events);
+      await emitNotification(tx, "approval_needed", [{ requestId: request.id, data: { level: next } }]);
       return { status: "pending" as const, level: next, grantId: null };
+    }
+
+    if (request.kind === "extension") {
+      // The last level of an extension: the grant's end moves now, in this transaction.
+      const extended = await applyExtension(tx, actor, request, duration);
+      await tx
+        .update(requests)
+        .set({ status: extended.ok ? "approved" : "failed", decidedAt: new Date(), approvedDurationMinutes: duration, outcomeComment: extended.ok ? null : extended.reason })
+        .where(eq(requests.id, request.id));
+      if (extended.ok) events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
+      await recordAudit(tx, actor, events);
+      if (extended.ok) await emitNotification(tx, "approved", [{ requestId: request.id, grantId: request.extendsGrantId, data: { actor: actor.name } }]);
+      return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
     }
 
     // The last level: the grant is created with the approval, in this transaction.
@@ -88,9 +105,18 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
     if (!privilege || !privilege.enabled) throw new TRPCError({ code: "CONFLICT", message: "The privilege is no longer published; deny the request instead." });
     const member = await memberOf(request);
     await tx.update(requests).set({ status: "approved", decidedAt: new Date(), approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-    const grant = await createGrant(tx, { requestId: request.id, userId: request.requesterId, privilege, member, durationMinutes: duration, notAfter: request.windowEndsAt });
+    const grant = await createGrant(tx, {
+      requestId: request.id,
+      userId: request.requesterId,
+      privilege,
+      member,
+      durationMinutes: duration,
+      notAfter: request.windowEndsAt,
+      startsAt: request.startsAt,
+    });
     events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id } });
     await recordAudit(tx, actor, events);
+    await emitNotification(tx, "approved", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
     return { status: "approved" as const, level, grantId: grant.id };
   });
 }
@@ -136,6 +162,7 @@ export async function expireUndecided(now = new Date()): Promise<number> {
         SYSTEM_ACTOR,
         expired.map((r) => ({ action: "request.expired" as const, targetType: "request" as const, targetId: r.id, data: { deadline: r.deadline!.toISOString(), level: r.level } })),
       );
+      await emitNotification(tx, "expired", expired.map((r) => ({ requestId: r.id, data: { level: r.level, comment: "Nobody decided before the deadline" } })));
     }
     return expired.length;
   });
@@ -159,6 +186,12 @@ function requestSummaries() {
       locationCountry: requests.locationCountry,
       locationRegion: requests.locationRegion,
       level: requests.currentLevel,
+      levels: sql<number>`(select coalesce(max((a ->> 'level')::int), 1) from jsonb_array_elements(${requests.policy} -> 'approvers') a)`,
+      kind: requests.kind,
+      startsAt: requests.startsAt,
+      outsideUsualHours: requests.outsideUsualHours,
+      /** Extensions: the grant's current end, which the approval would move. */
+      currentExpiresAt: sql<string | null>`(select g.expires_at from grants g where g.id = ${requests.extendsGrantId})`,
       accessGroup: sql<string>`${requests.policy} -> 'group' ->> 'name'`,
       requestedAt: requests.createdAt,
       approvalDeadline: requests.approvalDeadline,

@@ -12,7 +12,7 @@ export interface AuditActor {
 export const SYSTEM_ACTOR: AuditActor = { type: "system", id: null, name: "interim-worker" };
 
 const snapshot = z.record(z.string(), z.unknown());
-export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations"]);
+export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications"]);
 
 /**
  * Every action that can appear in the trail, with the shape of its data. A new state change
@@ -42,7 +42,25 @@ export const auditEventSchema = z.discriminatedUnion("action", [
       windowEndsAt: z.string().nullable().optional(),
       awaitingApproval: z.boolean().optional(),
       emergency: z.boolean().optional(),
+      // Since scheduled requests and usual hours:
+      startsAt: z.string().nullable().optional(),
+      outsideUsualHours: z.boolean().optional(),
     }),
+  }),
+  z.object({
+    action: z.literal("request.extension_requested"),
+    targetType: z.literal("request"),
+    data: z.object({ grantId: z.string(), privilege: z.string(), minutes: z.number(), justification: z.string(), awaitingApproval: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal("grant.extended"),
+    targetType: z.literal("grant"),
+    data: z.object({ requestId: z.string(), minutes: z.number(), previousExpiresAt: z.string(), expiresAt: z.string(), clipped: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal("notification.failed"),
+    targetType: z.literal("notification"),
+    data: z.object({ channel: z.enum(["email", "webhook"]), recipient: z.string(), eventId: z.string(), attempts: z.number(), error: z.string() }),
   }),
   z.object({
     action: z.literal("request.decision"),

@@ -9,7 +9,7 @@ export interface SessionUser {
   isAdmin: boolean;
 }
 
-export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end";
+export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end" | "extend";
 export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog";
 
 interface Owned {
@@ -28,6 +28,8 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   Grant: {
     read: (u, r) => u.isAdmin || r?.userId === u.id,
     end: (u, r) => r?.userId === u.id || u.isAdmin,
+    // Only the holder asks for more time (through the group's approval rule).
+    extend: (u, r) => r?.userId === u.id,
     revoke: (u) => u.isAdmin,
   },
   Audit: { read: (u) => u.isAdmin },

@@ -1,11 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { db } from "@/db";
+import { db, type Executor } from "@/db";
 import { grants, requests } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { addMembers, removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
@@ -35,7 +36,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
       .where(
         and(
           eq(grants.id, grantId),
-          sql`((${grants.state} = 'pending' and (${grants.notAfter} is null or ${grants.notAfter} > now())) or (${grants.state} = 'provisioning' and ${lapsedLease(grants.claimedAt)}))`,
+          // A scheduled grant does not start before its time, whoever runs the job.
+          sql`((${grants.state} = 'pending' and (${grants.notAfter} is null or ${grants.notAfter} > now()) and (${grants.startsAt} is null or ${grants.startsAt} <= now())) or (${grants.state} = 'provisioning' and ${lapsedLease(grants.claimedAt)}))`,
         ),
       )
       .returning();
@@ -44,8 +46,11 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         .update(grants)
         .set({ state: "revoked", endReason: "expired", removedAt: sql`now()`, lastError: WINDOW_CLOSED, updatedAt: sql`now()` })
         .where(and(eq(grants.id, grantId), eq(grants.state, "pending"), sql`${grants.notAfter} <= now()`))
-        .returning({ id: grants.id });
-      if (late) await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }]);
+        .returning({ id: grants.id, requestId: grants.requestId });
+      if (late) {
+        await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }]);
+        await emitNotification(tx, "failed", [{ requestId: late.requestId, grantId: late.id, data: { error: WINDOW_CLOSED } }]);
+      }
       return late ? ("window-closed" as const) : undefined;
     }
     await recordAudit(tx, SYSTEM_ACTOR, [
@@ -79,7 +84,10 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         .where(fenced)
         .returning({ state: grants.state, requestId: grants.requestId });
       if (!row) return "superseded" as const;
-      if (row.state === "failed") await tx.update(requests).set({ status: "failed" }).where(eq(requests.id, row.requestId));
+      if (row.state === "failed") {
+        await tx.update(requests).set({ status: "failed" }).where(eq(requests.id, row.requestId));
+        await emitNotification(tx, "failed", [{ requestId: row.requestId, grantId, data: { error: errorText(err) } }]);
+      }
       await recordAudit(tx, SYSTEM_ACTOR, [
         { action: "grant.activation_failed", targetType: "grant", targetId: grantId, data: { attempt: claimed.attempts, error: errorText(err), final: row.state !== "pending" } },
       ]);
@@ -115,6 +123,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     // due a little later so that it does not compete with the timer's bulk sweep.
     await enqueue(tx, "grants__expire", { grantId }, { runAt: new Date(row.expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
     await notifyScheduleChanged(tx);
+    await scheduleExpiryWarning(tx, row);
+    await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
         action: "grant.activated",
@@ -126,6 +136,43 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     return true;
   });
   return done ? "activated" : "nothing-to-do";
+}
+
+/**
+ * Queues the "expiring soon" warning: EXPIRY_WARNING_MINUTES before the end, but never in the
+ * first half of the grant (a 2-minute grant is warned after 1 minute). The job key makes an
+ * extension move it.
+ */
+export async function scheduleExpiryWarning(tx: Executor, g: { id: string; activatedAt: Date | null; expiresAt: Date | null; endReason: string | null }) {
+  if (!g.expiresAt || !g.activatedAt || g.endReason) return;
+  const end = g.expiresAt.getTime();
+  const half = g.activatedAt.getTime() + (end - g.activatedAt.getTime()) / 2;
+  const runAt = new Date(Math.max(half, end - env.EXPIRY_WARNING_MINUTES * 60_000));
+  await enqueue(tx, "grants__warn", { grantId: g.id }, { runAt, jobKey: jobKeys.warn(g.id), maxAttempts: 5 });
+}
+
+/** The warning job: the grant still ends as planned, and nobody was warned for this end yet. */
+export async function warnExpiring(grantId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(grants)
+      .set({ warnedFor: sql`${grants.expiresAt}` })
+      .where(
+        and(
+          eq(grants.id, grantId),
+          eq(grants.state, "active"),
+          sql`${grants.endReason} is null`,
+          sql`${grants.expiresAt} > now()`,
+          // Not early: an extension moved the end (its job is rescheduled).
+          sql`${grants.expiresAt} <= now() + make_interval(secs => ${env.EXPIRY_WARNING_MINUTES * 60 + 5})`,
+          sql`${grants.warnedFor} is distinct from ${grants.expiresAt}`,
+        ),
+      )
+      .returning({ requestId: grants.requestId });
+    if (!row) return false;
+    await emitNotification(tx, "expiring_soon", [{ requestId: row.requestId, grantId }]);
+    return true;
+  });
 }
 
 export interface SweepResult {
@@ -217,11 +264,13 @@ async function finishRemoval(members: (DueGrant & { claim_token: string })[], al
       })
       .where(and(inArray(grants.id, ids), eq(grants.state, "expiring"), inArray(grants.claimToken, members.map((m) => m.claim_token))))
       .returning({ id: grants.id, removedAt: grants.removedAt });
-    // The per-grant expiry jobs are only a safety net now; drop the ones that have not run.
+    // The per-grant expiry jobs are only a safety net now, and warnings are moot: drop the ones that have not run.
     // (Keys hold no commas; one text parameter keeps the statement's size independent of the batch.)
     const doneIds = done.map((d) => d.id);
     if (doneIds.length) {
-      await tx.execute(sql`select graphile_worker.remove_job(k) from unnest(string_to_array(${doneIds.map(jobKeys.expire).join(",")}, ',')) as k`);
+      const keys = doneIds.flatMap((id) => [jobKeys.expire(id), jobKeys.warn(id)]);
+      await tx.execute(sql`select graphile_worker.remove_job(k) from unnest(string_to_array(${keys.join(",")}, ',')) as k`);
+      await emitGrantEnds(tx, doneIds);
     }
     const removedAt = new Map(done.map((d) => [d.id, d.removedAt]));
     const events: AuditEvent[] = [];
@@ -269,7 +318,7 @@ export async function requeueStuckActivations(): Promise<number> {
   const lease = env.GRANT_LEASE_SECONDS;
   const stuck = await db.execute<{ id: string }>(sql`
     select g.id from grants g
-    where ((g.state = 'pending' and g.updated_at < now() - make_interval(secs => ${lease}))
+    where ((g.state = 'pending' and g.updated_at < now() - make_interval(secs => ${lease}) and (g.starts_at is null or g.starts_at <= now()))
         or (g.state = 'provisioning' and g.claimed_at < now() - make_interval(secs => ${lease})))
       -- A job waiting to run, or one a live worker picked up recently, is not stuck.
       and not exists (

@@ -1,9 +1,11 @@
-import { grantIdInput } from "@/server/requests/schemas";
+import { extendGrantInput, grantIdInput } from "@/server/requests/schemas";
+import { extendGrant } from "./extend";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import * as service from "./service";
 
 export const grantsRouter = createTRPCRouter({
   live: adminProcedure.query(({ ctx }) => service.listLiveGrants(ctx.user)),
   revoke: adminProcedure.input(grantIdInput).mutation(({ ctx, input }) => service.endGrant(ctx.user, ctx.actor, input.grantId, "revoked")),
+  extend: authedProcedure.input(extendGrantInput).mutation(({ ctx, input }) => extendGrant(ctx.user, ctx.actor, input)),
   endEarly: authedProcedure.input(grantIdInput).mutation(({ ctx, input }) => service.endGrant(ctx.user, ctx.actor, input.grantId, "ended_early")),
 });

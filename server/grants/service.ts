@@ -6,6 +6,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { emitNotification } from "@/server/notifications/emit";
 import { EXPIRY_JOB_GRACE_MS } from "./lifecycle";
 
 const LIVE = ["pending", "provisioning", "active", "expiring"] as const;
@@ -57,6 +58,7 @@ export async function endGrant(user: SessionUser, actor: AuditActor, grantId: st
         .where(eq(grants.id, grantId));
       await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
       await recordAudit(tx, actor, [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }]);
+      await emitNotification(tx, "revoked", [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }]);
       return { grantId, state: "revoked" as const, alreadyEnding: false };
     }
     await tx

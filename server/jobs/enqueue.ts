@@ -5,6 +5,8 @@ export interface JobPayloads {
   grants__activate: { grantId: string };
   grants__expire: { grantId: string };
   grants__reconcile: Record<string, never>;
+  grants__warn: { grantId: string };
+  notifications__dispatch: Record<string, never>;
 }
 export type TaskName = keyof JobPayloads;
 
@@ -38,4 +40,6 @@ export async function notifyScheduleChanged(tx: Executor) {
 export const jobKeys = {
   activate: (grantId: string) => `grant:activate:${grantId}`,
   expire: (grantId: string) => `grant:expire:${grantId}`,
+  warn: (grantId: string) => `grant:warn:${grantId}`,
+  dispatch: "notifications-dispatch",
 };

@@ -14,12 +14,22 @@ const privilegeFields = z.object({
   maxDurationMinutes: duration,
   defaultDurationMinutes: duration,
   allowExtension: z.boolean().default(false),
+  /** With extensions, the longest a grant may run in total; empty = the maximum duration. */
+  maxTotalMinutes: z.preprocess((v) => (v === "" || v === undefined ? null : v), z.coerce
+    .number({ error: "Enter a number of minutes" })
+    .int("Whole minutes only")
+    .min(1, "At least 1 minute")
+    .max(MAX_DURATION_MINUTES * 4, `At most ${MAX_DURATION_MINUTES * 4} minutes (28 days)`)
+    .nullable()).default(null),
   tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
 });
 
-function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number }>(v: T, ctx: z.RefinementCtx) {
+function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number; maxTotalMinutes: number | null }>(v: T, ctx: z.RefinementCtx) {
   if (v.defaultDurationMinutes > v.maxDurationMinutes) {
     ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: "The default cannot exceed the maximum" });
+  }
+  if (v.maxTotalMinutes !== null && v.maxTotalMinutes < v.maxDurationMinutes) {
+    ctx.addIssue({ code: "custom", path: ["maxTotalMinutes"], message: "The total with extensions cannot be less than the maximum duration" });
   }
 }
 

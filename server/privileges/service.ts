@@ -7,7 +7,8 @@ import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory/service";
 import { env } from "@/server/env";
-import type { PublishPrivilegeInput, UpdatePrivilegeInput } from "./schemas";
+import type { z } from "zod";
+import { publishPrivilegeInput, updatePrivilegeInput } from "./schemas";
 
 type Privilege = typeof privileges.$inferSelect;
 
@@ -19,6 +20,7 @@ function snapshot(p: Privilege) {
     maxDurationMinutes: p.maxDurationMinutes,
     defaultDurationMinutes: p.defaultDurationMinutes,
     allowExtension: p.allowExtension,
+    maxTotalMinutes: p.maxTotalMinutes,
     mechanism: p.mechanism,
     enabled: p.enabled,
     tags: p.tags,
@@ -66,8 +68,10 @@ export async function searchDirectoryGroups(user: SessionUser, query: string) {
   return groups.map((g) => ({ ...g, published: published.has(g.objectGuid) }));
 }
 
-export async function publishPrivilege(user: SessionUser, actor: AuditActor, input: PublishPrivilegeInput) {
+export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw: z.input<typeof publishPrivilegeInput>) {
   assertCan(user, "manage", "Privilege");
+  // Parsed again: scripts and tests call services without tRPC.
+  const input = publishPrivilegeInput.parse(raw);
   // The GUID survives renames and moves; the DN is re-read from the directory, never trusted from the form.
   const group = await getGroupByGuid(input.groupGuid);
   if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "That group no longer exists in the directory." });
@@ -89,6 +93,7 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, inp
         maxDurationMinutes: input.maxDurationMinutes,
         defaultDurationMinutes: input.defaultDurationMinutes,
         allowExtension: input.allowExtension,
+        maxTotalMinutes: input.maxTotalMinutes,
         tags: input.tags,
         createdBy: user.id,
       })
@@ -99,8 +104,9 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, inp
     .catch(conflictOnDuplicate);
 }
 
-export async function updatePrivilege(user: SessionUser, actor: AuditActor, input: UpdatePrivilegeInput) {
+export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw: z.input<typeof updatePrivilegeInput>) {
   assertCan(user, "manage", "Privilege");
+  const input = updatePrivilegeInput.parse(raw);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
     if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
@@ -116,6 +122,7 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, inpu
         maxDurationMinutes: input.maxDurationMinutes,
         defaultDurationMinutes: input.defaultDurationMinutes,
         allowExtension: input.allowExtension,
+        maxTotalMinutes: input.maxTotalMinutes,
         tags: input.tags,
         enabled: input.enabled,
         updatedAt: new Date(),

@@ -29,6 +29,8 @@ export const submitRequestInput = z
     governanceCode: optionalCode("governance code"),
     /** Break-glass: only where the binding group allows emergency access; skips approval, needs a justification. */
     emergency: z.boolean().default(false),
+    /** Scheduled: access starts then (null = as soon as granted). */
+    startsAt: z.coerce.date({ error: "Enter a start date and time" }).nullable().default(null),
   })
   .strict();
 export type SubmitRequestInput = z.infer<typeof submitRequestInput>;
@@ -38,7 +40,17 @@ export const previewRequestInput = z.object({
   credentialId: z.uuid("Pick an account").nullable().default(null),
   durationMinutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
   emergency: z.boolean().default(false),
+  startsAt: z.coerce.date({ error: "Enter a start date and time" }).nullable().default(null),
 });
 export type PreviewRequestInput = z.infer<typeof previewRequestInput>;
 
 export const grantIdInput = z.object({ grantId: z.string().uuid() });
+
+export const extendGrantInput = z
+  .object({
+    grantId: z.uuid(),
+    minutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
+    justification: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The justification contains characters that are not allowed").default(""),
+  })
+  .strict();
+export type ExtendGrantInput = z.infer<typeof extendGrantInput>;

@@ -11,6 +11,8 @@ import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { emitNotification } from "@/server/notifications/emit";
+import { isOutsideUsualHours } from "@/server/access-groups/policy/usual-hours";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
@@ -45,7 +47,8 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
   const input: PreviewRequestInput = previewRequestInput.parse(raw);
   const t = await target(input);
   const s = await situationOf(await person(user), actor.ip);
-  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), new Date(), { emergency: input.emergency });
+  const at = input.startsAt && input.startsAt > new Date() ? input.startsAt : new Date();
+  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), at, { emergency: input.emergency });
   // Who would decide, level by level, so the requester knows before submitting.
   const approvalLevels =
     verdict.ok && verdict.requiresApproval
@@ -53,7 +56,8 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
           levels.map((l) => ({ level: l.level, requiredApprovals: l.requiredApprovals, approvers: approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username) })),
         )
       : [];
-  return { ...publicVerdict(verdict), approvalLevels, location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
+  const outsideUsualHours = verdict.ok ? isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, at) : false;
+  return { ...publicVerdict(verdict), approvalLevels, outsideUsualHours, location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
 }
 
 /**
@@ -73,7 +77,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
     await db.transaction((tx) =>
       recordAudit(tx, actor, [{ action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule, reason, location } }]),
     );
-    throw new TRPCError({ code: rule === "duration" || rule === "fields" || rule === "credential" ? "BAD_REQUEST" : "FORBIDDEN", message: `Refused (${rule}): ${reason}` });
+    throw new TRPCError({ code: ["duration", "fields", "credential", "schedule"].includes(rule) ? "BAD_REQUEST" : "FORBIDDEN", message: `Refused (${rule}): ${reason}` });
   };
   if (input.durationMinutes > privilege.maxDurationMinutes) {
     await refuse("duration", `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.`);
@@ -81,9 +85,16 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   if (credential && (!credential.objectGuid || !credential.dn)) {
     await refuse("credential", `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.`);
   }
-  const situation = await situationOf(account, actor.ip);
   const now = new Date();
-  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, now, { emergency: input.emergency });
+  if (input.startsAt && input.startsAt.getTime() < now.getTime() - 60_000) await refuse("schedule", "The start time has passed. Pick a time in the future, or leave it empty to start now.");
+  if (input.startsAt && input.startsAt.getTime() > now.getTime() + env.SCHEDULE_MAX_DAYS * 86_400_000) {
+    await refuse("schedule", `Access can be scheduled at most ${env.SCHEDULE_MAX_DAYS} days ahead.`);
+  }
+  if (input.startsAt && input.emergency) await refuse("schedule", "Emergency access starts now; it cannot be scheduled.");
+  // A start within the next minute is "now"; a later one is checked against the group's limits then.
+  const startsAt = input.startsAt && input.startsAt.getTime() > now.getTime() + 60_000 ? input.startsAt : null;
+  const situation = await situationOf(account, actor.ip);
+  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, startsAt ?? now, { emergency: input.emergency });
   if (!verdict.ok) return refuse(verdict.rule, verdict.reason, situation.locationText);
   const missing = verdict.requiredFields.filter((f) => input[f] === "");
   if (missing.length) {
@@ -133,6 +144,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
       checkedAt: now.toISOString(),
     };
     const awaitingApproval = verdict.requiresApproval;
+    const outsideUsualHours = isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, startsAt ?? now);
     const [request] = await tx
       .insert(requests)
       .values({
@@ -150,6 +162,8 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
         locationRegion: situation.location?.region ?? null,
         windowEndsAt: verdict.windowEndsAt,
         emergency: input.emergency,
+        startsAt,
+        outsideUsualHours,
         status: awaitingApproval ? "pending" : "approved",
         approvalDeadline: awaitingApproval ? new Date(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000) : null,
         clientIp: actor.ip ?? null,
@@ -176,9 +190,15 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
           windowEndsAt: verdict.windowEndsAt?.toISOString() ?? null,
           awaitingApproval,
           emergency: input.emergency,
+          startsAt: startsAt?.toISOString() ?? null,
+          outsideUsualHours,
         },
       },
     ]);
+    await emitNotification(tx, "requested", [{ requestId: request!.id }]);
+    if (awaitingApproval) await emitNotification(tx, "approval_needed", [{ requestId: request!.id, data: { level: 1 } }]);
+    // Break-glass: every approver of the group hears about it at once.
+    if (input.emergency) await emitNotification(tx, "emergency", [{ requestId: request!.id }]);
     if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
 
     const grant = await createGrant(tx, {
@@ -188,6 +208,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
       member,
       durationMinutes: input.durationMinutes,
       notAfter: verdict.windowEndsAt,
+      startsAt,
     });
     await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant.id } }]);
     return { requestId: request!.id, grantId: grant.id, status: "approved" as const, accessGroup: verdict.group.name };
@@ -200,7 +221,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
  */
 export async function createGrant(
   tx: Transaction,
-  g: { requestId: string; userId: string; privilege: Privilege; member: { guid: string; dn: string }; durationMinutes: number; notAfter: Date | null },
+  g: { requestId: string; userId: string; privilege: Privilege; member: { guid: string; dn: string }; durationMinutes: number; notAfter: Date | null; startsAt: Date | null },
 ) {
   const [grant] = await tx
     .insert(grants)
@@ -215,9 +236,12 @@ export async function createGrant(
       groupDn: g.privilege.groupDn,
       durationSeconds: g.durationMinutes * 60,
       notAfter: g.notAfter,
+      startsAt: g.startsAt,
     })
     .returning();
-  await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id) });
+  // A scheduled grant's activation is a job at its start time (approved late, it starts at once).
+  const runAt = g.startsAt && g.startsAt > new Date() ? g.startsAt : undefined;
+  await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id), runAt });
   return grant!;
 }
 
@@ -238,11 +262,21 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       decidedAt: requests.decidedAt,
       outcomeComment: requests.outcomeComment,
       windowEndsAt: requests.windowEndsAt,
+      kind: requests.kind,
+      startsAt: requests.startsAt,
+      emergency: requests.emergency,
+      currentLevel: requests.currentLevel,
+      levels: sql<number>`(select coalesce(max((a ->> 'level')::int), 0) from jsonb_array_elements(${requests.policy} -> 'approvers') a)`,
       grantId: grants.id,
       grantState: grants.state,
       activatedAt: grants.activatedAt,
       expiresAt: grants.expiresAt,
       removedAt: grants.removedAt,
+      extendedMinutes: grants.extendedMinutes,
+      allowExtension: privileges.allowExtension,
+      maxTotalMinutes: sql<number>`coalesce(${privileges.maxTotalMinutes}, ${privileges.maxDurationMinutes})`,
+      /** An extension of this grant waiting for approval. */
+      pendingExtension: sql<{ requestId: string; minutes: number } | null>`(select json_build_object('requestId', e.id, 'minutes', e.duration_minutes) from requests e where e.extends_grant_id = ${grants.id} and e.status = 'pending' limit 1)`,
       endReason: grants.endReason,
       lastError: grants.lastError,
       attempts: grants.attempts,
@@ -251,7 +285,8 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
     .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
     .leftJoin(grants, eq(grants.requestId, requests.id))
-    .where(eq(requests.requesterId, user.id))
+    // Extension requests show on the grant they extend (pendingExtension), not as rows of their own.
+    .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access")))
     .orderBy(desc(requests.createdAt))
     .limit(limit);
 }

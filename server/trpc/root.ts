@@ -7,6 +7,7 @@ import { directoryRouter } from "@/server/directory/router";
 import { grantsRouter } from "@/server/grants/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
+import { timelineRouter } from "@/server/requests/timeline-router";
 import { authedProcedure, createCallerFactory, createTRPCRouter } from "./init";
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   accessGroups: accessGroupsRouter,
   catalog: catalogRouter,
   approvals: approvalsRouter,
+  timeline: timelineRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -60,6 +60,8 @@ export async function ensureAdUser(c: Client, sam: string): Promise<string> {
     new Change({ operation: "replace", modification: new Attribute({ type: "unicodePwd", values: [pwd] }) }),
     new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: ["512"] }) }),
     new Change({ operation: "replace", modification: new Attribute({ type: "lockoutTime", values: ["0"] }) }),
+    // Notifications mail people at the address AD has for them.
+    new Change({ operation: "replace", modification: new Attribute({ type: "mail", values: [`${sam}@interim.test`] }) }),
   ]);
   return dn;
 }
@@ -85,7 +87,7 @@ export async function isDirectMember(groupDn: string, memberDn: string): Promise
 
 /** Empties the app's tables and graphile-worker's queue (not the directory). */
 export async function resetDatabase() {
-  await asTableOwner(sql`truncate audit_events, grants, request_decisions, requests, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs restart identity cascade`);
+  await asTableOwner(sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs restart identity cascade`);
   await db.execute(sql`delete from graphile_worker._private_jobs`);
 }
 

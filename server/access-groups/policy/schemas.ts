@@ -124,6 +124,16 @@ export const groupSettingsSchema = z
     approvalInLevels: z.boolean().default(false),
     /** Otherwise a user provisioned into the group waits for an admin to activate them. */
     autoGrantOnProvisioning: z.boolean().default(false),
+    /**
+     * The group's usual working hours (in its time zone): a request made, or scheduled to start,
+     * outside them is flagged "outside usual hours" to approvers and in notifications.
+     */
+    usualDays: z
+      .array(z.number().int().min(1, "Days are numbered 1 (Monday) to 7 (Sunday)").max(7, "Days are numbered 1 (Monday) to 7 (Sunday)"))
+      .max(7)
+      .default([1, 2, 3, 4, 5])
+      .transform((days) => [...new Set(days)].sort((a, b) => a - b)),
+    usualHours: timeWindowSchema.default({ start: "08:00", end: "18:00" }),
   })
   .superRefine((v, ctx) => {
     if (v.approvalInLevels && !v.requiresApproval) {

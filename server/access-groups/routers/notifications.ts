@@ -1,0 +1,46 @@
+import { desc, eq } from "drizzle-orm";
+import { db } from "@/db";
+import { notificationDeliveries, notificationEvents } from "@/db/schema";
+import { assertCan } from "@/server/auth/permissions";
+import { env } from "@/server/env";
+import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
+import { groupIdInput, notificationsInput } from "../schemas";
+import * as service from "../service";
+
+export const notificationsRouter = createTRPCRouter({
+  get: adminProcedure.input(groupIdInput).query(async ({ ctx, input }) => {
+    const g = await service.getAccessGroup(ctx.user, input.id);
+    return {
+      id: g.id,
+      version: g.version,
+      notifications: service.notificationSettingsOf(g),
+      // What the deployment can send: without SMTP_URL no mail leaves; unsigned generic webhooks are allowed.
+      emailConfigured: Boolean(env.SMTP_URL),
+      webhooksSigned: Boolean(env.WEBHOOK_SIGNING_SECRET),
+    };
+  }),
+  update: adminProcedure.input(notificationsInput).mutation(({ ctx, input }) => service.updateNotifications(ctx.user, ctx.actor, input)),
+  /** The group's last deliveries, newest first: what was sent to whom, and what keeps failing. */
+  deliveries: adminProcedure.input(groupIdInput).query(async ({ ctx, input }) => {
+    assertCan(ctx.user, "read", "AccessGroup");
+    return db
+      .select({
+        id: notificationDeliveries.id,
+        event: notificationEvents.event,
+        requestId: notificationEvents.requestId,
+        channel: notificationDeliveries.channel,
+        recipient: notificationDeliveries.recipient,
+        state: notificationDeliveries.state,
+        attempts: notificationDeliveries.attempts,
+        lastError: notificationDeliveries.lastError,
+        createdAt: notificationDeliveries.createdAt,
+        sentAt: notificationDeliveries.sentAt,
+        nextAttemptAt: notificationDeliveries.nextAttemptAt,
+      })
+      .from(notificationDeliveries)
+      .innerJoin(notificationEvents, eq(notificationEvents.id, notificationDeliveries.eventId))
+      .where(eq(notificationDeliveries.accessGroupId, input.id))
+      .orderBy(desc(notificationDeliveries.createdAt))
+      .limit(50);
+  }),
+});

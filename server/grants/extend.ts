@@ -1,0 +1,160 @@
+import { TRPCError } from "@trpc/server";
+import { and, eq, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { db, type Transaction } from "@/db";
+import { accessGroups, grants, privileges, requests } from "@/db/schema";
+import type { FrozenPolicy } from "@/server/access-groups/frozen";
+import { readApprovers, toPolicy } from "@/server/access-groups/service";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { env } from "@/server/env";
+import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { emitNotification } from "@/server/notifications/emit";
+import { extendGrantInput, type ExtendGrantInput } from "@/server/requests/schemas";
+import { EXPIRY_JOB_GRACE_MS, scheduleExpiryWarning } from "./lifecycle";
+
+/*
+ * Extensions: the holder of an active grant asks for more time, up to the privilege's maximum
+ * total. The request follows the approval rule of the access group that allowed the grant (as it
+ * is now): without approval the end moves at once; with approval it waits in the approvers' inbox
+ * as an "extension" request, and the last approval moves the end. Moving the end reschedules the
+ * expiry job and the warning through their job keys.
+ */
+
+const MINUTE = 60_000;
+
+/** Minutes the grant has run and will run (activation to current end), rounded up. */
+function totalMinutes(g: { activatedAt: Date | null; expiresAt: Date | null }): number {
+  if (!g.activatedAt || !g.expiresAt) return 0;
+  return Math.ceil((g.expiresAt.getTime() - g.activatedAt.getTime()) / MINUTE);
+}
+
+export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.input<typeof extendGrantInput>) {
+  const input: ExtendGrantInput = extendGrantInput.parse(raw);
+  return db.transaction(async (tx) => {
+    const [grant] = await tx.select().from(grants).where(eq(grants.id, input.grantId)).for("update");
+    if (!grant) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+    assertCan(user, "extend", "Grant", { userId: grant.userId });
+    if (grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) {
+      throw new TRPCError({ code: "CONFLICT", message: "Only active access that has not ended can be extended." });
+    }
+    const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, grant.privilegeId));
+    if (!privilege?.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });
+    const maxTotal = privilege.maxTotalMinutes ?? privilege.maxDurationMinutes;
+    const room = maxTotal - totalMinutes(grant);
+    if (input.minutes > room) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: room > 0 ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.` : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
+      });
+    }
+    const [original] = await tx.select().from(requests).where(eq(requests.id, grant.requestId));
+    const [waiting] = await tx
+      .select({ id: requests.id })
+      .from(requests)
+      .where(and(eq(requests.extendsGrantId, grant.id), eq(requests.status, "pending")));
+    if (waiting) throw new TRPCError({ code: "CONFLICT", message: "An extension of this access is already waiting for approval." });
+
+    // The group's rule as it is now; a group deleted since falls back to the policy frozen on the grant's request.
+    const [groupRow] = original?.accessGroupId ? await tx.select().from(accessGroups).where(eq(accessGroups.id, original.accessGroupId)) : [];
+    const group = groupRow ? toPolicy(groupRow) : (original?.policy?.group ?? null);
+    if (group && !group.enabled) throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group.name} is disabled: its access cannot be extended.` });
+    if (group?.settings.requiresJustification && input.justification === "") {
+      throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${group.name} requires a justification.` });
+    }
+    const approvers = groupRow ? await readApprovers(tx, groupRow.id) : { approvers: original?.policy?.approvers ?? [], levels: original?.policy?.levels ?? [] };
+    const awaitingApproval = Boolean(group?.settings.requiresApproval);
+    if (awaitingApproval && approvers.approvers.length === 0) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group!.name} requires approval but has no approvers.` });
+    }
+    const now = new Date();
+    const policy: FrozenPolicy | null = group
+      ? {
+          group,
+          levels: approvers.levels,
+          approvers: approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
+          checkedAt: now.toISOString(),
+        }
+      : null;
+    const [request] = await tx
+      .insert(requests)
+      .values({
+        kind: "extension",
+        extendsGrantId: grant.id,
+        requesterId: user.id,
+        privilegeId: grant.privilegeId,
+        targetDn: grant.memberDn,
+        credentialId: original?.credentialId ?? null,
+        durationMinutes: input.minutes,
+        justification: input.justification,
+        accessGroupId: original?.accessGroupId ?? null,
+        policy,
+        windowEndsAt: grant.notAfter,
+        status: awaitingApproval ? "pending" : "approved",
+        approvalDeadline: awaitingApproval ? new Date(Math.min(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000, grant.expiresAt.getTime())) : null,
+        decidedAt: awaitingApproval ? null : now,
+        clientIp: actor.ip ?? null,
+      })
+      .returning();
+    await recordAudit(tx, actor, [
+      {
+        action: "request.extension_requested",
+        targetType: "request",
+        targetId: request!.id,
+        data: { grantId: grant.id, privilege: privilege.name, minutes: input.minutes, justification: input.justification, awaitingApproval },
+      },
+    ]);
+    if (awaitingApproval) {
+      await emitNotification(tx, "approval_needed", [{ requestId: request!.id, grantId: grant.id, data: { level: 1 } }]);
+      return { requestId: request!.id, status: "pending" as const, expiresAt: grant.expiresAt };
+    }
+    const applied = await applyExtension(tx, actor, request!, input.minutes);
+    if (!applied.ok) throw new TRPCError({ code: "CONFLICT", message: applied.reason });
+    await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant.id } }]);
+    return { requestId: request!.id, status: "approved" as const, expiresAt: applied.expiresAt };
+  });
+}
+
+/**
+ * Moves the end of the grant an extension request names, in the caller's transaction (the
+ * automatic path above, or the last approval). Refuses when the access has ended meanwhile or the
+ * extension would now exceed the maximum; never past the access group's window (not_after).
+ */
+export async function applyExtension(
+  tx: Transaction,
+  actor: AuditActor,
+  request: Pick<typeof requests.$inferSelect, "id" | "extendsGrantId">,
+  minutes: number,
+): Promise<{ ok: true; expiresAt: Date } | { ok: false; reason: string }> {
+  const [grant] = await tx.select().from(grants).where(eq(grants.id, request.extendsGrantId!)).for("update");
+  if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) {
+    return { ok: false, reason: "The access ended before the extension could be applied." };
+  }
+  const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, grant.privilegeId));
+  const maxTotal = privilege ? (privilege.maxTotalMinutes ?? privilege.maxDurationMinutes) : 0;
+  if (!privilege?.allowExtension || totalMinutes(grant) + minutes > maxTotal) {
+    return { ok: false, reason: `The extension would exceed the maximum of ${maxTotal} minutes in total, or the privilege no longer allows extensions.` };
+  }
+  const wanted = grant.expiresAt.getTime() + minutes * MINUTE;
+  const expiresAt = new Date(grant.notAfter ? Math.min(wanted, grant.notAfter.getTime()) : wanted);
+  const [row] = await tx
+    .update(grants)
+    .set({ expiresAt, extendedMinutes: sql`${grants.extendedMinutes} + ${minutes}`, updatedAt: sql`now()` })
+    .where(eq(grants.id, grant.id))
+    .returning();
+  // Same job keys: the safety-net removal and the warning move with the end.
+  await enqueue(tx, "grants__expire", { grantId: grant.id }, { runAt: new Date(expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grant.id) });
+  await scheduleExpiryWarning(tx, row!);
+  await notifyScheduleChanged(tx);
+  await recordAudit(tx, actor, [
+    {
+      action: "grant.extended",
+      targetType: "grant",
+      targetId: grant.id,
+      data: { requestId: request.id, minutes, previousExpiresAt: grant.expiresAt.toISOString(), expiresAt: expiresAt.toISOString(), clipped: expiresAt.getTime() < wanted },
+    },
+  ]);
+  await emitNotification(tx, "extended", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
+  return { ok: true, expiresAt };
+}

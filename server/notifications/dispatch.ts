@@ -1,0 +1,300 @@
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { db } from "@/db";
+import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privileges, requests, users } from "@/db/schema";
+import type { FrozenPolicy } from "@/server/access-groups/frozen";
+import { SYSTEM_ACTOR } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { env } from "@/server/env";
+import { approversAt, lastLevel } from "@/server/approvals/levels";
+import { wakeDispatcher } from "./emit";
+import type { NotificationFacts } from "./facts";
+import { renderEmail, renderWebhook } from "./render";
+import { notificationSettingsSchema, type NotificationEvent, type NotificationSettings } from "./schemas";
+import { postWebhook, sendEmail } from "./transport";
+
+/*
+ * The dispatcher (worker task notifications__dispatch): fans each outbox event out into one
+ * delivery per recipient — the people concerned by email, the group's extra addresses and its
+ * webhooks — then sends due deliveries, retrying failures with backoff. Every step is a short
+ * transaction with SKIP LOCKED, so several workers share the work and a killed one loses nothing.
+ */
+
+/** Events the requester hears about (approvers get approval_needed and emergency). */
+const REQUESTER_EVENTS: readonly NotificationEvent[] = ["requested", "approved", "denied", "granted", "extended", "expiring_soon", "expired", "revoked", "failed"];
+
+type EventRow = typeof notificationEvents.$inferSelect;
+
+interface Recipient {
+  channel: "email" | "webhook";
+  recipient: string;
+  audience: "requester" | "approver" | "observer";
+  target: { kind: "generic" | "slack" | "teams"; url: string } | null;
+}
+
+/** Where deliveries go; the worker uses the environment, tests point it at loopback sinks. */
+export interface DispatcherConfig {
+  smtpUrl: string | undefined;
+  from: string;
+  webhookTimeoutMs: number;
+  signingSecret: string | undefined;
+  maxAttempts: number;
+}
+
+export function configFromEnv(): DispatcherConfig {
+  return { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, signingSecret: env.WEBHOOK_SIGNING_SECRET, maxAttempts: env.NOTIFY_MAX_ATTEMPTS };
+}
+
+export interface DispatchResult {
+  events: number;
+  deliveries: number;
+}
+
+/** Fans out up to `limit` undispatched events. */
+export async function dispatchEvents(config: DispatcherConfig = configFromEnv(), limit = 200): Promise<DispatchResult> {
+  return db.transaction(async (tx) => {
+    const events = await tx
+      .select()
+      .from(notificationEvents)
+      .where(isNull(notificationEvents.dispatchedAt))
+      .orderBy(notificationEvents.createdAt)
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    if (events.length === 0) return { events: 0, deliveries: 0 };
+    const facts = await gatherFacts(tx, events);
+    const approverEmails = await emailsOf(
+      tx,
+      [...facts.values()].flatMap((f) => f.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []),
+    );
+    const rows: (typeof notificationDeliveries.$inferInsert)[] = [];
+    for (const e of events) {
+      const f = facts.get(e.id);
+      if (!f) continue;
+      for (const r of recipientsOf(e, f, approverEmails, Boolean(config.smtpUrl))) {
+        const message = r.channel === "email" ? renderEmail(f.facts, r.audience) : renderWebhook(f.facts, r.target!.kind).body;
+        rows.push({ eventId: e.id, accessGroupId: f.accessGroupId, channel: r.channel, recipient: r.recipient, target: r.target, message });
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000) await tx.insert(notificationDeliveries).values(rows.slice(i, i + 1000));
+    await tx
+      .update(notificationEvents)
+      .set({ dispatchedAt: sql`now()` })
+      .where(inArray(notificationEvents.id, events.map((e) => e.id)));
+    return { events: events.length, deliveries: rows.length };
+  });
+}
+
+interface Gathered {
+  facts: NotificationFacts;
+  policy: FrozenPolicy | null;
+  settings: NotificationSettings;
+  requesterEmail: string | null;
+  accessGroupId: string | null;
+}
+
+async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[0], events: EventRow[]): Promise<Map<string, Gathered>> {
+  const requestIds = [...new Set(events.map((e) => e.requestId))];
+  const grantIds = [...new Set(events.flatMap((e) => (e.grantId ? [e.grantId] : [])))];
+  const rows = await tx
+    .select({
+      request: requests,
+      requester: { username: users.username, displayName: users.displayName, email: users.email },
+      privilege: { name: privileges.name, groupDn: privileges.groupDn, allowExtension: privileges.allowExtension },
+      account: catalogCredentials.username,
+      notifications: accessGroups.notifications,
+    })
+    .from(requests)
+    .innerJoin(users, eq(users.id, requests.requesterId))
+    .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
+    .leftJoin(accessGroups, eq(accessGroups.id, requests.accessGroupId))
+    .where(inArray(requests.id, requestIds));
+  const byRequest = new Map(rows.map((r) => [r.request.id, r]));
+  const grantRows = grantIds.length
+    ? await tx
+        .select({ id: grants.id, expiresAt: grants.expiresAt, startsAt: grants.startsAt, durationSeconds: grants.durationSeconds, lastError: grants.lastError, state: grants.state })
+        .from(grants)
+        .where(inArray(grants.id, grantIds))
+    : [];
+  const byGrant = new Map(grantRows.map((g) => [g.id, g]));
+
+  const out = new Map<string, Gathered>();
+  for (const e of events) {
+    const r = byRequest.get(e.requestId);
+    if (!r) continue;
+    const g = e.grantId ? byGrant.get(e.grantId) : undefined;
+    const policy = r.request.policy;
+    const parsed = notificationSettingsSchema.safeParse(r.notifications ?? {});
+    const settings = parsed.success ? parsed.data : notificationSettingsSchema.parse({});
+    const of = policy && policy.approvers.length > 0 ? lastLevel(policy) : 0;
+    const level = e.data.level ?? (e.event === "approval_needed" ? r.request.currentLevel : null);
+    const base = env.APP_URL.replace(/\/$/, "");
+    const grantId = e.grantId ?? null;
+    out.set(e.id, {
+      policy,
+      settings,
+      requesterEmail: r.requester.email,
+      accessGroupId: r.request.accessGroupId,
+      facts: {
+        event: e.event,
+        occurredAt: e.createdAt.toISOString(),
+        requestId: r.request.id,
+        grantId,
+        requestKind: r.request.kind,
+        requester: { username: r.requester.username, displayName: r.requester.displayName },
+        privilege: r.privilege.name,
+        groupDn: r.privilege.groupDn,
+        account: r.account,
+        accessGroup: policy?.group.name ?? null,
+        durationMinutes: r.request.approvedDurationMinutes ?? r.request.durationMinutes,
+        justification: r.request.justification,
+        changeId: r.request.changeId,
+        governanceCode: r.request.governanceCode,
+        emergency: r.request.emergency,
+        outsideUsualHours: r.request.outsideUsualHours,
+        level: level !== null && of > 0 ? { current: level, of } : null,
+        comment: e.data.comment ?? null,
+        actor: e.data.actor ?? null,
+        startsAt: (g?.startsAt ?? r.request.startsAt)?.toISOString() ?? null,
+        expiresAt: g?.expiresAt?.toISOString() ?? null,
+        error: e.data.error ?? (e.event === "failed" ? (g?.lastError ?? null) : null),
+        timeZone: policy?.group.timeZone ?? "UTC",
+        links: {
+          decision: `${base}/inbox?request=${r.request.id}`,
+          extend: grantId && r.privilege.allowExtension ? `${base}/roles?extend=${grantId}` : null,
+          myAccess: `${base}/roles?request=${r.request.id}`,
+        },
+      },
+    });
+  }
+  return out;
+}
+
+async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0], guids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(guids)];
+  if (unique.length === 0) return new Map();
+  const rows = await tx
+    .select({ guid: users.objectGuid, email: users.email })
+    .from(users)
+    .where(sql`lower(${users.objectGuid}) = any(${`{${unique.join(",")}}`}::text[])`);
+  return new Map(rows.flatMap((r) => (r.email ? [[r.guid.toLowerCase(), r.email] as const] : [])));
+}
+
+/** Who receives one event: people concerned (mail), extra addresses and webhooks that chose it. */
+export function recipientsOf(
+  e: Pick<EventRow, "event" | "data">,
+  g: Pick<Gathered, "policy" | "settings" | "requesterEmail" | "facts">,
+  approverEmails: Map<string, string>,
+  emailEnabled: boolean,
+): Recipient[] {
+  const out: Recipient[] = [];
+  const mail = (recipient: string, audience: Recipient["audience"]) => {
+    if (!out.some((r) => r.channel === "email" && r.recipient.toLowerCase() === recipient.toLowerCase())) out.push({ channel: "email", recipient, audience, target: null });
+  };
+  const s = g.settings;
+  if (s.emailEvents.includes(e.event)) {
+    if (REQUESTER_EVENTS.includes(e.event) && g.requesterEmail) mail(g.requesterEmail, "requester");
+    if (g.policy && (e.event === "approval_needed" || e.event === "emergency")) {
+      // approval_needed: the approvers of the level that must decide; emergency: every approver.
+      const who = e.event === "emergency" ? g.policy.approvers : approversAt(g.policy, e.data.level ?? g.facts.level?.current ?? 1);
+      for (const a of who) {
+        const address = approverEmails.get(a.userGuid.toLowerCase());
+        if (address && a.username.toLowerCase() !== g.facts.requester.username.toLowerCase()) mail(address, "approver");
+      }
+    }
+  }
+  if (s.extraEvents.includes(e.event)) for (const address of s.extraRecipients) mail(address, "observer");
+  for (const w of s.webhooks) {
+    if (w.enabled && w.events.includes(e.event)) out.push({ channel: "webhook", recipient: w.name, audience: "observer", target: { kind: w.kind, url: w.url } });
+  }
+  // Without SMTP there is no email to send: the Notifications tab says so.
+  return emailEnabled ? out : out.filter((r) => r.channel !== "email");
+}
+
+/** 5 s, 10 s, 20 s … capped at 15 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(15 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface DeliveryResult {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+/** Sends due deliveries (parallel lanes, one row locked per send) until none is due or `limit` is reached. */
+export async function deliverDue(config: DispatcherConfig = configFromEnv(), limit = 500, lanes = 8): Promise<DeliveryResult> {
+  const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
+  let budget = limit;
+  const lane = async () => {
+    while (budget > 0) {
+      budget -= 1;
+      const outcome = await deliverOne(config);
+      if (outcome === "none") return;
+      result[outcome] += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return result;
+}
+
+async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "retried" | "failed"> {
+  return db.transaction(async (tx) => {
+    const [d] = await tx
+      .select()
+      .from(notificationDeliveries)
+      .where(and(eq(notificationDeliveries.state, "queued"), sql`${notificationDeliveries.nextAttemptAt} <= now()`))
+      .orderBy(notificationDeliveries.nextAttemptAt)
+      .limit(1)
+      .for("update", { skipLocked: true });
+    if (!d) return "none";
+    try {
+      if (d.channel === "email") {
+        if (!config.smtpUrl) throw new Error("SMTP_URL is not set");
+        await sendEmail({ smtpUrl: config.smtpUrl, from: config.from }, d.recipient, d.message as Parameters<typeof sendEmail>[2]);
+      } else {
+        const target = d.target as { kind: "generic" | "slack" | "teams"; url: string };
+        await postWebhook({ timeoutMs: config.webhookTimeoutMs, signingSecret: config.signingSecret }, target, d.message);
+      }
+      await tx
+        .update(notificationDeliveries)
+        .set({ state: "sent", attempts: d.attempts + 1, sentAt: sql`now()`, lastError: null })
+        .where(eq(notificationDeliveries.id, d.id));
+      return "sent";
+    } catch (err) {
+      const attempts = d.attempts + 1;
+      const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+      const final = attempts >= config.maxAttempts;
+      await tx
+        .update(notificationDeliveries)
+        .set({ state: final ? "failed" : "queued", attempts, lastError: error, nextAttemptAt: new Date(Date.now() + backoffMs(attempts)) })
+        .where(eq(notificationDeliveries.id, d.id));
+      if (final) {
+        await recordAudit(tx, SYSTEM_ACTOR, [
+          { action: "notification.failed", targetType: "notification", targetId: d.id, data: { channel: d.channel, recipient: d.recipient, eventId: d.eventId, attempts, error } },
+        ]);
+      }
+      return final ? "failed" : "retried";
+    }
+  });
+}
+
+/** The worker task: fan out everything new, send what is due, and come back for the retries. */
+export async function runDispatcher(config: DispatcherConfig = configFromEnv()): Promise<DispatchResult & DeliveryResult> {
+  const total = { events: 0, deliveries: 0, sent: 0, retried: 0, failed: 0 };
+  for (;;) {
+    const d = await dispatchEvents(config);
+    total.events += d.events;
+    total.deliveries += d.deliveries;
+    if (d.events === 0) break;
+  }
+  const r = await deliverDue(config);
+  total.sent += r.sent;
+  total.retried += r.retried;
+  total.failed += r.failed;
+  const [next] = await db
+    .select({ at: sql<Date | string | null>`min(${notificationDeliveries.nextAttemptAt})` })
+    .from(notificationDeliveries)
+    .where(eq(notificationDeliveries.state, "queued"));
+  if (next?.at) await wakeDispatcher(db, new Date(Math.max(Date.now(), new Date(next.at).getTime())));
+  return total;
+}
