@@ -6,6 +6,7 @@ import { Loading, QueryError } from "./alerts";
 import { Countdown } from "./countdown";
 import type { RouterOutputs } from "./router-types";
 import { formatWhen } from "./time";
+import { useNow } from "./use-now";
 
 type Step = RouterOutputs["timeline"]["get"]["steps"][number];
 type Tone = Step["tone"];
@@ -40,14 +41,17 @@ function When({ step }: { step: Step }) {
       {formatWhen(step.at)}
     </time>
   );
-  if (step.key === "next:expires") {
-    return (
-      <>
-        <Countdown until={new Date(step.at)} className="font-medium text-slate-700" /> <span aria-hidden="true">·</span> {time}
-      </>
-    );
-  }
-  return time;
+  return step.key === "next:expires" ? <CountdownAnd until={step.at}>{time}</CountdownAnd> : time;
+}
+
+/** "in mm:ss · 10:32": the countdown only renders in the browser, so the separator waits for it. */
+function CountdownAnd({ until, children }: { until: string; children: React.ReactNode }) {
+  if (useNow() === null) return children;
+  return (
+    <>
+      <Countdown until={new Date(until)} prefix="in" className="font-medium text-slate-700" /> <span aria-hidden="true">·</span> {children}
+    </>
+  );
 }
 
 /** Requested, decisions, provisioning, active, removal: each step with its time and who did it. */

@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import path from "node:path";
+import { baseURL } from "../playwright.config";
+import { startMailSink } from "../scripts/lib/mail-sink";
+import { E2E_MAIL_DIR } from "./fixtures/mail";
 import { closeDb } from "@/db";
 import { seedDemo } from "../scripts/seed-demo";
 import { adminLdap, emptyGroup, ensureGroup, PRIVILEGE_OU } from "./fixtures/directory";
@@ -22,10 +26,14 @@ export default async function globalSetup() {
   await seedDemo();
   await closeDb();
 
+  // Notifications go to a real SMTP server on loopback; specs read the mails from E2E_MAIL_DIR.
+  rmSync(E2E_MAIL_DIR, { recursive: true, force: true });
+  const mail = await startMailSink(E2E_MAIL_DIR);
+
   const root = path.resolve(import.meta.dirname, "..");
   const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e" },
+    env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e", SMTP_URL: mail.url, APP_URL: baseURL, EXPIRY_WARNING_MINUTES: "1" },
     stdio: ["ignore", "inherit", "inherit"],
   });
   let stopping = false;
@@ -34,6 +42,7 @@ export default async function globalSetup() {
   });
   return async () => {
     stopping = true;
+    await mail.close();
     if (worker.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       worker.once("exit", () => resolve());

@@ -3,11 +3,22 @@
  * app and the worker side by side. Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { prepareStack, repoRoot } from "./lib/stack";
 
 const port = (process.env.PORT ??= "3000");
 const handle = await prepareStack(process.env.INTERIM_DB_NAME ?? "interim");
 process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+
+process.env.APP_URL ??= `http://localhost:${port}`;
+// No mail server configured: a local sink receives every notification (nothing leaves the machine).
+if (!process.env.SMTP_URL) {
+  const { startMailSink } = await import("./lib/mail-sink");
+  const dir = path.join(repoRoot, ".data", "mail");
+  const sink = await startMailSink(dir, Number(process.env.MAIL_SINK_PORT ?? 2525));
+  process.env.SMTP_URL = sink.url;
+  console.log(`[dev] notifications are mailed to a local sink (${sink.url}); each mail is saved in ${path.relative(repoRoot, dir)}/`);
+}
 
 const { seedDemo } = await import("./seed-demo");
 const added = await seedDemo();

@@ -19,6 +19,7 @@ export const timelineInput = z.object({ requestId: z.uuid() }).strict();
 export type TimelineTone = "done" | "current" | "failed" | "upcoming";
 
 export interface TimelineStep {
+  /** The audit seq, or "next:…" for a step still to come; "next:expires" is the live countdown. */
   key: string;
   /** ISO time; null for a step still to come that has no time of its own ("Waiting for level 2"). */
   at: string | null;
@@ -65,7 +66,7 @@ const iso = (v: unknown): string | null => {
 };
 const joined = (...parts: (string | null)[]) => parts.filter(Boolean).join(" · ") || null;
 
-export function minutesText(minutes: number): string {
+function minutesText(minutes: number): string {
   if (minutes < 60) return `${minutes} min`;
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
@@ -185,7 +186,7 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
   const actions: string[] = [];
   for (const row of rows) {
     const by = actorOf(row);
-    const told = (row.extension ? tellExtension : tell)(row.action, row.data ?? {}, by);
+    const told = (row.extension ? tellExtension : tell)(row.action, row.data, by);
     if (!told) continue;
     steps.push({
       key: String(row.seq),

@@ -1,5 +1,6 @@
 import { currentAdminStatus } from "@/server/auth/signin";
 import { accessGroupsRouter } from "@/server/access-groups/router";
+import { overviewRouter } from "@/server/admin/router";
 import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { catalogRouter } from "@/server/catalog/router";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   catalog: catalogRouter,
   approvals: approvalsRouter,
   timeline: timelineRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

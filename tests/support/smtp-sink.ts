@@ -18,7 +18,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { failNext?: number } = {}): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  failNext?: number;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Called with every mail received (the dev and e2e sinks write them to files). */
+  onMail?: (mail: ParsedMail) => void;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const waiters = new Set<(mail: ParsedMail) => void>();
   let failures = options.failNext ?? 0;
@@ -42,6 +50,7 @@ export async function startSmtpSink(options: { failNext?: number } = {}): Promis
       simpleParser(stream)
         .then((mail) => {
           mails.push(mail);
+          options.onMail?.(mail);
           for (const waiter of waiters) waiter(mail);
           callback();
         })
@@ -51,7 +60,7 @@ export async function startSmtpSink(options: { failNext?: number } = {}): Promis
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

@@ -8,9 +8,11 @@ const NOW = at(600);
 const person = (name: string) => ({ actorType: "user", actorName: name });
 const worker = { actorType: "system", actorName: "interim-worker" };
 
-/** Audit rows in chain order, `seconds` after T0 each. */
-function trail(...events: [number, { actorType: string; actorName: string | null }, string, Record<string, unknown>][]): AuditRowLike[] {
-  return events.map(([seconds, actor, action, data], i) => ({ seq: i + 1, at: at(seconds), ...actor, action, data }));
+type Actor = { actorType: string; actorName: string | null };
+
+/** Audit rows in chain order, `seconds` after T0 each; "extension" marks rows of an extension request. */
+function trail(...events: [number, Actor, string, Record<string, unknown>, "extension"?][]): AuditRowLike[] {
+  return events.map(([seconds, actor, action, data, about], i) => ({ seq: i + 1, at: at(seconds), ...actor, action, data, extension: about === "extension" }));
 }
 
 const state = (s: Partial<TimelineCurrent>): TimelineCurrent => ({
@@ -132,6 +134,30 @@ describe("buildTimeline", () => {
       ],
     },
     {
+      name: "an extension that needed approval, told on the request it extends",
+      rows: trail(
+        [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(1802).toISOString(), alreadyMember: false }],
+        [300, person("alice"), "request.extension_requested", { grantId: "g", privilege: "SQL admins", minutes: 15, justification: "overrun", awaitingApproval: true }, "extension"],
+        [301, person("bob"), "request.decision", { level: 1, decision: "deny", comment: "no", durationMinutes: null }, "extension"],
+        [301, person("bob"), "request.denied", { level: 1, comment: "no" }, "extension"],
+        [302, person("alice"), "request.extension_requested", { grantId: "g", privilege: "SQL admins", minutes: 10, justification: "", awaitingApproval: true }, "extension"],
+        [303, person("bob"), "request.decision", { level: 1, decision: "approve", comment: "once", durationMinutes: null }, "extension"],
+        [303, person("bob"), "request.level_completed", { level: 1, approvals: 1, nextLevel: null }, "extension"],
+        [303, person("bob"), "request.approved", { automatic: false, grantId: "g" }, "extension"],
+        [303, person("bob"), "grant.extended", { requestId: "x", minutes: 10, previousExpiresAt: at(1802).toISOString(), expiresAt: at(2402).toISOString(), clipped: false }],
+      ),
+      current: state({ grantState: "active", expiresAt: at(2402) }),
+      expected: [
+        ["Active", "Interim", null, "done"],
+        ["Extension requested by alice (+15 min)", "alice", "overrun", "done"],
+        ["Extension denied by bob", "bob", "no", "failed"],
+        ["Extension requested by alice (+10 min)", "alice", null, "done"],
+        ["Extension: level 1 approved by bob", "bob", "once", "done"],
+        ["Extended by 10 min by bob", "bob", null, "current"],
+        ["Expires", null, null, "upcoming"],
+      ],
+    },
+    {
       name: "an action this code does not know yet shows under its own name",
       rows: trail([0, person("alice"), "request.submitted", submitted(5)], [1, person("eve"), "grant.teleported", { to: "mars" }]),
       current: state({ requestStatus: "approved", grantState: "revoked" }),
@@ -167,7 +193,7 @@ describe("buildTimeline", () => {
     },
     {
       name: "expired without a decision, by the worker",
-      rows: trail([0, person("alice"), "request.submitted", submitted(30)], [90, { actorType: "system", actorName: "interim-worker" }, "request.expired", { deadline: at(90).toISOString(), level: 1 }]),
+      rows: trail([0, person("alice"), "request.submitted", submitted(30)], [90, worker, "request.expired", { deadline: at(90).toISOString(), level: 1 }]),
       current: state({ requestStatus: "expired" }),
       expected: [
         ["Requested by alice (30 min)", "alice", null, "done"],

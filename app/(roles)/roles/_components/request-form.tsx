@@ -10,7 +10,8 @@ import { durationMinutesSchema, submitRequestInput } from "@/server/requests/sch
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { CheckboxField, Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
-import { formatWhen } from "@/components/time";
+import { formatMinutes, formatWhen } from "@/components/time";
+import { fromLocalInput, toLocalInput } from "./local-datetime";
 import type { AvailableEntry } from "./privilege-card";
 
 const FIELD_LABEL = { justification: "Justification", changeId: "Change ID", governanceCode: "Governance (ITSM) code" } as const;
@@ -19,15 +20,25 @@ type RequestField = keyof typeof FIELD_LABEL;
 // The server's field rules; the account is "" for the requester's own account.
 function schemaFor(max: number) {
   const { justification, changeId, governanceCode } = submitRequestInput.shape;
-  return z.object({
-    // Unregistered (and so undefined) when the field is not shown.
-    credentialId: z.string().optional(),
-    durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this privilege`),
-    justification,
-    changeId,
-    governanceCode,
-    emergency: z.boolean().optional(),
-  });
+  return z
+    .object({
+      // Unregistered (and so undefined) when the field is not shown.
+      credentialId: z.string().optional(),
+      durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this privilege`),
+      justification,
+      changeId,
+      governanceCode,
+      emergency: z.boolean().optional(),
+      start: z.enum(["now", "later"]),
+      /** The datetime-local value; registered only while "Later" is chosen. */
+      startsAtLocal: z.string().optional(),
+    })
+    .superRefine((values, ctx) => {
+      if (values.start !== "later") return;
+      const startsAt = fromLocalInput(values.startsAtLocal);
+      if (!startsAt) ctx.addIssue({ code: "custom", path: ["startsAtLocal"], message: "Enter a start date and time" });
+      else if (startsAt.getTime() < Date.now()) ctx.addIssue({ code: "custom", path: ["startsAtLocal"], message: "Pick a time in the future, or start now" });
+    });
 }
 type Schema = ReturnType<typeof schemaFor>;
 
@@ -61,19 +72,27 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
     handleSubmit,
     setError,
     control,
+    setValue,
     formState: { errors },
   } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
     resolver: zodResolver(schema),
     shouldUnregister: true,
-    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false },
+    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false, start: "now" },
   });
 
   const credentialId = useWatch({ control, name: "credentialId" }) ?? "";
   const emergency = Boolean(useWatch({ control, name: "emergency" }));
   const rawDuration = Number(useWatch({ control, name: "durationMinutes" }));
   const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, privilege.maxDurationMinutes) : privilege.defaultDurationMinutes, 300);
+  const later = useWatch({ control, name: "start" }) === "later" && !emergency;
+  const startsAtLocal = useDebounced(useWatch({ control, name: "startsAtLocal" }) ?? "", 300);
+  // One Date per typed value, so the preview's input is stable between renders.
+  const startsAt = useMemo(() => (later ? fromLocalInput(startsAtLocal) : null), [later, startsAtLocal]);
+  // When the form opened; the picker refuses earlier times and the server refuses past ones anyway.
+  const [earliest] = useState(() => toLocalInput(new Date()));
+  const timeZone = useMemo(() => Intl.DateTimeFormat().resolvedOptions().timeZone, []);
   const preview = useQuery({
-    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration, emergency }),
+    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration, emergency, startsAt }),
     placeholderData: (previous) => previous,
   });
   const verdict = preview.data ?? entry.verdict;
@@ -81,19 +100,21 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
 
   const submit = useMutation(
     trpc.requests.submit.mutationOptions({
-      onSuccess: async (result) => {
+      onSuccess: async (result, sent) => {
         await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.requests.access.queryKey() });
+        const scheduled = sent.startsAt instanceof Date ? ` Access is scheduled to start at ${formatWhen(sent.startsAt)}.` : "";
         onSubmitted(
           result.status === "pending"
-            ? `Request submitted to ${result.accessGroup}; it waits for approval. Follow it under My access.`
-            : "Request submitted. Follow it under My access.",
+            ? `Request submitted to ${result.accessGroup}; it waits for approval.${scheduled} Follow it under My access.`
+            : `Request submitted.${scheduled} Follow it under My access.`,
         );
       },
       onError: (err) => {
         const { fieldErrors } = describeError(err);
         for (const [field, messages] of Object.entries(fieldErrors ?? {})) {
           if ((field === "durationMinutes" || field in FIELD_LABEL) && messages?.[0]) setError(field as "durationMinutes", { message: messages[0] });
+          if (field === "startsAt" && messages?.[0]) setError("startsAtLocal", { message: messages[0] });
         }
       },
     }),
@@ -108,7 +129,14 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         const missing = required.filter((f) => !values[f]);
         for (const f of missing) setError(f, { message: `${verdict.ok ? verdict.group : "The access group"} requires a ${FIELD_LABEL[f].toLowerCase()}` });
         if (missing.length) return;
-        submit.mutate({ privilegeId: privilege.id, ...values, credentialId: values.credentialId || null, emergency: values.emergency ?? false });
+        const { start, startsAtLocal: local, ...fields } = values;
+        submit.mutate({
+          privilegeId: privilege.id,
+          ...fields,
+          credentialId: fields.credentialId || null,
+          emergency: fields.emergency ?? false,
+          startsAt: start === "later" && !fields.emergency ? fromLocalInput(local) : null,
+        });
       })}
       className="mt-4 space-y-4 border-t border-slate-100 pt-4"
     >
@@ -144,13 +172,61 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
           id={fieldId("emergency")}
           label="Emergency access"
           hint="Granted without waiting for approval; a justification is required and approvers review it afterwards."
-          {...register("emergency")}
+          {...register("emergency", {
+            // Emergency access starts now: a chosen start time would only be refused.
+            onChange: (e: { target: { checked: boolean } }) => {
+              if (e.target.checked) setValue("start", "now");
+            },
+          })}
         />
       )}
+
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-slate-800">Start</legend>
+        <div className="flex flex-wrap gap-x-6 gap-y-2">
+          <label className="inline-flex items-center gap-2 text-sm text-slate-800">
+            <input type="radio" value="now" className="size-4 accent-indigo-600" {...register("start")} />
+            Now
+          </label>
+          <label className={`inline-flex items-center gap-2 text-sm ${emergency ? "text-slate-400" : "text-slate-800"}`}>
+            <input
+              type="radio"
+              value="later"
+              disabled={emergency}
+              aria-describedby={emergency ? fieldId("later-hint") : undefined}
+              className="size-4 accent-indigo-600"
+              {...register("start")}
+            />
+            Later
+          </label>
+        </div>
+        {emergency && (
+          <p id={fieldId("later-hint")} className="text-xs text-slate-500">
+            Emergency access starts now; it cannot be scheduled.
+          </p>
+        )}
+        {later && (
+          <TextField
+            id={fieldId("starts-at")}
+            label="Start at"
+            type="datetime-local"
+            min={earliest}
+            required
+            hint={`Your local time (${timeZone}). The access group's rules are checked for that time.`}
+            error={errors.startsAtLocal?.message}
+            {...register("startsAtLocal")}
+          />
+        )}
+      </fieldset>
 
       <div role="status" aria-live="polite" className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
         {verdict.ok ? (
           <>
+            {startsAt && (
+              <>
+                Access starts at <span className="font-medium">{formatWhen(startsAt)}</span> and lasts {formatMinutes(duration)}.{" "}
+              </>
+            )}
             Allowed by <span className="font-medium">{verdict.group}</span>
             {verdict.requiresApproval ? "; needs approval first" : ""}. Access would end by{" "}
             <span className="font-medium">{formatWhen(verdict.endsAt)}</span>
@@ -169,6 +245,11 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
           </ul>
         )}
       </div>
+      {verdict.ok && preview.data?.outsideUsualHours && (
+        <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700">
+          Outside the group&apos;s usual hours: approvers will see this flag.
+        </p>
+      )}
 
       {required.includes("justification") && (
         <TextAreaField

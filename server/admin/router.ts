@@ -1,0 +1,8 @@
+import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
+import * as overview from "./overview";
+
+/** What the administration overview shows besides the directory's status. */
+export const overviewRouter = createTRPCRouter({
+  /** Emergency access still waiting for an approver's review. */
+  emergencies: adminProcedure.query(({ ctx }) => overview.unreviewedEmergencies(ctx.user)),
+});
