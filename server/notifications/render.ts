@@ -119,7 +119,8 @@ function thirdPerson(facts: NotificationFacts, style: TimeStyle): string {
     case "expiring_soon":
       return `${who}'s access to ${what} expires ${minutesLeft(facts)}`;
     case "expired":
-      return `Expired: ${who}'s access to ${what}`;
+      // Without a grant, it is the request that expired: nobody decided in time.
+      return facts.grantId ? `Expired: ${who}'s access to ${what}` : `Expired without a decision: ${request}`;
     case "revoked":
       return `Revoked: ${who}'s access to ${what}${by}`;
     case "failed":
@@ -152,7 +153,7 @@ function secondPerson(facts: NotificationFacts, style: TimeStyle): string {
     case "expiring_soon":
       return `Your access to ${what} expires ${minutesLeft(facts)}`;
     case "expired":
-      return `Your access to ${what} has ended`;
+      return facts.grantId ? `Your access to ${what} has ended` : `${request} expired: nobody decided in time`;
     case "revoked":
       return facts.actor && facts.actor !== facts.requester.username
         ? `Your access to ${what} was revoked by ${facts.actor}`

@@ -86,6 +86,8 @@ describe("settings input", () => {
       allowsEmergencyAccess: false,
       approvalInLevels: false,
       autoGrantOnProvisioning: false,
+      usualDays: [1, 2, 3, 4, 5],
+      usualHours: { start: "08:00", end: "18:00" },
     });
   });
   it("refuses a name with control characters and an unknown zone", () => {
@@ -109,6 +111,7 @@ describe("submit request input", () => {
       changeId: "CHG-1",
       governanceCode: "",
       emergency: false,
+      startsAt: null,
     });
   });
   it("refuses a change ID with a line break", () => {

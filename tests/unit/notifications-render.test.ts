@@ -398,3 +398,13 @@ describe("renderWebhook: teams", () => {
     expect(body.attachments[0]!.content.body[0]).not.toHaveProperty("color");
   });
 });
+
+describe("an undecided request that expired (no grant)", () => {
+  it("says the request expired without a decision, not that access ended", () => {
+    const facts = makeFacts({ event: "expired", grantId: null });
+    expect(renderEmail(facts, "requester").subject).toMatch(/expired: nobody decided in time/);
+    expect(renderEmail(facts, "requester").subject).not.toMatch(/has ended/);
+    expect(messageTitle(facts)).toMatch(/^Expired without a decision/);
+    expect(renderEmail(makeFacts({ event: "expired" }), "requester").subject).toMatch(/has ended/);
+  });
+});

@@ -112,8 +112,14 @@ describe("location schemas", () => {
 });
 
 describe("groupSettingsSchema", () => {
-  it("defaults every flag off", () => {
-    expect(Object.values(groupSettingsSchema.parse({}))).toEqual(Array(7).fill(false));
+  it("defaults every flag off and usual hours to office hours", () => {
+    const { usualDays, usualHours, ...flags } = groupSettingsSchema.parse({});
+    expect(Object.values(flags)).toEqual(Array(7).fill(false));
+    expect({ usualDays, usualHours }).toEqual({ usualDays: [1, 2, 3, 4, 5], usualHours: { start: "08:00", end: "18:00" } });
+  });
+  it("sorts and de-duplicates usual days, refuses a bad time", () => {
+    expect(groupSettingsSchema.parse({ usualDays: [5, 1, 5] }).usualDays).toEqual([1, 5]);
+    expect(firstError(groupSettingsSchema.safeParse({ usualHours: { start: "8", end: "18:00" } }))?.[0]).toBe("usualHours.start");
   });
   it("refuses approval in levels without approval", () => {
     expect(firstError(groupSettingsSchema.safeParse({ approvalInLevels: true }))?.[0]).toBe("approvalInLevels");
