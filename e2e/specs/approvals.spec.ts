@@ -49,7 +49,7 @@ async function requestAsErin(roles: RolesPage, minutes: number) {
   await expect(page.getByRole("status").filter({ hasText: `Request submitted to ${GROUP}; it waits for approval` })).toBeVisible();
   const row = roles.accessRow(PRIVILEGE);
   await expect(row.getByText("Pending", { exact: true })).toBeVisible();
-  await expect(row.getByText(`Waiting for approval (access group ${GROUP}).`)).toBeVisible();
+  await expect(row.getByText(`Waiting for approval — level 1 of 2 (access group ${GROUP}).`)).toBeVisible();
   return row;
 }
 
@@ -114,7 +114,7 @@ test("level 1 then level 2 approve, the last one shortens the duration, and acce
     await bobInbox.goto();
     const card = bobInbox.card("erin", PRIVILEGE);
     await expect(card).toBeVisible();
-    await expect(bobInbox.detail(card, "Level")).toHaveText("1");
+    await expect(bobInbox.detail(card, "Level")).toHaveText("1 of 2");
     await expect(bobInbox.detail(card, "Access group")).toHaveText(GROUP);
     await expect(bobInbox.detail(card, "Duration")).toHaveText("30 min");
     await expect(bobInbox.detail(card, "Location")).toHaveText("FR-IDF");
@@ -140,7 +140,7 @@ test("level 1 then level 2 approve, the last one shortens the duration, and acce
     await carolInbox.goto();
     const carolCard = carolInbox.card("erin", PRIVILEGE);
     await expect(carolCard).toBeVisible({ timeout: 15_000 });
-    await expect(carolInbox.detail(carolCard, "Level")).toHaveText("2");
+    await expect(carolInbox.detail(carolCard, "Level")).toHaveText("2 of 2");
     const requestId = await carolInbox.requestIdOf(carolCard);
     await carolInbox.goto(requestId);
     await expect(carolCard).toHaveAttribute("aria-current", "true");

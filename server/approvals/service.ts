@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { catalogCredentials, privileges, requestDecisions, requests, users } from "@/db/schema";
+import { catalogCredentials, grants, privileges, requestDecisions, requests, users } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
@@ -191,7 +191,7 @@ function requestSummaries() {
       startsAt: requests.startsAt,
       outsideUsualHours: requests.outsideUsualHours,
       /** Extensions: the grant's current end, which the approval would move. */
-      currentExpiresAt: sql<string | null>`(select g.expires_at from grants g where g.id = ${requests.extendsGrantId})`,
+      currentExpiresAt: sql<Date | null>`(select g.expires_at from grants g where g.id = ${requests.extendsGrantId})`.mapWith(grants.expiresAt),
       accessGroup: sql<string>`${requests.policy} -> 'group' ->> 'name'`,
       requestedAt: requests.createdAt,
       approvalDeadline: requests.approvalDeadline,

@@ -17,6 +17,7 @@ export async function listLiveGrants(user: SessionUser) {
   return db
     .select({
       id: grants.id,
+      requestId: grants.requestId,
       state: grants.state,
       username: users.username,
       displayName: users.displayName,

@@ -1,8 +1,14 @@
 import type { Metadata } from "next";
 import { DirectoryStatus } from "./_components/directory-status";
+import { EmergencyFlags } from "./_components/emergency-flags";
 
 export const metadata: Metadata = { title: "Administration — Interim" };
 
 export default function AdminOverviewPage() {
-  return <DirectoryStatus />;
+  return (
+    <>
+      <EmergencyFlags />
+      <DirectoryStatus />
+    </>
+  );
 }

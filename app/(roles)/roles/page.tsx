@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
+import { Loading } from "@/components/alerts";
 import { PageHeading } from "@/components/page-heading";
 import { AvailablePrivileges } from "./_components/available-privileges";
 import { MyAccess } from "./_components/my-access";
@@ -12,7 +14,10 @@ export default function RolesPage() {
         Ask for a privilege for as long as you need it. Interim adds your account to the group and removes it again when the time is up.
       </PageHeading>
       <AvailablePrivileges />
-      <MyAccess />
+      {/* MyAccess reads the link's ?request= / ?extend= (useSearchParams), known only in the browser. */}
+      <Suspense fallback={<Loading label="Loading your requests…" />}>
+        <MyAccess />
+      </Suspense>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { Countdown } from "@/components/countdown";
 import { Card } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
 import { StateBadge } from "@/components/state-badge";
+import { TimelineDisclosure } from "@/components/timeline-disclosure";
 
 type LiveGrant = RouterOutputs["grants"]["live"][number];
 
@@ -67,6 +68,7 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
         <div className="max-w-xs truncate font-mono text-xs text-slate-500" title={g.groupDn}>
           {g.groupDn}
         </div>
+        <TimelineDisclosure requestId={g.requestId} className="mt-1" />
       </td>
       <td className={td}>
         <StateBadge state={g.state} />

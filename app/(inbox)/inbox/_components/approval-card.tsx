@@ -2,7 +2,9 @@
 
 import type { ReactNode } from "react";
 import type { RouterOutputs } from "@/components/router-types";
+import { Tag } from "@/components/tag";
 import { formatMinutes, formatWhen } from "@/components/time";
+import { TimelineDisclosure } from "@/components/timeline-disclosure";
 import { DecisionForm, type DecideResult } from "./decision-form";
 
 export type InboxItem = RouterOutputs["approvals"]["inbox"][number];
@@ -28,6 +30,14 @@ function duration(item: InboxItem): ReactNode {
     <>
       {formatMinutes(item.approvedDurationMinutes!)}{" "}
       <span className="text-slate-500">(shortened by an earlier level from the {formatMinutes(item.durationMinutes)} requested)</span>
+    </>
+  );
+}
+
+function extension(item: InboxItem): ReactNode {
+  return (
+    <>
+      extends by {duration(item)}; {item.currentExpiresAt ? <>now ends at {formatWhen(item.currentExpiresAt)}</> : "the access has ended"}
     </>
   );
 }
@@ -67,23 +77,31 @@ export function ApprovalCard({ item, linked, onDecided, onGone }: ApprovalCardPr
           </p>
         </div>
         <div className="flex flex-wrap gap-1.5">
-          {linked && <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-indigo-600/30 ring-inset">From your link</span>}
-          {item.emergency && <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-600/30 ring-inset">Emergency</span>}
+          {linked && <Tag tone="indigo">From your link</Tag>}
+          {item.emergency && <Tag tone="red">Emergency</Tag>}
+          {item.kind === "extension" && <Tag tone="violet">Extension</Tag>}
+          {item.outsideUsualHours && <Tag tone="amber">Outside usual hours</Tag>}
         </div>
       </div>
+      {item.startsAt && <p className="mt-2 text-sm font-medium text-sky-800">Scheduled: starts at {formatWhen(item.startsAt)}</p>}
 
       <dl className="mt-3 divide-y divide-slate-100 text-sm">
         {item.account && <Detail term="Account">{item.account} (privileged account)</Detail>}
-        <Detail term="Duration">{duration(item)}</Detail>
+        {item.kind === "extension" ? <Detail term="Extension">{extension(item)}</Detail> : <Detail term="Duration">{duration(item)}</Detail>}
         <Detail term="Justification">{item.justification ? `“${item.justification}”` : <span className="text-slate-500">None given</span>}</Detail>
         {item.changeId && <Detail term="Change ID">{item.changeId}</Detail>}
         {item.governanceCode && <Detail term="Governance code">{item.governanceCode}</Detail>}
-        <Detail term="Location">{location(item)}</Detail>
+        {/* Extensions are not located: they follow the access group's approval rule only. */}
+        {(item.kind !== "extension" || item.locationRegion || item.locationCountry) && <Detail term="Location">{location(item)}</Detail>}
         <Detail term="Access group">{item.accessGroup}</Detail>
-        <Detail term="Level">{item.level}</Detail>
+        <Detail term="Level">
+          {item.level} of {item.levels}
+        </Detail>
         <Detail term="Requested">{formatWhen(item.requestedAt)}</Detail>
         <Detail term="Decide by">{item.approvalDeadline ? formatWhen(item.approvalDeadline) : "No deadline"}</Detail>
       </dl>
+
+      <TimelineDisclosure requestId={item.requestId} className="mt-3" />
 
       <DecisionForm item={item} onDecided={onDecided} onGone={onGone} />
     </article>

@@ -17,7 +17,9 @@ function who(item: InboxItem): string {
 export function outcomeText(item: InboxItem, result: DecideResult): string {
   const about = `${item.privilege} for ${who(item)}.`;
   if (result.status === "denied") return `Denied — ${about}`;
-  if (result.status === "approved") return `Approved — access is being granted: ${about}`;
+  if (result.status === "approved") return item.kind === "extension" ? `Approved — the access is extended: ${about}` : `Approved — access is being granted: ${about}`;
+  // The last approval of an extension whose access ended (or reached its maximum) meanwhile.
+  if (result.status === "failed") return `Approved, but the extension could not be applied (the access has ended or reached its maximum): ${about}`;
   if (result.level > item.level) return `Approved — level ${result.level} next: ${about}`;
   const missing = "needed" in result && result.needed !== undefined ? result.needed - (result.approvals ?? 0) : 1;
   return `Approved — level ${result.level} still needs ${missing} more approval${missing === 1 ? "" : "s"}: ${about}`;

@@ -1,16 +1,20 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { describeError, useTRPC } from "@/app/_trpc/client";
 import { ErrorAlert } from "@/components/alerts";
+import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";
 import { Countdown } from "@/components/countdown";
-import type { RouterOutputs } from "@/components/router-types";
 import { StateBadge, type GrantState } from "@/components/state-badge";
+import { Tag } from "@/components/tag";
 import { formatMinutes, formatWhen } from "@/components/time";
+import { TimelineDisclosure } from "@/components/timeline-disclosure";
+import { useNow } from "@/components/use-now";
+import { ExtendForm, type ExtendResult } from "./extend-form";
+import { isScheduled, rowId, type MyRequest } from "./my-request";
 import { ProgressSteps } from "./progress-steps";
-
-export type MyRequest = RouterOutputs["requests"]["mine"][number];
 
 /** A request without a grant (never approved) still needs one of the grant badges. */
 function displayState(r: MyRequest): GrantState {
@@ -21,11 +25,18 @@ function displayState(r: MyRequest): GrantState {
   return "pending";
 }
 
+function waitingText(r: MyRequest): string {
+  const level = r.levels > 0 ? ` — level ${r.currentLevel} of ${r.levels}` : "";
+  const group = r.accessGroup ? ` (access group ${r.accessGroup})` : "";
+  const start = r.startsAt ? ` Access is scheduled to start at ${formatWhen(r.startsAt)}.` : "";
+  return `Waiting for approval${level}${group}.${start}`;
+}
+
 function outcome(r: MyRequest): string | null {
   if (r.status === "denied") return `Denied${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}${r.outcomeComment ? `: “${r.outcomeComment}”` : "."}`;
   if (r.status === "cancelled" && !r.grantId) return `You cancelled this request${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}.`;
   if (r.status === "expired") return "Nobody decided before the deadline; the request expired.";
-  if (r.status === "pending" && !r.grantId) return `Waiting for approval${r.accessGroup ? ` (access group ${r.accessGroup})` : ""}.`;
+  if (r.status === "pending" && !r.grantId) return waitingText(r);
   if (r.grantState === "revoked" && !r.activatedAt) return `Cancelled before access was granted${r.removedAt ? ` at ${formatWhen(r.removedAt)}` : ""}.`;
   if (r.endReason === "ended_early") return r.grantState === "revoked" ? `You ended this early at ${formatWhen(r.removedAt)}.` : "Ending now at your request…";
   if (r.endReason === "revoked") return r.grantState === "revoked" ? `Revoked by an administrator at ${formatWhen(r.removedAt)}.` : "Revoked by an administrator; removing now…";
@@ -34,7 +45,46 @@ function outcome(r: MyRequest): string | null {
   return null;
 }
 
-export function AccessRow({ request: r }: { request: MyRequest }) {
+/** Minutes the grant may still be extended by: the privilege's maximum in total less what it already spans. */
+function roomToExtend(r: MyRequest): number {
+  if (!r.activatedAt || !r.expiresAt) return 0;
+  // Rounded up, as the server counts it (server/grants/extend.ts).
+  const spans = Math.ceil((new Date(r.expiresAt).getTime() - new Date(r.activatedAt).getTime()) / 60_000);
+  return Math.max(0, r.maxTotalMinutes - spans);
+}
+
+/** Why a link to extend this grant cannot be followed; null when it can. */
+function whyNotExtendable(r: MyRequest, room: number): string | null {
+  if (r.grantState !== "active" || r.endReason) return "it is not active.";
+  if (!r.allowExtension) return `"${r.privilege}" cannot be extended.`;
+  if (r.pendingExtension) return "an extension is already waiting for approval.";
+  if (room <= 0) return `it has reached its maximum of ${formatMinutes(r.maxTotalMinutes)} in total.`;
+  return null;
+}
+
+function ScheduledStart({ startsAt }: { startsAt: Date }) {
+  const now = useNow();
+  const started = now !== null && startsAt.getTime() <= now;
+  return (
+    <span className="text-sm font-medium text-slate-800">
+      {started ? "Starting now…" : `Scheduled — starts at ${formatWhen(startsAt)}`}
+      {/* A countdown helps for today; days ahead, the date says more. */}
+      {now !== null && !started && startsAt.getTime() - now < 86_400_000 && (
+        <Countdown until={startsAt} prefix=" · in" className="font-normal text-slate-600" />
+      )}
+    </span>
+  );
+}
+
+interface AccessRowProps {
+  request: MyRequest;
+  /** A link pointed at this request: highlighted. */
+  linked?: boolean;
+  /** A link asked to extend this grant: the extend form starts open. */
+  extendLinked?: boolean;
+}
+
+export function AccessRow({ request: r, linked = false, extendLinked = false }: AccessRowProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const endEarly = useMutation(
@@ -50,22 +100,43 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
   );
 
   const state = displayState(r);
+  const scheduled = isScheduled(r);
   const ending = Boolean(r.endReason);
   const canEnd = r.grantId && !ending && (state === "active" || state === "pending" || state === "provisioning");
   const note = outcome(r);
+  const room = roomToExtend(r);
+  const notExtendable = whyNotExtendable(r, room);
+  const canExtend = notExtendable === null && r.grantId !== null && r.expiresAt !== null;
+
+  const [extending, setExtending] = useState(extendLinked && canExtend);
+  const [extended, setExtended] = useState<ExtendResult | null>(null);
 
   return (
-    <li aria-label={r.privilege} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+    <li
+      id={rowId(r.requestId)}
+      aria-label={r.privilege}
+      aria-current={linked ? "true" : undefined}
+      // Focusable from script only, so a link can move focus here.
+      tabIndex={-1}
+      className={`scroll-mt-4 rounded-lg border bg-white p-4 shadow-sm outline-none sm:p-5 ${
+        linked ? "border-indigo-500 ring-2 ring-indigo-500" : "border-slate-200 focus-visible:ring-2 focus-visible:ring-indigo-500"
+      }`}
+    >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
-          <h3 className="font-semibold text-slate-900">{r.privilege}</h3>
+          <h3 className="font-semibold break-words text-slate-900">{r.privilege}</h3>
           <p className="text-xs text-slate-500">
             {formatMinutes(r.durationMinutes)} · requested {formatWhen(r.requestedAt)}
             {r.account ? ` · for ${r.account}` : ""}
             {r.accessGroup ? ` · via ${r.accessGroup}` : ""}
+            {r.extendedMinutes ? ` · extended by ${formatMinutes(r.extendedMinutes)}` : ""}
           </p>
         </div>
-        <StateBadge state={state} />
+        <div className="flex flex-wrap gap-1.5">
+          {linked && <Tag tone="indigo">From your link</Tag>}
+          {r.emergency && <Tag tone="red">Emergency</Tag>}
+          {scheduled ? <Tag tone="sky">Scheduled</Tag> : <StateBadge state={state} />}
+        </div>
       </div>
 
       {r.justification && <p className="mt-2 text-sm break-words text-slate-600">“{r.justification}”</p>}
@@ -74,22 +145,64 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
 
       {(state === "active" || canEnd) && (
         <div className="mt-4 flex flex-wrap items-center justify-between gap-3">
-          {state === "active" && r.expiresAt ? (
-            <Countdown until={r.expiresAt} className="text-sm font-medium text-slate-800" />
+          {scheduled && r.startsAt ? (
+            <ScheduledStart startsAt={new Date(r.startsAt)} />
+          ) : state === "active" && r.expiresAt ? (
+            <Countdown until={new Date(r.expiresAt)} className="text-sm font-medium text-slate-800" />
           ) : (
             <span className="text-sm text-slate-500">Waiting for the directory…</span>
           )}
-          {canEnd && (
-            <ConfirmButton
-              label="End now"
-              confirmLabel="Confirm end now"
-              pendingLabel="Ending…"
-              pending={endEarly.isPending}
-              onConfirm={() => endEarly.mutateAsync({ grantId: r.grantId! })}
-            />
-          )}
+          <div className="flex flex-wrap gap-2">
+            {canExtend && !extending && (
+              <Button
+                onClick={() => {
+                  setExtended(null);
+                  setExtending(true);
+                }}
+              >
+                Extend
+              </Button>
+            )}
+            {canEnd && (
+              <ConfirmButton
+                label={scheduled ? "Cancel scheduled access" : "End now"}
+                confirmLabel={scheduled ? "Confirm cancel" : "Confirm end now"}
+                pendingLabel={scheduled ? "Cancelling…" : "Ending…"}
+                pending={endEarly.isPending}
+                onConfirm={() => endEarly.mutateAsync({ grantId: r.grantId! })}
+              />
+            )}
+          </div>
         </div>
       )}
+
+      {extending && canExtend && (
+        <ExtendForm
+          grantId={r.grantId!}
+          privilege={r.privilege}
+          room={room}
+          maxTotalMinutes={r.maxTotalMinutes}
+          windowEndsAt={r.windowEndsAt ? new Date(r.windowEndsAt) : null}
+          onCancel={() => setExtending(false)}
+          onDone={(result) => {
+            setExtending(false);
+            setExtended(result);
+          }}
+        />
+      )}
+      {extendLinked && !canExtend && (
+        <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          You followed a link to extend this access, but it cannot be extended: {notExtendable ?? "it is not active."}
+        </p>
+      )}
+      {/* The server's word once the list has refreshed: the extension waits, or the end has moved. */}
+      <div role="status" className="empty:hidden">
+        {r.pendingExtension ? (
+          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">Extension of {formatMinutes(r.pendingExtension.minutes)} waiting for approval.</p>
+        ) : extended?.status === "approved" ? (
+          <p className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">Extended until {formatWhen(extended.expiresAt)}.</p>
+        ) : null}
+      </div>
 
       {r.status === "pending" && !r.grantId && (
         <div className="mt-4 flex justify-end">
@@ -111,6 +224,8 @@ export function AccessRow({ request: r }: { request: MyRequest }) {
       )}
       {endEarly.isError && <ErrorAlert className="mt-3">{describeError(endEarly.error).message}</ErrorAlert>}
       {cancel.isError && <ErrorAlert className="mt-3">{describeError(cancel.error).message}</ErrorAlert>}
+
+      <TimelineDisclosure requestId={r.requestId} className="mt-3 border-t border-slate-100 pt-2" />
     </li>
   );
 }

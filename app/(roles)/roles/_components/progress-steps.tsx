@@ -1,5 +1,5 @@
 import { formatWhen } from "@/components/time";
-import type { MyRequest } from "./access-row";
+import { isScheduled, type MyRequest } from "./my-request";
 
 type StepStatus = "done" | "current" | "upcoming" | "failed" | "skipped";
 interface Step {
@@ -16,16 +16,28 @@ export function stepsOf(r: MyRequest): Step[] {
   const approved = r.status === "approved" || g !== null;
   const wasActive = r.activatedAt !== null;
   const cancelledEarly = g === "revoked" && !wasActive;
+  // Approved for later: nothing moves until the start time, which the Active step shows.
+  const scheduled = isScheduled(r);
   const provisioning: StepStatus =
-    g === "failed" ? "failed" : g === "pending" || g === "provisioning" ? "current" : cancelledEarly ? "skipped" : g && AFTER_ACTIVE.has(g) ? "done" : "upcoming";
+    g === "failed"
+      ? "failed"
+      : scheduled
+        ? "upcoming"
+        : g === "pending" || g === "provisioning"
+          ? "current"
+          : cancelledEarly
+            ? "skipped"
+            : g && AFTER_ACTIVE.has(g)
+              ? "done"
+              : "upcoming";
   const active: StepStatus = g === "active" ? "current" : cancelledEarly ? "skipped" : wasActive ? "done" : "upcoming";
   const removed: StepStatus = g === "expiring" ? "current" : g === "expired" || g === "revoked" ? "done" : "upcoming";
   return [
     { name: "Requested", status: "done", at: r.requestedAt },
-    // Approval is automatic for now and commits with the request, so it shares the request's time.
-    { name: "Approved", status: approved ? "done" : r.status === "denied" ? "failed" : "current", at: approved ? r.requestedAt : null },
+    // An automatic approval commits with the request, so it shares the request's time.
+    { name: "Approved", status: approved ? "done" : r.status === "denied" ? "failed" : "current", at: approved ? (r.decidedAt ?? r.requestedAt) : null },
     { name: "Provisioning", status: approved ? provisioning : "upcoming", at: null },
-    { name: "Active", status: active, at: r.activatedAt },
+    { name: "Active", status: active, at: r.activatedAt ?? (scheduled ? r.startsAt : null) },
     { name: "Removed", status: removed, at: r.removedAt },
   ];
 }
@@ -57,7 +69,7 @@ export function ProgressSteps({ request }: { request: MyRequest }) {
         >
           <span
             className={`block text-xs font-medium ${
-              s.status === "upcoming" || s.status === "skipped" ? "text-slate-400" : s.status === "failed" ? "text-red-700" : "text-slate-800"
+              s.status === "upcoming" || s.status === "skipped" ? "text-slate-500" : s.status === "failed" ? "text-red-700" : "text-slate-800"
             }`}
           >
             {s.name}

@@ -86,10 +86,14 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
   const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, privilege.maxDurationMinutes) : privilege.defaultDurationMinutes, 300);
   const later = useWatch({ control, name: "start" }) === "later" && !emergency;
   const startsAtLocal = useDebounced(useWatch({ control, name: "startsAtLocal" }) ?? "", 300);
-  // One Date per typed value, so the preview's input is stable between renders.
-  const startsAt = useMemo(() => (later ? fromLocalInput(startsAtLocal) : null), [later, startsAtLocal]);
-  // When the form opened; the picker refuses earlier times and the server refuses past ones anyway.
-  const [earliest] = useState(() => toLocalInput(new Date()));
+  // When the form opened: the picker offers no earlier time, and the server refuses past ones anyway.
+  const [openedAt] = useState(() => Date.now());
+  // One Date per typed value, so the preview's input is stable between renders. A time already
+  // past previews as "now" (as the server does); submitting it shows the field's error.
+  const startsAt = useMemo(() => {
+    const at = later ? fromLocalInput(startsAtLocal) : null;
+    return at && at.getTime() > openedAt ? at : null;
+  }, [later, startsAtLocal, openedAt]);
   const timeZone = useMemo(() => Intl.DateTimeFormat().resolvedOptions().timeZone, []);
   const preview = useQuery({
     ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration, emergency, startsAt }),
@@ -210,7 +214,7 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
             id={fieldId("starts-at")}
             label="Start at"
             type="datetime-local"
-            min={earliest}
+            min={toLocalInput(new Date(openedAt))}
             required
             hint={`Your local time (${timeZone}). The access group's rules are checked for that time.`}
             error={errors.startsAtLocal?.message}

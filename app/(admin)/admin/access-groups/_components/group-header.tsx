@@ -14,9 +14,10 @@ const TABS = [
   { segment: "approvers", label: "Approvers" },
   { segment: "limits", label: "Limits" },
   { segment: "locations", label: "Locations" },
+  { segment: "notifications", label: "Notifications" },
 ] as const;
 
-/** Back link, the group's name and state, and its six tabs. */
+/** Back link, the group's name and state, and its tabs. */
 export function GroupHeader({ groupId }: { groupId: string }) {
   const trpc = useTRPC();
   const group = useQuery(trpc.accessGroups.groups.byId.queryOptions({ id: groupId }));

@@ -66,6 +66,7 @@ export function useGroupTab(groupId: string, query: VersionedQuery) {
         ag.approvers.get.queryKey(input),
         ag.limits.get.queryKey(input),
         ag.locations.get.queryKey(input),
+        ag.notifications.get.queryKey(input),
       ];
       await Promise.all([
         ...versioned.map((queryKey) => queryClient.invalidateQueries({ queryKey, refetchType: "all" })),

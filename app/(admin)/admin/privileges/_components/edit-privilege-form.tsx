@@ -3,7 +3,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
 import { updatePrivilegeInput } from "@/server/privileges/schemas";
@@ -13,12 +13,12 @@ import { Dn } from "@/components/dn";
 import { applyServerErrors } from "@/components/form-errors";
 import { CheckboxField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
-import { PrivilegeFields } from "./privilege-fields";
+import { PrivilegeFields, totalOnlyWithExtension } from "./privilege-fields";
 
 export type AdminPrivilege = RouterOutputs["privileges"]["list"][number];
 type Input = z.input<typeof updatePrivilegeInput>;
 
-const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "enabled"] as const;
+const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "enabled"] as const;
 
 export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivilege; onDone: (savedName?: string) => void }) {
   const trpc = useTRPC();
@@ -28,9 +28,10 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
     register,
     handleSubmit,
     setError,
+    control,
     formState: { errors },
   } = useForm<Input, unknown, z.output<typeof updatePrivilegeInput>>({
-    resolver: zodResolver(updatePrivilegeInput),
+    resolver: totalOnlyWithExtension(zodResolver(updatePrivilegeInput)),
     defaultValues: {
       id: privilege.id,
       name: privilege.name,
@@ -38,10 +39,12 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
       maxDurationMinutes: privilege.maxDurationMinutes,
       defaultDurationMinutes: privilege.defaultDurationMinutes,
       allowExtension: privilege.allowExtension,
+      maxTotalMinutes: privilege.maxTotalMinutes ?? "",
       enabled: privilege.enabled,
       tags: privilege.tags,
     },
   });
+  const extensionAllowed = useWatch({ control, name: "allowExtension" }) ?? false;
 
   const update = useMutation(
     trpc.privileges.update.mutationOptions({
@@ -77,7 +80,9 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
           description: errors.description?.message,
           maxDurationMinutes: errors.maxDurationMinutes?.message,
           defaultDurationMinutes: errors.defaultDurationMinutes?.message,
+          maxTotalMinutes: errors.maxTotalMinutes?.message,
         }}
+        extensionAllowed={extensionAllowed}
       />
       <CheckboxField id={`${idPrefix}-enabled`} label="Enabled" hint="Only enabled privileges can be requested." {...register("enabled")} />
       <ErrorAlert>{formError}</ErrorAlert>

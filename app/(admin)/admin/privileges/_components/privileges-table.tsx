@@ -76,7 +76,7 @@ export function PrivilegesTable() {
                 </td>
                 <td className={td}>
                   <MobileLabel>Extension</MobileLabel>
-                  {p.allowExtension ? "Allowed" : "No"}
+                  {p.allowExtension ? `Allowed, up to ${p.maxTotalMinutes ?? p.maxDurationMinutes} min in total` : "No"}
                 </td>
                 <td className={td}>
                   <MobileLabel>Requests</MobileLabel>

@@ -3,7 +3,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
 import { publishPrivilegeInput } from "@/server/privileges/schemas";
@@ -11,12 +11,12 @@ import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";
 import type { RouterOutputs } from "@/components/router-types";
-import { PrivilegeFields } from "./privilege-fields";
+import { PrivilegeFields, totalOnlyWithExtension } from "./privilege-fields";
 
 export type DirectoryGroup = RouterOutputs["privileges"]["searchGroups"][number];
 type Input = z.input<typeof publishPrivilegeInput>;
 
-const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "groupGuid"] as const;
+const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "groupGuid"] as const;
 
 export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: (publishedName?: string) => void }) {
   const trpc = useTRPC();
@@ -26,9 +26,10 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
     register,
     handleSubmit,
     setError,
+    control,
     formState: { errors },
   } = useForm<Input, unknown, z.output<typeof publishPrivilegeInput>>({
-    resolver: zodResolver(publishPrivilegeInput),
+    resolver: totalOnlyWithExtension(zodResolver(publishPrivilegeInput)),
     defaultValues: {
       groupGuid: group.objectGuid,
       name: group.name,
@@ -36,9 +37,11 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
       maxDurationMinutes: 60,
       defaultDurationMinutes: 30,
       allowExtension: false,
+      maxTotalMinutes: "",
       tags: [],
     },
   });
+  const extensionAllowed = useWatch({ control, name: "allowExtension" }) ?? false;
 
   const publish = useMutation(
     trpc.privileges.publish.mutationOptions({
@@ -72,7 +75,9 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
           description: errors.description?.message,
           maxDurationMinutes: errors.maxDurationMinutes?.message,
           defaultDurationMinutes: errors.defaultDurationMinutes?.message,
+          maxTotalMinutes: errors.maxTotalMinutes?.message,
         }}
+        extensionAllowed={extensionAllowed}
       />
       {errors.groupGuid?.message && <ErrorAlert>{errors.groupGuid.message}</ErrorAlert>}
       <ErrorAlert>{formError}</ErrorAlert>

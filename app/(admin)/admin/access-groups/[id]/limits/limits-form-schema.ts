@@ -18,5 +18,4 @@ export function limitsToForm(limits: Limits): LimitsFormValues {
   return { validFrom: limits.validFrom ?? "", validTo: limits.validTo ?? "", daysOfWeek: limits.daysOfWeek, windows: limits.windows };
 }
 
-export const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 export const MAX_WINDOWS = 12;

@@ -11,8 +11,9 @@ import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";
 import type { Limits } from "@/server/access-groups/policy/schemas";
 import { SettingsLink, TAB_QUERY, TabBody, TabHeading, TabSaveBar, useGroupTab, useTabSave, type GroupTab } from "../../_components/group-tab";
+import { WeekdayPicker } from "../../_components/weekday-picker";
 import { LimitsPreview } from "./limits-preview";
-import { DAY_NAMES, limitsFormSchema, limitsToForm, MAX_WINDOWS, type LimitsFormValues } from "./limits-form-schema";
+import { limitsFormSchema, limitsToForm, MAX_WINDOWS, type LimitsFormValues } from "./limits-form-schema";
 
 type LimitsData = RouterOutputs["accessGroups"]["limits"]["get"];
 
@@ -79,26 +80,7 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: GroupTab }) {
             control={control}
             name="daysOfWeek"
             render={({ field, fieldState }) => (
-              <>
-                <div className="flex flex-wrap gap-x-4 gap-y-2">
-                  {DAY_NAMES.map((day, i) => {
-                    const iso = i + 1;
-                    return (
-                      <label key={day} className="inline-flex items-center gap-2 text-sm text-slate-800">
-                        <input
-                          type="checkbox"
-                          className="size-4 rounded border-slate-300 accent-indigo-600"
-                          checked={field.value.includes(iso)}
-                          onBlur={field.onBlur}
-                          onChange={(e) => field.onChange(e.target.checked ? [...field.value, iso].sort((a, b) => a - b) : field.value.filter((d) => d !== iso))}
-                        />
-                        {day}
-                      </label>
-                    );
-                  })}
-                </div>
-                {fieldState.error?.message && <p className="mt-1 text-sm text-red-700">{fieldState.error.message}</p>}
-              </>
+              <WeekdayPicker value={field.value} onChange={field.onChange} onBlur={field.onBlur} error={fieldState.error?.message} />
             )}
           />
         </fieldset>
