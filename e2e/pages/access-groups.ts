@@ -1,8 +1,8 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
-export type AccessGroupTab = "Settings" | "Criteria" | "Users" | "Approvers" | "Limits" | "Locations";
+export type AccessGroupTab = "Settings" | "Criteria" | "Users" | "Approvers" | "Limits" | "Locations" | "Notifications";
 
-/** The access-group pages of the admin dashboard (/admin/access-groups and the six tabs). */
+/** The access-group pages of the admin dashboard (/admin/access-groups and the seven tabs). */
 export class AccessGroupPages {
   constructor(readonly page: Page) {}
 

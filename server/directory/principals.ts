@@ -112,3 +112,17 @@ export async function nestedUsers(group: { dn: string; objectSid: string | null 
   const entries = await pagedSearch(env.LDAP_BASE_DN, filter, limit + 1);
   return { users: entries.slice(0, limit).map(toPrincipal).sort((a, b) => a.name.localeCompare(b.name)), truncated: entries.length > limit };
 }
+
+/** A person's `mail` attribute, by objectGUID (notifications to approvers who never signed in). */
+export async function mailOf(guid: string): Promise<string | null> {
+  return serviceConnection().run("Read mail address", async (c) => {
+    try {
+      const { searchEntries } = await c.search(guidRef(guid), { scope: "base", filter: "(objectClass=user)", attributes: ["mail"] });
+      const mail = searchEntries[0] ? str(searchEntries[0], "mail") : undefined;
+      return mail?.trim() || null;
+    } catch (err) {
+      if ((err as { code?: number }).code === 32) return null; // noSuchObject
+      throw err;
+    }
+  });
+}

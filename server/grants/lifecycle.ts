@@ -151,26 +151,22 @@ export async function scheduleExpiryWarning(tx: Executor, g: { id: string; activ
   await enqueue(tx, "grants__warn", { grantId: g.id }, { runAt, jobKey: jobKeys.warn(g.id), maxAttempts: 5 });
 }
 
-/** The warning job: the grant still ends as planned, and nobody was warned for this end yet. */
+/**
+ * The warning job: the grant still ends as planned, and nobody was warned for this end yet. Run
+ * early (an extension moved the end, or the process that queued it counts another lead time),
+ * it queues itself again for the right moment.
+ */
 export async function warnExpiring(grantId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(grants)
-      .set({ warnedFor: sql`${grants.expiresAt}` })
-      .where(
-        and(
-          eq(grants.id, grantId),
-          eq(grants.state, "active"),
-          sql`${grants.endReason} is null`,
-          sql`${grants.expiresAt} > now()`,
-          // Not early: an extension moved the end (its job is rescheduled).
-          sql`${grants.expiresAt} <= now() + make_interval(secs => ${env.EXPIRY_WARNING_MINUTES * 60 + 5})`,
-          sql`${grants.warnedFor} is distinct from ${grants.expiresAt}`,
-        ),
-      )
-      .returning({ requestId: grants.requestId });
-    if (!row) return false;
-    await emitNotification(tx, "expiring_soon", [{ requestId: row.requestId, grantId }]);
+    const [grant] = await tx.select().from(grants).where(eq(grants.id, grantId)).for("update");
+    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) return false;
+    if (grant.warnedFor?.getTime() === grant.expiresAt.getTime()) return false;
+    if (grant.expiresAt.getTime() > Date.now() + env.EXPIRY_WARNING_MINUTES * 60_000 + 5_000) {
+      await scheduleExpiryWarning(tx, grant);
+      return false;
+    }
+    await tx.update(grants).set({ warnedFor: grant.expiresAt }).where(eq(grants.id, grantId));
+    await emitNotification(tx, "expiring_soon", [{ requestId: grant.requestId, grantId }]);
     return true;
   });
 }

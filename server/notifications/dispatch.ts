@@ -1,9 +1,11 @@
+import pino from "pino";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privileges, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
+import { mailOf } from "@/server/directory/principals";
 import { env } from "@/server/env";
 import { approversAt, lastLevel } from "@/server/approvals/levels";
 import { wakeDispatcher } from "./emit";
@@ -18,6 +20,10 @@ import { postWebhook, sendEmail } from "./transport";
  * webhooks — then sends due deliveries, retrying failures with backoff. Every step is a short
  * transaction with SKIP LOCKED, so several workers share the work and a killed one loses nothing.
  */
+
+let logger: pino.Logger | undefined;
+/** Created on first use: env is validated lazily (unit tests import this module without one). */
+const log = () => (logger ??= pino({ level: env.LOG_LEVEL, base: { proc: process.env.INTERIM_PROCESS ?? "interim", scope: "notifications" } }));
 
 /** Events the requester hears about (approvers get approval_needed and emergency). */
 const REQUESTER_EVENTS: readonly NotificationEvent[] = ["requested", "approved", "denied", "granted", "extended", "expiring_soon", "expired", "revoked", "failed"];
@@ -169,6 +175,11 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
   return out;
 }
 
+/**
+ * Approvers' addresses: from their users row (written at sign-in from AD), else read from AD, so
+ * an approver who never signed in is still told. A directory that cannot be asked leaves those
+ * approvers out of this event (logged), rather than holding every notification back.
+ */
 async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0], guids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(guids)];
   if (unique.length === 0) return new Map();
@@ -176,7 +187,16 @@ async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0],
     .select({ guid: users.objectGuid, email: users.email })
     .from(users)
     .where(sql`lower(${users.objectGuid}) = any(${`{${unique.join(",")}}`}::text[])`);
-  return new Map(rows.flatMap((r) => (r.email ? [[r.guid.toLowerCase(), r.email] as const] : [])));
+  const found = new Map(rows.flatMap((r) => (r.email ? [[r.guid.toLowerCase(), r.email] as const] : [])));
+  for (const guid of unique.filter((g) => !found.has(g))) {
+    try {
+      const mail = await mailOf(guid);
+      if (mail) found.set(guid, mail);
+    } catch (err) {
+      log().warn({ guid, err: err instanceof Error ? err.message : String(err) }, "could not read an approver's mail address from the directory");
+    }
+  }
+  return found;
 }
 
 /** Who receives one event: people concerned (mail), extra addresses and webhooks that chose it. */

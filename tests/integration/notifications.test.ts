@@ -2,11 +2,12 @@ import type { Client } from "ldapts";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { auditEvents, grants, notificationDeliveries, notificationEvents, privileges } from "@/db/schema";
+import { auditEvents, grants, notificationDeliveries, notificationEvents, privileges, users } from "@/db/schema";
 import { updateApprovers, updateNotifications } from "@/server/access-groups/service";
 import { decide } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { activateGrant, warnExpiring } from "@/server/grants/lifecycle";
+import { jobKeys } from "@/server/jobs/enqueue";
 import { runDispatcher, type DispatcherConfig } from "@/server/notifications/dispatch";
 import { closeTransports, verifySignature } from "@/server/notifications/transport";
 import { submitRequest } from "@/server/requests/service";
@@ -137,6 +138,15 @@ describe("email to the people concerned", () => {
     }
   });
 
+  it("finds the address of an approver who never signed in in AD", async () => {
+    await group({});
+    // b1 has no users row (never signed in): the address comes from the directory's mail attribute.
+    await db.delete(users).where(eq(users.id, u["it-nt-b1"].id));
+    await ask({ emergency: true });
+    await runDispatcher(config);
+    await smtp.waitFor((m) => to(m).includes("it-nt-b1@interim.test") && /emergency/i.test(m.subject ?? ""));
+  });
+
   it("sends only the events the group chose, and extra addresses get theirs", async () => {
     await group({ emailEvents: ["granted"], extraRecipients: ["soc@interim.test"], extraEvents: ["requested"] });
     await ask();
@@ -150,7 +160,12 @@ describe("email to the people concerned", () => {
     await group({}, false);
     const r = await ask();
     expect(await activateGrant(r.grantId!)).toBe("activated");
-    expect(await warnExpiring(r.grantId!)).toBe(false); // 30 minutes left: not yet
+    // Run early (30 minutes left), the job queues itself again for ten minutes before the end.
+    await db.execute(sql`delete from graphile_worker._private_jobs where key = ${jobKeys.warn(r.grantId!)}`);
+    expect(await warnExpiring(r.grantId!)).toBe(false);
+    const [g] = await db.select({ expiresAt: grants.expiresAt }).from(grants).where(eq(grants.id, r.grantId!));
+    const [job] = await db.execute<{ run_at: string }>(sql`select run_at from graphile_worker.jobs where key = ${jobKeys.warn(r.grantId!)}`);
+    expect(new Date(job!.run_at).getTime()).toBe(g!.expiresAt!.getTime() - 10 * 60_000);
     await db.execute(sql`update grants set expires_at = now() + interval '5 minutes' where id = ${r.grantId}`);
     expect(await warnExpiring(r.grantId!)).toBe(true);
     expect(await warnExpiring(r.grantId!)).toBe(false); // once per end
