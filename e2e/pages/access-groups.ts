@@ -37,4 +37,41 @@ export class AccessGroupPages {
     await this.page.getByRole("button", { name: button }).click();
     await expect(this.page.getByRole("status").filter({ hasText: confirmation })).toBeVisible();
   }
+
+  /**
+   * Builds a group with approvers through the tabs, as an admin would: the settings checkboxes
+   * named, privileges by name pattern (checked in the preview), requesters and approvers by
+   * username (approvers on level 1 unless given).
+   */
+  async buildWithApprovers(spec: { name: string; settings: string[]; privilegeNames: string; previewShows: string; requesters: string[]; approvers: { username: string; level?: number }[] }) {
+    const page = this.page;
+    await this.create(spec.name, "UTC");
+    for (const label of spec.settings) await page.getByLabel(label).check();
+    await this.save("Save settings", "Settings saved");
+
+    await this.tab("Criteria");
+    await page.getByLabel("Privilege names").fill(spec.privilegeNames);
+    await expect(page.getByRole("region", { name: "Preview" }).getByText(spec.previewShows)).toBeVisible();
+    await this.save("Save criteria", "Criteria saved");
+
+    await this.tab("Users");
+    for (const user of spec.requesters) {
+      await page.getByLabel("Search the directory").fill(user);
+      await page.getByRole("button", { name: `Add ${user}`, exact: true }).click();
+      await expect(page.getByRole("listitem", { name: user, exact: true }).getByText("Active", { exact: true })).toBeVisible();
+    }
+
+    await this.tab("Approvers");
+    for (const a of spec.approvers) {
+      await page.getByLabel("Search people").fill(a.username);
+      await page.getByRole("button", { name: `Add ${a.username}`, exact: true }).click();
+    }
+    const approvers = page.getByRole("list", { name: "Approvers" });
+    await expect(approvers.getByRole("listitem")).toHaveCount(spec.approvers.length);
+    for (const a of spec.approvers.filter((x) => (x.level ?? 1) > 1)) {
+      await approvers.getByRole("listitem", { name: a.username, exact: true }).getByLabel("Level").fill(String(a.level));
+      await expect(page.getByLabel(`Approvals needed at level ${a.level}`)).toBeVisible();
+    }
+    await this.save("Save approvers", "Approvers saved");
+  }
 }

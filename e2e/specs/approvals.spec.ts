@@ -58,33 +58,14 @@ test.beforeAll(async ({ browser }) => {
   const admin = await asUser(browser, "carol", { phone: false });
   const groups = new AccessGroupPages(admin);
   try {
-    await groups.create(GROUP, "UTC");
-    await admin.getByLabel("Requires approval").check();
-    await admin.getByLabel("Approval in levels").check();
-    await admin.getByLabel("Automatically grant access on provisioning").check();
-    await admin.getByLabel("Allows emergency access").check();
-    await groups.save("Save settings", "Settings saved");
-
-    await groups.tab("Criteria");
-    await admin.getByLabel("Privilege names").fill("Backup*");
-    await expect(admin.getByRole("region", { name: "Preview" }).getByText(PRIVILEGE)).toBeVisible();
-    await groups.save("Save criteria", "Criteria saved");
-
-    await groups.tab("Users");
-    await admin.getByLabel("Search the directory").fill("erin");
-    await admin.getByRole("button", { name: "Add erin", exact: true }).click();
-    await expect(admin.getByRole("listitem", { name: "erin", exact: true }).getByText("Active", { exact: true })).toBeVisible();
-
-    await groups.tab("Approvers");
-    for (const approver of ["bob", "carol"]) {
-      await admin.getByLabel("Search people").fill(approver);
-      await admin.getByRole("button", { name: `Add ${approver}`, exact: true }).click();
-    }
-    const approvers = admin.getByRole("list", { name: "Approvers" });
-    await expect(approvers.getByRole("listitem")).toHaveCount(2);
-    await approvers.getByRole("listitem", { name: "carol", exact: true }).getByLabel("Level").fill("2");
-    await expect(admin.getByLabel("Approvals needed at level 2")).toBeVisible();
-    await groups.save("Save approvers", "Approvers saved");
+    await groups.buildWithApprovers({
+      name: GROUP,
+      settings: ["Requires approval", "Approval in levels", "Automatically grant access on provisioning", "Allows emergency access"],
+      privilegeNames: "Backup*",
+      previewShows: PRIVILEGE,
+      requesters: ["erin"],
+      approvers: [{ username: "bob" }, { username: "carol", level: 2 }],
+    });
   } finally {
     await admin.context().close();
   }

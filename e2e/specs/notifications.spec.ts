@@ -52,27 +52,14 @@ test.beforeAll(async ({ browser }) => {
   const admin = await asUser(browser, "carol", false);
   const groups = new AccessGroupPages(admin);
   try {
-    await groups.create(GROUP, "UTC");
-    await admin.getByLabel("Requires approval").check();
-    await admin.getByLabel("Allows emergency access").check();
-    await admin.getByLabel("Automatically grant access on provisioning").check();
-    await groups.save("Save settings", "Settings saved");
-
-    await groups.tab("Criteria");
-    await admin.getByLabel("Privilege names").fill("SQL*");
-    await expect(admin.getByRole("region", { name: "Preview" }).getByText(PRIVILEGE)).toBeVisible();
-    await groups.save("Save criteria", "Criteria saved");
-
-    await groups.tab("Users");
-    await admin.getByLabel("Search the directory").fill("erin");
-    await admin.getByRole("button", { name: "Add erin", exact: true }).click();
-    await expect(admin.getByRole("listitem", { name: "erin", exact: true }).getByText("Active", { exact: true })).toBeVisible();
-
-    await groups.tab("Approvers");
-    await admin.getByLabel("Search people").fill("bob");
-    await admin.getByRole("button", { name: "Add bob", exact: true }).click();
-    await expect(admin.getByRole("list", { name: "Approvers" }).getByRole("listitem")).toHaveCount(1);
-    await groups.save("Save approvers", "Approvers saved");
+    await groups.buildWithApprovers({
+      name: GROUP,
+      settings: ["Requires approval", "Allows emergency access", "Automatically grant access on provisioning"],
+      privilegeNames: "SQL*",
+      previewShows: PRIVILEGE,
+      requesters: ["erin"],
+      approvers: [{ username: "bob" }],
+    });
 
     // A generic webhook for emergencies, added through the Notifications tab.
     await groups.tab("Notifications");

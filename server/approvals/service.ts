@@ -168,8 +168,8 @@ export async function expireUndecided(now = new Date()): Promise<number> {
   });
 }
 
-/** What an approver sees of a request, in the inbox and in the emergency reviews. */
-function requestSummaries() {
+/** What an approver sees of a request, in the inbox, the emergency reviews and the admin overview. */
+export function requestSummaries() {
   return db
     .select({
       requestId: requests.id,
