@@ -5,6 +5,7 @@
  *   2. grant latency: submitRequest committed → membership visible on the DC (real worker)
  *   3. expiry lag: M grants over K groups all expiring at one instant T; removed_at − expires_at
  *   4. raw ldapts: removal throughput with 1 / 50 / 500 DN values and 500 <GUID=…> values per modify (ceilings)
+ *   5. notifications: every outbox event of the run mailed over SMTP to a loopback sink, next to raw nodemailer
  *
  * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_GROUPS (K, 10), BENCH_LATENCY_GRANTS (200),
  * BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000),
@@ -160,6 +161,13 @@ try {
   log("phase 4: raw ldapts removal throughput (worker stopped) …");
   const raw4 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
   results.rawRemove = raw4;
+
+  // -------------------------------------------------------------- phase 5 --
+  log("phase 5: notifications mailed over SMTP to a loopback sink (worker stopped) …");
+  const { notificationThroughput } = await import("./notifications");
+  const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), problems);
+  results.notifications = nt;
+  log(`  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`);
 } catch (err) {
   fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
   problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
@@ -187,6 +195,7 @@ type R = typeof results & {
   grantLatency?: Awaited<ReturnType<typeof phases.grantLatency>>;
   expiry?: Awaited<ReturnType<typeof phases.expiryLag>>;
   rawRemove?: Awaited<ReturnType<typeof phases.rawRemoveThroughput>>;
+  notifications?: import("./notifications").NotificationResult;
   environment?: { samba: string | null; domainControllers: string[]; workerConcurrency: number; expiryBatchSize: number; ldapModifyBatchSize: number };
 };
 const r = results as R;
@@ -252,6 +261,15 @@ for (const [n, form] of [[1, "dn"], [50, "dn"], [500, "dn"], [500, "guid"]] as c
     "—",
     rate(m.perSecond, " changes/s"),
     `${m.values} values from a group of ${r.rawRemove!.groupSize}, ${m.modifies} modifies, p50 ${ms(m.modifyMs.p50)} per modify`,
+  ]);
+}
+if (r.notifications) {
+  const n = r.notifications;
+  rows.push([
+    "notifications: outbox event → mail accepted by SMTP",
+    `${rate(n.mailsPerSecond, " mails/s")} (${n.mails} in ${n.seconds.toFixed(1)} s)`,
+    `${rate(n.rawMailsPerSecond, " mails/s")} (nodemailer alone)`,
+    `${n.events} events of the earlier phases, one observer address each, 8 send lanes, SMTP sink on loopback; raw column: ${n.rawMails} sends, same lanes, no database`,
   ]);
 }
 if (r.rawRemove) {

@@ -62,6 +62,10 @@ async function main() {
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
   const watchdog = startActivationWatchdog(log);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
+  if (!process.env.APP_URL && env.NODE_ENV === "production") {
+    log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
+  }
+  if (!env.SMTP_URL) log.info("SMTP_URL is not set: notifications go to webhooks only");
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -71,5 +71,6 @@ export const grants = pgTable(
     index("grants_user").on(t.userId, t.createdAt),
     index("grants_group_member").on(t.groupGuid, t.memberGuid),
     index("grants_state").on(t.state),
+    index("grants_request").on(t.requestId),
   ],
 );

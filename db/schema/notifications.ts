@@ -29,7 +29,8 @@ export const notificationEvents = pgTable(
 );
 
 export const notificationChannel = pgEnum("notification_channel", ["email", "webhook"]);
-export const deliveryState = pgEnum("notification_delivery_state", ["queued", "sent", "failed"]);
+/** queued → sending (a lease: a worker is sending it since claimed_at) → sent | queued again (retry) | failed. */
+export const deliveryState = pgEnum("notification_delivery_state", ["queued", "sent", "failed", "sending"]);
 
 /** One message to one recipient (an address or a webhook), retried with backoff until sent or failed. */
 export const notificationDeliveries = pgTable(
@@ -50,6 +51,8 @@ export const notificationDeliveries = pgTable(
     state: deliveryState("state").notNull().default("queued"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When a worker took it for sending; a lease that lapses (the worker died) is taken again. */
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
     lastError: text("last_error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),

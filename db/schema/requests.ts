@@ -63,7 +63,11 @@ export const requests = pgTable(
     reviewedBy: uuid("reviewed_by").references(() => users.id),
     reviewComment: text("review_comment"),
   },
-  (t) => [index("requests_requester").on(t.requesterId, t.createdAt), index("requests_pending_deadline").on(t.approvalDeadline).where(sql`status = 'pending'`)],
+  (t) => [
+    index("requests_requester").on(t.requesterId, t.createdAt),
+    index("requests_pending_deadline").on(t.approvalDeadline).where(sql`status = 'pending'`),
+    index("requests_extends_grant").on(t.extendsGrantId).where(sql`extends_grant_id is not null`),
+  ],
 );
 
 export const decisionKind = pgEnum("decision_kind", ["approve", "deny"]);

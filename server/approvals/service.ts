@@ -83,7 +83,7 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
     if (next !== null) {
       await tx.update(requests).set({ currentLevel: next, approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
       await recordAudit(tx, actor, events);
-      await emitNotification(tx, "approval_needed", [{ requestId: request.id, data: { level: next } }]);
+      await emitNotification(tx, "approval_needed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { level: next } }]);
       return { status: "pending" as const, level: next, grantId: null };
     }
 
@@ -96,7 +96,8 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
         .where(eq(requests.id, request.id));
       if (extended.ok) events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
       await recordAudit(tx, actor, events);
-      if (extended.ok) await emitNotification(tx, "approved", [{ requestId: request.id, grantId: request.extendsGrantId, data: { actor: actor.name } }]);
+      // Applied: applyExtension told the requester ("extended"). Not applied: say why.
+      if (!extended.ok) await emitNotification(tx, "failed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { error: extended.reason, actor: actor.name } }]);
       return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
     }
 

@@ -2,9 +2,10 @@ import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { db, type Transaction } from "@/db";
-import { accessGroups, grants, privileges, requests } from "@/db/schema";
+import { catalogCredentials, grants, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
-import { readApprovers, toPolicy } from "@/server/access-groups/service";
+import { evaluateRequest, loadPerson, situationOf } from "@/server/access-groups/enforcement";
+import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
@@ -16,8 +17,8 @@ import { EXPIRY_JOB_GRACE_MS, scheduleExpiryWarning } from "./lifecycle";
 
 /*
  * Extensions: the holder of an active grant asks for more time, up to the privilege's maximum
- * total. The request follows the approval rule of the access group that allowed the grant (as it
- * is now): without approval the end moves at once; with approval it waits in the approvers' inbox
+ * total. The holder must still be allowed the privilege now (an extension is checked like a new
+ * request), and the access group that allows it now sets the rule: without approval the end moves at once; with approval it waits in the approvers' inbox
  * as an "extension" request, and the last approval moves the end. Moving the end reschedules the
  * expiry job and the warning through their job keys.
  */
@@ -32,15 +33,43 @@ function totalMinutes(g: { activatedAt: Date | null; expiresAt: Date | null }): 
 
 export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.input<typeof extendGrantInput>) {
   const input: ExtendGrantInput = extendGrantInput.parse(raw);
+  const [peek] = await db.select().from(grants).where(eq(grants.id, input.grantId));
+  if (!peek) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+  assertCan(user, "extend", "Grant", { userId: peek.userId });
+  const [original] = await db.select().from(requests).where(eq(requests.id, peek.requestId));
+  const [privilege] = await db.select().from(privileges).where(eq(privileges.id, peek.privilegeId));
+  if (!privilege?.enabled || !privilege.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });
+  const [credential] = original?.credentialId ? await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, original.credentialId)) : [];
+
+  // More time is a new decision: the holder must still be allowed this privilege now (membership,
+  // activation, criteria, limits, location), and the group that allows it now sets the rule.
+  const person = await loadPerson(user.id);
+  if (!person) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
+  const situation = await situationOf(person, actor.ip);
+  const verdict = evaluateRequest(situation, { privilege, credential: credential ?? null }, input.minutes, new Date());
+  if (!verdict.ok) {
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, [
+        { action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule: verdict.rule, reason: `Extension: ${verdict.reason}`, location: situation.locationText } },
+      ]),
+    );
+    throw new TRPCError({ code: "FORBIDDEN", message: `Refused (${verdict.rule}): ${verdict.reason}` });
+  }
+  const group = verdict.group;
+  if (verdict.requiredFields.includes("justification") && input.justification === "") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${group.name} requires a justification.` });
+  }
+  const approvers = await readApprovers(db, group.id);
+  const awaitingApproval = verdict.requiresApproval;
+  if (awaitingApproval && approvers.approvers.length === 0) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group.name} requires approval but has no approvers.` });
+  }
+
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(eq(grants.id, input.grantId)).for("update");
-    if (!grant) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
-    assertCan(user, "extend", "Grant", { userId: grant.userId });
-    if (grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) {
+    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) {
       throw new TRPCError({ code: "CONFLICT", message: "Only active access that has not ended can be extended." });
     }
-    const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, grant.privilegeId));
-    if (!privilege?.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });
     const maxTotal = privilege.maxTotalMinutes ?? privilege.maxDurationMinutes;
     const room = maxTotal - totalMinutes(grant);
     if (input.minutes > room) {
@@ -49,34 +78,22 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
         message: room > 0 ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.` : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
       });
     }
-    const [original] = await tx.select().from(requests).where(eq(requests.id, grant.requestId));
     const [waiting] = await tx
       .select({ id: requests.id })
       .from(requests)
       .where(and(eq(requests.extendsGrantId, grant.id), eq(requests.status, "pending")));
     if (waiting) throw new TRPCError({ code: "CONFLICT", message: "An extension of this access is already waiting for approval." });
 
-    // The group's rule as it is now; a group deleted since falls back to the policy frozen on the grant's request.
-    const [groupRow] = original?.accessGroupId ? await tx.select().from(accessGroups).where(eq(accessGroups.id, original.accessGroupId)) : [];
-    const group = groupRow ? toPolicy(groupRow) : (original?.policy?.group ?? null);
-    if (group && !group.enabled) throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group.name} is disabled: its access cannot be extended.` });
-    if (group?.settings.requiresJustification && input.justification === "") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${group.name} requires a justification.` });
-    }
-    const approvers = groupRow ? await readApprovers(tx, groupRow.id) : { approvers: original?.policy?.approvers ?? [], levels: original?.policy?.levels ?? [] };
-    const awaitingApproval = Boolean(group?.settings.requiresApproval);
-    if (awaitingApproval && approvers.approvers.length === 0) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group!.name} requires approval but has no approvers.` });
-    }
     const now = new Date();
-    const policy: FrozenPolicy | null = group
-      ? {
-          group,
-          levels: approvers.levels,
-          approvers: approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
-          checkedAt: now.toISOString(),
-        }
-      : null;
+    const policy: FrozenPolicy = {
+      group,
+      levels: approvers.levels,
+      approvers: approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
+      checkedAt: now.toISOString(),
+    };
+    // Never past the window the grant started in, nor past the one that allows the extension now.
+    const ends = [grant.notAfter, verdict.windowEndsAt].filter((d): d is Date => d !== null);
+    const windowEndsAt = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
     const [request] = await tx
       .insert(requests)
       .values({
@@ -88,9 +105,11 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
         credentialId: original?.credentialId ?? null,
         durationMinutes: input.minutes,
         justification: input.justification,
-        accessGroupId: original?.accessGroupId ?? null,
+        accessGroupId: group.id,
         policy,
-        windowEndsAt: grant.notAfter,
+        locationCountry: situation.location?.country ?? null,
+        locationRegion: situation.location?.region ?? null,
+        windowEndsAt,
         status: awaitingApproval ? "pending" : "approved",
         approvalDeadline: awaitingApproval ? new Date(Math.min(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000, grant.expiresAt.getTime())) : null,
         decidedAt: awaitingApproval ? null : now,
@@ -124,7 +143,7 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
 export async function applyExtension(
   tx: Transaction,
   actor: AuditActor,
-  request: Pick<typeof requests.$inferSelect, "id" | "extendsGrantId">,
+  request: Pick<typeof requests.$inferSelect, "id" | "extendsGrantId" | "windowEndsAt">,
   minutes: number,
 ): Promise<{ ok: true; expiresAt: Date } | { ok: false; reason: string }> {
   const [grant] = await tx.select().from(grants).where(eq(grants.id, request.extendsGrantId!)).for("update");
@@ -137,7 +156,8 @@ export async function applyExtension(
     return { ok: false, reason: `The extension would exceed the maximum of ${maxTotal} minutes in total, or the privilege no longer allows extensions.` };
   }
   const wanted = grant.expiresAt.getTime() + minutes * MINUTE;
-  const expiresAt = new Date(grant.notAfter ? Math.min(wanted, grant.notAfter.getTime()) : wanted);
+  const limits = [grant.notAfter, request.windowEndsAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+  const expiresAt = new Date(Math.min(wanted, ...limits));
   const [row] = await tx
     .update(grants)
     .set({ expiresAt, extendedMinutes: sql`${grants.extendedMinutes} + ${minutes}`, updatedAt: sql`now()` })

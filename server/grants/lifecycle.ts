@@ -159,9 +159,12 @@ export async function scheduleExpiryWarning(tx: Executor, g: { id: string; activ
 export async function warnExpiring(grantId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(eq(grants.id, grantId)).for("update");
-    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) return false;
+    // The database's clock, the one expires_at and the job's run_at were set by.
+    const [clock] = await tx.execute<{ now: Date | string }>(sql`select now() as now`);
+    const now = new Date(clock!.now).getTime();
+    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt.getTime() <= now) return false;
     if (grant.warnedFor?.getTime() === grant.expiresAt.getTime()) return false;
-    if (grant.expiresAt.getTime() > Date.now() + env.EXPIRY_WARNING_MINUTES * 60_000 + 5_000) {
+    if (grant.expiresAt.getTime() > now + env.EXPIRY_WARNING_MINUTES * 60_000 + 5_000) {
       await scheduleExpiryWarning(tx, grant);
       return false;
     }

@@ -43,7 +43,8 @@ async function reconcileGroup(group: { groupGuid: string; groupDn: string }, res
   const rows = await db
     .select({ id: grants.id, memberGuid: grants.memberGuid, memberDn: grants.memberDn, state: grants.state, preExisting: grants.preExisting })
     .from(grants)
-    .where(eq(grants.groupGuid, group.groupGuid))
+    // A grant scheduled for later explains nothing in the directory today: a membership it finds is an orphan's.
+    .where(and(eq(grants.groupGuid, group.groupGuid), sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`))
     .orderBy(grants.createdAt);
   const live = new Set<string>();
   const latest = new Map<string, (typeof rows)[number]>();

@@ -41,5 +41,4 @@ export const jobKeys = {
   activate: (grantId: string) => `grant:activate:${grantId}`,
   expire: (grantId: string) => `grant:expire:${grantId}`,
   warn: (grantId: string) => `grant:warn:${grantId}`,
-  dispatch: "notifications-dispatch",
 };

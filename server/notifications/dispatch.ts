@@ -8,6 +8,7 @@ import { recordAudit } from "@/server/audit/service";
 import { mailOf } from "@/server/directory/principals";
 import { env } from "@/server/env";
 import { approversAt, lastLevel } from "@/server/approvals/levels";
+import { withSessionLock } from "@/server/jobs/locks";
 import { wakeDispatcher } from "./emit";
 import type { NotificationFacts } from "./facts";
 import { renderEmail, renderWebhook } from "./render";
@@ -67,9 +68,10 @@ export async function dispatchEvents(config: DispatcherConfig = configFromEnv(),
       .for("update", { skipLocked: true });
     if (events.length === 0) return { events: 0, deliveries: 0 };
     const facts = await gatherFacts(tx, events);
+    // Approvers are mailed for two events only; their addresses are looked up for those alone.
     const approverEmails = await emailsOf(
       tx,
-      [...facts.values()].flatMap((f) => f.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []),
+      events.flatMap((e) => (e.event === "approval_needed" || e.event === "emergency" ? (facts.get(e.id)?.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []) : [])),
     );
     const rows: (typeof notificationDeliveries.$inferInsert)[] = [];
     for (const e of events) {
@@ -104,7 +106,12 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
     .select({
       request: requests,
       requester: { username: users.username, displayName: users.displayName, email: users.email },
-      privilege: { name: privileges.name, groupDn: privileges.groupDn, allowExtension: privileges.allowExtension },
+      privilege: {
+        name: privileges.name,
+        groupDn: privileges.groupDn,
+        allowExtension: privileges.allowExtension,
+        maxTotalMinutes: sql<number>`coalesce(${privileges.maxTotalMinutes}, ${privileges.maxDurationMinutes})`,
+      },
       account: catalogCredentials.username,
       notifications: accessGroups.notifications,
     })
@@ -117,7 +124,7 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
   const byRequest = new Map(rows.map((r) => [r.request.id, r]));
   const grantRows = grantIds.length
     ? await tx
-        .select({ id: grants.id, expiresAt: grants.expiresAt, startsAt: grants.startsAt, durationSeconds: grants.durationSeconds, lastError: grants.lastError, state: grants.state })
+        .select({ id: grants.id, activatedAt: grants.activatedAt, expiresAt: grants.expiresAt, startsAt: grants.startsAt, lastError: grants.lastError, state: grants.state })
         .from(grants)
         .where(inArray(grants.id, grantIds))
     : [];
@@ -166,7 +173,8 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
         timeZone: policy?.group.timeZone ?? "UTC",
         links: {
           decision: `${base}/inbox?request=${r.request.id}`,
-          extend: grantId && r.privilege.allowExtension ? `${base}/roles?extend=${grantId}` : null,
+          // Only while there is time left to add under the privilege's maximum total.
+          extend: grantId && r.privilege.allowExtension && roomLeft(g, r.privilege.maxTotalMinutes) ? `${base}/roles?extend=${grantId}` : null,
           myAccess: `${base}/roles?request=${r.request.id}`,
         },
       },
@@ -175,10 +183,15 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
   return out;
 }
 
+function roomLeft(g: { activatedAt: Date | null; expiresAt: Date | null } | undefined, maxTotalMinutes: number): boolean {
+  if (!g?.activatedAt || !g.expiresAt) return false;
+  return (g.expiresAt.getTime() - g.activatedAt.getTime()) / 60_000 < maxTotalMinutes;
+}
+
 /**
  * Approvers' addresses: from their users row (written at sign-in from AD), else read from AD, so
- * an approver who never signed in is still told. A directory that cannot be asked leaves those
- * approvers out of this event (logged), rather than holding every notification back.
+ * an approver who never signed in is still told. When the directory cannot be asked, the whole
+ * batch stays undispatched and is tried again (the cron runs every minute): nobody is skipped.
  */
 async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0], guids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(guids)];
@@ -189,12 +202,11 @@ async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0],
     .where(sql`lower(${users.objectGuid}) = any(${`{${unique.join(",")}}`}::text[])`);
   const found = new Map(rows.flatMap((r) => (r.email ? [[r.guid.toLowerCase(), r.email] as const] : [])));
   for (const guid of unique.filter((g) => !found.has(g))) {
-    try {
-      const mail = await mailOf(guid);
-      if (mail) found.set(guid, mail);
-    } catch (err) {
-      log().warn({ guid, err: err instanceof Error ? err.message : String(err) }, "could not read an approver's mail address from the directory");
-    }
+    const mail = await mailOf(guid).catch((err: unknown) => {
+      log().warn({ guid, err: err instanceof Error ? err.message : String(err) }, "could not read an approver's mail address; the events wait for the next run");
+      throw err;
+    });
+    if (mail) found.set(guid, mail);
   }
   return found;
 }
@@ -242,7 +254,7 @@ export interface DeliveryResult {
 }
 
 /** Sends due deliveries (parallel lanes, one row locked per send) until none is due or `limit` is reached. */
-export async function deliverDue(config: DispatcherConfig = configFromEnv(), limit = 500, lanes = 8): Promise<DeliveryResult> {
+export async function deliverDue(config: DispatcherConfig = configFromEnv(), limit = 500, lanes = 4): Promise<DeliveryResult> {
   const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
   let budget = limit;
   const lane = async () => {
@@ -257,45 +269,54 @@ export async function deliverDue(config: DispatcherConfig = configFromEnv(), lim
   return result;
 }
 
+/** A "sending" delivery whose worker has not finished within this long is taken again. */
+const SEND_LEASE_SECONDS = 120;
+
+/**
+ * One delivery: claimed in a short transaction (a lease, the attempt counted), sent with no
+ * transaction or connection held, then its outcome recorded. A worker killed mid-send leaves a
+ * lapsed lease that another run retakes (the message may then go out twice: at least once).
+ */
 async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "retried" | "failed"> {
-  return db.transaction(async (tx) => {
-    const [d] = await tx
-      .select()
-      .from(notificationDeliveries)
-      .where(and(eq(notificationDeliveries.state, "queued"), sql`${notificationDeliveries.nextAttemptAt} <= now()`))
-      .orderBy(notificationDeliveries.nextAttemptAt)
-      .limit(1)
-      .for("update", { skipLocked: true });
-    if (!d) return "none";
-    try {
-      if (d.channel === "email") {
-        if (!config.smtpUrl) throw new Error("SMTP_URL is not set");
-        await sendEmail({ smtpUrl: config.smtpUrl, from: config.from }, d.recipient, d.message as Parameters<typeof sendEmail>[2]);
-      } else {
-        const target = d.target as { kind: "generic" | "slack" | "teams"; url: string };
-        await postWebhook({ timeoutMs: config.webhookTimeoutMs, signingSecret: config.signingSecret }, target, d.message);
-      }
-      await tx
+  const [d] = await db.execute<{ id: string; event_id: string; channel: "email" | "webhook"; recipient: string; target: { kind: "generic" | "slack" | "teams"; url: string } | null; message: unknown; attempts: number }>(sql`
+    update notification_deliveries set state = 'sending', claimed_at = now(), attempts = attempts + 1
+    where id = (
+      select id from notification_deliveries
+      where (state = 'queued' and next_attempt_at <= now())
+         or (state = 'sending' and claimed_at < now() - make_interval(secs => ${SEND_LEASE_SECONDS}))
+      order by next_attempt_at
+      limit 1
+      for update skip locked
+    )
+    returning id, event_id, channel, recipient, target, message, attempts`);
+  if (!d) return "none";
+  const fenced = and(eq(notificationDeliveries.id, d.id), eq(notificationDeliveries.state, "sending"), eq(notificationDeliveries.attempts, d.attempts));
+  try {
+    if (d.channel === "email") {
+      if (!config.smtpUrl) throw new Error("SMTP_URL is not set");
+      await sendEmail({ smtpUrl: config.smtpUrl, from: config.from }, d.recipient, d.message as Parameters<typeof sendEmail>[2]);
+    } else {
+      await postWebhook({ timeoutMs: config.webhookTimeoutMs, signingSecret: config.signingSecret }, d.target!, d.message);
+    }
+    await db.update(notificationDeliveries).set({ state: "sent", sentAt: sql`now()`, lastError: null, claimedAt: null }).where(fenced);
+    return "sent";
+  } catch (err) {
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const final = d.attempts >= config.maxAttempts;
+    return db.transaction(async (tx) => {
+      const [row] = await tx
         .update(notificationDeliveries)
-        .set({ state: "sent", attempts: d.attempts + 1, sentAt: sql`now()`, lastError: null })
-        .where(eq(notificationDeliveries.id, d.id));
-      return "sent";
-    } catch (err) {
-      const attempts = d.attempts + 1;
-      const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-      const final = attempts >= config.maxAttempts;
-      await tx
-        .update(notificationDeliveries)
-        .set({ state: final ? "failed" : "queued", attempts, lastError: error, nextAttemptAt: new Date(Date.now() + backoffMs(attempts)) })
-        .where(eq(notificationDeliveries.id, d.id));
-      if (final) {
+        .set({ state: final ? "failed" : "queued", lastError: error, claimedAt: null, nextAttemptAt: new Date(Date.now() + backoffMs(d.attempts)) })
+        .where(fenced)
+        .returning({ id: notificationDeliveries.id });
+      if (row && final) {
         await recordAudit(tx, SYSTEM_ACTOR, [
-          { action: "notification.failed", targetType: "notification", targetId: d.id, data: { channel: d.channel, recipient: d.recipient, eventId: d.eventId, attempts, error } },
+          { action: "notification.failed", targetType: "notification", targetId: d.id, data: { channel: d.channel, recipient: d.recipient, eventId: d.event_id, attempts: d.attempts, error } },
         ]);
       }
       return final ? "failed" : "retried";
-    }
-  });
+    });
+  }
 }
 
 /** The worker task: fan out everything new, send what is due, and come back for the retries. */
@@ -311,10 +332,37 @@ export async function runDispatcher(config: DispatcherConfig = configFromEnv()):
   total.sent += r.sent;
   total.retried += r.retried;
   total.failed += r.failed;
-  const [next] = await db
-    .select({ at: sql<Date | string | null>`min(${notificationDeliveries.nextAttemptAt})` })
-    .from(notificationDeliveries)
-    .where(eq(notificationDeliveries.state, "queued"));
-  if (next?.at) await wakeDispatcher(db, new Date(Math.max(Date.now(), new Date(next.at).getTime())));
   return total;
+}
+
+const DISPATCH_LOCK = 0x1a7e_0a71;
+
+/**
+ * What the worker runs: one dispatcher at a time (a session advisory lock; a killed worker's lock
+ * goes with its connection). A run that finds another working steps aside — its events were
+ * committed before it started, so the working run sees them when it looks again after letting
+ * go of the lock. Retries later than now get a run queued at the earliest one.
+ */
+export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv()): Promise<(DispatchResult & DeliveryResult) | null> {
+  let last: (DispatchResult & DeliveryResult) | null = null;
+  for (;;) {
+    const run = await withSessionLock(DISPATCH_LOCK, () => runDispatcher(config));
+    if (!run.ran) return last;
+    last = run.value;
+    const [pending] = await db.execute<{ now: boolean; next: Date | string | null }>(sql`
+      select exists (select 1 from notification_events where dispatched_at is null)
+          or exists (select 1 from notification_deliveries where state = 'queued' and next_attempt_at <= now()) as now,
+             (select min(next_attempt_at) from notification_deliveries where state = 'queued') as next`);
+    if (pending?.now) continue;
+    if (pending?.next) await scheduleRetryRun(new Date(pending.next));
+    return last;
+  }
+}
+
+/** Queues a run at `at` unless one is queued for then or earlier (never moves a run later). */
+async function scheduleRetryRun(at: Date) {
+  const [queued] = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from graphile_worker.jobs
+    where task_identifier = 'notifications__dispatch' and locked_at is null and run_at <= ${at.toISOString()}::timestamptz`);
+  if (Number(queued?.n ?? 0) === 0) await wakeDispatcher(db, at);
 }

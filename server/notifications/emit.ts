@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { notificationEvents } from "@/db/schema";
-import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { enqueue } from "@/server/jobs/enqueue";
 import type { NotificationEvent } from "./schemas";
 
 export interface EventItem {
@@ -28,13 +28,22 @@ export async function emitNotification(tx: Executor, event: NotificationEvent, i
  */
 export async function emitGrantEnds(tx: Executor, grantIds: string[]): Promise<void> {
   if (grantIds.length === 0) return;
+  // Who ended it (an admin revoking, the holder ending early) names the actor in the message.
   await tx.execute(sql`
-    insert into notification_events (event, request_id, grant_id)
-    select case when g.end_reason in ('revoked', 'ended_early') then 'revoked'::notification_event else 'expired'::notification_event end, g.request_id, g.id
-    from grants g where g.id = any(string_to_array(${grantIds.join(",")}, ',')::uuid[])`);
+    insert into notification_events (event, request_id, grant_id, data)
+    select case when g.end_reason in ('revoked', 'ended_early') then 'revoked'::notification_event else 'expired'::notification_event end,
+           g.request_id, g.id,
+           case when u.username is not null then jsonb_build_object('actor', u.username) else '{}'::jsonb end
+    from grants g left join users u on u.id = g.ended_by
+    where g.id = any(string_to_array(${grantIds.join(",")}, ',')::uuid[])`);
   await wakeDispatcher(tx);
 }
 
+/**
+ * Queues a dispatcher run. Deliberately without a job key: a keyed job is one shared row that
+ * every business transaction would lock until commit (in a different order from the audit
+ * lock, hence deadlocks). Runs that find another one working step aside (dispatch.ts).
+ */
 export async function wakeDispatcher(tx: Executor, runAt?: Date) {
-  await enqueue(tx, "notifications__dispatch", {}, { jobKey: jobKeys.dispatch, runAt, maxAttempts: 3 });
+  await enqueue(tx, "notifications__dispatch", {}, { runAt, maxAttempts: 3 });
 }

@@ -124,7 +124,9 @@ function thirdPerson(facts: NotificationFacts, style: TimeStyle): string {
     case "revoked":
       return `Revoked: ${who}'s access to ${what}${by}`;
     case "failed":
-      return `Failed: ${who}'s access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
+      return isExtension(facts)
+        ? `Failed: ${request} could not be applied${facts.error ? `: ${oneLine(facts.error)}` : ""}`
+        : `Failed: ${who}'s access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
     case "emergency":
       return `EMERGENCY access: ${who} took ${what}`;
   }
@@ -159,7 +161,9 @@ function secondPerson(facts: NotificationFacts, style: TimeStyle): string {
         ? `Your access to ${what} was revoked by ${facts.actor}`
         : `Your access to ${what} was ended early`;
     case "failed":
-      return `Your access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
+      return isExtension(facts)
+        ? `${request} could not be applied${facts.error ? `: ${oneLine(facts.error)}` : ""}`
+        : `Your access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
     case "emergency":
       return `Your emergency access to ${what} was recorded and the approvers were told`;
   }

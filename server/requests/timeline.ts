@@ -262,7 +262,11 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
   const own = and(eq(auditEvents.targetType, "request"), eq(auditEvents.targetId, request.id));
   const grantsOfRequest = db.select({ id: grants.id }).from(grants).where(eq(grants.requestId, request.id));
   const where = extension
-    ? or(own, and(eq(auditEvents.targetType, "grant"), eq(auditEvents.action, "grant.extended"), sql`${auditEvents.data} ->> 'requestId' = ${request.id}`))
+    ? or(
+        own,
+        // target_id first, so the index serves it; then the extension this request applied.
+        and(eq(auditEvents.targetId, request.extendsGrantId ?? NO_ID), eq(auditEvents.targetType, "grant"), eq(auditEvents.action, "grant.extended"), sql`${auditEvents.data} ->> 'requestId' = ${request.id}`),
+      )
     : or(
         own,
         and(eq(auditEvents.targetType, "grant"), inArray(auditEvents.targetId, db.select({ id: sql<string>`${grants.id}::text` }).from(grants).where(eq(grants.requestId, request.id)))),

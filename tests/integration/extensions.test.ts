@@ -127,6 +127,16 @@ describe("extensions without approval", () => {
     await expect(extend(u["it-ex-req"], grantId, 1)).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
+  it("checks the holder is still allowed the privilege now", async () => {
+    const g = await group(false);
+    const grantId = await activeGrant(30);
+    // Suspended in the access group since the grant began: no more time.
+    await db.execute(sql`update access_group_activations set state = 'suspended' where group_id = ${g.id} and lower(user_guid) = lower(${await directoryGuid("it-ex-req")})`);
+    await expect(extend(u["it-ex-req"], grantId, 10)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("Refused (membership)") });
+    const refused = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.refused"));
+    expect(refused.at(-1)?.data).toMatchObject({ rule: "membership", reason: expect.stringContaining("Extension") });
+  });
+
   it("never extends past the access group's window", async () => {
     await group(false);
     const grantId = await activeGrant(60);

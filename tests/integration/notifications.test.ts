@@ -8,7 +8,8 @@ import { decide } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { activateGrant, warnExpiring } from "@/server/grants/lifecycle";
 import { jobKeys } from "@/server/jobs/enqueue";
-import { runDispatcher, type DispatcherConfig } from "@/server/notifications/dispatch";
+import { withSessionLock } from "@/server/jobs/locks";
+import { deliverDue, dispatchEvents, runDispatcher, runDispatcherExclusive, type DispatcherConfig } from "@/server/notifications/dispatch";
 import { closeTransports, verifySignature } from "@/server/notifications/transport";
 import { submitRequest } from "@/server/requests/service";
 import { startSmtpSink, type SmtpSink } from "@/tests/support/smtp-sink";
@@ -244,6 +245,42 @@ describe("webhooks", () => {
     await runDispatcher(config);
     const sent = await db.select().from(notificationDeliveries).where(and(eq(notificationDeliveries.state, "sent"), eq(notificationDeliveries.channel, "webhook")));
     expect(sent).toHaveLength(1);
+  });
+
+  it("retakes a delivery whose sender died mid-send, not one being sent now", async () => {
+    await group({ emailEvents: ["requested"] }, false);
+    await ask();
+    await dispatchEvents(config);
+    const [d] = await deliveries();
+    // A worker claimed it and died (its lease lapsed) …
+    await db.update(notificationDeliveries).set({ state: "sending", claimedAt: new Date(Date.now() - 10 * 60_000), attempts: 1 }).where(eq(notificationDeliveries.id, d!.id));
+    expect((await deliverDue(config)).sent).toBe(1);
+    expect((await deliveries())[0]).toMatchObject({ state: "sent", attempts: 2 });
+    // … while a fresh claim belongs to a live sender and is left alone.
+    await db.update(notificationDeliveries).set({ state: "sending", claimedAt: new Date(), attempts: 1 }).where(eq(notificationDeliveries.id, d!.id));
+    expect((await deliverDue(config)).sent).toBe(0);
+  });
+
+  it("queues keyless dispatcher jobs, runs one dispatcher at a time, and queues a run for the next retry", async () => {
+    await group({ emailEvents: [], webhooks: [hook("Flaky", "generic", "/flaky", ["requested"])] }, false);
+    hooks.respondWith(500);
+    await ask();
+    // Business transactions never share a keyed job row (that row lock deadlocked with the audit lock).
+    const jobs = await db.execute<{ key: string | null }>(sql`select key from graphile_worker.jobs where task_identifier = 'notifications__dispatch'`);
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.every((j) => j.key === null)).toBe(true);
+
+    // Another dispatcher holds the lock: this run steps aside and leaves the event to it.
+    const aside = await withSessionLock(0x1a7e_0a71, () => runDispatcherExclusive(config));
+    expect(aside).toEqual({ ran: true, value: null });
+    expect(await deliveries()).toEqual([]);
+
+    await db.execute(sql`delete from graphile_worker._private_jobs`);
+    const r = await runDispatcherExclusive(config);
+    expect(r).toMatchObject({ events: 1, retried: 1 });
+    const [d] = await deliveries();
+    const [next] = await db.execute<{ run_at: string }>(sql`select run_at from graphile_worker.jobs where task_identifier = 'notifications__dispatch'`);
+    expect(new Date(next!.run_at).getTime()).toBe(d!.nextAttemptAt.getTime());
   });
 
   it("recovers a delivery whose mail server refused it temporarily", async () => {

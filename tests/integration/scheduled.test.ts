@@ -4,10 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { grants, requests } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
-import { activateGrant, requeueStuckActivations } from "@/server/grants/lifecycle";
+import { activateGrant, requeueStuckActivations, sweepExpired } from "@/server/grants/lifecycle";
+import { reconcile } from "@/server/grants/reconcile";
+import { endGrant } from "@/server/grants/service";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { submitRequest } from "@/server/requests/service";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, isDirectMember, localUser, publishNamed, resetDatabase } from "./fixtures";
+import { actorFor, adAddMember, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, isDirectMember, localUser, publishNamed, resetDatabase } from "./fixtures";
 
 /*
  * Scheduled requests (issue 4): access that starts at a future time. The activation is a job at
@@ -24,9 +26,9 @@ let groupDn: string;
 beforeAll(async () => {
   ad = await adminClient();
   await ensureAdUser(ad, "it-sc-req");
-  groupDn = await ensureAdGroup(ad, "it-sc-priv");
 });
 beforeEach(async () => {
+  groupDn = await ensureAdGroup(ad, "it-sc-priv");
   await resetDatabase();
   admin = await localUser("carol", true);
   requester = await localUser("it-sc-req");
@@ -73,6 +75,21 @@ describe("scheduled requests", () => {
     expect(await isDirectMember(groupDn, g!.memberDn)).toBe(true);
     const [active] = await db.select().from(grants).where(eq(grants.id, r.grantId!));
     expect(active!.expiresAt!.getTime() - active!.activatedAt!.getTime()).toBe(30 * 60_000);
+  });
+
+  it("does not let a grant scheduled for later shelter a membership that outlived its grant", async () => {
+    await openGroup();
+    const first = await ask(null);
+    expect(await activateGrant(first.grantId!)).toBe("activated");
+    const [g] = await db.select().from(grants).where(eq(grants.id, first.grantId!));
+    await endGrant(requester, actorFor(requester), first.grantId!, "ended_early");
+    await sweepExpired();
+    // Someone puts the account back by hand; a grant for tomorrow exists.
+    await adAddMember(ad, groupDn, g!.memberDn);
+    await ask(new Date(Date.now() + 86_400_000));
+    const result = await reconcile();
+    expect(result.orphansRemoved).toBe(1);
+    expect(await isDirectMember(groupDn, g!.memberDn)).toBe(false);
   });
 
   it("refuses a start in the past, too far ahead, or for emergency access", async () => {

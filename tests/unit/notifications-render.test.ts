@@ -408,3 +408,11 @@ describe("an undecided request that expired (no grant)", () => {
     expect(renderEmail(makeFacts({ event: "expired" }), "requester").subject).toMatch(/has ended/);
   });
 });
+
+describe("an extension that could not be applied", () => {
+  it("says the extension failed, not that access could not be activated", () => {
+    const facts = makeFacts({ event: "failed", requestKind: "extension", error: "The access ended before the extension could be applied." });
+    expect(renderEmail(facts, "requester").subject).toMatch(/request to extend .* could not be applied: The access ended/);
+    expect(messageTitle(facts)).toMatch(/^Failed: alice's extension of .* could not be applied/);
+  });
+});

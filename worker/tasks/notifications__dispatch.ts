@@ -1,9 +1,10 @@
 import type { Task } from "graphile-worker";
-import { runDispatcher } from "@/server/notifications/dispatch";
+import { runDispatcherExclusive } from "@/server/notifications/dispatch";
 
 /** Fans new notification events out to their recipients and sends what is due (retries with backoff). */
 export const notifications__dispatch: Task = async (_raw, helpers) => {
-  const r = await runDispatcher();
+  const r = await runDispatcherExclusive();
+  if (!r) return; // another run is working and will see this run's events
   if (r.events || r.sent || r.retried || r.failed) {
     helpers.logger.info(`notifications: ${r.events} event(s) → ${r.deliveries} delivery(ies); sent ${r.sent}, retrying ${r.retried}, failed ${r.failed}`);
   }

@@ -12,6 +12,7 @@ type Delivery = RouterOutputs["accessGroups"]["notifications"]["deliveries"][num
 
 const STATE: Record<Delivery["state"], { label: string; tone: string }> = {
   queued: { label: "Queued", tone: "bg-amber-50 text-amber-800 ring-amber-600/30" },
+  sending: { label: "Sending", tone: "bg-sky-50 text-sky-800 ring-sky-600/30" },
   sent: { label: "Sent", tone: "bg-emerald-50 text-emerald-800 ring-emerald-600/30" },
   failed: { label: "Failed", tone: "bg-red-50 text-red-800 ring-red-600/30" },
 };
