@@ -269,7 +269,7 @@ if (r.notifications) {
     "notifications: outbox event → mail accepted by SMTP",
     `${rate(n.mailsPerSecond, " mails/s")} (${n.mails} in ${n.seconds.toFixed(1)} s)`,
     `${rate(n.rawMailsPerSecond, " mails/s")} (nodemailer alone)`,
-    `${n.events} events of the earlier phases, one observer address each, 8 send lanes, SMTP sink on loopback; raw column: ${n.rawMails} sends, same lanes, no database`,
+    `${n.events} events of the earlier phases, one observer address each, 4 send lanes over pooled SMTP connections, SMTP sink on loopback; raw column: ${n.rawMails} sends in 8 lanes, no database`,
   ]);
 }
 if (r.rawRemove) {

@@ -7,6 +7,7 @@ import { checkDirectory } from "@/server/directory/settings";
 import { env } from "@/server/env";
 import { closeTransports } from "@/server/notifications/transport";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
+import { startNotificationPoller } from "./notifications-poller";
 import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
@@ -52,7 +53,7 @@ async function main() {
     crontab: [
       `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
       `* * * * * requests__expire ?max=1&jobKey=requests-expire&jobKeyMode=replace`,
-      // Events are normally dispatched the moment they commit; the cron is the safety net.
+      // The worker's poller sends notifications within a second; the cron is a second way in.
       `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
     ].join("\n"),
@@ -61,6 +62,7 @@ async function main() {
   });
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
   const watchdog = startActivationWatchdog(log);
+  const notifications = startNotificationPoller(log);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -73,6 +75,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, "worker stopping");
     watchdog.stop();
+    await notifications.stop();
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();

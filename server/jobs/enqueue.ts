@@ -6,7 +6,6 @@ export interface JobPayloads {
   grants__expire: { grantId: string };
   grants__reconcile: Record<string, never>;
   grants__warn: { grantId: string };
-  notifications__dispatch: Record<string, never>;
 }
 export type TaskName = keyof JobPayloads;
 

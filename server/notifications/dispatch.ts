@@ -9,7 +9,6 @@ import { mailOf } from "@/server/directory/principals";
 import { env } from "@/server/env";
 import { approversAt, lastLevel } from "@/server/approvals/levels";
 import { withSessionLock } from "@/server/jobs/locks";
-import { wakeDispatcher } from "./emit";
 import type { NotificationFacts } from "./facts";
 import { renderEmail, renderWebhook } from "./render";
 import { notificationSettingsSchema, type NotificationEvent, type NotificationSettings } from "./schemas";
@@ -335,34 +334,30 @@ export async function runDispatcher(config: DispatcherConfig = configFromEnv()):
   return total;
 }
 
-const DISPATCH_LOCK = 0x1a7e_0a71;
+export const DISPATCH_LOCK = 0x1a7e_0a71;
 
-/**
- * What the worker runs: one dispatcher at a time (a session advisory lock; a killed worker's lock
- * goes with its connection). A run that finds another working steps aside — its events were
- * committed before it started, so the working run sees them when it looks again after letting
- * go of the lock. Retries later than now get a run queued at the earliest one.
- */
-export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv()): Promise<(DispatchResult & DeliveryResult) | null> {
-  let last: (DispatchResult & DeliveryResult) | null = null;
-  for (;;) {
-    const run = await withSessionLock(DISPATCH_LOCK, () => runDispatcher(config));
-    if (!run.ran) return last;
-    last = run.value;
-    const [pending] = await db.execute<{ now: boolean; next: Date | string | null }>(sql`
-      select exists (select 1 from notification_events where dispatched_at is null)
-          or exists (select 1 from notification_deliveries where state = 'queued' and next_attempt_at <= now()) as now,
-             (select min(next_attempt_at) from notification_deliveries where state = 'queued') as next`);
-    if (pending?.now) continue;
-    if (pending?.next) await scheduleRetryRun(new Date(pending.next));
-    return last;
-  }
+/** Whether the dispatcher has work now: an event not fanned out, or a delivery due (or with a lapsed lease). */
+export async function notificationsPending(): Promise<boolean> {
+  const [row] = await db.execute<{ pending: boolean }>(sql`
+    select exists (select 1 from notification_events where dispatched_at is null)
+        or exists (select 1 from notification_deliveries where state = 'queued' and next_attempt_at <= now())
+        or exists (select 1 from notification_deliveries where state = 'sending' and claimed_at < now() - make_interval(secs => ${SEND_LEASE_SECONDS})) as pending`);
+  return Boolean(row?.pending);
 }
 
-/** Queues a run at `at` unless one is queued for then or earlier (never moves a run later). */
-async function scheduleRetryRun(at: Date) {
-  const [queued] = await db.execute<{ n: number }>(sql`
-    select count(*)::int as n from graphile_worker.jobs
-    where task_identifier = 'notifications__dispatch' and locked_at is null and run_at <= ${at.toISOString()}::timestamptz`);
-  if (Number(queued?.n ?? 0) === 0) await wakeDispatcher(db, at);
+/**
+ * What the worker runs: one dispatcher at a time across workers (a session advisory lock; a
+ * killed worker's lock goes with its connection). Returns null when another one is working.
+ * It goes on while new work arrived during a run.
+ */
+export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv()): Promise<(DispatchResult & DeliveryResult) | null> {
+  const run = await withSessionLock(DISPATCH_LOCK, async () => {
+    const total = { events: 0, deliveries: 0, sent: 0, retried: 0, failed: 0 };
+    do {
+      const r = await runDispatcher(config);
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
+    } while (await notificationsPending());
+    return total;
+  });
+  return run.ran ? run.value : null;
 }

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { notificationEvents } from "@/db/schema";
-import { enqueue } from "@/server/jobs/enqueue";
 import type { NotificationEvent } from "./schemas";
 
 export interface EventItem {
@@ -12,14 +11,15 @@ export interface EventItem {
 
 /**
  * Records that something happened, in the caller's transaction: the outbox row commits with the
- * state change (or not at all). Delivery is the dispatcher's job, so a slow or failing channel
- * never holds up a grant.
+ * state change (or not at all). Only an insert: no job and no shared row is touched (a shared
+ * keyed job row, locked by every business transaction, deadlocked with the audit lock). The
+ * worker polls the outbox every second (worker/notifications-poller.ts), so a slow or failing
+ * channel never holds up a grant.
  */
 export async function emitNotification(tx: Executor, event: NotificationEvent, items: EventItem[]): Promise<void> {
   if (items.length === 0) return;
   const rows = items.map((i) => ({ event, requestId: i.requestId, grantId: i.grantId ?? null, data: i.data ?? {} }));
   for (let i = 0; i < rows.length; i += 5000) await tx.insert(notificationEvents).values(rows.slice(i, i + 5000));
-  await wakeDispatcher(tx);
 }
 
 /**
@@ -36,14 +36,4 @@ export async function emitGrantEnds(tx: Executor, grantIds: string[]): Promise<v
            case when u.username is not null then jsonb_build_object('actor', u.username) else '{}'::jsonb end
     from grants g left join users u on u.id = g.ended_by
     where g.id = any(string_to_array(${grantIds.join(",")}, ',')::uuid[])`);
-  await wakeDispatcher(tx);
-}
-
-/**
- * Queues a dispatcher run. Deliberately without a job key: a keyed job is one shared row that
- * every business transaction would lock until commit (in a different order from the audit
- * lock, hence deadlocks). Runs that find another one working step aside (dispatch.ts).
- */
-export async function wakeDispatcher(tx: Executor, runAt?: Date) {
-  await enqueue(tx, "notifications__dispatch", {}, { runAt, maxAttempts: 3 });
 }

@@ -16,6 +16,8 @@ import type { WebhookKind } from "./schemas";
  * Added to the URL's query (nodemailer reads transport options from it) unless the URL sets them.
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 } as const;
+/** Connections are kept and reused (one SMTP handshake per connection, not per mail), at most 4 — the dispatcher's lanes. */
+const SMTP_POOL = { pool: "true", maxConnections: "4" } as const;
 
 const transporters = new Map<string, Transporter>();
 
@@ -23,7 +25,7 @@ function transporterFor(smtpUrl: string): Transporter {
   let transporter = transporters.get(smtpUrl);
   if (!transporter) {
     const url = new URL(smtpUrl);
-    for (const [key, value] of Object.entries(SMTP_TIMEOUTS)) {
+    for (const [key, value] of Object.entries({ ...SMTP_TIMEOUTS, ...SMTP_POOL })) {
       if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
     }
     transporter = createTransport(url.toString());
