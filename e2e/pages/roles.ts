@@ -1,4 +1,4 @@
-import type { Locator, Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export class RolesPage {
   constructor(readonly page: Page) {}
@@ -23,5 +23,11 @@ export class RolesPage {
   /** The newest row of "My access" for a privilege. */
   accessRow(privilege: string): Locator {
     return this.myAccess().getByRole("listitem").filter({ hasText: privilege }).first();
+  }
+  /** Ends a grant from its row ("End now", confirm) and waits until the row says it is revoked. */
+  async endNow(row: Locator) {
+    await row.getByRole("button", { name: "End now" }).click();
+    await row.getByRole("button", { name: "Confirm end now" }).click();
+    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
   }
 }

@@ -142,9 +142,7 @@ test("level 1 then level 2 approve, the last one shortens the duration, and acce
     await expect(row.getByRole("button", { name: "Cancel request" })).toHaveCount(0);
     expect(await isMember(ldap, AD_GROUP, "erin")).toBe(true);
 
-    await row.getByRole("button", { name: "End now" }).click();
-    await row.getByRole("button", { name: "Confirm end now" }).click();
-    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await roles.endNow(row);
     expect(await isMember(ldap, AD_GROUP, "erin")).toBe(false);
   } finally {
     await ldap.unbind();
@@ -224,9 +222,7 @@ test("emergency access is active at once and waits in the approvers' inbox for a
     await review.getByRole("button", { name: "Confirm reviewed" }).click();
     await expect(bob.getByRole("heading", { name: "Emergency access to review" })).toHaveCount(0);
 
-    await row.getByRole("button", { name: "End now" }).click();
-    await row.getByRole("button", { name: "Confirm end now" }).click();
-    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await roles.endNow(row);
     expect(await isMember(ldap, AD_GROUP, "erin")).toBe(false);
   } finally {
     await ldap.unbind();

@@ -52,9 +52,7 @@ test("a requester elevates the privileged account their access group allows, and
     expect(await isMember(ldap, "JIT SQL Admins", "adm-alice")).toBe(true);
     expect(await isMember(ldap, "JIT SQL Admins", "alice")).toBe(false);
 
-    await row.getByRole("button", { name: "End now" }).click();
-    await row.getByRole("button", { name: "Confirm end now" }).click();
-    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await roles.endNow(row);
     expect(await isMember(ldap, "JIT SQL Admins", "adm-alice")).toBe(false);
   } finally {
     await ldap.unbind();

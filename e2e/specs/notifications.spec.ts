@@ -114,9 +114,7 @@ test("an emergency is active at once, mails the approver a link to it, posts the
     await carol.reload();
     await expect(carol.getByText("e2e: database down")).toHaveCount(0);
 
-    await row.getByRole("button", { name: "End now" }).click();
-    await row.getByRole("button", { name: "Confirm end now" }).click();
-    await expect(row.getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await roles.endNow(row);
     expect(await isMember(ldap, AD_GROUP, "erin")).toBe(false);
   } finally {
     await ldap.unbind();
@@ -186,9 +184,7 @@ test("the mail link opens the decision, self-approval is refused, and an extensi
     await expect(timeline.getByText(/Level 1 approved by bob/)).toBeVisible();
     await expect(timeline.getByText(/Extended by 1 min/)).toBeVisible();
 
-    await roles.accessRow(PRIVILEGE).getByRole("button", { name: "End now" }).click();
-    await roles.accessRow(PRIVILEGE).getByRole("button", { name: "Confirm end now" }).click();
-    await expect(roles.accessRow(PRIVILEGE).getByText("Revoked", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await roles.endNow(roles.accessRow(PRIVILEGE));
     expect(await isMember(ldap, AD_GROUP, "erin")).toBe(false);
   } finally {
     await ldap.unbind();
