@@ -110,6 +110,16 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("catalog_sync"),
     data: z.object({ trigger: z.string(), state: z.enum(["succeeded", "failed"]), added: z.number(), updated: z.number(), removed: z.number(), error: z.string().nullable() }),
   }),
+  z.object({
+    action: z.literal("directory.protected_leftovers_cleared"),
+    targetType: z.literal("grant"),
+    data: z.object({ memberDn: z.string(), groupDn: z.string(), adminCountCleared: z.boolean(), inheritanceRestored: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal("directory.protected_cleanup_failed"),
+    targetType: z.literal("grant"),
+    data: z.object({ memberDn: z.string(), groupDn: z.string(), error: z.string() }),
+  }),
   z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
 ]);
 
