@@ -75,7 +75,12 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("request.refused"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }) }),
   z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string() }) }),
   z.object({ action: z.literal("grant.provisioning"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }) }),
-  z.object({ action: z.literal("grant.activated"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean() }) }),
+  z.object({
+    action: z.literal("grant.activated"),
+    targetType: z.literal("grant"),
+    // mechanism/ttlSeconds since TTL grants (absent on older rows): what the directory was asked for.
+    data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean(), mechanism: z.string().optional(), ttlSeconds: z.number().nullable().optional() }),
+  }),
   z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
   z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
   z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean(), keptPreExisting: z.boolean() }) }),
@@ -83,6 +88,32 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
   z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
+  // Drift: memberships of managed groups that no grant explains (server/drift).
+  z.object({
+    action: z.literal("directory.drift_found"),
+    targetType: z.literal("group"),
+    data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string(), kind: z.enum(["standing", "outlived"]), note: z.string().nullable() }),
+  }),
+  z.object({
+    action: z.literal("directory.standing_removed"),
+    targetType: z.literal("group"),
+    data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string() }),
+  }),
+  z.object({
+    action: z.literal("drift.settings_changed"),
+    targetType: z.literal("privilege"),
+    data: z.object({ privilege: z.string(), groupDn: z.string(), before: z.enum(["alert", "remove"]), after: z.enum(["alert", "remove"]) }),
+  }),
+  z.object({
+    action: z.literal("drift.finding_accepted"),
+    targetType: z.literal("group"),
+    data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string() }),
+  }),
+  z.object({
+    action: z.literal("drift.member_removed"),
+    targetType: z.literal("group"),
+    data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string(), kind: z.enum(["standing", "outlived"]) }),
+  }),
   z.object({ action: z.literal("user.admin_changed"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean(), reason: z.string() }) }),
   z.object({ action: z.literal("access_group.created"), targetType: z.literal("access_group"), data: z.object({ after: snapshot }) }),
   z.object({ action: z.literal("access_group.updated"), targetType: z.literal("access_group"), data: z.object({ tab: accessGroupTab, before: snapshot, after: snapshot }) }),

@@ -4,6 +4,7 @@ import { applyInBatches, type BatchResult } from "./batching";
 import { guidToString, sidToString } from "./binary";
 import { bindFirstReachable, serviceConnection } from "./connection";
 import { DirectoryError, toDirectoryError } from "./errors";
+import { ttlMemberValue } from "./ttl";
 
 export interface DirectoryUser {
   dn: string;
@@ -281,14 +282,17 @@ function isConflict(op: MemberOp, err: unknown): boolean {
   return op === "add" ? err.code === 68 || err.code === 20 : err.code === 53 || err.code === 16;
 }
 
-async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: string[], batchSize: number): Promise<BatchResult<string>> {
+async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: string[], batchSize: number, ttlSeconds?: number): Promise<BatchResult<string>> {
   const target = guidRef(groupGuid);
   const unique = [...new Set(memberGuids.map((g) => g.toLowerCase()))];
   unique.forEach(guidRef);
+  const value = ttlSeconds === undefined ? guidRef : (guid: string) => ttlMemberValue(guid, ttlSeconds);
+  // A bad TTL is refused before anything reaches the directory.
+  if (ttlSeconds !== undefined) unique.forEach(value);
   return serviceConnection().run(op === "add" ? "Add group member" : "Remove group member", (c) =>
     applyInBatches(unique, batchSize, async (batch) => {
       try {
-        await c.modify(target, new Change({ operation: op, modification: new Attribute({ type: "member", values: batch.map(guidRef) }) }));
+        await c.modify(target, new Change({ operation: op, modification: new Attribute({ type: "member", values: batch.map(value) }) }));
         return "applied";
       } catch (err) {
         if (isConflict(op, err)) return "conflict";
@@ -301,9 +305,11 @@ async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: strin
 /**
  * Idempotent: members already present count as done. Members and group are addressed by GUID,
  * so a renamed or moved account is still the one changed; many members go in one modify per batch.
+ * With `ttlSeconds`, every value carries that TTL (`<TTL=…,<GUID=…>>`): only where the forest's
+ * PAM feature is on; other DCs reject the value (see ttl.ts).
  */
-export function addMembers(groupGuid: string, memberGuids: string[], batchSize = env.LDAP_MODIFY_BATCH_SIZE) {
-  return changeMembers("add", groupGuid, memberGuids, batchSize);
+export function addMembers(groupGuid: string, memberGuids: string[], opts: { batchSize?: number; ttlSeconds?: number } = {}) {
+  return changeMembers("add", groupGuid, memberGuids, opts.batchSize ?? env.LDAP_MODIFY_BATCH_SIZE, opts.ttlSeconds);
 }
 
 /** Idempotent: members already absent count as done (by GUID, so "absent" is never a stale DN). */

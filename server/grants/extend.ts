@@ -36,6 +36,8 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
   const [peek] = await db.select().from(grants).where(eq(grants.id, input.grantId));
   if (!peek) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
   assertCan(user, "extend", "Grant", { userId: peek.userId });
+  // AD removes a TTL membership itself at the TTL it was added with: moving our end would not move AD's.
+  if (peek.mechanism === "ttl") throw new TRPCError({ code: "BAD_REQUEST", message: "This access was granted with a TTL that AD enforces: it cannot be extended. Ask for it again when it ends." });
   const [original] = await db.select().from(requests).where(eq(requests.id, peek.requestId));
   const [privilege] = await db.select().from(privileges).where(eq(privileges.id, peek.privilegeId));
   if (!privilege?.enabled || !privilege.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });

@@ -3,7 +3,9 @@ import { db, type Executor } from "@/db";
 import { grants, requests } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
+import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers, removeMembers } from "@/server/directory/service";
+import { membershipFor, type MembershipPlan } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
@@ -63,8 +65,12 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
   const fenced = and(eq(grants.id, grantId), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 
   let alreadyMember = false;
+  let membership: MembershipPlan;
   try {
-    const result = await addMembers(claimed.groupGuid, [claimed.memberGuid]);
+    // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
+    const pam = claimed.mechanism === "ttl" ? await pamFeatureEnabled() : false;
+    membership = membershipFor(claimed, { now: new Date(), pamFeatureEnabled: pam });
+    const result = await addMembers(claimed.groupGuid, [claimed.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
     alreadyMember = result.alreadyDone.length > 0;
   } catch (err) {
     const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
@@ -111,6 +117,10 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         // Only a first attempt can tell: after a crash or an error, "already a member" may be our own
         // earlier add, so a retry counts it as ours (and removes it at expiry).
         preExisting: alreadyMember && claimed.attempts === 1,
+        // What the directory was asked for: a TTL grant added without one (PAM off) says "direct".
+        // The TTL was counted from before this update: AD's own removal falls at expires_at, give or
+        // take the rounding up to a whole second and the clocks' skew; the sweep still verifies it.
+        mechanism: membership.mechanism,
         claimedAt: null,
         claimToken: null,
         lastError: null,
@@ -130,7 +140,7 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         action: "grant.activated",
         targetType: "grant",
         targetId: grantId,
-        data: { groupDn: row.groupDn, memberDn: row.memberDn, expiresAt: row.expiresAt.toISOString(), alreadyMember },
+        data: { groupDn: row.groupDn, memberDn: row.memberDn, expiresAt: row.expiresAt.toISOString(), alreadyMember, mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds },
       },
     ]);
     return true;

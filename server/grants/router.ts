@@ -8,4 +8,6 @@ export const grantsRouter = createTRPCRouter({
   revoke: adminProcedure.input(grantIdInput).mutation(({ ctx, input }) => service.endGrant(ctx.user, ctx.actor, input.grantId, "revoked")),
   extend: authedProcedure.input(extendGrantInput).mutation(({ ctx, input }) => extendGrant(ctx.user, ctx.actor, input)),
   endEarly: authedProcedure.input(grantIdInput).mutation(({ ctx, input }) => service.endGrant(ctx.user, ctx.actor, input.grantId, "ended_early")),
+  /** Max Kerberos ticket age, PAM feature, the caller's TTL grants: for saying when access truly ends. */
+  kerberos: authedProcedure.query(({ ctx }) => service.kerberosFacts(ctx.user)),
 });

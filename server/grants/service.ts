@@ -5,16 +5,29 @@ import { grants, privileges, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { pamFeatureEnabled } from "@/server/directory/pam";
+import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
 import { EXPIRY_JOB_GRACE_MS } from "./lifecycle";
 
 const LIVE = ["pending", "provisioning", "active", "expiring"] as const;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Until when access can outlive its end in Kerberos tickets issued before it: removing a member
+ * does not shrink tickets already issued (up to the max ticket age), while with a TTL membership
+ * the KDC capped every ticket at the TTL, so access ends with the grant.
+ */
+export function ticketsValidUntil(mechanism: string, end: Date | null): Date | null {
+  if (!end) return null;
+  return mechanism === "ttl" ? end : new Date(end.getTime() + env.KERBEROS_MAX_TICKET_AGE_HOURS * HOUR_MS);
+}
 
 /** Grants that hold or are about to hold access, for the admin dashboard. */
 export async function listLiveGrants(user: SessionUser) {
   assertCan(user, "revoke", "Grant");
-  return db
+  const rows = await db
     .select({
       id: grants.id,
       requestId: grants.requestId,
@@ -28,6 +41,7 @@ export async function listLiveGrants(user: SessionUser) {
       expiresAt: grants.expiresAt,
       endReason: grants.endReason,
       lastError: grants.lastError,
+      mechanism: grants.mechanism,
     })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
@@ -35,6 +49,34 @@ export async function listLiveGrants(user: SessionUser) {
     .where(inArray(grants.state, [...LIVE]))
     .orderBy(desc(grants.createdAt))
     .limit(500);
+  return rows.map((g) => ({
+    ...g,
+    kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
+    // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
+    ticketsValidUntil: g.state === "active" && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
+  }));
+}
+
+/**
+ * What the UI needs to say when access truly ends: the max ticket age, whether TTL memberships
+ * are possible, and which of the caller's grants have one (My access lists grants without their
+ * mechanism).
+ */
+export async function kerberosFacts(user: SessionUser) {
+  assertCan(user, "read", "Grant", { userId: user.id });
+  const ttl = await db
+    .select({ id: grants.id })
+    .from(grants)
+    .where(and(eq(grants.userId, user.id), eq(grants.mechanism, "ttl")))
+    .orderBy(desc(grants.createdAt))
+    .limit(200);
+  return {
+    maxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
+    // Unknown (null) when it was never checked and the directory cannot be asked now: the
+    // ticket notes do not depend on it, so they still show.
+    pamFeatureEnabled: await pamFeatureEnabled().catch(() => null),
+    ttlGrantIds: ttl.map((g) => g.id),
+  };
 }
 
 /**

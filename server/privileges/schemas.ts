@@ -8,6 +8,10 @@ const duration = z.coerce
   .min(1, "At least 1 minute")
   .max(MAX_DURATION_MINUTES, `At most ${MAX_DURATION_MINUTES} minutes (7 days)`);
 
+/** How a grant's membership is made (see server/directory/ttl.ts); stored per privilege, copied onto each grant. */
+export const GRANT_MECHANISMS = ["direct", "ttl", "temporary-group"] as const;
+export type GrantMechanism = (typeof GRANT_MECHANISMS)[number];
+
 const privilegeFields = z.object({
   name: z.string().trim().min(2, "At least 2 characters").max(80, "At most 80 characters"),
   description: z.string().trim().max(500, "At most 500 characters").default(""),
@@ -22,6 +26,7 @@ const privilegeFields = z.object({
     .max(MAX_DURATION_MINUTES * 4, `At most ${MAX_DURATION_MINUTES * 4} minutes (28 days)`)
     .nullable()).default(null),
   tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
+  mechanism: z.enum(GRANT_MECHANISMS, { error: "Choose a grant mechanism" }).default("direct"),
 });
 
 function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number; maxTotalMinutes: number | null }>(v: T, ctx: z.RefinementCtx) {

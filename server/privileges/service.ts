@@ -5,10 +5,12 @@ import { privileges } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { pamFeatureEnabled } from "@/server/directory/pam";
 import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory/service";
+import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import type { z } from "zod";
-import { publishPrivilegeInput, updatePrivilegeInput } from "./schemas";
+import { publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism } from "./schemas";
 
 type Privilege = typeof privileges.$inferSelect;
 
@@ -47,6 +49,19 @@ async function assertPublishable(groupDn: string) {
   }
 }
 
+/**
+ * A TTL membership needs the forest's PAM feature (Samba rejects the value outright); temporary
+ * groups are not built yet. Refused here so that no privilege promises what the directory cannot do.
+ */
+async function assertMechanismAvailable(mechanism: GrantMechanism) {
+  if (mechanism === "temporary-group") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "Temporary groups are not available yet: choose direct membership." });
+  }
+  if (mechanism === "ttl" && !(await pamFeatureEnabled())) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `Membership with TTL is not available. ${PAM_OFF_EXPLANATION} Choose direct membership.` });
+  }
+}
+
 /** Unique violations from a race between the checks above and the insert. */
 function conflictOnDuplicate(err: unknown): never {
   const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
@@ -76,6 +91,7 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
   const group = await getGroupByGuid(input.groupGuid);
   if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "That group no longer exists in the directory." });
   await assertPublishable(group.dn);
+  await assertMechanismAvailable(input.mechanism);
   return db
     .transaction(async (tx) => {
     const [dupe] = await tx.select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid }).from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
@@ -95,6 +111,7 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
         allowExtension: input.allowExtension,
         maxTotalMinutes: input.maxTotalMinutes,
         tags: input.tags,
+        mechanism: input.mechanism,
         createdBy: user.id,
       })
       .returning();
@@ -107,6 +124,8 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
 export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw: z.input<typeof updatePrivilegeInput>) {
   assertCan(user, "manage", "Privilege");
   const input = updatePrivilegeInput.parse(raw);
+  // Changing the mechanism applies to grants made from now on: each grant keeps its own.
+  await assertMechanismAvailable(input.mechanism);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
     if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
@@ -124,6 +143,7 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw:
         allowExtension: input.allowExtension,
         maxTotalMinutes: input.maxTotalMinutes,
         tags: input.tags,
+        mechanism: input.mechanism,
         enabled: input.enabled,
         updatedAt: new Date(),
       })

@@ -137,6 +137,13 @@ describe("extensions without approval", () => {
     expect(refused.at(-1)?.data).toMatchObject({ rule: "membership", reason: expect.stringContaining("Extension") });
   });
 
+  it("refuses to extend a membership whose TTL AD enforces", async () => {
+    await group(false);
+    const grantId = await activeGrant(30);
+    await db.update(grants).set({ mechanism: "ttl" }).where(eq(grants.id, grantId));
+    await expect(extend(u["it-ex-req"], grantId, 10)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("TTL") });
+  });
+
   it("never extends past the access group's window", async () => {
     await group(false);
     const grantId = await activeGrant(60);

@@ -8,6 +8,7 @@ import { Countdown } from "@/components/countdown";
 import { Card } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
 import { StateBadge } from "@/components/state-badge";
+import { formatWhen } from "@/components/time";
 import { TimelineDisclosure } from "@/components/timeline-disclosure";
 
 type LiveGrant = RouterOutputs["grants"]["live"][number];
@@ -47,6 +48,18 @@ export function LiveGrants() {
   );
 }
 
+/** Until when access can persist in Kerberos tickets issued before removal (a TTL capped them). */
+function TicketNote({ grant: g }: { grant: LiveGrant }) {
+  if (!g.ticketsValidUntil) return null;
+  return g.mechanism === "ttl" ? (
+    <div className="text-xs text-slate-500">TTL: the KDC capped tickets at expiry</div>
+  ) : (
+    <div className="text-xs text-slate-500" title={`Kerberos tickets issued before removal stay valid up to ${g.kerberosMaxTicketAgeHours} h`}>
+      Tickets valid until {formatWhen(g.ticketsValidUntil)} (+{g.kerberosMaxTicketAgeHours} h)
+    </div>
+  );
+}
+
 function GrantRow({ grant: g }: { grant: LiveGrant }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -76,7 +89,10 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
       </td>
       <td className={`${td} whitespace-nowrap`}>
         {g.state === "active" && g.expiresAt ? (
-          <Countdown until={g.expiresAt} className="text-slate-800" />
+          <>
+            <Countdown until={g.expiresAt} className="text-slate-800" />
+            <TicketNote grant={g} />
+          </>
         ) : (
           <span className="text-slate-500">{g.state === "expiring" ? "Removing now" : "Not started yet"}</span>
         )}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError, useTRPC } from "@/app/_trpc/client";
 import { ErrorAlert } from "@/components/alerts";
@@ -76,6 +76,35 @@ function ScheduledStart({ startsAt }: { startsAt: Date }) {
   );
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * When access truly ends. Removing a member does not shrink Kerberos tickets already issued, so
+ * access can persist in them up to the max ticket age after removal; a TTL membership made the
+ * KDC cap every ticket at the TTL instead.
+ */
+function kerberosNote(r: MyRequest, facts: { maxTicketAgeHours: number; ttlGrantIds: string[] }, state: GrantState): string | null {
+  const ttl = r.grantId !== null && facts.ttlGrantIds.includes(r.grantId);
+  const n = facts.maxTicketAgeHours;
+  const plus = (d: Date | string) => formatWhen(new Date(new Date(d).getTime() + n * HOUR_MS));
+  if (state === "active" && r.expiresAt && !r.endReason) {
+    return ttl
+      ? `Membership with a TTL: the KDC caps Kerberos tickets at it, so access ends at ${formatWhen(r.expiresAt)}.`
+      : `Kerberos tickets issued before removal stay valid up to ${n} h: access can persist in them until ${plus(r.expiresAt)}.`;
+  }
+  if ((state === "expired" || state === "revoked") && r.activatedAt && r.removedAt) {
+    const removed = `Removed from AD at ${formatWhen(r.removedAt)}.`;
+    if (!ttl) return `${removed} Tickets issued before may work until ${plus(r.removedAt)}.`;
+    if (!r.endReason || r.endReason === "expired") return `${removed} Kerberos tickets were capped at the membership's TTL: none outlived it.`;
+    // Ended early: tickets keep the TTL they were issued with (the grant's planned end, never past its window).
+    const planned = new Date(r.activatedAt).getTime() + r.durationMinutes * 60_000;
+    const ttlEnd = r.windowEndsAt ? Math.min(planned, new Date(r.windowEndsAt).getTime()) : planned;
+    const until = Math.min(ttlEnd, new Date(r.removedAt).getTime() + n * HOUR_MS);
+    return `${removed} Tickets issued before keep the membership's TTL and may work until ${formatWhen(new Date(until))}.`;
+  }
+  return null;
+}
+
 interface AccessRowProps {
   request: MyRequest;
   /** A link pointed at this request: highlighted. */
@@ -99,11 +128,15 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
     }),
   );
 
+  // One query for all rows (react-query shares it): the max ticket age comes from the server's env.
+  const kerberos = useQuery(trpc.grants.kerberos.queryOptions());
+
   const state = displayState(r);
   const scheduled = isScheduled(r);
   const ending = Boolean(r.endReason);
   const canEnd = r.grantId && !ending && (state === "active" || state === "pending" || state === "provisioning");
   const note = outcome(r);
+  const ticketNote = kerberos.data && !scheduled ? kerberosNote(r, kerberos.data, state) : null;
   const room = roomToExtend(r);
   const notExtendable = whyNotExtendable(r, room);
   const canExtend = notExtendable === null && r.grantId !== null && r.expiresAt !== null;
@@ -217,6 +250,7 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
       )}
 
       {note && <p className="mt-3 text-sm text-slate-600">{note}</p>}
+      {ticketNote && <p className="mt-2 text-xs text-slate-500">{ticketNote}</p>}
       {r.lastError && (
         <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">
           <span className="font-medium">Last error{(r.attempts ?? 0) > 1 ? ` (attempt ${r.attempts})` : ""}:</span> {r.lastError}

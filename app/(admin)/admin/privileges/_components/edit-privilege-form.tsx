@@ -18,7 +18,7 @@ import { PrivilegeFields, totalOnlyWithExtension } from "./privilege-fields";
 export type AdminPrivilege = RouterOutputs["privileges"]["list"][number];
 type Input = z.input<typeof updatePrivilegeInput>;
 
-const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "enabled"] as const;
+const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "mechanism", "enabled"] as const;
 
 export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivilege; onDone: (savedName?: string) => void }) {
   const trpc = useTRPC();
@@ -42,6 +42,7 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
       maxTotalMinutes: privilege.maxTotalMinutes ?? "",
       enabled: privilege.enabled,
       tags: privilege.tags,
+      mechanism: privilege.mechanism,
     },
   });
   const extensionAllowed = useWatch({ control, name: "allowExtension" }) ?? false;
@@ -81,8 +82,10 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
           maxDurationMinutes: errors.maxDurationMinutes?.message,
           defaultDurationMinutes: errors.defaultDurationMinutes?.message,
           maxTotalMinutes: errors.maxTotalMinutes?.message,
+          mechanism: errors.mechanism?.message,
         }}
         extensionAllowed={extensionAllowed}
+        savedMechanism={privilege.mechanism}
       />
       <CheckboxField id={`${idPrefix}-enabled`} label="Enabled" hint="Only enabled privileges can be requested." {...register("enabled")} />
       <ErrorAlert>{formError}</ErrorAlert>

@@ -8,11 +8,14 @@ import { Button } from "@/components/button";
 import { Dn } from "@/components/dn";
 import { Card } from "@/components/page-heading";
 import { Pill } from "@/components/state-badge";
+import type { GrantMechanism } from "@/server/privileges/schemas";
 import { EditPrivilegeForm } from "./edit-privilege-form";
 
 const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 // Below `sm` each row becomes a small card, with the column names shown inline.
 const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
+
+const MECHANISM: Record<GrantMechanism, string> = { direct: "Direct", ttl: "TTL (AD removes it)", "temporary-group": "Temporary group" };
 
 function MobileLabel({ children }: { children: string }) {
   return <span className="block text-xs text-slate-500 sm:hidden">{children}</span>;
@@ -21,6 +24,8 @@ function MobileLabel({ children }: { children: string }) {
 export function PrivilegesTable() {
   const trpc = useTRPC();
   const privileges = useQuery(trpc.privileges.list.queryOptions());
+  const facts = useQuery(trpc.grants.kerberos.queryOptions());
+  const pamOff = facts.data?.pamFeatureEnabled === false;
   const [editingId, setEditingId] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
@@ -39,7 +44,7 @@ export function PrivilegesTable() {
     <section aria-label="Published privileges" className="mb-10 space-y-4">
       {saved && <SuccessNote>Saved “{saved}”.</SuccessNote>}
       <Card className="overflow-x-auto">
-        <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[760px]">
+        <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[860px]">
           <thead className="bg-slate-50 max-sm:sr-only">
             <tr>
               <th scope="col" className={th}>Name</th>
@@ -47,6 +52,7 @@ export function PrivilegesTable() {
               <th scope="col" className={th}>Max</th>
               <th scope="col" className={th}>Default</th>
               <th scope="col" className={th}>Extension</th>
+              <th scope="col" className={th}>Mechanism</th>
               <th scope="col" className={th}>Enabled</th>
               <th scope="col" className={th}><span className="sr-only">Actions</span></th>
             </tr>
@@ -77,6 +83,13 @@ export function PrivilegesTable() {
                 <td className={td}>
                   <MobileLabel>Extension</MobileLabel>
                   {p.allowExtension ? `Allowed, up to ${p.maxTotalMinutes ?? p.maxDurationMinutes} min in total` : "No"}
+                </td>
+                <td className={td}>
+                  <MobileLabel>Mechanism</MobileLabel>
+                  {MECHANISM[p.mechanism]}
+                  {p.mechanism === "ttl" && pamOff && (
+                    <div className="mt-0.5 max-w-xs text-xs text-amber-800">The PAM feature is off: grants are added as direct memberships.</div>
+                  )}
                 </td>
                 <td className={td}>
                   <MobileLabel>Requests</MobileLabel>

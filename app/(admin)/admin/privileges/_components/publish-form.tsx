@@ -16,7 +16,7 @@ import { PrivilegeFields, totalOnlyWithExtension } from "./privilege-fields";
 export type DirectoryGroup = RouterOutputs["privileges"]["searchGroups"][number];
 type Input = z.input<typeof publishPrivilegeInput>;
 
-const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "groupGuid"] as const;
+const FIELDS = ["name", "description", "maxDurationMinutes", "defaultDurationMinutes", "allowExtension", "maxTotalMinutes", "mechanism", "groupGuid"] as const;
 
 export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: (publishedName?: string) => void }) {
   const trpc = useTRPC();
@@ -39,6 +39,7 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
       allowExtension: false,
       maxTotalMinutes: "",
       tags: [],
+      mechanism: "direct",
     },
   });
   const extensionAllowed = useWatch({ control, name: "allowExtension" }) ?? false;
@@ -76,6 +77,7 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
           maxDurationMinutes: errors.maxDurationMinutes?.message,
           defaultDurationMinutes: errors.defaultDurationMinutes?.message,
           maxTotalMinutes: errors.maxTotalMinutes?.message,
+          mechanism: errors.mechanism?.message,
         }}
         extensionAllowed={extensionAllowed}
       />
