@@ -9,6 +9,9 @@ export interface Tab {
   label: string;
   /** Current only on this exact path (an index tab such as /admin), not on the paths below it. */
   exact?: boolean;
+  /** A count beside the label (hidden at zero); `badgeLabel` says what it counts to screen readers. */
+  badge?: number;
+  badgeLabel?: string;
 }
 
 /**
@@ -37,6 +40,12 @@ export function TabNav({ label, tabs, className = "" }: { label: string; tabs: r
                 }`}
               >
                 {tab.label}
+                {tab.badge ? (
+                  <span className="ml-1.5 inline-flex min-w-5 items-center justify-center rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-white tabular-nums">
+                    {tab.badge}
+                    {tab.badgeLabel && <span className="sr-only"> {tab.badgeLabel}</span>}
+                  </span>
+                ) : null}
               </Link>
             </li>
           );

@@ -7,3 +7,4 @@ export * from "./requests";
 export * from "./grants";
 export * from "./audit";
 export * from "./notifications";
+export * from "./drift";

@@ -5,6 +5,7 @@ import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
+import { driftRouter } from "@/server/drift/router";
 import { grantsRouter } from "@/server/grants/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   approvals: approvalsRouter,
   timeline: timelineRouter,
   overview: overviewRouter,
+  drift: driftRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,6 +15,6 @@ export const grants__reconcile: Task = async (_raw, helpers) => {
     return;
   }
   const r = result.value;
-  if (r.requeued || r.orphansRemoved || r.reapplied) helpers.logger.info(`reconcile: ${JSON.stringify(r)}`);
+  if (r.requeued || r.orphansRemoved || r.reapplied || r.standingRemoved || r.driftFound) helpers.logger.info(`reconcile: ${JSON.stringify(r)}`);
   if (r.errors.length) helpers.logger.error(`reconcile could not check ${r.errors.length} group(s): ${JSON.stringify(r.errors)}`);
 };

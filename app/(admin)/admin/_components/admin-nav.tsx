@@ -1,5 +1,7 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/app/_trpc/client";
 import { TabNav } from "@/components/tab-nav";
 
 const TABS = [
@@ -8,9 +10,15 @@ const TABS = [
   { href: "/admin/access-groups", label: "Access groups" },
   { href: "/admin/catalog", label: "Catalog" },
   { href: "/admin/grants", label: "Active grants" },
+  { href: "/admin/drift", label: "Drift" },
   { href: "/admin/audit", label: "Audit trail" },
 ] as const;
 
 export function AdminNav() {
-  return <TabNav label="Administration sections" tabs={TABS} className="mb-6" />;
+  const trpc = useTRPC();
+  // The drift page's own polling shares this query; elsewhere a minute is soon enough for a badge.
+  const drift = useQuery({ ...trpc.drift.status.queryOptions(), refetchInterval: 60_000 });
+  const openFindings = drift.data?.openCount ?? 0;
+  const tabs = TABS.map((t) => (t.href === "/admin/drift" ? { ...t, badge: openFindings, badgeLabel: openFindings === 1 ? "open finding" : "open findings" } : t));
+  return <TabNav label="Administration sections" tabs={tabs} className="mb-6" />;
 }
