@@ -35,7 +35,7 @@ export function TabNav({ label, tabs, className = "" }: { label: string; tabs: r
                 href={tab.href}
                 ref={current ? currentTab : undefined}
                 aria-current={current ? "page" : undefined}
-                className={`-mb-px inline-block border-b-2 px-2 py-2.5 text-sm font-medium whitespace-nowrap sm:px-3 ${
+                className={`relative -mb-px inline-block border-b-2 px-2 py-2.5 text-sm font-medium whitespace-nowrap sm:px-3 ${
                   current ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
                 }`}
               >
