@@ -55,14 +55,14 @@ const findingColumns = {
   clearedAt: driftFindings.clearedAt,
 };
 
+/** Findings with their privilege and who resolved them. */
+const findingsQuery = () =>
+  db.select(findingColumns).from(driftFindings).innerJoin(privileges, eq(privileges.id, driftFindings.privilegeId)).leftJoin(resolver, eq(resolver.id, driftFindings.resolvedBy));
+
 /** Current findings: open ones first (oldest first), then the accepted ones whose member is still there. */
 export async function listFindings(user: SessionUser) {
   assertCan(user, "read", "Directory");
-  return db
-    .select(findingColumns)
-    .from(driftFindings)
-    .innerJoin(privileges, eq(privileges.id, driftFindings.privilegeId))
-    .leftJoin(resolver, eq(resolver.id, driftFindings.resolvedBy))
+  return findingsQuery()
     .where(and(isNull(driftFindings.clearedAt), or(openFinding, eq(driftFindings.resolution, "accepted"))))
     .orderBy(sql`${driftFindings.resolution} is not null`, asc(driftFindings.firstSeenAt))
     .limit(1000);
@@ -71,11 +71,7 @@ export async function listFindings(user: SessionUser) {
 /** Findings closed lately (removed, or gone by other means), newest first. */
 export async function listResolvedFindings(user: SessionUser, limit: number) {
   assertCan(user, "read", "Directory");
-  return db
-    .select(findingColumns)
-    .from(driftFindings)
-    .innerJoin(privileges, eq(privileges.id, driftFindings.privilegeId))
-    .leftJoin(resolver, eq(resolver.id, driftFindings.resolvedBy))
+  return findingsQuery()
     .where(and(isNotNull(driftFindings.clearedAt), inArray(driftFindings.resolution, ["removed", "gone"])))
     .orderBy(desc(driftFindings.clearedAt))
     .limit(limit);
