@@ -73,6 +73,8 @@ export async function clearProtectedLeftovers(memberGuid: string, protectedSids:
     throw err;
   });
   if (memberOf === null) return { outcome: "gone" };
+  // Every account has at least its primary group: an empty answer is a failed read, not "in no protected group".
+  if (memberOf.length === 0) throw new Error("The account's groups (tokenGroups) could not be read");
   return serviceConnection().run("Clear AdminSDHolder leftovers", async (c) => {
     const sd = new SdFlagsControl(DACL_SECURITY_INFORMATION);
     const { searchEntries: [entry] } = await c.search(
@@ -82,12 +84,14 @@ export async function clearProtectedLeftovers(memberGuid: string, protectedSids:
     );
     if (!entry) return { outcome: "gone" };
     if (memberOf.some((sid) => protectedSids.has(sid))) return { outcome: "still-protected", memberDn: entry.dn };
+    // SDProp leaves both marks; without adminCount=1, a protected DACL is someone's deliberate
+    // hardening of the account, not a leftover, and stays.
     const adminCount = str(entry, "adminCount") === "1";
+    if (!adminCount) return { outcome: "nothing-left", memberDn: entry.dn };
     const descriptor = buf(entry, "nTSecurityDescriptor");
     const dacl = descriptor.length > 0 && isDaclProtected(descriptor);
-    if (!adminCount && !dacl) return { outcome: "nothing-left", memberDn: entry.dn };
-    if (adminCount) await c.modify(entry.dn, new Change({ operation: "delete", modification: new Attribute({ type: "adminCount", values: [] }) }));
+    await c.modify(entry.dn, new Change({ operation: "delete", modification: new Attribute({ type: "adminCount", values: [] }) }));
     if (dacl) await c.modify(entry.dn, new Change({ operation: "replace", modification: new Attribute({ type: "nTSecurityDescriptor", values: [allowDaclInheritance(descriptor)] }) }), sd);
-    return { outcome: "cleared", memberDn: entry.dn, adminCountCleared: adminCount, inheritanceRestored: dacl };
+    return { outcome: "cleared", memberDn: entry.dn, adminCountCleared: true, inheritanceRestored: dacl };
   });
 }

@@ -17,6 +17,8 @@ export interface GrantFact {
   memberGuid: string;
   state: string;
   preExisting: boolean;
+  /** Activation attempts: 0 means the grant never tried to add the member (revoked while pending, window closed, scheduled and cancelled). */
+  attempts: number;
 }
 
 export interface Unexplained {
@@ -50,7 +52,10 @@ export function classifyMembers(members: readonly GroupMember[], grants: readonl
       continue;
     }
     const last = latest.get(guid);
-    const outlived = last !== undefined && ENDED.has(last.state) && !last.preExisting;
+    // Outlived only when the last grant tried to add the member (an add may reach the DC even when
+    // the attempt errors) and the membership was not there before it. A grant that never touched
+    // AD explains nothing: an accepted standing member who asked and cancelled stays standing.
+    const outlived = last !== undefined && ENDED.has(last.state) && !last.preExisting && last.attempts > 0;
     unexplained.push({ member, kind: outlived ? "outlived" : "standing", lastGrantId: last?.id ?? null });
   }
   return { explained, unexplained };

@@ -51,7 +51,7 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   const members = await listGroupMembers({ guid: group.groupGuid });
   // Read grants after the directory: a grant that starts provisioning later cannot be mistaken for an orphan's.
   const rows = await db
-    .select({ id: grants.id, memberGuid: grants.memberGuid, memberDn: grants.memberDn, state: grants.state, preExisting: grants.preExisting })
+    .select({ id: grants.id, memberGuid: grants.memberGuid, memberDn: grants.memberDn, state: grants.state, preExisting: grants.preExisting, attempts: grants.attempts })
     .from(grants)
     // A grant scheduled for later explains nothing in the directory today: a membership it finds is an orphan's.
     .where(and(eq(grants.groupGuid, group.groupGuid), sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`))

@@ -44,7 +44,8 @@ export const publishPrivilegeInput = privilegeFields
 export type PublishPrivilegeInput = z.infer<typeof publishPrivilegeInput>;
 
 export const updatePrivilegeInput = privilegeFields
-  .extend({ id: z.string().uuid(), enabled: z.boolean() })
+  // Absent = keep the privilege's mechanism (a caller that omits it must not turn TTL into direct).
+  .extend({ id: z.string().uuid(), enabled: z.boolean(), mechanism: z.enum(GRANT_MECHANISMS, { error: "Choose a grant mechanism" }).optional() })
   .superRefine(defaultWithinMax);
 export type UpdatePrivilegeInput = z.infer<typeof updatePrivilegeInput>;
 

@@ -124,8 +124,10 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
 export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw: z.input<typeof updatePrivilegeInput>) {
   assertCan(user, "manage", "Privilege");
   const input = updatePrivilegeInput.parse(raw);
-  // Changing the mechanism applies to grants made from now on: each grant keeps its own.
-  await assertMechanismAvailable(input.mechanism);
+  // Changing the mechanism applies to grants made from now on: each grant keeps its own. Only a
+  // change is checked, so editing a TTL privilege does not depend on the directory being reachable.
+  const [current] = await db.select({ mechanism: privileges.mechanism }).from(privileges).where(eq(privileges.id, input.id));
+  if (input.mechanism && input.mechanism !== current?.mechanism) await assertMechanismAvailable(input.mechanism);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
     if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
@@ -143,7 +145,7 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw:
         allowExtension: input.allowExtension,
         maxTotalMinutes: input.maxTotalMinutes,
         tags: input.tags,
-        mechanism: input.mechanism,
+        mechanism: input.mechanism ?? before.mechanism,
         enabled: input.enabled,
         updatedAt: new Date(),
       })

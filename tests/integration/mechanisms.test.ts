@@ -2,7 +2,7 @@ import type { Client } from "ldapts";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { auditEvents, directorySettings, grants } from "@/db/schema";
+import { auditEvents, directorySettings, grants, privileges } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
 import { checkDirectory } from "@/server/directory/settings";
@@ -93,6 +93,15 @@ describe("choosing a grant mechanism", () => {
     expect(row.mechanism).toBe("direct");
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.published"));
     expect(event?.data).toMatchObject({ after: { mechanism: "direct" } });
+  });
+
+  it("keeps the mechanism when an update does not name one, without asking about PAM", async () => {
+    const row = await publishPrivilege(boss, actorFor(boss), fields("direct"));
+    // A TTL privilege from a time PAM was on: editing it must neither fail nor turn it into direct.
+    await db.update(privileges).set({ mechanism: "ttl" }).where(eq(privileges.id, row.id));
+    const { mechanism: _omitted, groupGuid: _g, ...rest } = fields("direct");
+    const after = await updatePrivilege(boss, actorFor(boss), { ...rest, id: row.id, name: row.name, description: "edited", enabled: true });
+    expect(after).toMatchObject({ mechanism: "ttl", description: "edited" });
   });
 
   it("refuses switching a privilege to TTL or a temporary group, and leaves it unchanged", async () => {

@@ -115,6 +115,21 @@ describe("AdminSDHolder leftovers", () => {
     expect(await leftovers()).toEqual({ adminCount: null, daclProtected: false });
   });
 
+  it("leaves a protected DACL alone when there is no adminCount (deliberate hardening, not SDProp)", async () => {
+    await grantAndEnd("it-pg-protected");
+    await ad.modify(USER_DN, new Change({ operation: "delete", modification: new Attribute({ type: "adminCount", values: [] }) }));
+    expect(await cleanupProtectedLeftovers()).toMatchObject({ checked: 1, cleared: 0 });
+    expect(await leftovers()).toEqual({ adminCount: null, daclProtected: true });
+  });
+
+  it("waits while the account holds or is being given another protected grant", async () => {
+    await grantAndEnd("it-pg-protected");
+    const other = await publish(admin, "it-pg-protected2");
+    await requestFor(user, other.id); // pending: tokenGroups would not show it yet
+    expect(await cleanupProtectedLeftovers()).toMatchObject({ protectedGroups: 2, checked: 0, cleared: 0 });
+    expect(await leftovers()).toEqual({ adminCount: "1", daclProtected: true });
+  });
+
   it("does nothing for a group that is not protected", async () => {
     await grantAndEnd("it-pg-plain");
     expect(await cleanupProtectedLeftovers()).toMatchObject({ protectedGroups: 0, checked: 0, cleared: 0 });

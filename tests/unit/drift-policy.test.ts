@@ -3,7 +3,7 @@ import { classOf } from "@/server/drift/directory";
 import { classifyMembers, cnOf, isServiceAccount, protectionNote, type GrantFact } from "@/server/drift/policy";
 
 const member = (n: number) => ({ guid: `00000000-0000-0000-0000-00000000000${n}`, sid: null, dn: `CN=m${n},OU=People,DC=x` });
-const grant = (n: number, state: string, preExisting = false, id = `g${n}-${state}`): GrantFact => ({ id, memberGuid: member(n).guid.toUpperCase(), state, preExisting });
+const grant = (n: number, state: string, preExisting = false, id = `g${n}-${state}`, attempts = 1): GrantFact => ({ id, memberGuid: member(n).guid.toUpperCase(), state, preExisting, attempts });
 
 describe("classifyMembers", () => {
   it("sorts members into explained, outlived and standing", () => {
@@ -24,6 +24,17 @@ describe("classifyMembers", () => {
   it("judges by the latest grant: a pre-existing membership granted again and ended stays standing", () => {
     const { unexplained } = classifyMembers([member(1)], [grant(1, "expired", false, "old"), grant(1, "revoked", true, "new")]);
     expect(unexplained).toMatchObject([{ kind: "standing", lastGrantId: "new" }]);
+  });
+});
+
+describe("classifyMembers: grants that never touched AD", () => {
+  it("keeps a member standing when the last grant never tried to add it (revoked while pending, window closed)", () => {
+    const { unexplained } = classifyMembers([member(1), member(2)], [grant(1, "revoked", false, "cancelled", 0), grant(2, "failed", false, "tried", 3)]);
+    expect(unexplained.map((u) => [u.lastGrantId, u.kind])).toEqual([
+      ["cancelled", "standing"],
+      // A failed add may still have reached the DC: outlived.
+      ["tried", "outlived"],
+    ]);
   });
 });
 
