@@ -95,27 +95,32 @@ export async function settleDrift(group: ManagedGroup, present: Set<string>, une
       }
     }
     if (!toOpen.length) return [];
-    const rows = await tx
-      .insert(driftFindings)
-      .values(
-        toOpen.map((u) => {
-          const d = details.get(u.member.guid) ?? { memberClass: "unknown" as const, sam: null, upn: null, cn: null };
-          return {
-            privilegeId: group.privilegeId,
-            groupGuid: group.groupGuid,
-            groupDn: group.groupDn,
-            memberGuid: u.member.guid,
-            memberDn: u.member.dn,
-            memberName: d.sam ?? d.cn ?? cnOf(u.member.dn),
-            memberClass: d.memberClass,
-            kind: u.kind,
-            note: u.kind === "standing" ? protectionNote(u.member.dn, d, env.LDAP_BIND_DN) : null,
-          };
-        }),
-      )
-      // Another reconcile (a "Check now" beside the cron) may have opened the same one: theirs stands.
-      .onConflictDoNothing({ target: [driftFindings.groupGuid, driftFindings.memberGuid], where: sql`cleared_at is null` })
-      .returning();
+    const values = toOpen.map((u) => {
+      const d = details.get(u.member.guid) ?? { memberClass: "unknown" as const, sam: null, upn: null, cn: null };
+      return {
+        privilegeId: group.privilegeId,
+        groupGuid: group.groupGuid,
+        groupDn: group.groupDn,
+        memberGuid: u.member.guid,
+        memberDn: u.member.dn,
+        memberName: d.sam ?? d.cn ?? cnOf(u.member.dn),
+        memberClass: d.memberClass,
+        kind: u.kind,
+        note: u.kind === "standing" ? protectionNote(u.member.dn, d, env.LDAP_BIND_DN) : null,
+      };
+    });
+    const rows: (typeof driftFindings.$inferSelect)[] = [];
+    // In chunks: a first check of a large group must stay under Postgres' parameter limit.
+    for (let i = 0; i < values.length; i += 1000) {
+      rows.push(
+        ...(await tx
+          .insert(driftFindings)
+          .values(values.slice(i, i + 1000))
+          // Another reconcile (a "Check now" beside the cron) may have opened the same one: theirs stands.
+          .onConflictDoNothing({ target: [driftFindings.groupGuid, driftFindings.memberGuid], where: sql`cleared_at is null` })
+          .returning()),
+      );
+    }
     await recordAudit(
       tx,
       SYSTEM_ACTOR,

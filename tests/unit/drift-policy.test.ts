@@ -43,6 +43,7 @@ describe("protection", () => {
   it("never removes nested groups, unreadable members or the service account automatically", () => {
     expect(protectionNote("CN=g,DC=x", { ...user, memberClass: "group" }, "CN=svc,DC=x")).toMatch(/nested group/i);
     expect(protectionNote("CN=u,DC=x", { ...user, memberClass: "unknown" }, "CN=svc,DC=x")).toMatch(/could not read/i);
+    expect(protectionNote("CN=S-1-5-21-1-2-3-1105,CN=ForeignSecurityPrincipals,DC=x", { ...user, memberClass: "other" }, "CN=svc,DC=x")).toMatch(/foreign security principal/i);
     expect(protectionNote("CN=svc, DC=X", user, "cn=svc,dc=x")).toMatch(/service account/i);
     expect(protectionNote("CN=alice,DC=x", user, "CN=svc,DC=x")).toBeNull();
   });
