@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Client } from "ldapts";
 import { db } from "@/db";
 import type { AuditActor } from "@/server/audit/events";
+import { reconcile } from "@/server/grants/reconcile";
 import { endGrant } from "@/server/grants/service";
 import { submitRequest } from "@/server/requests/service";
 import { groupMembers, hasDirectMembership, modifyMembers } from "./lib/ldap";
@@ -176,6 +177,8 @@ export interface ExpiryResult {
   submit: { seconds: number; perSecond: number };
   /** Backlog of M activation jobs drained by a freshly started worker: first claim → last activated_at. */
   activation: { seconds: number; perSecond: number; workerStartToFirstClaimSeconds: number; workerStartToAllActiveSeconds: number; verifiedMembers: number };
+  /** One full reconcile (directory vs grants, drift included) while the M grants are active. */
+  reconcile: { seconds: number; groupsChecked: number; activeGrants: number };
   expiresAt: string;
   lagMs: Summary;
   /** One entry per removal transaction (same removed_at): when, how many grants, how many groups, audit commit time. */
@@ -271,6 +274,16 @@ export async function expiryLag(
     verifiedMembers += want.size - missing.length;
   }
   log(`verified on the DC: ${verifiedMembers}/${M} memberships present`);
+
+  // Reconcile with every grant active: it reads each managed group and compares it with the grants.
+  // (The worker's own cron may run beside it; the figure is one full pass.)
+  const r0 = performance.now();
+  const rec = await reconcile();
+  const reconcileSeconds = (performance.now() - r0) / 1000;
+  if (rec.orphansRemoved || rec.reapplied || rec.standingRemoved || rec.errors.length) {
+    problems.push(`reconcile with all grants active changed something: ${JSON.stringify({ ...rec, errors: rec.errors.slice(0, 3) })}`);
+  }
+  log(`reconcile with ${M} active grants: ${reconcileSeconds.toFixed(2)} s (${rec.groupsChecked} groups checked)`);
 
   // Everything expires at one instant T; the per-grant jobs are re-keyed to T as an extension would.
   const u0 = performance.now();
@@ -447,6 +460,7 @@ export async function expiryLag(
     grants: M,
     groups: K,
     submit: { seconds: submitSeconds, perSecond: M / submitSeconds },
+    reconcile: { seconds: reconcileSeconds, groupsChecked: rec.groupsChecked, activeGrants: M },
     activation: {
       seconds: activationSeconds,
       perSecond: M / activationSeconds,

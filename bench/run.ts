@@ -233,6 +233,12 @@ if (r.expiry) {
     `backlog drained by a fresh worker: first claim → last activated_at (start → first claim ${e.activation.workerStartToFirstClaimSeconds.toFixed(1)} s); submitted 4 at a time at ${rate(e.submit.perSecond, "/s")}; ${e.activation.verifiedMembers} memberships verified on the DC`,
   ]);
   rows.push([
+    `reconcile with ${e.reconcile.activeGrants} active grants`,
+    `${ms(e.reconcile.seconds * 1000)}`,
+    "—",
+    `one full pass over ${e.reconcile.groupsChecked} managed group(s): each group's members read from the DC and compared with the grants (drift included)`,
+  ]);
+  rows.push([
     "expiry lag: removed_at − expires_at",
     pct(e.lagMs),
     "—",
