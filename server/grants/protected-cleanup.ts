@@ -26,6 +26,13 @@ const reported = new Set<string>();
 
 export async function cleanupProtectedLeftovers(withinHours = 24): Promise<ProtectedCleanupResult> {
   const result: ProtectedCleanupResult = { protectedGroups: 0, checked: 0, cleared: 0, failed: 0 };
+  // Most minutes nothing ended lately: then the directory is not asked at all.
+  const [recent] = await db
+    .select({ id: grants.id })
+    .from(grants)
+    .where(and(inArray(grants.state, ["expired", "revoked"]), sql`${grants.activatedAt} is not null`, gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`)))
+    .limit(1);
+  if (!recent) return result;
   const managed = await db.selectDistinct({ groupGuid: privileges.groupGuid, groupSid: privileges.groupSid }).from(privileges);
   if (managed.length === 0) return result;
   const sids = await protectedGroupSids();
