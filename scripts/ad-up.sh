@@ -562,6 +562,7 @@ write_env() {
     echo "LDAP_BIND_PASSWORD=$(env_quote "$SVC_PW")"
     echo "INTERIM_ADMIN_GROUP_DN=$(env_quote "$ADMINS_GROUP_DN")"
     echo "LDAP_PRIVILEGE_BASE_DN=$(env_quote "$OU_PRIVILEGES")"
+    echo "TEMP_GROUP_OU=$(env_quote "$OU_TEMP")"
     echo "CATALOG_DEVICE_BASE_DNS=$(env_quote "$OU_SERVERS")"
     echo "CATALOG_CREDENTIAL_BASE_DNS=$(env_quote "$OU_PRIV_ACCOUNTS")"
     echo "AD_ADMIN_DN=$(env_quote "$admin")"

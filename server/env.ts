@@ -28,6 +28,12 @@ const schema = z.object({
   LDAP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INTERIM_ADMIN_GROUP_DN: z.string().min(1),
   KERBEROS_MAX_TICKET_AGE_HOURS: z.coerce.number().positive().default(10),
+  // Temporary-group mechanism: where Interim creates one group per grant (unset: mechanism unavailable).
+  TEMP_GROUP_OU: z.string().min(1).optional(),
+  TEMP_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9._-]{0,19}$/, "TEMP_GROUP_PREFIX: a letter, then up to 19 letters, digits, '.', '_' or '-'")
+    .default("interim-tmp-"),
 
   // Sign-in throttling: kept below the domain's lockout threshold so the app never locks an account.
   SIGNIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(3),

@@ -13,6 +13,7 @@ import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__protected_cleanup } from "./tasks/grants__protected_cleanup";
 import { grants__reconcile } from "./tasks/grants__reconcile";
+import { grants__temporary_group_cleanup } from "./tasks/grants__temporary_group_cleanup";
 import { grants__warn } from "./tasks/grants__warn";
 import { notifications__dispatch } from "./tasks/notifications__dispatch";
 import { requests__expire } from "./tasks/requests__expire";
@@ -20,7 +21,7 @@ import { requests__expire } from "./tasks/requests__expire";
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
-const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, grants__warn, grants__protected_cleanup, catalog__sync, requests__expire, notifications__dispatch };
+const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, grants__warn, grants__protected_cleanup, grants__temporary_group_cleanup, catalog__sync, requests__expire, notifications__dispatch };
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });
@@ -55,6 +56,7 @@ async function main() {
       `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
       `* * * * * requests__expire ?max=1&jobKey=requests-expire&jobKeyMode=replace`,
       `* * * * * grants__protected_cleanup ?max=1&jobKey=grants-protected-cleanup&jobKeyMode=replace`,
+      `*/10 * * * * grants__temporary_group_cleanup ?max=1&jobKey=grants-temporary-group-cleanup&jobKeyMode=replace`,
       // The worker's poller sends notifications within a second; the cron is a second way in.
       `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,

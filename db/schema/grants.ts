@@ -41,6 +41,9 @@ export const grants = pgTable(
     memberDn: text("member_dn").notNull(),
     groupGuid: text("group_guid").notNull(),
     groupDn: text("group_dn").notNull(),
+    /** Mechanism temporary-group: the per-grant group (in TEMP_GROUP_OU) nested into the target, deleted at the end. */
+    tempGroupGuid: text("temp_group_guid"),
+    tempGroupDn: text("temp_group_dn"),
     /** The account was already a member when the grant began: expiry leaves that membership alone. */
     preExisting: boolean("pre_existing").notNull().default(false),
     state: grantState("state").notNull().default("pending"),

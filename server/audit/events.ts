@@ -79,7 +79,16 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     action: z.literal("grant.activated"),
     targetType: z.literal("grant"),
     // mechanism/ttlSeconds since TTL grants (absent on older rows): what the directory was asked for.
-    data: z.object({ groupDn: z.string(), memberDn: z.string(), expiresAt: z.string(), alreadyMember: z.boolean(), mechanism: z.string().optional(), ttlSeconds: z.number().nullable().optional() }),
+    data: z.object({
+      groupDn: z.string(),
+      memberDn: z.string(),
+      expiresAt: z.string(),
+      alreadyMember: z.boolean(),
+      mechanism: z.string().optional(),
+      ttlSeconds: z.number().nullable().optional(),
+      /** Mechanism temporary-group: the group that holds the account. */
+      temporaryGroupDn: z.string().optional(),
+    }),
   }),
   z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
   z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
@@ -87,6 +96,12 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("grant.removal_failed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), error: z.string() }) }),
   z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
+  // A temporary group no live grant owns (a crash between its creation and the grant's record, a grant that failed for good).
+  z.object({
+    action: z.literal("directory.temporary_group_deleted"),
+    targetType: z.literal("group"),
+    data: z.object({ groupDn: z.string(), grantId: z.string(), grantState: z.string().nullable(), createdAt: z.string().nullable() }),
+  }),
   z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
   // Drift: memberships of managed groups that no grant explains (server/drift).
   z.object({

@@ -63,8 +63,8 @@ export interface MembershipPlan {
  * How a grant's membership is added. A TTL only where the PAM feature is on: a grant asking for
  * one while it is off (the feature was reported off after the privilege was set, or the row was
  * edited by hand) is added as a direct membership, which the expiry sweep removes like any other,
- * rather than sending a value the DC rejects and failing the grant. `temporary-group` is not
- * implemented yet and cannot be published; should such a grant exist, it is added directly too.
+ * rather than sending a value the DC rejects and failing the grant. (`temporary-group` grants do
+ * not come here: server/directory/temporary-groups.ts writes them.)
  */
 export function membershipFor(grant: TtlGrant, opts: { now: Date; pamFeatureEnabled: boolean }): MembershipPlan {
   if (grant.mechanism === "ttl" && opts.pamFeatureEnabled) {

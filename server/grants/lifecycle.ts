@@ -5,7 +5,8 @@ import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers, removeMembers } from "@/server/directory/service";
-import { membershipFor, type MembershipPlan } from "@/server/directory/ttl";
+import { deleteTemporaryGroup, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
+import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
@@ -64,14 +65,9 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
   if (!claimed) return "nothing-to-do";
   const fenced = and(eq(grants.id, grantId), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 
-  let alreadyMember = false;
-  let membership: MembershipPlan;
+  let applied: AppliedMembership;
   try {
-    // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
-    const pam = claimed.mechanism === "ttl" ? await pamFeatureEnabled() : false;
-    membership = membershipFor(claimed, { now: new Date(), pamFeatureEnabled: pam });
-    const result = await addMembers(claimed.groupGuid, [claimed.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
-    alreadyMember = result.alreadyDone.length > 0;
+    applied = await applyMembership(claimed);
   } catch (err) {
     const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
     // An end requested meanwhile wins over a retry. The add may have reached the DC before the
@@ -116,11 +112,13 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         expiresAt: sql`case when ${grants.endReason} is null then least(now() + make_interval(secs => ${grants.durationSeconds}), coalesce(${grants.notAfter}, 'infinity')) else now() end`,
         // Only a first attempt can tell: after a crash or an error, "already a member" may be our own
         // earlier add, so a retry counts it as ours (and removes it at expiry).
-        preExisting: alreadyMember && claimed.attempts === 1,
+        preExisting: applied.alreadyMember && claimed.attempts === 1,
         // What the directory was asked for: a TTL grant added without one (PAM off) says "direct".
         // The TTL was counted from before this update: AD's own removal falls at expires_at, give or
         // take the rounding up to a whole second and the clocks' skew; the sweep still verifies it.
-        mechanism: membership.mechanism,
+        mechanism: applied.mechanism,
+        tempGroupGuid: applied.tempGroup?.guid ?? null,
+        tempGroupDn: applied.tempGroup?.dn ?? null,
         claimedAt: null,
         claimToken: null,
         lastError: null,
@@ -140,12 +138,48 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
         action: "grant.activated",
         targetType: "grant",
         targetId: grantId,
-        data: { groupDn: row.groupDn, memberDn: row.memberDn, expiresAt: row.expiresAt.toISOString(), alreadyMember, mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds },
+        data: {
+          groupDn: row.groupDn,
+          memberDn: row.memberDn,
+          expiresAt: row.expiresAt.toISOString(),
+          alreadyMember: applied.alreadyMember,
+          mechanism: applied.mechanism,
+          ttlSeconds: applied.ttlSeconds,
+          ...(applied.tempGroup ? { temporaryGroupDn: applied.tempGroup.dn } : {}),
+        },
       },
     ]);
     return true;
   });
   return done ? "activated" : "nothing-to-do";
+}
+
+interface AppliedMembership {
+  /** What the directory was actually asked for, which the grant row then records. */
+  mechanism: GrantMechanism;
+  ttlSeconds: number | null;
+  /** The account was a direct member already (direct and TTL only). */
+  alreadyMember: boolean;
+  tempGroup: TemporaryGroup | null;
+}
+
+/** Writes the grant's membership the way its mechanism says; idempotent, so a retry after a crash is safe. */
+async function applyMembership(grant: typeof grants.$inferSelect): Promise<AppliedMembership> {
+  if (grant.mechanism === "temporary-group") {
+    const tempGroup = await provisionTemporaryGroup({
+      grantId: grant.id,
+      memberGuid: grant.memberGuid,
+      targetGroupGuid: grant.groupGuid,
+      description: `Interim grant ${grant.id}: ${grant.memberDn} in ${grant.groupDn}. Deleted when the grant ends.`,
+    });
+    // The account's own membership of the target (if any) is not ours: it is never touched.
+    return { mechanism: "temporary-group", ttlSeconds: null, alreadyMember: false, tempGroup };
+  }
+  // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
+  const pam = grant.mechanism === "ttl" ? await pamFeatureEnabled() : false;
+  const membership = membershipFor(grant, { now: new Date(), pamFeatureEnabled: pam });
+  const result = await addMembers(grant.groupGuid, [grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
+  return { mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds, alreadyMember: result.alreadyDone.length > 0, tempGroup: null };
 }
 
 /**
@@ -200,6 +234,7 @@ type DueGrant = {
   expires_at: Date | string;
   end_reason: string | null;
   pre_existing: boolean;
+  temp_group_guid: string | null;
 };
 
 /**
@@ -220,16 +255,20 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
     )
     update grants g set state = 'expiring', claimed_at = now(), claim_token = gen_random_uuid(), updated_at = now()
     from due where g.id = due.id
-    returning g.id, g.group_guid, g.group_dn, g.member_guid, g.member_dn, g.expires_at, g.end_reason, g.pre_existing, g.claim_token`);
+    returning g.id, g.group_guid, g.group_dn, g.member_guid, g.member_dn, g.expires_at, g.end_reason, g.pre_existing, g.temp_group_guid, g.claim_token`);
   const rows = [...due];
   const result: SweepResult = { claimed: rows.length, removed: 0, failed: 0, modifies: 0 };
   if (rows.length === 0) return result;
 
   const byGroup = new Map<string, typeof rows>();
-  for (const r of rows) byGroup.set(r.group_guid, [...(byGroup.get(r.group_guid) ?? []), r]);
+  const viaTemporaryGroup: typeof rows = [];
+  for (const r of rows) {
+    if (r.temp_group_guid) viaTemporaryGroup.push(r);
+    else byGroup.set(r.group_guid, [...(byGroup.get(r.group_guid) ?? []), r]);
+  }
 
-  await Promise.all(
-    [...byGroup].map(async ([groupGuid, members]) => {
+  await Promise.all([
+    ...[...byGroup].map(async ([groupGuid, members]) => {
       // A membership that existed before the grant is not ours to take away.
       const toRemove = members.filter((m) => !m.pre_existing);
       try {
@@ -238,23 +277,52 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
         result.removed += await finishRemoval(members, new Set(outcome.alreadyDone));
       } catch (err) {
         result.failed += members.length;
-        await db.transaction(async (tx) => {
-          // Keep the lease: the sweep retakes these once it lapses (the directory may be down).
-          const failed = await tx
-            .update(grants)
-            .set({ lastError: errorText(err), attempts: sql`${grants.attempts} + 1` })
-            .where(and(inArray(grants.id, members.map((m) => m.id)), inArray(grants.claimToken, members.map((m) => m.claim_token))))
-            .returning({ id: grants.id });
-          await recordAudit(
-            tx,
-            SYSTEM_ACTOR,
-            failed.map((m) => ({ action: "grant.removal_failed" as const, targetType: "grant" as const, targetId: m.id, data: { groupDn: members[0]!.group_dn, error: errorText(err) } })),
-          );
-        });
+        await recordRemovalFailure(members, err);
       }
     }),
-  );
+    removeTemporaryGroups(viaTemporaryGroup, result),
+  ]);
   return result;
+}
+
+/** Temporary-group grants end by deleting their group, which takes the account's access with it. */
+async function removeTemporaryGroups(members: (DueGrant & { claim_token: string })[], result: SweepResult) {
+  const done: typeof members = [];
+  const alreadyGone = new Set<string>();
+  for (let i = 0; i < members.length; i += TEMP_GROUP_DELETES_IN_FLIGHT) {
+    await Promise.all(
+      members.slice(i, i + TEMP_GROUP_DELETES_IN_FLIGHT).map(async (m) => {
+        try {
+          const deleted = await deleteTemporaryGroup(m.temp_group_guid!);
+          result.modifies++;
+          if (!deleted) alreadyGone.add(m.member_guid.toLowerCase());
+          done.push(m);
+        } catch (err) {
+          result.failed++;
+          await recordRemovalFailure([m], err);
+        }
+      }),
+    );
+  }
+  if (done.length) result.removed += await finishRemoval(done, alreadyGone);
+}
+
+const TEMP_GROUP_DELETES_IN_FLIGHT = 16;
+
+/** Keeps the lease: the sweep retakes these once it lapses (the directory may be down). */
+async function recordRemovalFailure(members: (DueGrant & { claim_token: string })[], err: unknown) {
+  await db.transaction(async (tx) => {
+    const failed = await tx
+      .update(grants)
+      .set({ lastError: errorText(err), attempts: sql`${grants.attempts} + 1` })
+      .where(and(inArray(grants.id, members.map((m) => m.id)), inArray(grants.claimToken, members.map((m) => m.claim_token))))
+      .returning({ id: grants.id });
+    await recordAudit(
+      tx,
+      SYSTEM_ACTOR,
+      failed.map((m) => ({ action: "grant.removal_failed" as const, targetType: "grant" as const, targetId: m.id, data: { groupDn: members[0]!.group_dn, error: errorText(err) } })),
+    );
+  });
 }
 
 async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>): Promise<number> {

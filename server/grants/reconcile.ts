@@ -4,6 +4,7 @@ import { grants, privilegeDriftSettings, privileges } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { addMembers, listGroupMembers } from "@/server/directory/service";
+import { isTemporaryGroupDn } from "@/server/directory/temporary-groups";
 import { classifyMembers, type DriftAction } from "@/server/drift/policy";
 import { databaseNow, recordCheck, settleDrift, type ManagedGroup } from "@/server/drift/record";
 import { env } from "@/server/env";
@@ -51,13 +52,28 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   const members = await listGroupMembers({ guid: group.groupGuid });
   // Read grants after the directory: a grant that starts provisioning later cannot be mistaken for an orphan's.
   const rows = await db
-    .select({ id: grants.id, memberGuid: grants.memberGuid, memberDn: grants.memberDn, state: grants.state, preExisting: grants.preExisting, attempts: grants.attempts })
+    .select({
+      id: grants.id,
+      memberGuid: grants.memberGuid,
+      memberDn: grants.memberDn,
+      state: grants.state,
+      preExisting: grants.preExisting,
+      attempts: grants.attempts,
+      mechanism: grants.mechanism,
+      tempGroupGuid: grants.tempGroupGuid,
+    })
     .from(grants)
     // A grant scheduled for later explains nothing in the directory today: a membership it finds is an orphan's.
     .where(and(eq(grants.groupGuid, group.groupGuid), sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`))
     .orderBy(grants.createdAt);
   const present = new Set(members.map((m) => m.guid));
-  const { unexplained } = classifyMembers(members, rows);
+  // Our temporary groups are the orphan cleanup's (server/grants/temporary-groups.ts): a live grant
+  // owns each one, or the cleanup deletes it. Drift is about everything else, which the account-level
+  // grants explain.
+  const { unexplained } = classifyMembers(
+    members.filter((m) => !isTemporaryGroupDn(m.dn)),
+    rows.filter((r) => r.mechanism !== "temporary-group"),
+  );
   const drift = await settleDrift(group, present, unexplained, listedAt);
   result.driftFound += drift.found;
   result.orphansRemoved += drift.outlivedRemoved;
@@ -71,8 +87,11 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
     if (raced.length) await addMembers(group.groupGuid, raced.map((r) => r.memberGuid));
   }
 
-  // Active grants whose membership is missing (removed by hand, restored backup, …).
-  const missing = rows.filter((r) => r.state === "active" && !present.has(r.memberGuid.toLowerCase()));
+  // Active grants whose membership is missing (removed by hand, restored backup, …): for a
+  // temporary-group grant, the nesting of its group.
+  const missing = rows
+    .map((r) => ({ ...r, linkGuid: r.mechanism === "temporary-group" ? r.tempGroupGuid : r.memberGuid }))
+    .filter((r): r is typeof r & { linkGuid: string } => r.state === "active" && r.linkGuid !== null && !present.has(r.linkGuid.toLowerCase()));
   for (const m of missing) {
     await db.transaction(async (tx) => {
       // Lock the grant so an expiry sweep cannot end it while we re-add; near its end, leave it to the sweep.
@@ -82,7 +101,7 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
         .where(and(eq(grants.id, m.id), eq(grants.state, "active"), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
         .for("update");
       if (!still) return;
-      await addMembers(group.groupGuid, [m.memberGuid]);
+      await addMembers(group.groupGuid, [m.linkGuid]);
       await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.reapplied", targetType: "grant", targetId: m.id, data: { groupDn: group.groupDn, memberDn: m.memberDn } }]);
       result.reapplied++;
     });

@@ -6,6 +6,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { pamFeatureEnabled } from "@/server/directory/pam";
+import { temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
@@ -42,6 +43,7 @@ export async function listLiveGrants(user: SessionUser) {
       endReason: grants.endReason,
       lastError: grants.lastError,
       mechanism: grants.mechanism,
+      tempGroupDn: grants.tempGroupDn,
     })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
@@ -76,6 +78,7 @@ export async function kerberosFacts(user: SessionUser) {
     // ticket notes do not depend on it, so they still show.
     pamFeatureEnabled: await pamFeatureEnabled().catch(() => null),
     ttlGrantIds: ttl.map((g) => g.id),
+    temporaryGroupsAvailable: temporaryGroupsAvailable(),
   };
 }
 

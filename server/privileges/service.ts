@@ -8,6 +8,7 @@ import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory/service";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
+import { TEMP_GROUPS_UNAVAILABLE, temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
 import type { z } from "zod";
 import { publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism } from "./schemas";
@@ -51,11 +52,12 @@ async function assertPublishable(groupDn: string) {
 
 /**
  * A TTL membership needs the forest's PAM feature (Samba rejects the value outright); temporary
- * groups are not built yet. Refused here so that no privilege promises what the directory cannot do.
+ * groups need an OU to create them in. Refused here so that no privilege promises what the
+ * directory cannot do.
  */
 async function assertMechanismAvailable(mechanism: GrantMechanism) {
-  if (mechanism === "temporary-group") {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "Temporary groups are not available yet: choose direct membership." });
+  if (mechanism === "temporary-group" && !temporaryGroupsAvailable()) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `Temporary groups are not available. ${TEMP_GROUPS_UNAVAILABLE} Choose direct membership.` });
   }
   if (mechanism === "ttl" && !(await pamFeatureEnabled())) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `Membership with TTL is not available. ${PAM_OFF_EXPLANATION} Choose direct membership.` });

@@ -83,8 +83,10 @@ describe("choosing a grant mechanism", () => {
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.published"))).toHaveLength(0);
   });
 
-  it("refuses temporary groups: not available yet", async () => {
-    await expect(publishPrivilege(boss, actorFor(boss), fields("temporary-group"))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("not available yet") });
+  it("publishes a temporary-group privilege where TEMP_GROUP_OU is configured", async () => {
+    expect(env.TEMP_GROUP_OU).toBeTruthy();
+    const row = await publishPrivilege(boss, actorFor(boss), fields("temporary-group"));
+    expect(row.mechanism).toBe("temporary-group");
   });
 
   it("publishes a direct privilege by default and records the mechanism in the audit", async () => {
@@ -104,11 +106,10 @@ describe("choosing a grant mechanism", () => {
     expect(after).toMatchObject({ mechanism: "ttl", description: "edited" });
   });
 
-  it("refuses switching a privilege to TTL or a temporary group, and leaves it unchanged", async () => {
+  it("refuses switching a privilege to TTL, and leaves it unchanged", async () => {
     const row = await publishPrivilege(boss, actorFor(boss), fields("direct"));
     const update = (mechanism: "ttl" | "temporary-group") => updatePrivilege(boss, actorFor(boss), { ...fields(mechanism), id: row.id, name: row.name, enabled: true });
     await expect(update("ttl")).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(PAM_OFF_EXPLANATION) });
-    await expect(update("temporary-group")).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("not available yet") });
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.updated"))).toHaveLength(0);
   });
 
@@ -159,7 +160,7 @@ describe("granting", () => {
     const { grantId } = await directGrant();
     await activateGrant(grantId);
     const facts = await trpcHttp(holder, "grants.kerberos", undefined, { query: true });
-    expect(facts).toEqual({ ok: true, data: { maxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS, pamFeatureEnabled: false, ttlGrantIds: [] } });
+    expect(facts).toEqual({ ok: true, data: { maxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS, pamFeatureEnabled: false, ttlGrantIds: [], temporaryGroupsAvailable: true } });
 
     const [live] = await listLiveGrants(boss);
     expect(live).toMatchObject({ id: grantId, mechanism: "direct", kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS });

@@ -50,13 +50,17 @@ export function LiveGrants() {
 
 /** Until when access can persist in Kerberos tickets issued before removal (a TTL capped them). */
 function TicketNote({ grant: g }: { grant: LiveGrant }) {
-  if (!g.ticketsValidUntil) return null;
+  const via = g.tempGroupDn ? <div className="text-xs text-slate-500 break-all">Through temporary group {/^CN=([^,]+)/i.exec(g.tempGroupDn)?.[1] ?? g.tempGroupDn}</div> : null;
+  if (!g.ticketsValidUntil) return via;
   return g.mechanism === "ttl" ? (
     <div className="text-xs text-slate-500">TTL: the KDC capped tickets at expiry</div>
   ) : (
-    <div className="text-xs text-slate-500" title={`Kerberos tickets issued before removal stay valid up to ${g.kerberosMaxTicketAgeHours} h`}>
-      Tickets valid until {formatWhen(g.ticketsValidUntil)} (+{g.kerberosMaxTicketAgeHours} h)
-    </div>
+    <>
+      {via}
+      <div className="text-xs text-slate-500" title={`Kerberos tickets issued before removal stay valid up to ${g.kerberosMaxTicketAgeHours} h`}>
+        Tickets valid until {formatWhen(g.ticketsValidUntil)} (+{g.kerberosMaxTicketAgeHours} h)
+      </div>
+    </>
   );
 }
 

@@ -29,11 +29,13 @@ interface PrivilegeFieldsProps {
 /**
  * Direct, TTL or temporary group. TTL needs the forest's PAM feature: disabled when the directory
  * says it is off (the server refuses it then too); while that is unknown the server decides on save.
+ * Temporary groups need the server's TEMP_GROUP_OU.
  */
 function MechanismField({ idPrefix, field, error, savedMechanism }: Pick<PrivilegeFieldsProps, "idPrefix" | "field" | "savedMechanism"> & { error?: string }) {
   const trpc = useTRPC();
   const facts = useQuery(trpc.grants.kerberos.queryOptions());
   const pamOff = facts.data?.pamFeatureEnabled === false;
+  const tempOff = facts.data?.temporaryGroupsAvailable === false;
   const options: { value: GrantMechanism; hint: string; disabled: boolean }[] = [
     {
       value: "direct",
@@ -47,7 +49,13 @@ function MechanismField({ idPrefix, field, error, savedMechanism }: Pick<Privile
         : "The membership carries a time to live: AD removes it itself and the KDC issues no ticket that outlives it. Interim still checks the removal.",
       disabled: pamOff,
     },
-    { value: "temporary-group", hint: "Coming in a later version", disabled: true },
+    {
+      value: "temporary-group",
+      hint: tempOff
+        ? "Not configured: the server needs TEMP_GROUP_OU, the OU where Interim may create and delete groups."
+        : "Interim creates a group for each grant, puts the account in it and nests it into this group; when time is up it deletes that group. This group's own member list only ever gains and loses the temporary groups.",
+      disabled: tempOff,
+    },
   ];
   const id = (value: string) => `${idPrefix}-mechanism-${value}`;
   return (

@@ -1,0 +1,168 @@
+import type { Client } from "ldapts";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { db } from "@/db";
+import { auditEvents, driftFindings, grants } from "@/db/schema";
+import type { SessionUser } from "@/server/auth/permissions";
+import { isNestedMember, listGroupMembers, searchGroups } from "@/server/directory/service";
+import { listTemporaryGroups, temporaryGroupName } from "@/server/directory/temporary-groups";
+import { env } from "@/server/env";
+import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
+import { reconcile } from "@/server/grants/reconcile";
+import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
+import { publishPrivilege } from "@/server/privileges/service";
+import { actorFor, adRemoveMember, adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, requestFor, resetDatabase } from "./fixtures";
+
+/*
+ * The temporary-group mechanism on the local Samba DC: a group per grant in TEMP_GROUP_OU, holding
+ * the account and nested into the privilege's group, deleted when the grant ends.
+ */
+
+const GROUP = "IT Temporary Group Target";
+let ldap: Client;
+let groupDn: string;
+let groupGuid: string;
+let boss: SessionUser;
+let holder: SessionUser;
+
+async function temporaryGroupDnOf(grantId: string) {
+  return `CN=${temporaryGroupName(grantId)},${env.TEMP_GROUP_OU}`;
+}
+
+async function exists(dn: string) {
+  const { searchEntries } = await ldap.search(dn, { scope: "base", attributes: ["cn"] }).catch(() => ({ searchEntries: [] }));
+  return searchEntries.length === 1;
+}
+
+/** Deletes every temporary group the tests left (the OU is the mechanism's, not the tests'). */
+async function deleteAllTemporaryGroups() {
+  for (const g of await listTemporaryGroups()) await ldap.del(g.dn).catch(() => {});
+}
+
+let privilegeId: string | undefined;
+
+/** A request for the temporary-group privilege (published, with an open access group, on first use). */
+async function temporaryGrant() {
+  privilegeId ??= await publishTemporary();
+  return requestFor(holder, privilegeId);
+}
+
+async function publishTemporary() {
+  const privilege = await publishPrivilege(boss, actorFor(boss), {
+    groupGuid,
+    name: `Temporary ${Math.random().toString(36).slice(2, 7)}`,
+    description: "",
+    maxDurationMinutes: 60,
+    defaultDurationMinutes: 5,
+    allowExtension: false,
+    tags: [],
+    mechanism: "temporary-group",
+  });
+  await openAccessGroup(boss, [holder]);
+  return privilege.id;
+}
+
+beforeAll(async () => {
+  ldap = await adminClient();
+  await ensureAdUser(ldap, "it-tempgroup");
+});
+beforeEach(async () => {
+  await resetDatabase();
+  privilegeId = undefined;
+  await deleteAllTemporaryGroups();
+  groupDn = await ensureAdGroup(ldap, GROUP);
+  groupGuid = (await searchGroups(GROUP)).find((g) => g.name === GROUP)!.objectGuid;
+  boss = await localUser("carol", true);
+  holder = await localUser("it-tempgroup");
+});
+afterAll(async () => {
+  await deleteAllTemporaryGroups();
+  await ldap.unbind();
+});
+
+describe("temporary-group grants", () => {
+  it("activation creates the grant's group in TEMP_GROUP_OU with the account, nested into the target; expiry deletes it", async () => {
+    const { grantId } = await temporaryGrant();
+    expect(await activateGrant(grantId)).toBe("activated");
+
+    const tempDn = await temporaryGroupDnOf(grantId);
+    const [row] = await db.select().from(grants).where(eq(grants.id, grantId));
+    expect(row).toMatchObject({ state: "active", mechanism: "temporary-group", preExisting: false });
+    expect(row!.tempGroupDn!.toLowerCase()).toBe(tempDn.toLowerCase());
+    // The account is in the temporary group, which is in the target; the account itself is not a direct member.
+    expect(await isDirectMember(tempDn, holder.dn)).toBe(true);
+    expect((await listGroupMembers({ guid: groupGuid })).map((m) => m.guid)).toEqual([row!.tempGroupGuid!.toLowerCase()]);
+    expect(await isDirectMember(groupDn, holder.dn)).toBe(false);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    const [activated] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.activated"), eq(auditEvents.targetId, grantId)));
+    expect(activated?.data).toMatchObject({ mechanism: "temporary-group", temporaryGroupDn: row!.tempGroupDn });
+
+    await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
+    expect(await sweepExpired()).toMatchObject({ claimed: 1, removed: 1, failed: 0 });
+    expect(await exists(tempDn)).toBe(false);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
+    expect(await listGroupMembers({ guid: groupGuid })).toEqual([]);
+    expect((await grantRow(grantId)).state).toBe("expired");
+    const [removed] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
+    expect(removed?.data).toMatchObject({ alreadyAbsent: false, reason: "expired" });
+  });
+
+  it("a retry after a crash reuses the group an earlier attempt created", async () => {
+    const { grantId } = await temporaryGrant();
+    const tempDn = await temporaryGroupDnOf(grantId);
+    // What an attempt that died right after creating the group leaves behind.
+    await ldap.add(tempDn, { objectClass: ["top", "group"], cn: temporaryGroupName(grantId), sAMAccountName: temporaryGroupName(grantId), groupType: "-2147483646" });
+    expect(await activateGrant(grantId)).toBe("activated");
+    expect((await listTemporaryGroups()).map((g) => g.dn.toLowerCase())).toEqual([tempDn.toLowerCase()]);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+  });
+
+  it("a group already deleted by someone counts as removed", async () => {
+    const { grantId } = await temporaryGrant();
+    await activateGrant(grantId);
+    await ldap.del(await temporaryGroupDnOf(grantId));
+    await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
+    expect(await sweepExpired()).toMatchObject({ removed: 1, failed: 0 });
+    const [removed] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
+    expect(removed?.data).toMatchObject({ alreadyAbsent: true });
+  });
+
+  it("reconcile counts a live grant's temporary group as explained and nests it again when someone took it out", async () => {
+    const { grantId } = await temporaryGrant();
+    await activateGrant(grantId);
+    const tempDn = await temporaryGroupDnOf(grantId);
+    await adRemoveMember(ldap, groupDn, tempDn);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
+
+    const result = await reconcile();
+    expect(result).toMatchObject({ reapplied: 1, driftFound: 0, errors: [] });
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    expect(await db.select().from(driftFindings)).toEqual([]);
+    // Still explained on the next pass: no finding, nothing re-added.
+    expect(await reconcile()).toMatchObject({ reapplied: 0, driftFound: 0 });
+  });
+
+  it("deletes orphaned temporary groups (no live grant owns them) and keeps the live ones, audited", async () => {
+    const failed = await temporaryGrant();
+    await activateGrant(failed.grantId);
+    // A grant that failed for good after its group was made (or a row lost with a restored database).
+    await db.update(grants).set({ state: "failed" }).where(eq(grants.id, failed.grantId));
+    const live = await temporaryGrant();
+    await activateGrant(live.grantId);
+    const strayId = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    const strayDn = await temporaryGroupDnOf(strayId);
+    await ldap.add(strayDn, { objectClass: ["top", "group"], cn: temporaryGroupName(strayId), sAMAccountName: temporaryGroupName(strayId), groupType: "-2147483646" });
+
+    // Young groups are left alone: their grant may be mid-activation elsewhere.
+    expect(await cleanUpTemporaryGroups()).toMatchObject({ checked: 3, deleted: 0 });
+
+    expect(await cleanUpTemporaryGroups({ minAgeSeconds: 0 })).toMatchObject({ checked: 3, deleted: 2, failed: 0 });
+    expect(await exists(strayDn)).toBe(false);
+    expect(await exists(await temporaryGroupDnOf(failed.grantId))).toBe(false);
+    expect(await exists(await temporaryGroupDnOf(live.grantId))).toBe(true);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    const audited = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.temporary_group_deleted"));
+    expect(audited.map((e) => (e.data as { grantId: string }).grantId).sort()).toEqual([failed.grantId, strayId].sort());
+    expect(audited.find((e) => (e.data as { grantId: string }).grantId === failed.grantId)?.data).toMatchObject({ grantState: "failed" });
+  });
+});
