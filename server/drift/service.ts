@@ -7,6 +7,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { removeMembers } from "@/server/directory/service";
+import { restoreForLiveGrants } from "@/server/grants/restore";
 import { enqueue } from "@/server/jobs/enqueue";
 import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
 
@@ -167,7 +168,7 @@ export async function acceptFinding(user: SessionUser, actor: AuditActor, input:
  */
 export async function removeFinding(user: SessionUser, actor: AuditActor, input: DriftFindingInput) {
   assertCan(user, "manage", "Directory");
-  return db.transaction(async (tx) => {
+  const removed = await db.transaction(async (tx) => {
     const finding = await lockCurrentFinding(tx, input.findingId);
     const [held] = await tx
       .select({ id: grants.id })
@@ -199,8 +200,11 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
         data: { findingId: finding.id, groupDn: finding.groupDn, memberDn: finding.memberDn, memberName: finding.memberName, kind: finding.kind },
       },
     ]);
-    return { id: finding.id, resolution: "removed" as const };
+    return { id: finding.id, resolution: "removed" as const, groupGuid: finding.groupGuid, memberGuid: finding.memberGuid };
   });
+  // A grant may have started between the check above and the removal: it gets its membership back.
+  await restoreForLiveGrants(removed.groupGuid, [removed.memberGuid]);
+  return { id: removed.id, resolution: removed.resolution };
 }
 
 /**

@@ -9,6 +9,7 @@ import { classifyMembers, type DriftAction } from "@/server/drift/policy";
 import { databaseNow, recordCheck, settleDrift, type ManagedGroup } from "@/server/drift/record";
 import { env } from "@/server/env";
 import { errorText, requeueStuckActivations } from "./lifecycle";
+import { restoreForLiveGrants } from "./restore";
 
 export interface ReconcileResult {
   requeued: number;
@@ -78,14 +79,8 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   result.driftFound += drift.found;
   result.orphansRemoved += drift.outlivedRemoved;
   result.standingRemoved += drift.standingRemoved;
-  if (drift.removedGuids.length) {
-    // A grant for one of them may have started while we removed: put those back at once.
-    const raced = await db
-      .select({ memberGuid: grants.memberGuid })
-      .from(grants)
-      .where(and(eq(grants.groupGuid, group.groupGuid), sql`${grants.state} in ('provisioning', 'active')`, sql`lower(${grants.memberGuid}) in ${drift.removedGuids}`));
-    if (raced.length) await addMembers(group.groupGuid, raced.map((r) => r.memberGuid));
-  }
+  // A grant for one of them may have started while we removed: put those back at once.
+  await restoreForLiveGrants(group.groupGuid, drift.removedGuids);
 
   // Active grants whose membership is missing (removed by hand, restored backup, …): for a
   // temporary-group grant, the nesting of its group.
@@ -96,12 +91,15 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
     await db.transaction(async (tx) => {
       // Lock the grant so an expiry sweep cannot end it while we re-add; near its end, leave it to the sweep.
       const [still] = await tx
-        .select({ id: grants.id })
+        .select({ id: grants.id, secondsLeft: sql<number>`ceil(extract(epoch from ${grants.expiresAt} - now()))::int` })
         .from(grants)
         .where(and(eq(grants.id, m.id), eq(grants.state, "active"), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
         .for("update");
       if (!still) return;
-      await addMembers(group.groupGuid, [m.linkGuid]);
+      // A TTL grant (recorded as such only when the directory took the TTL) gets the time it has left.
+      await addMembers(group.groupGuid, [m.linkGuid], m.mechanism === "ttl" ? { ttlSeconds: Math.max(1, still.secondsLeft) } : {});
+      // Whatever membership the grant found at its start is gone: the one it has now is its own.
+      if (m.preExisting) await tx.update(grants).set({ preExisting: false }).where(eq(grants.id, m.id));
       await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.reapplied", targetType: "grant", targetId: m.id, data: { groupDn: group.groupDn, memberDn: m.memberDn } }]);
       result.reapplied++;
     });

@@ -121,6 +121,21 @@ describe("drift: standing access", () => {
     expect(await isDirectMember(groupDn, holderDn)).toBe(true);
   });
 
+  it("a grant that found the member already there owns the membership once that one was taken out and reconcile put it back", async () => {
+    // The race of a removal (drift, by hand) with a grant whose first add saw "already a member".
+    await adAddMember(admin, groupDn, holder.dn);
+    const { grantId } = await requestFor(holder, privilegeId);
+    await activateGrant(grantId);
+    await adRemoveMember(admin, groupDn, holder.dn);
+    expect(await reconcile()).toMatchObject({ reapplied: 1, driftFound: 0 });
+    expect(await isDirectMember(groupDn, holder.dn)).toBe(true);
+    // Its end now removes it: the standing membership it found is gone, this one is the grant's.
+    await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
+    await sweepExpired();
+    expect(await isDirectMember(groupDn, holder.dn)).toBe(false);
+    expect((await reconcile()).driftFound).toBe(0);
+  });
+
   it("resolves a finding as gone when the member leaves the group some other way", async () => {
     await adAddMember(admin, groupDn, strayDn);
     await reconcile();

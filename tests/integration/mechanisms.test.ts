@@ -1,4 +1,4 @@
-import type { Client } from "ldapts";
+import { Attribute, Change, type Client } from "ldapts";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
@@ -10,6 +10,7 @@ import { detectPamFeature, searchGroups } from "@/server/directory/service";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
+import { reconcile } from "@/server/grants/reconcile";
 import { listLiveGrants } from "@/server/grants/service";
 import { publishPrivilege, updatePrivilege } from "@/server/privileges/service";
 import {
@@ -154,6 +155,19 @@ describe("granting", () => {
     expect(row.state).toBe("pending");
     // Samba: 34, "could not parse <TTL=60,<GUID=…>> as a … DN" (the grant asked for one minute).
     expect(row.last_error).toMatch(/directory error 34 .*<TTL=60,<GUID=[0-9a-f-]{36}>>/);
+  });
+
+  it("reconcile re-adds a missing TTL membership with the TTL the grant has left (which Samba, without PAM, rejects)", async () => {
+    const { grantId } = await directGrant();
+    await activateGrant(grantId);
+    // As a PAM forest would have recorded it; then someone took the member out.
+    await db.execute(sql`update grants set mechanism = 'ttl', expires_at = now() + interval '10 minutes' where id = ${grantId}`);
+    await ldap.modify(groupDn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: [holder.dn] }) }));
+    const result = await reconcile();
+    expect(result.reapplied).toBe(0);
+    // 600 s or a second less by the time the statement runs: never a plain (permanent) membership.
+    expect(result.errors).toEqual([{ groupDn, error: expect.stringMatching(/<TTL=(599|600),<GUID=[0-9a-f-]{36}>>/) }]);
+    expect(await isDirectMember(groupDn, holder.dn)).toBe(false);
   });
 
   it("says until when Kerberos tickets can carry access: the env's max ticket age, from the server", async () => {
