@@ -274,7 +274,9 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
       try {
         const outcome = toRemove.length ? await removeMembers(groupGuid, toRemove.map((m) => m.member_guid)) : { modifies: 0, alreadyDone: [] };
         result.modifies += outcome.modifies;
-        result.removed += await finishRemoval(members, new Set(outcome.alreadyDone));
+        // Awaited first: `+= await` would read the total before the other groups' removals add to it.
+        const removed = await finishRemoval(members, new Set(outcome.alreadyDone));
+        result.removed += removed;
       } catch (err) {
         result.failed += members.length;
         await recordRemovalFailure(members, err);
@@ -304,7 +306,11 @@ async function removeTemporaryGroups(members: (DueGrant & { claim_token: string 
       }),
     );
   }
-  if (done.length) result.removed += await finishRemoval(done, alreadyGone);
+  if (done.length) {
+    // Not `+= await`: that would read the count before other groups' removals added theirs.
+    const removed = await finishRemoval(done, alreadyGone);
+    result.removed += removed;
+  }
 }
 
 const TEMP_GROUP_DELETES_IN_FLIGHT = 16;
