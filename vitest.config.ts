@@ -25,6 +25,20 @@ export default defineConfig({
           globalSetup: ["tests/integration/global-setup.ts"],
         },
       },
+      {
+        plugins: [tsconfigPaths()],
+        test: {
+          // Proof under faults: minutes of a real worker being killed and the DC restarted (scripts/test.sh runs it on its own).
+          name: "fault",
+          include: ["tests/fault/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true, isolate: false } },
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          globalSetup: ["tests/integration/global-setup.ts"],
+        },
+      },
     ],
   },
 });

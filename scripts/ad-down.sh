@@ -9,7 +9,9 @@ set -euo pipefail
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd)"
 
-DATA_DIR="$REPO_ROOT/.data/samba"
+# The physical path: a worktree may link .data/samba to a shared DC, and a running samba is
+# recognised by the (resolved) path of its log file.
+DATA_DIR="$(realpath -m -- "$REPO_ROOT/.data/samba")"
 DC_DIR="$DATA_DIR/dc1"
 CONF="$DC_DIR/etc/smb.conf"
 PID_FILE="$DC_DIR/samba.pid"
@@ -78,5 +80,6 @@ rm -f -- "$PID_FILE"
 [ -d "$RUN_DIR" ] && rm -f -- "$RUN_DIR"/*.pid
 
 if [ "$purge" -eq 1 ]; then
-  rm -rf -- "$DATA_DIR"
+  # Where .data/samba is a link to a shared DC, only the link goes.
+  rm -rf -- "$REPO_ROOT/.data/samba"
 fi

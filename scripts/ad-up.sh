@@ -34,7 +34,9 @@ PROCESS_MODEL="${SAMBA_PROCESS_MODEL:-single}"
 ADMIN_UPN="Administrator@$DNS_DOMAIN"
 SVC_UPN="svc-interim@$DNS_DOMAIN"
 
-DATA_DIR="$REPO_ROOT/.data/samba"
+# The physical path: a worktree may link .data/samba to a shared DC, and a running samba is
+# recognised by the (resolved) path of its log file.
+DATA_DIR="$(realpath -m -- "$REPO_ROOT/.data/samba")"
 DC_DIR="$DATA_DIR/dc1"
 CONF="$DC_DIR/etc/smb.conf"
 RUN_DIR="$DC_DIR/run"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from a fresh machine — system packages, npm packages, the local AD,
-# lint + typecheck, unit + integration tests (vitest), a production build, and the e2e suite.
+# lint + typecheck, unit + integration tests (vitest), the fault test, a production build, and the e2e suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -22,7 +22,10 @@ npx eslint .
 npx tsc --noEmit
 
 step "unit + integration tests"
-npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run
+npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project unit --project integration
+
+step "fault test (1,000 grants; worker SIGKILLed, DC restarted)"
+npx tsx scripts/with-stack.ts --cluster test --db interim_fault --fresh -- npx vitest run --project fault
 
 step "production build"
 npx next build
