@@ -238,7 +238,9 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
       try {
         const outcome = toRemove.length ? await removeMembers(groupGuid, toRemove.map((m) => m.member_guid)) : { modifies: 0, alreadyDone: [] };
         result.modifies += outcome.modifies;
-        result.removed += await finishRemoval(members, new Set(outcome.alreadyDone));
+        // Awaited first: `+= await` would read the total before the other groups' removals add to it.
+        const removed = await finishRemoval(members, new Set(outcome.alreadyDone));
+        result.removed += removed;
       } catch (err) {
         result.failed += members.length;
         await db.transaction(async (tx) => {
