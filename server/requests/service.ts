@@ -266,7 +266,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
     if (awaitingApproval) await emitNotification(tx, "approval_needed", [{ requestId: request!.id, data: { level: 1 } }]);
     // Break-glass: every approver of the group hears about it at once.
     if (input.emergency) await emitNotification(tx, "emergency", [{ requestId: request!.id }]);
-    if (awaitingApproval) return { requestId: request!.id, grantId: null, grantIds: [], status: "pending" as const, accessGroup: verdict.group.name };
+    if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
 
     const created = await createGrants(tx, {
       requestId: request!.id,

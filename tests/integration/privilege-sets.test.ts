@@ -89,6 +89,13 @@ async function makeSet(keys: (keyof typeof GROUPS)[], opts: { name?: string; all
 const askForSet = (who: SessionUser, privilegeSetId: string, credentialId: string | null = adm.id, durationMinutes = 5) =>
   submitRequest(who, actorFor(who), { privilegeSetId, credentialId, durationMinutes, justification: "set test" });
 
+/** A set request the open access group grants at once. */
+async function grantedSet(who: SessionUser, privilegeSetId: string) {
+  const r = await askForSet(who, privilegeSetId);
+  if (r.status !== "approved") throw new Error("expected the set to be granted without approval");
+  return r;
+}
+
 const grantsOf = (requestId: string) => db.select().from(grants).where(eq(grants.requestId, requestId)).orderBy(asc(grants.createdAt));
 
 async function audit(action: string) {
@@ -115,8 +122,7 @@ describe("a set request", () => {
   it("is one request that puts the account into every group of the set", async () => {
     await openAccessGroup(carol, [requester]);
     const set = await makeSet(["one", "two", "three"]);
-    const r = await askForSet(requester, set.id);
-    expect(r).toMatchObject({ status: "approved" });
+    const r = await grantedSet(requester, set.id);
     expect(r.grantIds).toHaveLength(3);
 
     const [row] = await db.select().from(requests).where(eq(requests.id, r.requestId));
@@ -150,7 +156,7 @@ describe("a set request", () => {
   it("is ended as a whole: ending one grant takes every membership back; extending it is refused", async () => {
     await openAccessGroup(carol, [requester]);
     const set = await makeSet(["one", "two"]);
-    const r = await askForSet(requester, set.id);
+    const r = await grantedSet(requester, set.id);
     for (const id of r.grantIds) await activateGrant(id);
 
     await expect(extendGrant(requester, actorFor(requester), { grantId: r.grantIds[0]!, minutes: 5 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/privilege set cannot be extended/) });
