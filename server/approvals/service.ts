@@ -168,7 +168,8 @@ export function requestSummaries() {
       requestId: requests.id,
       requester: users.username,
       requesterName: users.displayName,
-      privilege: privileges.name,
+      /** A set request is named after the set. */
+      privilege: sql<string>`coalesce(${privilegeSets.name}, ${privileges.name})`,
       /** A set request: the set's name and the privileges frozen on the request (what approving grants). */
       privilegeSet: privilegeSets.name,
       setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,

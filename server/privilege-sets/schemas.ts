@@ -33,3 +33,6 @@ export const updatePrivilegeSetInput = setFields
   .strict()
   .superRefine(someoneCanUseIt);
 export type UpdatePrivilegeSetInput = z.infer<typeof updatePrivilegeSetInput>;
+
+/** The admin form: one shape for creating and editing (the router inputs add or drop `id`/`enabled`). */
+export const privilegeSetFormSchema = setFields.extend({ enabled: z.boolean() }).superRefine(someoneCanUseIt);

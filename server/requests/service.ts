@@ -364,6 +364,8 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       privilegeId: privileges.id,
       privilege: privileges.name,
       privilegeSet: privilegeSets.name,
+      /** A set request: its privileges as frozen at submission (shown while no grant exists yet). */
+      setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
       grantPrivilege: grantPrivilege.name,
       account: catalogCredentials.username,
       accessGroup: sql<string | null>`${requests.policy} -> 'group' ->> 'name'`,
