@@ -52,7 +52,7 @@ test("an admin creates a set; a requester asks for it once and every membership 
     await form.getByLabel("Description").fill("File and print servers, for the admin account");
     // Nothing chosen: refused on the fields, with what to do.
     await form.getByRole("button", { name: "Create set" }).click();
-    await expect(form.getByText("Pick at least one privilege")).toBeVisible();
+    await expect(form.getByText("Pick at least one privilege", { exact: true })).toBeVisible();
     await expect(form.getByText(/Pick at least one privileged account/)).toBeVisible();
     await expectAxeClean(page);
 
