@@ -12,7 +12,8 @@ import { RolesPage } from "../pages/roles";
  * both away. The groups are this spec's own, so no other spec's directory state is touched.
  */
 
-const GROUPS = { files: "JIT E2E Set Files", print: "JIT E2E Set Print" } as const;
+// The spec's own groups, apart from the demo's JIT groups that other specs use.
+const GROUPS = { files: "E2E Set Files", print: "E2E Set Print" } as const;
 const PRIVILEGES = { files: "E2E file servers", print: "E2E print servers" } as const;
 const SET = "E2E server operators";
 /** Made by the seed, for the phone test. */
