@@ -2,7 +2,7 @@ import type { Client } from "ldapts";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { auditEvents, catalogCredentials, grants, requests } from "@/db/schema";
+import { auditEvents, catalogCredentials, grants, notificationDeliveries, requests } from "@/db/schema";
 import { updateApprovers } from "@/server/access-groups/service";
 import { decide, inbox } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -10,6 +10,7 @@ import { findUser } from "@/server/directory/service";
 import { extendGrant } from "@/server/grants/extend";
 import { activateGrant, MAX_ACTIVATION_ATTEMPTS, sweepExpired } from "@/server/grants/lifecycle";
 import { endGrant } from "@/server/grants/service";
+import { dispatchEvents } from "@/server/notifications/dispatch";
 import { finishSetRollback } from "@/server/privilege-sets/rollback";
 import { createPrivilegeSet, updatePrivilegeSet } from "@/server/privilege-sets/service";
 import { updatePrivilege } from "@/server/privileges/service";
@@ -151,6 +152,19 @@ describe("a set request", () => {
     ]);
     const labels = (await requestTimeline(requester, r.requestId)).steps.map((s) => s.label);
     expect(labels).toEqual(expect.arrayContaining(["Set one: Active", "Set two: Active", "Set three: Active"]));
+
+    // One notification stream: the request names the set; each grant's message names its privilege and the set.
+    await dispatchEvents({ smtpUrl: "smtp://127.0.0.1:9", from: "Interim <interim@interim.test>", webhookTimeoutMs: 1_000, signingSecret: undefined, maxAttempts: 1 });
+    const subjects = (await db.select({ message: notificationDeliveries.message }).from(notificationDeliveries).where(eq(notificationDeliveries.recipient, "it-set-req@interim.test"))).map(
+      (d) => (d.message as { subject: string }).subject,
+    );
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        "[Interim] Your request for the privilege set Tier-1 operations (Set one, Set three, Set two) (5 min) was submitted",
+        expect.stringMatching(/^\[Interim\] Your access to Set two \(privilege set Tier-1 operations\) is active until/),
+      ]),
+    );
+    expect(subjects.filter((s) => s.includes("is active"))).toHaveLength(3);
   });
 
   it("is ended as a whole: ending one grant takes every membership back; extending it is refused", async () => {
