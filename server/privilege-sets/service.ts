@@ -65,18 +65,21 @@ export async function privilegeSetOptions(user: SessionUser) {
   };
 }
 
-/** The privileges and accounts named by the input, checked: published and enabled, directory accounts present. */
-async function checkedMembers(tx: Transaction, input: Pick<CreatePrivilegeSetInput, "privilegeIds" | "credentialIds">) {
+/**
+ * The privileges and accounts named by the input, checked: published and enabled, directory
+ * accounts present. A set being disabled may keep a privilege that was disabled since.
+ */
+async function checkedMembers(tx: Transaction, input: Pick<CreatePrivilegeSetInput, "privilegeIds" | "credentialIds">, opts: { allowDisabled: boolean }) {
   const found = await tx.select().from(privileges).where(inArray(privileges.id, input.privilegeIds));
   if (found.length !== input.privilegeIds.length) throw new TRPCError({ code: "NOT_FOUND", message: "A privilege of the set is not published (anymore)." });
   const disabled = found.filter((p) => !p.enabled);
-  if (disabled.length) {
+  if (disabled.length && !opts.allowDisabled) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `${disabled.map((p) => `"${p.name}"`).join(", ")} ${disabled.length === 1 ? "is" : "are"} disabled: enable ${disabled.length === 1 ? "it" : "them"} first or leave ${disabled.length === 1 ? "it" : "them"} out.` });
   }
   if (input.credentialIds.length === 0) return;
   const accounts = await tx.select().from(catalogCredentials).where(inArray(catalogCredentials.id, input.credentialIds));
   if (accounts.length !== input.credentialIds.length) throw new TRPCError({ code: "NOT_FOUND", message: "An account of the set is not in the catalog (anymore)." });
-  const unusable = accounts.filter((a) => !a.present || a.objectGuid === null || a.dn === null);
+  const unusable = accounts.filter((a) => (!a.present && !opts.allowDisabled) || a.objectGuid === null || a.dn === null);
   if (unusable.length) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `${unusable.map((a) => a.username).join(", ")}: only accounts that are in Active Directory can be added to AD groups.` });
   }
@@ -111,7 +114,7 @@ export async function createPrivilegeSet(user: SessionUser, actor: AuditActor, r
   return db
     .transaction(async (tx) => {
       await assertNameFree(tx, input.name);
-      await checkedMembers(tx, input);
+      await checkedMembers(tx, input, { allowDisabled: false });
       const [row] = await tx
         .insert(privilegeSets)
         .values({ name: input.name, description: input.description, allowOwnAccount: input.allowOwnAccount, createdBy: user.id })
@@ -134,8 +137,7 @@ export async function updatePrivilegeSet(user: SessionUser, actor: AuditActor, r
       if (!locked) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege set." });
       const before = (await loadSet(tx, input.id))!;
       await assertNameFree(tx, input.name, input.id);
-      // A disabled privilege may stay in a set being disabled; anything else must be requestable.
-      if (input.enabled) await checkedMembers(tx, input);
+      await checkedMembers(tx, input, { allowDisabled: !input.enabled });
       await tx
         .update(privilegeSets)
         .set({ name: input.name, description: input.description, allowOwnAccount: input.allowOwnAccount, enabled: input.enabled, updatedAt: new Date() })

@@ -253,6 +253,10 @@ describe("who may use a set", () => {
     await updatePrivilege(carol, actorFor(carol), { id: p.id, name: p.name, description: "", maxDurationMinutes: row!.max, defaultDurationMinutes: 5, enabled: false });
     await expect(askForSet(requester, set.id)).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/includes "Set two", which cannot be requested now/) });
     expect((await myAccess(requester, actorFor(requester))).sets).toEqual([]);
+    // The admin may disable the set as it is, but not enable it again with a disabled privilege in it.
+    const edit = { id: set.id, name: "Tier-1 operations", privilegeIds: [privilege.one.id, p.id], credentialIds: [adm.id] };
+    await updatePrivilegeSet(carol, actorFor(carol), { ...edit, enabled: false });
+    await expect(updatePrivilegeSet(carol, actorFor(carol), { ...edit, enabled: true })).rejects.toMatchObject({ code: "BAD_REQUEST", message: '"Set two" is disabled: enable it first or leave it out.' });
   });
 });
 
