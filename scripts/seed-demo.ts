@@ -58,9 +58,10 @@ export async function seedDemo(adminLogin = "carol") {
   const actor: AuditActor = { type: "user", id: admin.id, name: `${admin.username} (demo seed)` };
   const published = new Set((await db.select({ guid: privileges.groupGuid }).from(privileges)).map((r) => r.guid));
   let added = 0;
-  for (const group of await searchGroups("JIT")) {
-    const demo = DEMO[group.name];
-    if (!demo || published.has(group.objectGuid)) continue;
+  for (const [cn, demo] of Object.entries(DEMO)) {
+    // Each by its own name: a search for "JIT" returns one page, which other JIT groups can fill.
+    const group = (await searchGroups(cn)).find((g) => g.name === cn);
+    if (!group || published.has(group.objectGuid)) continue;
     await publishPrivilege(admin, actor, {
       groupGuid: group.objectGuid,
       name: demo.name,

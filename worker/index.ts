@@ -13,6 +13,7 @@ import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
 import { grants__protected_cleanup } from "./tasks/grants__protected_cleanup";
 import { grants__reconcile } from "./tasks/grants__reconcile";
+import { grants__rollback_set } from "./tasks/grants__rollback_set";
 import { grants__temporary_group_cleanup } from "./tasks/grants__temporary_group_cleanup";
 import { grants__warn } from "./tasks/grants__warn";
 import { notifications__dispatch } from "./tasks/notifications__dispatch";
@@ -21,7 +22,18 @@ import { requests__expire } from "./tasks/requests__expire";
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = pino({ level: env.LOG_LEVEL, base: { proc: "worker" } });
 
-const taskList: TaskList = { grants__activate, grants__expire, grants__reconcile, grants__warn, grants__protected_cleanup, grants__temporary_group_cleanup, catalog__sync, requests__expire, notifications__dispatch };
+const taskList: TaskList = {
+  grants__activate,
+  grants__expire,
+  grants__reconcile,
+  grants__warn,
+  grants__protected_cleanup,
+  grants__rollback_set,
+  grants__temporary_group_cleanup,
+  catalog__sync,
+  requests__expire,
+  notifications__dispatch,
+};
 
 const graphileLogger = new GraphileLogger((scope) => (level, message, meta) => {
   const child = log.child({ scope: scope.label ?? "graphile" });

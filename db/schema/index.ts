@@ -1,6 +1,7 @@
 export * from "./users";
 export * from "./directory";
 export * from "./privileges";
+export * from "./privilege-sets";
 export * from "./access-groups";
 export * from "./catalog";
 export * from "./requests";

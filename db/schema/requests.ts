@@ -3,6 +3,7 @@ import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqu
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { accessGroups } from "./access-groups";
 import { catalogCredentials } from "./catalog";
+import { privilegeSets } from "./privilege-sets";
 import { privileges } from "./privileges";
 import { users } from "./users";
 
@@ -24,9 +25,14 @@ export const requests = pgTable(
     requesterId: uuid("requester_id")
       .notNull()
       .references(() => users.id),
+    /** For a set request: the first of the set's privileges (by name), so readers of one privilege keep working. */
     privilegeId: uuid("privilege_id")
       .notNull()
       .references(() => privileges.id),
+    /** A request for a privilege set: one grant per privilege in `setPrivilegeIds`, all or none. */
+    privilegeSetId: uuid("privilege_set_id").references(() => privilegeSets.id),
+    /** The set's privileges as they were at submission: what the approvers see and what is granted. */
+    setPrivilegeIds: uuid("set_privilege_ids").array(),
     targetDn: text("target_dn").notNull(),
     durationMinutes: integer("duration_minutes").notNull(),
     justification: text("justification").notNull().default(""),

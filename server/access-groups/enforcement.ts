@@ -20,7 +20,7 @@ export type Credential = typeof catalogCredentials.$inferSelect;
 type Person = { id: string; objectGuid: string; username: string; displayName: string; dn: string };
 
 /** Which rule refused: "membership" and "criteria" are about the groups; the rest come from the engine. */
-export type RefusalRule = "membership" | "criteria" | "disabled" | "emergency" | "validFrom" | "validTo" | "daysOfWeek" | "hours" | "location";
+export type RefusalRule = "membership" | "criteria" | "disabled" | "emergency" | "validFrom" | "validTo" | "daysOfWeek" | "hours" | "location" | "account";
 
 export type Verdict =
   | {
@@ -92,7 +92,6 @@ export function evaluateRequest(
   now: Date,
   options: { emergency?: boolean } = {},
 ): Verdict {
-  const emergency = options.emergency ?? false;
   const what = target.credential ? `"${target.privilege.name}" for the account ${target.credential.username}` : `"${target.privilege.name}"`;
   const allowing = groupsAllowing(s.groups, target, s.devicesByName);
   if (allowing.length === 0) {
@@ -105,6 +104,21 @@ export function evaluateRequest(
     if (disabled.length) return { ok: false, rule: "disabled", reason: `The access group ${disabled.map((g) => g.name).join(", ")} that allows ${what} is disabled.`, nextWindowStartsAt: null };
     return membershipRefusal(s, what);
   }
+  return bindVerdict(s, allowing, durationMinutes, now, options);
+}
+
+/**
+ * The verdict once the groups allowing the target are known (`allowing`, not empty): the binding
+ * group among them, its required fields and approval, and when access would end.
+ */
+export function bindVerdict(
+  s: RequesterSituation,
+  allowing: AccessGroupPolicy[],
+  durationMinutes: number,
+  now: Date,
+  options: { emergency?: boolean } = {},
+): Verdict {
+  const emergency = options.emergency ?? false;
   const choice = chooseGroupForRequest(allowing, now, s.location, { emergency });
   if (!choice.ok) {
     const first = choice.refusals[0];
@@ -130,8 +144,8 @@ export function evaluateRequest(
  * What the requester page shows: the privileges their enabled, active groups allow, for each the
  * privileged accounts they may elevate with it, and the verdict for their own account right now.
  */
-export async function requesterAccess(person: Person, ip: string | null | undefined, now = new Date()) {
-  const s = await situationOf(person, ip);
+export async function requesterAccess(person: Person, ip: string | null | undefined, now = new Date(), situation?: RequesterSituation) {
+  const s = situation ?? (await situationOf(person, ip));
   const enabledPrivileges = await db.select().from(privileges).where(eq(privileges.enabled, true)).orderBy(asc(privileges.name));
   const credentials = await db.select().from(catalogCredentials).where(eq(catalogCredentials.present, true)).orderBy(asc(catalogCredentials.username));
   const access = effectiveAccess(s.groups, { privileges: enabledPrivileges, credentials, devices: s.devices });

@@ -1,13 +1,13 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { catalogCredentials, grants, privileges, requestDecisions, requests, users } from "@/db/schema";
+import { catalogCredentials, grants, privilegeSets, privileges, requestDecisions, requests, users } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { applyExtension } from "@/server/grants/extend";
 import { emitNotification } from "@/server/notifications/emit";
-import { createGrant } from "@/server/requests/service";
+import { grantApprovedRequest } from "@/server/requests/service";
 import { isApproverAt, lastLevel, requiredAt } from "./levels";
 import { decideInput, type DecideInput } from "./schemas";
 import type { z } from "zod";
@@ -101,21 +101,13 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
       return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
     }
 
-    // The last level: the grant is created with the approval, in this transaction.
-    const [privilege] = await tx.select().from(privileges).where(eq(privileges.id, request.privilegeId));
-    if (!privilege || !privilege.enabled) throw new TRPCError({ code: "CONFLICT", message: "The privilege is no longer published; deny the request instead." });
+    // The last level: the grant (a set: one per privilege) is created with the approval, in this transaction.
     const member = await memberOf(request);
     await tx.update(requests).set({ status: "approved", decidedAt: new Date(), approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-    const grant = await createGrant(tx, {
-      requestId: request.id,
-      userId: request.requesterId,
-      privilege,
-      member,
-      durationMinutes: duration,
-      notAfter: request.windowEndsAt,
-      startsAt: request.startsAt,
-    });
-    events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id } });
+    const created = await grantApprovedRequest(tx, request, { member, durationMinutes: duration });
+    const grant = created[0]!;
+    const grantIds = request.privilegeSetId ? { grantIds: created.map((g) => g.id) } : {};
+    events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id, ...grantIds } });
     await recordAudit(tx, actor, events);
     await emitNotification(tx, "approved", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
     return { status: "approved" as const, level, grantId: grant.id };
@@ -176,7 +168,11 @@ export function requestSummaries() {
       requestId: requests.id,
       requester: users.username,
       requesterName: users.displayName,
-      privilege: privileges.name,
+      /** A set request is named after the set. */
+      privilege: sql<string>`coalesce(${privilegeSets.name}, ${privileges.name})`,
+      /** A set request: the set's name and the privileges frozen on the request (what approving grants). */
+      privilegeSet: privilegeSets.name,
+      setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
       account: catalogCredentials.username,
       durationMinutes: requests.durationMinutes,
       approvedDurationMinutes: requests.approvedDurationMinutes,
@@ -200,6 +196,7 @@ export function requestSummaries() {
     .from(requests)
     .innerJoin(users, eq(users.id, requests.requesterId))
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId));
 }
 
@@ -226,7 +223,7 @@ export async function myDecisions(user: SessionUser, limit = 50) {
   return db
     .select({
       requestId: requests.id,
-      privilege: privileges.name,
+      privilege: sql<string>`coalesce(${privilegeSets.name}, ${privileges.name})`,
       requester: users.username,
       level: requestDecisions.level,
       decision: requestDecisions.decision,
@@ -238,6 +235,7 @@ export async function myDecisions(user: SessionUser, limit = 50) {
     .from(requestDecisions)
     .innerJoin(requests, eq(requests.id, requestDecisions.requestId))
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .innerJoin(users, eq(users.id, requests.requesterId))
     .where(eq(requestDecisions.approverId, user.id))
     .orderBy(desc(requestDecisions.decidedAt))

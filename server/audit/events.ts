@@ -45,6 +45,9 @@ export const auditEventSchema = z.discriminatedUnion("action", [
       // Since scheduled requests and usual hours:
       startsAt: z.string().nullable().optional(),
       outsideUsualHours: z.boolean().optional(),
+      // Since privilege sets: a set request names the set and every privilege it grants.
+      privilegeSetId: z.string().optional(),
+      privileges: z.array(z.string()).optional(),
     }),
   }),
   z.object({
@@ -72,8 +75,14 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("request.emergency_reviewed"), targetType: z.literal("request"), data: z.object({ comment: z.string() }) }),
   z.object({ action: z.literal("request.cancelled"), targetType: z.literal("request"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("request.expired"), targetType: z.literal("request"), data: z.object({ deadline: z.string(), level: z.number() }) }),
-  z.object({ action: z.literal("request.refused"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }) }),
-  z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string() }) }),
+  z.object({
+    action: z.literal("request.refused"),
+    // A set request is refused as a whole; `privilege` is then the set's name.
+    targetType: z.enum(["privilege", "privilege_set"]),
+    data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }),
+  }),
+  // grantIds: every grant of a set request (grantId is the first).
+  z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string(), grantIds: z.array(z.string()).optional() }) }),
   z.object({ action: z.literal("grant.provisioning"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }) }),
   z.object({
     action: z.literal("grant.activated"),
@@ -95,6 +104,19 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean(), keptPreExisting: z.boolean() }) }),
   z.object({ action: z.literal("grant.removal_failed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), error: z.string() }) }),
   z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
+  // Privilege sets: one grant failed for good, so the request's other grants are taken back.
+  z.object({
+    action: z.literal("grant.rolled_back"),
+    targetType: z.literal("grant"),
+    data: z.object({ failedGrantId: z.string(), failedPrivilege: z.string(), reason: z.string(), previousState: z.string() }),
+  }),
+  z.object({
+    action: z.literal("request.rolled_back"),
+    targetType: z.literal("request"),
+    data: z.object({ privilegeSet: z.string(), failedGrantId: z.string(), failedPrivilege: z.string(), reason: z.string(), rolledBack: z.array(z.string()) }),
+  }),
+  z.object({ action: z.literal("privilege_set.created"), targetType: z.literal("privilege_set"), data: z.object({ after: snapshot }) }),
+  z.object({ action: z.literal("privilege_set.updated"), targetType: z.literal("privilege_set"), data: z.object({ before: snapshot, after: snapshot }) }),
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),
   // A temporary group no live grant owns (a crash between its creation and the grant's record, a grant that failed for good).
   z.object({

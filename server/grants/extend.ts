@@ -39,6 +39,8 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
   // AD removes a TTL membership itself at the TTL it was added with: moving our end would not move AD's.
   if (peek.mechanism === "ttl") throw new TRPCError({ code: "BAD_REQUEST", message: "This access was granted with a TTL that AD enforces: it cannot be extended. Ask for it again when it ends." });
   const [original] = await db.select().from(requests).where(eq(requests.id, peek.requestId));
+  // A privilege set is held as one, for one duration: extending part of it would split it.
+  if (original?.privilegeSetId) throw new TRPCError({ code: "BAD_REQUEST", message: "Access granted as a privilege set cannot be extended. Ask for the set again when it ends." });
   const [privilege] = await db.select().from(privileges).where(eq(privileges.id, peek.privilegeId));
   if (!privilege?.enabled || !privilege.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });
   const [credential] = original?.credentialId ? await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, original.credentialId)) : [];

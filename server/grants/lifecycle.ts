@@ -10,6 +10,7 @@ import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
+import { rollBackSet } from "@/server/privilege-sets/rollback";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
@@ -93,6 +94,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
       await recordAudit(tx, SYSTEM_ACTOR, [
         { action: "grant.activation_failed", targetType: "grant", targetId: grantId, data: { attempt: claimed.attempts, error: errorText(err), final: row.state !== "pending" } },
       ]);
+      // A privilege set is all or nothing: its other grants are taken back (no-op for a single privilege).
+      if (row.state === "failed") await rollBackSet(tx, row.requestId, grantId, errorText(err));
       return row.state;
     });
     if (outcome === "failed") return "failed";

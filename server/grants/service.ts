@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { db } from "@/db";
-import { grants, privileges, users } from "@/db/schema";
+import { db, type Transaction } from "@/db";
+import { grants, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
@@ -36,6 +36,8 @@ export async function listLiveGrants(user: SessionUser) {
       username: users.username,
       displayName: users.displayName,
       privilege: privileges.name,
+      /** Granted as part of this privilege set (revoking one revokes the set). */
+      privilegeSet: privilegeSets.name,
       groupDn: grants.groupDn,
       memberDn: grants.memberDn,
       activatedAt: grants.activatedAt,
@@ -48,6 +50,8 @@ export async function listLiveGrants(user: SessionUser) {
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
     .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+    .innerJoin(requests, eq(requests.id, grants.requestId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .where(inArray(grants.state, [...LIVE]))
     .orderBy(desc(grants.createdAt))
     .limit(500);
@@ -84,51 +88,63 @@ export async function kerberosFacts(user: SessionUser) {
 
 /**
  * Ends a grant now: an admin revokes (any grant), a holder ends their own early. Not yet in AD →
- * cancelled outright; in AD (or being put there) → due now, so the expiry sweep removes it.
+ * cancelled outright; in AD (or being put there) → due now, so the expiry sweep removes it. A
+ * privilege set is held as one: ending any of its grants ends all of them.
  */
 export async function endGrant(user: SessionUser, actor: AuditActor, grantId: string, reason: "revoked" | "ended_early") {
   return db.transaction(async (tx) => {
-    const [grant] = await tx.select().from(grants).where(eq(grants.id, grantId)).for("update");
-    if (!grant) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+    const [peek] = await tx.select({ requestId: grants.requestId }).from(grants).where(eq(grants.id, grantId));
+    if (!peek) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+    // Every grant of the request (a set's siblings; one grant otherwise), locked in id order as every
+    // multi-grant change does, so two people ending the same set cannot deadlock.
+    const ofRequest = await tx.select().from(grants).where(eq(grants.requestId, peek.requestId)).orderBy(grants.id).for("update");
+    const grant = ofRequest.find((g) => g.id === grantId)!;
     assertCan(user, reason === "revoked" ? "revoke" : "end", "Grant", { userId: grant.userId });
     if (!(LIVE as readonly string[]).includes(grant.state)) {
       throw new TRPCError({ code: "CONFLICT", message: `This grant has already ended (${grant.state}).` });
     }
-    if (grant.state === "expiring" || grant.endReason) {
-      return { grantId, state: grant.state, alreadyEnding: true };
-    }
-    if (grant.state === "pending") {
-      await tx
-        .update(grants)
-        .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(eq(grants.id, grantId));
-      await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
-      await recordAudit(tx, actor, [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }]);
-      await emitNotification(tx, "revoked", [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }]);
-      return { grantId, state: "revoked" as const, alreadyEnding: false };
-    }
+    const siblings = ofRequest.filter((g) => g.id !== grantId && (LIVE as readonly string[]).includes(g.state));
+    for (const sibling of siblings) await endOne(tx, user, actor, sibling, reason);
+    return endOne(tx, user, actor, grant, reason);
+  });
+}
+
+async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, grant: typeof grants.$inferSelect, reason: "revoked" | "ended_early") {
+  const grantId = grant.id;
+  if (grant.state === "expiring" || grant.endReason) {
+    return { grantId, state: grant.state, alreadyEnding: true };
+  }
+  if (grant.state === "pending") {
     await tx
       .update(grants)
-      .set({
-        endReason: reason,
-        endedBy: user.id,
-        // An active grant is due now; a provisioning one becomes due the moment it is active.
-        expiresAt: grant.state === "active" ? sql`now()` : grant.expiresAt,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(grants.id, grantId)));
-    if (grant.state === "active") {
-      await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
-      await notifyScheduleChanged(tx);
-    }
-    await recordAudit(tx, actor, [
-      {
-        action: "grant.end_requested",
-        targetType: "grant",
-        targetId: grantId,
-        data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null },
-      },
-    ]);
-    return { grantId, state: grant.state, alreadyEnding: false };
-  });
+      .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(grants.id, grantId));
+    await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
+    await recordAudit(tx, actor, [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }]);
+    await emitNotification(tx, "revoked", [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }]);
+    return { grantId, state: "revoked" as const, alreadyEnding: false };
+  }
+  await tx
+    .update(grants)
+    .set({
+      endReason: reason,
+      endedBy: user.id,
+      // An active grant is due now; a provisioning one becomes due the moment it is active.
+      expiresAt: grant.state === "active" ? sql`now()` : grant.expiresAt,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(grants.id, grantId)));
+  if (grant.state === "active") {
+    await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
+    await notifyScheduleChanged(tx);
+  }
+  await recordAudit(tx, actor, [
+    {
+      action: "grant.end_requested",
+      targetType: "grant",
+      targetId: grantId,
+      data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null },
+    },
+  ]);
+  return { grantId, state: grant.state, alreadyEnding: false };
 }

@@ -6,6 +6,7 @@ export interface JobPayloads {
   grants__expire: { grantId: string };
   grants__reconcile: Record<string, never>;
   grants__warn: { grantId: string };
+  grants__rollback_set: { requestId: string; failedGrantId: string; reason: string };
 }
 export type TaskName = keyof JobPayloads;
 

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
-import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privileges, requests, users } from "@/db/schema";
+import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
@@ -113,18 +113,31 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
       },
       account: catalogCredentials.username,
       notifications: accessGroups.notifications,
+      privilegeSet: privilegeSets.name,
+      setGroups: sql<{ name: string; groupDn: string }[] | null>`(select json_agg(json_build_object('name', p.name, 'groupDn', p.group_dn) order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
     })
     .from(requests)
     .innerJoin(users, eq(users.id, requests.requesterId))
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
     .leftJoin(accessGroups, eq(accessGroups.id, requests.accessGroupId))
     .where(inArray(requests.id, requestIds));
   const byRequest = new Map(rows.map((r) => [r.request.id, r]));
   const grantRows = grantIds.length
     ? await tx
-        .select({ id: grants.id, activatedAt: grants.activatedAt, expiresAt: grants.expiresAt, startsAt: grants.startsAt, lastError: grants.lastError, state: grants.state })
+        .select({
+          id: grants.id,
+          activatedAt: grants.activatedAt,
+          expiresAt: grants.expiresAt,
+          startsAt: grants.startsAt,
+          lastError: grants.lastError,
+          state: grants.state,
+          privilege: privileges.name,
+          groupDn: grants.groupDn,
+        })
         .from(grants)
+        .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
         .where(inArray(grants.id, grantIds))
     : [];
   const byGrant = new Map(grantRows.map((g) => [g.id, g]));
@@ -141,6 +154,8 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
     const level = e.data.level ?? (e.event === "approval_needed" ? r.request.currentLevel : null);
     const base = env.APP_URL.replace(/\/$/, "");
     const grantId = e.grantId ?? null;
+    // A set request: an event about one of its grants names that privilege and the set; the others name the whole set.
+    const set = r.privilegeSet ? setWording(r.privilegeSet, r.setGroups ?? [], g) : null;
     out.set(e.id, {
       policy,
       settings,
@@ -153,8 +168,8 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
         grantId,
         requestKind: r.request.kind,
         requester: { username: r.requester.username, displayName: r.requester.displayName },
-        privilege: r.privilege.name,
-        groupDn: r.privilege.groupDn,
+        privilege: set?.privilege ?? r.privilege.name,
+        groupDn: set?.groupDn ?? r.privilege.groupDn,
         account: r.account,
         accessGroup: policy?.group.name ?? null,
         durationMinutes: r.request.approvedDurationMinutes ?? r.request.durationMinutes,
@@ -173,13 +188,18 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
         links: {
           decision: `${base}/inbox?request=${r.request.id}`,
           // Only while there is time left to add under the privilege's maximum total.
-          extend: grantId && r.privilege.allowExtension && roomLeft(g, r.privilege.maxTotalMinutes) ? `${base}/roles?extend=${grantId}` : null,
+          extend: grantId && !set && r.privilege.allowExtension && roomLeft(g, r.privilege.maxTotalMinutes) ? `${base}/roles?extend=${grantId}` : null,
           myAccess: `${base}/roles?request=${r.request.id}`,
         },
       },
     });
   }
   return out;
+}
+
+function setWording(setName: string, privilegesOfSet: { name: string; groupDn: string }[], grant: { privilege: string; groupDn: string } | undefined) {
+  if (grant) return { privilege: `${grant.privilege} (privilege set ${setName})`, groupDn: grant.groupDn };
+  return { privilege: `the privilege set ${setName} (${privilegesOfSet.map((p) => p.name).join(", ")})`, groupDn: privilegesOfSet.map((p) => p.groupDn).join("; ") };
 }
 
 function roomLeft(g: { activatedAt: Date | null; expiresAt: Date | null } | undefined, maxTotalMinutes: number): boolean {

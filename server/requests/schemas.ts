@@ -14,13 +14,25 @@ const optionalCode = (what: string) =>
 
 export const durationMinutesSchema = z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute");
 
+/** What a request asks for: one privilege, or a privilege set (every privilege in it, all or none). */
+const subject = {
+  privilegeId: z.uuid("Pick a privilege").optional(),
+  privilegeSetId: z.uuid("Pick a privilege set").optional(),
+};
+
+function oneSubject(v: { privilegeId?: string; privilegeSetId?: string }, ctx: z.RefinementCtx) {
+  if ((v.privilegeId === undefined) === (v.privilegeSetId === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["privilegeId"], message: "Ask for either one privilege or one privilege set" });
+  }
+}
+
 /**
  * A request. Unknown fields are refused (strict): the form sends exactly what the binding access
  * group asks for; which of the optional fields are required is decided on the server.
  */
 export const submitRequestInput = z
   .object({
-    privilegeId: z.uuid("Pick a privilege"),
+    ...subject,
     /** A privileged account from the catalog; absent = the requester's own account. */
     credentialId: z.uuid("Pick an account").nullable().default(null),
     durationMinutes: durationMinutesSchema,
@@ -32,16 +44,19 @@ export const submitRequestInput = z
     /** Scheduled: access starts then (null = as soon as granted). */
     startsAt: z.coerce.date({ error: "Enter a start date and time" }).nullable().default(null),
   })
-  .strict();
+  .strict()
+  .superRefine(oneSubject);
 export type SubmitRequestInput = z.infer<typeof submitRequestInput>;
 
-export const previewRequestInput = z.object({
-  privilegeId: z.uuid("Pick a privilege"),
-  credentialId: z.uuid("Pick an account").nullable().default(null),
-  durationMinutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
-  emergency: z.boolean().default(false),
-  startsAt: z.coerce.date({ error: "Enter a start date and time" }).nullable().default(null),
-});
+export const previewRequestInput = z
+  .object({
+    ...subject,
+    credentialId: z.uuid("Pick an account").nullable().default(null),
+    durationMinutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
+    emergency: z.boolean().default(false),
+    startsAt: z.coerce.date({ error: "Enter a start date and time" }).nullable().default(null),
+  })
+  .superRefine(oneSubject);
 export type PreviewRequestInput = z.infer<typeof previewRequestInput>;
 
 export const grantIdInput = z.object({ grantId: z.string().uuid() });

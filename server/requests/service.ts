@@ -1,8 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { db, type Transaction } from "@/db";
-import { accessGroupActivations, accessGroups, catalogCredentials, grants, privileges, requests } from "@/db/schema";
+import { accessGroupActivations, accessGroups, catalogCredentials, grants, privilegeSets, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege } from "@/server/access-groups/enforcement";
 import { readApprovers } from "@/server/access-groups/service";
@@ -13,6 +14,11 @@ import { env } from "@/server/env";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
 import { isOutsideUsualHours } from "@/server/access-groups/policy/usual-hours";
+import { evaluateSetRequest, setDurations, setsForRequester } from "@/server/privilege-sets/eligibility";
+import { foldSetRequests } from "@/server/privilege-sets/my-access";
+import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
+import { assertSetStillGrantable, requestableSet } from "@/server/privilege-sets/service";
+import type { LoadedSet } from "@/server/privilege-sets/store";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
@@ -26,29 +32,57 @@ async function person(user: SessionUser) {
   return p;
 }
 
-async function target(input: { privilegeId: string; credentialId: string | null }): Promise<{ privilege: Privilege; credential: Credential | null }> {
-  const [privilege] = await db.select().from(privileges).where(eq(privileges.id, input.privilegeId));
-  if (!privilege || !privilege.enabled) throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
-  if (input.credentialId === null) return { privilege, credential: null };
-  const [credential] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
-  if (!credential || !credential.present) throw new TRPCError({ code: "NOT_FOUND", message: "This privileged account is not in the catalog (anymore)." });
-  return { privilege, credential };
+/** What a request asks for: one privilege, or every privilege of a set (one grant each, all or none). */
+interface Subject {
+  /** In words, for messages and the audit trail: the privilege's name, or the set's. */
+  name: string;
+  /** What is granted; the first is what requests.privilege_id points at. */
+  privileges: Privilege[];
+  set: LoadedSet | null;
+  credential: Credential | null;
+  maxDurationMinutes: number;
 }
 
-/** What the requester page lists: exactly what the user's enabled, active access groups allow. */
+async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string; credentialId: string | null }): Promise<Subject> {
+  let credential: Credential | null = null;
+  if (input.credentialId !== null) {
+    const [row] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
+    if (!row || !row.present) throw new TRPCError({ code: "NOT_FOUND", message: "This privileged account is not in the catalog (anymore)." });
+    credential = row;
+  }
+  if (input.privilegeSetId !== undefined) {
+    const set = await requestableSet(input.privilegeSetId);
+    return { name: set.name, privileges: set.privileges, set, credential, maxDurationMinutes: setDurations(set.privileges).maxDurationMinutes };
+  }
+  const [privilege] = await db.select().from(privileges).where(eq(privileges.id, input.privilegeId!));
+  if (!privilege || !privilege.enabled) throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
+  return { name: privilege.name, privileges: [privilege], set: null, credential, maxDurationMinutes: privilege.maxDurationMinutes };
+}
+
+function evaluateSubject(s: Awaited<ReturnType<typeof situationOf>>, subject: Subject, durationMinutes: number, at: Date, options: { emergency: boolean }) {
+  return subject.set
+    ? evaluateSetRequest(s, { set: subject.set, credential: subject.credential }, durationMinutes, at, options)
+    : evaluateRequest(s, { privilege: subject.privileges[0]!, credential: subject.credential }, durationMinutes, at, options);
+}
+
+/** What the requester page lists: exactly what the user's enabled, active access groups allow, privileges and sets. */
 export async function myAccess(user: SessionUser, actor: AuditActor) {
   assertCan(user, "request", "Privilege");
-  return requesterAccess(await person(user), actor.ip);
+  const account = await person(user);
+  const situation = await situationOf(account, actor.ip);
+  const now = new Date();
+  const [access, sets] = await Promise.all([requesterAccess(account, actor.ip, now, situation), setsForRequester(situation, now)]);
+  return { ...access, sets };
 }
 
 /** The form's live check: which group would bind the request, which fields it needs, when it would end. */
 export async function previewRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof previewRequestInput>) {
   assertCan(user, "request", "Privilege");
   const input: PreviewRequestInput = previewRequestInput.parse(raw);
-  const t = await target(input);
+  const t = await subjectOf(input);
   const s = await situationOf(await person(user), actor.ip);
   const at = input.startsAt && input.startsAt > new Date() ? input.startsAt : new Date();
-  const verdict = evaluateRequest(s, t, Math.min(input.durationMinutes, t.privilege.maxDurationMinutes), at, { emergency: input.emergency });
+  const verdict = evaluateSubject(s, t, Math.min(input.durationMinutes, t.maxDurationMinutes), at, { emergency: input.emergency });
   // Who would decide, level by level, so the requester knows before submitting.
   const approvalLevels =
     verdict.ok && verdict.requiresApproval
@@ -57,30 +91,40 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
         )
       : [];
   const outsideUsualHours = verdict.ok ? isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, at) : false;
-  return { ...publicVerdict(verdict), approvalLevels, outsideUsualHours, location: s.locationText, maxDurationMinutes: t.privilege.maxDurationMinutes };
+  return { ...publicVerdict(verdict), approvalLevels, outsideUsualHours, location: s.locationText, maxDurationMinutes: t.maxDurationMinutes };
 }
 
 /**
  * Submits a request, checked against the requester's access groups: the binding group (see
  * policy/groups.ts) decides the required fields, approval and the latest end. A group without
  * approval creates the grant at once (request, grant, activation job and audit commit together);
- * with approval the request waits. Refusals are audited too.
+ * with approval the request waits. Refusals are audited too. A privilege set is one request whose
+ * grants (one per privilege) are all created in the same transaction (see privilege-sets/).
  */
 export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof submitRequestInput>) {
   assertCan(user, "request", "Privilege");
   // Parsed again: the worker, scripts and tests call services without tRPC.
   const input: SubmitRequestInput = submitRequestInput.parse(raw);
   const account = await person(user);
-  const { privilege, credential } = await target(input);
+  const subject = await subjectOf(input);
+  const { credential, set } = subject;
+  const granted = subject.privileges;
   // Every refusal is audited with the rule that refused it, then reported to the requester.
   const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
     await db.transaction((tx) =>
-      recordAudit(tx, actor, [{ action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule, reason, location } }]),
+      recordAudit(tx, actor, [
+        { action: "request.refused", targetType: set ? "privilege_set" : "privilege", targetId: set?.id ?? granted[0]!.id, data: { privilege: subject.name, rule, reason, location } },
+      ]),
     );
     throw new TRPCError({ code: ["duration", "fields", "credential", "schedule"].includes(rule) ? "BAD_REQUEST" : "FORBIDDEN", message: `Refused (${rule}): ${reason}` });
   };
-  if (input.durationMinutes > privilege.maxDurationMinutes) {
-    await refuse("duration", `"${privilege.name}" can be held for at most ${privilege.maxDurationMinutes} minutes.`);
+  if (input.durationMinutes > subject.maxDurationMinutes) {
+    await refuse(
+      "duration",
+      set
+        ? `The privilege set "${set.name}" can be held for at most ${subject.maxDurationMinutes} minutes (the shortest maximum of its privileges).`
+        : `"${subject.name}" can be held for at most ${subject.maxDurationMinutes} minutes.`,
+    );
   }
   if (credential && (!credential.objectGuid || !credential.dn)) {
     await refuse("credential", `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.`);
@@ -94,7 +138,7 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   // A start within the next minute is "now"; a later one is checked against the group's limits then.
   const startsAt = input.startsAt && input.startsAt.getTime() > now.getTime() + 60_000 ? input.startsAt : null;
   const situation = await situationOf(account, actor.ip);
-  const verdict = evaluateRequest(situation, { privilege, credential }, input.durationMinutes, startsAt ?? now, { emergency: input.emergency });
+  const verdict = evaluateSubject(situation, subject, input.durationMinutes, startsAt ?? now, { emergency: input.emergency });
   if (!verdict.ok) return refuse(verdict.rule, verdict.reason, situation.locationText);
   const missing = verdict.requiredFields.filter((f) => input[f] === "");
   if (missing.length) {
@@ -109,8 +153,11 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
 
   return db.transaction(async (tx) => {
     // Serialize requests for this account and privilege so a double click cannot create two grants.
-    // hashtext keeps the lock key an int; a collision only makes two requests wait briefly.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${member.guid.toLowerCase()}:${privilege.id}`}))`);
+    // hashtext keeps the lock key an int; a collision only makes two requests wait briefly. A set
+    // takes its privileges' locks in one order, so two overlapping set requests cannot deadlock.
+    for (const key of granted.map((p) => `${member.guid.toLowerCase()}:${p.id}`).sort()) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+    }
     // The policy checked above must still be the group's: an admin saving any tab (which bumps the
     // version) or changing this member's activation in between makes the requester look again.
     const [group] = await tx.select({ version: accessGroups.version, enabled: accessGroups.enabled }).from(accessGroups).where(eq(accessGroups.id, verdict.group.id)).for("share");
@@ -122,20 +169,37 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
     if (!group || group.version !== checkedVersion || !group.enabled || activation?.state !== "active") {
       throw new TRPCError({ code: "CONFLICT", message: `The access group ${verdict.group.name} changed while your request was checked. Look at the page again and resubmit.` });
     }
+    const ids = granted.map((p) => p.id);
     const [live] = await tx
-      .select({ state: grants.state, expiresAt: grants.expiresAt })
+      .select({ state: grants.state, expiresAt: grants.expiresAt, privilegeId: grants.privilegeId })
       .from(grants)
-      .where(and(eq(grants.memberGuid, member.guid), eq(grants.privilegeId, privilege.id), inArray(grants.state, [...LIVE_STATES])));
+      .where(and(eq(grants.memberGuid, member.guid), inArray(grants.privilegeId, ids), inArray(grants.state, [...LIVE_STATES])));
     const whose = credential ? credential.username : "You";
     if (live) {
       const until = live.expiresAt ? ` until ${live.expiresAt.toISOString()}` : "";
-      throw new TRPCError({ code: "CONFLICT", message: `${whose} already ${credential ? "has" : "have"} "${privilege.name}" (${live.state}${until}).` });
+      const held = granted.find((p) => p.id === live.privilegeId)!.name;
+      throw new TRPCError({ code: "CONFLICT", message: `${whose} already ${credential ? "has" : "have"} "${held}" (${live.state}${until}).` });
     }
+    // A waiting request for the same account that asks for any of these privileges, alone or in a set.
     const [waiting] = await tx
-      .select({ id: requests.id })
+      .select({ privilegeSetId: requests.privilegeSetId })
       .from(requests)
-      .where(and(eq(requests.requesterId, user.id), eq(requests.privilegeId, privilege.id), eq(requests.status, "pending"), credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`));
-    if (waiting) throw new TRPCError({ code: "CONFLICT", message: `You already asked for "${privilege.name}"; that request is waiting for approval.` });
+      .where(
+        and(
+          eq(requests.requesterId, user.id),
+          eq(requests.status, "pending"),
+          credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`,
+          // One text parameter: drizzle would spread an array into a list.
+          sql`(${requests.privilegeId} = any(string_to_array(${ids.join(",")}, ',')::uuid[]) or ${requests.setPrivilegeIds} && string_to_array(${ids.join(",")}, ',')::uuid[])`,
+        ),
+      );
+    if (waiting) {
+      const same = set ? waiting.privilegeSetId === set.id : waiting.privilegeSetId === null;
+      throw new TRPCError({
+        code: "CONFLICT",
+        message: same ? `You already asked for "${subject.name}"; that request is waiting for approval.` : `A request of yours for some of these privileges is already waiting for approval.`,
+      });
+    }
 
     const policy: FrozenPolicy = {
       group: verdict.group,
@@ -149,7 +213,9 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
       .insert(requests)
       .values({
         requesterId: user.id,
-        privilegeId: privilege.id,
+        privilegeId: granted[0]!.id,
+        privilegeSetId: set?.id ?? null,
+        setPrivilegeIds: set ? ids : null,
         targetDn: member.dn,
         credentialId: credential?.id ?? null,
         durationMinutes: input.durationMinutes,
@@ -176,8 +242,9 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
         targetType: "request",
         targetId: request!.id,
         data: {
-          privilegeId: privilege.id,
-          privilege: privilege.name,
+          privilegeId: granted[0]!.id,
+          privilege: subject.name,
+          ...(set ? { privilegeSetId: set.id, privileges: granted.map((p) => p.name) } : {}),
           durationMinutes: input.durationMinutes,
           justification: input.justification,
           targetDn: member.dn,
@@ -201,17 +268,56 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
     if (input.emergency) await emitNotification(tx, "emergency", [{ requestId: request!.id }]);
     if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
 
-    const grant = await createGrant(tx, {
+    const created = await createGrants(tx, {
       requestId: request!.id,
       userId: user.id,
-      privilege,
+      privileges: granted,
       member,
       durationMinutes: input.durationMinutes,
       notAfter: verdict.windowEndsAt,
       startsAt,
     });
-    await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant.id } }]);
-    return { requestId: request!.id, grantId: grant.id, status: "approved" as const, accessGroup: verdict.group.name };
+    const grantIds = created.map((g) => g.id);
+    await recordAudit(tx, actor, [
+      { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grantIds[0]!, ...(set ? { grantIds } : {}) } },
+    ]);
+    return { requestId: request!.id, grantId: grantIds[0]!, grantIds, status: "approved" as const, accessGroup: verdict.group.name };
+  });
+}
+
+/** One grant per privilege (a set's all commit together with the request's approval, or none). */
+export async function createGrants(tx: Transaction, g: Omit<Parameters<typeof createGrant>[1], "privilege"> & { privileges: Privilege[] }) {
+  const created = [];
+  for (const privilege of g.privileges) created.push(await createGrant(tx, { ...g, privilege }));
+  return created;
+}
+
+/**
+ * The grants of a request whose last level just approved it, in the approval's transaction: its
+ * privilege, or every privilege frozen on a set request — provided each is still published (and
+ * the set still allows the account); otherwise nothing is granted and the approver is told.
+ */
+export async function grantApprovedRequest(
+  tx: Transaction,
+  request: typeof requests.$inferSelect,
+  g: { member: { guid: string; dn: string }; durationMinutes: number },
+) {
+  const ids = request.setPrivilegeIds ?? [request.privilegeId];
+  const rows = await tx.select().from(privileges).where(inArray(privileges.id, ids)).orderBy(asc(privileges.name), asc(privileges.id));
+  const gone = rows.filter((p) => !p.enabled).map((p) => `"${p.name}"`);
+  if (gone.length || rows.length !== ids.length) {
+    const what = request.privilegeSetId ? `The privilege set includes ${gone.join(", ") || "a privilege"} that is no longer published` : "The privilege is no longer published";
+    throw new TRPCError({ code: "CONFLICT", message: `${what}; deny the request instead.` });
+  }
+  if (request.privilegeSetId) await assertSetStillGrantable(tx, request.privilegeSetId, request.credentialId);
+  return createGrants(tx, {
+    requestId: request.id,
+    userId: request.requesterId,
+    privileges: rows,
+    member: g.member,
+    durationMinutes: g.durationMinutes,
+    notAfter: request.windowEndsAt,
+    startsAt: request.startsAt,
   });
 }
 
@@ -245,14 +351,22 @@ export async function createGrant(
   return grant!;
 }
 
-/** The user's own recent requests with their grant's live state, newest first. */
+/**
+ * The user's own recent requests with their grant's live state, newest first. A set request is one
+ * row named after the set, with its grants inside (setGrants).
+ */
 export async function listMyRequests(user: SessionUser, limit = 50) {
   assertCan(user, "read", "Request", { userId: user.id });
-  return db
+  const grantPrivilege = alias(privileges, "grant_privilege");
+  const rows = await db
     .select({
       requestId: requests.id,
       privilegeId: privileges.id,
       privilege: privileges.name,
+      privilegeSet: privilegeSets.name,
+      /** A set request: its privileges as frozen at submission (shown while no grant exists yet). */
+      setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
+      grantPrivilege: grantPrivilege.name,
       account: catalogCredentials.username,
       accessGroup: sql<string | null>`${requests.policy} -> 'group' ->> 'name'`,
       durationMinutes: requests.durationMinutes,
@@ -283,10 +397,16 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
     })
     .from(requests)
     .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
     .leftJoin(grants, eq(grants.requestId, requests.id))
+    .leftJoin(grantPrivilege, eq(grantPrivilege.id, grants.privilegeId))
     // Extension requests show on the grant they extend (pendingExtension), not as rows of their own.
     .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access")))
-    .orderBy(desc(requests.createdAt))
-    .limit(limit);
+    .orderBy(desc(requests.createdAt), requests.id)
+    // A set request has a row per grant: room for some sets.
+    .limit(limit + MAX_SET_PRIVILEGES);
+  // The last request may have lost grants to the limit: left out rather than shown in part.
+  const complete = rows.length < limit + MAX_SET_PRIVILEGES ? rows : rows.filter((r) => r.requestId !== rows.at(-1)!.requestId);
+  return foldSetRequests(complete).slice(0, limit);
 }

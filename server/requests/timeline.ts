@@ -6,6 +6,8 @@ import { auditEvents, grants, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { lastLevel } from "@/server/approvals/levels";
 import { assertCan, can, type SessionUser } from "@/server/auth/permissions";
+import { setState } from "@/server/privilege-sets/my-access";
+import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
 
 /*
  * A request's story for people: the audit trail of the request and of its grants, read in chain
@@ -42,6 +44,8 @@ export interface AuditRowLike {
   data: Record<string, unknown>;
   /** The row is about an extension request of this request's grant, not about the request itself. */
   extension?: boolean;
+  /** A set request's grant row: the privilege it is about, named before the step. */
+  subject?: string | null;
 }
 
 /** Where the request and its grant stand now: decides the trailing step. */
@@ -144,6 +148,10 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
       return { label: "Cancelled", detail: str(d.reason) };
     case "grant.reapplied":
       return { label: "Membership re-applied", detail: "it had been removed outside Interim" };
+    case "grant.rolled_back":
+      return { label: "Rolled back", detail: str(d.failedPrivilege) ? `"${str(d.failedPrivilege)}" could not be granted` : null, tone: "failed" };
+    case "request.rolled_back":
+      return { label: "Privilege set rolled back", detail: joined(str(d.failedPrivilege) && `"${str(d.failedPrivilege)}" could not be granted`, str(d.reason)), tone: "failed" };
     default:
       return { label: action };
   }
@@ -191,7 +199,7 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
     steps.push({
       key: String(row.seq),
       at: new Date(row.at).toISOString(),
-      label: told.label,
+      label: row.subject ? `${row.subject}: ${told.label}` : told.label,
       actor: told.actor === undefined ? by : told.actor,
       detail: told.detail ?? null,
       until: told.until ?? null,
@@ -252,12 +260,17 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
   if (!can(user, "read", "Request", owner) && !(await approvesRequest(user, request.policy))) assertCan(user, "read", "Request", owner);
 
   const extension = request.kind === "extension";
-  const [grant] = await db
+  const setRequest = request.privilegeSetId !== null;
+  const ofRequest = await db
     .select({ id: grants.id, state: grants.state, expiresAt: grants.expiresAt, startsAt: grants.startsAt })
     .from(grants)
     .where(extension ? eq(grants.id, request.extendsGrantId ?? NO_ID) : eq(grants.requestId, request.id))
     .orderBy(desc(grants.createdAt))
-    .limit(1);
+    .limit(setRequest ? MAX_SET_PRIVILEGES : 1);
+  // A set stands where its grants stand together (see privilege-sets/my-access.ts).
+  const grant = setRequest && ofRequest.length
+    ? { state: setState(ofRequest.map((g) => g.state)), expiresAt: ofRequest.reduce<Date | null>((a, g) => (g.expiresAt && (!a || g.expiresAt < a) ? g.expiresAt : a), null), startsAt: ofRequest[0]!.startsAt }
+    : ofRequest[0];
 
   const own = and(eq(auditEvents.targetType, "request"), eq(auditEvents.targetId, request.id));
   const grantsOfRequest = db.select({ id: grants.id }).from(grants).where(eq(grants.requestId, request.id));
@@ -284,6 +297,9 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
       action: auditEvents.action,
       data: auditEvents.data,
       extension: sql<boolean>`${auditEvents.targetType} = 'request' and ${auditEvents.targetId} <> ${request.id}`,
+      subject: setRequest
+        ? sql<string | null>`case when ${auditEvents.targetType} = 'grant' then (select p.name from grants g join privileges p on p.id = g.privilege_id where g.id::text = ${auditEvents.targetId}) end`
+        : sql<null>`null`,
     })
     .from(auditEvents)
     .where(where)

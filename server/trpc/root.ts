@@ -7,6 +7,7 @@ import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
 import { driftRouter } from "@/server/drift/router";
 import { grantsRouter } from "@/server/grants/router";
+import { privilegeSetsRouter } from "@/server/privilege-sets/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
 import { timelineRouter } from "@/server/requests/timeline-router";
@@ -15,6 +16,7 @@ import { authedProcedure, createCallerFactory, createTRPCRouter } from "./init";
 export const appRouter = createTRPCRouter({
   me: authedProcedure.query(async ({ ctx }) => ({ ...ctx.user, isAdmin: await currentAdminStatus(ctx.user.id) })),
   privileges: privilegesRouter,
+  privilegeSets: privilegeSetsRouter,
   requests: requestsRouter,
   grants: grantsRouter,
   audit: auditRouter,

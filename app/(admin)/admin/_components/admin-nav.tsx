@@ -7,6 +7,7 @@ import { TabNav } from "@/components/tab-nav";
 const TABS = [
   { href: "/admin", label: "Overview", exact: true },
   { href: "/admin/privileges", label: "Privileges" },
+  { href: "/admin/privilege-sets", label: "Privilege sets" },
   { href: "/admin/access-groups", label: "Access groups" },
   { href: "/admin/catalog", label: "Catalog" },
   { href: "/admin/grants", label: "Active grants" },

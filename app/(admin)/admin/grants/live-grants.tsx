@@ -82,6 +82,7 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
       </td>
       <td className={td}>
         <div className="text-slate-900">{g.privilege}</div>
+        {g.privilegeSet && <div className="text-xs text-slate-600">Part of the set “{g.privilegeSet}”: revoking one revokes the set</div>}
         <div className="max-w-xs truncate font-mono text-xs text-slate-500" title={g.groupDn}>
           {g.groupDn}
         </div>

@@ -78,6 +78,7 @@ export function ApprovalCard({ item, linked, onDecided, onGone }: ApprovalCardPr
         </div>
         <div className="flex flex-wrap gap-1.5">
           {linked && <Tag tone="indigo">From your link</Tag>}
+          {item.privilegeSet && <Tag tone="violet">Privilege set</Tag>}
           {item.emergency && <Tag tone="red">Emergency</Tag>}
           {item.kind === "extension" && <Tag tone="violet">Extension</Tag>}
           {item.outsideUsualHours && <Tag tone="amber">Outside usual hours</Tag>}
@@ -86,6 +87,8 @@ export function ApprovalCard({ item, linked, onDecided, onGone }: ApprovalCardPr
       {item.startsAt && <p className="mt-2 text-sm font-medium text-sky-800">Scheduled: starts at {formatWhen(item.startsAt)}</p>}
 
       <dl className="mt-3 divide-y divide-slate-100 text-sm">
+        {/* Approving a set grants every one of these privileges (or none, if one cannot be granted). */}
+        {item.privilegeSet && <Detail term="Privileges">{(item.setPrivileges ?? []).join(", ")} — all or none</Detail>}
         {item.account && <Detail term="Account">{item.account} (privileged account)</Detail>}
         {item.kind === "extension" ? <Detail term="Extension">{extension(item)}</Detail> : <Detail term="Duration">{duration(item)}</Detail>}
         <Detail term="Justification">{item.justification ? `“${item.justification}”` : <span className="text-slate-500">None given</span>}</Detail>

@@ -33,6 +33,8 @@ function waitingText(r: MyRequest): string {
 }
 
 function outcome(r: MyRequest): string | null {
+  // A rolled-back privilege set says which privilege failed and that the others were taken back.
+  if (r.status === "failed" && r.outcomeComment) return r.outcomeComment;
   if (r.status === "denied") return `Denied${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}${r.outcomeComment ? `: “${r.outcomeComment}”` : "."}`;
   if (r.status === "cancelled" && !r.grantId) return `You cancelled this request${r.decidedAt ? ` at ${formatWhen(r.decidedAt)}` : ""}.`;
   if (r.status === "expired") return "Nobody decided before the deadline; the request expired.";
@@ -56,6 +58,7 @@ function roomToExtend(r: MyRequest): number {
 /** Why a link to extend this grant cannot be followed; null when it can. */
 function whyNotExtendable(r: MyRequest, room: number): string | null {
   if (r.grantState !== "active" || r.endReason) return "it is not active.";
+  if (r.privilegeSet) return "access granted as a privilege set cannot be extended; ask for the set again when it ends.";
   if (!r.allowExtension) return `"${r.privilege}" cannot be extended.`;
   if (r.pendingExtension) return "an extension is already waiting for approval.";
   if (room <= 0) return `it has reached its maximum of ${formatMinutes(r.maxTotalMinutes)} in total.`;
@@ -103,6 +106,24 @@ function kerberosNote(r: MyRequest, facts: { maxTicketAgeHours: number; ttlGrant
     return `${removed} Tickets issued before keep the membership's TTL and may work until ${formatWhen(new Date(until))}.`;
   }
   return null;
+}
+
+/** A set request's privileges, each with its grant's state once granted. */
+function SetGrants({ request: r }: { request: MyRequest }) {
+  if (!r.privilegeSet) return null;
+  if (r.setGrants.length === 0) {
+    return <p className="mt-2 text-sm text-slate-600">Privileges: {(r.setPrivileges ?? []).join(", ")}</p>;
+  }
+  return (
+    <ul aria-label={`Privileges of ${r.privilege}`} className="mt-3 divide-y divide-slate-100 rounded-md border border-slate-200">
+      {r.setGrants.map((g) => (
+        <li key={g.grantId} className="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm">
+          <span className="min-w-0 break-words text-slate-800">{g.privilege}</span>
+          <StateBadge state={g.state} />
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 interface AccessRowProps {
@@ -167,12 +188,15 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
         </div>
         <div className="flex flex-wrap gap-1.5">
           {linked && <Tag tone="indigo">From your link</Tag>}
+          {r.privilegeSet && <Tag tone="violet">Privilege set</Tag>}
           {r.emergency && <Tag tone="red">Emergency</Tag>}
           {scheduled ? <Tag tone="sky">Scheduled</Tag> : <StateBadge state={state} />}
         </div>
       </div>
 
       {r.justification && <p className="mt-2 text-sm break-words text-slate-600">“{r.justification}”</p>}
+
+      <SetGrants request={r} />
 
       <ProgressSteps request={r} />
 
@@ -198,8 +222,9 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
             )}
             {canEnd && (
               <ConfirmButton
-                label={scheduled ? "Cancel scheduled access" : "End now"}
-                confirmLabel={scheduled ? "Confirm cancel" : "Confirm end now"}
+                // A set is held as one: ending it ends every privilege in it.
+                label={scheduled ? "Cancel scheduled access" : r.privilegeSet ? "End all now" : "End now"}
+                confirmLabel={scheduled ? "Confirm cancel" : r.privilegeSet ? "Confirm end all now" : "Confirm end now"}
                 pendingLabel={scheduled ? "Cancelling…" : "Ending…"}
                 pending={endEarly.isPending}
                 onConfirm={() => endEarly.mutateAsync({ grantId: r.grantId! })}

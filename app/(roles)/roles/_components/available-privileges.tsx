@@ -5,6 +5,7 @@ import { describeError, useTRPC } from "@/app/_trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import type { RouterOutputs } from "@/components/router-types";
 import { PrivilegeCard } from "./privilege-card";
+import { SetCard } from "./set-card";
 
 type Access = RouterOutputs["requests"]["access"];
 
@@ -45,7 +46,7 @@ export function AvailablePrivileges() {
       ) : (
         <>
           <MembershipSummary access={access.data} />
-          {access.data.privileges.length === 0 ? (
+          {access.data.privileges.length === 0 && access.data.sets.length === 0 ? (
             <EmptyState title={access.data.memberships.length === 0 ? "You are not in any access group" : "Your access groups allow no privilege right now"}>
               Interim administrators decide who may request what through access groups. Ask yours to add you to the group for the privilege you need.
             </EmptyState>
@@ -55,6 +56,17 @@ export function AvailablePrivileges() {
                 <PrivilegeCard key={entry.privilege.id} entry={entry} />
               ))}
             </div>
+          )}
+          {access.data.sets.length > 0 && (
+            <>
+              <h3 className="mt-8 mb-1 text-base font-semibold text-slate-900">Privilege sets</h3>
+              <p className="mb-3 text-sm text-slate-600">Several privileges in one request, for a privileged account: granted together, or none of them.</p>
+              <div className="grid gap-4 md:grid-cols-2">
+                {access.data.sets.map((entry) => (
+                  <SetCard key={entry.set.id} entry={entry} />
+                ))}
+              </div>
+            </>
           )}
         </>
       )}

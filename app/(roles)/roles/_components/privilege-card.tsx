@@ -3,11 +3,9 @@
 import { useId, useState } from "react";
 import { SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
-import type { RouterOutputs } from "@/components/router-types";
 import { formatMinutes, formatWhen } from "@/components/time";
 import { RequestForm } from "./request-form";
-
-export type AvailableEntry = RouterOutputs["requests"]["access"]["privileges"][number];
+import { privilegeTarget, type AvailableEntry } from "./request-target";
 
 export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
   const { privilege, verdict, accounts } = entry;
@@ -41,7 +39,7 @@ export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
       {open ? (
         <RequestForm
           id={formId}
-          entry={entry}
+          target={privilegeTarget(entry)}
           onCancel={() => setOpen(false)}
           onSubmitted={(message) => {
             setOpen(false);

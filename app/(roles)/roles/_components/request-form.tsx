@@ -12,19 +12,19 @@ import { Button } from "@/components/button";
 import { CheckboxField, Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
 import { formatMinutes, formatWhen } from "@/components/time";
 import { fromLocalInput, toLocalInput } from "./local-datetime";
-import type { AvailableEntry } from "./privilege-card";
+import type { RequestTarget } from "./request-target";
 
 const FIELD_LABEL = { justification: "Justification", changeId: "Change ID", governanceCode: "Governance (ITSM) code" } as const;
 type RequestField = keyof typeof FIELD_LABEL;
 
 // The server's field rules; the account is "" for the requester's own account.
-function schemaFor(max: number) {
+function schemaFor(max: number, what: RequestTarget["kind"]) {
   const { justification, changeId, governanceCode } = submitRequestInput.shape;
   return z
     .object({
       // Unregistered (and so undefined) when the field is not shown.
       credentialId: z.string().optional(),
-      durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this privilege`),
+      durationMinutes: durationMinutesSchema.max(max, `At most ${max} minutes for this ${what === "set" ? "privilege set" : "privilege"}`),
       justification,
       changeId,
       governanceCode,
@@ -53,7 +53,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 interface RequestFormProps {
   id: string;
-  entry: AvailableEntry;
+  target: RequestTarget;
   onCancel: () => void;
   onSubmitted: (message: string) => void;
 }
@@ -61,12 +61,14 @@ interface RequestFormProps {
 /**
  * Asks for exactly what the binding access group demands: the server's preview says which group
  * would allow this account and duration, which fields it requires and when the grant would end.
+ * The same form asks for one privilege or a privilege set (every privilege in it, all or none).
  */
-export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormProps) {
-  const { privilege, accounts } = entry;
+export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormProps) {
+  const { accounts } = target;
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const schema = useMemo(() => schemaFor(privilege.maxDurationMinutes), [privilege.maxDurationMinutes]);
+  const schema = useMemo(() => schemaFor(target.maxDurationMinutes, target.kind), [target.maxDurationMinutes, target.kind]);
+  const subject = target.kind === "set" ? { privilegeSetId: target.id } : { privilegeId: target.id };
   const {
     register,
     handleSubmit,
@@ -77,13 +79,14 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
   } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
     resolver: zodResolver(schema),
     shouldUnregister: true,
-    defaultValues: { credentialId: "", durationMinutes: privilege.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false, start: "now" },
+    // A set only for privileged accounts starts on its first account: there is no "own account" to pick.
+    defaultValues: { credentialId: target.ownAccount ? "" : (accounts[0]?.id ?? ""), durationMinutes: target.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false, start: "now" },
   });
 
   const credentialId = useWatch({ control, name: "credentialId" }) ?? "";
   const emergency = Boolean(useWatch({ control, name: "emergency" }));
   const rawDuration = Number(useWatch({ control, name: "durationMinutes" }));
-  const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, privilege.maxDurationMinutes) : privilege.defaultDurationMinutes, 300);
+  const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, target.maxDurationMinutes) : target.defaultDurationMinutes, 300);
   const later = useWatch({ control, name: "start" }) === "later" && !emergency;
   const startsAtLocal = useDebounced(useWatch({ control, name: "startsAtLocal" }) ?? "", 300);
   // When the form opened: the picker offers no earlier time, and the server refuses past ones anyway.
@@ -96,10 +99,10 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
   }, [later, startsAtLocal, openedAt]);
   const timeZone = useMemo(() => Intl.DateTimeFormat().resolvedOptions().timeZone, []);
   const preview = useQuery({
-    ...trpc.requests.preview.queryOptions({ privilegeId: privilege.id, credentialId: credentialId || null, durationMinutes: duration, emergency, startsAt }),
+    ...trpc.requests.preview.queryOptions({ ...subject, credentialId: credentialId || null, durationMinutes: duration, emergency, startsAt }),
     placeholderData: (previous) => previous,
   });
-  const verdict = preview.data ?? entry.verdict;
+  const verdict = preview.data ?? target.verdict;
   const required: RequestField[] = verdict.ok ? verdict.requiredFields : [];
 
   const submit = useMutation(
@@ -135,7 +138,7 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         if (missing.length) return;
         const { start, startsAtLocal: local, ...fields } = values;
         submit.mutate({
-          privilegeId: privilege.id,
+          ...subject,
           ...fields,
           credentialId: fields.credentialId || null,
           emergency: fields.emergency ?? false,
@@ -145,9 +148,13 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
       className="mt-4 space-y-4 border-t border-slate-100 pt-4"
     >
       {accounts.length > 0 && (
-        <Field id={fieldId("account")} label="Account" hint="Elevate your own account or a privileged account your access group allows.">
+        <Field
+          id={fieldId("account")}
+          label="Account"
+          hint={target.ownAccount ? "Elevate your own account or a privileged account your access group allows." : "Elevate one of the privileged accounts this set is for."}
+        >
           <select id={fieldId("account")} className={controlClass(false)} {...register("credentialId")}>
-            <option value="">My own account</option>
+            {target.ownAccount && <option value="">My own account</option>}
             {accounts.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.username}
@@ -163,15 +170,15 @@ export function RequestForm({ id, entry, onCancel, onSubmitted }: RequestFormPro
         type="number"
         inputMode="numeric"
         min={1}
-        max={privilege.maxDurationMinutes}
+        max={target.maxDurationMinutes}
         step={1}
         autoFocus
-        hint={`1 to ${privilege.maxDurationMinutes} minutes. The clock starts when access is in place.`}
+        hint={`1 to ${target.maxDurationMinutes} minutes. The clock starts when access is in place.`}
         error={errors.durationMinutes?.message}
         {...register("durationMinutes")}
       />
 
-      {entry.emergencyAllowed && (
+      {target.emergencyAllowed && (
         <CheckboxField
           id={fieldId("emergency")}
           label="Emergency access"
