@@ -5,7 +5,9 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
+import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
 import { DirectoryError } from "./errors";
+import { replicationSettingsInput, type ReplicationSettingsInput, type ReplicationSettingsValues } from "./schemas";
 import { detectPamFeature, listDomainControllers, readDomainPolicy } from "./service";
 
 /**
@@ -45,6 +47,11 @@ export async function checkDirectory(actor: AuditActor) {
   }
 }
 
+function replicationOf(row: typeof directorySettings.$inferSelect | undefined): ReplicationSettingsValues {
+  if (!row) return { ...REPLICATION_DEFAULTS, dcUrls: [] };
+  return { mode: row.replicationMode, latencySeconds: row.replicationLatencySeconds, maxWaitSeconds: row.replicationMaxWaitSeconds, dcUrls: row.replicationDcUrls };
+}
+
 export async function getDirectoryStatus(user: SessionUser) {
   assertCan(user, "read", "Directory");
   const [row] = await db.select().from(directorySettings).where(eq(directorySettings.id, 1));
@@ -55,7 +62,26 @@ export async function getDirectoryStatus(user: SessionUser) {
     adminGroupDn: env.INTERIM_ADMIN_GROUP_DN,
     kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
     detected: row ?? null,
+    replication: replicationOf(row),
   };
+}
+
+/**
+ * How Interim decides that a change has reached every DC (server/grants/replication.ts). The
+ * worker reads the row for each grant, so a change applies to the next grant and removal.
+ */
+export async function updateReplicationSettings(user: SessionUser, actor: AuditActor, input: ReplicationSettingsInput) {
+  assertCan(user, "manage", "Directory");
+  // Parsed again: scripts and tests call services without tRPC.
+  const after = replicationSettingsInput.parse(input);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(directorySettings).where(eq(directorySettings.id, 1)).for("update");
+    const before = replicationOf(row);
+    const values = { replicationMode: after.mode, replicationLatencySeconds: after.latencySeconds, replicationMaxWaitSeconds: after.maxWaitSeconds, replicationDcUrls: after.dcUrls };
+    await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
+    await recordAudit(tx, actor, [{ action: "directory.replication_changed", targetType: "directory", targetId: row?.domainDn ?? env.LDAP_BASE_DN, data: { before, after } }]);
+    return after;
+  });
 }
 
 export async function recheckDirectory(user: SessionUser, actor: AuditActor) {

@@ -9,6 +9,7 @@ import { membershipFor, type MembershipPlan } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
+import { replicationStart, type ReplicationStart } from "./replication";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
@@ -66,7 +67,10 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
 
   let alreadyMember = false;
   let membership: MembershipPlan;
+  let replication: ReplicationStart;
   try {
+    // Read before the write, so that nothing can fail between the write and recording it.
+    replication = await replicationStart();
     // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
     const pam = claimed.mechanism === "ttl" ? await pamFeatureEnabled() : false;
     membership = membershipFor(claimed, { now: new Date(), pamFeatureEnabled: pam });
@@ -105,12 +109,16 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
   }
 
   const done = await db.transaction(async (tx) => {
-    // The clock starts now, when access is real. An end requested while we were provisioning
-    // makes the grant due at once.
+    // The clock starts now, at the write: access is real on this DC from here on, so counting from
+    // a later moment (replication done) would let it outlast what was granted. An end requested
+    // while we were provisioning makes the grant due at once. With other DCs to wait for, the grant
+    // is `replicating` until server/grants/replication.ts settles it (the sweep removes it on time
+    // either way).
     const [row] = await tx
       .update(grants)
       .set({
-        state: "active",
+        state: replication.waits ? "replicating" : "active",
+        replication: replication.waits ? replication.record("add") : null,
         activatedAt: sql`now()`,
         // Never past the access group's window (not_after), even when activation came late.
         expiresAt: sql`case when ${grants.endReason} is null then least(now() + make_interval(secs => ${grants.durationSeconds}), coalesce(${grants.notAfter}, 'infinity')) else now() end`,
@@ -134,13 +142,22 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     await enqueue(tx, "grants__expire", { grantId }, { runAt: new Date(row.expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
     await notifyScheduleChanged(tx);
     await scheduleExpiryWarning(tx, row);
-    await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
+    // Replicating: the holder hears "granted" once every DC has it (checkReplication).
+    if (!replication.waits) await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
         action: "grant.activated",
         targetType: "grant",
         targetId: grantId,
-        data: { groupDn: row.groupDn, memberDn: row.memberDn, expiresAt: row.expiresAt.toISOString(), alreadyMember, mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds },
+        data: {
+          groupDn: row.groupDn,
+          memberDn: row.memberDn,
+          expiresAt: row.expiresAt.toISOString(),
+          alreadyMember,
+          mechanism: membership.mechanism,
+          ttlSeconds: membership.ttlSeconds,
+          replicating: replication.waits,
+        },
       },
     ]);
     return true;
@@ -172,7 +189,7 @@ export async function warnExpiring(grantId: string): Promise<boolean> {
     // The database's clock, the one expires_at and the job's run_at were set by.
     const [clock] = await tx.execute<{ now: Date | string }>(sql`select now() as now`);
     const now = new Date(clock!.now).getTime();
-    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt.getTime() <= now) return false;
+    if (!grant || (grant.state !== "active" && grant.state !== "replicating") || grant.endReason || !grant.expiresAt || grant.expiresAt.getTime() <= now) return false;
     if (grant.warnedFor?.getTime() === grant.expiresAt.getTime()) return false;
     if (grant.expiresAt.getTime() > now + env.EXPIRY_WARNING_MINUTES * 60_000 + 5_000) {
       await scheduleExpiryWarning(tx, grant);
@@ -212,7 +229,8 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   const due = await db.execute<DueGrant & { claim_token: string }>(sql`
     with due as (
       select id from grants
-      where (state = 'active' and expires_at <= now())
+      -- A grant still replicating is in the directory all the same: due is due.
+      where (state in ('active', 'replicating') and expires_at <= now())
          or (state = 'expiring' and claimed_at < now() - make_interval(secs => ${lease}))
       order by expires_at
       limit ${limit}
@@ -224,6 +242,8 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   const rows = [...due];
   const result: SweepResult = { claimed: rows.length, removed: 0, failed: 0, modifies: 0 };
   if (rows.length === 0) return result;
+  // Whether removals must then be followed on the other DCs: one settings read per sweep.
+  const replication = await replicationStart();
 
   const byGroup = new Map<string, typeof rows>();
   for (const r of rows) byGroup.set(r.group_guid, [...(byGroup.get(r.group_guid) ?? []), r]);
@@ -235,7 +255,7 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
       try {
         const outcome = toRemove.length ? await removeMembers(groupGuid, toRemove.map((m) => m.member_guid)) : { modifies: 0, alreadyDone: [] };
         result.modifies += outcome.modifies;
-        result.removed += await finishRemoval(members, new Set(outcome.alreadyDone));
+        result.removed += await finishRemoval(members, new Set(outcome.alreadyDone), replication);
       } catch (err) {
         result.failed += members.length;
         await db.transaction(async (tx) => {
@@ -257,8 +277,10 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   return result;
 }
 
-async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>): Promise<number> {
+async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>, replication: ReplicationStart): Promise<number> {
   const ids = members.map((m) => m.id);
+  // The checks of the other DCs come later, in bulk (checkReplication): here only the record they start from.
+  const followed = replication.waits ? JSON.stringify(replication.record("remove")) : null;
   return db.transaction(async (tx) => {
     const done = await tx
       .update(grants)
@@ -266,6 +288,9 @@ async function finishRemoval(members: (DueGrant & { claim_token: string })[], al
         state: sql`case when ${grants.endReason} in ('revoked', 'ended_early') then 'revoked'::grant_state else 'expired'::grant_state end`,
         endReason: sql`coalesce(${grants.endReason}, 'expired')`,
         removedAt: sql`now()`,
+        // A kept pre-existing membership is nothing to follow; nor is anything in a single-DC domain.
+        removalVerifiedAt: followed ? sql`case when ${grants.preExisting} then now() end` : sql`now()`,
+        replication: followed ? sql`case when ${grants.preExisting} then null else ${followed}::jsonb end` : null,
         claimedAt: null,
         claimToken: null,
         lastError: null,
@@ -312,7 +337,7 @@ export async function nextDueAt(): Promise<Date | null> {
   const lease = env.GRANT_LEASE_SECONDS;
   const [row] = await db.execute<{ next: Date | string | null }>(sql`
     select least(
-      (select min(expires_at) from grants where state = 'active'),
+      (select min(expires_at) from grants where state in ('active', 'replicating')),
       (select min(claimed_at) + make_interval(secs => ${lease}) from grants where state = 'expiring')
     ) as next`);
   return row?.next ? new Date(row.next) : null;

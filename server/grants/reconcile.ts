@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants, privilegeDriftSettings, privileges } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
@@ -67,19 +67,19 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
     const raced = await db
       .select({ memberGuid: grants.memberGuid })
       .from(grants)
-      .where(and(eq(grants.groupGuid, group.groupGuid), sql`${grants.state} in ('provisioning', 'active')`, sql`lower(${grants.memberGuid}) in ${drift.removedGuids}`));
+      .where(and(eq(grants.groupGuid, group.groupGuid), sql`${grants.state} in ('provisioning', 'replicating', 'active')`, sql`lower(${grants.memberGuid}) in ${drift.removedGuids}`));
     if (raced.length) await addMembers(group.groupGuid, raced.map((r) => r.memberGuid));
   }
 
-  // Active grants whose membership is missing (removed by hand, restored backup, …).
-  const missing = rows.filter((r) => r.state === "active" && !present.has(r.memberGuid.toLowerCase()));
+  // Grants in the directory whose membership is missing (removed by hand, restored backup, …).
+  const missing = rows.filter((r) => (r.state === "active" || r.state === "replicating") && !present.has(r.memberGuid.toLowerCase()));
   for (const m of missing) {
     await db.transaction(async (tx) => {
       // Lock the grant so an expiry sweep cannot end it while we re-add; near its end, leave it to the sweep.
       const [still] = await tx
         .select({ id: grants.id })
         .from(grants)
-        .where(and(eq(grants.id, m.id), eq(grants.state, "active"), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
+        .where(and(eq(grants.id, m.id), inArray(grants.state, ["active", "replicating"]), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
         .for("update");
       if (!still) return;
       await addMembers(group.groupGuid, [m.memberGuid]);
