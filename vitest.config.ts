@@ -25,6 +25,21 @@ export default defineConfig({
           globalSetup: ["tests/integration/global-setup.ts"],
         },
       },
+      {
+        plugins: [tsconfigPaths()],
+        test: {
+          // Two DCs (scripts/ad-dc2.sh joins the second for the run and removes it after): not part of
+          // a plain `vitest run --project unit --project integration`, which keeps a single-DC domain.
+          name: "replication",
+          include: ["tests/replication/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true, isolate: false } },
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+          globalSetup: ["tests/replication/global-setup.ts"],
+        },
+      },
     ],
   },
 });

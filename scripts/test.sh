@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from a fresh machine — system packages, npm packages, the local AD,
-# lint + typecheck, unit + integration tests (vitest), a production build, and the e2e suite.
+# lint + typecheck, unit + integration tests (vitest), replication tests (vitest, with a second DC),
+# a production build, and the e2e suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -22,7 +23,13 @@ npx eslint .
 npx tsc --noEmit
 
 step "unit + integration tests"
-npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run
+npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project unit --project integration
+
+step "replication tests (a second DC joins the domain for them)"
+# The tests' global setup joins DC2 and removes it again; should vitest die first, remove it here.
+trap 'bash scripts/ad-dc2.sh down >/dev/null 2>&1 || true' EXIT
+npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project replication
+trap - EXIT
 
 step "production build"
 npx next build

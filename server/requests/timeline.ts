@@ -252,7 +252,7 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
   } else if ((g === "expired" || g === "revoked") && current.removalPending) {
     next("removal-replicating", "Waiting for every domain controller to drop the membership", "current");
   } else if (g === "active" && current.expiresAt && current.expiresAt > now) {
-    markCurrent(["grant.activated", "grant.extended", "grant.reapplied"]);
+    markCurrent(["grant.activated", "grant.replicated", "grant.extended", "grant.reapplied"]);
     next("expires", "Expires", "upcoming", current.expiresAt);
   } else if (g === "active" || g === "replicating" || g === "expiring") {
     // Due (or ended): the worker takes the membership away within seconds.
