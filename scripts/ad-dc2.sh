@@ -158,10 +158,11 @@ EOF
 }
 
 # ------------------------------------------------------------------ process --
-# samba rewrites its command line: recognise DC2's processes by their stdout ($LOG_FILE).
+# samba rewrites its command line: recognise DC2's processes by their stdout ($LOG_FILE, also
+# once deleted, e.g. by scripts/ad-down.sh --purge while DC2 ran).
 is_our_samba() {
   [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "samba" ] || return 1
-  [ "$(readlink "/proc/$1/fd/1" 2>/dev/null || true)" = "$LOG_FILE" ] && return 0
+  case "$(readlink "/proc/$1/fd/1" 2>/dev/null || true)" in "$LOG_FILE" | "$LOG_FILE (deleted)") return 0 ;; esac
   tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "-s $CONF"
 }
 

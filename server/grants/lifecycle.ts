@@ -229,8 +229,10 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   const due = await db.execute<DueGrant & { claim_token: string }>(sql`
     with due as (
       select id from grants
-      -- A grant still replicating is in the directory all the same: due is due.
-      where (state in ('active', 'replicating') and expires_at <= now())
+      -- A grant still replicating is in the directory all the same: due is due. (Its own arm: the
+      -- active one stays a range scan of grants_due, whose predicate cannot name the newer state.)
+      where (state = 'active' and expires_at <= now())
+         or (state = 'replicating' and expires_at <= now())
          or (state = 'expiring' and claimed_at < now() - make_interval(secs => ${lease}))
       order by expires_at
       limit ${limit}
@@ -337,7 +339,8 @@ export async function nextDueAt(): Promise<Date | null> {
   const lease = env.GRANT_LEASE_SECONDS;
   const [row] = await db.execute<{ next: Date | string | null }>(sql`
     select least(
-      (select min(expires_at) from grants where state in ('active', 'replicating')),
+      (select min(expires_at) from grants where state = 'active'),
+      (select min(expires_at) from grants where state = 'replicating'),
       (select min(claimed_at) + make_interval(secs => ${lease}) from grants where state = 'expiring')
     ) as next`);
   return row?.next ? new Date(row.next) : null;
