@@ -5,6 +5,7 @@ import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { checkDirectory } from "@/server/directory/settings";
 import { checkReplicationExclusive, replicationPending } from "@/server/grants/replication";
 
+const WARN_EVERY_MS = 60_000;
 /** The stored list of DCs is read again when older than this and replication is being followed. */
 const DC_LIST_MAX_AGE_MS = 3_600_000;
 
@@ -14,6 +15,8 @@ const DC_LIST_MAX_AGE_MS = 3_600_000;
  */
 export function startReplicationPoller(log: Logger, everyMs: number): { stop: () => Promise<void> } {
   let running: Promise<void> | null = null;
+  // A DC that is down fails every check until the cap: say so when the failing DCs change, and once a minute.
+  let lastWarning = { hosts: "", at: 0 };
   const tick = () => {
     if (running) return;
     running = (async () => {
@@ -23,7 +26,12 @@ export function startReplicationPoller(log: Logger, everyMs: number): { stop: ()
       if (r && (r.activated || r.removalsSettled)) {
         log.info({ activated: r.activated, removalsSettled: r.removalsSettled, unverified: r.unverified, pending: r.pending, searches: r.searches }, "replication settled");
       }
-      if (r?.errors.length) log.warn({ errors: r.errors.slice(0, 5), count: r.errors.length }, "replication check could not read some domain controllers");
+      const hosts = [...new Set(r?.errors.map((e) => e.host))].sort().join(",");
+      if (hosts && (hosts !== lastWarning.hosts || Date.now() - lastWarning.at >= WARN_EVERY_MS)) {
+        log.warn({ errors: r!.errors.slice(0, 5), count: r!.errors.length }, "replication check could not read some domain controllers");
+        lastWarning = { hosts, at: Date.now() };
+      }
+      if (!hosts) lastWarning = { hosts: "", at: 0 };
     })()
       .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "replication check failed; next try soon"))
       .finally(() => {

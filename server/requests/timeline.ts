@@ -145,7 +145,8 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
     }
     case "grant.activated":
       return d.replicating === true
-        ? { label: "Added to the AD group, replicating", until: iso(d.expiresAt), detail: joined("the time counts from here", d.alreadyMember === true ? "the account was already a member" : null) }
+        ? // No "until" here: the Expires step says it, and "replicating until …" would read as the wait's end.
+          { label: "Added to the AD group, replicating", detail: joined("the time counts from here", d.alreadyMember === true ? "the account was already a member" : null) }
         : { label: "Active", until: iso(d.expiresAt), detail: d.alreadyMember === true ? "the account was already a member" : null };
     case "grant.replicated":
       return { label: d.verified === true ? "Active on every domain controller" : "Active", detail: replicationDetail(d) };

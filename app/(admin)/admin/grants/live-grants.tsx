@@ -58,7 +58,7 @@ function ReplicationNote({ grant: g }: { grant: LiveGrant }) {
       <ul className="mt-1 text-xs text-sky-900">
         {waiting.map((d) => (
           <li key={d.host}>
-            {r.phase === "add" ? "Not yet on" : "Still on"} <span className="font-mono">{d.host}</span>
+            {d.error ? "Could not check" : r.phase === "add" ? "Not yet on" : "Still on"} <span className="font-mono">{d.host}</span>
             {d.error && <span className="text-amber-800"> — {d.error}</span>}
           </li>
         ))}
