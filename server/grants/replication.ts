@@ -51,7 +51,8 @@ async function discoverNow(): Promise<DcTarget[]> {
 
 /**
  * The settings and the DCs to check: the admin's list, else the DCs the last directory check
- * stored (nTDSDSA objects), else the directory asked now.
+ * stored (nTDSDSA objects), else the directory asked now. The admin's list only ever names DCs of
+ * the domain (checked on save, and here again): the checks bind with the service password.
  */
 export async function loadReplicationConfig(executor: Executor = db): Promise<ReplicationConfig> {
   const [row] = await executor.select().from(directorySettings).where(eq(directorySettings.id, 1));
@@ -59,13 +60,15 @@ export async function loadReplicationConfig(executor: Executor = db): Promise<Re
     ? { mode: row.replicationMode, latencySeconds: row.replicationLatencySeconds, maxWaitSeconds: row.replicationMaxWaitSeconds }
     : REPLICATION_DEFAULTS;
   if (!checksDomainControllers(settings)) return { ...settings, dcs: [], explicit: false, dcError: null };
-  if (row?.replicationDcUrls.length) return { ...settings, dcs: row.replicationDcUrls.map(dcTargetFromUrl), explicit: true, dcError: null };
-  if (row?.domainControllers) return { ...settings, dcs: toTargets(row.domainControllers), explicit: false, dcError: null };
+  let domainDcs: DcTarget[];
   try {
-    return { ...settings, dcs: await discoverNow(), explicit: false, dcError: null };
+    domainDcs = row?.domainControllers ? toTargets(row.domainControllers) : await discoverNow();
   } catch (err) {
     return { ...settings, dcs: null, explicit: false, dcError: message(err) };
   }
+  const known = new Set(domainDcs.map((d) => d.host));
+  const named = (row?.replicationDcUrls ?? []).map(dcTargetFromUrl).filter((d) => known.has(d.host));
+  return named.length ? { ...settings, dcs: named, explicit: true, dcError: null } : { ...settings, dcs: domainDcs, explicit: false, dcError: null };
 }
 
 /** What a change starts with: whether it must wait, and the per-DC record it waits with. */

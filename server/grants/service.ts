@@ -64,7 +64,7 @@ export async function listLiveGrants(user: SessionUser) {
     ...g,
     kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
     // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
-    ticketsValidUntil: g.state === "active" && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
+    ticketsValidUntil: (g.state === "active" || g.state === "replicating") && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
   }));
 }
 

@@ -96,7 +96,7 @@ function kerberosNote(r: MyRequest, facts: { maxTicketAgeHours: number; ttlGrant
   const ttl = r.grantId !== null && facts.ttlGrantIds.includes(r.grantId);
   const n = facts.maxTicketAgeHours;
   const plus = (d: Date | string) => formatWhen(new Date(new Date(d).getTime() + n * HOUR_MS));
-  if (state === "active" && r.expiresAt && !r.endReason) {
+  if ((state === "active" || state === "replicating") && r.expiresAt && !r.endReason) {
     return ttl
       ? `Membership with a TTL: the KDC caps Kerberos tickets at it, so access ends at ${formatWhen(r.expiresAt)}.`
       : `Kerberos tickets issued before removal stay valid up to ${n} h: access can persist in them until ${plus(r.expiresAt)}.`;
