@@ -28,6 +28,21 @@ export default defineConfig({
       {
         plugins: [tsconfigPaths()],
         test: {
+          // Two DCs (scripts/ad-dc2.sh joins the second for the run and removes it after): not part of
+          // a plain `vitest run --project unit --project integration`, which keeps a single-DC domain.
+          name: "replication",
+          include: ["tests/replication/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true, isolate: false } },
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+          globalSetup: ["tests/replication/global-setup.ts"],
+        },
+      },
+      {
+        plugins: [tsconfigPaths()],
+        test: {
           // Proof under faults: minutes of a real worker being killed and the DC restarted (scripts/test.sh runs it on its own).
           name: "fault",
           include: ["tests/fault/**/*.test.ts"],

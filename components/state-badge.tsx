@@ -1,8 +1,9 @@
-export type GrantState = "pending" | "provisioning" | "active" | "expiring" | "expired" | "revoked" | "failed";
+export type GrantState = "pending" | "provisioning" | "replicating" | "active" | "expiring" | "expired" | "revoked" | "failed";
 
 export const GRANT_STATE_LABEL: Record<GrantState, string> = {
   pending: "Pending",
   provisioning: "Provisioning",
+  replicating: "Replicating",
   active: "Active",
   expiring: "Removing",
   expired: "Expired",
@@ -13,6 +14,7 @@ export const GRANT_STATE_LABEL: Record<GrantState, string> = {
 const tone: Record<GrantState, string> = {
   pending: "bg-amber-50 text-amber-800 ring-amber-600/30",
   provisioning: "bg-sky-50 text-sky-800 ring-sky-600/30",
+  replicating: "bg-sky-50 text-sky-800 ring-sky-600/30",
   active: "bg-emerald-50 text-emerald-800 ring-emerald-600/30",
   expiring: "bg-violet-50 text-violet-800 ring-violet-600/30",
   expired: "bg-slate-100 text-slate-700 ring-slate-500/30",
@@ -21,14 +23,14 @@ const tone: Record<GrantState, string> = {
 };
 
 /** States in which a grant holds, or is about to hold, access. */
-export const LIVE_GRANT_STATES: readonly GrantState[] = ["pending", "provisioning", "active", "expiring"];
+export const LIVE_GRANT_STATES: readonly GrantState[] = ["pending", "provisioning", "replicating", "active", "expiring"];
 
 export function isLive(state: GrantState | null | undefined): boolean {
   return state != null && LIVE_GRANT_STATES.includes(state);
 }
 
 export function StateBadge({ state }: { state: GrantState }) {
-  const live = state === "provisioning" || state === "expiring" || state === "pending";
+  const live = state === "provisioning" || state === "replicating" || state === "expiring" || state === "pending";
   return (
     <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${tone[state]}`}>
       <span aria-hidden="true" className={`size-1.5 rounded-full bg-current ${live ? "animate-pulse" : ""}`} />

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from a fresh machine — system packages, npm packages, the local AD,
-# lint + typecheck, unit + integration tests (vitest), the fault test, a production build, and the e2e suite.
+# lint + typecheck, unit + integration tests (vitest), replication tests (vitest, with a second DC),
+# the fault test, a production build, and the e2e suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -23,6 +24,12 @@ npx tsc --noEmit
 
 step "unit + integration tests"
 npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project unit --project integration
+
+step "replication tests (a second DC joins the domain for them)"
+# The tests' global setup joins DC2 and removes it again; should vitest die first, remove it here.
+trap 'bash scripts/ad-dc2.sh down >/dev/null 2>&1 || true' EXIT
+npx tsx scripts/with-stack.ts --cluster test --db interim_test --fresh -- npx vitest run --project replication
+trap - EXIT
 
 step "fault test (1,000 grants; worker SIGKILLed, DC restarted)"
 npx tsx scripts/with-stack.ts --cluster test --db interim_fault --fresh -- npx vitest run --project fault

@@ -85,6 +85,8 @@ const schema = z.object({
   EXPIRY_BATCH_SIZE: z.coerce.number().int().positive().default(5000),
   LDAP_MODIFY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
   WORKER_DISABLE_TIMER: bool.default(false),
+  /** How often the worker checks the DCs for grants and removals still replicating. */
+  REPLICATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
 });
 
 export type Env = z.infer<typeof schema>;

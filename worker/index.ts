@@ -2,12 +2,13 @@ import { makeWorkerUtils, run, Logger as GraphileLogger, type TaskList } from "g
 import pino from "pino";
 import { closeDb } from "@/db";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
-import { serviceConnection } from "@/server/directory/connection";
+import { resetDcConnections, serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
 import { env } from "@/server/env";
 import { closeTransports } from "@/server/notifications/transport";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { startNotificationPoller } from "./notifications-poller";
+import { startReplicationPoller } from "./replication-poller";
 import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
@@ -79,6 +80,7 @@ async function main() {
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
   const watchdog = startActivationWatchdog(log);
   const notifications = startNotificationPoller(log);
+  const replication = startReplicationPoller(log, env.REPLICATION_CHECK_INTERVAL_MS);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -92,9 +94,11 @@ async function main() {
     log.info({ signal }, "worker stopping");
     watchdog.stop();
     await notifications.stop();
+    await replication.stop();
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();
+    await resetDcConnections();
     closeTransports();
     await closeDb();
     process.exit(0);

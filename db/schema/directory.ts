@@ -1,4 +1,4 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, integer, jsonb, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export interface DomainControllerInfo {
   hostName: string;
@@ -6,7 +6,16 @@ export interface DomainControllerInfo {
   site: string;
 }
 
-/** Facts detected from the directory (a single row, id = 1). Connection secrets stay in env. */
+/**
+ * When a change written to one DC counts as done everywhere: `verify` = every DC shows it,
+ * `wait` = the configured replication latency has passed, `both` = both.
+ */
+export const replicationMode = pgEnum("replication_mode", ["verify", "wait", "both"]);
+
+/**
+ * Facts detected from the directory, and the admin's replication settings (a single row, id = 1).
+ * Connection secrets stay in env.
+ */
 export const directorySettings = pgTable("directory_settings", {
   id: integer("id").primaryKey().default(1),
   domainDn: text("domain_dn"),
@@ -15,4 +24,11 @@ export const directorySettings = pgTable("directory_settings", {
   lockoutThreshold: integer("lockout_threshold"),
   checkedAt: timestamp("checked_at", { withTimezone: true }),
   lastError: text("last_error"),
+  replicationMode: replicationMode("replication_mode").notNull().default("verify"),
+  /** `wait`/`both`: how long a change takes to reach every DC. */
+  replicationLatencySeconds: integer("replication_latency_seconds").notNull().default(30),
+  /** A change not confirmed on every DC after this long counts as done anyway (audited as unverified). */
+  replicationMaxWaitSeconds: integer("replication_max_wait_seconds").notNull().default(900),
+  /** LDAPS URLs of the DCs to check; empty = the DCs found in the directory (nTDSDSA objects). */
+  replicationDcUrls: jsonb("replication_dc_urls").$type<string[]>().notNull().default([]),
 });

@@ -1,16 +1,19 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { grantMechanism, privileges } from "./privileges";
 import { requests } from "./requests";
 import { users } from "./users";
 
 /**
- * pending → provisioning → active → expiring → expired | revoked; failed after retries.
- * `expiring` is a lease: a worker claimed the removal at `claimed_at`; a lapsed lease is retaken.
+ * pending → provisioning → replicating → active → expiring → expired | revoked; failed after retries.
+ * `replicating`: in the directory, waiting until the replication settings say every DC has it
+ * (skipped when there is nothing to wait for). `expiring` is a lease: a worker claimed the removal
+ * at `claimed_at`; a lapsed lease is retaken.
  */
 export const grantState = pgEnum("grant_state", [
   "pending",
   "provisioning",
+  "replicating",
   "active",
   "expiring",
   "expired",
@@ -19,6 +22,23 @@ export const grantState = pgEnum("grant_state", [
 ]);
 
 export const grantEndReason = pgEnum("grant_end_reason", ["expired", "revoked", "ended_early"]);
+
+/** One DC's view of a grant's latest change (the add, then the removal). */
+export interface DcReplicationState {
+  host: string;
+  /** When a check first found the change on this DC. */
+  seenAt: string | null;
+  /** Why the last check of this DC failed (unreachable, refused…). */
+  error: string | null;
+}
+
+/** How the latest change of a grant spread over the DCs (server/grants/replication.ts). */
+export interface GrantReplication {
+  phase: "add" | "remove";
+  dcs: DcReplicationState[];
+  /** Set once the change counts as done everywhere; `unconfirmed` lists DCs that never showed it. */
+  settled?: { at: string; by: "verified" | "latency" | "verified+latency" | "max-wait" | "superseded"; unconfirmed: string[] };
+}
 
 /** One membership to create in AD and to remove again. */
 export const grants = pgTable(
@@ -60,6 +80,12 @@ export const grants = pgTable(
     /** The expires_at the "expiring soon" warning was sent for (an extension makes it due again). */
     warnedFor: timestamp("warned_for", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
+    /**
+     * When the removal was confirmed on every DC (or counted done by the replication settings).
+     * Null after a removal means "removing — still on some DC"; set at once where nothing needs checking.
+     */
+    removalVerifiedAt: timestamp("removal_verified_at", { withTimezone: true }),
+    replication: jsonb("replication").$type<GrantReplication>(),
     endReason: grantEndReason("end_reason"),
     endedBy: uuid("ended_by").references(() => users.id),
     claimedAt: timestamp("claimed_at", { withTimezone: true }),
@@ -75,5 +101,7 @@ export const grants = pgTable(
     index("grants_group_member").on(t.groupGuid, t.memberGuid),
     index("grants_state").on(t.state),
     index("grants_request").on(t.requestId),
+    // Removals the replication check still follows (few at any time).
+    index("grants_removal_unverified").on(t.removedAt).where(sql`removal_verified_at is null and activated_at is not null and state in ('expired', 'revoked')`),
   ],
 );

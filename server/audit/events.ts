@@ -12,6 +12,18 @@ export interface AuditActor {
 export const SYSTEM_ACTOR: AuditActor = { type: "system", id: null, name: "interim-worker" };
 
 const snapshot = z.record(z.string(), z.unknown());
+
+/** How a change spread over the DCs: each DC's delay (null = never seen) and the DCs that never confirmed it. */
+const replicationOutcome = z.object({
+  mode: z.enum(["verify", "wait", "both"]),
+  settledBy: z.enum(["verified", "latency", "verified+latency", "max-wait", "superseded"]),
+  /** True only when every DC was seen with the change (`wait` mode checks none; the cap ends the wait without it). */
+  verified: z.boolean(),
+  elapsedMs: z.number(),
+  dcs: z.array(z.object({ host: z.string(), seenAfterMs: z.number().nullable(), error: z.string().nullable() })),
+  unconfirmed: z.array(z.string()),
+});
+const replicationSettings = z.object({ mode: z.enum(["verify", "wait", "both"]), latencySeconds: z.number(), maxWaitSeconds: z.number(), dcUrls: z.array(z.string()) });
 export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications"]);
 
 /**
@@ -88,6 +100,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     action: z.literal("grant.activated"),
     targetType: z.literal("grant"),
     // mechanism/ttlSeconds since TTL grants (absent on older rows): what the directory was asked for.
+    // replicating since replication checks: the grant waits for the other DCs before it counts as active.
     data: z.object({
       groupDn: z.string(),
       memberDn: z.string(),
@@ -97,8 +110,12 @@ export const auditEventSchema = z.discriminatedUnion("action", [
       ttlSeconds: z.number().nullable().optional(),
       /** Mechanism temporary-group: the group that holds the account. */
       temporaryGroupDn: z.string().optional(),
+      replicating: z.boolean().optional(),
     }),
   }),
+  // Replication (server/grants/replication.ts): the add, then the removal, counted done on every DC.
+  z.object({ action: z.literal("grant.replicated"), targetType: z.literal("grant"), data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }) }),
+  z.object({ action: z.literal("grant.removal_replicated"), targetType: z.literal("grant"), data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }) }),
   z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
   z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
   z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean(), keptPreExisting: z.boolean() }) }),
@@ -188,6 +205,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("grant"),
     data: z.object({ memberDn: z.string(), groupDn: z.string(), error: z.string() }),
   }),
+  z.object({ action: z.literal("directory.replication_changed"), targetType: z.literal("directory"), data: z.object({ before: replicationSettings, after: replicationSettings }) }),
   z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
 ]);
 

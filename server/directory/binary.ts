@@ -17,3 +17,12 @@ export function sidToString(buf: Buffer): string {
   for (let i = 0; i < subCount; i++) subs.push(buf.readUInt32LE(8 + i * 4));
   return ["S", revision, authority, ...subs].join("-");
 }
+
+/** Canonical GUID string → objectGUID bytes (the inverse of guidToString), e.g. for a search filter. */
+export function guidToBytes(guid: string): Buffer {
+  const hex = guid.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`Not a GUID: ${guid}`);
+  const bytes = Buffer.from(hex, "hex");
+  const le = (start: number, len: number) => Buffer.from(bytes.subarray(start, start + len)).reverse();
+  return Buffer.concat([le(0, 4), le(4, 2), le(6, 2), bytes.subarray(8, 16)]);
+}

@@ -30,13 +30,13 @@ export function newClient(url: string): Client {
 }
 
 /**
- * Binds to the first reachable DC in LDAP_URL with the given credentials. A refused password
- * is final (we never try it against the next DC: that would count twice towards lockout).
+ * Binds to the first reachable DC in LDAP_URL (or `urls`) with the given credentials. A refused
+ * password is final (we never try it against the next DC: that would count twice towards lockout).
  */
-export async function bindFirstReachable(dn: string, password: string, what: string): Promise<{ client: Client; url: string }> {
+export async function bindFirstReachable(dn: string, password: string, what: string, urls: readonly string[] = env.LDAP_URL): Promise<{ client: Client; url: string }> {
   if (!password) throw new DirectoryError("invalid-input", `${what}: empty password`);
   let last: DirectoryError | undefined;
-  for (const url of env.LDAP_URL) {
+  for (const url of urls) {
     const client = newClient(url);
     try {
       await client.bind(dn, password);
@@ -55,12 +55,15 @@ const SERVICE_BIND_BACKOFF_MS = 5 * 60_000;
 
 /**
  * One long-lived service-account connection per process, shared by concurrent operations
- * (LDAP multiplexes them by message id). Dropped and rebuilt after a network error.
+ * (LDAP multiplexes them by message id). Dropped and rebuilt after a network error. Without
+ * `urls` it follows LDAP_URL; with them (one DC's URL) it talks to that DC only.
  */
 export class ServiceConnection {
   private current: Promise<Client> | undefined;
   /** After AD refused the service password: no new bind before this time (see client()). */
   private refusedUntil = 0;
+
+  constructor(private readonly urls?: readonly string[]) {}
 
   async client(): Promise<Client> {
     if (Date.now() < this.refusedUntil) {
@@ -69,7 +72,7 @@ export class ServiceConnection {
         `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(this.refusedUntil).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
       );
     }
-    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind").then(
+    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then(
       (r) => r.client,
     );
     try {
@@ -112,8 +115,26 @@ export class ServiceConnection {
   }
 }
 
-const globalForLdap = globalThis as unknown as { interimLdap?: ServiceConnection };
+const globalForLdap = globalThis as unknown as { interimLdap?: ServiceConnection; interimDcLdap?: Map<string, ServiceConnection> };
 export function serviceConnection(): ServiceConnection {
   globalForLdap.interimLdap ??= new ServiceConnection();
   return globalForLdap.interimLdap;
+}
+
+/** The service account's connection to one particular DC (replication checks read each DC). */
+export function dcConnection(url: string): ServiceConnection {
+  globalForLdap.interimDcLdap ??= new Map();
+  let conn = globalForLdap.interimDcLdap.get(url);
+  if (!conn) {
+    conn = new ServiceConnection([url]);
+    globalForLdap.interimDcLdap.set(url, conn);
+  }
+  return conn;
+}
+
+/** Closes every per-DC connection (worker shutdown, tests). */
+export async function resetDcConnections() {
+  const conns = [...(globalForLdap.interimDcLdap?.values() ?? [])];
+  globalForLdap.interimDcLdap?.clear();
+  await Promise.all(conns.map((c) => c.reset()));
 }

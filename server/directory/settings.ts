@@ -1,3 +1,4 @@
+import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { db } from "@/db";
 import { directorySettings } from "@/db/schema";
@@ -5,7 +6,9 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
+import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
 import { DirectoryError } from "./errors";
+import { replicationSettingsInput, type ReplicationSettingsInput, type ReplicationSettingsValues } from "./schemas";
 import { detectPamFeature, listDomainControllers, readDomainPolicy } from "./service";
 
 /**
@@ -45,6 +48,11 @@ export async function checkDirectory(actor: AuditActor) {
   }
 }
 
+function replicationOf(row: typeof directorySettings.$inferSelect | undefined): ReplicationSettingsValues {
+  if (!row) return { ...REPLICATION_DEFAULTS, dcUrls: [] };
+  return { mode: row.replicationMode, latencySeconds: row.replicationLatencySeconds, maxWaitSeconds: row.replicationMaxWaitSeconds, dcUrls: row.replicationDcUrls };
+}
+
 export async function getDirectoryStatus(user: SessionUser) {
   assertCan(user, "read", "Directory");
   const [row] = await db.select().from(directorySettings).where(eq(directorySettings.id, 1));
@@ -55,7 +63,46 @@ export async function getDirectoryStatus(user: SessionUser) {
     adminGroupDn: env.INTERIM_ADMIN_GROUP_DN,
     kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
     detected: row ?? null,
+    replication: replicationOf(row),
   };
+}
+
+/**
+ * How Interim decides that a change has reached every DC (server/grants/replication.ts). The
+ * worker reads the row for each grant, so a change applies to the next grant and removal.
+ * Named DCs must be DCs of the domain: the checks bind there with the service account's password,
+ * which an Interim admin must not be able to send to a server of their choosing.
+ */
+export async function updateReplicationSettings(user: SessionUser, actor: AuditActor, input: ReplicationSettingsInput) {
+  assertCan(user, "manage", "Directory");
+  // Parsed again: scripts and tests call services without tRPC.
+  const after = replicationSettingsInput.parse(input);
+  // Read now (fresh) and stored with the settings: the checks use the stored list to vet named DCs.
+  const listed = after.dcUrls.length ? await listDomainControllers() : null;
+  if (listed) {
+    const known = new Set(listed.map((d) => d.hostName.toLowerCase()));
+    const strangers = after.dcUrls.filter((u) => !known.has(new URL(u).hostname.toLowerCase()));
+    if (strangers.length) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `Not a domain controller of this domain: ${strangers.join(", ")} (the directory lists ${[...known].join(", ") || "none"}).`,
+      });
+    }
+  }
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(directorySettings).where(eq(directorySettings.id, 1)).for("update");
+    const before = replicationOf(row);
+    const values = {
+      replicationMode: after.mode,
+      replicationLatencySeconds: after.latencySeconds,
+      replicationMaxWaitSeconds: after.maxWaitSeconds,
+      replicationDcUrls: after.dcUrls,
+      ...(listed ? { domainControllers: listed } : {}),
+    };
+    await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
+    await recordAudit(tx, actor, [{ action: "directory.replication_changed", targetType: "directory", targetId: row?.domainDn ?? env.LDAP_BASE_DN, data: { before, after } }]);
+    return after;
+  });
 }
 
 export async function recheckDirectory(user: SessionUser, actor: AuditActor) {

@@ -9,7 +9,7 @@ import type { MemberDetails } from "./directory";
 export type DriftKind = "standing" | "outlived";
 export type DriftAction = "alert" | "remove";
 
-const LIVE = new Set(["pending", "provisioning", "active", "expiring"]);
+const LIVE = new Set(["pending", "provisioning", "replicating", "active", "expiring"]);
 const ENDED = new Set(["expired", "revoked", "failed"]);
 
 export interface GrantFact {

@@ -177,7 +177,7 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
         and(
           eq(grants.groupGuid, finding.groupGuid),
           sql`lower(${grants.memberGuid}) = ${finding.memberGuid}`,
-          inArray(grants.state, ["pending", "provisioning", "active", "expiring"]),
+          inArray(grants.state, ["pending", "provisioning", "replicating", "active", "expiring"]),
           sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`,
         ),
       )

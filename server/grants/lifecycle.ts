@@ -11,6 +11,7 @@ import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification } from "@/server/notifications/emit";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
+import { replicationStart, type ReplicationStart } from "./replication";
 
 /** After this many failed activation attempts a grant is marked failed (the request too). */
 export const MAX_ACTIVATION_ATTEMPTS = 8;
@@ -67,7 +68,10 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
   const fenced = and(eq(grants.id, grantId), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 
   let applied: AppliedMembership;
+  let replication: ReplicationStart;
   try {
+    // Read before the write, so that nothing can fail between the write and recording it.
+    replication = await replicationStart();
     applied = await applyMembership(claimed);
   } catch (err) {
     const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
@@ -104,12 +108,16 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
   }
 
   const done = await db.transaction(async (tx) => {
-    // The clock starts now, when access is real. An end requested while we were provisioning
-    // makes the grant due at once.
+    // The clock starts now, at the write: access is real on this DC from here on, so counting from
+    // a later moment (replication done) would let it outlast what was granted. An end requested
+    // while we were provisioning makes the grant due at once. With other DCs to wait for, the grant
+    // is `replicating` until server/grants/replication.ts settles it (the sweep removes it on time
+    // either way).
     const [row] = await tx
       .update(grants)
       .set({
-        state: "active",
+        state: replication.waits ? "replicating" : "active",
+        replication: replication.waits ? replication.record("add") : null,
         activatedAt: sql`now()`,
         // Never past the access group's window (not_after), even when activation came late.
         expiresAt: sql`case when ${grants.endReason} is null then least(now() + make_interval(secs => ${grants.durationSeconds}), coalesce(${grants.notAfter}, 'infinity')) else now() end`,
@@ -135,7 +143,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     await enqueue(tx, "grants__expire", { grantId }, { runAt: new Date(row.expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
     await notifyScheduleChanged(tx);
     await scheduleExpiryWarning(tx, row);
-    await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
+    // Replicating: the holder hears "granted" once every DC has it (checkReplication).
+    if (!replication.waits) await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
         action: "grant.activated",
@@ -149,6 +158,7 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
           mechanism: applied.mechanism,
           ttlSeconds: applied.ttlSeconds,
           ...(applied.tempGroup ? { temporaryGroupDn: applied.tempGroup.dn } : {}),
+          replicating: replication.waits,
         },
       },
     ]);
@@ -209,7 +219,7 @@ export async function warnExpiring(grantId: string): Promise<boolean> {
     // The database's clock, the one expires_at and the job's run_at were set by.
     const [clock] = await tx.execute<{ now: Date | string }>(sql`select now() as now`);
     const now = new Date(clock!.now).getTime();
-    if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt.getTime() <= now) return false;
+    if (!grant || (grant.state !== "active" && grant.state !== "replicating") || grant.endReason || !grant.expiresAt || grant.expiresAt.getTime() <= now) return false;
     if (grant.warnedFor?.getTime() === grant.expiresAt.getTime()) return false;
     if (grant.expiresAt.getTime() > now + env.EXPIRY_WARNING_MINUTES * 60_000 + 5_000) {
       await scheduleExpiryWarning(tx, grant);
@@ -250,7 +260,10 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   const due = await db.execute<DueGrant & { claim_token: string }>(sql`
     with due as (
       select id from grants
+      -- A grant still replicating is in the directory all the same: due is due. (Its own arm: the
+      -- active one stays a range scan of grants_due, whose predicate cannot name the newer state.)
       where (state = 'active' and expires_at <= now())
+         or (state = 'replicating' and expires_at <= now())
          or (state = 'expiring' and claimed_at < now() - make_interval(secs => ${lease}))
       order by expires_at
       limit ${limit}
@@ -262,6 +275,8 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   const rows = [...due];
   const result: SweepResult = { claimed: rows.length, removed: 0, failed: 0, modifies: 0 };
   if (rows.length === 0) return result;
+  // Whether removals must then be followed on the other DCs: one settings read per sweep.
+  const replication = await replicationStart();
 
   const byGroup = new Map<string, typeof rows>();
   const viaTemporaryGroup: typeof rows = [];
@@ -278,20 +293,20 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
         const outcome = toRemove.length ? await removeMembers(groupGuid, toRemove.map((m) => m.member_guid)) : { modifies: 0, alreadyDone: [] };
         result.modifies += outcome.modifies;
         // Awaited first: `+= await` would read the total before the other groups' removals add to it.
-        const removed = await finishRemoval(members, new Set(outcome.alreadyDone));
+        const removed = await finishRemoval(members, new Set(outcome.alreadyDone), replication);
         result.removed += removed;
       } catch (err) {
         result.failed += members.length;
         await recordRemovalFailure(members, err);
       }
     }),
-    removeTemporaryGroups(viaTemporaryGroup, result),
+    removeTemporaryGroups(viaTemporaryGroup, result, replication),
   ]);
   return result;
 }
 
 /** Temporary-group grants end by deleting their group, which takes the account's access with it. */
-async function removeTemporaryGroups(members: (DueGrant & { claim_token: string })[], result: SweepResult) {
+async function removeTemporaryGroups(members: (DueGrant & { claim_token: string })[], result: SweepResult, replication: ReplicationStart) {
   const done: typeof members = [];
   const alreadyGone = new Set<string>();
   for (let i = 0; i < members.length; i += TEMP_GROUP_DELETES_IN_FLIGHT) {
@@ -311,7 +326,7 @@ async function removeTemporaryGroups(members: (DueGrant & { claim_token: string 
   }
   if (done.length) {
     // Not `+= await`: that would read the count before other groups' removals added theirs.
-    const removed = await finishRemoval(done, alreadyGone);
+    const removed = await finishRemoval(done, alreadyGone, replication);
     result.removed += removed;
   }
 }
@@ -334,8 +349,10 @@ async function recordRemovalFailure(members: (DueGrant & { claim_token: string }
   });
 }
 
-async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>): Promise<number> {
+async function finishRemoval(members: (DueGrant & { claim_token: string })[], alreadyAbsent: Set<string>, replication: ReplicationStart): Promise<number> {
   const ids = members.map((m) => m.id);
+  // The checks of the other DCs come later, in bulk (checkReplication): here only the record they start from.
+  const followed = replication.waits ? JSON.stringify(replication.record("remove")) : null;
   return db.transaction(async (tx) => {
     const done = await tx
       .update(grants)
@@ -343,6 +360,9 @@ async function finishRemoval(members: (DueGrant & { claim_token: string })[], al
         state: sql`case when ${grants.endReason} in ('revoked', 'ended_early') then 'revoked'::grant_state else 'expired'::grant_state end`,
         endReason: sql`coalesce(${grants.endReason}, 'expired')`,
         removedAt: sql`now()`,
+        // A kept pre-existing membership is nothing to follow; nor is anything in a single-DC domain.
+        removalVerifiedAt: followed ? sql`case when ${grants.preExisting} then now() end` : sql`now()`,
+        replication: followed ? sql`case when ${grants.preExisting} then null else ${followed}::jsonb end` : null,
         claimedAt: null,
         claimToken: null,
         lastError: null,
@@ -390,6 +410,7 @@ export async function nextDueAt(): Promise<Date | null> {
   const [row] = await db.execute<{ next: Date | string | null }>(sql`
     select least(
       (select min(expires_at) from grants where state = 'active'),
+      (select min(expires_at) from grants where state = 'replicating'),
       (select min(claimed_at) + make_interval(secs => ${lease}) from grants where state = 'expiring')
     ) as next`);
   return row?.next ? new Date(row.next) : null;

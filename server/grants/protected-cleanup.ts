@@ -52,7 +52,7 @@ export async function cleanupProtectedLeftovers(withinHours = 24): Promise<Prote
         // Only grants that put the account into the group (SDProp may then have marked it).
         sql`${grants.activatedAt} is not null`,
         // Not while the account holds (or is being given) another protected grant: tokenGroups may not show a fresh add yet.
-        sql`not exists (select 1 from grants live where live.member_guid = ${grants.memberGuid} and live.group_guid in (select unnest(${`{${protectedGuids.join(",")}}`}::text[])) and live.state in ('pending', 'provisioning', 'active', 'expiring'))`,
+        sql`not exists (select 1 from grants live where live.member_guid = ${grants.memberGuid} and live.group_guid in (select unnest(${`{${protectedGuids.join(",")}}`}::text[])) and live.state in ('pending', 'provisioning', 'replicating', 'active', 'expiring'))`,
         gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`),
       ),
     )

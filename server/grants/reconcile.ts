@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants, privilegeDriftSettings, privileges } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
@@ -82,18 +82,18 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   // A grant for one of them may have started while we removed: put those back at once.
   await restoreForLiveGrants(group.groupGuid, drift.removedGuids);
 
-  // Active grants whose membership is missing (removed by hand, restored backup, …): for a
-  // temporary-group grant, the nesting of its group.
+  // Grants in the directory (active or replicating) whose membership is missing (removed by hand,
+  // restored backup, …): for a temporary-group grant, the nesting of its group.
   const missing = rows
     .map((r) => ({ ...r, linkGuid: r.mechanism === "temporary-group" ? r.tempGroupGuid : r.memberGuid }))
-    .filter((r): r is typeof r & { linkGuid: string } => r.state === "active" && r.linkGuid !== null && !present.has(r.linkGuid.toLowerCase()));
+    .filter((r): r is typeof r & { linkGuid: string } => (r.state === "active" || r.state === "replicating") && r.linkGuid !== null && !present.has(r.linkGuid.toLowerCase()));
   for (const m of missing) {
     await db.transaction(async (tx) => {
       // Lock the grant so an expiry sweep cannot end it while we re-add; near its end, leave it to the sweep.
       const [still] = await tx
         .select({ id: grants.id, secondsLeft: sql<number>`ceil(extract(epoch from ${grants.expiresAt} - now()))::int` })
         .from(grants)
-        .where(and(eq(grants.id, m.id), eq(grants.state, "active"), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
+        .where(and(eq(grants.id, m.id), inArray(grants.state, ["active", "replicating"]), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
         .for("update");
       if (!still) return;
       // A TTL grant (recorded as such only when the directory took the TTL) gets the time it has left.

@@ -17,7 +17,7 @@ export async function restoreForLiveGrants(groupGuid: string, memberGuids: reado
     .where(
       and(
         eq(grants.groupGuid, groupGuid),
-        sql`${grants.state} in ('provisioning', 'active')`,
+        sql`${grants.state} in ('provisioning', 'replicating', 'active')`,
         sql`${grants.mechanism} <> 'temporary-group'`,
         inArray(sql`lower(${grants.memberGuid})`, memberGuids.map((g) => g.toLowerCase())),
       ),

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
@@ -12,7 +12,7 @@ import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
 import { EXPIRY_JOB_GRACE_MS } from "./lifecycle";
 
-const LIVE = ["pending", "provisioning", "active", "expiring"] as const;
+const LIVE = ["pending", "provisioning", "replicating", "active", "expiring"] as const;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -25,7 +25,10 @@ export function ticketsValidUntil(mechanism: string, end: Date | null): Date | n
   return mechanism === "ttl" ? end : new Date(end.getTime() + env.KERBEROS_MAX_TICKET_AGE_HOURS * HOUR_MS);
 }
 
-/** Grants that hold or are about to hold access, for the admin dashboard. */
+/**
+ * Grants that hold or are about to hold access, for the admin dashboard, and removals some DC
+ * has not confirmed yet (access may still work through that DC).
+ */
 export async function listLiveGrants(user: SessionUser) {
   assertCan(user, "revoke", "Grant");
   const rows = await db
@@ -46,20 +49,28 @@ export async function listLiveGrants(user: SessionUser) {
       lastError: grants.lastError,
       mechanism: grants.mechanism,
       tempGroupDn: grants.tempGroupDn,
+      replication: grants.replication,
+      removalPending: sql<boolean>`${grants.state} in ('expired', 'revoked')`,
     })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
     .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
     .innerJoin(requests, eq(requests.id, grants.requestId))
     .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
-    .where(inArray(grants.state, [...LIVE]))
+    .where(
+      or(
+        inArray(grants.state, [...LIVE]),
+        // The same predicate as the grants_removal_unverified index.
+        sql`(${grants.removalVerifiedAt} is null and ${grants.activatedAt} is not null and ${grants.state} in ('expired', 'revoked'))`,
+      ),
+    )
     .orderBy(desc(grants.createdAt))
     .limit(500);
   return rows.map((g) => ({
     ...g,
     kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
     // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
-    ticketsValidUntil: g.state === "active" && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
+    ticketsValidUntil: (g.state === "active" || g.state === "replicating") && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
   }));
 }
 
@@ -114,6 +125,7 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
   if (grant.state === "expiring" || grant.endReason) {
     return { grantId, state: grant.state, alreadyEnding: true };
   }
+  const inDirectory = grant.state === "active" || grant.state === "replicating";
   if (grant.state === "pending") {
     await tx
       .update(grants)
@@ -129,12 +141,13 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
     .set({
       endReason: reason,
       endedBy: user.id,
-      // An active grant is due now; a provisioning one becomes due the moment it is active.
-      expiresAt: grant.state === "active" ? sql`now()` : grant.expiresAt,
+      // A grant in the directory (active or still replicating) is due now; a provisioning one
+      // becomes due the moment it is in.
+      expiresAt: inDirectory ? sql`now()` : grant.expiresAt,
       updatedAt: sql`now()`,
     })
     .where(and(eq(grants.id, grantId)));
-  if (grant.state === "active") {
+  if (inDirectory) {
     await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
     await notifyScheduleChanged(tx);
   }

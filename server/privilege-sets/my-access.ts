@@ -3,7 +3,8 @@
  * each privilege with its own state. Pure, so that the folding is unit-tested.
  */
 
-export type GrantState = "pending" | "provisioning" | "active" | "expiring" | "expired" | "revoked" | "failed";
+import type { grantState } from "@/db/schema";
+export type GrantState = (typeof grantState.enumValues)[number];
 
 /** The columns of one request-and-grant row that differ between the grants of a set. */
 export interface GrantColumns {
@@ -38,6 +39,8 @@ export function setState(states: readonly GrantState[]): GrantState {
   if (states.includes("provisioning")) return "provisioning";
   if (states.includes("pending")) return states.some((s) => s !== "pending") ? "provisioning" : "pending";
   if (states.includes("expiring")) return "expiring";
+  // In the directory, not yet everywhere: the set is not fully usable until every grant is.
+  if (states.includes("replicating")) return "replicating";
   if (states.includes("active")) return states.every((s) => s === "active") ? "active" : "expiring";
   return states.includes("revoked") ? "revoked" : "expired";
 }

@@ -20,7 +20,7 @@ import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
  * runs once that transaction is over and holds no other grant while it waits.
  */
 
-const ENDABLE = ["pending", "provisioning", "active"] as const;
+const ENDABLE = ["pending", "provisioning", "replicating", "active"] as const;
 
 /** Every sibling of the failed grant that still holds or may still get access and is not ending. */
 const openSiblings = (requestId: string, failedGrantId: string) =>
@@ -42,11 +42,13 @@ async function endSiblings(tx: Transaction, siblings: (typeof grants.$inferSelec
       await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(g.id)})`);
     } else {
       // Provisioning: the activation in flight lands as due at once (or, failing, as revoked).
+      // Active or replicating: in the directory, so due now.
+      const inDirectory = g.state === "active" || g.state === "replicating";
       await tx
         .update(grants)
-        .set({ endReason: "revoked", expiresAt: g.state === "active" ? sql`now()` : g.expiresAt, updatedAt: sql`now()` })
+        .set({ endReason: "revoked", expiresAt: inDirectory ? sql`now()` : g.expiresAt, updatedAt: sql`now()` })
         .where(eq(grants.id, g.id));
-      if (g.state === "active") {
+      if (inDirectory) {
         await enqueue(tx, "grants__expire", { grantId: g.id }, { jobKey: jobKeys.expire(g.id), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
         dueNow = true;
       }

@@ -21,7 +21,7 @@ import { assertSetStillGrantable, requestableSet } from "@/server/privilege-sets
 import type { LoadedSet } from "@/server/privilege-sets/store";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
-const LIVE_STATES = ["pending", "provisioning", "active", "expiring"] as const;
+const LIVE_STATES = ["pending", "provisioning", "replicating", "active", "expiring"] as const;
 
 const FIELD_LABELS = { justification: "a justification", changeId: "a change ID", governanceCode: "a governance (ITSM) code" } as const;
 
@@ -386,6 +386,9 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       activatedAt: grants.activatedAt,
       expiresAt: grants.expiresAt,
       removedAt: grants.removedAt,
+      removalVerifiedAt: grants.removalVerifiedAt,
+      /** Per DC: whether the add (or the removal) has reached it yet. */
+      replication: grants.replication,
       extendedMinutes: grants.extendedMinutes,
       allowExtension: privileges.allowExtension,
       maxTotalMinutes: sql<number>`coalesce(${privileges.maxTotalMinutes}, ${privileges.maxDurationMinutes})`,

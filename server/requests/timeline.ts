@@ -56,6 +56,8 @@ export interface TimelineCurrent {
   grantState: string | null;
   expiresAt: Date | null;
   startsAt: Date | null;
+  /** Removed on the DC written to, not yet confirmed on every DC (server/grants/replication.ts). */
+  removalPending?: boolean;
 }
 
 const SYSTEM_NAME = "Interim";
@@ -79,6 +81,25 @@ function minutesText(minutes: number): string {
 
 function lagText(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Each DC's delay, and why a wait ended without every DC (grant.replicated, grant.removal_replicated). */
+function replicationDetail(d: Record<string, unknown>): string | null {
+  const dcs = Array.isArray(d.dcs) ? (d.dcs as Record<string, unknown>[]) : [];
+  const delays = dcs.map((dc) => {
+    const after = num(dc.seenAfterMs);
+    return `${str(dc.host) ?? "?"} ${after !== null ? `after ${lagText(after)}` : "not confirmed"}`;
+  });
+  const unconfirmed = Array.isArray(d.unconfirmed) ? d.unconfirmed.filter((h): h is string => typeof h === "string") : [];
+  const why =
+    d.settledBy === "latency"
+      ? "the replication time has passed"
+      : d.settledBy === "max-wait"
+        ? `gave up waiting for ${unconfirmed.join(", ") || "some domain controllers"}`
+        : d.settledBy === "superseded"
+          ? "a newer grant added the account again"
+          : null;
+  return joined(why, delays.join(", ") || null);
 }
 
 type Told = Pick<TimelineStep, "label"> & Partial<Pick<TimelineStep, "detail" | "until" | "tone" | "actor">>;
@@ -127,7 +148,14 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
       return { label: attempt !== null && attempt > 1 ? `Provisioning (attempt ${attempt})` : "Provisioning" };
     }
     case "grant.activated":
-      return { label: "Active", until: iso(d.expiresAt), detail: d.alreadyMember === true ? "the account was already a member" : null };
+      return d.replicating === true
+        ? // No "until" here: the Expires step says it, and "replicating until …" would read as the wait's end.
+          { label: "Added to the AD group, replicating", detail: joined("the time counts from here", d.alreadyMember === true ? "the account was already a member" : null) }
+        : { label: "Active", until: iso(d.expiresAt), detail: d.alreadyMember === true ? "the account was already a member" : null };
+    case "grant.replicated":
+      return { label: d.verified === true ? "Active on every domain controller" : "Active", detail: replicationDetail(d) };
+    case "grant.removal_replicated":
+      return { label: d.verified === true ? "Removal replicated to every domain controller" : "Removal counted complete", detail: replicationDetail(d) };
     case "grant.activation_failed":
       return { label: `Activation failed: ${str(d.error) ?? "unknown error"}`, detail: d.final === true ? "gave up" : "will retry", tone: "failed" };
     case "grant.extended": {
@@ -227,10 +255,15 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
     else next("provisioning", "Provisioning", "upcoming");
   } else if (g === "provisioning") {
     if (!markCurrent(["grant.provisioning"])) next("provisioning", "Provisioning", "current");
-  } else if (g === "active" && current.expiresAt && current.expiresAt > now) {
-    markCurrent(["grant.activated", "grant.extended", "grant.reapplied"]);
+  } else if (g === "replicating" && current.expiresAt && current.expiresAt > now) {
+    next("replicating", "Waiting for every domain controller", "current");
     next("expires", "Expires", "upcoming", current.expiresAt);
-  } else if (g === "active" || g === "expiring") {
+  } else if ((g === "expired" || g === "revoked") && current.removalPending) {
+    next("removal-replicating", "Waiting for every domain controller to drop the membership", "current");
+  } else if (g === "active" && current.expiresAt && current.expiresAt > now) {
+    markCurrent(["grant.activated", "grant.replicated", "grant.extended", "grant.reapplied"]);
+    next("expires", "Expires", "upcoming", current.expiresAt);
+  } else if (g === "active" || g === "replicating" || g === "expiring") {
     // Due (or ended): the worker takes the membership away within seconds.
     next("removing", "Removing from the AD group", "current");
   }
@@ -262,7 +295,7 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
   const extension = request.kind === "extension";
   const setRequest = request.privilegeSetId !== null;
   const ofRequest = await db
-    .select({ id: grants.id, state: grants.state, expiresAt: grants.expiresAt, startsAt: grants.startsAt })
+    .select({ id: grants.id, state: grants.state, expiresAt: grants.expiresAt, startsAt: grants.startsAt, activatedAt: grants.activatedAt, removalVerifiedAt: grants.removalVerifiedAt })
     .from(grants)
     .where(extension ? eq(grants.id, request.extendsGrantId ?? NO_ID) : eq(grants.requestId, request.id))
     .orderBy(desc(grants.createdAt))
@@ -314,6 +347,7 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
       grantState: grant?.state ?? null,
       expiresAt: grant?.expiresAt ?? null,
       startsAt: extension ? null : (request.startsAt ?? grant?.startsAt ?? null),
+      removalPending: ofRequest.some((g) => g.activatedAt && !g.removalVerifiedAt && (g.state === "expired" || g.state === "revoked")),
     },
     new Date(),
   );

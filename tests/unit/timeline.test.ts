@@ -25,6 +25,18 @@ const state = (s: Partial<TimelineCurrent>): TimelineCurrent => ({
   ...s,
 });
 
+/** grant.replicated / grant.removal_replicated data: each DC with its delay (null = never seen). */
+const replicated = (settledBy: string, dcs: [string, number | null][], unconfirmed: string[]) => ({
+  groupDn: "CN=g",
+  memberDn: "CN=alice",
+  mode: "verify",
+  settledBy,
+  verified: settledBy === "verified",
+  elapsedMs: 0,
+  dcs: dcs.map(([host, seenAfterMs]) => ({ host, seenAfterMs, error: null })),
+  unconfirmed,
+});
+
 const view = (steps: ReturnType<typeof buildTimeline>) => steps.map((s) => [s.label, s.actor, s.detail, s.tone]);
 
 const submitted = (minutes = 60, extra: Record<string, unknown> = {}) => ({ privilegeId: "p", privilege: "SQL admins", durationMinutes: minutes, justification: "", targetDn: "CN=alice", ...extra });
@@ -213,6 +225,52 @@ describe("buildTimeline", () => {
         ["Approved automatically", null, null, "done"],
         ["Emergency access reviewed by bob", "bob", "fine", "done"],
         ["Removing from the AD group", null, null, "current"],
+      ],
+    },
+    {
+      name: "written to one DC and still replicating: the time already runs",
+      rows: trail(
+        [0, person("alice"), "request.submitted", submitted(60)],
+        [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(3602).toISOString(), alreadyMember: false, replicating: true }],
+      ),
+      current: state({ grantState: "replicating", expiresAt: at(3602) }),
+      expected: [
+        ["Requested by alice (1 h)", "alice", null, "done"],
+        ["Added to the AD group, replicating", "Interim", "the time counts from here", "done"],
+        ["Waiting for every domain controller", null, null, "current"],
+        ["Expires", null, null, "upcoming"],
+      ],
+    },
+    {
+      name: "replicated to every DC, then removed; the removal waits for DC2",
+      rows: trail(
+        [0, person("alice"), "request.submitted", submitted(5)],
+        [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(302).toISOString(), alreadyMember: false, replicating: true }],
+        [20, worker, "grant.replicated", replicated("verified", [["dc1", 150], ["dc2", 17_500]], [])],
+        [302, worker, "grant.removed", { groupDn: "CN=g", memberDn: "CN=alice", reason: "expired", expiresAt: at(302).toISOString(), lagMs: 40, alreadyAbsent: false, keptPreExisting: false }],
+      ),
+      current: state({ grantState: "expired", expiresAt: at(302), removalPending: true }),
+      expected: [
+        ["Requested by alice (5 min)", "alice", null, "done"],
+        ["Added to the AD group, replicating", "Interim", "the time counts from here", "done"],
+        ["Active on every domain controller", "Interim", "dc1 after 150 ms, dc2 after 17.5 s", "done"],
+        ["Removed from the AD group", "Interim", "40 ms after the expiry", "done"],
+        ["Waiting for every domain controller to drop the membership", null, null, "current"],
+      ],
+    },
+    {
+      name: "a DC that never confirmed: active after the maximum wait, and said so",
+      rows: trail(
+        [0, person("alice"), "request.submitted", submitted(60)],
+        [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(3602).toISOString(), alreadyMember: false, replicating: true }],
+        [302, worker, "grant.replicated", replicated("max-wait", [["dc1", 90], ["dc2", null]], ["dc2"])],
+      ),
+      current: state({ grantState: "active", expiresAt: at(3602) }),
+      expected: [
+        ["Requested by alice (1 h)", "alice", null, "done"],
+        ["Added to the AD group, replicating", "Interim", "the time counts from here", "done"],
+        ["Active", "Interim", "gave up waiting for dc2 · dc1 after 90 ms, dc2 not confirmed", "current"],
+        ["Expires", null, null, "upcoming"],
       ],
     },
   ];

@@ -21,7 +21,7 @@ export const grants__expire: Task = async (raw, helpers) => {
   const [stillDue] = await db
     .select({ state: grants.state, claimedAt: grants.claimedAt, lastError: grants.lastError })
     .from(grants)
-    .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "expiring"]), lte(grants.expiresAt, sql`now()`)));
+    .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "replicating", "expiring"]), lte(grants.expiresAt, sql`now()`)));
   if (!stillDue) return;
   if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
   // Held by another sweep (its claim not yet committed, or its lease still running): look again after it.

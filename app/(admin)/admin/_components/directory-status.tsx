@@ -8,6 +8,7 @@ import { Card, PageHeading } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
 import { Pill } from "@/components/state-badge";
 import { formatDateTime } from "@/components/time";
+import { ReplicationSettings } from "./replication-settings";
 
 type Status = RouterOutputs["directory"]["status"];
 
@@ -134,6 +135,13 @@ function StatusDetails({ status }: { status: Status }) {
           </dl>
         )}
       </Card>
+
+      {/* Keyed by the saved values: the form starts again from what the server holds. */}
+      <ReplicationSettings
+        key={JSON.stringify(status.replication)}
+        settings={status.replication}
+        discovered={d?.domainControllers?.map((dc) => dc.hostName) ?? []}
+      />
 
       <Card>
         <h2 className="border-b border-slate-100 px-4 py-3 text-base font-semibold sm:px-6">When access truly ends</h2>

@@ -48,6 +48,30 @@ export function LiveGrants() {
   );
 }
 
+/** The DCs a grant's latest change has not reached yet, or that never confirmed its add. */
+function ReplicationNote({ grant: g }: { grant: LiveGrant }) {
+  const r = g.replication;
+  if (!r) return null;
+  const waiting = r.settled ? [] : r.dcs.filter((d) => d.seenAt === null);
+  if (waiting.length) {
+    return (
+      <ul className="mt-1 text-xs text-sky-900">
+        {waiting.map((d) => (
+          <li key={d.host}>
+            {d.error ? "Could not check" : r.phase === "add" ? "Not yet on" : "Still on"} <span className="font-mono">{d.host}</span>
+            {d.error && <span className="text-amber-800"> — {d.error}</span>}
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  const unconfirmed = r.phase === "add" ? (r.settled?.unconfirmed ?? []) : [];
+  if (g.state === "active" && unconfirmed.length) {
+    return <p className="mt-1 max-w-xs text-xs text-amber-800">Never confirmed on {unconfirmed.join(", ")} (gave up waiting)</p>;
+  }
+  return null;
+}
+
 /** Until when access can persist in Kerberos tickets issued before removal (a TTL capped them). */
 function TicketNote({ grant: g }: { grant: LiveGrant }) {
   const via = g.tempGroupDn ? <div className="text-xs text-slate-500 break-all">Through temporary group {/^CN=([^,]+)/i.exec(g.tempGroupDn)?.[1] ?? g.tempGroupDn}</div> : null;
@@ -72,7 +96,7 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.grants.live.queryKey() }),
     }),
   );
-  const ending = Boolean(g.endReason) || g.state === "expiring";
+  const ending = Boolean(g.endReason) || g.state === "expiring" || g.removalPending;
 
   return (
     <tr aria-label={`${g.username} ${g.privilege}`} className="max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-3 max-sm:p-4">
@@ -89,17 +113,18 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
         <TimelineDisclosure requestId={g.requestId} className="mt-1" />
       </td>
       <td className={td}>
-        <StateBadge state={g.state} />
+        <StateBadge state={g.removalPending ? "expiring" : g.state} />
+        <ReplicationNote grant={g} />
         {g.lastError && <p className="mt-1 max-w-xs text-xs break-words text-amber-800">{g.lastError}</p>}
       </td>
       <td className={`${td} whitespace-nowrap`}>
-        {g.state === "active" && g.expiresAt ? (
+        {(g.state === "active" || g.state === "replicating") && g.expiresAt ? (
           <>
             <Countdown until={g.expiresAt} className="text-slate-800" />
             <TicketNote grant={g} />
           </>
         ) : (
-          <span className="text-slate-500">{g.state === "expiring" ? "Removing now" : "Not started yet"}</span>
+          <span className="text-slate-500">{g.removalPending ? "Removed, replicating" : g.state === "expiring" ? "Removing now" : "Not started yet"}</span>
         )}
       </td>
       <td className={`${td} text-right max-sm:col-span-2 max-sm:text-left`}>

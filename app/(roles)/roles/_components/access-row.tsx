@@ -13,7 +13,7 @@ import { formatMinutes, formatWhen } from "@/components/time";
 import { TimelineDisclosure } from "@/components/timeline-disclosure";
 import { useNow } from "@/components/use-now";
 import { ExtendForm, type ExtendResult } from "./extend-form";
-import { isScheduled, rowId, type MyRequest } from "./my-request";
+import { dcList, isScheduled, removalPending, rowId, unconfirmedOn, waitingFor, type MyRequest } from "./my-request";
 import { ProgressSteps } from "./progress-steps";
 
 /** A request without a grant (never approved) still needs one of the grant badges. */
@@ -30,6 +30,15 @@ function waitingText(r: MyRequest): string {
   const group = r.accessGroup ? ` (access group ${r.accessGroup})` : "";
   const start = r.startsAt ? ` Access is scheduled to start at ${formatWhen(r.startsAt)}.` : "";
   return `Waiting for approval${level}${group}.${start}`;
+}
+
+/** Where a change stands across the domain controllers, while it spreads (or when one never confirmed it). */
+function replicationNote(r: MyRequest): string | null {
+  if (r.grantState === "replicating") return `Added in the directory; waiting for ${dcList(waitingFor(r))} before access counts as granted. The time runs from the add.`;
+  if (removalPending(r)) return `Removing — waiting for ${dcList(waitingFor(r))} to drop the membership.`;
+  const unconfirmed = unconfirmedOn(r);
+  if (r.grantState === "active" && unconfirmed.length) return `${dcList(unconfirmed)} did not confirm the membership in time: signing in through it may not give this access yet.`;
+  return null;
 }
 
 function outcome(r: MyRequest): string | null {
@@ -90,7 +99,7 @@ function kerberosNote(r: MyRequest, facts: { maxTicketAgeHours: number; ttlGrant
   const ttl = r.grantId !== null && facts.ttlGrantIds.includes(r.grantId);
   const n = facts.maxTicketAgeHours;
   const plus = (d: Date | string) => formatWhen(new Date(new Date(d).getTime() + n * HOUR_MS));
-  if (state === "active" && r.expiresAt && !r.endReason) {
+  if ((state === "active" || state === "replicating") && r.expiresAt && !r.endReason) {
     return ttl
       ? `Membership with a TTL: the KDC caps Kerberos tickets at it, so access ends at ${formatWhen(r.expiresAt)}.`
       : `Kerberos tickets issued before removal stay valid up to ${n} h: access can persist in them until ${plus(r.expiresAt)}.`;
@@ -155,8 +164,9 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
   const state = displayState(r);
   const scheduled = isScheduled(r);
   const ending = Boolean(r.endReason);
-  const canEnd = r.grantId && !ending && (state === "active" || state === "pending" || state === "provisioning");
+  const canEnd = r.grantId && !ending && (state === "active" || state === "replicating" || state === "pending" || state === "provisioning");
   const note = outcome(r);
+  const replication = replicationNote(r);
   const ticketNote = kerberos.data && !scheduled ? kerberosNote(r, kerberos.data, state) : null;
   const room = roomToExtend(r);
   const notExtendable = whyNotExtendable(r, room);
@@ -204,7 +214,7 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
         <div className="mt-4 flex flex-wrap items-center justify-between gap-3">
           {scheduled && r.startsAt ? (
             <ScheduledStart startsAt={new Date(r.startsAt)} />
-          ) : state === "active" && r.expiresAt ? (
+          ) : (state === "active" || state === "replicating") && r.expiresAt ? (
             <Countdown until={new Date(r.expiresAt)} className="text-sm font-medium text-slate-800" />
           ) : (
             <span className="text-sm text-slate-500">Waiting for the directory…</span>
@@ -275,6 +285,7 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
       )}
 
       {note && <p className="mt-3 text-sm text-slate-600">{note}</p>}
+      {replication && <p className="mt-2 text-sm text-sky-900">{replication}</p>}
       {ticketNote && <p className="mt-2 text-xs text-slate-500">{ticketNote}</p>}
       {r.lastError && (
         <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">

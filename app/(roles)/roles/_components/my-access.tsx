@@ -7,10 +7,11 @@ import { describeError, useTRPC } from "@/app/_trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import { isLive } from "@/components/state-badge";
 import { AccessRow } from "./access-row";
-import { isScheduled, rowId, type MyRequest } from "./my-request";
+import { isScheduled, removalPending, rowId, type MyRequest } from "./my-request";
 
 /** Something will change within seconds: a grant on its way in or out, or a start time about to come. */
 function moving(r: MyRequest): boolean {
+  if (removalPending(r)) return true;
   if (!isLive(r.grantState)) return false;
   return !isScheduled(r) || new Date(r.startsAt!).getTime() - Date.now() < 60_000;
 }

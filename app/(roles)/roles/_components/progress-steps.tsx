@@ -1,5 +1,5 @@
 import { formatWhen } from "@/components/time";
-import { isScheduled, type MyRequest } from "./my-request";
+import { isScheduled, removalPending, type MyRequest } from "./my-request";
 
 type StepStatus = "done" | "current" | "upcoming" | "failed" | "skipped";
 interface Step {
@@ -10,7 +10,11 @@ interface Step {
 
 const AFTER_ACTIVE = new Set(["active", "expiring", "expired", "revoked"]);
 
-/** Requested → Approved → Provisioning → Active → Removed, from the request and its grant. */
+/**
+ * Requested → Approved → Provisioning → Active → Removed, from the request and its grant.
+ * Replicating (in AD, not yet on every DC) is still provisioning; a removal is done once every DC
+ * has dropped the membership.
+ */
 export function stepsOf(r: MyRequest): Step[] {
   const g = r.grantState;
   const approved = r.status === "approved" || g !== null;
@@ -23,22 +27,22 @@ export function stepsOf(r: MyRequest): Step[] {
       ? "failed"
       : scheduled
         ? "upcoming"
-        : g === "pending" || g === "provisioning"
+        : g === "pending" || g === "provisioning" || g === "replicating"
           ? "current"
           : cancelledEarly
             ? "skipped"
             : g && AFTER_ACTIVE.has(g)
               ? "done"
               : "upcoming";
-  const active: StepStatus = g === "active" ? "current" : cancelledEarly ? "skipped" : wasActive ? "done" : "upcoming";
-  const removed: StepStatus = g === "expiring" ? "current" : g === "expired" || g === "revoked" ? "done" : "upcoming";
+  const active: StepStatus = g === "active" ? "current" : g === "replicating" ? "upcoming" : cancelledEarly ? "skipped" : wasActive ? "done" : "upcoming";
+  const removed: StepStatus = g === "expiring" || removalPending(r) ? "current" : g === "expired" || g === "revoked" ? "done" : "upcoming";
   return [
     { name: "Requested", status: "done", at: r.requestedAt },
     // An automatic approval commits with the request, so it shares the request's time.
     { name: "Approved", status: approved ? "done" : r.status === "denied" ? "failed" : "current", at: approved ? (r.decidedAt ?? r.requestedAt) : null },
     { name: "Provisioning", status: approved ? provisioning : "upcoming", at: null },
-    { name: "Active", status: active, at: r.activatedAt ?? (scheduled ? r.startsAt : null) },
-    { name: "Removed", status: removed, at: r.removedAt },
+    { name: "Active", status: active, at: g === "replicating" ? null : (r.activatedAt ?? (scheduled ? r.startsAt : null)) },
+    { name: "Removed", status: removed, at: removalPending(r) ? null : r.removedAt },
   ];
 }
 
