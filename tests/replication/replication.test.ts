@@ -5,7 +5,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { Client } from "ldapts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { auditEvents, grants, notificationEvents } from "@/db/schema";
+import { auditEvents, grants, notificationEvents, privileges } from "@/db/schema";
 import { verifyAuditChain } from "@/server/audit/service";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -60,6 +60,10 @@ async function memberOn(client: Client, memberDn: string): Promise<boolean> {
 
 async function settings(input: Partial<ReplicationSettingsInput>) {
   await updateReplicationSettings(boss, actorFor(boss), { mode: "verify", latencySeconds: 0, maxWaitSeconds: 600, dcUrls: [], ...input });
+}
+
+async function updatePrivilegeMechanism(mechanism: "direct" | "temporary-group") {
+  await db.update(privileges).set({ mechanism }).where(eq(privileges.id, privilegeId));
 }
 
 async function grant(id: string) {
@@ -193,6 +197,35 @@ describe("replication across two DCs", () => {
     dc2("replicate");
     expect(await checkReplication()).toMatchObject({ pending: 3, activated: 3, searches: 1 });
     for (const id of ids) expect((await grant(id)).state).toBe("active");
+  });
+
+  it("temporary group: replicating until DC2 has the nesting; its deletion confirmed only after DC2 replicated", async () => {
+    await settings({ mode: "verify" });
+    // The test's privilege, switched to the mechanism (the group may be published once only).
+    await updatePrivilegeMechanism("temporary-group");
+    const { grantId } = await requestFor(people[2]!, privilegeId, 600);
+    expect(await activateGrant(grantId)).toBe("activated");
+    const row = await grant(grantId);
+    expect(row).toMatchObject({ state: "replicating", mechanism: "temporary-group" });
+    expect(await memberOn(dc1, row.tempGroupDn!)).toBe(true);
+    expect(await memberOn(dc2Reader, row.tempGroupDn!)).toBe(false);
+    expect((await checkReplication()).activated).toBe(0);
+
+    dc2("replicate");
+    expect(await memberOn(dc2Reader, row.tempGroupDn!)).toBe(true);
+    expect((await checkReplication()).activated).toBe(1);
+    expect((await grant(grantId)).state).toBe("active");
+
+    await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
+    expect((await sweepExpired()).removed).toBe(1);
+    expect(await memberOn(dc1, row.tempGroupDn!)).toBe(false);
+    await checkReplication();
+    expect((await grant(grantId)).removalVerifiedAt).toBeNull();
+    dc2("replicate");
+    expect(await memberOn(dc2Reader, row.tempGroupDn!)).toBe(false);
+    await checkReplication();
+    expect((await grant(grantId)).removalVerifiedAt).not.toBeNull();
+    await dc1.del(row.tempGroupDn!).catch(() => {});
   });
 
   it("wait: the grant is active once the latency has passed, with DC2 never replicated", async () => {
