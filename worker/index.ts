@@ -64,7 +64,8 @@ async function main() {
   });
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
   const watchdog = startActivationWatchdog(log);
-  const notifications = startNotificationPoller(log);
+  // Removals first: notifications wait while this worker's timer sweeps.
+  const notifications = startNotificationPoller(log, { holdWhile: () => timer?.sweeping() ?? false });
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
