@@ -214,7 +214,7 @@ interface Claim {
 const MAX_PENDING_OUTCOMES = 4;
 
 /**
- * Removes every due membership in bulk. Due grants are claimed in chunks of `limit` with SKIP
+ * Removes every due membership in bulk. Due grants are claimed in chunks (up to `limit`) with SKIP
  * LOCKED (so several workers share the work) as a fenced lease: if this process dies mid-way, a
  * later sweep retakes them once the lease lapses. The directory gets one modify per group and
  * batch, one at a time: a DC applies the changes to a group one after another (Samba measured here:
@@ -228,11 +228,17 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   // Once the directory cannot be reached at all, the other batches would only wait for their own
   // timeouts one after another: they are recorded as failed with the same error, and no more claimed.
   let unreachable: Error | undefined;
-  let claim = await claimDue(limit);
+  // The first chunk is one modify's worth, so the DC starts at once; each next one doubles, up to
+  // `limit`, and is claimed while the DC works through the one before (a 5,000-row claim takes
+  // 0.2–0.35 s here).
+  let size = Math.min(limit, env.LDAP_MODIFY_BATCH_SIZE);
+  let claim = await claimDue(size);
   while (claim.rows.length > 0) {
     result.claimed += claim.rows.length;
     const { token } = claim; // the outcomes below commit after `claim` has moved on to the next chunk
-    const next = claim.rows.length === limit && !unreachable ? claimDue(limit) : null;
+    const more = claim.rows.length === size && !unreachable;
+    size = Math.min(limit, size * 2);
+    const next = more ? claimDue(size) : null;
     next?.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
     for (const batch of removalBatches(claim.rows)) {
       const outcome = unreachable ?? (await removeBatch(batch));
@@ -254,7 +260,10 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   return result;
 }
 
-/** Claims up to `limit` due grants (expired, or removal lease lapsed), earliest first. */
+/**
+ * Claims up to `limit` due grants (expired, or removal lease lapsed), earliest second first; the
+ * grants due within one second come group by group, so that a chunk makes few, full modifies.
+ */
 async function claimDue(limit: number): Promise<Claim> {
   const token = randomUUID();
   const rows = await db.execute<DueGrant>(sql`
@@ -262,7 +271,7 @@ async function claimDue(limit: number): Promise<Claim> {
       select id from grants
       where (state = 'active' and expires_at <= now())
          or (state = 'expiring' and claimed_at < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS}))
-      order by expires_at
+      order by date_trunc('second', expires_at), group_guid
       limit ${limit}
       for update skip locked
     )
