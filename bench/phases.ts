@@ -55,10 +55,16 @@ export interface GrantLatencyResult {
   submitMs: Summary;
   /** Worker-side view: grants.activated_at − grants.created_at (DB clock). */
   dbActivationMs: Summary;
-  /** From the audit trail's timestamps: request committed → worker claimed the grant (job pickup). */
+  /**
+   * Where the latency goes, from wall-clock times (this process) and the audit trail's (the
+   * worker's; same machine clock, ms precision): request committed → claim recorded (NOTIFY, job
+   * fetch, claim update and its audit event) …
+   */
   pickupMs: Summary;
-  /** Worker claimed the grant → grant.activated recorded (LDAP add + two transactions). */
-  applyMs: Summary;
+  /** … → member visible on the DC (claim commit, the LDAP add, the poll) … */
+  addMs: Summary;
+  /** … and after that, not part of the latency: visible → grant.activated recorded (the second transaction). */
+  activationTxMs: Summary;
   endAll: EndResult;
 }
 
@@ -95,6 +101,7 @@ export async function grantLatency(
   const latency: number[] = [];
   const submit: number[] = [];
   const live: LiveGrant[] = [];
+  const wall = new Map<string, { committed: number; visible: number }>();
   const K = fx.groups.length;
   for (let i = 0; i < opts.samples; i++) {
     worker.assertAlive();
@@ -105,12 +112,14 @@ export async function grantLatency(
     if (maybeGrant === null) throw new Error("the bench access group must not require approval");
     const grantId = maybeGrant;
     const t0 = performance.now(); // the transaction has committed
+    const committed = Date.now();
     live.push({ grantId, user, group });
     const t1 = await waitForMembership(poll, user.dn, group.dn, opts.pollMs, 15_000);
     if (t1 === null) {
       problems.push(`grant latency: ${user.sam} did not appear in "${group.name}" within 15 s (grant ${grantId})`);
       continue;
     }
+    wall.set(grantId, { committed, visible: committed + (t1 - t0) });
     submit.push(t0 - s0);
     latency.push(t1 - t0);
     if ((i + 1) % 50 === 0) {
@@ -122,14 +131,17 @@ export async function grantLatency(
     select extract(epoch from (g.activated_at - g.created_at)) * 1000 as ms
     from grants g join requests r on r.id = g.request_id
     where r.justification = ${opts.label} and g.activated_at is not null`);
-  const steps = await db.execute<{ pickup: number; apply: number }>(sql`
-    select extract(epoch from (p.at - s.at)) * 1000 as pickup, extract(epoch from (a.at - p.at)) * 1000 as apply
+  const audited = await db.execute<{ id: string; claimed: number; activated: number }>(sql`
+    select g.id, extract(epoch from p.at) * 1000 as claimed, extract(epoch from a.at) * 1000 as activated
     from grants g
     join requests r on r.id = g.request_id
-    join audit_events s on s.action = 'request.submitted' and s.target_id = r.id::text
     join audit_events p on p.action = 'grant.provisioning' and p.target_id = g.id::text
     join audit_events a on a.action = 'grant.activated' and a.target_id = g.id::text
     where r.justification = ${opts.label}`);
+  const steps = [...audited].flatMap((a) => {
+    const w = wall.get(a.id);
+    return w ? [{ pickup: Number(a.claimed) - w.committed, add: w.visible - Number(a.claimed), activation: Number(a.activated) - w.visible }] : [];
+  });
   const endAll = await endAndWait(fx, poll, worker, live, opts.label, problems);
   return {
     samples: opts.samples,
@@ -137,8 +149,9 @@ export async function grantLatency(
     latencyMs: summarize(latency),
     submitMs: summarize(submit),
     dbActivationMs: summarize([...rows].map((r) => Number(r.ms))),
-    pickupMs: summarize([...steps].map((r) => Number(r.pickup))),
-    applyMs: summarize([...steps].map((r) => Number(r.apply))),
+    pickupMs: summarize(steps.map((x) => x.pickup)),
+    addMs: summarize(steps.map((x) => x.add)),
+    activationTxMs: summarize(steps.map((x) => x.activation)),
     endAll,
   };
 }

@@ -244,7 +244,7 @@ if (r.grantLatency) {
     "grant latency: request committed → member on DC",
     pct(g.latencyMs),
     a ? `p50 ${ms(a.p50)} · p99 ${ms(a.p99)} (one add alone)` : "—",
-    `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; Interim ÷ one raw add: ${a ? `p50 ${ratio(g.latencyMs.p50, a.p50)}, p99 ${ratio(g.latencyMs.p99, a.p99)}` : "—"}; p50 split: job pickup ${ms(g.pickupMs.p50)} + claim→activated (LDAP add, 2 tx) ${ms(g.applyMs.p50)}`,
+    `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; Interim ÷ one raw add: ${a ? `p50 ${ratio(g.latencyMs.p50, a.p50)}, p99 ${ratio(g.latencyMs.p99, a.p99)}` : "—"}; where it goes (p50 / p99): commit → claim recorded (NOTIFY, job fetch, claim tx) ${ms(g.pickupMs.p50)} / ${ms(g.pickupMs.p99)}, → visible on the DC (commit, LDAP add, poll) ${ms(g.addMs.p50)} / ${ms(g.addMs.p99)}; then the activation tx ${ms(g.activationTxMs.p50)}`,
   ]);
 }
 if (r.expiry) {
