@@ -52,6 +52,8 @@ export interface GrantLatencyResult {
   samples: number;
   pollIntervalMs: number;
   latencyMs: Summary;
+  /** One raw add (1 value, DN, the bench's own connection) before each grant, the worker idle: the same stretch of a shared DC. */
+  rawAddMs: Summary;
   submitMs: Summary;
   /** Worker-side view: grants.activated_at − grants.created_at (DB clock). */
   dbActivationMs: Summary;
@@ -85,6 +87,15 @@ async function waitForMembership(client: Client, userDn: string, groupDn: string
   }
 }
 
+async function waitForActive(grantId: string, timeoutMs: number) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const [row] = await db.execute<{ state: string }>(sql`select state from grants where id = ${grantId}`);
+    if (row?.state === "active") return;
+    await sleep(2);
+  }
+}
+
 interface LiveGrant {
   grantId: string;
   user: BenchUser;
@@ -95,10 +106,11 @@ export async function grantLatency(
   fx: Fixture,
   poll: Client,
   worker: WorkerControl,
-  opts: { samples: number; pollMs: number; label: string },
+  opts: { samples: number; pollMs: number; label: string; raw: { client: Client; groupDn: string; memberDn: string } },
   problems: Problems,
 ): Promise<GrantLatencyResult> {
   const latency: number[] = [];
+  const rawAdd: number[] = [];
   const submit: number[] = [];
   const live: LiveGrant[] = [];
   const wall = new Map<string, { committed: number; visible: number }>();
@@ -107,6 +119,10 @@ export async function grantLatency(
     worker.assertAlive();
     const user = fx.users[i % fx.users.length]!;
     const group = fx.groups[i % K]!;
+    const r0 = performance.now();
+    await modifyMembers(opts.raw.client, "add", opts.raw.groupDn, [opts.raw.memberDn]);
+    rawAdd.push(performance.now() - r0);
+    await modifyMembers(opts.raw.client, "delete", opts.raw.groupDn, [opts.raw.memberDn]);
     const s0 = performance.now();
     const { grantId: maybeGrant } = await submitRequest(user.session, actorOf(user), { privilegeId: group.privilegeId, durationMinutes: 60, justification: opts.label });
     if (maybeGrant === null) throw new Error("the bench access group must not require approval");
@@ -120,6 +136,9 @@ export async function grantLatency(
       continue;
     }
     wall.set(grantId, { committed, visible: committed + (t1 - t0) });
+    // Let the worker finish (the activation transaction follows the add), so that the next raw add
+    // does not share the machine with it while the grants' adds never do.
+    await waitForActive(grantId, 5_000);
     submit.push(t0 - s0);
     latency.push(t1 - t0);
     if ((i + 1) % 50 === 0) {
@@ -147,6 +166,7 @@ export async function grantLatency(
     samples: opts.samples,
     pollIntervalMs: opts.pollMs,
     latencyMs: summarize(latency),
+    rawAddMs: summarize(rawAdd),
     submitMs: summarize(submit),
     dbActivationMs: summarize([...rows].map((r) => Number(r.ms))),
     pickupMs: summarize(steps.map((x) => x.pickup)),
