@@ -220,7 +220,7 @@ const MAX_PENDING_OUTCOMES = 4;
  * batch, one at a time: a DC applies the changes to a group one after another (Samba measured here:
  * parallel modifies on one or four connections were no faster, and many only queue into
  * timeouts). The database work overlaps it: each batch's outcome commits while the next modify
- * runs, and the next chunk is claimed while this one is written, so the DC never waits for us.
+ * runs, and the next chunk is claimed while this one is written, so the DC seldom waits for us.
  */
 export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<SweepResult> {
   const result: SweepResult = { claimed: 0, removed: 0, failed: 0, modifies: 0 };
