@@ -3,13 +3,16 @@
  *
  *   1. raw ldapts: single `member` add latency (service account, one LDAPS connection)
  *   2. grant latency: submitRequest committed → membership visible on the DC (real worker)
- *   3. expiry lag: M grants over K groups all expiring at one instant T; removed_at − expires_at
- *   4. raw ldapts: removal throughput with 1 / 50 / 500 DN values and 500 <GUID=…> values per modify (ceilings)
- *   5. notifications: every outbox event of the run mailed over SMTP to a loopback sink, next to raw nodemailer
+ *   3. expiry lag: M grants over K groups, activated by the worker, all expiring at one instant T; removed_at − expires_at
+ *   4. bulk expiry: N grants (seeded active) over K other groups, all due at one instant, and a reconcile pass over them
+ *   5. raw ldapts: removal throughput with 1 / 50 / 500 DN values and 500 <GUID=…> values per modify from
+ *      one group of M (ceilings), and the same N removals as phase 4 from groups of the same shape
+ *   6. notifications: the outbox events of phases 2–3 mailed over SMTP to a loopback sink, next to raw nodemailer
  *
- * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_GROUPS (K, 10), BENCH_LATENCY_GRANTS (200),
- * BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000),
- * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_REUSE_GROUPS (0: groups are recreated every run).
+ * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_BULK_GRANTS (N, 10000; 0 skips phase 4), BENCH_GROUPS (K, 10),
+ * BENCH_LATENCY_GRANTS (200), BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000),
+ * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_BULK_LEAD_SECONDS (N/1000, at least 5),
+ * BENCH_REUSE_GROUPS (0: groups are recreated every run).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -30,6 +33,7 @@ const { adminClient, safeUnbind, serviceClient } = await import("./lib/ldap");
 const { log, ms, pct, rate, table } = await import("./lib/stats");
 const { WorkerControl, summarizeLines } = await import("./lib/worker");
 const phases = await import("./phases");
+const { bulkExpiry, rawShapeCeiling } = await import("./bulk");
 const { setupFixture } = await import("./setup");
 
 type Client = Awaited<ReturnType<typeof serviceClient>>;
@@ -43,17 +47,21 @@ function intEnv(name: string, def: number, min = 1): number {
 }
 
 const M = intEnv("BENCH_EXPIRY_GRANTS", 1000);
+const N = intEnv("BENCH_BULK_GRANTS", 10_000, 0);
 const K = intEnv("BENCH_GROUPS", 10);
 const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
 const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
 const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
-// T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes a few seconds
-// itself, so large M get more lead, so that the statement always commits well before T.
+// T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes up to a second
+// on a busy machine, so large M and N get more lead: the statement always commits well before T.
 const LEAD_SECONDS = intEnv("BENCH_EXPIRY_LEAD_SECONDS", Math.max(5, Math.ceil(M / 1000)));
+const BULK_LEAD_SECONDS = intEnv("BENCH_BULK_LEAD_SECONDS", Math.max(5, Math.ceil(N / 1000)));
+// One value per modify is slow (tens of ms each): phase 5 samples it on the bulk shape.
+const BULK_SINGLE_SAMPLE = Math.min(SINGLE_CAP, 500);
 const runId = new Date();
 const stamp = runId.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // ISO 8601 basic: 20260101T120000Z
-const labels = { latency: `bench:${stamp}:latency`, expiry: `bench:${stamp}:expiry` };
+const labels = { latency: `bench:${stamp}:latency`, expiry: `bench:${stamp}:expiry`, bulk: `bench:${stamp}:bulk` };
 
 const problems: string[] = [];
 const results: Record<string, unknown> = {};
@@ -80,12 +88,12 @@ function sambaVersion(): string | null {
 }
 
 try {
-  const users = Math.max(M, LATENCY_GRANTS);
-  log(`Interim bench: M=${M} expiring grants over K=${K} groups, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`);
+  const users = Math.max(M, LATENCY_GRANTS, N);
+  log(`Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`);
 
   // ------------------------------------------------------------------ setup --
   admin = await adminClient();
-  const fx = await setupFixture(admin, { users, groups: K, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
+  const fx = await setupFixture(admin, { users, groups: K, bulkGroups: N > 0 ? K : 0, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
   await safeUnbind(admin);
   admin = undefined;
   results.setup = { seconds: fx.seconds, createdUsers: fx.created.users, createdGroups: fx.created.groups, users: fx.users.length, groups: fx.groups.map((g) => g.dn), rawGroup: fx.rawGroupDn };
@@ -105,6 +113,7 @@ try {
     expiryBatchSize: env.EXPIRY_BATCH_SIZE,
     ldapModifyBatchSize: env.LDAP_MODIFY_BATCH_SIZE,
     M,
+    N,
     K,
     users: fx.users.length,
     loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
@@ -124,13 +133,16 @@ try {
   results.rawSingleAdd = raw1;
   log(`  add ${pct(raw1.addMs)}; remove ${pct(raw1.removeMs)}`);
 
+  // Phase 2 times one raw add before each grant too, so that both see the same moments of a shared DC.
+  const rawAddTarget = { client: svc, groupDn: fx.rawGroupDn, memberDn: fx.users[0]!.dn };
+
   // -------------------------------------------------------------- worker --
   log("starting the worker (npx tsx worker/index.ts, LOG_LEVEL=warn) …");
   worker.start();
 
   // Warm-up (not measured): the worker compiles, binds and connects; the first grants pay for it.
   {
-    const warm = await phases.grantLatency(fx, poll, worker, { samples: 3, pollMs: 10, label: `bench:${stamp}:warmup` }, problems);
+    const warm = await phases.grantLatency(fx, poll, worker, { samples: 3, pollMs: 10, label: `bench:${stamp}:warmup`, raw: rawAddTarget }, problems);
     log(`worker warm: first grants took ${ms(warm.latencyMs.max)} at most`);
   }
 
@@ -138,7 +150,7 @@ try {
   // -------------------------------------------------------------- phase 2 --
   workerLinesBefore.latency = worker.lines.length;
   log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
-  const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency }, problems);
+  const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
   results.grantLatency = lat;
   log(`  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`);
 
@@ -149,23 +161,34 @@ try {
   results.expiry = exp;
   log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
 
+  // -------------------------------------------------------------- phase 4 --
+  workerLinesBefore.bulk = worker.lines.length;
+  if (N > 0) {
+    log(`phase 4: bulk expiry, ${N} grants over ${fx.bulkGroups.length} groups due at one instant …`);
+    const bulk = await bulkExpiry(fx, svc, poll, worker, { grants: N, label: labels.bulk, leadSeconds: BULK_LEAD_SECONDS }, problems);
+    results.bulkExpiry = bulk;
+    log(`  lag ${pct(bulk.lagMs)}; T → last removal ${ms(bulk.lastRemovalAfterTms)} (${rate(bulk.removalPerSecond, " changes/s")})`);
+  }
+
   await worker.stop();
   const phaseLines = (from: number, to: number) => worker.lines.slice(from, to).filter((l) => l.level >= 50).length;
   results.workerErrorLinesByPhase = {
     warmup: phaseLines(0, workerLinesBefore.latency),
     grantLatency: phaseLines(workerLinesBefore.latency!, workerLinesBefore.expiry),
-    expiry: phaseLines(workerLinesBefore.expiry!, worker.lines.length),
+    expiry: phaseLines(workerLinesBefore.expiry!, workerLinesBefore.bulk),
+    bulkExpiry: phaseLines(workerLinesBefore.bulk!, worker.lines.length),
   };
 
-  // -------------------------------------------------------------- phase 4 --
-  log("phase 4: raw ldapts removal throughput (worker stopped) …");
-  const raw4 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
-  results.rawRemove = raw4;
-
   // -------------------------------------------------------------- phase 5 --
-  log("phase 5: notifications mailed over SMTP to a loopback sink (worker stopped) …");
+  log("phase 5: raw ldapts removal throughput (worker stopped) …");
+  const raw5 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
+  results.rawRemove = raw5;
+  if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
+
+  // -------------------------------------------------------------- phase 6 --
+  log("phase 6: notifications mailed over SMTP to a loopback sink (worker stopped) …");
   const { notificationThroughput } = await import("./notifications");
-  const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), problems);
+  const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
   results.notifications = nt;
   log(`  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`);
 } catch (err) {
@@ -195,14 +218,17 @@ type R = typeof results & {
   grantLatency?: Awaited<ReturnType<typeof phases.grantLatency>>;
   expiry?: Awaited<ReturnType<typeof phases.expiryLag>>;
   rawRemove?: Awaited<ReturnType<typeof phases.rawRemoveThroughput>>;
+  bulkExpiry?: import("./bulk").BulkExpiryResult;
+  rawBulkShape?: import("./bulk").ShapeCeilingResult;
   notifications?: import("./notifications").NotificationResult;
   environment?: { samba: string | null; domainControllers: string[]; workerConcurrency: number; expiryBatchSize: number; ldapModifyBatchSize: number };
 };
 const r = results as R;
 const rows: string[][] = [];
 const modeOf = (n: number, form: "dn" | "guid" = "dn") => r.rawRemove?.modes.find((m) => m.valuesPerModify === n && m.valueForm === form);
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "—");
 /** What the sentinel probes say about removed_at. */
-function sentinelNote(e: NonNullable<R["expiry"]>): string {
+function sentinelNote(e: import("./expiry").ExpiryTogetherResult): string {
   const xs = e.dcSentinels;
   if (xs.length === 0) return "no DC sentinel data";
   const consistent = xs.filter((x) => x.removedAtAfterTms !== null && (x.lastSeenPresentProbeSentAfterTms ?? -Infinity) <= x.removedAtAfterTms + 20).length;
@@ -216,11 +242,12 @@ if (r.rawSingleAdd) {
 }
 if (r.grantLatency) {
   const g = r.grantLatency;
+  const a = g.rawAddMs;
   rows.push([
     "grant latency: request committed → member on DC",
     pct(g.latencyMs),
-    r.rawSingleAdd ? `p50 ${ms(r.rawSingleAdd.addMs.p50)} (the add alone)` : "—",
-    `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; p50 split: job pickup ${ms(g.pickupMs.p50)} + claim→activated (LDAP add, 2 tx) ${ms(g.applyMs.p50)}`,
+    `p50 ${ms(a.p50)} · p99 ${ms(a.p99)} (one add, just before each grant)`,
+    `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; Interim ÷ one raw add: p50 ${ratio(g.latencyMs.p50, a.p50)}, p99 ${ratio(g.latencyMs.p99, a.p99)}; where it goes (p50 / p99): commit → claim recorded (NOTIFY, job fetch, claim tx) ${ms(g.pickupMs.p50)} / ${ms(g.pickupMs.p99)}, → visible on the DC (commit, LDAP add, poll) ${ms(g.addMs.p50)} / ${ms(g.addMs.p99)}; then the activation tx ${ms(g.activationTxMs.p50)}`,
   ]);
 }
 if (r.expiry) {
@@ -256,8 +283,38 @@ if (r.expiry) {
     "removal throughput (T → last removal)",
     rate(e.removalPerSecond, " changes/s"),
     r500 ? rate(r500.perSecond, " changes/s") : "—",
-    `Interim: up to ${r.environment?.ldapModifyBatchSize ?? "?"} values per modify, groups in parallel on one connection; raw: 500 ${r500?.valueForm === "guid" ? "<GUID=…>" : "DN"} values per modify, one group of ${r.rawRemove?.groupSize ?? "?"}`,
+    `Interim: up to ${r.environment?.ldapModifyBatchSize ?? "?"} values per modify, one modify at a time; raw: 500 ${r500?.valueForm === "guid" ? "<GUID=…>" : "DN"} values per modify, one group of ${r.rawRemove?.groupSize ?? "?"}`,
   ]);
+}
+if (r.bulkExpiry) {
+  const b = r.bulkExpiry;
+  const raw = r.rawBulkShape;
+  rows.push([
+    `bulk: reconcile with ${b.reconcile.activeGrants} active grants`,
+    ms(b.reconcile.seconds * 1000),
+    "—",
+    `one full pass over ${b.reconcile.groupsChecked} managed group(s); the ${b.grants} grants seeded active in ${b.seed.dbSeconds.toFixed(1)} s (rows, jobs, audit), memberships added at ${rate(b.seed.addsPerSecond, "/s")}`,
+  ]);
+  rows.push([
+    `bulk: expiry lag, ${b.grants} grants due at one instant`,
+    pct(b.lagMs),
+    raw ? `${ms((b.grants / raw.batched.perSecond) * 1000)} (all ${b.grants} at the raw 500-value rate)` : "—",
+    `${b.groups} groups of ${Math.ceil(b.grants / b.groups)}, T set ${b.update.leadSeconds} s ahead; ${b.removalBatches.length} removal transactions; ${b.membersLeft === 0 ? "every bulk group verified empty on the DC" : `${b.membersLeft} MEMBER(S) LEFT`}; ${sentinelNote(b)}`,
+  ]);
+  rows.push([
+    "bulk: removal throughput (T → last removal)",
+    `${rate(b.removalPerSecond, " changes/s")} (${ms(b.lastRemovalAfterTms)})`,
+    raw ? `${rate(raw.batched.perSecond, " changes/s")} (500 <GUID=…> values per modify)` : "—",
+    raw ? `Interim ÷ raw: ${ratio(b.removalPerSecond, raw.batched.perSecond)}; raw: the same ${raw.batched.values} removals from ${raw.groups} groups of ${raw.membersPerGroup}, group after group on one connection (p50 ${ms(raw.batched.modifyMs.p50)} per modify)` : "raw shape not measured",
+  ]);
+  if (raw) {
+    rows.push([
+      "bulk shape: raw removal, 1 value per modify",
+      "—",
+      rate(raw.single.perSecond, " changes/s"),
+      `${raw.single.values} values sampled over the ${raw.groups} groups of ${raw.membersPerGroup}: all ${b.grants} would take ${ms((b.grants / raw.single.perSecond) * 1000)}`,
+    ]);
+  }
 }
 for (const [n, form] of [[1, "dn"], [50, "dn"], [500, "dn"], [500, "guid"]] as const) {
   const m = modeOf(n, form);
@@ -285,13 +342,14 @@ if (r.rawRemove) {
 console.log("");
 const env0 = r.environment;
 console.log(
-  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
+  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
 );
 console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
-if (r.expiry?.removalBatches.length) {
-  const b = r.expiry.removalBatches;
+for (const [what, e] of [["expiry", r.expiry], ["bulk expiry", r.bulkExpiry]] as const) {
+  const b = e?.removalBatches ?? [];
+  if (!b.length) continue;
   const shown = b.slice(0, 12).map((x) => `+${ms(x.afterTms)}: ${x.grants} in ${x.groups} group(s)`).join(", ");
-  console.log(`\nexpiry removal transactions (removed_at after T): ${shown}${b.length > 12 ? `, … ${b.length} in all` : ""}`);
+  console.log(`\n${what} removal transactions (removed_at after T): ${shown}${b.length > 12 ? `, … ${b.length} in all` : ""}`);
 }
 if (r.expiry?.worker.jobsWithErrors) {
   const w = r.expiry.worker;
@@ -301,12 +359,14 @@ if (r.expiry?.worker.jobsWithErrors) {
 const wl = results.workerLog as { lines: number; warnings: number; errors: number; top: { count: number; message: string }[] } | undefined;
 if (wl?.errors || wl?.warnings) {
   const byPhase = results.workerErrorLinesByPhase as Record<string, number> | undefined;
-  console.log(`worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry})` : ""}, ${wl.warnings} warning(s); most frequent:`);
+  console.log(`worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry}, bulk phase ${byPhase.bulkExpiry})` : ""}, ${wl.warnings} warning(s); most frequent:`);
   for (const t of wl.top) console.log(`  ${String(t.count).padStart(5)}× ${t.message}`);
 }
 
 results.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
-console.log(`load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} (${os.cpus().length} CPUs)`);
+const benchSeconds = (Date.now() - runId.getTime()) / 1000;
+results.benchSeconds = benchSeconds;
+console.log(`bench took ${(benchSeconds / 60).toFixed(1)} min; load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} (${os.cpus().length} CPUs)`);
 results.problems = problems;
 results.ok = problems.length === 0;
 results.startedAt = runId.toISOString();

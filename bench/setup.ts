@@ -1,7 +1,10 @@
 /**
  * Idempotent benchmark fixture: OU=Bench with users bench-0001…, groups "JIT Bench 1..K" (published
  * as privileges) and "JIT Bench Raw" (unpublished, for raw ldapts measurements) under
- * OU=Privileges, all groups emptied, local user rows for everyone.
+ * OU=Privileges, all groups emptied, local user rows for everyone. With `bulkGroups`, also
+ * "JIT Bench Bulk 1..B" (published) and "JIT Bench Bulk Raw 1..B" (unpublished) for the bulk
+ * expiry phase: fresh groups of their own, so that phase never meets the earlier phases'
+ * deactivated links.
  */
 import { eq } from "drizzle-orm";
 import type { Client } from "ldapts";
@@ -44,6 +47,9 @@ export interface Fixture {
   users: BenchUser[];
   groups: BenchGroup[];
   rawGroupDn: string;
+  /** The bulk expiry phase's published groups and, one for each, a raw group of the same shape. */
+  bulkGroups: BenchGroup[];
+  bulkRawGroupDns: string[];
   created: { users: number; groups: number };
   seconds: number;
 }
@@ -51,6 +57,8 @@ export interface Fixture {
 export const userSam = (i: number) => `bench-${String(i + 1).padStart(4, "0")}`;
 export const groupName = (k: number) => `JIT Bench ${k + 1}`;
 export const RAW_GROUP = "JIT Bench Raw";
+export const bulkGroupName = (k: number) => `JIT Bench Bulk ${k + 1}`;
+export const bulkRawGroupName = (k: number) => `JIT Bench Bulk Raw ${k + 1}`;
 
 async function existingNames(admin: Client, base: string, filter: string, attr: string): Promise<Map<string, { dn: string; guid?: Buffer }>> {
   const { searchEntries } = await admin.search(base, {
@@ -70,7 +78,7 @@ async function existingNames(admin: Client, base: string, filter: string, attr: 
   return out;
 }
 
-export async function setupFixture(admin: Client, opts: { users: number; groups: number; recreateGroups: boolean; adminLogin?: string }): Promise<Fixture> {
+export async function setupFixture(admin: Client, opts: { users: number; groups: number; bulkGroups: number; recreateGroups: boolean; adminLogin?: string }): Promise<Fixture> {
   const t0 = performance.now();
   const created = { users: 0, groups: 0 };
 
@@ -101,7 +109,10 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
   // pays for them: after one 10,000-member run a single add on the same group took ~55 ms instead
   // of ~7 ms. So the groups are recreated for every run unless BENCH_REUSE_GROUPS=1.
   const haveGroups = await existingNames(admin, privilegesOu(), "(&(objectClass=group)(cn=JIT Bench *))", "cn");
-  const wantGroups = [...Array.from({ length: opts.groups }, (_, k) => groupName(k)), RAW_GROUP];
+  const bulkNames = Array.from({ length: opts.bulkGroups }, (_, k) => bulkGroupName(k));
+  const bulkRawNames = Array.from({ length: opts.bulkGroups }, (_, k) => bulkRawGroupName(k));
+  const rawNames = new Set([RAW_GROUP, ...bulkRawNames]);
+  const wantGroups = [...Array.from({ length: opts.groups }, (_, k) => groupName(k)), RAW_GROUP, ...bulkNames, ...bulkRawNames];
   if (opts.recreateGroups) {
     let deleted = 0;
     for (const name of wantGroups) {
@@ -119,7 +130,7 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
       objectClass: ["top", "group"],
       sAMAccountName: name,
       groupType: "-2147483646",
-      description: name === RAW_GROUP ? "Interim benchmark: raw ldapts measurements (not published)" : "Interim benchmark privilege",
+      description: rawNames.has(name) ? "Interim benchmark: raw ldapts measurements (not published)" : "Interim benchmark privilege",
     });
     created.groups++;
   }
@@ -144,19 +155,17 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
   const adminActor: AuditActor = { type: "user", id: adminUser.id, name: `${adminUser.username} (bench)` };
 
   const published = new Map((await db.select({ id: privileges.id, guid: privileges.groupGuid }).from(privileges)).map((r) => [r.guid, r.id]));
-  const groups: BenchGroup[] = [];
-  for (let k = 0; k < opts.groups; k++) {
-    const name = groupName(k);
+  const publish = async (name: string, privilegeName: string): Promise<BenchGroup> => {
     const g = groupsNow.get(name.toLowerCase())!;
     if (!g.guid) throw new Error(`${g.dn} has no objectGUID`);
     const guid = guidToString(g.guid);
     let privilegeId = published.get(guid);
     if (!privilegeId) {
-      const [taken] = await db.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, `Bench ${k + 1}`));
-      if (taken) throw new Error(`privilege "Bench ${k + 1}" exists for another group: run the bench on a fresh database (scripts/bench.sh passes --fresh)`);
+      const [taken] = await db.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, privilegeName));
+      if (taken) throw new Error(`privilege "${privilegeName}" exists for another group: run the bench on a fresh database (scripts/bench.sh passes --fresh)`);
       const row = await publishPrivilege(adminUser, adminActor, {
         groupGuid: guid,
-        name: `Bench ${k + 1}`,
+        name: privilegeName,
         description: "Interim benchmark privilege",
         maxDurationMinutes: 24 * 60,
         defaultDurationMinutes: 60,
@@ -165,8 +174,12 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
       });
       privilegeId = row.id;
     }
-    groups.push({ name, dn: g.dn, guid, privilegeId });
-  }
+    return { name, dn: g.dn, guid, privilegeId };
+  };
+  const groups: BenchGroup[] = [];
+  for (let k = 0; k < opts.groups; k++) groups.push(await publish(groupName(k), `Bench ${k + 1}`));
+  const bulkGroups: BenchGroup[] = [];
+  for (let k = 0; k < opts.bulkGroups; k++) bulkGroups.push(await publish(bulkGroupName(k), `Bench bulk ${k + 1}`));
 
   // Local user rows for the bench users, from the directory through the product's reader.
   const usersNow = await existingNames(admin, benchOu(), "(&(objectClass=user)(sAMAccountName=bench-*))", "sAMAccountName");
@@ -206,6 +219,8 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
     users,
     groups,
     rawGroupDn: groupsNow.get(RAW_GROUP.toLowerCase())!.dn,
+    bulkGroups,
+    bulkRawGroupDns: bulkRawNames.map((name) => groupsNow.get(name.toLowerCase())!.dn),
     created,
     seconds: (performance.now() - t0) / 1000,
   };

@@ -95,7 +95,8 @@ ensure_hosts_entry() {
 # process"), so recognise it by its stdout, which ad-up.sh sends to $LOG_FILE.
 is_our_samba() {
   [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "samba" ] || return 1
-  [ "$(readlink "/proc/$1/fd/1" 2>/dev/null || true)" = "$LOG_FILE" ] && return 0
+  # Resolved: in a git worktree .data/samba is a symlink to the shared DC's directory.
+  [ "$(readlink "/proc/$1/fd/1" 2>/dev/null || true)" = "$(readlink -m "$LOG_FILE")" ] && return 0
   tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "-s $CONF"
 }
 

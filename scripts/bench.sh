@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `npm run bench`: measures Interim against the local Samba AD DC (see bench/run.ts).
 #   BENCH_EXPIRY_GRANTS  [1000]  grants that expire together in the expiry-lag phase (M)
-#   BENCH_GROUPS         [10]    bench groups the grants are spread over (K)
+#   BENCH_BULK_GRANTS    [10000] grants due at one instant in the bulk phase (N; seeded active, not
+#                                activated one by one); 0 skips that phase and its raw twin
+#   BENCH_GROUPS         [10]    bench groups the grants are spread over (K; the bulk phase has K of its own)
 #   BENCH_LATENCY_GRANTS [200]   sequential grants timed end to end
 #   BENCH_RAW_SAMPLES    [200]   raw single add/remove pairs
 #   BENCH_EXPIRY_LEAD_SECONDS [5, M/1000 above 5000]  how far ahead the common expiry T is set
+#   BENCH_BULK_LEAD_SECONDS   [5, N/1000 above 5000]  the same for the bulk phase
 #   BENCH_REUSE_GROUPS   [0]     1 = keep the bench groups instead of recreating them (removed
 #                                members linger on a group as deactivated links and slow it down)
 # Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.

@@ -11,8 +11,9 @@ const ERROR_BACKOFF_MS = 1_000;
  * Wakes exactly at the next expiry instead of waiting for graphile-worker's poll, and sweeps.
  * Services NOTIFY `interim_grant_schedule` when an expiry moves, which re-arms the timer.
  */
-export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promise<void> }> {
+export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promise<void>; sweeping: () => boolean }> {
   let stopped = false;
+  let sweeping = false;
   let wake: (() => void) | undefined;
   const listener = await sqlClient().listen("interim_grant_schedule", () => wake?.());
 
@@ -34,7 +35,10 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
           await nap(Math.min(wait, MAX_SLEEP_MS));
           continue;
         }
-        const result = await sweepExpired();
+        sweeping = true;
+        const result = await sweepExpired().finally(() => {
+          sweeping = false;
+        });
         if (result.claimed) log.info({ sweep: result }, "expiry sweep");
         // Nothing removable right now (e.g. directory down): do not spin on the same rows.
         if (result.failed && !result.removed) await nap(ERROR_BACKOFF_MS);
@@ -46,6 +50,8 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   })();
 
   return {
+    /** Whether a sweep is removing access right now (other work can wait for it). */
+    sweeping: () => sweeping,
     async stop() {
       stopped = true;
       wake?.();

@@ -79,7 +79,8 @@ async function main() {
   });
   const timer = expiryTimerEnabled() ? await startExpiryTimer(log) : undefined;
   const watchdog = startActivationWatchdog(log);
-  const notifications = startNotificationPoller(log);
+  // Removals first: notifications wait while this worker's timer sweeps.
+  const notifications = startNotificationPoller(log, { holdWhile: () => timer?.sweeping() ?? false });
   const replication = startReplicationPoller(log, env.REPLICATION_CHECK_INTERVAL_MS);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {

@@ -339,9 +339,10 @@ async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "
 }
 
 /** The worker task: fan out everything new, send what is due, and come back for the retries. */
-export async function runDispatcher(config: DispatcherConfig = configFromEnv()): Promise<DispatchResult & DeliveryResult> {
+export async function runDispatcher(config: DispatcherConfig = configFromEnv(), yieldTo?: () => boolean): Promise<DispatchResult & DeliveryResult> {
   const total = { events: 0, deliveries: 0, sent: 0, retried: 0, failed: 0 };
   for (;;) {
+    if (yieldTo?.()) break;
     const d = await dispatchEvents(config);
     total.events += d.events;
     total.deliveries += d.deliveries;
@@ -368,15 +369,16 @@ export async function notificationsPending(): Promise<boolean> {
 /**
  * What the worker runs: one dispatcher at a time across workers (a session advisory lock; a
  * killed worker's lock goes with its connection). Returns null when another one is working.
- * It goes on while new work arrived during a run.
+ * It goes on while new work arrived during a run, unless `yieldTo` says that more urgent work
+ * needs the machine (then it stops between batches; the next run takes over).
  */
-export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv()): Promise<(DispatchResult & DeliveryResult) | null> {
+export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv(), yieldTo?: () => boolean): Promise<(DispatchResult & DeliveryResult) | null> {
   const run = await withSessionLock(DISPATCH_LOCK, async () => {
     const total = { events: 0, deliveries: 0, sent: 0, retried: 0, failed: 0 };
     do {
-      const r = await runDispatcher(config);
+      const r = await runDispatcher(config, yieldTo);
       for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
-    } while (await notificationsPending());
+    } while (!yieldTo?.() && (await notificationsPending()));
     return total;
   });
   return run.ran ? run.value : null;

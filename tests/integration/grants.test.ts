@@ -1,14 +1,17 @@
 import type { Client } from "ldapts";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { db } from "@/db";
-import { auditEvents, requests } from "@/db/schema";
-import { verifyAuditChain } from "@/server/audit/service";
+import { auditEvents, grants, requests } from "@/db/schema";
+import { SYSTEM_ACTOR } from "@/server/audit/events";
+import { recordAudit, verifyAuditChain } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { activateGrant, MAX_ACTIVATION_ATTEMPTS, sweepExpired } from "@/server/grants/lifecycle";
 import { reconcile } from "@/server/grants/reconcile";
+import { serviceConnection } from "@/server/directory/connection";
 import { findUser, removeMembers } from "@/server/directory/service";
+import { resetEnvForTests } from "@/server/env";
 import { endGrant } from "@/server/grants/service";
 import { submitRequest } from "@/server/requests/service";
 import {
@@ -26,6 +29,7 @@ import {
   openAccessGroup,
   resetDatabase,
   TEST_OU,
+  waitFor,
 } from "./fixtures";
 
 let admin: Client;
@@ -178,6 +182,71 @@ describe("grant lifecycle against AD", () => {
     await db.execute(sql`update grants set expires_at = now()`);
     const sweep = await sweepExpired();
     expect(sweep).toMatchObject({ claimed: 4, removed: 4, modifies: 1 });
+    for (const p of people) expect(await isDirectMember(groupDn, p.dn)).toBe(false);
+  });
+
+  /** Four people in the group, their grants all due now. */
+  async function fourDueGrants() {
+    await ensureAdUser(admin, "it-bulk-1");
+    await ensureAdUser(admin, "it-bulk-2");
+    const people = [requester, other, await localUser("it-bulk-1"), await localUser("it-bulk-2")];
+    await openAccessGroup(boss, people.slice(2));
+    const ids: string[] = [];
+    for (const p of people) ids.push((await requestFor(p, privilegeId)).grantId);
+    for (const id of ids) await activateGrant(id);
+    await db.execute(sql`update grants set expires_at = now()`);
+    return { people, ids };
+  }
+
+  it("one sweep works through more due grants than one claim holds, each chunk finished under its own lease", async () => {
+    const { people, ids } = await fourDueGrants();
+
+    // Someone holds the audit chain: the outcomes queue up while the directory lane claims and
+    // removes chunk after chunk, and commit only after the last chunk was claimed.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const holder = db.transaction(async (tx) => {
+      await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: randomUUID(), data: { reason: "test holds the chain" } }]);
+      holding();
+      await gate;
+    });
+    await held;
+    // Chunks of 1 (and the empty claim that ends the sweep): four leases, four modifies.
+    const sweep = sweepExpired(1);
+    await waitFor("every membership removed", async () => (await Promise.all(people.map((p) => isDirectMember(groupDn, p.dn)))).every((m) => !m));
+    release();
+    await holder;
+    expect(await sweep).toMatchObject({ claimed: 4, removed: 4, failed: 0, modifies: 4 });
+    const rows = await db.select({ state: grants.state, claimToken: grants.claimToken }).from(grants).where(inArray(grants.id, ids));
+    expect(rows).toEqual(ids.map(() => ({ state: "expired", claimToken: null })));
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"))).toHaveLength(4);
+    // The safety-net and warning jobs went with them.
+    const jobs = await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where key like 'grant:expire:%' or key like 'grant:warn:%'`);
+    expect(jobs[0]?.n).toBe(0);
+  });
+
+  it("a sweep that cannot reach the directory stops claiming and keeps its leases; later sweeps remove everything", async () => {
+    const { people } = await fourDueGrants();
+    const saved = { ...process.env };
+    process.env.LDAP_URL = "ldaps://127.0.0.1:1";
+    resetEnvForTests();
+    await serviceConnection().reset();
+    const down = await sweepExpired(1).finally(async () => {
+      process.env = saved;
+      resetEnvForTests();
+      await serviceConnection().reset();
+    });
+    // The first chunk failed, and the one claimed ahead with it, without another attempt; no more were claimed.
+    expect(down).toMatchObject({ claimed: 2, removed: 0, failed: 2, modifies: 0 });
+    const failed = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removal_failed"));
+    expect(failed.map((e) => (e.data as { error: string }).error)).toEqual([expect.stringMatching(/unreachable/), expect.stringMatching(/unreachable/)]);
+
+    // The directory is back: the unclaimed grants go at once, the failed ones once their lease lapsed.
+    expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 2, failed: 0 });
+    await db.execute(sql`update grants set claimed_at = now() - interval '1 hour' where state = 'expiring'`);
+    expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 2, failed: 0 });
     for (const p of people) expect(await isDirectMember(groupDn, p.dn)).toBe(false);
   });
 

@@ -283,6 +283,20 @@ describe("webhooks", () => {
     expect(await notificationsPending()).toBe(true);
   });
 
+  it("steps back while more urgent work needs the machine (an expiry sweep), and the next run sends everything", async () => {
+    await group({ emailEvents: ["requested"] }, false);
+    await ask();
+    let sweeping = true;
+    expect(await runDispatcherExclusive(config, () => sweeping)).toMatchObject({ events: 0, deliveries: 0, sent: 0 });
+    expect(await deliveries()).toEqual([]);
+    expect(await notificationsPending()).toBe(true);
+
+    sweeping = false;
+    expect(await runDispatcherExclusive(config, () => sweeping)).toMatchObject({ events: 1, deliveries: 1, sent: 1 });
+    expect(await notificationsPending()).toBe(false);
+    await smtp.waitFor((m) => to(m).includes("it-nt-req@interim.test"));
+  });
+
   it("recovers a delivery whose mail server refused it temporarily", async () => {
     await group({ emailEvents: ["requested"] }, false);
     smtp.failNext(1);

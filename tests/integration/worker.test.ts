@@ -1,9 +1,13 @@
+import { randomUUID } from "node:crypto";
+import type { JobHelpers } from "graphile-worker";
 import type { Client } from "ldapts";
 import { inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { verifyAuditChain } from "@/server/audit/service";
+import { activateGrant } from "@/server/grants/lifecycle";
+import { grants__expire } from "@/worker/tasks/grants__expire";
 import type { SessionUser } from "@/server/auth/permissions";
 import { adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, publish, requestFor, resetDatabase, waitFor } from "./fixtures";
 import { startWorker, type WorkerHandle } from "./worker-process";
@@ -59,7 +63,6 @@ describe("the worker process", () => {
     // Also leave a removal half-done, as a worker killed between claim and LDAP modify would.
     const last = people[5]!;
     const { grantId: halfDone } = await requestFor(last, privilegeId, 60);
-    const { activateGrant } = await import("@/server/grants/lifecycle");
     await activateGrant(halfDone);
     await db.execute(sql`update grants set state = 'expiring', claimed_at = now(), expires_at = now() where id = ${halfDone}`);
     ids.push(halfDone);
@@ -74,5 +77,27 @@ describe("the worker process", () => {
     );
     for (const p of people) expect(await isDirectMember(groupDn, p.dn)).toBe(false);
     expect((await verifyAuditChain(db)).problems).toEqual([]);
+  });
+
+  it("a grant's safety-net job does not sweep beside the sweep that holds the grant", async () => {
+    const { grantId: held } = await requestFor(people[0]!, privilegeId, 60);
+    const { grantId: waiting } = await requestFor(people[1]!, privilegeId, 60);
+    await activateGrant(held);
+    await activateGrant(waiting);
+    await db.execute(sql`update grants set expires_at = now() where id in (${held}, ${waiting})`);
+    // A sweep (of this worker or another) holds `held` under a live lease.
+    await db.execute(sql`update grants set state = 'expiring', claimed_at = now(), claim_token = ${randomUUID()} where id = ${held}`);
+    const requeued: unknown[] = [];
+    const helpers = { addJob: async (...job: unknown[]) => void requeued.push(job) } as unknown as JobHelpers;
+
+    await grants__expire({ grantId: held }, helpers);
+    // No sweep of its own (the other due grant is untouched); it looks again after the lease.
+    expect((await grantRow(waiting)).state).toBe("active");
+    expect(requeued).toEqual([["grants__expire", { grantId: held }, expect.objectContaining({ jobKey: `grant:expire:${held}` })]]);
+
+    // A job whose grant nobody holds sweeps.
+    await grants__expire({ grantId: waiting }, helpers);
+    expect((await grantRow(waiting)).state).toBe("expired");
+    expect(await isDirectMember(groupDn, people[1]!.dn)).toBe(false);
   });
 });

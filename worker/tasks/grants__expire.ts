@@ -9,19 +9,29 @@ import { jobKeys } from "@/server/jobs/enqueue";
 
 const payload = z.object({ grantId: z.string().uuid() });
 
+/** The grant while it is due and not yet removed, with how long its removal lease has left. */
+async function dueGrant(grantId: string) {
+  const [row] = await db
+    .select({ state: grants.state, claimedAt: grants.claimedAt, lastError: grants.lastError, leaseLapsed: sql<boolean>`${grants.claimedAt} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})` })
+    .from(grants)
+    .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "replicating", "expiring"]), lte(grants.expiresAt, sql`now()`)));
+  return row;
+}
+
 /**
  * The per-grant safety net behind the worker's expiry timer (it runs a little after the expiry,
  * so normally the timer's bulk sweep has removed the grant and deleted this job already). Sweeps
- * what is due; if this grant is still due afterwards, another sweep holds it (check again soon)
- * or its removal failed (throw, so graphile-worker retries with backoff).
+ * only when nobody holds the grant: when thousands expire together, the jobs of grants a sweep is
+ * still working through must not start sweeps of their own beside it. If the grant is still due
+ * afterwards, another sweep holds it (check again soon) or its removal failed (throw, so
+ * graphile-worker retries with backoff).
  */
 export const grants__expire: Task = async (raw, helpers) => {
   const { grantId } = payload.parse(raw);
-  await sweepExpired();
-  const [stillDue] = await db
-    .select({ state: grants.state, claimedAt: grants.claimedAt, lastError: grants.lastError })
-    .from(grants)
-    .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "replicating", "expiring"]), lte(grants.expiresAt, sql`now()`)));
+  const before = await dueGrant(grantId);
+  if (!before) return;
+  if (before.state === "active" || before.state === "replicating" || before.leaseLapsed) await sweepExpired();
+  const stillDue = await dueGrant(grantId);
   if (!stillDue) return;
   if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
   // Held by another sweep (its claim not yet committed, or its lease still running): look again after it.
