@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { auditEvents, driftFindings, grants } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
+import { guidToString } from "@/server/directory/binary";
 import { isNestedMember, listGroupMembers, searchGroups } from "@/server/directory/service";
 import { listTemporaryGroups, temporaryGroupName } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
@@ -11,7 +12,7 @@ import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
 import { reconcile } from "@/server/grants/reconcile";
 import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
 import { publishPrivilege } from "@/server/privileges/service";
-import { actorFor, adRemoveMember, adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, requestFor, resetDatabase } from "./fixtures";
+import { actorFor, adRemoveMember, adminClient, ensureAdGroup, ensureAdUser, ensureTestOuGroup, grantRow, isDirectMember, localUser, openAccessGroup, requestFor, resetDatabase } from "./fixtures";
 
 /*
  * The temporary-group mechanism on the local Samba DC: a group per grant in TEMP_GROUP_OU, holding
@@ -65,6 +66,7 @@ async function publishTemporary() {
 beforeAll(async () => {
   ldap = await adminClient();
   await ensureAdUser(ldap, "it-tempgroup");
+  await ensureAdUser(ldap, "it-tempgroup-2");
 });
 beforeEach(async () => {
   await resetDatabase();
@@ -125,6 +127,34 @@ describe("temporary-group grants", () => {
     expect(await sweepExpired()).toMatchObject({ removed: 1, failed: 0 });
     const [removed] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
     expect(removed?.data).toMatchObject({ alreadyAbsent: true });
+  });
+
+  it("a temporary group that cannot be deleted keeps its grant under lease, audited; the others in the sweep end", async () => {
+    const other = await localUser("it-tempgroup-2");
+    privilegeId ??= await publishTemporary();
+    await openAccessGroup(boss, [other]);
+    const stuck = await temporaryGrant();
+    const fine = await requestFor(other, privilegeId);
+    await activateGrant(stuck.grantId);
+    await activateGrant(fine.grantId);
+    // As if the stuck grant's group were one the service account may not delete (outside its OU).
+    const [undeletable] = await ldap.search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] }).then((r) => r.searchEntries);
+    const realGuid = (await db.select({ g: grants.tempGroupGuid }).from(grants).where(eq(grants.id, stuck.grantId)))[0]!.g!;
+    await db.update(grants).set({ tempGroupGuid: guidToString(undeletable!.objectGUID as Buffer) }).where(eq(grants.id, stuck.grantId));
+    await db.execute(sql`update grants set expires_at = now() where id in (${stuck.grantId}, ${fine.grantId})`);
+
+    expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 1, failed: 1 });
+    expect((await grantRow(fine.grantId)).state).toBe("expired");
+    const row = await grantRow(stuck.grantId);
+    expect(row.state).toBe("expiring");
+    expect(row.last_error).toMatch(/lacks the rights|insufficient|error 50/i);
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removal_failed"), eq(auditEvents.targetId, stuck.grantId)))).toHaveLength(1);
+    // The account still has access through its real temporary group: the sweep retakes it once the lease lapses.
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    await db.execute(sql`update grants set temp_group_guid = ${realGuid}, claimed_at = now() - interval '1 hour' where id = ${stuck.grantId}`);
+    expect(await sweepExpired()).toMatchObject({ claimed: 1, removed: 1, failed: 0 });
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
+    expect(await exists(await ensureTestOuGroup(ldap, "IT Undeletable"))).toBe(true);
   });
 
   it("reconcile counts a live grant's temporary group as explained and nests it again when someone took it out", async () => {
