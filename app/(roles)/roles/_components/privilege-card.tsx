@@ -1,18 +1,14 @@
 "use client";
 
-import { useId, useState } from "react";
-import { SuccessNote } from "@/components/alerts";
-import { Button } from "@/components/button";
-import { formatMinutes, formatWhen } from "@/components/time";
-import { RequestForm } from "./request-form";
+import { useId } from "react";
+import { formatMinutes } from "@/components/time";
+import { CardRequest, UnavailableNote } from "./card-request";
 import { privilegeTarget, type AvailableEntry } from "./request-target";
 
 export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
   const { privilege, verdict, accounts } = entry;
   const headingId = useId();
   const formId = useId();
-  const [open, setOpen] = useState(false);
-  const [submitted, setSubmitted] = useState<string | null>(null);
 
   return (
     <article aria-labelledby={headingId} className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
@@ -29,37 +25,8 @@ export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
         {accounts.length > 0 ? ` · also for ${accounts.map((a) => a.username).join(", ")}` : ""}
         {verdict.ok ? ` · via ${verdict.group}${verdict.requiresApproval ? " (needs approval)" : ""}` : ""}
       </p>
-      {!verdict.ok && (
-        <p className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Not available right now: {verdict.reason}
-          {verdict.nextWindowStartsAt ? ` Opens again ${formatWhen(verdict.nextWindowStartsAt)}.` : ""}
-        </p>
-      )}
-
-      {open ? (
-        <RequestForm
-          id={formId}
-          target={privilegeTarget(entry)}
-          onCancel={() => setOpen(false)}
-          onSubmitted={(message) => {
-            setOpen(false);
-            setSubmitted(message);
-          }}
-        />
-      ) : (
-        <div className="mt-4 flex flex-wrap items-center gap-3">
-          <Button
-            variant="primary"
-            onClick={() => {
-              setSubmitted(null);
-              setOpen(true);
-            }}
-          >
-            Request
-          </Button>
-          {submitted && <SuccessNote className="py-1.5">{submitted}</SuccessNote>}
-        </div>
-      )}
+      <UnavailableNote verdict={verdict} />
+      <CardRequest formId={formId} target={privilegeTarget(entry)} />
     </article>
   );
 }

@@ -1,11 +1,9 @@
 "use client";
 
-import { useId, useState } from "react";
-import { SuccessNote } from "@/components/alerts";
-import { Button } from "@/components/button";
+import { useId } from "react";
 import { Tag } from "@/components/tag";
-import { formatMinutes, formatWhen } from "@/components/time";
-import { RequestForm } from "./request-form";
+import { formatMinutes } from "@/components/time";
+import { CardRequest, UnavailableNote } from "./card-request";
 import { setTarget, type AvailableSet } from "./request-target";
 
 /** A privilege set the requester may ask for: its privileges are granted together, or none of them. */
@@ -13,8 +11,6 @@ export function SetCard({ entry }: { entry: AvailableSet }) {
   const { set, privileges, accounts, ownAccount, verdict } = entry;
   const headingId = useId();
   const formId = useId();
-  const [open, setOpen] = useState(false);
-  const [submitted, setSubmitted] = useState<string | null>(null);
   const forAccounts = [...(ownAccount ? ["your own account"] : []), ...accounts.map((a) => a.username)];
 
   return (
@@ -43,37 +39,8 @@ export function SetCard({ entry }: { entry: AvailableSet }) {
         Default {formatMinutes(set.defaultDurationMinutes)} · for {forAccounts.join(", ")}
         {verdict.ok ? ` · via ${verdict.group}${verdict.requiresApproval ? " (needs approval)" : ""}` : ""}
       </p>
-      {!verdict.ok && (
-        <p className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Not available right now: {verdict.reason}
-          {verdict.nextWindowStartsAt ? ` Opens again ${formatWhen(verdict.nextWindowStartsAt)}.` : ""}
-        </p>
-      )}
-
-      {open ? (
-        <RequestForm
-          id={formId}
-          target={setTarget(entry)}
-          onCancel={() => setOpen(false)}
-          onSubmitted={(message) => {
-            setOpen(false);
-            setSubmitted(message);
-          }}
-        />
-      ) : (
-        <div className="mt-4 flex flex-wrap items-center gap-3">
-          <Button
-            variant="primary"
-            onClick={() => {
-              setSubmitted(null);
-              setOpen(true);
-            }}
-          >
-            Request
-          </Button>
-          {submitted && <SuccessNote className="py-1.5">{submitted}</SuccessNote>}
-        </div>
-      )}
+      <UnavailableNote verdict={verdict} />
+      <CardRequest formId={formId} target={setTarget(entry)} />
     </article>
   );
 }
