@@ -69,7 +69,7 @@ async function main() {
       `* * * * * grants__reconcile ?max=1&jobKey=grants-reconcile&jobKeyMode=replace`,
       `* * * * * requests__expire ?max=1&jobKey=requests-expire&jobKeyMode=replace`,
       `* * * * * grants__protected_cleanup ?max=1&jobKey=grants-protected-cleanup&jobKeyMode=replace`,
-      `*/10 * * * * grants__temporary_group_cleanup ?max=1&jobKey=grants-temporary-group-cleanup&jobKeyMode=replace`,
+      `*/2 * * * * grants__temporary_group_cleanup ?max=1&jobKey=grants-temporary-group-cleanup&jobKeyMode=replace`,
       // The worker's poller sends notifications within a second; the cron is a second way in.
       `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
       `${env.CATALOG_SYNC_CRON} catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,

@@ -58,18 +58,24 @@ const SERVICE_BIND_BACKOFF_MS = 5 * 60_000;
  * (LDAP multiplexes them by message id). Dropped and rebuilt after a network error. Without
  * `urls` it follows LDAP_URL; with them (one DC's URL) it talks to that DC only.
  */
+/**
+ * After AD refused the service password: no new bind before `until`, on ANY connection of this
+ * process (the main one and the per-DC ones of replication checks), so N connections do not make
+ * N failed binds towards the account's lockout.
+ */
+const globalForRefusal = globalThis as unknown as { interimBindRefusal?: { until: number } };
+const refusal = (globalForRefusal.interimBindRefusal ??= { until: 0 });
+
 export class ServiceConnection {
   private current: Promise<Client> | undefined;
-  /** After AD refused the service password: no new bind before this time (see client()). */
-  private refusedUntil = 0;
 
   constructor(private readonly urls?: readonly string[]) {}
 
   async client(): Promise<Client> {
-    if (Date.now() < this.refusedUntil) {
+    if (Date.now() < refusal.until) {
       throw new DirectoryError(
         "invalid-credentials",
-        `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(this.refusedUntil).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
+        `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(refusal.until).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
       );
     }
     this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then(
@@ -82,7 +88,7 @@ export class ServiceConnection {
       // Every sign-in, sweep and job would bind again with the same wrong password and lock the
       // service account within minutes: hold off, loudly, instead.
       if (err instanceof DirectoryError && err.kind === "invalid-credentials") {
-        this.refusedUntil = Date.now() + SERVICE_BIND_BACKOFF_MS;
+        refusal.until = Date.now() + SERVICE_BIND_BACKOFF_MS;
         console.error(`[interim] ${err.message}: service binds paused for ${SERVICE_BIND_BACKOFF_MS / 60_000} minutes`);
       }
       throw err;
@@ -98,19 +104,20 @@ export class ServiceConnection {
       } catch (err) {
         const mapped = toDirectoryError(err, what);
         if (mapped.kind === "unreachable" && attempt === 0) {
-          await this.reset();
+          await this.reset({ keepRefusal: true });
           continue;
         }
-        if (mapped.kind === "unreachable") await this.reset();
+        if (mapped.kind === "unreachable") await this.reset({ keepRefusal: true });
         throw mapped;
       }
     }
   }
 
-  async reset() {
+  /** Drops the connection; unless told otherwise also the pause after a refused password (tests, restarts). */
+  async reset(opts: { keepRefusal?: boolean } = {}) {
     const old = this.current;
     this.current = undefined;
-    this.refusedUntil = 0;
+    if (!opts.keepRefusal) refusal.until = 0;
     if (old) await old.then((c) => c.unbind()).catch(() => {});
   }
 }
@@ -136,5 +143,5 @@ export function dcConnection(url: string): ServiceConnection {
 export async function resetDcConnections() {
   const conns = [...(globalForLdap.interimDcLdap?.values() ?? [])];
   globalForLdap.interimDcLdap?.clear();
-  await Promise.all(conns.map((c) => c.reset()));
+  await Promise.all(conns.map((c) => c.reset({ keepRefusal: true })));
 }

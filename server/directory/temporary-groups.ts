@@ -126,6 +126,23 @@ export async function deleteTemporaryGroup(guid: string): Promise<boolean> {
   });
 }
 
+/**
+ * Deletes the grant's temporary group by its name (its GUID may never have been recorded: the
+ * attempt that made it failed). True when there was one to delete.
+ */
+export async function deleteTemporaryGroupOf(grantId: string): Promise<{ deleted: boolean; dn: string }> {
+  const dn = `CN=${temporaryGroupName(grantId)},${temporaryOu()}`;
+  return serviceConnection().run("Delete temporary group", async (c) => {
+    try {
+      await c.del(dn);
+      return { deleted: true, dn };
+    } catch (err) {
+      if (err instanceof ResultCodeError && err.code === 32) return { deleted: false, dn };
+      throw err;
+    }
+  });
+}
+
 /** Re-nests a temporary group someone took out of the target group (reconcile). */
 export async function nestTemporaryGroup(targetGroupGuid: string, temporaryGroupGuid: string) {
   return addMembers(targetGroupGuid, [temporaryGroupGuid]);

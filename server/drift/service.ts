@@ -200,10 +200,10 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
         data: { findingId: finding.id, groupDn: finding.groupDn, memberDn: finding.memberDn, memberName: finding.memberName, kind: finding.kind },
       },
     ]);
-    return { id: finding.id, resolution: "removed" as const, groupGuid: finding.groupGuid, memberGuid: finding.memberGuid };
+    return { id: finding.id, resolution: "removed" as const, groupGuid: finding.groupGuid, groupDn: finding.groupDn, memberGuid: finding.memberGuid };
   });
   // A grant may have started between the check above and the removal: it gets its membership back.
-  await restoreForLiveGrants(removed.groupGuid, [removed.memberGuid]);
+  await restoreForLiveGrants(removed.groupGuid, removed.groupDn, [removed.memberGuid]);
   return { id: removed.id, resolution: removed.resolution };
 }
 

@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { DirectoryError } from "@/server/directory/errors";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers, removeMembers } from "@/server/directory/service";
-import { deleteTemporaryGroup, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
+import { deleteTemporaryGroup, deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
 import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
@@ -104,6 +104,9 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
       if (row.state === "failed") await rollBackSet(tx, row.requestId, grantId, errorText(err));
       return row.state;
     });
+    // A temporary group the failed attempt may have made (and nested) goes with the grant now,
+    // not at the next orphan cleanup: nothing else would end the access it gives.
+    if ((outcome === "failed" || outcome === "revoked") && claimed.mechanism === "temporary-group") await dropTemporaryGroup(grantId, outcome);
     if (outcome === "failed") return "failed";
     if (outcome === "revoked") return "cancelled";
     throw err;
@@ -146,7 +149,8 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     await notifyScheduleChanged(tx);
     await scheduleExpiryWarning(tx, row);
     // Replicating: the holder hears "granted" once every DC has it (checkReplication).
-    if (!replication.waits) await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
+    // An end requested while provisioning (a revoke, a set's rollback) makes it due at once: no "granted".
+    if (!replication.waits && !row.endReason) await emitNotification(tx, "granted", [{ requestId: row.requestId, grantId }]);
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
         action: "grant.activated",
@@ -167,6 +171,21 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     return true;
   });
   return done ? "activated" : "nothing-to-do";
+}
+
+/** Best effort: when the directory refuses this too, the orphan cleanup (every 2 minutes) retries. */
+async function dropTemporaryGroup(grantId: string, grantState: "failed" | "revoked") {
+  try {
+    const { deleted, dn } = await deleteTemporaryGroupOf(grantId);
+    if (!deleted) return;
+    await db.transaction((tx) =>
+      recordAudit(tx, SYSTEM_ACTOR, [
+        { action: "directory.temporary_group_deleted", targetType: "group", targetId: dn, data: { groupDn: dn, grantId, grantState, createdAt: null } },
+      ]),
+    );
+  } catch {
+    // Left to cleanUpTemporaryGroups, which deletes groups of ended grants on its next run.
+  }
 }
 
 interface AppliedMembership {
@@ -256,6 +275,8 @@ type DueGrant = {
 interface Claim {
   token: string;
   rows: DueGrant[];
+  /** When the lease was taken or last renewed (Date.now()). */
+  leasedAt: number;
 }
 
 /** Outcomes not yet committed before the directory lane waits for them (bounds memory and lag). */
@@ -276,6 +297,7 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   // Once the directory cannot be reached at all, the other batches would only wait for their own
   // timeouts one after another: they are recorded as failed with the same error, and no more claimed.
   let unreachable: Error | undefined;
+  let claimError: unknown;
   // The first chunk is one modify's worth, so the DC starts at once; each next one doubles, up to
   // `limit`, and is claimed while the DC works through the one before (a 5,000-row claim takes
   // 0.2–0.35 s here).
@@ -291,7 +313,9 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
     size = Math.min(limit, size * 2);
     const next = more ? claimDue(size) : null;
     next?.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
-    for (const batch of removalBatches(claim.rows)) {
+    const batches = removalBatches(claim.rows);
+    for (const [i, batch] of batches.entries()) {
+      await renewLease(claim, batches.slice(i).flatMap((b) => b.members));
       const outcome = unreachable ?? (await removeBatch(batch));
       if (outcome instanceof Error) {
         if (outcome instanceof DirectoryError && (outcome.kind === "unreachable" || outcome.kind === "invalid-credentials")) unreachable = outcome;
@@ -315,9 +339,11 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
       }
       await outcomes.backlogBelow(MAX_PENDING_OUTCOMES);
     }
-    claim = next ? await next : { token, rows: [] };
+    // A claim that failed (the database) ends this sweep, but only after what was removed is recorded.
+    claim = next ? await next.catch((err: unknown) => ((claimError = err), { token, rows: [], leasedAt: 0 })) : { token, rows: [], leasedAt: 0 };
   }
   await outcomes.drain();
+  if (claimError) throw claimError;
   return result;
 }
 
@@ -342,7 +368,19 @@ async function claimDue(limit: number): Promise<Claim> {
     update grants g set state = 'expiring', claimed_at = now(), claim_token = ${token}, updated_at = now()
     from due where g.id = due.id
     returning g.id, g.group_guid, g.group_dn, g.member_guid, g.member_dn, g.expires_at, g.end_reason, g.pre_existing, g.temp_group_guid`);
-  return { token, rows: [...rows] };
+  return { token, rows: [...rows], leasedAt: Date.now() };
+}
+
+/**
+ * Renews the lease on the claimed grants not yet worked on: with a slow DC, a chunk claimed ahead
+ * (or the tail of a big one) would otherwise lapse, and other sweeps would start on the same groups.
+ */
+async function renewLease(claim: Claim, remaining: DueGrant[]) {
+  if (Date.now() - claim.leasedAt < (env.GRANT_LEASE_SECONDS * 1000) / 2 || remaining.length === 0) return;
+  claim.leasedAt = Date.now();
+  await db.execute(
+    sql`update grants set claimed_at = now() where id = any(${uuidArray(remaining.map((m) => m.id))}) and claim_token = ${claim.token} and state = 'expiring'`,
+  );
 }
 
 interface RemovalBatch {

@@ -80,7 +80,7 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   result.orphansRemoved += drift.outlivedRemoved;
   result.standingRemoved += drift.standingRemoved;
   // A grant for one of them may have started while we removed: put those back at once.
-  await restoreForLiveGrants(group.groupGuid, drift.removedGuids);
+  await restoreForLiveGrants(group.groupGuid, group.groupDn, drift.removedGuids);
 
   // Grants in the directory (active or replicating) whose membership is missing (removed by hand,
   // restored backup, …): for a temporary-group grant, the nesting of its group.

@@ -241,12 +241,15 @@ function outcomeOf(config: ReplicationSettings, s: Settled) {
   };
 }
 
+const byGrantId = (settled: Settled[]) => [...settled].sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
+
 /** replicating → active, the holder told ("granted") now that access is everywhere. */
 async function settleAdds(config: ReplicationSettings, settled: Settled[]): Promise<number> {
   return db.transaction(async (tx) => {
     const events: AuditEvent[] = [];
     const granted: { requestId: string; grantId: string }[] = [];
-    for (const s of settled) {
+    // In id order, as endGrant locks a request's grants: the two cannot deadlock.
+    for (const s of byGrantId(settled)) {
       const [row] = await tx
         .update(grants)
         .set({ state: "active", replication: recordOf(s), updatedAt: sql`now()` })
@@ -267,7 +270,7 @@ async function settleAdds(config: ReplicationSettings, settled: Settled[]): Prom
 async function settleRemovals(config: ReplicationSettings, settled: Settled[]): Promise<number> {
   return db.transaction(async (tx) => {
     const events: AuditEvent[] = [];
-    for (const s of settled) {
+    for (const s of byGrantId(settled)) {
       const [row] = await tx
         .update(grants)
         .set({ removalVerifiedAt: s.checkedAt, replication: recordOf(s) })

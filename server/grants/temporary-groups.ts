@@ -9,10 +9,7 @@ import { errorText } from "./lifecycle";
 /** States in which a grant owns its temporary group (the sweep deletes it when the grant ends). */
 const OWNING = new Set(["pending", "provisioning", "replicating", "active", "expiring"]);
 
-/**
- * A group this young is left alone even without an owner: its grant may be mid-activation in a
- * process whose transaction we cannot see yet. Far longer than any activation.
- */
+/** A group this young without any grant row is left alone (see below). */
 export const ORPHAN_MIN_AGE_SECONDS = 600;
 
 export interface TemporaryGroupCleanup {
@@ -45,8 +42,10 @@ export async function cleanUpTemporaryGroups(opts: { minAgeSeconds?: number; now
     const owner = ownerOf.get(grantId);
     // The live grant recorded this very group (or has not recorded one yet: it is provisioning it).
     if (owner && OWNING.has(owner.state) && (owner.tempGroupGuid === null || owner.tempGroupGuid.toLowerCase() === group.guid)) continue;
-    // Unknown age counts as old: AD always sets whenCreated, so this only guards bad data.
-    if (group.createdAt && now - group.createdAt.getTime() < minAgeMs) continue;
+    // A group whose grant has ended goes at once. One with no grant row at all only once it is old:
+    // it may be another installation's (one per TEMP_GROUP_OU, but a restored database looks the
+    // same). Unknown age counts as old: AD always sets whenCreated.
+    if (!owner && group.createdAt && now - group.createdAt.getTime() < minAgeMs) continue;
     try {
       await deleteTemporaryGroup(group.guid);
       result.deleted++;

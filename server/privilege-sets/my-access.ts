@@ -41,9 +41,12 @@ export function setState(states: readonly GrantState[]): GrantState {
   if (states.includes("expiring")) return "expiring";
   // In the directory, not yet everywhere: the set is not fully usable until every grant is.
   if (states.includes("replicating")) return "replicating";
-  if (states.includes("active")) return states.every((s) => s === "active") ? "active" : "expiring";
+  // Siblings activated at different times end at different times: while one still holds access the set is active.
+  if (states.includes("active")) return "active";
   return states.includes("revoked") ? "revoked" : "expired";
 }
+
+const LIVE_STATES = new Set<GrantState>(["pending", "provisioning", "replicating", "active", "expiring"]);
 
 const latest = (dates: (Date | null)[]) => dates.reduce<Date | null>((a, d) => (d && (!a || d > a) ? d : a), null);
 const earliest = (dates: (Date | null)[]) => dates.reduce<Date | null>((a, d) => (d && (!a || d < a) ? d : a), null);
@@ -77,11 +80,12 @@ export function foldSetRequests<R extends GrantColumns>(rows: readonly R[]): (R 
     return {
       ...row,
       privilege: row.privilegeSet!,
-      // Ending any grant of the set ends the set: the first one stands for it.
-      grantId: withGrant[0]!.grantId,
+      // Ending any grant of the set ends the set: a live one stands for it (ending an ended one is refused).
+      grantId: (withGrant.find((m) => LIVE_STATES.has(m.grantState!)) ?? withGrant[0]!).grantId,
       grantState: setState(states),
       activatedAt: withGrant.every((m) => m.activatedAt) ? latest(withGrant.map((m) => m.activatedAt)) : earliest(withGrant.map((m) => m.activatedAt)),
-      expiresAt: earliest(withGrant.map((m) => m.expiresAt)),
+      // The next end that still matters: the earliest among those still live.
+      expiresAt: earliest((withGrant.some((m) => LIVE_STATES.has(m.grantState!)) ? withGrant.filter((m) => LIVE_STATES.has(m.grantState!)) : withGrant).map((m) => m.expiresAt)),
       removedAt: withGrant.every((m) => m.removedAt) ? latest(withGrant.map((m) => m.removedAt)) : null,
       endReason: withGrant.find((m) => m.endReason)?.endReason ?? null,
       lastError: withGrant.find((m) => m.grantState === "failed")?.lastError ?? withGrant.find((m) => m.lastError)?.lastError ?? null,

@@ -8,7 +8,7 @@ import { guidToString } from "@/server/directory/binary";
 import { isNestedMember, listGroupMembers, searchGroups } from "@/server/directory/service";
 import { listTemporaryGroups, temporaryGroupName } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
-import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
+import { activateGrant, MAX_ACTIVATION_ATTEMPTS, sweepExpired } from "@/server/grants/lifecycle";
 import { reconcile } from "@/server/grants/reconcile";
 import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
 import { publishPrivilege } from "@/server/privileges/service";
@@ -157,6 +157,18 @@ describe("temporary-group grants", () => {
     expect(await exists(await ensureTestOuGroup(ldap, "IT Undeletable"))).toBe(true);
   });
 
+  it("an activation that fails for good after making its temporary group deletes the group at once, audited", async () => {
+    const { grantId } = await temporaryGrant();
+    // The target refuses the nesting (the service account may not write there), on the last attempt.
+    const [target] = await ldap.search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] }).then((r) => r.searchEntries);
+    await db.update(grants).set({ groupGuid: guidToString(target!.objectGUID as Buffer), attempts: MAX_ACTIVATION_ATTEMPTS - 1 }).where(eq(grants.id, grantId));
+    expect(await activateGrant(grantId)).toBe("failed");
+    expect((await grantRow(grantId)).state).toBe("failed");
+    expect(await exists(await temporaryGroupDnOf(grantId))).toBe(false);
+    const [deleted] = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.temporary_group_deleted"));
+    expect(deleted?.data).toMatchObject({ grantId, grantState: "failed" });
+  });
+
   it("reconcile counts a live grant's temporary group as explained and nests it again when someone took it out", async () => {
     const { grantId } = await temporaryGrant();
     await activateGrant(grantId);
@@ -183,10 +195,11 @@ describe("temporary-group grants", () => {
     const strayDn = await temporaryGroupDnOf(strayId);
     await ldap.add(strayDn, { objectClass: ["top", "group"], cn: temporaryGroupName(strayId), sAMAccountName: temporaryGroupName(strayId), groupType: "-2147483646" });
 
-    // Young groups are left alone: their grant may be mid-activation elsewhere.
-    expect(await cleanUpTemporaryGroups()).toMatchObject({ checked: 3, deleted: 0 });
-
-    expect(await cleanUpTemporaryGroups({ minAgeSeconds: 0 })).toMatchObject({ checked: 3, deleted: 2, failed: 0 });
+    // An ended grant's group goes at once; a young one without any grant row is left alone (it may be
+    // another installation's) until it is old.
+    expect(await cleanUpTemporaryGroups()).toMatchObject({ checked: 3, deleted: 1 });
+    expect(await exists(strayDn)).toBe(true);
+    expect(await cleanUpTemporaryGroups({ minAgeSeconds: 0 })).toMatchObject({ checked: 2, deleted: 1, failed: 0 });
     expect(await exists(strayDn)).toBe(false);
     expect(await exists(await temporaryGroupDnOf(failed.grantId))).toBe(false);
     expect(await exists(await temporaryGroupDnOf(live.grantId))).toBe(true);

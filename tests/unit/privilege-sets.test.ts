@@ -68,7 +68,8 @@ describe("a set as one", () => {
     expect(setState(["active", "provisioning"])).toBe("provisioning");
     expect(setState(["active", "active"])).toBe("active");
     expect(setState(["active", "expiring"])).toBe("expiring");
-    expect(setState(["active", "expired"])).toBe("expiring");
+    expect(setState(["active", "expired"])).toBe("active");
+    expect(setState(["active", "replicating"])).toBe("replicating");
     expect(setState(["expired", "revoked"])).toBe("revoked");
     expect(setState(["expired", "expired"])).toBe("expired");
   });
@@ -104,7 +105,8 @@ describe("a set as one", () => {
     expect(folded[0]).toEqual({ ...single, setGrants: [] });
     expect(folded[1]).toMatchObject({
       privilege: "Ops",
-      grantId: "g1",
+      // The live sibling stands for the set (ending it ends the set; the failed one cannot be ended).
+      grantId: "g2",
       grantState: "failed",
       activatedAt: at(2),
       expiresAt: at(32),

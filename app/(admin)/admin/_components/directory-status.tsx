@@ -136,9 +136,7 @@ function StatusDetails({ status }: { status: Status }) {
         )}
       </Card>
 
-      {/* Keyed by the saved values: the form starts again from what the server holds. */}
       <ReplicationSettings
-        key={JSON.stringify(status.replication)}
         settings={status.replication}
         discovered={d?.domainControllers?.map((dc) => dc.hostName) ?? []}
       />

@@ -2,7 +2,7 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
 import { useTRPC } from "@/app/_trpc/client";
@@ -39,6 +39,10 @@ type FormValues = z.input<typeof formSchema>;
 
 const FIELDS = ["latencySeconds", "maxWaitSeconds", "dcUrls"] as const;
 
+function formValuesOf(s: Pick<Settings, "mode" | "latencySeconds" | "maxWaitSeconds" | "dcUrls">): FormValues {
+  return { mode: s.mode, latencySeconds: String(s.latencySeconds), maxWaitSeconds: String(s.maxWaitSeconds), dcUrls: s.dcUrls.join("\n") };
+}
+
 /** How Interim decides that a change has reached every domain controller. */
 export function ReplicationSettings({ settings, discovered }: { settings: Settings; discovered: string[] }) {
   const trpc = useTRPC();
@@ -53,12 +57,19 @@ export function ReplicationSettings({ settings, discovered }: { settings: Settin
     reset,
   } = useForm<FormValues, unknown, z.output<typeof formSchema>>({
     resolver: zodResolver(formSchema),
-    defaultValues: { mode: settings.mode, latencySeconds: String(settings.latencySeconds), maxWaitSeconds: String(settings.maxWaitSeconds), dcUrls: settings.dcUrls.join("\n") },
+    defaultValues: formValuesOf(settings),
   });
+  // Another tab (or admin) saved: adopt the server's values, unless this form holds unsaved edits.
+  // (Not a remount keyed by the values: that would also drop the "saved" note of this form's own save.)
+  const serverValues = JSON.stringify(settings);
+  useEffect(() => {
+    if (!isDirty) reset(formValuesOf(JSON.parse(serverValues) as Settings));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the server's values change
+  }, [serverValues]);
   const save = useMutation(
     trpc.directory.updateReplication.mutationOptions({
       onSuccess: (saved) => {
-        reset({ mode: saved.mode, latencySeconds: String(saved.latencySeconds), maxWaitSeconds: String(saved.maxWaitSeconds), dcUrls: saved.dcUrls.join("\n") });
+        reset(formValuesOf(saved));
         void queryClient.invalidateQueries({ queryKey: trpc.directory.status.queryKey() });
       },
       onError: (err) => setFormError(applyServerErrors(err, setError, FIELDS)),
