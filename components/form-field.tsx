@@ -16,14 +16,10 @@ interface FieldProps {
   children: ReactNode;
 }
 
-/** Label, control, hint and error message, wired together for assistive technology. */
-export function Field({ id, label, error, hint, children }: FieldProps) {
+/** A control's hint (hidden while there is an error) and error, with the ids aria-describedby points at. */
+export function FieldNotes({ id, hint, error }: { id: string; hint?: ReactNode; error?: string }) {
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      {children}
+    <>
       {hint && !error && (
         <p id={`${id}-hint`} className="text-xs text-slate-500">
           {hint}
@@ -34,6 +30,19 @@ export function Field({ id, label, error, hint, children }: FieldProps) {
           {error}
         </p>
       )}
+    </>
+  );
+}
+
+/** Label, control, hint and error message, wired together for assistive technology. */
+export function Field({ id, label, error, hint, children }: FieldProps) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {children}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { notificationsPending, runDispatcherExclusive } from "@/server/notifications/dispatch";
+import { startPoller } from "./poller";
 
 /**
  * Sends notifications: every second, when the outbox has events or a delivery is due (a retry's
@@ -14,26 +15,16 @@ import { notificationsPending, runDispatcherExclusive } from "@/server/notificat
  */
 export function startNotificationPoller(log: Logger, opts: { everyMs?: number; holdWhile?: () => boolean } = {}): { stop: () => Promise<void> } {
   const { everyMs = 1_000, holdWhile } = opts;
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (running || holdWhile?.()) return;
-    running = (async () => {
+  return startPoller(
+    everyMs,
+    async () => {
       if (!(await notificationsPending())) return;
       const r = await runDispatcherExclusive(undefined, holdWhile);
       if (r && (r.events || r.sent || r.retried || r.failed)) {
         log.info({ events: r.events, deliveries: r.deliveries, sent: r.sent, retrying: r.retried, failed: r.failed }, "notifications");
       }
-    })()
-      .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "notification dispatch failed; next try in a second"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
     },
-  };
+    (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, "notification dispatch failed; next try in a second"),
+    holdWhile,
+  );
 }

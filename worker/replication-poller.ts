@@ -4,6 +4,7 @@ import { directorySettings } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { checkDirectory } from "@/server/directory/settings";
 import { checkReplicationExclusive, replicationPending } from "@/server/grants/replication";
+import { startPoller } from "./poller";
 
 const WARN_EVERY_MS = 60_000;
 /** The stored list of DCs is read again when older than this and replication is being followed. */
@@ -14,12 +15,11 @@ const DC_LIST_MAX_AGE_MS = 3_600_000;
  * confirmed on every DC, asks the DCs (see checkReplication). One run at a time across workers.
  */
 export function startReplicationPoller(log: Logger, everyMs: number): { stop: () => Promise<void> } {
-  let running: Promise<void> | null = null;
   // A DC that is down fails every check until the cap: say so when the failing DCs change, and once a minute.
   let lastWarning = { hosts: "", at: 0 };
-  const tick = () => {
-    if (running) return;
-    running = (async () => {
+  return startPoller(
+    everyMs,
+    async () => {
       if (!(await replicationPending())) return;
       await refreshDcListIfStale(log);
       const r = await checkReplicationExclusive();
@@ -32,19 +32,9 @@ export function startReplicationPoller(log: Logger, everyMs: number): { stop: ()
         lastWarning = { hosts, at: Date.now() };
       }
       if (!hosts) lastWarning = { hosts: "", at: 0 };
-    })()
-      .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "replication check failed; next try soon"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
     },
-  };
+    (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, "replication check failed; next try soon"),
+  );
 }
 
 /** A DC added to (or removed from) the domain since the last directory check is followed within the hour. */

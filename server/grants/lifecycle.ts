@@ -315,7 +315,7 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
     next?.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
     const batches = removalBatches(claim.rows);
     for (const [i, batch] of batches.entries()) {
-      await renewLease(claim, batches.slice(i).flatMap((b) => b.members));
+      await renewLease(claim, () => batches.slice(i).flatMap((b) => b.members));
       const outcome = unreachable ?? (await removeBatch(batch));
       if (outcome instanceof Error) {
         if (outcome instanceof DirectoryError && (outcome.kind === "unreachable" || outcome.kind === "invalid-credentials")) unreachable = outcome;
@@ -375,12 +375,12 @@ async function claimDue(limit: number): Promise<Claim> {
  * Renews the lease on the claimed grants not yet worked on: with a slow DC, a chunk claimed ahead
  * (or the tail of a big one) would otherwise lapse, and other sweeps would start on the same groups.
  */
-async function renewLease(claim: Claim, remaining: DueGrant[]) {
-  if (Date.now() - claim.leasedAt < (env.GRANT_LEASE_SECONDS * 1000) / 2 || remaining.length === 0) return;
+async function renewLease(claim: Claim, remaining: () => DueGrant[]) {
+  if (Date.now() - claim.leasedAt < (env.GRANT_LEASE_SECONDS * 1000) / 2) return;
   claim.leasedAt = Date.now();
-  await db.execute(
-    sql`update grants set claimed_at = now() where id = any(${uuidArray(remaining.map((m) => m.id))}) and claim_token = ${claim.token} and state = 'expiring'`,
-  );
+  const ids = remaining().map((m) => m.id);
+  if (ids.length === 0) return;
+  await db.execute(sql`update grants set claimed_at = now() where id = any(${uuidArray(ids)}) and claim_token = ${claim.token} and state = 'expiring'`);
 }
 
 interface RemovalBatch {

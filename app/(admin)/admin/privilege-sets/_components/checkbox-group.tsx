@@ -1,6 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { FieldNotes } from "@/components/form-field";
 
 export interface CheckboxOption {
   id: string;
@@ -29,16 +30,7 @@ export function CheckboxGroup({ id, legend, hint, error, options, value, onChang
   return (
     <fieldset aria-describedby={describedBy} className="space-y-1">
       <legend className="text-sm font-medium text-slate-800">{legend}</legend>
-      {hint && !error && (
-        <p id={`${id}-hint`} className="text-xs text-slate-500">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
       {options.length === 0 ? (
         <p className="rounded-md border border-dashed border-slate-300 px-3 py-2 text-sm text-slate-600">{empty}</p>
       ) : (
