@@ -37,7 +37,7 @@ export default defineConfig({
       timeout: 120_000,
       reuseExistingServer: false,
       // Loopback is the "proxy" here, so specs can say where a requester is with X-Forwarded-For.
-      env: { NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e", TRUSTED_PROXIES: "127.0.0.1,::1", EXPIRY_WARNING_MINUTES: "1" },
+      env: { NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e", TRUSTED_PROXIES: "127.0.0.1,::1", EXPIRY_WARNING_MINUTES: "1" },
       stdout: "ignore",
       stderr: "pipe",
     },

@@ -12,6 +12,17 @@ export default defineConfig({
       {
         plugins: [tsconfigPaths()],
         test: {
+          // The scripts' own logic against this machine's kernel, in network/mount namespaces of
+          // their own (`unshare -n -m`): needs root, not the stack.
+          name: "system",
+          include: ["tests/system/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [tsconfigPaths()],
+        test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",

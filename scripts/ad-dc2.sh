@@ -54,6 +54,8 @@ CA_BUNDLE="$DC_DIR/ca-bundle.pem"
 KRB5_CONF="$DATA_DIR/dc2-krb5.conf"
 ENV_FILE="$DC_DIR/env"
 LOCK_FILE="$DATA_DIR/.dc2.lock"
+# Written when this script added $HOST_IP to lo (and only then), so `down` removes only what it added.
+LO_MARKER="$DATA_DIR/dc2-lo-address"
 START_TIMEOUT="${AD_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${AD_STOP_TIMEOUT:-15}"
 PROCESS_MODEL="${SAMBA_PROCESS_MODEL:-single}"
@@ -76,12 +78,14 @@ esac
 
 # ------------------------------------------------------------- dependencies --
 bash "$SCRIPT_DIR/system-deps.sh" samba
-for tool in samba samba-tool ldapsearch setsid flock python3; do
+for tool in samba samba-tool ldapsearch setsid flock ip; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found on PATH"
 done
 
 SUDO=()
 [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+# shellcheck source=lib/loopback.sh
+. "$SCRIPT_DIR/lib/loopback.sh"
 
 # Value of KEY in DC1's env file (empty if none).
 dc1_env_value() {
@@ -115,12 +119,28 @@ run_logged() {
 }
 
 # ------------------------------------------------------------------ network --
+# Samba listens only on addresses an interface carries: 127.0.0.2 must be an address of lo, whatever
+# a bind to it would do on this kernel. Added when missing and removed again by `down`, only then.
 ensure_address() {
-  ip -o addr show dev lo 2>/dev/null | grep -qF " $HOST_IP/" && return 0
-  # Linux routes all of 127/8 to lo, so 127.0.0.2 often works without an address of its own;
-  # other kernels (gVisor here) need it added.
-  python3 -c "import socket; socket.socket().bind(('$HOST_IP', 0))" 2>/dev/null && return 0
-  "${SUDO[@]}" ip addr add "$HOST_IP/8" dev lo || die "could not add $HOST_IP to the loopback interface"
+  local outcome
+  outcome="$(lo_ensure "$HOST_IP" "$LO_MARKER")" || die "could not add $HOST_IP to the loopback interface (needs root or sudo with CAP_NET_ADMIN)"
+  if [ "$outcome" = added ]; then
+    echo "ad-dc2: added $HOST_IP to lo (scripts/ad-dc2.sh down removes it again)"
+    # A DC2 started while the address was missing found no interface and listens nowhere; Samba
+    # does not look again, so it starts anew.
+    running && stop_dc2
+  fi
+  return 0
+}
+
+release_address() {
+  local outcome
+  outcome="$(lo_release "$HOST_IP" "$LO_MARKER")" || die "could not remove $HOST_IP from the loopback interface"
+  case "$outcome" in
+    removed) echo "ad-dc2: removed $HOST_IP from lo (ad-dc2.sh had added it)" ;;
+    kept) echo "ad-dc2: left $HOST_IP on lo (it was there before ad-dc2.sh)" ;;
+  esac
+  return 0
 }
 
 ensure_hosts_entry() {
@@ -339,6 +359,8 @@ start_if_needed() {
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       tail -n 30 "$LOG_FILE" >&2 || true
+      # Leave no DC behind that answers nothing: the next `up` starts a fresh one.
+      stop_dc2
       die "LDAPS on $LDAP_URL did not accept an Administrator bind within ${START_TIMEOUT}s (log: $LOG_FILE)"
     fi
     sleep 0.3
@@ -395,6 +417,7 @@ cmd_down() {
     remove_from_domain
   fi
   rm -rf -- "$DC_DIR"
+  release_address
   echo "ad-dc2: DC2 stopped and removed from the domain"
 }
 

@@ -265,6 +265,8 @@ start_if_needed() {
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       tail -n 30 "$LOG_FILE" >&2 || true
+      # A DC this run started and that answers nothing is stopped; one that ran before is left.
+      if [ "$started" -eq 1 ]; then kill -TERM "$pid" 2>/dev/null || true; rm -f -- "$PID_FILE"; fi
       die "LDAPS on $LDAP_URL did not accept an Administrator bind within ${START_TIMEOUT}s (log: $LOG_FILE)"
     fi
     sleep 0.3

@@ -13,6 +13,8 @@
 # Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+bash scripts/preflight.sh bench
 bash scripts/system-deps.sh samba
 if [ ! -d node_modules/.bin ]; then npm install --no-audit --no-fund; fi
 bash scripts/ad-up.sh

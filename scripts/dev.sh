@@ -2,6 +2,9 @@
 # `npm run dev`: everything a fresh machine needs, then the app (web + worker + Postgres + local AD).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A privileged-access tool makes no outbound calls nobody asked for.
+export NEXT_TELEMETRY_DISABLED=1
+bash scripts/preflight.sh dev
 bash scripts/system-deps.sh samba
 if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Not `npm ci`: see scripts/test.sh.

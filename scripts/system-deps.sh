@@ -15,7 +15,8 @@ REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd)"
 cd "$REPO_ROOT"
 
 # samba-ad-provision and samba-dsdb-modules are only "Recommends" of samba, but provisioning needs them.
-SAMBA_SET=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils)
+# iproute2: `ip` and `ss`, for the DCs' loopback addresses and the preflight's port checks.
+SAMBA_SET=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils iproute2)
 CHROMIUM_SET=(chromium)
 ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}")
 

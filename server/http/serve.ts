@@ -5,6 +5,7 @@
  *   production: `npx next build && npx tsx server/http/serve.ts`
  *   development: `npx tsx server/http/serve.ts --dev`
  */
+import "./telemetry-off";
 import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
