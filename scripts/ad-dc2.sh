@@ -429,7 +429,12 @@ cmd_status() {
   fi
   running && proc="running (pid $(our_pids | head -n 1))"
   probe_ldaps && reach="yes"
-  echo "DC2 in the domain: $member; process: $proc; LDAPS at $LDAP_URL: $reach"
+  local address="no"
+  if lo_has "$HOST_IP"; then
+    address="yes"
+    [ "$(cat "$LO_MARKER" 2>/dev/null || true)" = "$HOST_IP $(lo_netns)" ] && address="yes (added by ad-dc2.sh)"
+  fi
+  echo "DC2 in the domain: $member; process: $proc; LDAPS at $LDAP_URL: $reach; $HOST_IP on lo: $address"
 }
 
 mkdir -p "$DATA_DIR"

@@ -80,6 +80,16 @@ rm -f -- "$PID_FILE"
 [ -d "$RUN_DIR" ] && rm -f -- "$RUN_DIR"/*.pid
 
 if [ "$purge" -eq 1 ]; then
+  # A second DC (scripts/ad-dc2.sh) goes with the domain's data, and so does 127.0.0.2 on lo when
+  # ad-dc2.sh added it (its record of that is about to be deleted).
+  if [ -d "$DATA_DIR/dc2" ] || [ -f "$DATA_DIR/dc2-lo-address" ]; then
+    bash "$SCRIPT_DIR/ad-dc2.sh" stop >/dev/null
+    SUDO=()
+    [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+    # shellcheck source=lib/loopback.sh
+    . "$SCRIPT_DIR/lib/loopback.sh"
+    [ "$(lo_release 127.0.0.2 "$DATA_DIR/dc2-lo-address")" = removed ] && echo "ad-down: removed 127.0.0.2 from lo (ad-dc2.sh had added it)"
+  fi
   # Where .data/samba is a link to a shared DC, only the link goes.
   rm -rf -- "$REPO_ROOT/.data/samba"
 fi
