@@ -8,6 +8,7 @@ import { currentAdminStatus } from "@/server/auth/signin";
 import type { SessionUser } from "@/server/auth/permissions";
 import { DirectoryError } from "@/server/directory/errors";
 import { env } from "@/server/env";
+import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
 
 export async function createContext(opts: { headers: Headers }) {
@@ -51,9 +52,17 @@ function fieldErrorsOf(zod: ZodError): Record<string, string[]> {
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Directory failures become clear, non-leaky tRPC errors instead of 500s. */
-const directoryErrors = t.middleware(async ({ next }) => {
+/**
+ * The one place services' errors become tRPC errors: a DomainError keeps its message under the
+ * code of its kind (server/errors.ts); directory failures become clear, non-leaky errors instead
+ * of 500s.
+ */
+const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const e = result.error.cause;
+    throw new TRPCError({ code: e.code, message: e.message, cause: e });
+  }
   if (!result.ok && result.error.cause instanceof DirectoryError) {
     const d = result.error.cause;
     const code = d.kind === "not-found" ? "NOT_FOUND" : d.kind === "invalid-input" ? "BAD_REQUEST" : "SERVICE_UNAVAILABLE";
@@ -62,7 +71,7 @@ const directoryErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(directoryErrors);
+export const publicProcedure = t.procedure.use(domainErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
