@@ -127,7 +127,8 @@ ensure_address() {
   if [ "$outcome" = added ]; then
     echo "ad-dc2: added $HOST_IP to lo (scripts/ad-dc2.sh down removes it again)"
     # A DC2 started while the address was missing found no interface and listens nowhere; Samba
-    # does not look again, so it starts anew.
+    # does not look again, so it starts anew. (One started before someone else added the address
+    # fails its start below, is stopped, and the next `up` starts it listening.)
     running && stop_dc2
   fi
   return 0
@@ -411,13 +412,14 @@ cmd_stop() {
 
 cmd_down() {
   stop_dc2
+  # Before DC1 is asked anything: a DC1 that is down must not keep the address on lo.
+  release_address
   if [ -s "$DC1_CA" ]; then
     require_dc1
     [ -f "$KRB5_CONF" ] || write_krb5_conf
     remove_from_domain
   fi
   rm -rf -- "$DC_DIR"
-  release_address
   echo "ad-dc2: DC2 stopped and removed from the domain"
 }
 
@@ -432,7 +434,7 @@ cmd_status() {
   local address="no"
   if lo_has "$HOST_IP"; then
     address="yes"
-    [ "$(cat "$LO_MARKER" 2>/dev/null || true)" = "$HOST_IP $(lo_netns)" ] && address="yes (added by ad-dc2.sh)"
+    lo_marked "$HOST_IP" "$LO_MARKER" && address="yes (added by ad-dc2.sh)"
   fi
   echo "DC2 in the domain: $member; process: $proc; LDAPS at $LDAP_URL: $reach; $HOST_IP on lo: $address"
 }

@@ -88,7 +88,10 @@ if [ "$purge" -eq 1 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
     # shellcheck source=lib/loopback.sh
     . "$SCRIPT_DIR/lib/loopback.sh"
-    [ "$(lo_release 127.0.0.2 "$DATA_DIR/dc2-lo-address")" = removed ] && echo "ad-down: removed 127.0.0.2 from lo (ad-dc2.sh had added it)"
+    # The record is about to be deleted: a release that fails must stop the purge.
+    released="$(lo_release 127.0.0.2 "$DATA_DIR/dc2-lo-address")" ||
+      die "could not remove 127.0.0.2 from lo (ad-dc2.sh had added it); nothing was purged"
+    [ "$released" != removed ] || echo "ad-down: removed 127.0.0.2 from lo (ad-dc2.sh had added it)"
   fi
   # Where .data/samba is a link to a shared DC, only the link goes.
   rm -rf -- "$REPO_ROOT/.data/samba"

@@ -146,12 +146,18 @@ else
 fi
 
 if [ "$need_dc2" -eq 1 ]; then
-  if lo_has "$DC2_IP"; then
-    notes+=("$DC2_IP on lo (left there)")
-  elif can_admin_network; then
-    notes+=("$DC2_IP not on lo (scripts/ad-dc2.sh adds it for the replication step and removes it after)")
+  # npm test takes 127.0.0.2 off lo and puts it on again (the replication step runs once each
+  # way), whoever added it: that needs CAP_NET_ADMIN either way.
+  if ! can_admin_network; then
+    problems+=("the replication tests add and remove $DC2_IP on lo and this shell may not (no CAP_NET_ADMIN): run npm test as root with CAP_NET_ADMIN")
+  elif lo_has "$DC2_IP"; then
+    notes+=("$DC2_IP on lo (npm test takes it off for one replication pass and puts it back)")
   else
-    problems+=("the replication tests need $DC2_IP on lo and this shell may not add it (no CAP_NET_ADMIN): run 'ip addr add 127.0.0.2/8 dev lo' as an administrator")
+    notes+=("$DC2_IP not on lo (scripts/ad-dc2.sh adds it for the replication step and removes it after)")
+  fi
+  # tests/system and the build's no-egress check run in namespaces of their own (unshare).
+  if [ "$(id -u)" -eq 0 ] && ! has_cap 21; then
+    problems+=("the system tests and the no-egress build need unshare (CAP_SYS_ADMIN), which this shell lacks: run npm test with CAP_SYS_ADMIN (e.g. a privileged container)")
   fi
 fi
 
@@ -164,7 +170,8 @@ holders() {
   [ "$proto" = udp ] && flag=u
   ss -Hln${flag}p "sport = :$port" 2>/dev/null | while read -r _state _recv _send local _peer rest; do
     case "$local" in
-      "$addr:$port" | "0.0.0.0:$port" | "*:$port" | "[::]:$port" | "[::ffff:$addr]:$port") ;;
+      # `*` is a dual-stack wildcard; `[::]` alone is IPv6-only and leaves the IPv4 port free.
+      "$addr:$port" | "0.0.0.0:$port" | "*:$port" | "[::ffff:$addr]:$port") ;;
       *) continue ;;
     esac
     if [[ "$rest" =~ pid=([0-9]+) ]]; then

@@ -39,12 +39,24 @@ SUDO=()
 # shellcheck source=lib/loopback.sh
 . scripts/lib/loopback.sh
 DC2_IP=127.0.0.2
+# Someone's own 127.0.0.2 (its prefix length) is written down before it is taken off, so a run
+# killed before it could put it back has the next run put it back.
+ORIGINAL_DC2_IP=.data/samba/lo-127.0.0.2-before-tests
+if [ -s "$ORIGINAL_DC2_IP" ]; then
+  bash scripts/ad-dc2.sh down >/dev/null
+  lo_remove "$DC2_IP"
+  "${SUDO[@]}" ip addr add "$DC2_IP/$(cat "$ORIGINAL_DC2_IP")" dev lo
+  rm -f -- "$ORIGINAL_DC2_IP"
+fi
 bash scripts/ad-dc2.sh down >/dev/null # a DC2 left by an interrupted run (and an address it added)
 dc2_ip_found="$(lo_prefix "$DC2_IP")" # its prefix length when someone had put it there
+[ -z "$dc2_ip_found" ] || echo "$dc2_ip_found" >"$ORIGINAL_DC2_IP"
 restore_lo() {
   bash scripts/ad-dc2.sh down >/dev/null 2>&1 || true
   lo_remove "$DC2_IP" || true
+  rm -f -- .data/samba/dc2-lo-address
   [ -z "$dc2_ip_found" ] || "${SUDO[@]}" ip addr add "$DC2_IP/$dc2_ip_found" dev lo
+  rm -f -- "$ORIGINAL_DC2_IP"
 }
 trap restore_lo EXIT
 replication() {
@@ -73,8 +85,9 @@ step "fault test (1,000 grants; worker SIGKILLed, DC restarted)"
 npx tsx scripts/with-stack.ts --cluster test --db interim_fault --fresh -- npx vitest run --project fault
 
 step "production build (with only loopback, and Next.js's telemetry host caught: it must not be reached)"
-# Without this script's export: `npm run build` must turn telemetry off by itself.
-bash scripts/no-egress.sh -- env -u NEXT_TELEMETRY_DISABLED npm run build
+# Without this script's export: `npm run build` must turn telemetry off by itself; and with a
+# fresh per-user Next config, so a developer's own `next telemetry disable` cannot hide a regression.
+XDG_CONFIG_HOME="$(mktemp -d)" bash scripts/no-egress.sh -- env -u NEXT_TELEMETRY_DISABLED npm run build
 
 step "end-to-end tests (Chromium)"
 npx tsx scripts/with-stack.ts --cluster test --db interim_e2e --fresh -- npx playwright test

@@ -8,8 +8,8 @@
 #   lo_prefix ADDR           its prefix length there; lo_remove ADDR removes it unconditionally
 #   lo_ensure ADDR MARKER    adds ADDR/8 to lo when missing and records that in MARKER;
 #                            prints "added" or "present"
-#   lo_release ADDR MARKER   removes ADDR only if MARKER says this network namespace's lo got it
-#                            from lo_ensure; prints "removed", "kept" (not ours) or "absent"
+#   lo_release ADDR MARKER   removes ADDR only if MARKER says lo_ensure added it in this network
+#                            namespace since this boot; prints "removed", "kept" (not ours) or "absent"
 #   can_admin_network        root (or sudo) with CAP_NET_ADMIN: addresses can be changed
 #
 # Commands that change lo run through "${SUDO[@]}" when the caller defines SUDO (e.g. SUDO=(sudo)).
@@ -44,28 +44,41 @@ lo_remove() {
   "${SUDO[@]}" ip addr del "$1/$prefix" dev lo
 }
 
+# What a marker holds for ADDR added here and now: the address, this network namespace, and this
+# boot (the initial namespace has the same id after every boot; an address does not survive one).
+lo_stamp() {
+  printf '%s %s %s' "$1" "$(lo_netns)" "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown-boot)"
+}
+
+# True when MARKER records ADDR as added by lo_ensure in this namespace since this boot.
+lo_marked() {
+  [ -f "$2" ] && [ "$(cat -- "$2" 2>/dev/null || true)" = "$(lo_stamp "$1")" ]
+}
+
 lo_ensure() {
   local addr="$1" marker="$2"
   if lo_has "$addr"; then
+    # A marker of another boot or namespace says nothing about this address: someone else's.
+    lo_marked "$addr" "$marker" || rm -f -- "$marker"
     echo present
     return 0
   fi
   "${SUDO[@]}" ip addr add "$addr/8" dev lo || return 1
   lo_has "$addr" || return 1
-  mkdir -p -- "$(dirname -- "$marker")"
-  printf '%s %s\n' "$addr" "$(lo_netns)" >"$marker"
+  mkdir -p -- "$(dirname -- "$marker")" || return 1
+  { lo_stamp "$addr" && echo; } >"$marker" || return 1
   echo added
 }
 
 lo_release() {
-  local addr="$1" marker="$2" recorded=""
-  [ -f "$marker" ] && recorded="$(cat -- "$marker" 2>/dev/null || true)"
+  local addr="$1" marker="$2"
   if ! lo_has "$addr"; then
-    [ "$recorded" = "$addr $(lo_netns)" ] && rm -f -- "$marker"
+    rm -f -- "$marker"
     echo absent
     return 0
   fi
-  if [ "$recorded" != "$addr $(lo_netns)" ]; then
+  if ! lo_marked "$addr" "$marker"; then
+    rm -f -- "$marker"
     echo kept
     return 0
   fi

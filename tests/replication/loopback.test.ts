@@ -25,9 +25,9 @@ describe("DC2's loopback address", () => {
 
     const expected = process.env.DC2_LOOPBACK_EXPECT;
     if (expected !== undefined) expect(["added", "present"]).toContain(expected);
-    const netns = readlinkSync("/proc/self/ns/net");
+    const stamp = `127.0.0.2 ${readlinkSync("/proc/self/ns/net")} ${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()}`;
     if (expected === "added" || (expected === undefined && existsSync(marker))) {
-      expect(readFileSync(marker, "utf8").trim()).toBe(`127.0.0.2 ${netns}`);
+      expect(readFileSync(marker, "utf8").trim()).toBe(stamp);
     } else {
       expect(existsSync(marker)).toBe(false);
     }

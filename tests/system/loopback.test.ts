@@ -18,16 +18,17 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(state, { recursive: true, force: true }));
 
-const run = (body: string) => {
-  const r = inNamespace(`. ${JSON.stringify(lib)}\nM=${JSON.stringify(marker)}\n${body}`);
+const run = async (body: string) => {
+  const r = await inNamespace(`. ${JSON.stringify(lib)}\nM=${JSON.stringify(marker)}\n${body}`);
   if (r.status !== 0) throw new Error(`namespace script failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim().split("\n");
 };
 const addresses = 'echo "lo: $(ip -o -4 addr show dev lo | awk \'{ print $4 }\' | sort | paste -sd, -)"';
 
 describe("scripts/lib/loopback.sh", () => {
-  it("sees a new namespace's lo as down and without 127.0.0.1, and up with it once brought up", () => {
-    expect(run(`lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks
+  it("sees a new namespace's lo as down and without 127.0.0.1, and up with it once brought up", async () => {
+    expect(
+      await run(`lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks
 ip link set dev lo up
 lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks; lo_has 127.0.0.12 && echo has || echo lacks`)).toEqual([
       "down",
@@ -38,13 +39,13 @@ lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks; lo
     ]);
   });
 
-  it("adds 127.0.0.2 when lo lacks it, whatever a bind to it would do, and removes it on release", () => {
-    const out = run(`ip link set dev lo up
+  it("adds 127.0.0.2 when lo lacks it, whatever a bind to it would do, and removes it on release", async () => {
+    const out = await run(`ip link set dev lo up
 python3 -c 'import socket; socket.socket().bind(("127.0.0.2", 0))' 2>/dev/null && echo "bind without the address: works" || echo "bind without the address: refused"
 lo_ensure 127.0.0.2 "$M"
 ${addresses}
 cat "$M"
-echo "netns $(readlink /proc/self/ns/net)"
+echo "stamp $(readlink /proc/self/ns/net) $(cat /proc/sys/kernel/random/boot_id)"
 lo_ensure 127.0.0.2 "$M"
 lo_release 127.0.0.2 "$M"
 ${addresses}
@@ -53,14 +54,14 @@ lo_release 127.0.0.2 "$M"`);
     // Recorded, not asserted: the outcome differs between kernels, and must not matter.
     expect(out[0]).toMatch(/^bind without the address: (works|refused)$/);
     expect(out.slice(1, 3)).toEqual(["added", "lo: 127.0.0.1/8,127.0.0.2/8"]);
-    // The marker names the namespace whose lo got the address.
-    expect(out[3]).toBe(`127.0.0.2 ${out[4]!.slice("netns ".length)}`);
+    // The marker names the namespace whose lo got the address, and the boot.
+    expect(out[3]).toBe(`127.0.0.2 ${out[4]!.slice("stamp ".length)}`);
     expect(out.slice(5)).toEqual(["present", "removed", "lo: 127.0.0.1/8", "marker gone", "absent"]);
   });
 
-  it("leaves an address that was there before it (no marker written, release keeps it)", () => {
+  it("leaves an address that was there before it (no marker written, release keeps it)", async () => {
     expect(
-      run(`ip link set dev lo up; ip addr add 127.0.0.2/32 dev lo
+      await run(`ip link set dev lo up; ip addr add 127.0.0.2/32 dev lo
 lo_ensure 127.0.0.2 "$M"
 [ -e "$M" ] && echo "marker written" || echo "no marker"
 lo_release 127.0.0.2 "$M"
@@ -68,27 +69,33 @@ ${addresses}`),
     ).toEqual(["present", "no marker", "kept", "lo: 127.0.0.1/8,127.0.0.2/32"]);
   });
 
-  it("ignores a marker written in another network namespace", () => {
+  it("ignores (and drops) a marker written in another network namespace or before this boot", async () => {
     expect(
-      run(`ip link set dev lo up; ip addr add 127.0.0.2/8 dev lo
-echo "127.0.0.2 net:[1]" >"$M"
+      await run(`ip link set dev lo up; ip addr add 127.0.0.2/8 dev lo
+echo "127.0.0.2 net:[1] $(cat /proc/sys/kernel/random/boot_id)" >"$M"
+lo_release 127.0.0.2 "$M"
+[ -e "$M" ] && echo "marker left" || echo "marker gone"
+echo "127.0.0.2 $(readlink /proc/self/ns/net) 00000000-0000-0000-0000-000000000000" >"$M"
+lo_ensure 127.0.0.2 "$M"
+[ -e "$M" ] && echo "marker left" || echo "marker gone"
 lo_release 127.0.0.2 "$M"
 ${addresses}`),
-    ).toEqual(["kept", "lo: 127.0.0.1/8,127.0.0.2/8"]);
+    ).toEqual(["kept", "marker gone", "present", "marker gone", "kept", "lo: 127.0.0.1/8,127.0.0.2/8"]);
   });
 
-  it("re-adds the address when a marker outlived it (e.g. after a reboot) and still removes it after", () => {
+  it("re-adds the address when lo lost it (e.g. after a reboot) and still removes it after", async () => {
     expect(
-      run(`ip link set dev lo up
-echo "127.0.0.2 $(readlink /proc/self/ns/net)" >"$M"
+      await run(`ip link set dev lo up
+echo "127.0.0.2 net:[1] stale-boot" >"$M"
 lo_ensure 127.0.0.2 "$M"
 lo_release 127.0.0.2 "$M"
 ${addresses}`),
     ).toEqual(["added", "removed", "lo: 127.0.0.1/8"]);
   });
 
-  it("knows whether this shell may change addresses (CAP_NET_ADMIN), without trying", () => {
-    expect(run(`can_admin_network && echo can || echo cannot
+  it("knows whether this shell may change addresses (CAP_NET_ADMIN), without trying", async () => {
+    expect(
+      await run(`can_admin_network && echo can || echo cannot
 setpriv --bounding-set=-net_admin --inh-caps=-net_admin bash -c '. ${JSON.stringify(lib)}; can_admin_network && echo can || echo cannot'`)).toEqual([
       "can",
       "cannot",

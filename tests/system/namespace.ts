@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,13 +11,30 @@ import path from "node:path";
 export function inNamespace(script: string, env: Record<string, string> = {}) {
   // Listeners started in the background end with the script.
   const wrapped = `trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n${script}`;
-  const r = spawnSync("unshare", ["--net", "--mount", "bash", "-euo", "pipefail", "-c", wrapped], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 60_000,
+  return run("unshare", ["--net", "--mount", "bash", "-euo", "pipefail", "-c", wrapped], { env: { ...process.env, ...env } });
+}
+
+/**
+ * Runs a command to its end without blocking the test process's event loop (vitest's worker must
+ * keep answering its parent while a slow command runs).
+ */
+export function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} failed to run (it needs root and util-linux): ${e.message}`));
+    });
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
-  if (r.error) throw new Error(`unshare failed to run (it needs root and util-linux): ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");

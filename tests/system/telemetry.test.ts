@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { repoRoot } from "./namespace";
+import { repoRoot, run } from "./namespace";
 
 /*
  * Next.js sends usage events to telemetry.nextjs.org unless told not to. scripts/no-egress.sh runs
@@ -18,23 +17,21 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(configHome, { recursive: true, force: true }));
 
-function noEgress(script: string, env: Record<string, string> = {}) {
+async function noEgress(script: string, env: Record<string, string> = {}) {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome, ...env };
   delete childEnv.NEXT_TELEMETRY_DISABLED;
   delete childEnv.CI;
-  const r = spawnSync("bash", [path.join(repoRoot, "scripts/no-egress.sh"), "--", "bash", "-euo", "pipefail", "-c", script], {
+  const r = await run("bash", [path.join(repoRoot, "scripts/no-egress.sh"), "--", "bash", "-euo", "pipefail", "-c", script], {
     cwd: repoRoot,
-    encoding: "utf8",
     env: childEnv,
-    timeout: 150_000,
+    timeoutMs: 360_000,
   });
-  if (r.error) throw r.error;
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
 describe("Next.js telemetry", () => {
-  it("is caught when Next sends it (the witness works)", () => {
-    const r = noEgress(`node -e '
+  it("is caught when Next sends it (the witness works)", async () => {
+    const r = await noEgress(`node -e '
       const { Telemetry } = require("next/dist/telemetry/storage");
       const t = new Telemetry({ distDir: process.env.XDG_CONFIG_HOME });
       t.record({ eventName: "INTERIM_WITNESS", payload: {} });
@@ -44,7 +41,7 @@ describe("Next.js telemetry", () => {
     expect(r.output).toMatch(/port 443: telemetry\.nextjs\.org/);
   });
 
-  it("is never sent by the web process, even started without NEXT_TELEMETRY_DISABLED", () => {
+  it("is never sent by the web process, even started without NEXT_TELEMETRY_DISABLED", async () => {
     // The dev server is the one that records events on start and on each compile; the directory
     // and database are never reached for a sign-in page, so placeholders do.
     const env = {
@@ -59,11 +56,11 @@ describe("Next.js telemetry", () => {
       PORT: "3199",
       LOG_LEVEL: "warn",
     };
-    const r = noEgress(
+    const r = await noEgress(
       `node --import tsx server/http/serve.ts --dev >"$XDG_CONFIG_HOME/web.log" 2>&1 &
       web=$!
-      for _ in $(seq 600); do grep -q "Interim on" "$XDG_CONFIG_HOME/web.log" && break; kill -0 $web || break; sleep 0.1; done
-      echo "signin: $(curl -s -o /dev/null -w "%{http_code}" --max-time 60 http://127.0.0.1:3199/signin)"
+      for _ in $(seq 2400); do grep -q "Interim on" "$XDG_CONFIG_HOME/web.log" && break; kill -0 $web || break; sleep 0.1; done
+      echo "signin: $(curl -s -o /dev/null -w "%{http_code}" --max-time 240 http://127.0.0.1:3199/signin)"
       sleep 1
       kill $web; wait $web || true
       cat "$XDG_CONFIG_HOME/web.log"`,
@@ -72,5 +69,5 @@ describe("Next.js telemetry", () => {
     expect(r.output).toContain("signin: 200");
     expect(r.status, r.output).toBe(0);
     expect(r.output).not.toContain("telemetry.nextjs.org");
-  }, 180_000);
+  }, 400_000);
 });
