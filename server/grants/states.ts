@@ -71,6 +71,10 @@ export function isLiveState(state: GrantState | string | null | undefined): bool
   return state != null && (LIVE_GRANT_STATES as readonly string[]).includes(state);
 }
 
+export function isEndedState(state: GrantState | string): boolean {
+  return (ENDED_GRANT_STATES as readonly string[]).includes(state);
+}
+
 export function isInDirectory(state: GrantState | string): boolean {
   return (IN_DIRECTORY_STATES as readonly string[]).includes(state);
 }
