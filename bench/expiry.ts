@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Client } from "ldapts";
 import { db } from "@/db";
-import { EXPIRY_JOB_GRACE_MS } from "@/server/grants/lifecycle";
+import { EXPIRY_JOB_GRACE_MS } from "@/server/grants/timing";
 import { reconcile } from "@/server/grants/reconcile";
 import { groupMembers, hasDirectMembership } from "./lib/ldap";
 import { log, ms, sleep, summarize, type Summary } from "./lib/stats";

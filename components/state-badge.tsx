@@ -1,4 +1,8 @@
-export type GrantState = "pending" | "provisioning" | "replicating" | "active" | "expiring" | "expired" | "revoked" | "failed";
+import { isLiveState, TRANSIENT_STATES, type GrantState } from "@/server/grants/states";
+
+// The states, their sets and their type come from the one state machine (server/grants/states.ts,
+// a module without runtime imports, so that client components may use it).
+export type { GrantState };
 
 export const GRANT_STATE_LABEL: Record<GrantState, string> = {
   pending: "Pending",
@@ -22,15 +26,14 @@ const tone: Record<GrantState, string> = {
   failed: "bg-red-50 text-red-800 ring-red-600/30",
 };
 
-/** States in which a grant holds, or is about to hold, access. */
-export const LIVE_GRANT_STATES: readonly GrantState[] = ["pending", "provisioning", "replicating", "active", "expiring"];
-
+/** Whether a grant in this state holds, or is about to hold, access. */
 export function isLive(state: GrantState | null | undefined): boolean {
-  return state != null && LIVE_GRANT_STATES.includes(state);
+  return isLiveState(state);
 }
 
 export function StateBadge({ state }: { state: GrantState }) {
-  const live = state === "provisioning" || state === "replicating" || state === "expiring" || state === "pending";
+  // On its way in or out: the dot pulses.
+  const live = TRANSIENT_STATES.includes(state);
   return (
     <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${tone[state]}`}>
       <span aria-hidden="true" className={`size-1.5 rounded-full bg-current ${live ? "animate-pulse" : ""}`} />

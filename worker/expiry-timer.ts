@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { sqlClient } from "@/db";
-import { nextDueAt, requeueStuckActivations, sweepExpired } from "@/server/grants/lifecycle";
+import { nextDueAt, sweepExpired } from "@/server/grants/sweep";
+import { requeueStuckActivations } from "@/server/grants/watchdog";
 import { env } from "@/server/env";
 
 /** Longest nap between checks, in case a notification was missed. */

@@ -1,14 +1,15 @@
-import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
-import { db } from "@/db";
+import { db, type Transaction } from "@/db";
 import { catalogCredentials, grants, privilegeSets, privileges, requestDecisions, requests, users } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
+import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { conflict, forbidden, invalid, notFound, unauthenticated } from "@/server/errors";
 import { applyExtension } from "@/server/grants/extend";
 import { emitNotification } from "@/server/notifications/emit";
-import { grantApprovedRequest } from "@/server/requests/service";
-import { isApproverAt, lastLevel, requiredAt } from "./levels";
+import { grantApprovedRequest } from "@/server/grants/create";
+import { isApproverSql, lastLevel, levelCountSql, requiredAt } from "./levels";
 import { decideInput, type DecideInput } from "./schemas";
 import type { z } from "zod";
 
@@ -22,96 +23,123 @@ import type { z } from "zod";
 
 async function approverGuid(user: SessionUser): Promise<string> {
   const [row] = await db.select({ guid: users.objectGuid }).from(users).where(eq(users.id, user.id));
-  if (!row) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
+  if (!row) throw unauthenticated("Sign in again.");
   return row.guid;
 }
 
-export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<typeof decideInput>) {
+type Request = typeof requests.$inferSelect;
+type Decided = { status: "approved" | "denied" | "failed"; level: number; grantId: string | null } | { status: "pending"; level: number; grantId: null; approvals?: number; needed?: number };
+
+/**
+ * One approver's decision on the level a request waits at: the request is locked and checked, the
+ * decision recorded; a denial ends the request, the level's last needed approval moves it to the
+ * next level or, at the last level, approves it (the grant or the extension in this transaction).
+ */
+export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<typeof decideInput>): Promise<Decided> {
   assertCan(user, "approve", "Request");
   const input: DecideInput = decideInput.parse(raw);
   const guid = await approverGuid(user);
   return db.transaction(async (tx) => {
-    const [request] = await tx.select().from(requests).where(eq(requests.id, input.requestId)).for("update");
-    if (!request) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
-    if (request.status !== "pending" || !request.policy) {
-      throw new TRPCError({ code: "CONFLICT", message: `This request is already ${request.status}.` });
-    }
-    if (request.approvalDeadline && request.approvalDeadline <= new Date()) {
-      throw new TRPCError({ code: "CONFLICT", message: "This request waited too long for a decision and has expired." });
-    }
-    if (request.requesterId === user.id) throw new TRPCError({ code: "FORBIDDEN", message: "You cannot decide on your own request." });
-    const policy = request.policy;
+    const request = await lockDecidable(tx, user, guid, input);
     const level = request.currentLevel;
-    if (!isApproverAt(policy, level, guid)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Only approvers of level ${level} of ${policy.group.name} may decide on this request now.` });
-    }
-    const requested = request.approvedDurationMinutes ?? request.durationMinutes;
-    if (input.durationMinutes !== null && input.durationMinutes > requested) {
-      throw new TRPCError({ code: "BAD_REQUEST", message: `An approver may shorten the duration, not lengthen it (at most ${requested} minutes).` });
-    }
     const [decision] = await tx
       .insert(requestDecisions)
       .values({ requestId: request.id, level, approverId: user.id, approverGuid: guid, decision: input.decision, comment: input.comment, durationMinutes: input.durationMinutes })
       .onConflictDoNothing()
       .returning();
-    if (!decision) throw new TRPCError({ code: "CONFLICT", message: `You have already decided on level ${level} of this request.` });
+    if (!decision) throw conflict(`You have already decided on level ${level} of this request.`);
     const events: AuditEvent[] = [
       { action: "request.decision", targetType: "request", targetId: request.id, data: { level, decision: input.decision, comment: input.comment, durationMinutes: input.durationMinutes } },
     ];
-
-    if (input.decision === "deny") {
-      await tx.update(requests).set({ status: "denied", decidedAt: new Date(), outcomeComment: input.comment }).where(eq(requests.id, request.id));
-      events.push({ action: "request.denied", targetType: "request", targetId: request.id, data: { level, comment: input.comment } });
-      await recordAudit(tx, actor, events);
-      await emitNotification(tx, "denied", [{ requestId: request.id, data: { level, comment: input.comment, actor: actor.name } }]);
-      return { status: "denied" as const, level, grantId: null };
-    }
-
-    const duration = Math.min(requested, input.durationMinutes ?? requested);
-    const [{ approvals } = { approvals: 0 }] = await tx
-      .select({ approvals: sql<number>`count(*)::int` })
-      .from(requestDecisions)
-      .where(and(eq(requestDecisions.requestId, request.id), eq(requestDecisions.level, level), eq(requestDecisions.decision, "approve")));
-    const needed = requiredAt(policy, level);
-    if (approvals < needed) {
-      await tx.update(requests).set({ approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-      await recordAudit(tx, actor, events);
-      return { status: "pending" as const, level, grantId: null, approvals, needed };
-    }
-    const next = level < lastLevel(policy) ? level + 1 : null;
-    events.push({ action: "request.level_completed", targetType: "request", targetId: request.id, data: { level, approvals, nextLevel: next } });
-    if (next !== null) {
-      await tx.update(requests).set({ currentLevel: next, approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-      await recordAudit(tx, actor, events);
-      await emitNotification(tx, "approval_needed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { level: next } }]);
-      return { status: "pending" as const, level: next, grantId: null };
-    }
-
-    if (request.kind === "extension") {
-      // The last level of an extension: the grant's end moves now, in this transaction.
-      const extended = await applyExtension(tx, actor, request, duration);
-      await tx
-        .update(requests)
-        .set({ status: extended.ok ? "approved" : "failed", decidedAt: new Date(), approvedDurationMinutes: duration, outcomeComment: extended.ok ? null : extended.reason })
-        .where(eq(requests.id, request.id));
-      if (extended.ok) events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
-      await recordAudit(tx, actor, events);
-      // Applied: applyExtension told the requester ("extended"). Not applied: say why.
-      if (!extended.ok) await emitNotification(tx, "failed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { error: extended.reason, actor: actor.name } }]);
-      return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
-    }
-
-    // The last level: the grant (a set: one per privilege) is created with the approval, in this transaction.
-    const member = await memberOf(request);
-    await tx.update(requests).set({ status: "approved", decidedAt: new Date(), approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-    const created = await grantApprovedRequest(tx, request, { member, durationMinutes: duration });
-    const grant = created[0]!;
-    const grantIds = request.privilegeSetId ? { grantIds: created.map((g) => g.id) } : {};
-    events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id, ...grantIds } });
-    await recordAudit(tx, actor, events);
-    await emitNotification(tx, "approved", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
-    return { status: "approved" as const, level, grantId: grant.id };
+    if (input.decision === "deny") return deny(tx, actor, request, input.comment, events);
+    const requested = request.approvedDurationMinutes ?? request.durationMinutes;
+    return approveLevel(tx, actor, request, Math.min(requested, input.durationMinutes ?? requested), events);
   });
+}
+
+/**
+ * Locks the request and checks that this approver may decide on it now: still pending and in time,
+ * not their own, an approver of its current level (the same SQL as the inbox's), no longer than asked.
+ */
+async function lockDecidable(tx: Transaction, user: SessionUser, guid: string, input: DecideInput): Promise<Request & { policy: FrozenPolicy }> {
+  const [row] = await tx
+    .select({ request: requests, mayDecide: isApproverSql(requests.policy, guid, requests.currentLevel) })
+    .from(requests)
+    .where(eq(requests.id, input.requestId))
+    .for("update");
+  if (!row) throw notFound("No such request.");
+  const { request, mayDecide } = row;
+  if (request.status !== "pending" || !request.policy) throw conflict(`This request is already ${request.status}.`);
+  if (request.approvalDeadline && request.approvalDeadline <= new Date()) throw conflict("This request waited too long for a decision and has expired.");
+  if (request.requesterId === user.id) throw forbidden("You cannot decide on your own request.");
+  if (!mayDecide) throw forbidden(`Only approvers of level ${request.currentLevel} of ${request.policy.group.name} may decide on this request now.`);
+  const requested = request.approvedDurationMinutes ?? request.durationMinutes;
+  if (input.durationMinutes !== null && input.durationMinutes > requested) {
+    throw invalid(`An approver may shorten the duration, not lengthen it (at most ${requested} minutes).`);
+  }
+  return { ...request, policy: request.policy };
+}
+
+/** One denial ends the request. */
+async function deny(tx: Transaction, actor: AuditActor, request: Request, comment: string, events: AuditEvent[]): Promise<Decided> {
+  const level = request.currentLevel;
+  await tx.update(requests).set({ status: "denied", decidedAt: new Date(), outcomeComment: comment }).where(eq(requests.id, request.id));
+  events.push({ action: "request.denied", targetType: "request", targetId: request.id, data: { level, comment } });
+  await recordAudit(tx, actor, events);
+  await emitNotification(tx, "denied", [{ requestId: request.id, data: { level, comment, actor: actor.name } }]);
+  return { status: "denied" as const, level, grantId: null };
+}
+
+/** An approval: the level waits for more, or is complete and the request moves on (or is approved). */
+async function approveLevel(tx: Transaction, actor: AuditActor, request: Request & { policy: FrozenPolicy }, duration: number, events: AuditEvent[]): Promise<Decided> {
+  const level = request.currentLevel;
+  const [{ approvals } = { approvals: 0 }] = await tx
+    .select({ approvals: sql<number>`count(*)::int` })
+    .from(requestDecisions)
+    .where(and(eq(requestDecisions.requestId, request.id), eq(requestDecisions.level, level), eq(requestDecisions.decision, "approve")));
+  const needed = requiredAt(request.policy, level);
+  if (approvals < needed) {
+    await tx.update(requests).set({ approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
+    await recordAudit(tx, actor, events);
+    return { status: "pending" as const, level, grantId: null, approvals, needed };
+  }
+  const next = level < lastLevel(request.policy) ? level + 1 : null;
+  events.push({ action: "request.level_completed", targetType: "request", targetId: request.id, data: { level, approvals, nextLevel: next } });
+  if (next !== null) {
+    await tx.update(requests).set({ currentLevel: next, approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
+    await recordAudit(tx, actor, events);
+    await emitNotification(tx, "approval_needed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { level: next } }]);
+    return { status: "pending" as const, level: next, grantId: null };
+  }
+  return request.kind === "extension" ? approveExtension(tx, actor, request, duration, events) : approveGrant(tx, actor, request, duration, events);
+}
+
+/** The last level of an extension: the grant's end moves now, in this transaction. */
+async function approveExtension(tx: Transaction, actor: AuditActor, request: Request, duration: number, events: AuditEvent[]): Promise<Decided> {
+  const level = request.currentLevel;
+  const extended = await applyExtension(tx, actor, request, duration);
+  await tx
+    .update(requests)
+    .set({ status: extended.ok ? "approved" : "failed", decidedAt: new Date(), approvedDurationMinutes: duration, outcomeComment: extended.ok ? null : extended.reason })
+    .where(eq(requests.id, request.id));
+  if (extended.ok) events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
+  await recordAudit(tx, actor, events);
+  // Applied: applyExtension told the requester ("extended"). Not applied: say why.
+  if (!extended.ok) await emitNotification(tx, "failed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { error: extended.reason, actor: actor.name } }]);
+  return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
+}
+
+/** The last level: the grant (a set: one per privilege) is created with the approval, in this transaction. */
+async function approveGrant(tx: Transaction, actor: AuditActor, request: Request, duration: number, events: AuditEvent[]): Promise<Decided> {
+  const member = await memberOf(request);
+  await tx.update(requests).set({ status: "approved", decidedAt: new Date(), approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
+  const created = await grantApprovedRequest(tx, request, { member, durationMinutes: duration });
+  const grant = created[0]!;
+  const grantIds = request.privilegeSetId ? { grantIds: created.map((g) => g.id) } : {};
+  events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id, ...grantIds } });
+  await recordAudit(tx, actor, events);
+  await emitNotification(tx, "approved", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
+  return { status: "approved" as const, level: request.currentLevel, grantId: grant.id };
 }
 
 /** The account the request elevates: the requester's own, or the catalog credential it names. */
@@ -119,7 +147,7 @@ async function memberOf(request: typeof requests.$inferSelect): Promise<{ guid: 
   if (request.credentialId) {
     const [credential] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, request.credentialId));
     if (!credential?.objectGuid || !credential.dn || !credential.present) {
-      throw new TRPCError({ code: "CONFLICT", message: "The privileged account of this request is no longer in the catalog; deny the request instead." });
+      throw conflict("The privileged account of this request is no longer in the catalog; deny the request instead.");
     }
     return { guid: credential.objectGuid, dn: credential.dn };
   }
@@ -131,10 +159,10 @@ async function memberOf(request: typeof requests.$inferSelect): Promise<{ guid: 
 export async function cancelRequest(user: SessionUser, actor: AuditActor, requestId: string) {
   return db.transaction(async (tx) => {
     const [request] = await tx.select().from(requests).where(eq(requests.id, requestId)).for("update");
-    if (!request) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
+    if (!request) throw notFound("No such request.");
     assertCan(user, "read", "Request", { userId: request.requesterId });
-    if (request.requesterId !== user.id) throw new TRPCError({ code: "FORBIDDEN", message: "Only the requester can cancel a request." });
-    if (request.status !== "pending") throw new TRPCError({ code: "CONFLICT", message: `This request is already ${request.status}.` });
+    if (request.requesterId !== user.id) throw forbidden("Only the requester can cancel a request.");
+    if (request.status !== "pending") throw conflict(`This request is already ${request.status}.`);
     await tx.update(requests).set({ status: "cancelled", decidedAt: new Date(), outcomeComment: "Cancelled by the requester" }).where(eq(requests.id, requestId));
     await recordAudit(tx, actor, [{ action: "request.cancelled", targetType: "request", targetId: requestId, data: { reason: "Cancelled by the requester" } }]);
     return { status: "cancelled" as const };
@@ -183,7 +211,7 @@ export function requestSummaries() {
       locationCountry: requests.locationCountry,
       locationRegion: requests.locationRegion,
       level: requests.currentLevel,
-      levels: sql<number>`(select coalesce(max((a ->> 'level')::int), 1) from jsonb_array_elements(${requests.policy} -> 'approvers') a)`,
+      levels: levelCountSql(requests.policy),
       kind: requests.kind,
       startsAt: requests.startsAt,
       outsideUsualHours: requests.outsideUsualHours,
@@ -209,8 +237,7 @@ export async function inbox(user: SessionUser) {
       and(
         eq(requests.status, "pending"),
         sql`${requests.requesterId} <> ${user.id}`,
-        sql`exists (select 1 from jsonb_array_elements(${requests.policy} -> 'approvers') a
-                    where lower(a ->> 'userGuid') = ${guid} and (a ->> 'level')::int = ${requests.currentLevel})`,
+        isApproverSql(requests.policy, guid, requests.currentLevel),
         sql`not exists (select 1 from ${requestDecisions} d where d.request_id = ${requests.id} and d.level = ${requests.currentLevel} and d.approver_id = ${user.id})`,
       ),
     )
@@ -242,15 +269,12 @@ export async function myDecisions(user: SessionUser, limit = 50) {
     .limit(limit);
 }
 
-const approverOfAnyLevel = (guid: string) =>
-  sql`exists (select 1 from jsonb_array_elements(${requests.policy} -> 'approvers') a where lower(a ->> 'userGuid') = ${guid})`;
-
 /** Emergency requests granted without approval that this approver has yet to review (any level). */
 export async function emergenciesToReview(user: SessionUser) {
   assertCan(user, "approve", "Request");
   const guid = (await approverGuid(user)).toLowerCase();
   return requestSummaries()
-    .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt), sql`${requests.requesterId} <> ${user.id}`, approverOfAnyLevel(guid)))
+    .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt), sql`${requests.requesterId} <> ${user.id}`, isApproverSql(requests.policy, guid)))
     .orderBy(requests.createdAt);
 }
 
@@ -259,13 +283,16 @@ export async function reviewEmergency(user: SessionUser, actor: AuditActor, requ
   assertCan(user, "approve", "Request");
   const guid = await approverGuid(user);
   return db.transaction(async (tx) => {
-    const [request] = await tx.select().from(requests).where(eq(requests.id, requestId)).for("update");
-    if (!request || !request.emergency || !request.policy) throw new TRPCError({ code: "NOT_FOUND", message: "No such emergency request." });
-    if (request.requesterId === user.id) throw new TRPCError({ code: "FORBIDDEN", message: "You cannot review your own emergency access." });
-    if (!request.policy.approvers.some((a) => a.userGuid.toLowerCase() === guid.toLowerCase())) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Only approvers of ${request.policy.group.name} review its emergency access.` });
-    }
-    if (request.reviewedAt) throw new TRPCError({ code: "CONFLICT", message: "This emergency access was reviewed already." });
+    const [row] = await tx
+      .select({ request: requests, mayReview: isApproverSql(requests.policy, guid) })
+      .from(requests)
+      .where(eq(requests.id, requestId))
+      .for("update");
+    const request = row?.request;
+    if (!request || !request.emergency || !request.policy) throw notFound("No such emergency request.");
+    if (request.requesterId === user.id) throw forbidden("You cannot review your own emergency access.");
+    if (!row.mayReview) throw forbidden(`Only approvers of ${request.policy.group.name} review its emergency access.`);
+    if (request.reviewedAt) throw conflict("This emergency access was reviewed already.");
     await tx.update(requests).set({ reviewedAt: new Date(), reviewedBy: user.id, reviewComment: comment }).where(eq(requests.id, requestId));
     await recordAudit(tx, actor, [{ action: "request.emergency_reviewed", targetType: "request", targetId: requestId, data: { comment } }]);
     return { reviewed: true as const };

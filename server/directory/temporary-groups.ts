@@ -143,11 +143,6 @@ export async function deleteTemporaryGroupOf(grantId: string): Promise<{ deleted
   });
 }
 
-/** Re-nests a temporary group someone took out of the target group (reconcile). */
-export async function nestTemporaryGroup(targetGroupGuid: string, temporaryGroupGuid: string) {
-  return addMembers(targetGroupGuid, [temporaryGroupGuid]);
-}
-
 /** Every group in TEMP_GROUP_OU named with our prefix (one level; paged). */
 export async function listTemporaryGroups(): Promise<TemporaryGroup[]> {
   const ou = temporaryOu();

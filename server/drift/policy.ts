@@ -1,4 +1,5 @@
 import { normalizeLogin, type GroupMember } from "@/server/directory/service";
+import { isEndedState, isLiveState } from "@/server/grants/states";
 import type { MemberDetails } from "./directory";
 
 /*
@@ -8,9 +9,6 @@ import type { MemberDetails } from "./directory";
 
 export type DriftKind = "standing" | "outlived";
 export type DriftAction = "alert" | "remove";
-
-const LIVE = new Set(["pending", "provisioning", "replicating", "active", "expiring"]);
-const ENDED = new Set(["expired", "revoked", "failed"]);
 
 export interface GrantFact {
   id: string;
@@ -40,7 +38,7 @@ export function classifyMembers(members: readonly GroupMember[], grants: readonl
   const latest = new Map<string, GrantFact>();
   for (const g of grants) {
     const guid = g.memberGuid.toLowerCase();
-    if (LIVE.has(g.state)) live.add(guid);
+    if (isLiveState(g.state)) live.add(guid);
     latest.set(guid, g);
   }
   const explained = new Set<string>();
@@ -55,7 +53,7 @@ export function classifyMembers(members: readonly GroupMember[], grants: readonl
     // Outlived only when the last grant tried to add the member (an add may reach the DC even when
     // the attempt errors) and the membership was not there before it. A grant that never touched
     // AD explains nothing: an accepted standing member who asked and cancelled stays standing.
-    const outlived = last !== undefined && ENDED.has(last.state) && !last.preExisting && last.attempts > 0;
+    const outlived = last !== undefined && isEndedState(last.state) && !last.preExisting && last.attempts > 0;
     unexplained.push({ member, kind: outlived ? "outlived" : "standing", lastGrantId: last?.id ?? null });
   }
   return { explained, unexplained };

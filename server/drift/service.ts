@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db, type Executor } from "@/db";
@@ -7,7 +6,10 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { removeMembers } from "@/server/directory/service";
+import { conflict, invalid, notFound } from "@/server/errors";
 import { restoreForLiveGrants } from "@/server/grants/restore";
+import { stateSql } from "@/server/grants/state-sql";
+import { LIVE_GRANT_STATES } from "@/server/grants/states";
 import { enqueue } from "@/server/jobs/enqueue";
 import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
 
@@ -110,7 +112,7 @@ export async function setDriftAction(user: SessionUser, actor: AuditActor, input
   assertCan(user, "manage", "Directory");
   return db.transaction(async (tx) => {
     const [privilege] = await tx.select({ id: privileges.id, name: privileges.name, groupDn: privileges.groupDn }).from(privileges).where(eq(privileges.id, input.privilegeId));
-    if (!privilege) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
+    if (!privilege) throw notFound("No such privilege.");
     const [before] = await tx.select({ action: privilegeDriftSettings.action }).from(privilegeDriftSettings).where(eq(privilegeDriftSettings.privilegeId, privilege.id)).for("update");
     const previous = before?.action ?? "alert";
     if (previous === input.action) return { privilegeId: privilege.id, action: input.action, changed: false };
@@ -127,9 +129,9 @@ export async function setDriftAction(user: SessionUser, actor: AuditActor, input
 
 async function lockCurrentFinding(tx: Executor, findingId: string) {
   const [finding] = await tx.select().from(driftFindings).where(eq(driftFindings.id, findingId)).for("update");
-  if (!finding) throw new TRPCError({ code: "NOT_FOUND", message: "No such finding." });
+  if (!finding) throw notFound("No such finding.");
   if (finding.clearedAt) {
-    throw new TRPCError({ code: "CONFLICT", message: `${finding.memberName} is no longer in this group (${finding.resolution === "removed" ? "removed" : "gone"}).` });
+    throw conflict(`${finding.memberName} is no longer in this group (${finding.resolution === "removed" ? "removed" : "gone"}).`);
   }
   return finding;
 }
@@ -144,7 +146,7 @@ export async function acceptFinding(user: SessionUser, actor: AuditActor, input:
     const finding = await lockCurrentFinding(tx, input.findingId);
     if (finding.resolution === "accepted") return { id: finding.id, resolution: "accepted" as const, changed: false };
     if (finding.kind !== "standing") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: "A membership that outlived its grant cannot be accepted: Interim removes it. Grant standing access in Active Directory on purpose instead." });
+      throw invalid("A membership that outlived its grant cannot be accepted: Interim removes it. Grant standing access in Active Directory on purpose instead.");
     }
     await tx
       .update(driftFindings)
@@ -177,13 +179,13 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
         and(
           eq(grants.groupGuid, finding.groupGuid),
           sql`lower(${grants.memberGuid}) = ${finding.memberGuid}`,
-          inArray(grants.state, ["pending", "provisioning", "replicating", "active", "expiring"]),
-          sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`,
+          inArray(grants.state, [...LIVE_GRANT_STATES]),
+          sql`not (${grants.state} = ${stateSql("pending")} and ${grants.startsAt} > now())`,
         ),
       )
       .limit(1);
     if (held) {
-      throw new TRPCError({ code: "CONFLICT", message: `${finding.memberName} now holds a grant for this group; the grant removes the membership when it ends.` });
+      throw conflict(`${finding.memberName} now holds a grant for this group; the grant removes the membership when it ends.`);
     }
     // The finding stays locked across the directory write: the reconcile cannot act on it meanwhile.
     await removeMembers(finding.groupGuid, [finding.memberGuid]);

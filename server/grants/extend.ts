@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { db, type Transaction } from "@/db";
@@ -10,10 +9,11 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
-import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { conflict, forbidden, invalid, notFound, refused, unauthenticated } from "@/server/errors";
+import { notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
 import { extendGrantInput, type ExtendGrantInput } from "@/server/requests/schemas";
-import { EXPIRY_JOB_GRACE_MS, scheduleExpiryWarning } from "./lifecycle";
+import { scheduleExpiry, scheduleExpiryWarning } from "./schedule";
 
 /*
  * Extensions: the holder of an active grant asks for more time, up to the privilege's maximum
@@ -34,21 +34,21 @@ function totalMinutes(g: { activatedAt: Date | null; expiresAt: Date | null }): 
 export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.input<typeof extendGrantInput>) {
   const input: ExtendGrantInput = extendGrantInput.parse(raw);
   const [peek] = await db.select().from(grants).where(eq(grants.id, input.grantId));
-  if (!peek) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+  if (!peek) throw notFound("No such grant.");
   assertCan(user, "extend", "Grant", { userId: peek.userId });
   // AD removes a TTL membership itself at the TTL it was added with: moving our end would not move AD's.
-  if (peek.mechanism === "ttl") throw new TRPCError({ code: "BAD_REQUEST", message: "This access was granted with a TTL that AD enforces: it cannot be extended. Ask for it again when it ends." });
+  if (peek.mechanism === "ttl") throw invalid("This access was granted with a TTL that AD enforces: it cannot be extended. Ask for it again when it ends.");
   const [original] = await db.select().from(requests).where(eq(requests.id, peek.requestId));
   // A privilege set is held as one, for one duration: extending part of it would split it.
-  if (original?.privilegeSetId) throw new TRPCError({ code: "BAD_REQUEST", message: "Access granted as a privilege set cannot be extended. Ask for the set again when it ends." });
+  if (original?.privilegeSetId) throw invalid("Access granted as a privilege set cannot be extended. Ask for the set again when it ends.");
   const [privilege] = await db.select().from(privileges).where(eq(privileges.id, peek.privilegeId));
-  if (!privilege?.enabled || !privilege.allowExtension) throw new TRPCError({ code: "FORBIDDEN", message: `"${privilege?.name ?? "This privilege"}" cannot be extended.` });
+  if (!privilege?.enabled || !privilege.allowExtension) throw forbidden(`"${privilege?.name ?? "This privilege"}" cannot be extended.`);
   const [credential] = original?.credentialId ? await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, original.credentialId)) : [];
 
   // More time is a new decision: the holder must still be allowed this privilege now (membership,
   // activation, criteria, limits, location), and the group that allows it now sets the rule.
   const person = await loadPerson(user.id);
-  if (!person) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
+  if (!person) throw unauthenticated("Sign in again.");
   const situation = await situationOf(person, actor.ip);
   const verdict = evaluateRequest(situation, { privilege, credential: credential ?? null }, input.minutes, new Date());
   if (!verdict.ok) {
@@ -57,36 +57,36 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
         { action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule: verdict.rule, reason: `Extension: ${verdict.reason}`, location: situation.locationText } },
       ]),
     );
-    throw new TRPCError({ code: "FORBIDDEN", message: `Refused (${verdict.rule}): ${verdict.reason}` });
+    throw refused(verdict.rule, `Refused (${verdict.rule}): ${verdict.reason}`);
   }
   const group = verdict.group;
   if (verdict.requiredFields.includes("justification") && input.justification === "") {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `The access group ${group.name} requires a justification.` });
+    throw invalid(`The access group ${group.name} requires a justification.`, "fields");
   }
   const approvers = await readApprovers(db, group.id);
   const awaitingApproval = verdict.requiresApproval;
   if (awaitingApproval && approvers.approvers.length === 0) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `The access group ${group.name} requires approval but has no approvers.` });
+    throw refused("approval", `The access group ${group.name} requires approval but has no approvers.`);
   }
 
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(eq(grants.id, input.grantId)).for("update");
     if (!grant || grant.state !== "active" || grant.endReason || !grant.expiresAt || grant.expiresAt <= new Date()) {
-      throw new TRPCError({ code: "CONFLICT", message: "Only active access that has not ended can be extended." });
+      throw conflict("Only active access that has not ended can be extended.");
     }
     const maxTotal = privilege.maxTotalMinutes ?? privilege.maxDurationMinutes;
     const room = maxTotal - totalMinutes(grant);
     if (input.minutes > room) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: room > 0 ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.` : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
-      });
+      throw invalid(
+        room > 0 ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.` : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
+        "duration",
+      );
     }
     const [waiting] = await tx
       .select({ id: requests.id })
       .from(requests)
       .where(and(eq(requests.extendsGrantId, grant.id), eq(requests.status, "pending")));
-    if (waiting) throw new TRPCError({ code: "CONFLICT", message: "An extension of this access is already waiting for approval." });
+    if (waiting) throw conflict("An extension of this access is already waiting for approval.");
 
     const now = new Date();
     const policy: FrozenPolicy = {
@@ -133,7 +133,7 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
       return { requestId: request!.id, status: "pending" as const, expiresAt: grant.expiresAt };
     }
     const applied = await applyExtension(tx, actor, request!, input.minutes);
-    if (!applied.ok) throw new TRPCError({ code: "CONFLICT", message: applied.reason });
+    if (!applied.ok) throw conflict(applied.reason);
     await recordAudit(tx, actor, [{ action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grant.id } }]);
     return { requestId: request!.id, status: "approved" as const, expiresAt: applied.expiresAt };
   });
@@ -168,7 +168,7 @@ export async function applyExtension(
     .where(eq(grants.id, grant.id))
     .returning();
   // Same job keys: the safety-net removal and the warning move with the end.
-  await enqueue(tx, "grants__expire", { grantId: grant.id }, { runAt: new Date(expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grant.id) });
+  await scheduleExpiry(tx, grant.id, expiresAt);
   await scheduleExpiryWarning(tx, row!);
   await notifyScheduleChanged(tx);
   await recordAudit(tx, actor, [

@@ -4,7 +4,9 @@ import { grants, privileges } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { clearProtectedLeftovers, protectedGroupSids } from "@/server/directory/protected";
-import { errorText } from "./lifecycle";
+import { errorText } from "./error-text";
+import { statesSql } from "./state-sql";
+import { LIVE_GRANT_STATES, REMOVED_STATES } from "./states";
 
 /*
  * After a grant to an AdminSDHolder-protected group ends: clear what SDProp left on the account
@@ -30,7 +32,7 @@ export async function cleanupProtectedLeftovers(withinHours = 24): Promise<Prote
   const [recent] = await db
     .select({ id: grants.id })
     .from(grants)
-    .where(and(inArray(grants.state, ["expired", "revoked"]), sql`${grants.activatedAt} is not null`, gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`)))
+    .where(and(inArray(grants.state, [...REMOVED_STATES]), sql`${grants.activatedAt} is not null`, gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`)))
     .limit(1);
   if (!recent) return result;
   const managed = await db.selectDistinct({ groupGuid: privileges.groupGuid, groupSid: privileges.groupSid }).from(privileges);
@@ -47,12 +49,12 @@ export async function cleanupProtectedLeftovers(withinHours = 24): Promise<Prote
     .where(
       and(
         inArray(grants.groupGuid, protectedGuids),
-        inArray(grants.state, ["expired", "revoked"]),
+        inArray(grants.state, [...REMOVED_STATES]),
         sql`${grants.preExisting} = false`,
         // Only grants that put the account into the group (SDProp may then have marked it).
         sql`${grants.activatedAt} is not null`,
         // Not while the account holds (or is being given) another protected grant: tokenGroups may not show a fresh add yet.
-        sql`not exists (select 1 from grants live where live.member_guid = ${grants.memberGuid} and live.group_guid in (select unnest(${`{${protectedGuids.join(",")}}`}::text[])) and live.state in ('pending', 'provisioning', 'replicating', 'active', 'expiring'))`,
+        sql`not exists (select 1 from grants live where live.member_guid = ${grants.memberGuid} and live.group_guid in (select unnest(${`{${protectedGuids.join(",")}}`}::text[])) and live.state in ${statesSql(LIVE_GRANT_STATES)})`,
         gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`),
       ),
     )

@@ -8,8 +8,11 @@ import { isTemporaryGroupDn } from "@/server/directory/temporary-groups";
 import { classifyMembers, type DriftAction } from "@/server/drift/policy";
 import { databaseNow, recordCheck, settleDrift, type ManagedGroup } from "@/server/drift/record";
 import { env } from "@/server/env";
-import { errorText, requeueStuckActivations } from "./lifecycle";
+import { errorText } from "./error-text";
 import { restoreForLiveGrants } from "./restore";
+import { stateSql } from "./state-sql";
+import { IN_DIRECTORY_STATES, isInDirectory } from "./states";
+import { requeueStuckActivations } from "./watchdog";
 
 export interface ReconcileResult {
   requeued: number;
@@ -65,7 +68,7 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
     })
     .from(grants)
     // A grant scheduled for later explains nothing in the directory today: a membership it finds is an orphan's.
-    .where(and(eq(grants.groupGuid, group.groupGuid), sql`not (${grants.state} = 'pending' and ${grants.startsAt} > now())`))
+    .where(and(eq(grants.groupGuid, group.groupGuid), sql`not (${grants.state} = ${stateSql("pending")} and ${grants.startsAt} > now())`))
     .orderBy(grants.createdAt);
   const present = new Set(members.map((m) => m.guid));
   // Our temporary groups are the orphan cleanup's (server/grants/temporary-groups.ts): a live grant
@@ -86,14 +89,14 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
   // restored backup, …): for a temporary-group grant, the nesting of its group.
   const missing = rows
     .map((r) => ({ ...r, linkGuid: r.mechanism === "temporary-group" ? r.tempGroupGuid : r.memberGuid }))
-    .filter((r): r is typeof r & { linkGuid: string } => (r.state === "active" || r.state === "replicating") && r.linkGuid !== null && !present.has(r.linkGuid.toLowerCase()));
+    .filter((r): r is typeof r & { linkGuid: string } => isInDirectory(r.state) && r.linkGuid !== null && !present.has(r.linkGuid.toLowerCase()));
   for (const m of missing) {
     await db.transaction(async (tx) => {
       // Lock the grant so an expiry sweep cannot end it while we re-add; near its end, leave it to the sweep.
       const [still] = await tx
         .select({ id: grants.id, secondsLeft: sql<number>`ceil(extract(epoch from ${grants.expiresAt} - now()))::int` })
         .from(grants)
-        .where(and(eq(grants.id, m.id), inArray(grants.state, ["active", "replicating"]), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
+        .where(and(eq(grants.id, m.id), inArray(grants.state, [...IN_DIRECTORY_STATES]), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
         .for("update");
       if (!still) return;
       // A TTL grant (recorded as such only when the directory took the TTL) gets the time it has left.

@@ -6,7 +6,6 @@ import { recordAudit } from "@/server/audit/service";
 import { dcTargetFromUrl, dcUrlFor, membersOnDc, type DcTarget } from "@/server/directory/replication";
 import { listDomainControllers } from "@/server/directory/service";
 import { withSessionLock } from "@/server/jobs/locks";
-import { emitNotification } from "@/server/notifications/emit";
 import {
   checksDomainControllers,
   decideReplication,
@@ -18,6 +17,11 @@ import {
   type ReplicationDecision,
   type ReplicationSettings,
 } from "./replication-policy";
+import { stateSql, statesSql } from "./state-sql";
+import { assertTransition, REMOVED_STATES } from "./states";
+import { recordTransition } from "./transition";
+
+const REPLICATING = stateSql("replicating");
 
 /*
  * Replication: a membership written to one DC is not yet on the others. A grant stays
@@ -126,15 +130,15 @@ export async function checkReplication(limit = 2000): Promise<ReplicationCheckRe
     ...(await db.execute<PendingRow>(sql`
       -- A temporary-group grant's link in the target group is its temporary group's (written last).
       select g.id, g.request_id, g.group_guid, g.group_dn, coalesce(g.temp_group_guid, g.member_guid) as member_guid, g.member_dn, g.end_reason, g.replication,
-             case when g.state = 'replicating' then 'add' else 'remove' end as phase,
-             case when g.state = 'replicating' then g.activated_at else g.removed_at end as since,
+             case when g.state = ${REPLICATING} then 'add' else 'remove' end as phase,
+             case when g.state = ${REPLICATING} then g.activated_at else g.removed_at end as since,
              -- A newer grant put the member back: this removal will never show, and need not.
-             g.state <> 'replicating' and g.temp_group_guid is null and exists (
+             g.state <> ${REPLICATING} and g.temp_group_guid is null and exists (
                select 1 from grants n
                where n.group_guid = g.group_guid and lower(n.member_guid) = lower(g.member_guid) and n.activated_at > g.removed_at
              ) as superseded
       from grants g
-      where g.state = 'replicating' or (g.removal_verified_at is null and g.activated_at is not null and g.state in ('expired', 'revoked'))
+      where g.state = ${REPLICATING} or (g.removal_verified_at is null and g.activated_at is not null and g.state in ${statesSql(REMOVED_STATES)})
       order by since
       limit ${limit}`)),
   ];
@@ -245,6 +249,7 @@ const byGrantId = (settled: Settled[]) => [...settled].sort((a, b) => (a.row.id 
 
 /** replicating → active, the holder told ("granted") now that access is everywhere. */
 async function settleAdds(config: ReplicationSettings, settled: Settled[]): Promise<number> {
+  assertTransition("replicating", "active");
   return db.transaction(async (tx) => {
     const events: AuditEvent[] = [];
     const granted: { requestId: string; grantId: string }[] = [];
@@ -260,8 +265,7 @@ async function settleAdds(config: ReplicationSettings, settled: Settled[]): Prom
       // Ended while replicating: the sweep removes it; no "granted" for access already on its way out.
       if (!row.endReason) granted.push({ requestId: s.row.request_id, grantId: s.row.id });
     }
-    await emitNotification(tx, "granted", granted);
-    await recordAudit(tx, SYSTEM_ACTOR, events);
+    await recordTransition(tx, { notify: [{ event: "granted", items: granted }], audit: { actor: SYSTEM_ACTOR, events } });
     return events.length;
   });
 }
@@ -286,8 +290,8 @@ async function settleRemovals(config: ReplicationSettings, settled: Settled[]): 
 /** Whether anything waits for replication (one cheap query: the poller runs it every few seconds). */
 export async function replicationPending(): Promise<boolean> {
   const [row] = await db.execute<{ pending: boolean }>(sql`
-    select exists (select 1 from grants where state = 'replicating')
-        or exists (select 1 from grants where removal_verified_at is null and activated_at is not null and state in ('expired', 'revoked')) as pending`);
+    select exists (select 1 from grants where state = ${REPLICATING})
+        or exists (select 1 from grants where removal_verified_at is null and activated_at is not null and state in ${statesSql(REMOVED_STATES)}) as pending`);
   return row?.pending === true;
 }
 

@@ -5,6 +5,7 @@ import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { addMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
+import { IN_DIRECTORY_STATES } from "./states";
 
 /**
  * After Interim took members out of a group (drift: auto-removal or "Remove now"), puts back those
@@ -30,7 +31,7 @@ export async function restoreForLiveGrants(groupGuid: string, groupDn: string, m
       .where(
         and(
           eq(grants.groupGuid, groupGuid),
-          inArray(grants.state, ["replicating", "active"]),
+          inArray(grants.state, [...IN_DIRECTORY_STATES]),
           sql`${grants.mechanism} <> 'temporary-group'`,
           sql`${grants.expiresAt} > now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`,
           inArray(sql`lower(${grants.memberGuid})`, memberGuids.map((g) => g.toLowerCase())),

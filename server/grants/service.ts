@@ -1,18 +1,17 @@
-import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
-import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
-import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
-import { emitNotification } from "@/server/notifications/emit";
-import { EXPIRY_JOB_GRACE_MS } from "./lifecycle";
+import { conflict, notFound } from "@/server/errors";
+import { jobKeys } from "@/server/jobs/enqueue";
+import { statesSql } from "./state-sql";
+import { assertTransition, isInDirectory, isLiveState, LIVE_GRANT_STATES, REMOVED_STATES, REMOVING_STATE } from "./states";
+import { recordTransition } from "./transition";
 
-const LIVE = ["pending", "provisioning", "replicating", "active", "expiring"] as const;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -50,7 +49,7 @@ export async function listLiveGrants(user: SessionUser) {
       mechanism: grants.mechanism,
       tempGroupDn: grants.tempGroupDn,
       replication: grants.replication,
-      removalPending: sql<boolean>`${grants.state} in ('expired', 'revoked')`,
+      removalPending: sql<boolean>`${grants.state} in ${statesSql(REMOVED_STATES)}`,
     })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
@@ -59,9 +58,9 @@ export async function listLiveGrants(user: SessionUser) {
     .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
     .where(
       or(
-        inArray(grants.state, [...LIVE]),
+        inArray(grants.state, [...LIVE_GRANT_STATES]),
         // The same predicate as the grants_removal_unverified index.
-        sql`(${grants.removalVerifiedAt} is null and ${grants.activatedAt} is not null and ${grants.state} in ('expired', 'revoked'))`,
+        sql`(${grants.removalVerifiedAt} is null and ${grants.activatedAt} is not null and ${grants.state} in ${statesSql(REMOVED_STATES)})`,
       ),
     )
     .orderBy(desc(grants.createdAt))
@@ -70,7 +69,7 @@ export async function listLiveGrants(user: SessionUser) {
     ...g,
     kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
     // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
-    ticketsValidUntil: (g.state === "active" || g.state === "replicating") && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
+    ticketsValidUntil: isInDirectory(g.state) && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
   }));
 }
 
@@ -105,16 +104,14 @@ export async function kerberosFacts(user: SessionUser) {
 export async function endGrant(user: SessionUser, actor: AuditActor, grantId: string, reason: "revoked" | "ended_early") {
   return db.transaction(async (tx) => {
     const [peek] = await tx.select({ requestId: grants.requestId }).from(grants).where(eq(grants.id, grantId));
-    if (!peek) throw new TRPCError({ code: "NOT_FOUND", message: "No such grant." });
+    if (!peek) throw notFound("No such grant.");
     // Every grant of the request (a set's siblings; one grant otherwise), locked in id order as every
     // multi-grant change does, so two people ending the same set cannot deadlock.
     const ofRequest = await tx.select().from(grants).where(eq(grants.requestId, peek.requestId)).orderBy(grants.id).for("update");
     const grant = ofRequest.find((g) => g.id === grantId)!;
     assertCan(user, reason === "revoked" ? "revoke" : "end", "Grant", { userId: grant.userId });
-    if (!(LIVE as readonly string[]).includes(grant.state)) {
-      throw new TRPCError({ code: "CONFLICT", message: `This grant has already ended (${grant.state}).` });
-    }
-    const siblings = ofRequest.filter((g) => g.id !== grantId && (LIVE as readonly string[]).includes(g.state));
+    if (!isLiveState(grant.state)) throw conflict(`This grant has already ended (${grant.state}).`);
+    const siblings = ofRequest.filter((g) => g.id !== grantId && isLiveState(g.state));
     for (const sibling of siblings) await endOne(tx, user, actor, sibling, reason);
     return endOne(tx, user, actor, grant, reason);
   });
@@ -122,18 +119,21 @@ export async function endGrant(user: SessionUser, actor: AuditActor, grantId: st
 
 async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, grant: typeof grants.$inferSelect, reason: "revoked" | "ended_early") {
   const grantId = grant.id;
-  if (grant.state === "expiring" || grant.endReason) {
+  if (grant.state === REMOVING_STATE || grant.endReason) {
     return { grantId, state: grant.state, alreadyEnding: true };
   }
-  const inDirectory = grant.state === "active" || grant.state === "replicating";
+  const inDirectory = isInDirectory(grant.state);
   if (grant.state === "pending") {
+    // Not in the directory yet: cancelled outright, its activation job dropped.
+    assertTransition(grant.state, "revoked");
     await tx
       .update(grants)
       .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
       .where(eq(grants.id, grantId));
     await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
-    await recordAudit(tx, actor, [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }]);
-    await emitNotification(tx, "revoked", [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }]);
+    // Audit before the outbox row here, as this path always did (two calls keep that order).
+    await recordTransition(tx, { audit: { actor, events: [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }] } });
+    await recordTransition(tx, { notify: [{ event: "revoked", items: [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }] }] });
     return { grantId, state: "revoked" as const, alreadyEnding: false };
   }
   await tx
@@ -147,17 +147,11 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
       updatedAt: sql`now()`,
     })
     .where(and(eq(grants.id, grantId)));
-  if (inDirectory) {
-    await enqueue(tx, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
-    await notifyScheduleChanged(tx);
-  }
-  await recordAudit(tx, actor, [
-    {
-      action: "grant.end_requested",
-      targetType: "grant",
-      targetId: grantId,
-      data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null },
-    },
-  ]);
+  // No state change here: the end reason makes the sweep (or the activation in flight) end it.
+  await recordTransition(tx, {
+    expire: inDirectory ? [{ grantId, at: new Date() }] : [],
+    wakeTimer: inDirectory,
+    audit: { actor, events: [{ action: "grant.end_requested", targetType: "grant", targetId: grantId, data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null } }] },
+  });
   return { grantId, state: grant.state, alreadyEnding: false };
 }

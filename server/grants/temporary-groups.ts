@@ -4,10 +4,8 @@ import { grants } from "@/db/schema";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { deleteTemporaryGroup, grantIdOfTemporaryGroup, listTemporaryGroups, temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
-import { errorText } from "./lifecycle";
-
-/** States in which a grant owns its temporary group (the sweep deletes it when the grant ends). */
-const OWNING = new Set(["pending", "provisioning", "replicating", "active", "expiring"]);
+import { errorText } from "./error-text";
+import { isLiveState } from "./states";
 
 /** A group this young without any grant row is left alone (see below). */
 export const ORPHAN_MIN_AGE_SECONDS = 600;
@@ -41,7 +39,8 @@ export async function cleanUpTemporaryGroups(opts: { minAgeSeconds?: number; now
     const grantId = grantIdOfTemporaryGroup(group.name)!;
     const owner = ownerOf.get(grantId);
     // The live grant recorded this very group (or has not recorded one yet: it is provisioning it).
-    if (owner && OWNING.has(owner.state) && (owner.tempGroupGuid === null || owner.tempGroupGuid.toLowerCase() === group.guid)) continue;
+    // A live grant owns its temporary group (the sweep deletes it when the grant ends).
+    if (owner && isLiveState(owner.state) && (owner.tempGroupGuid === null || owner.tempGroupGuid.toLowerCase() === group.guid)) continue;
     // A group whose grant has ended goes at once. One with no grant row at all only once it is old:
     // it may be another installation's (one per TEMP_GROUP_OU, but a restored database looks the
     // same). Unknown age counts as old: AD always sets whenCreated.

@@ -3,8 +3,7 @@
  * each privilege with its own state. Pure, so that the folding is unit-tested.
  */
 
-import type { grantState } from "@/db/schema";
-export type GrantState = (typeof grantState.enumValues)[number];
+import { isLiveState, type GrantState } from "@/server/grants/states";
 
 /** The columns of one request-and-grant row that differ between the grants of a set. */
 export interface GrantColumns {
@@ -46,8 +45,6 @@ export function setState(states: readonly GrantState[]): GrantState {
   return states.includes("revoked") ? "revoked" : "expired";
 }
 
-const LIVE_STATES = new Set<GrantState>(["pending", "provisioning", "replicating", "active", "expiring"]);
-
 const latest = (dates: (Date | null)[]) => dates.reduce<Date | null>((a, d) => (d && (!a || d > a) ? d : a), null);
 const earliest = (dates: (Date | null)[]) => dates.reduce<Date | null>((a, d) => (d && (!a || d < a) ? d : a), null);
 
@@ -81,11 +78,11 @@ export function foldSetRequests<R extends GrantColumns>(rows: readonly R[]): (R 
       ...row,
       privilege: row.privilegeSet!,
       // Ending any grant of the set ends the set: a live one stands for it (ending an ended one is refused).
-      grantId: (withGrant.find((m) => LIVE_STATES.has(m.grantState!)) ?? withGrant[0]!).grantId,
+      grantId: (withGrant.find((m) => isLiveState(m.grantState)) ?? withGrant[0]!).grantId,
       grantState: setState(states),
       activatedAt: withGrant.every((m) => m.activatedAt) ? latest(withGrant.map((m) => m.activatedAt)) : earliest(withGrant.map((m) => m.activatedAt)),
       // The next end that still matters: the earliest among those still live.
-      expiresAt: earliest((withGrant.some((m) => LIVE_STATES.has(m.grantState!)) ? withGrant.filter((m) => LIVE_STATES.has(m.grantState!)) : withGrant).map((m) => m.expiresAt)),
+      expiresAt: earliest((withGrant.some((m) => isLiveState(m.grantState)) ? withGrant.filter((m) => isLiveState(m.grantState)) : withGrant).map((m) => m.expiresAt)),
       removedAt: withGrant.every((m) => m.removedAt) ? latest(withGrant.map((m) => m.removedAt)) : null,
       endReason: withGrant.find((m) => m.endReason)?.endReason ?? null,
       lastError: withGrant.find((m) => m.grantState === "failed")?.lastError ?? withGrant.find((m) => m.lastError)?.lastError ?? null,

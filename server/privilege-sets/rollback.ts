@@ -3,8 +3,9 @@ import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
-import { EXPIRY_JOB_GRACE_MS } from "@/server/grants/lifecycle";
-import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { assertTransition, ENDABLE_GRANT_STATES, isInDirectory } from "@/server/grants/states";
+import { recordTransition } from "@/server/grants/transition";
+import { enqueue, jobKeys } from "@/server/jobs/enqueue";
 
 /*
  * All or nothing, after the fact. A set request's grants are created together, but each is
@@ -20,11 +21,9 @@ import { enqueue, jobKeys, notifyScheduleChanged } from "@/server/jobs/enqueue";
  * runs once that transaction is over and holds no other grant while it waits.
  */
 
-const ENDABLE = ["pending", "provisioning", "replicating", "active"] as const;
-
 /** Every sibling of the failed grant that still holds or may still get access and is not ending. */
 const openSiblings = (requestId: string, failedGrantId: string) =>
-  and(eq(grants.requestId, requestId), ne(grants.id, failedGrantId), inArray(grants.state, [...ENDABLE]), isNull(grants.endReason));
+  and(eq(grants.requestId, requestId), ne(grants.id, failedGrantId), inArray(grants.state, [...ENDABLE_GRANT_STATES]), isNull(grants.endReason));
 
 interface Failure {
   failedGrantId: string;
@@ -38,25 +37,25 @@ async function endSiblings(tx: Transaction, siblings: (typeof grants.$inferSelec
   let dueNow = false;
   for (const g of siblings) {
     if (g.state === "pending") {
+      assertTransition(g.state, "revoked");
       await tx.update(grants).set({ state: "revoked", endReason: "revoked", removedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(grants.id, g.id));
       await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(g.id)})`);
     } else {
       // Provisioning: the activation in flight lands as due at once (or, failing, as revoked).
       // Active or replicating: in the directory, so due now.
-      const inDirectory = g.state === "active" || g.state === "replicating";
+      const inDirectory = isInDirectory(g.state);
       await tx
         .update(grants)
         .set({ endReason: "revoked", expiresAt: inDirectory ? sql`now()` : g.expiresAt, updatedAt: sql`now()` })
         .where(eq(grants.id, g.id));
       if (inDirectory) {
-        await enqueue(tx, "grants__expire", { grantId: g.id }, { jobKey: jobKeys.expire(g.id), runAt: new Date(Date.now() + EXPIRY_JOB_GRACE_MS) });
+        await recordTransition(tx, { expire: [{ grantId: g.id, at: new Date() }] });
         dueNow = true;
       }
     }
     events.push({ action: "grant.rolled_back", targetType: "grant", targetId: g.id, data: { ...failure, previousState: g.state } });
   }
-  if (dueNow) await notifyScheduleChanged(tx);
-  await recordAudit(tx, SYSTEM_ACTOR, events);
+  await recordTransition(tx, { wakeTimer: dueNow, audit: { actor: SYSTEM_ACTOR, events } });
   return siblings.map((g) => g.id);
 }
 

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { z } from "zod";
 import { db, type Executor, type Transaction } from "@/db";
@@ -6,6 +5,7 @@ import { catalogCredentials, privilegeSetAccounts, privilegeSetItems, privilegeS
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { conflict, invalid, notFound } from "@/server/errors";
 import { setDurations } from "./eligibility";
 import { createPrivilegeSetInput, updatePrivilegeSetInput, type CreatePrivilegeSetInput } from "./schemas";
 import { loadSet, loadSets, type LoadedSet } from "./store";
@@ -71,17 +71,17 @@ export async function privilegeSetOptions(user: SessionUser) {
  */
 async function checkedMembers(tx: Transaction, input: Pick<CreatePrivilegeSetInput, "privilegeIds" | "credentialIds">, opts: { allowDisabled: boolean }) {
   const found = await tx.select().from(privileges).where(inArray(privileges.id, input.privilegeIds));
-  if (found.length !== input.privilegeIds.length) throw new TRPCError({ code: "NOT_FOUND", message: "A privilege of the set is not published (anymore)." });
+  if (found.length !== input.privilegeIds.length) throw notFound("A privilege of the set is not published (anymore).");
   const disabled = found.filter((p) => !p.enabled);
   if (disabled.length && !opts.allowDisabled) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${disabled.map((p) => `"${p.name}"`).join(", ")} ${disabled.length === 1 ? "is" : "are"} disabled: enable ${disabled.length === 1 ? "it" : "them"} first or leave ${disabled.length === 1 ? "it" : "them"} out.` });
+    throw invalid(`${disabled.map((p) => `"${p.name}"`).join(", ")} ${disabled.length === 1 ? "is" : "are"} disabled: enable ${disabled.length === 1 ? "it" : "them"} first or leave ${disabled.length === 1 ? "it" : "them"} out.`);
   }
   if (input.credentialIds.length === 0) return;
   const accounts = await tx.select().from(catalogCredentials).where(inArray(catalogCredentials.id, input.credentialIds));
-  if (accounts.length !== input.credentialIds.length) throw new TRPCError({ code: "NOT_FOUND", message: "An account of the set is not in the catalog (anymore)." });
+  if (accounts.length !== input.credentialIds.length) throw notFound("An account of the set is not in the catalog (anymore).");
   const unusable = accounts.filter((a) => (!a.present && !opts.allowDisabled) || a.objectGuid === null || a.dn === null);
   if (unusable.length) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${unusable.map((a) => a.username).join(", ")}: only accounts that are in Active Directory can be added to AD groups.` });
+    throw invalid(`${unusable.map((a) => a.username).join(", ")}: only accounts that are in Active Directory can be added to AD groups.`);
   }
 }
 
@@ -90,7 +90,7 @@ async function assertNameFree(tx: Transaction, name: string, exceptId?: string) 
     .select({ id: privilegeSets.id })
     .from(privilegeSets)
     .where(and(eq(privilegeSets.name, name), exceptId ? ne(privilegeSets.id, exceptId) : undefined));
-  if (taken) throw new TRPCError({ code: "CONFLICT", message: `A privilege set named "${name}" exists already.` });
+  if (taken) throw conflict(`A privilege set named "${name}" exists already.`);
 }
 
 async function writeMembers(tx: Transaction, setId: string, input: Pick<CreatePrivilegeSetInput, "privilegeIds" | "credentialIds">) {
@@ -103,7 +103,7 @@ async function writeMembers(tx: Transaction, setId: string, input: Pick<CreatePr
 /** Unique violations from a race between the name check and the write. */
 function conflictOnDuplicate(err: unknown): never {
   const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
-  if (cause?.code === "23505") throw new TRPCError({ code: "CONFLICT", message: "A privilege set with this name was just created by someone else." });
+  if (cause?.code === "23505") throw conflict("A privilege set with this name was just created by someone else.");
   throw err;
 }
 
@@ -134,7 +134,7 @@ export async function updatePrivilegeSet(user: SessionUser, actor: AuditActor, r
   return db
     .transaction(async (tx) => {
       const [locked] = await tx.select({ id: privilegeSets.id }).from(privilegeSets).where(eq(privilegeSets.id, input.id)).for("update");
-      if (!locked) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege set." });
+      if (!locked) throw notFound("No such privilege set.");
       const before = (await loadSet(tx, input.id))!;
       await assertNameFree(tx, input.name, input.id);
       await checkedMembers(tx, input, { allowDisabled: !input.enabled });
@@ -153,10 +153,10 @@ export async function updatePrivilegeSet(user: SessionUser, actor: AuditActor, r
 /** A set a requester may ask for: enabled, with every privilege published and enabled. */
 export async function requestableSet(id: string): Promise<LoadedSet> {
   const set = await loadSet(db, id);
-  if (!set || !set.enabled || set.privileges.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "This privilege set is not available for requests." });
+  if (!set || !set.enabled || set.privileges.length === 0) throw notFound("This privilege set is not available for requests.");
   const disabled = set.privileges.filter((p) => !p.enabled);
   if (disabled.length) {
-    throw new TRPCError({ code: "NOT_FOUND", message: `The privilege set "${set.name}" includes ${disabled.map((p) => `"${p.name}"`).join(", ")}, which cannot be requested now.` });
+    throw notFound(`The privilege set "${set.name}" includes ${disabled.map((p) => `"${p.name}"`).join(", ")}, which cannot be requested now.`);
   }
   return set;
 }
@@ -164,7 +164,7 @@ export async function requestableSet(id: string): Promise<LoadedSet> {
 /** At the last approval: the set is still enabled and still allows the request's account. */
 export async function assertSetStillGrantable(executor: Executor, setId: string, credentialId: string | null) {
   const set = await loadSet(executor, setId);
-  if (!set?.enabled) throw new TRPCError({ code: "CONFLICT", message: "The privilege set has been disabled; deny the request instead." });
+  if (!set?.enabled) throw conflict("The privilege set has been disabled; deny the request instead.");
   const allowed = credentialId === null ? set.allowOwnAccount : set.accounts.some((a) => a.id === credentialId);
-  if (!allowed) throw new TRPCError({ code: "CONFLICT", message: `The privilege set "${set.name}" no longer allows this account; deny the request instead.` });
+  if (!allowed) throw conflict(`The privilege set "${set.name}" no longer allows this account; deny the request instead.`);
 }

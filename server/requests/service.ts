@@ -1,34 +1,34 @@
-import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db, type Transaction } from "@/db";
 import { accessGroupActivations, accessGroups, catalogCredentials, grants, privilegeSets, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
-import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege } from "@/server/access-groups/enforcement";
+import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege, type RequesterSituation, type Verdict } from "@/server/access-groups/enforcement";
 import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
-import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { conflict, invalid, notFound, refused, unauthenticated } from "@/server/errors";
+import { createGrants } from "@/server/grants/create";
+import { LIVE_GRANT_STATES } from "@/server/grants/states";
 import { emitNotification } from "@/server/notifications/emit";
 import { isOutsideUsualHours } from "@/server/access-groups/policy/usual-hours";
 import { evaluateSetRequest, setDurations, setsForRequester } from "@/server/privilege-sets/eligibility";
 import { foldSetRequests } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
-import { assertSetStillGrantable, requestableSet } from "@/server/privilege-sets/service";
+import { requestableSet } from "@/server/privilege-sets/service";
 import type { LoadedSet } from "@/server/privilege-sets/store";
+import { levelCountSql } from "@/server/approvals/levels";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
-
-const LIVE_STATES = ["pending", "provisioning", "replicating", "active", "expiring"] as const;
 
 const FIELD_LABELS = { justification: "a justification", changeId: "a change ID", governanceCode: "a governance (ITSM) code" } as const;
 
 async function person(user: SessionUser) {
   // The account comes from our row (written at sign-in from AD), never from the session token.
   const p = await loadPerson(user.id);
-  if (!p) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again." });
+  if (!p) throw unauthenticated("Sign in again.");
   return p;
 }
 
@@ -47,7 +47,7 @@ async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string;
   let credential: Credential | null = null;
   if (input.credentialId !== null) {
     const [row] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
-    if (!row || !row.present) throw new TRPCError({ code: "NOT_FOUND", message: "This privileged account is not in the catalog (anymore)." });
+    if (!row || !row.present) throw notFound("This privileged account is not in the catalog (anymore).");
     credential = row;
   }
   if (input.privilegeSetId !== undefined) {
@@ -55,7 +55,7 @@ async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string;
     return { name: set.name, privileges: set.privileges, set, credential, maxDurationMinutes: setDurations(set.privileges).maxDurationMinutes };
   }
   const [privilege] = await db.select().from(privileges).where(eq(privileges.id, input.privilegeId!));
-  if (!privilege || !privilege.enabled) throw new TRPCError({ code: "NOT_FOUND", message: "This privilege is not available for requests." });
+  if (!privilege || !privilege.enabled) throw notFound("This privilege is not available for requests.");
   return { name: privilege.name, privileges: [privilege], set: null, credential, maxDurationMinutes: privilege.maxDurationMinutes };
 }
 
@@ -100,23 +100,51 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
  * approval creates the grant at once (request, grant, activation job and audit commit together);
  * with approval the request waits. Refusals are audited too. A privilege set is one request whose
  * grants (one per privilege) are all created in the same transaction (see privilege-sets/).
+ *
+ * In three steps: the checks (no lock), then in one transaction the re-check under locks and the writes.
  */
 export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof submitRequestInput>) {
   assertCan(user, "request", "Privilege");
   // Parsed again: the worker, scripts and tests call services without tRPC.
   const input: SubmitRequestInput = submitRequestInput.parse(raw);
+  const checked = await checkSubmission(user, actor, input);
+  return db.transaction(async (tx) => {
+    await lockAndRecheck(tx, user, checked);
+    return writeSubmission(tx, user, actor, input, checked);
+  });
+}
+
+/** What the checks found: the request is allowed, by this group, for this account. */
+interface CheckedSubmission {
+  subject: Subject;
+  account: Awaited<ReturnType<typeof person>>;
+  situation: RequesterSituation;
+  verdict: Extract<Verdict, { ok: true }>;
+  approvers: Awaited<ReturnType<typeof readApprovers>>;
+  /** The account the grant elevates: the requester's own, or the catalog credential's. */
+  member: { guid: string; dn: string };
+  /** The group's version the verdict was reached with (the transaction re-checks it). */
+  checkedVersion: number;
+  now: Date;
+  startsAt: Date | null;
+}
+
+/** Rules whose refusal is about the input itself (400), not a policy saying no (403). */
+const INPUT_RULES = ["duration", "fields", "credential", "schedule"];
+
+/** Step 1: every check that needs no lock. Each refusal is audited with its rule, then thrown. */
+async function checkSubmission(user: SessionUser, actor: AuditActor, input: SubmitRequestInput): Promise<CheckedSubmission> {
   const account = await person(user);
   const subject = await subjectOf(input);
   const { credential, set } = subject;
-  const granted = subject.privileges;
-  // Every refusal is audited with the rule that refused it, then reported to the requester.
   const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
     await db.transaction((tx) =>
       recordAudit(tx, actor, [
-        { action: "request.refused", targetType: set ? "privilege_set" : "privilege", targetId: set?.id ?? granted[0]!.id, data: { privilege: subject.name, rule, reason, location } },
+        { action: "request.refused", targetType: set ? "privilege_set" : "privilege", targetId: set?.id ?? subject.privileges[0]!.id, data: { privilege: subject.name, rule, reason, location } },
       ]),
     );
-    throw new TRPCError({ code: ["duration", "fields", "credential", "schedule"].includes(rule) ? "BAD_REQUEST" : "FORBIDDEN", message: `Refused (${rule}): ${reason}` });
+    const message = `Refused (${rule}): ${reason}`;
+    throw INPUT_RULES.includes(rule) ? invalid(message, rule) : refused(rule, message);
   };
   if (input.durationMinutes > subject.maxDurationMinutes) {
     await refuse(
@@ -150,205 +178,152 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   }
   const member = credential ? { guid: credential.objectGuid!, dn: credential.dn! } : { guid: account.objectGuid, dn: account.dn };
   const checkedVersion = situation.memberships.find((m) => m.group.id === verdict.group.id)!.group.version;
-
-  return db.transaction(async (tx) => {
-    // Serialize requests for this account and privilege so a double click cannot create two grants.
-    // hashtext keeps the lock key an int; a collision only makes two requests wait briefly. A set
-    // takes its privileges' locks in one order, so two overlapping set requests cannot deadlock.
-    for (const key of granted.map((p) => `${member.guid.toLowerCase()}:${p.id}`).sort()) {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
-    }
-    // The policy checked above must still be the group's: an admin saving any tab (which bumps the
-    // version) or changing this member's activation in between makes the requester look again.
-    const [group] = await tx.select({ version: accessGroups.version, enabled: accessGroups.enabled }).from(accessGroups).where(eq(accessGroups.id, verdict.group.id)).for("share");
-    const [activation] = await tx
-      .select({ state: accessGroupActivations.state })
-      .from(accessGroupActivations)
-      .where(and(eq(accessGroupActivations.groupId, verdict.group.id), sql`lower(${accessGroupActivations.userGuid}) = ${account.objectGuid.toLowerCase()}`))
-      .for("share");
-    if (!group || group.version !== checkedVersion || !group.enabled || activation?.state !== "active") {
-      throw new TRPCError({ code: "CONFLICT", message: `The access group ${verdict.group.name} changed while your request was checked. Look at the page again and resubmit.` });
-    }
-    const ids = granted.map((p) => p.id);
-    const [live] = await tx
-      .select({ state: grants.state, expiresAt: grants.expiresAt, privilegeId: grants.privilegeId })
-      .from(grants)
-      .where(and(eq(grants.memberGuid, member.guid), inArray(grants.privilegeId, ids), inArray(grants.state, [...LIVE_STATES])));
-    const whose = credential ? credential.username : "You";
-    if (live) {
-      const until = live.expiresAt ? ` until ${live.expiresAt.toISOString()}` : "";
-      const held = granted.find((p) => p.id === live.privilegeId)!.name;
-      throw new TRPCError({ code: "CONFLICT", message: `${whose} already ${credential ? "has" : "have"} "${held}" (${live.state}${until}).` });
-    }
-    // A waiting request for the same account that asks for any of these privileges, alone or in a set.
-    const [waiting] = await tx
-      .select({ privilegeSetId: requests.privilegeSetId })
-      .from(requests)
-      .where(
-        and(
-          eq(requests.requesterId, user.id),
-          eq(requests.status, "pending"),
-          credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`,
-          // One text parameter: drizzle would spread an array into a list.
-          sql`(${requests.privilegeId} = any(string_to_array(${ids.join(",")}, ',')::uuid[]) or ${requests.setPrivilegeIds} && string_to_array(${ids.join(",")}, ',')::uuid[])`,
-        ),
-      );
-    if (waiting) {
-      const same = set ? waiting.privilegeSetId === set.id : waiting.privilegeSetId === null;
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: same ? `You already asked for "${subject.name}"; that request is waiting for approval.` : `A request of yours for some of these privileges is already waiting for approval.`,
-      });
-    }
-
-    const policy: FrozenPolicy = {
-      group: verdict.group,
-      levels: approvers.levels,
-      approvers: approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
-      checkedAt: now.toISOString(),
-    };
-    const awaitingApproval = verdict.requiresApproval;
-    const outsideUsualHours = isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, startsAt ?? now);
-    const [request] = await tx
-      .insert(requests)
-      .values({
-        requesterId: user.id,
-        privilegeId: granted[0]!.id,
-        privilegeSetId: set?.id ?? null,
-        setPrivilegeIds: set ? ids : null,
-        targetDn: member.dn,
-        credentialId: credential?.id ?? null,
-        durationMinutes: input.durationMinutes,
-        justification: input.justification,
-        changeId: input.changeId || null,
-        governanceCode: input.governanceCode || null,
-        accessGroupId: verdict.group.id,
-        policy,
-        locationCountry: situation.location?.country ?? null,
-        locationRegion: situation.location?.region ?? null,
-        windowEndsAt: verdict.windowEndsAt,
-        emergency: input.emergency,
-        startsAt,
-        outsideUsualHours,
-        status: awaitingApproval ? "pending" : "approved",
-        approvalDeadline: awaitingApproval ? new Date(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000) : null,
-        clientIp: actor.ip ?? null,
-        decidedAt: awaitingApproval ? null : now,
-      })
-      .returning();
-    await recordAudit(tx, actor, [
-      {
-        action: "request.submitted",
-        targetType: "request",
-        targetId: request!.id,
-        data: {
-          privilegeId: granted[0]!.id,
-          privilege: subject.name,
-          ...(set ? { privilegeSetId: set.id, privileges: granted.map((p) => p.name) } : {}),
-          durationMinutes: input.durationMinutes,
-          justification: input.justification,
-          targetDn: member.dn,
-          accessGroupId: verdict.group.id,
-          accessGroup: verdict.group.name,
-          credential: credential?.username ?? null,
-          changeId: input.changeId || null,
-          governanceCode: input.governanceCode || null,
-          location: situation.locationText,
-          windowEndsAt: verdict.windowEndsAt?.toISOString() ?? null,
-          awaitingApproval,
-          emergency: input.emergency,
-          startsAt: startsAt?.toISOString() ?? null,
-          outsideUsualHours,
-        },
-      },
-    ]);
-    await emitNotification(tx, "requested", [{ requestId: request!.id }]);
-    if (awaitingApproval) await emitNotification(tx, "approval_needed", [{ requestId: request!.id, data: { level: 1 } }]);
-    // Break-glass: every approver of the group hears about it at once.
-    if (input.emergency) await emitNotification(tx, "emergency", [{ requestId: request!.id }]);
-    if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
-
-    const created = await createGrants(tx, {
-      requestId: request!.id,
-      userId: user.id,
-      privileges: granted,
-      member,
-      durationMinutes: input.durationMinutes,
-      notAfter: verdict.windowEndsAt,
-      startsAt,
-    });
-    const grantIds = created.map((g) => g.id);
-    await recordAudit(tx, actor, [
-      { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grantIds[0]!, ...(set ? { grantIds } : {}) } },
-    ]);
-    return { requestId: request!.id, grantId: grantIds[0]!, grantIds, status: "approved" as const, accessGroup: verdict.group.name };
-  });
-}
-
-/** One grant per privilege (a set's all commit together with the request's approval, or none). */
-export async function createGrants(tx: Transaction, g: Omit<Parameters<typeof createGrant>[1], "privilege"> & { privileges: Privilege[] }) {
-  const created = [];
-  for (const privilege of g.privileges) created.push(await createGrant(tx, { ...g, privilege }));
-  return created;
+  return { subject, account, situation, verdict, approvers, member, checkedVersion, now, startsAt };
 }
 
 /**
- * The grants of a request whose last level just approved it, in the approval's transaction: its
- * privilege, or every privilege frozen on a set request — provided each is still published (and
- * the set still allows the account); otherwise nothing is granted and the approver is told.
+ * Step 2, in the transaction: serialize requests for this account and these privileges, and check
+ * again what may have changed since step 1 (the group, a live grant, a request already waiting).
  */
-export async function grantApprovedRequest(
-  tx: Transaction,
-  request: typeof requests.$inferSelect,
-  g: { member: { guid: string; dn: string }; durationMinutes: number },
-) {
-  const ids = request.setPrivilegeIds ?? [request.privilegeId];
-  const rows = await tx.select().from(privileges).where(inArray(privileges.id, ids)).orderBy(asc(privileges.name), asc(privileges.id));
-  const gone = rows.filter((p) => !p.enabled).map((p) => `"${p.name}"`);
-  if (gone.length || rows.length !== ids.length) {
-    const what = request.privilegeSetId ? `The privilege set includes ${gone.join(", ") || "a privilege"} that is no longer published` : "The privilege is no longer published";
-    throw new TRPCError({ code: "CONFLICT", message: `${what}; deny the request instead.` });
+async function lockAndRecheck(tx: Transaction, user: SessionUser, c: CheckedSubmission) {
+  const { subject, member, verdict } = c;
+  const { credential, set } = subject;
+  // Serialize requests for this account and privilege so a double click cannot create two grants.
+  // hashtext keeps the lock key an int; a collision only makes two requests wait briefly. A set
+  // takes its privileges' locks in one order, so two overlapping set requests cannot deadlock.
+  for (const key of subject.privileges.map((p) => `${member.guid.toLowerCase()}:${p.id}`).sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
   }
-  if (request.privilegeSetId) await assertSetStillGrantable(tx, request.privilegeSetId, request.credentialId);
-  return createGrants(tx, {
-    requestId: request.id,
-    userId: request.requesterId,
-    privileges: rows,
-    member: g.member,
-    durationMinutes: g.durationMinutes,
-    notAfter: request.windowEndsAt,
-    startsAt: request.startsAt,
-  });
+  // The policy checked above must still be the group's: an admin saving any tab (which bumps the
+  // version) or changing this member's activation in between makes the requester look again.
+  const [group] = await tx.select({ version: accessGroups.version, enabled: accessGroups.enabled }).from(accessGroups).where(eq(accessGroups.id, verdict.group.id)).for("share");
+  const [activation] = await tx
+    .select({ state: accessGroupActivations.state })
+    .from(accessGroupActivations)
+    .where(and(eq(accessGroupActivations.groupId, verdict.group.id), sql`lower(${accessGroupActivations.userGuid}) = ${c.account.objectGuid.toLowerCase()}`))
+    .for("share");
+  if (!group || group.version !== c.checkedVersion || !group.enabled || activation?.state !== "active") {
+    throw conflict(`The access group ${verdict.group.name} changed while your request was checked. Look at the page again and resubmit.`);
+  }
+  const ids = subject.privileges.map((p) => p.id);
+  const [live] = await tx
+    .select({ state: grants.state, expiresAt: grants.expiresAt, privilegeId: grants.privilegeId })
+    .from(grants)
+    .where(and(eq(grants.memberGuid, member.guid), inArray(grants.privilegeId, ids), inArray(grants.state, [...LIVE_GRANT_STATES])));
+  const whose = credential ? credential.username : "You";
+  if (live) {
+    const until = live.expiresAt ? ` until ${live.expiresAt.toISOString()}` : "";
+    const held = subject.privileges.find((p) => p.id === live.privilegeId)!.name;
+    throw conflict(`${whose} already ${credential ? "has" : "have"} "${held}" (${live.state}${until}).`);
+  }
+  // A waiting request for the same account that asks for any of these privileges, alone or in a set.
+  const [waiting] = await tx
+    .select({ privilegeSetId: requests.privilegeSetId })
+    .from(requests)
+    .where(
+      and(
+        eq(requests.requesterId, user.id),
+        eq(requests.status, "pending"),
+        credential ? eq(requests.credentialId, credential.id) : sql`${requests.credentialId} is null`,
+        // One text parameter: drizzle would spread an array into a list.
+        sql`(${requests.privilegeId} = any(string_to_array(${ids.join(",")}, ',')::uuid[]) or ${requests.setPrivilegeIds} && string_to_array(${ids.join(",")}, ',')::uuid[])`,
+      ),
+    );
+  if (waiting) {
+    const same = set ? waiting.privilegeSetId === set.id : waiting.privilegeSetId === null;
+    throw conflict(same ? `You already asked for "${subject.name}"; that request is waiting for approval.` : `A request of yours for some of these privileges is already waiting for approval.`);
+  }
 }
 
 /**
- * The grant for an approved request, with its activation job, in the caller's transaction (the
- * request's approval and its grant commit together).
+ * Step 3, in the same transaction: the request with its frozen policy, its audit and notifications;
+ * without approval, its grants too.
  */
-export async function createGrant(
-  tx: Transaction,
-  g: { requestId: string; userId: string; privilege: Privilege; member: { guid: string; dn: string }; durationMinutes: number; notAfter: Date | null; startsAt: Date | null },
-) {
-  const [grant] = await tx
-    .insert(grants)
+async function writeSubmission(tx: Transaction, user: SessionUser, actor: AuditActor, input: SubmitRequestInput, c: CheckedSubmission) {
+  const { subject, verdict, situation, member, now, startsAt } = c;
+  const { credential, set } = subject;
+  const granted = subject.privileges;
+  const policy: FrozenPolicy = {
+    group: verdict.group,
+    levels: c.approvers.levels,
+    approvers: c.approvers.approvers.map((a) => ({ userGuid: a.userGuid, username: a.username, displayName: a.displayName, level: a.level })),
+    checkedAt: now.toISOString(),
+  };
+  const awaitingApproval = verdict.requiresApproval;
+  const outsideUsualHours = isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, startsAt ?? now);
+  const [request] = await tx
+    .insert(requests)
     .values({
-      requestId: g.requestId,
-      userId: g.userId,
-      privilegeId: g.privilege.id,
-      mechanism: g.privilege.mechanism,
-      memberGuid: g.member.guid,
-      memberDn: g.member.dn,
-      groupGuid: g.privilege.groupGuid,
-      groupDn: g.privilege.groupDn,
-      durationSeconds: g.durationMinutes * 60,
-      notAfter: g.notAfter,
-      startsAt: g.startsAt,
+      requesterId: user.id,
+      privilegeId: granted[0]!.id,
+      privilegeSetId: set?.id ?? null,
+      setPrivilegeIds: set ? granted.map((p) => p.id) : null,
+      targetDn: member.dn,
+      credentialId: credential?.id ?? null,
+      durationMinutes: input.durationMinutes,
+      justification: input.justification,
+      changeId: input.changeId || null,
+      governanceCode: input.governanceCode || null,
+      accessGroupId: verdict.group.id,
+      policy,
+      locationCountry: situation.location?.country ?? null,
+      locationRegion: situation.location?.region ?? null,
+      windowEndsAt: verdict.windowEndsAt,
+      emergency: input.emergency,
+      startsAt,
+      outsideUsualHours,
+      status: awaitingApproval ? "pending" : "approved",
+      approvalDeadline: awaitingApproval ? new Date(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000) : null,
+      clientIp: actor.ip ?? null,
+      decidedAt: awaitingApproval ? null : now,
     })
     .returning();
-  // A scheduled grant's activation is a job at its start time (approved late, it starts at once).
-  const runAt = g.startsAt && g.startsAt > new Date() ? g.startsAt : undefined;
-  await enqueue(tx, "grants__activate", { grantId: grant!.id }, { jobKey: jobKeys.activate(grant!.id), runAt });
-  return grant!;
+  await recordAudit(tx, actor, [
+    {
+      action: "request.submitted",
+      targetType: "request",
+      targetId: request!.id,
+      data: {
+        privilegeId: granted[0]!.id,
+        privilege: subject.name,
+        ...(set ? { privilegeSetId: set.id, privileges: granted.map((p) => p.name) } : {}),
+        durationMinutes: input.durationMinutes,
+        justification: input.justification,
+        targetDn: member.dn,
+        accessGroupId: verdict.group.id,
+        accessGroup: verdict.group.name,
+        credential: credential?.username ?? null,
+        changeId: input.changeId || null,
+        governanceCode: input.governanceCode || null,
+        location: situation.locationText,
+        windowEndsAt: verdict.windowEndsAt?.toISOString() ?? null,
+        awaitingApproval,
+        emergency: input.emergency,
+        startsAt: startsAt?.toISOString() ?? null,
+        outsideUsualHours,
+      },
+    },
+  ]);
+  await emitNotification(tx, "requested", [{ requestId: request!.id }]);
+  if (awaitingApproval) await emitNotification(tx, "approval_needed", [{ requestId: request!.id, data: { level: 1 } }]);
+  // Break-glass: every approver of the group hears about it at once.
+  if (input.emergency) await emitNotification(tx, "emergency", [{ requestId: request!.id }]);
+  if (awaitingApproval) return { requestId: request!.id, grantId: null, status: "pending" as const, accessGroup: verdict.group.name };
+
+  const created = await createGrants(tx, {
+    requestId: request!.id,
+    userId: user.id,
+    privileges: granted,
+    member,
+    durationMinutes: input.durationMinutes,
+    notAfter: verdict.windowEndsAt,
+    startsAt,
+  });
+  const grantIds = created.map((g) => g.id);
+  await recordAudit(tx, actor, [
+    { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grantIds[0]!, ...(set ? { grantIds } : {}) } },
+  ]);
+  return { requestId: request!.id, grantId: grantIds[0]!, grantIds, status: "approved" as const, accessGroup: verdict.group.name };
 }
 
 /**
@@ -380,7 +355,7 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
       startsAt: requests.startsAt,
       emergency: requests.emergency,
       currentLevel: requests.currentLevel,
-      levels: sql<number>`(select coalesce(max((a ->> 'level')::int), 0) from jsonb_array_elements(${requests.policy} -> 'approvers') a)`,
+      levels: levelCountSql(requests.policy),
       grantId: grants.id,
       grantState: grants.state,
       activatedAt: grants.activatedAt,

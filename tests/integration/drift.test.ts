@@ -7,7 +7,8 @@ import { verifyAuditChain } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { findUser } from "@/server/directory/service";
 import { acceptFinding, driftStatus, listFindings, removeFinding, requestDriftCheck, setDriftAction } from "@/server/drift/service";
-import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
+import { sweepExpired } from "@/server/grants/sweep";
 import { reconcile } from "@/server/grants/reconcile";
 import {
   actorFor,

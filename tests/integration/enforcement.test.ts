@@ -10,7 +10,7 @@ import { approversInput } from "@/server/access-groups/schemas";
 import { updateApprovers, updateLimits, updateSettings } from "@/server/access-groups/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { guidToString } from "@/server/directory/binary";
-import { activateGrant } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
 import { myAccess, previewRequest, submitRequest } from "@/server/requests/service";
 import { GEO_IPS } from "@/tests/support/geo-ips";
 import {

@@ -6,7 +6,8 @@ import { auditEvents, grants, notificationDeliveries, notificationEvents, privil
 import { updateApprovers, updateNotifications } from "@/server/access-groups/service";
 import { decide } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
-import { activateGrant, warnExpiring } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
+import { warnExpiring } from "@/server/grants/warn";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { withSessionLock } from "@/server/jobs/locks";
 import { deliverDue, DISPATCH_LOCK, dispatchEvents, notificationsPending, runDispatcher, runDispatcherExclusive, type DispatcherConfig } from "@/server/notifications/dispatch";

@@ -6,7 +6,8 @@ import { auditEvents, grants, notificationEvents } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
 import { checkDirectory, getDirectoryStatus, updateReplicationSettings } from "@/server/directory/settings";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
-import { activateGrant, sweepExpired } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
+import { sweepExpired } from "@/server/grants/sweep";
 import { checkReplication } from "@/server/grants/replication";
 import { actorFor, adminClient, ensureAdGroup, ensureAdUser, localUser, openAccessGroup, publish, requestFor, resetDatabase } from "./fixtures";
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { verifyAuditChain } from "@/server/audit/service";
-import { activateGrant } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
 import { grants__expire } from "@/worker/tasks/grants__expire";
 import type { SessionUser } from "@/server/auth/permissions";
 import { adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, publish, requestFor, resetDatabase, waitFor } from "./fixtures";

@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import { activateGrant } from "@/server/grants/lifecycle";
+import { activateGrant } from "@/server/grants/activate";
 
 const payload = z.object({ grantId: z.string().uuid() });
 

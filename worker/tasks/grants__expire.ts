@@ -3,7 +3,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
-import { sweepExpired } from "@/server/grants/lifecycle";
+import { sweepExpired } from "@/server/grants/sweep";
 import { env } from "@/server/env";
 import { jobKeys } from "@/server/jobs/enqueue";
 

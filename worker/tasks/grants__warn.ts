@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import { warnExpiring } from "@/server/grants/lifecycle";
+import { warnExpiring } from "@/server/grants/warn";
 
 const payload = z.object({ grantId: z.uuid() });
 

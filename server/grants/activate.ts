@@ -1,0 +1,248 @@
+import { and, eq, sql } from "drizzle-orm";
+import { db, type Transaction } from "@/db";
+import { grants, requests } from "@/db/schema";
+import { SYSTEM_ACTOR } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { pamFeatureEnabled } from "@/server/directory/pam";
+import { addMembers } from "@/server/directory/service";
+import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
+import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
+import { env } from "@/server/env";
+import { rollBackSet } from "@/server/privilege-sets/rollback";
+import { errorText } from "./error-text";
+import { replicationStart, type ReplicationStart } from "./replication";
+import { stateCase, stateSql } from "./state-sql";
+import { assertTransition } from "./states";
+import { MAX_ACTIVATION_ATTEMPTS } from "./timing";
+import { recordTransition } from "./transition";
+
+/*
+ * Activation: pending → provisioning (the claim) → the directory write → replicating | active, or,
+ * when the write fails, pending again (a retry), failed, or revoked. Each step that changes the
+ * grant is its own transaction; the directory write happens between them, outside any.
+ */
+
+const WINDOW_CLOSED = "The access group's time window closed before access could be granted";
+
+const lapsedLease = (column: typeof grants.claimedAt) => sql`${column} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})`;
+
+type Grant = typeof grants.$inferSelect;
+
+/**
+ * Puts the grant's account into its group. Safe to run twice or after a crash: the claim only
+ * takes a pending grant (or one whose provisioning lease lapsed) and fences every later write
+ * with its token; "already a member" is success. Returns what happened, for the task's log.
+ */
+export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
+  const claimed = await claim(grantId);
+  if (claimed === "window-closed") return "cancelled";
+  if (!claimed) return "nothing-to-do";
+
+  let applied: AppliedMembership;
+  let replication: ReplicationStart;
+  try {
+    // Read before the write, so that nothing can fail between the write and recording it.
+    replication = await replicationStart();
+    applied = await applyMembership(claimed);
+  } catch (err) {
+    const outcome = await recordFailure(claimed, err);
+    // A temporary group the failed attempt may have made (and nested) goes with the grant now,
+    // not at the next orphan cleanup: nothing else would end the access it gives.
+    if ((outcome === "failed" || outcome === "revoked") && claimed.mechanism === "temporary-group") await dropTemporaryGroup(grantId, outcome);
+    if (outcome === "failed") return "failed";
+    if (outcome === "revoked") return "cancelled";
+    throw err;
+  }
+  return (await recordActivation(claimed, applied, replication)) ? "activated" : "nothing-to-do";
+}
+
+/** Every write after the claim applies only while the claim (its token) is still the grant's. */
+const fenced = (claimed: Grant) => and(eq(grants.id, claimed.id), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
+
+/**
+ * Step 1: pending (or provisioning with a lapsed lease) → provisioning, under a fresh claim token.
+ * A pending grant whose access-group window has closed (the worker or the DC was down until then)
+ * is cancelled instead: access outside the window would break the policy.
+ */
+async function claim(grantId: string): Promise<Grant | "window-closed" | undefined> {
+  assertTransition(["pending", "provisioning"], "provisioning");
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(grants)
+      .set({ state: "provisioning", attempts: sql`${grants.attempts} + 1`, claimedAt: sql`now()`, claimToken: sql`gen_random_uuid()`, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(grants.id, grantId),
+          // A scheduled grant does not start before its time, whoever runs the job.
+          sql`((${grants.state} = ${stateSql("pending")} and (${grants.notAfter} is null or ${grants.notAfter} > now()) and (${grants.startsAt} is null or ${grants.startsAt} <= now())) or (${grants.state} = ${stateSql("provisioning")} and ${lapsedLease(grants.claimedAt)}))`,
+        ),
+      )
+      .returning();
+    if (!row) return (await cancelIfWindowClosed(tx, grantId)) ? ("window-closed" as const) : undefined;
+    await recordTransition(tx, {
+      audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.provisioning", targetType: "grant", targetId: row.id, data: { attempt: row.attempts, groupDn: row.groupDn, memberDn: row.memberDn } }] },
+    });
+    return row;
+  });
+}
+
+/** pending → revoked when the window closed before the grant could start. */
+async function cancelIfWindowClosed(tx: Transaction, grantId: string): Promise<boolean> {
+  assertTransition("pending", "revoked");
+  const [late] = await tx
+    .update(grants)
+    .set({ state: "revoked", endReason: "expired", removedAt: sql`now()`, lastError: WINDOW_CLOSED, updatedAt: sql`now()` })
+    .where(and(eq(grants.id, grantId), eq(grants.state, "pending"), sql`${grants.notAfter} <= now()`))
+    .returning({ id: grants.id, requestId: grants.requestId });
+  if (!late) return false;
+  // Audit before the outbox row here, as this path always did (two calls keep that order).
+  await recordTransition(tx, { audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }] } });
+  await recordTransition(tx, { notify: [{ event: "failed", items: [{ requestId: late.requestId, grantId: late.id, data: { error: WINDOW_CLOSED } }] }] });
+  return true;
+}
+
+/**
+ * Step 2, failed: provisioning → revoked (an end was requested meanwhile: it wins over a retry),
+ * failed (the last attempt) or pending (retried). The add may have reached the DC before the error:
+ * the grant ends as revoked/failed, which reconcile treats as a source of orphans.
+ */
+async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded" | "pending" | "failed" | "revoked"> {
+  const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
+  const error = errorText(err);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(grants)
+      .set({
+        state: stateCase(["provisioning"], [[sql`${grants.endReason} is not null`, "revoked"], [sql`${final}`, "failed"]], "pending"),
+        removedAt: sql`case when ${grants.endReason} is not null or ${final} then now() end`,
+        lastError: error,
+        claimedAt: null,
+        claimToken: null,
+        updatedAt: sql`now()`,
+      })
+      .where(fenced(claimed))
+      .returning({ state: grants.state, requestId: grants.requestId });
+    if (!row) return "superseded" as const;
+    if (row.state === "failed") await tx.update(requests).set({ status: "failed" }).where(eq(requests.id, row.requestId));
+    await recordTransition(tx, {
+      notify: row.state === "failed" ? [{ event: "failed", items: [{ requestId: row.requestId, grantId: claimed.id, data: { error } }] }] : [],
+      audit: {
+        actor: SYSTEM_ACTOR,
+        events: [{ action: "grant.activation_failed", targetType: "grant", targetId: claimed.id, data: { attempt: claimed.attempts, error, final: row.state !== "pending" } }],
+      },
+    });
+    // A privilege set is all or nothing: its other grants are taken back (no-op for a single privilege).
+    if (row.state === "failed") await rollBackSet(tx, row.requestId, claimed.id, error);
+    return row.state as "pending" | "failed" | "revoked";
+  });
+}
+
+/**
+ * Step 2, written: provisioning → replicating (other DCs to wait for, until server/grants/replication.ts
+ * settles it; the sweep removes it on time either way) or active. The clock starts now, at the
+ * write: access is real on this DC from here on, so counting from a later moment (replication done)
+ * would let it outlast what was granted. An end requested while we were provisioning makes the
+ * grant due at once.
+ */
+async function recordActivation(claimed: Grant, applied: AppliedMembership, replication: ReplicationStart): Promise<boolean> {
+  assertTransition("provisioning", replication.waits ? "replicating" : "active");
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(grants)
+      .set({
+        state: replication.waits ? "replicating" : "active",
+        replication: replication.waits ? replication.record("add") : null,
+        activatedAt: sql`now()`,
+        // Never past the access group's window (not_after), even when activation came late.
+        expiresAt: sql`case when ${grants.endReason} is null then least(now() + make_interval(secs => ${grants.durationSeconds}), coalesce(${grants.notAfter}, 'infinity')) else now() end`,
+        // Only a first attempt can tell: after a crash or an error, "already a member" may be our own
+        // earlier add, so a retry counts it as ours (and removes it at expiry).
+        preExisting: applied.alreadyMember && claimed.attempts === 1,
+        // What the directory was asked for: a TTL grant added without one (PAM off) says "direct".
+        // The TTL was counted from before this update: AD's own removal falls at expires_at, give or
+        // take the rounding up to a whole second and the clocks' skew; the sweep still verifies it.
+        mechanism: applied.mechanism,
+        tempGroupGuid: applied.tempGroup?.guid ?? null,
+        tempGroupDn: applied.tempGroup?.dn ?? null,
+        claimedAt: null,
+        claimToken: null,
+        lastError: null,
+        updatedAt: sql`now()`,
+      })
+      .where(fenced(claimed))
+      .returning();
+    if (!row?.expiresAt) return false;
+    await recordTransition(tx, {
+      expire: [{ grantId: row.id, at: row.expiresAt }],
+      wakeTimer: true,
+      warn: row,
+      // Replicating: the holder hears "granted" once every DC has it (checkReplication).
+      // An end requested while provisioning (a revoke, a set's rollback) makes it due at once: no "granted".
+      notify: !replication.waits && !row.endReason ? [{ event: "granted", items: [{ requestId: row.requestId, grantId: row.id }] }] : [],
+      audit: {
+        actor: SYSTEM_ACTOR,
+        events: [
+          {
+            action: "grant.activated",
+            targetType: "grant",
+            targetId: row.id,
+            data: {
+              groupDn: row.groupDn,
+              memberDn: row.memberDn,
+              expiresAt: row.expiresAt.toISOString(),
+              alreadyMember: applied.alreadyMember,
+              mechanism: applied.mechanism,
+              ttlSeconds: applied.ttlSeconds,
+              ...(applied.tempGroup ? { temporaryGroupDn: applied.tempGroup.dn } : {}),
+              replicating: replication.waits,
+            },
+          },
+        ],
+      },
+    });
+    return true;
+  });
+}
+
+/** Best effort: when the directory refuses this too, the orphan cleanup (every 2 minutes) retries. */
+async function dropTemporaryGroup(grantId: string, grantState: "failed" | "revoked") {
+  try {
+    const { deleted, dn } = await deleteTemporaryGroupOf(grantId);
+    if (!deleted) return;
+    await db.transaction((tx) =>
+      recordAudit(tx, SYSTEM_ACTOR, [
+        { action: "directory.temporary_group_deleted", targetType: "group", targetId: dn, data: { groupDn: dn, grantId, grantState, createdAt: null } },
+      ]),
+    );
+  } catch {
+    // Left to cleanUpTemporaryGroups, which deletes groups of ended grants on its next run.
+  }
+}
+
+interface AppliedMembership {
+  /** What the directory was actually asked for, which the grant row then records. */
+  mechanism: GrantMechanism;
+  ttlSeconds: number | null;
+  /** The account was a direct member already (direct and TTL only). */
+  alreadyMember: boolean;
+  tempGroup: TemporaryGroup | null;
+}
+
+/** Writes the grant's membership the way its mechanism says; idempotent, so a retry after a crash is safe. */
+async function applyMembership(grant: Grant): Promise<AppliedMembership> {
+  if (grant.mechanism === "temporary-group") {
+    const tempGroup = await provisionTemporaryGroup({
+      grantId: grant.id,
+      memberGuid: grant.memberGuid,
+      targetGroupGuid: grant.groupGuid,
+      description: `Interim grant ${grant.id}: ${grant.memberDn} in ${grant.groupDn}. Deleted when the grant ends.`,
+    });
+    // The account's own membership of the target (if any) is not ours: it is never touched.
+    return { mechanism: "temporary-group", ttlSeconds: null, alreadyMember: false, tempGroup };
+  }
+  // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
+  const pam = grant.mechanism === "ttl" ? await pamFeatureEnabled() : false;
+  const membership = membershipFor(grant, { now: new Date(), pamFeatureEnabled: pam });
+  const result = await addMembers(grant.groupGuid, [grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
+  return { mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds, alreadyMember: result.alreadyDone.length > 0, tempGroup: null };
+}
