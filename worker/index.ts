@@ -16,17 +16,24 @@ import { cronItems, taskList } from "./task-list";
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = scoped("worker");
 
+/**
+ * graphile-worker's own lines, through the same logger. Lines about a job name it the way a task's
+ * lines do (`job` id, `task`) instead of carrying the whole job row, payload included; a task's
+ * error is logged as `err`, with its stack.
+ */
 const graphileLogger = new GraphileLogger((scope) => {
-  // graphile-worker's own lines about a job (start, failure) carry the same fields as the task's.
-  const child = scoped(scope.label ?? "graphile", {
+  const child = scoped(scope.label ? `graphile-${scope.label}` : "graphile", {
     ...(scope.jobId !== undefined ? { job: String(scope.jobId) } : {}),
     ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}),
   });
   return (level, message, meta) => {
+    const { job, error, ...rest } = (meta ?? {}) as { job?: { id?: string; task_identifier?: string }; error?: unknown };
+    // pino serializes an error (message, stack) only under `err`.
+    const fields = { ...rest, ...(job && typeof job === "object" ? { job: job.id, task: job.task_identifier } : {}), ...(error !== undefined ? { err: error } : {}) };
     // One "Completed task" line per job is noise at info level; keep it for debug.
     const routine = level === "info" && message.startsWith("Completed task");
     const fn = level === "error" ? child.error : level === "warning" ? child.warn : level === "info" && !routine ? child.info : child.debug;
-    fn.call(child, meta ?? {}, message);
+    fn.call(child, fields, message);
   };
 });
 
