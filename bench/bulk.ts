@@ -19,7 +19,8 @@ import { grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { env } from "@/server/env";
-import { jobKeys } from "@/server/jobs/enqueue";
+import { addJobs } from "@/server/jobs/queue";
+import { jobKeys, jobs } from "@/server/jobs/registry";
 import { expireTogether, timedReconcile, verifyPlanned, type ExpiryTogetherResult, type PlannedGrant, type ReconcileTiming } from "./expiry";
 import { groupMembers, modifyMembers } from "./lib/ldap";
 import { log, ms, rate, sleep, summarize, type Summary } from "./lib/stats";
@@ -95,17 +96,13 @@ export async function seedActiveGrants(svc: Client, plan: PlannedGrant[], label:
           })),
         )
         .returning();
-      // The warning jobs as scheduleExpiryWarning queues them, in one add_jobs call: add_job once
-      // per row costs ~2 ms a row at this size (graphile-worker 0.17, one transaction).
+      // The warning jobs as scheduleExpiryWarning queues them, in one add_jobs call.
       const specs = rows.map((g) => {
         const end = g.expiresAt!.getTime();
         const runAt = Math.max(g.activatedAt!.getTime() + (end - g.activatedAt!.getTime()) / 2, end - env.EXPIRY_WARNING_MINUTES * 60_000);
-        return { payload: { grantId: g.id }, runAt: new Date(runAt).toISOString(), key: jobKeys.warn(g.id) };
+        return { task: "grants__warn", payload: { grantId: g.id }, runAt: new Date(runAt), jobKey: jobKeys.warn(g.id), maxAttempts: jobs.grants__warn.maxAttempts };
       });
-      await tx.execute(sql`
-        select count(*) from graphile_worker.add_jobs(array(
-          select row('grants__warn', s->'payload', null, (s->>'runAt')::timestamptz, 5, s->>'key', null, null)::graphile_worker.job_spec
-          from json_array_elements(${JSON.stringify(specs)}::json) s))`);
+      await addJobs(tx, specs);
       await recordAudit(
         tx,
         SYSTEM_ACTOR,

@@ -9,6 +9,9 @@ import type { Client } from "ldapts";
 import { db } from "@/db";
 import { EXPIRY_JOB_GRACE_MS } from "@/server/grants/timing";
 import { reconcile } from "@/server/grants/reconcile";
+import { notifyScheduleChanged } from "@/server/jobs/enqueue";
+import { addJobs, jobFailures } from "@/server/jobs/queue";
+import { jobKeys, jobs } from "@/server/jobs/registry";
 import { groupMembers, hasDirectMembership } from "./lib/ldap";
 import { log, ms, sleep, summarize, type Summary } from "./lib/stats";
 import type { WorkerControl } from "./lib/worker";
@@ -94,22 +97,19 @@ export async function expireTogether(
   // Everything expires at one instant T; the safety-net jobs move with it, as an extension moves them.
   const u0 = performance.now();
   const [moved] = await db.transaction(async (tx) => {
-    const r = await tx.execute<{ n: number; jobs: number; t: Date | string }>(sql`
-      with moved as (
-        update grants g set expires_at = now() + make_interval(secs => ${opts.leadSeconds}), updated_at = now()
-        from requests r
-        where r.id = g.request_id and r.justification = ${opts.label} and g.state = 'active'
-        returning g.id, g.expires_at
-      ), jobs as (
-        -- The safety-net jobs as an extension moves them (expiry + grace, same key), in one
-        -- add_jobs call: add_job once per row costs ~2 ms a row at 10,000 (graphile-worker 0.17).
-        select j.id from graphile_worker.add_jobs(array(
-          select row('grants__expire', json_build_object('grantId', m.id), null, m.expires_at + make_interval(secs => ${EXPIRY_JOB_GRACE_MS / 1000}), 25, 'grant:expire:' || m.id, null, null)::graphile_worker.job_spec
-          from moved m)) j
-      )
-      select (select count(*) from moved)::int as n, (select count(*) from jobs)::int as jobs, (select min(expires_at) from moved) as t`);
-    await tx.execute(sql`select pg_notify('interim_grant_schedule', '')`);
-    return [...r];
+    const rows = await tx.execute<{ id: string; run_at: string; t: string }>(sql`
+      update grants g set expires_at = now() + make_interval(secs => ${opts.leadSeconds}), updated_at = now()
+      from requests r
+      where r.id = g.request_id and r.justification = ${opts.label} and g.state = 'active'
+      returning g.id, (g.expires_at + make_interval(secs => ${EXPIRY_JOB_GRACE_MS / 1000}))::text as run_at, g.expires_at::text as t`);
+    // The safety-net jobs as an extension moves them (expiry + grace, same key), in one add_jobs call.
+    const jobCount = await addJobs(
+      tx,
+      [...rows].map((m) => ({ task: "grants__expire", payload: { grantId: m.id }, runAt: m.run_at, jobKey: jobKeys.expire(m.id), maxAttempts: jobs.grants__expire.maxAttempts })),
+    );
+    await notifyScheduleChanged(tx);
+    const t = [...rows].map((m) => m.t).sort()[0] ?? new Date().toISOString();
+    return [{ n: rows.length, jobs: jobCount, t }];
   });
   const updateSeconds = (performance.now() - u0) / 1000;
   const T = new Date(moved!.t);
@@ -253,16 +253,7 @@ export async function expireTogether(
   log(`verified on the DC: ${membersLeft === 0 ? "all bench groups are empty" : `${membersLeft} member(s) left!`}`);
 
   // What the worker went through: per-grant jobs that failed (retries) while the sweep did the work.
-  const [jobs] = await db.execute<{ failed: number; errs: number }>(sql`
-    select count(*) filter (where attempts >= max_attempts)::int as failed, count(*) filter (where last_error is not null)::int as errs
-    from graphile_worker.jobs`);
-  const sample = await db.execute<{ e: string; n: number }>(sql`
-    select left(regexp_replace(last_error, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g'), 200) as e, count(*)::int as n
-    from graphile_worker.jobs where last_error is not null group by 1 order by 2 desc limit 3`);
-  const byTask = await db.execute<{ task: string; n: number; failed: number; pending: number }>(sql`
-    select task_identifier as task, count(*)::int as n, count(*) filter (where attempts >= max_attempts)::int as failed,
-           count(*) filter (where attempts < max_attempts)::int as pending
-    from graphile_worker.jobs where last_error is not null group by 1 order by 1`);
+  const failures = await jobFailures(db);
   const [retried] = await db.execute<{ n: number }>(sql`
     select count(*)::int as n from grants g join requests r on r.id = g.request_id
     where r.justification = ${opts.label} and (g.attempts > 1 or g.last_error is not null)`);
@@ -278,11 +269,11 @@ export async function expireTogether(
     removalPerSecond: M / Math.max(0.001, last / 1000),
     membersLeft,
     worker: {
-      failedJobs: jobs!.failed,
-      jobsWithErrors: jobs!.errs,
+      failedJobs: failures.failed,
+      jobsWithErrors: failures.errs,
       grantsWithRetries: retried!.n,
-      sampleJobErrors: [...sample].map((s) => `${s.n}× ${s.e}`),
-      jobsWithErrorsByTask: [...byTask].map((t) => ({ task: t.task, n: t.n, failed: t.failed, pending: t.pending })),
+      sampleJobErrors: failures.common.map((s) => `${s.n}× ${s.e}`),
+      jobsWithErrorsByTask: failures.byTask.map((t) => ({ task: t.task, n: t.n, failed: t.failed, pending: t.pending })),
     },
     timedOut,
   };

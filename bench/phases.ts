@@ -7,6 +7,8 @@ import type { Client } from "ldapts";
 import { db } from "@/db";
 import type { AuditActor } from "@/server/audit/events";
 import { endGrant } from "@/server/grants/service";
+import { jobKeyFor, jobLastError } from "@/server/jobs/queue";
+import { jobKeys } from "@/server/jobs/registry";
 import { submitRequest } from "@/server/requests/service";
 import { groupMembers, hasDirectMembership, modifyMembers } from "./lib/ldap";
 import { expireTogether, timedReconcile, verifyPlanned, type ExpiryTogetherResult, type ReconcileTiming } from "./expiry";
@@ -298,9 +300,8 @@ export async function expiryLag(
 /** The most frequent activation errors (grants.last_error, else the jobs' last_error), for a failure message. */
 async function activationErrors(label: string): Promise<string> {
   const rows = await db.execute<{ e: string; n: number }>(sql`
-    select left(regexp_replace(coalesce(g.last_error, j.last_error, 'no error recorded'), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g'), 300) as e, count(*)::int as n
+    select left(regexp_replace(coalesce(g.last_error, ${jobLastError(jobKeyFor(jobKeys.activate, sql`g.id`))}, 'no error recorded'), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g'), 300) as e, count(*)::int as n
     from grants g join requests r on r.id = g.request_id
-    left join graphile_worker.jobs j on j.key = 'grant:activate:' || g.id::text
     where r.justification = ${label} and g.state <> 'active'
     group by 1 order by 2 desc limit 3`);
   return [...rows].map((r) => `${r.n}× ${r.e}`).join(" | ") || "no errors recorded";

@@ -1,44 +1,30 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db";
+import { addJob } from "./queue";
+import { jobs, type JobPayloads, type TaskName } from "./registry";
 
-export interface JobPayloads {
-  grants__activate: { grantId: string };
-  grants__expire: { grantId: string };
-  grants__reconcile: Record<string, never>;
-  grants__warn: { grantId: string };
-  grants__rollback_set: { requestId: string; failedGrantId: string; reason: string };
-}
-export type TaskName = keyof JobPayloads;
+export { jobKeys, type JobPayloads, type TaskName } from "./registry";
 
 export interface EnqueueOptions {
   runAt?: Date;
   jobKey?: string;
+  /** The task's own (server/jobs/registry.ts) when absent. */
   maxAttempts?: number;
 }
 
 /**
  * Adds a graphile-worker job through the caller's transaction, so the job exists exactly when
  * the state it follows was committed. A job key replaces the pending job with that key (an
- * extension or early end moves the expiry job instead of adding a second one).
+ * extension or early end moves the expiry job instead of adding a second one). The payload is
+ * checked against the task's schema here too: a bad one throws in the caller's transaction
+ * rather than becoming a job that can only fail.
  */
 export async function enqueue<T extends TaskName>(tx: Executor, task: T, payload: JobPayloads[T], opts: EnqueueOptions = {}) {
-  await tx.execute(sql`select graphile_worker.add_job(
-    identifier => ${task}::text,
-    payload => ${JSON.stringify(payload)}::json,
-    run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
-    max_attempts => ${opts.maxAttempts ?? 25}::int,
-    job_key => ${opts.jobKey ?? null}::text,
-    job_key_mode => 'replace'
-  )`);
+  const spec = jobs[task];
+  await addJob(tx, { task, payload: spec.payload.parse(payload), runAt: opts.runAt, jobKey: opts.jobKey, maxAttempts: opts.maxAttempts ?? spec.maxAttempts });
 }
 
 /** Wakes the worker's expiry timer: a grant's expiry moved or a grant became active. */
 export async function notifyScheduleChanged(tx: Executor) {
   await tx.execute(sql`select pg_notify('interim_grant_schedule', '')`);
 }
-
-export const jobKeys = {
-  activate: (grantId: string) => `grant:activate:${grantId}`,
-  expire: (grantId: string) => `grant:expire:${grantId}`,
-  warn: (grantId: string) => `grant:warn:${grantId}`,
-};

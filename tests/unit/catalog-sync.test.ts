@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChangeLog, diffFields, planCredentialSync, planDeviceSync, type CredentialState, type DeviceState } from "@/server/catalog/sync";
+import { ChangeLog, diffFields, planCredentialSync, planDeviceSync, type CredentialState, type DeviceState } from "@/server/catalog/sync-plan";
 import { deviceTypeFor, splitWorkstations, websiteFrom, type DirectoryAccount, type DirectoryComputer } from "@/server/directory/catalog";
 
 const G1 = "11111111-1111-1111-1111-111111111111";

@@ -1,12 +1,8 @@
-import type { Task } from "graphile-worker";
-import { z } from "zod";
 import { activateGrant } from "@/server/grants/activate";
-
-const payload = z.object({ grantId: z.string().uuid() });
+import { defineTask } from "../define-task";
 
 /** Puts the grant's account into its AD group (idempotent; see activateGrant). */
-export const grants__activate: Task = async (raw, helpers) => {
-  const { grantId } = payload.parse(raw);
+export const grants__activate = defineTask("grants__activate", async ({ grantId }, { log }) => {
   const outcome = await activateGrant(grantId);
-  helpers.logger.debug(`grant ${grantId}: ${outcome}`);
-};
+  log.debug(`grant ${grantId}: ${outcome}`);
+});

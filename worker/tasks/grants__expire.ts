@@ -1,13 +1,10 @@
-import type { Task } from "graphile-worker";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
-import { z } from "zod";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { sweepExpired } from "@/server/grants/sweep";
 import { env } from "@/server/env";
-import { jobKeys } from "@/server/jobs/enqueue";
-
-const payload = z.object({ grantId: z.string().uuid() });
+import { jobKeys, jobs } from "@/server/jobs/registry";
+import { defineTask } from "../define-task";
 
 /** The grant while it is due and not yet removed, with how long its removal lease has left. */
 async function dueGrant(grantId: string) {
@@ -26,8 +23,7 @@ async function dueGrant(grantId: string) {
  * afterwards, another sweep holds it (check again soon) or its removal failed (throw, so
  * graphile-worker retries with backoff).
  */
-export const grants__expire: Task = async (raw, helpers) => {
-  const { grantId } = payload.parse(raw);
+export const grants__expire = defineTask("grants__expire", async ({ grantId }, { helpers }) => {
   const before = await dueGrant(grantId);
   if (!before) return;
   if (before.state === "active" || before.state === "replicating" || before.leaseLapsed) await sweepExpired();
@@ -36,5 +32,10 @@ export const grants__expire: Task = async (raw, helpers) => {
   if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
   // Held by another sweep (its claim not yet committed, or its lease still running): look again after it.
   const leaseEnds = stillDue.claimedAt ? stillDue.claimedAt.getTime() + env.GRANT_LEASE_SECONDS * 1000 : Date.now();
-  await helpers.addJob("grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId), jobKeyMode: "replace", runAt: new Date(Math.max(leaseEnds, Date.now()) + 2000) });
-};
+  await helpers.addJob("grants__expire", { grantId }, {
+    jobKey: jobKeys.expire(grantId),
+    jobKeyMode: "replace",
+    maxAttempts: jobs.grants__expire.maxAttempts,
+    runAt: new Date(Math.max(leaseEnds, Date.now()) + 2000),
+  });
+});

@@ -1,12 +1,8 @@
-import type { Task } from "graphile-worker";
-import { z } from "zod";
 import { finishSetRollback } from "@/server/privilege-sets/rollback";
-
-const payload = z.object({ requestId: z.string().uuid(), failedGrantId: z.string().uuid(), reason: z.string() });
+import { defineTask } from "../define-task";
 
 /** Ends the grants of a rolled-back privilege set that were busy when it was rolled back (see rollBackSet). */
-export const grants__rollback_set: Task = async (raw, helpers) => {
-  const { requestId, failedGrantId, reason } = payload.parse(raw);
+export const grants__rollback_set = defineTask("grants__rollback_set", async ({ requestId, failedGrantId, reason }, { log }) => {
   const ended = await finishSetRollback(requestId, failedGrantId, reason);
-  helpers.logger.debug(`set request ${requestId}: ${ended.length} grant(s) rolled back in the second pass`);
-};
+  log.debug(`set request ${requestId}: ${ended.length} grant(s) rolled back in the second pass`);
+});

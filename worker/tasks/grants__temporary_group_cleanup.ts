@@ -1,9 +1,9 @@
-import type { Task } from "graphile-worker";
 import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
+import { defineTask } from "../define-task";
 
 /** Cron: temporary groups no live grant owns are deleted (see server/grants/temporary-groups.ts). */
-export const grants__temporary_group_cleanup: Task = async (_raw, helpers) => {
+export const grants__temporary_group_cleanup = defineTask("grants__temporary_group_cleanup", async (_payload, { log }) => {
   const r = await cleanUpTemporaryGroups();
-  if (r.deleted || r.failed) helpers.logger.info(`temporary groups: ${r.deleted} orphan(s) deleted, ${r.failed} failed, ${r.checked} checked`);
-  for (const e of r.errors) helpers.logger.warn(`temporary groups: could not delete ${e}`);
-};
+  if (r.deleted || r.failed) log.info(`temporary groups: ${r.deleted} orphan(s) deleted, ${r.failed} failed, ${r.checked} checked`);
+  for (const e of r.errors) log.warn(`temporary groups: could not delete ${e}`);
+});
