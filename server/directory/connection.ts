@@ -1,3 +1,4 @@
+import "server-only";
 import { readFileSync } from "node:fs";
 import { Client } from "ldapts";
 import { env } from "@/server/env";
