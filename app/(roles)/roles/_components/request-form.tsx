@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { durationMinutesSchema, submitRequestInput } from "@/server/requests/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";

@@ -4,7 +4,7 @@ import { useQueryClient, type QueryKey, type UseQueryResult } from "@tanstack/re
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 
