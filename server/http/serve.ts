@@ -10,6 +10,7 @@ import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
 import { warmGeoIp } from "@/server/geo/resolve";
+import { scoped } from "@/server/logger";
 import { trustedForwardedFor } from "./forwarded";
 
 const dev = process.argv.includes("--dev");
@@ -25,7 +26,7 @@ const server = createServer((req, res) => {
   req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
   void handle(req, res);
 });
-server.listen(port, hostname, () => console.log(`[web] Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
+server.listen(port, hostname, () => scoped("web").info({ url: `http://${hostname}:${port}`, dev }, "Interim listening"));
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => server.close(() => process.exit(0)));
 }
