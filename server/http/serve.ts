@@ -26,7 +26,7 @@ const server = createServer((req, res) => {
   req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
   void handle(req, res);
 });
-server.listen(port, hostname, () => scoped("web").info({ url: `http://${hostname}:${port}`, dev }, "Interim listening"));
+server.listen(port, hostname, () => scoped("web").info(`Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => server.close(() => process.exit(0)));
 }
