@@ -2,8 +2,8 @@
  * The web process: Next.js behind a plain Node HTTP server, which is the one place that sees the
  * TCP peer. It rewrites X-Forwarded-For from the socket (see trustedForwardedFor) before Next
  * runs, so the client IP used for throttling, audit and location rules cannot be forged.
- *   production: `npx next build && npx tsx server/http/serve.ts`
- *   development: `npx tsx server/http/serve.ts --dev`
+ *   production: `npx next build && npm run start:web`
+ *   development: `npx tsx --import ./scripts/lib/server-only.mjs server/http/serve.ts --dev` (npm run dev does it)
  */
 import "./telemetry-off";
 import { createServer } from "node:http";
