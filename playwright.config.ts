@@ -1,4 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
+// global-setup and the fixtures seed through db/ and server/ (which `import "server-only"`).
+import "./scripts/lib/server-only.mjs";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
@@ -32,7 +34,7 @@ export default defineConfig({
   // The worker has no port for Playwright to wait on: e2e/global-setup.ts starts it and stops it.
   webServer: [
     {
-      command: "npx tsx server/http/serve.ts",
+      command: "npx tsx --import ./scripts/lib/server-only.mjs server/http/serve.ts",
       url: `${baseURL}/api/health`,
       timeout: 120_000,
       reuseExistingServer: false,

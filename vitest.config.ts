@@ -1,16 +1,25 @@
+import { fileURLToPath } from "node:url";
 import tsconfigPaths from "vite-tsconfig-paths";
 import { defineConfig } from "vitest/config";
 
+// Tests run server code outside Next: `import "server-only"` resolves to the package's own empty
+// module, as under Next's react-server layer (its default entry throws). Projects do not inherit
+// the root config, so each one repeats it.
+const resolve = { alias: { "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)) } };
+
 export default defineConfig({
   plugins: [tsconfigPaths()],
+  resolve,
   test: {
     projects: [
       {
         plugins: [tsconfigPaths()],
+        resolve,
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" },
       },
       {
         plugins: [tsconfigPaths()],
+        resolve,
         test: {
           // The scripts' own logic against this machine's kernel, in network/mount namespaces of
           // their own (`unshare -n -m`): needs root, not the stack.
@@ -22,6 +31,7 @@ export default defineConfig({
       },
       {
         plugins: [tsconfigPaths()],
+        resolve,
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
@@ -38,6 +48,7 @@ export default defineConfig({
       },
       {
         plugins: [tsconfigPaths()],
+        resolve,
         test: {
           // Two DCs (scripts/ad-dc2.sh joins the second for the run and removes it after): not part of
           // a plain `vitest run --project unit --project integration`, which keeps a single-DC domain.
@@ -53,6 +64,7 @@ export default defineConfig({
       },
       {
         plugins: [tsconfigPaths()],
+        resolve,
         test: {
           // Proof under faults: minutes of a real worker being killed and the DC restarted (scripts/test.sh runs it on its own).
           name: "fault",

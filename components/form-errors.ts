@@ -1,7 +1,7 @@
 "use client";
 
 import type { FieldValues, Path, UseFormSetError } from "react-hook-form";
-import { describeError } from "@/app/_trpc/client";
+import { describeError } from "@/trpc/client";
 
 /**
  * Puts the server's zod messages under the form's own fields. Returns the message for the form's

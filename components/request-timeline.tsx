@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { Loading, QueryError } from "./alerts";
 import { Countdown } from "./countdown";
 import type { RouterOutputs } from "./router-types";

@@ -1,6 +1,7 @@
+import "server-only";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { env } from "@/server/env";
+import { env } from "@/shared/env";
 import * as schema from "./schema";
 
 export type Database = PostgresJsDatabase<typeof schema>;

@@ -31,7 +31,7 @@ export default async function globalSetup() {
   const mail = await startMailSink(E2E_MAIL_DIR);
 
   const root = path.resolve(import.meta.dirname, "..");
-  const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+  const worker = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e", SMTP_URL: mail.url, APP_URL: baseURL, EXPIRY_WARNING_MINUTES: "1" },
     stdio: ["ignore", "inherit", "inherit"],

@@ -20,4 +20,4 @@ if [ ! -d node_modules/.bin ]; then npm install --no-audit --no-fund; fi
 bash scripts/ad-up.sh
 # --cluster bench: an embedded Postgres of its own (.data/pg-bench), so a dev server or a test run
 # stopping its cluster cannot pull the database from under the bench.
-exec npx tsx scripts/with-stack.ts --db interim_bench --cluster bench --fresh -- npx tsx bench/run.ts
+exec npx tsx scripts/with-stack.ts --db interim_bench --cluster bench --fresh -- npx tsx --import ./scripts/lib/server-only.mjs bench/run.ts

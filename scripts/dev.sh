@@ -11,4 +11,4 @@ if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-l
   npm install --no-audit --no-fund
 fi
 if [ -z "${LDAP_URL:-}" ]; then bash scripts/ad-up.sh; fi
-exec npx tsx scripts/dev.ts
+exec npx tsx --import ./scripts/lib/server-only.mjs scripts/dev.ts

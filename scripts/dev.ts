@@ -47,6 +47,6 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 // Node with tsx's loader directly, not through npx: npx does not pass SIGTERM on to its child.
-start("web", process.execPath, ["--import", "tsx", "server/http/serve.ts", "--dev"]);
-start("worker", process.execPath, ["--import", "tsx", "worker/index.ts"]);
+start("web", process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "server/http/serve.ts", "--dev"]);
+start("worker", process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"]);
 console.log(`[dev] Interim on http://localhost:${port} — sign in as alice / carol (see README for passwords)`);

@@ -29,7 +29,7 @@ export class WorkerControl {
     this.starts++;
     this.stopping = false;
     this.exited = null;
-    const child = spawn("npx", ["tsx", "worker/index.ts"], {
+    const child = spawn("npx", ["tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-bench-worker" },
       stdio: ["ignore", "pipe", "pipe"],

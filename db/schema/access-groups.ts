@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import type { Criteria, GroupSettings, Limits, LocationPolicy } from "@/server/access-groups/policy/schemas";
-import type { NotificationSettings } from "@/server/notifications/schemas";
+import type { Criteria, GroupSettings, Limits, LocationPolicy } from "@/shared/access-groups/policy-schemas";
+import type { NotificationSettings } from "@/shared/notifications/schemas";
 import { users } from "./users";
 
 /**
@@ -9,7 +9,7 @@ import { users } from "./users";
  * Each tab of the dashboard owns one part: settings (columns + `settings`), criteria, users
  * (access_group_members / access_group_activations), approvers (access_group_approvers +
  * access_group_levels), limits and locations. The jsonb parts are always written through the
- * zod schemas in server/access-groups/policy/schemas.ts.
+ * zod schemas in shared/access-groups/policy-schemas.ts.
  */
 export const accessGroups = pgTable("access_groups", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -21,7 +21,7 @@ export const accessGroups = pgTable("access_groups", {
   criteria: jsonb("criteria").$type<Criteria>().notNull(),
   limits: jsonb("limits").$type<Limits>().notNull(),
   locations: jsonb("locations").$type<LocationPolicy>().notNull(),
-  /** Notifications tab: who hears about what (server/notifications/schemas.ts). */
+  /** Notifications tab: who hears about what (shared/notifications/schemas.ts). */
   notifications: jsonb("notifications").$type<NotificationSettings>().notNull().default(sql`'{}'::jsonb`),
   /** Bumped on every change; forms send it back so a stale tab cannot overwrite a newer edit. */
   version: integer("version").notNull().default(1),

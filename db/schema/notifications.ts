@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { NOTIFICATION_EVENTS } from "@/server/notifications/schemas";
+import { NOTIFICATION_EVENTS } from "@/shared/notifications/schemas";
 import { grants } from "./grants";
 import { requests } from "./requests";
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import type { FrozenPolicy } from "@/server/access-groups/frozen";
+import type { FrozenPolicy } from "@/shared/access-groups/frozen";
 import { accessGroups } from "./access-groups";
 import { catalogCredentials } from "./catalog";
 import { privilegeSets } from "./privilege-sets";

@@ -1,6 +1,8 @@
+import "server-only";
 import { readFileSync } from "node:fs";
 import { Client } from "ldapts";
 import { env } from "@/server/env";
+import { scoped } from "@/server/logger";
 import { DirectoryError, toDirectoryError } from "./errors";
 
 let caCache: { file: string; ca: Buffer } | undefined;
@@ -89,7 +91,7 @@ export class ServiceConnection {
       // service account within minutes: hold off, loudly, instead.
       if (err instanceof DirectoryError && err.kind === "invalid-credentials") {
         refusal.until = Date.now() + SERVICE_BIND_BACKOFF_MS;
-        console.error(`[interim] ${err.message}: service binds paused for ${SERVICE_BIND_BACKOFF_MS / 60_000} minutes`);
+        scoped("directory").error({ pausedMinutes: SERVICE_BIND_BACKOFF_MS / 60_000 }, `${err.message}: service binds paused`);
       }
       throw err;
     }

@@ -2,14 +2,15 @@
  * The web process: Next.js behind a plain Node HTTP server, which is the one place that sees the
  * TCP peer. It rewrites X-Forwarded-For from the socket (see trustedForwardedFor) before Next
  * runs, so the client IP used for throttling, audit and location rules cannot be forged.
- *   production: `npx next build && npx tsx server/http/serve.ts`
- *   development: `npx tsx server/http/serve.ts --dev`
+ *   production: `npx next build && npm run start:web`
+ *   development: `npx tsx --import ./scripts/lib/server-only.mjs server/http/serve.ts --dev` (npm run dev does it)
  */
 import "./telemetry-off";
 import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
 import { warmGeoIp } from "@/server/geo/resolve";
+import { scoped } from "@/server/logger";
 import { trustedForwardedFor } from "./forwarded";
 
 const dev = process.argv.includes("--dev");
@@ -25,7 +26,7 @@ const server = createServer((req, res) => {
   req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
   void handle(req, res);
 });
-server.listen(port, hostname, () => console.log(`[web] Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
+server.listen(port, hostname, () => scoped("web").info(`Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => server.close(() => process.exit(0)));
 }

@@ -1,4 +1,3 @@
-import pino from "pino";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privilegeSets, privileges, requests, users } from "@/db/schema";
@@ -9,6 +8,7 @@ import { mailOf } from "@/server/directory/principals";
 import { env } from "@/server/env";
 import { approversAt, lastLevel } from "@/server/approvals/levels";
 import { withSessionLock } from "@/server/jobs/locks";
+import { scoped } from "@/server/logger";
 import type { NotificationFacts } from "./facts";
 import { renderEmail, renderWebhook } from "./render";
 import { notificationSettingsSchema, type NotificationEvent, type NotificationSettings } from "./schemas";
@@ -21,9 +21,8 @@ import { postWebhook, sendEmail } from "./transport";
  * transaction with SKIP LOCKED, so several workers share the work and a killed one loses nothing.
  */
 
-let logger: pino.Logger | undefined;
-/** Created on first use: env is validated lazily (unit tests import this module without one). */
-const log = () => (logger ??= pino({ level: env.LOG_LEVEL, base: { proc: process.env.INTERIM_PROCESS ?? "interim", scope: "notifications" } }));
+/** Called on use, not at import: env is validated lazily (unit tests import this module without one). */
+const log = () => scoped("notifications");
 
 /** Events the requester hears about (approvers get approval_needed and emergency). */
 const REQUESTER_EVENTS: readonly NotificationEvent[] = ["requested", "approved", "denied", "granted", "extended", "expiring_soon", "expired", "revoked", "failed"];

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { getServerSession } from "next-auth";
 import superjson from "superjson";
@@ -10,13 +11,18 @@ import { DirectoryError } from "@/server/directory/errors";
 import { env } from "@/server/env";
 import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
+import { scoped } from "@/server/logger";
 
 export async function createContext(opts: { headers: Headers }) {
   const session = await getServerSession(authOptions);
+  const requestId: string = randomUUID();
   return {
     user: session?.user ?? null,
     ip: clientIpFrom(opts.headers.get("x-forwarded-for"), env.TRUSTED_PROXIES),
     userAgent: opts.headers.get("user-agent"),
+    requestId,
+    /** This call's logger: every line it writes carries the request id and who called. */
+    log: scoped("trpc", { requestId, user: session?.user?.username ?? null }),
   };
 }
 export type Context = Awaited<ReturnType<typeof createContext>>;

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { Attribute, Change, type Client } from "ldapts";
+import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db, sqlClient } from "@/db";
 import { auditEvents, catalogCredentials, catalogDevices, catalogSyncRuns } from "@/db/schema";
@@ -72,7 +73,7 @@ async function rejection(p: Promise<unknown>): Promise<TRPCError> {
   return err;
 }
 
-const callerFor = (user: SessionUser) => createCaller({ user, ip: "127.0.0.1", userAgent: "vitest" });
+const callerFor = (user: SessionUser) => createCaller({ user, ip: "127.0.0.1", userAgent: "vitest", requestId: "vitest", log: pino({ level: "silent" }) });
 
 beforeAll(async () => {
   ad = await adminClient();

@@ -2,6 +2,7 @@ import { Attribute, Change, Client, escapeFilter } from "ldapts";
 import { readFileSync } from "node:fs";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson, { type SuperJSONResult } from "superjson";
+import pino from "pino";
 import type { z } from "zod";
 import { eq, sql } from "drizzle-orm";
 import { grants, users } from "@/db/schema";
@@ -284,7 +285,7 @@ export async function trpcHttp(user: SessionUser, path: string, input: unknown, 
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => ({ user, ip: opts.ip ?? "127.0.0.1", userAgent: "vitest" }),
+    createContext: () => ({ user, ip: opts.ip ?? "127.0.0.1", userAgent: "vitest", requestId: "vitest", log: pino({ level: "silent" }) }),
   });
   const payload = (await res.json()) as { result?: { data: SuperJSONResult }; error?: SuperJSONResult };
   if (payload.result) return { ok: true, data: superjson.deserialize(payload.result.data) };

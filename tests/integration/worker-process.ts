@@ -10,7 +10,7 @@ export interface WorkerHandle {
 /** Starts the real worker process (worker/index.ts) and resolves once it reports it is running. */
 export async function startWorker(env: Record<string, string> = {}): Promise<WorkerHandle> {
   const root = path.resolve(import.meta.dirname, "../..");
-  const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -54,10 +54,11 @@ describe("Next.js telemetry", () => {
       NEXTAUTH_SECRET: "telemetry-test-secret-telemetry-test",
       NEXTAUTH_URL: "http://127.0.0.1:3199",
       PORT: "3199",
-      LOG_LEVEL: "warn",
+      // "Interim on http://…" (the web process is ready) is logged at info.
+      LOG_LEVEL: "info",
     };
     const r = await noEgress(
-      `node --import tsx server/http/serve.ts --dev >"$XDG_CONFIG_HOME/web.log" 2>&1 &
+      `node --import tsx --import ./scripts/lib/server-only.mjs server/http/serve.ts --dev >"$XDG_CONFIG_HOME/web.log" 2>&1 &
       web=$!
       for _ in $(seq 2400); do grep -q "Interim on" "$XDG_CONFIG_HOME/web.log" && break; kill -0 $web || break; sleep 0.1; done
       echo "signin: $(curl -s -o /dev/null -w "%{http_code}" --max-time 240 http://127.0.0.1:3199/signin)"

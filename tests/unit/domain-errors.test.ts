@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { apiCodes, conflict, DomainError, type ErrorKind, forbidden, invalid, notFound, refused, unauthenticated, unavailable } from "@/server/errors";
 import { createCallerFactory, createTRPCRouter, publicProcedure } from "@/server/trpc/init";
@@ -12,7 +13,7 @@ const router = createTRPCRouter({
   refused: thrower(() => refused("usual-hours", "Refused (usual-hours): only on weekdays.")),
   plain: thrower(() => new Error("select * from secrets where password = $1")),
 });
-const caller = createCallerFactory(router)({ user: null, ip: "127.0.0.1", userAgent: "vitest" });
+const caller = createCallerFactory(router)({ user: null, ip: "127.0.0.1", userAgent: "vitest", requestId: "vitest", log: pino({ level: "silent" }) });
 
 describe("domain errors", () => {
   it("carry their kind, rule and the API code of that kind", () => {

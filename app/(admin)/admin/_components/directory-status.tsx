@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Card, PageHeading } from "@/components/page-heading";

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { QueryError } from "@/components/alerts";
 import { Card } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";

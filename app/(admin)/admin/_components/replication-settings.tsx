@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { ErrorAlert, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { ApprovalCard, cardId, type InboxItem } from "./approval-card";
 import type { DecideResult } from "./decision-form";

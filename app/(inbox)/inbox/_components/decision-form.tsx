@@ -2,11 +2,10 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { useId, useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, errorCode, useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
 import { TextAreaField, TextField } from "@/components/form-field";
@@ -38,7 +37,7 @@ type Schema = ReturnType<typeof schemaFor>;
 
 /** Errors after which the request is no longer this approver's to decide: the inbox is refreshed. */
 function requestMovedOn(err: unknown): boolean {
-  const code = err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
+  const code = errorCode(err);
   return code === "CONFLICT" || code === "FORBIDDEN" || code === "NOT_FOUND";
 }
 

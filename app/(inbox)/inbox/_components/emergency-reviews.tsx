@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, QueryError } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
 import { TextAreaField } from "@/components/form-field";

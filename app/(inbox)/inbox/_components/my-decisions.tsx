@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import type { RouterOutputs } from "@/components/router-types";
 import { formatMinutes, formatWhen } from "@/components/time";

@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";

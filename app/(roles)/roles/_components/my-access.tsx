@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import { isLive } from "@/components/state-badge";
 import { AccessRow } from "./access-row";

@@ -2,15 +2,16 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { durationMinutesSchema, submitRequestInput } from "@/server/requests/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { CheckboxField, Field, TextAreaField, TextField, controlClass } from "@/components/form-field";
 import { formatMinutes, formatWhen } from "@/components/time";
+import { useDebounced } from "@/components/use-debounced";
 import { fromLocalInput, toLocalInput } from "./local-datetime";
 import type { RequestTarget } from "./request-target";
 
@@ -41,15 +42,6 @@ function schemaFor(max: number, what: RequestTarget["kind"]) {
     });
 }
 type Schema = ReturnType<typeof schemaFor>;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return debounced;
-}
 
 interface RequestFormProps {
   id: string;

@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { scoped } from "@/server/logger";
 import { createContext } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
 
@@ -8,8 +9,11 @@ const handler = (req: Request) =>
     req,
     router: appRouter,
     createContext: () => createContext({ headers: req.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error.cause ?? error);
+    // ctx is missing only when createContext itself failed.
+    onError({ error, path, ctx }) {
+      const log = ctx?.log ?? scoped("trpc");
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ path, err: error.cause ?? error }, "procedure failed");
+      else log.info({ path, code: error.code, reason: error.message }, "procedure refused");
     },
   });
 

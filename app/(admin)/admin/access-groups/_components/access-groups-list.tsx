@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";

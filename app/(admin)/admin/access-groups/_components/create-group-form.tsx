@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";

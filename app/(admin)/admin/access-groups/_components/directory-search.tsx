@@ -2,7 +2,7 @@
 
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { describeError } from "@/app/_trpc/client";
+import { describeError } from "@/trpc/client";
 import { Loading, QueryError } from "@/components/alerts";
 import { Dn } from "@/components/dn";
 import { Field, controlClass } from "@/components/form-field";

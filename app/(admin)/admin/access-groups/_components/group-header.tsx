@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, QueryError } from "@/components/alerts";
 import { Pill } from "@/components/state-badge";
 import { TabNav } from "@/components/tab-nav";

@@ -1,10 +1,9 @@
 "use client";
 
 import { useQueryClient, type QueryKey, type UseQueryResult } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, errorCode, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 
@@ -24,10 +23,6 @@ export interface SaveProblem {
   /** The group changed since the form was opened: offer a reload. */
   stale: boolean;
   fieldErrors: Record<string, string[] | undefined> | null;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
 }
 
 export function isConflict(err: unknown): boolean {

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { Ref, SelectHTMLAttributes } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { Field, controlClass } from "@/components/form-field";
 
 interface TimeZoneSelectProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> {

@@ -2,7 +2,7 @@
 
 import { useQueries } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Card } from "@/components/page-heading";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";

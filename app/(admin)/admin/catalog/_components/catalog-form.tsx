@@ -9,6 +9,7 @@ import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";
 import { MAX_TAGS, MAX_TAG_LENGTH } from "@/server/catalog/schemas";
+import { errorCode } from "@/trpc/client";
 
 /** What the device and credential forms share: the form hook, its server-error mapping, the frame around the fields. */
 
@@ -18,7 +19,7 @@ export const TAGS_HINT = `Comma separated; up to ${MAX_TAGS}, each up to ${MAX_T
 
 /** A CONFLICT from the server (a duplicate name) belongs under the name field. */
 function conflictMessage(err: unknown): string | null {
-  if (err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === "CONFLICT") return err.message;
+  if (err instanceof TRPCClientError && errorCode(err) === "CONFLICT") return err.message;
   return null;
 }
 

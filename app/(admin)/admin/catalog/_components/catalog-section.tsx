@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { Fragment, useState, type ReactNode } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";

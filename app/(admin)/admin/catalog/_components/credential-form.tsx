@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { createCredentialInput, CREDENTIAL_TYPES } from "@/server/catalog/schemas";

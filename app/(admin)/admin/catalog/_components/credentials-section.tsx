@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { NoValue, Tags } from "./catalog-bits";
 import { CatalogSection, useCatalogSearch, type CatalogColumn } from "./catalog-section";
 import { DirectoryCredentialForm, ManualCredentialForm, type CatalogCredential } from "./credential-form";

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Dn } from "@/components/dn";

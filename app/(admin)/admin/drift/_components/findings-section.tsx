@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";

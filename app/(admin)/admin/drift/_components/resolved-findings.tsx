@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { Loading, QueryError } from "@/components/alerts";
 import { Dn } from "@/components/dn";
 import { Card } from "@/components/page-heading";

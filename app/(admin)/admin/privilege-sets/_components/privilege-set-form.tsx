@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Controller, useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { applyServerErrors } from "@/components/form-errors";

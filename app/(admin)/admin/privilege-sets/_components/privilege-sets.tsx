@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Card } from "@/components/page-heading";

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { FieldValues, Resolver, UseFormRegisterReturn } from "react-hook-form";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { CheckboxField, TextAreaField, TextField } from "@/components/form-field";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { MAX_DURATION_MINUTES, type GrantMechanism } from "@/server/privileges/schemas";

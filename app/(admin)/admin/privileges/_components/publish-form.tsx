@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { publishPrivilegeInput } from "@/server/privileges/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";

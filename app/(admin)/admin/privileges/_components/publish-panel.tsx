@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Dn } from "@/components/dn";

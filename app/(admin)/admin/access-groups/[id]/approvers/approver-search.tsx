@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";

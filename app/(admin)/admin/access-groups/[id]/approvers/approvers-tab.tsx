@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useFieldArray, useForm, useWatch } from "react-hook-form";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Dn } from "@/components/dn";

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading } from "@/components/alerts";
 import { criteriaIsEmpty } from "@/server/access-groups/policy/criteria";
 import type { CriteriaField } from "@/server/access-groups/policy/schemas";

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useForm, useWatch } from "react-hook-form";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { TextAreaField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { useDebounced } from "@/components/use-debounced";

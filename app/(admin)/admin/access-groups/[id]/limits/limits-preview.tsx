@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError, useTRPC } from "@/app/_trpc/client";
+import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading } from "@/components/alerts";
 import { TextField } from "@/components/form-field";
 import { useDebounced } from "@/components/use-debounced";

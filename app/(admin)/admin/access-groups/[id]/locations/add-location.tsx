@@ -2,7 +2,7 @@
 
 import type { UseQueryResult } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError } from "@/app/_trpc/client";
+import { describeError } from "@/trpc/client";
 import { Button } from "@/components/button";
 import { Field, TextField, controlClass } from "@/components/form-field";
 import { allowedLocationSchema } from "@/server/access-groups/policy/schemas";

@@ -5,7 +5,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useFieldArray, useForm } from "react-hook-form";
 import type { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";

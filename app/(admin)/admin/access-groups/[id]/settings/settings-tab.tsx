@@ -4,7 +4,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Controller, useForm, type Path } from "react-hook-form";
 import type { z } from "zod";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { CheckboxField, TextAreaField, TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { settingsInput } from "@/server/access-groups/schemas";

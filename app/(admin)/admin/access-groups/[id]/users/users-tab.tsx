@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { useTRPC } from "@/app/_trpc/client";
+import { useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, SuccessNote } from "@/components/alerts";
 import { SettingsLink, TabHeading, TabQueryError } from "../../_components/group-tab";
 import { MemberRow } from "./member-row";

@@ -33,6 +33,11 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
   );
 }
 
+/** The tRPC error code of a failed call ("CONFLICT", "NOT_FOUND", …), if the server sent one. */
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
+}
+
 /** The message to show a person for a failed call, plus zod's per-field messages if any. */
 export function describeError(err: unknown): { message: string; fieldErrors: Record<string, string[] | undefined> | null } {
   if (err instanceof TRPCClientError) {

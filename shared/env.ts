@@ -1,0 +1,122 @@
+import "server-only";
+import { z } from "zod";
+
+// Neutral (db/ and server/ both read it), but never part of a browser bundle: it holds the secrets.
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: z.string().url(),
+
+  // Web process (server/http/serve.ts).
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+
+  // Directory. Several URLs (comma separated) are tried in order when one is unreachable.
+  LDAP_URL: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(",").map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^ldaps:\/\//, "LDAP_URL must use ldaps:// (passwords are sent in binds)")).min(1)),
+  LDAP_CA_FILE: z.string().min(1).optional(),
+  LDAP_BASE_DN: z.string().min(1),
+  LDAP_BIND_DN: z.string().min(1),
+  LDAP_BIND_PASSWORD: z.string().min(1),
+  LDAP_USER_BASE_DN: z.string().min(1).optional(),
+  LDAP_PRIVILEGE_BASE_DN: z.string().min(1).optional(),
+  LDAP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  INTERIM_ADMIN_GROUP_DN: z.string().min(1),
+  KERBEROS_MAX_TICKET_AGE_HOURS: z.coerce.number().positive().default(10),
+  // Temporary-group mechanism: where Interim creates one group per grant (unset: mechanism unavailable).
+  TEMP_GROUP_OU: z.string().min(1).optional(),
+  TEMP_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9._-]{0,19}$/, "TEMP_GROUP_PREFIX: a letter, then up to 19 letters, digits, '.', '_' or '-'")
+    .default("interim-tmp-"),
+
+  // Sign-in throttling: kept below the domain's lockout threshold so the app never locks an account.
+  SIGNIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(3),
+  SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  SIGNIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+
+  // Catalog sync: computers (devices) and privileged accounts (credentials) under these OUs,
+  // several separated by ";". Unset = that part of the catalog is not synced.
+  CATALOG_DEVICE_BASE_DNS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+  CATALOG_CREDENTIAL_BASE_DNS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+  /** Cron schedule of the catalog sync (graphile-worker crontab syntax, UTC). */
+  CATALOG_SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
+
+  /** A request waiting for approval longer than this expires. */
+  REQUEST_APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
+
+  // Notifications. Links in mails and webhooks point at APP_URL (the address people open).
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  /** smtp://user:pass@host:port or smtps://…; unset = no email is sent (webhooks still are). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "SMTP_URL must start with smtp:// or smtps://")
+    .optional(),
+  MAIL_FROM: z.string().min(3).default("Interim <interim@localhost>"),
+  /** Generic webhooks are signed (X-Interim-Signature: sha256=HMAC of the body) when set. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16, "WEBHOOK_SIGNING_SECRET needs at least 16 characters").optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** A delivery is retried with backoff (5 s, 10 s, 20 s … at most 15 min apart) this many times. */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** The requester is warned this long before a grant ends (at most half its duration before). */
+  EXPIRY_WARNING_MINUTES: z.coerce.number().int().positive().default(10),
+  /** How far ahead a request may be scheduled. */
+  SCHEDULE_MAX_DAYS: z.coerce.number().int().positive().default(30),
+
+  // Worker.
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),
+  WORKER_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  GRANT_LEASE_SECONDS: z.coerce.number().int().positive().default(20),
+  EXPIRY_BATCH_SIZE: z.coerce.number().int().positive().default(5000),
+  LDAP_MODIFY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
+  WORKER_DISABLE_TIMER: bool.default(false),
+  /** How often the worker checks the DCs for grants and removals still replicating. */
+  REPLICATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let parsed: Env | undefined;
+
+function load(): Env {
+  const result = schema.safeParse(process.env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/**
+ * Every environment variable, validated once on first use (not at import, so `next build`
+ * works without a directory). Code reads `env.X`, never `process.env.X`.
+ */
+export const env: Env = new Proxy({} as Env, {
+  get(_target, key: string) {
+    parsed ??= load();
+    return parsed[key as keyof Env];
+  },
+});
+
+/** Tests change process.env between cases; this drops the cached parse. */
+export function resetEnvForTests() {
+  parsed = undefined;
+}
