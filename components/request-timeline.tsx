@@ -8,7 +8,7 @@ import type { RouterOutputs } from "./router-types";
 import { formatWhen } from "./time";
 import { useNow } from "./use-now";
 
-type Step = RouterOutputs["timeline"]["get"]["steps"][number];
+type Step = RouterOutputs["requests"]["timeline"]["steps"][number];
 type Tone = Step["tone"];
 
 // The same palette as StateBadge and the progress steps: green done, sky in progress, red failed.
@@ -58,7 +58,7 @@ function CountdownAnd({ until, children }: { until: string; children: React.Reac
 export function RequestTimeline({ requestId, className = "" }: { requestId: string; className?: string }) {
   const trpc = useTRPC();
   const timeline = useQuery({
-    ...trpc.timeline.get.queryOptions({ requestId }),
+    ...trpc.requests.timeline.queryOptions({ requestId }),
     refetchInterval: (query) => (moving(query.state.data?.steps) ? 5000 : false),
   });
 

@@ -1,7 +1,8 @@
 /**
  * What a service says when it will not do something. Services are called by tRPC procedures, the
- * worker and scripts alike, so they throw these (never a TRPCError); `server/trpc/init.ts` answers
- * them with the tRPC code of `apiCodes` and the same message the person sees.
+ * worker and scripts alike, so they throw these and never an error of the API layer; only
+ * `server/trpc/init.ts` turns them into the tRPC code of `apiCodes`, with the same message the
+ * person sees.
  *
  *   throw notFound("This privilege is not available for requests.");
  *   throw refused("usual-hours", "Requests for this privilege are only allowed on weekdays.");

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroupActivations, accessGroupMembers, accessGroups } from "@/db/schema";
@@ -6,6 +5,7 @@ import { SYSTEM_ACTOR, type AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { getPrincipal, nestedUsers, searchPrincipals, tokenGroupSids, type PrincipalKind } from "@/server/directory/principals";
+import { conflict, invalid, notFound } from "@/server/errors";
 import { groupSettingsSchema } from "./policy/schemas";
 import { toPolicy, type AccessGroupRow } from "./service";
 
@@ -28,7 +28,7 @@ export async function searchDirectory(user: SessionUser, kind: PrincipalKind, qu
 
 async function groupRow(id: string): Promise<AccessGroupRow> {
   const [row] = await db.select().from(accessGroups).where(eq(accessGroups.id, id));
-  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+  if (!row) throw notFound("This access group no longer exists.");
   return row;
 }
 
@@ -66,14 +66,14 @@ export async function addMember(user: SessionUser, actor: AuditActor, groupId: s
   assertCan(user, "manage", "AccessGroup");
   // The directory says what this GUID is; the form only picks it.
   const principal = await getPrincipal(objectGuid);
-  if (!principal) throw new TRPCError({ code: "NOT_FOUND", message: "That user or group no longer exists in the directory." });
+  if (!principal) throw notFound("That user or group no longer exists in the directory.");
   if (principal.kind === "group" && !principal.securityGroup) {
     // Membership is read from people's tokenGroups, which hold security groups only.
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${principal.name} is a distribution group; only security groups can make people members of an access group.` });
+    throw invalid(`${principal.name} is a distribution group; only security groups can make people members of an access group.`);
   }
   return db.transaction(async (tx) => {
     const [group] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("update");
-    if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+    if (!group) throw notFound("This access group no longer exists.");
     const [row] = await tx
       .insert(accessGroupMembers)
       .values({
@@ -88,7 +88,7 @@ export async function addMember(user: SessionUser, actor: AuditActor, groupId: s
       })
       .onConflictDoNothing()
       .returning();
-    if (!row) throw new TRPCError({ code: "CONFLICT", message: `${principal.name} is already in this access group.` });
+    if (!row) throw conflict(`${principal.name} is already in this access group.`);
     await recordAudit(tx, actor, [
       {
         action: "access_group.member_added",
@@ -105,9 +105,9 @@ export async function removeMember(user: SessionUser, actor: AuditActor, groupId
   assertCan(user, "manage", "AccessGroup");
   await db.transaction(async (tx) => {
     const [group] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("update");
-    if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+    if (!group) throw notFound("This access group no longer exists.");
     const [row] = await tx.delete(accessGroupMembers).where(and(eq(accessGroupMembers.groupId, groupId), eq(accessGroupMembers.id, memberId))).returning();
-    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This member was already removed." });
+    if (!row) throw notFound("This member was already removed.");
     await recordAudit(tx, actor, [
       { action: "access_group.member_removed", targetType: "access_group", targetId: groupId, data: { group: group.name, kind: row.kind, name: row.name, dn: row.dn, objectGuid: row.objectGuid } },
     ]);
@@ -118,10 +118,10 @@ export async function removeMember(user: SessionUser, actor: AuditActor, groupId
 export async function setActivation(user: SessionUser, actor: AuditActor, groupId: string, userGuid: string, state: "active" | "suspended") {
   assertCan(user, "manage", "AccessGroup");
   const person = await getPrincipal(userGuid);
-  if (!person || person.kind !== "user") throw new TRPCError({ code: "NOT_FOUND", message: "That user no longer exists in the directory." });
+  if (!person || person.kind !== "user") throw notFound("That user no longer exists in the directory.");
   return db.transaction(async (tx) => {
     const [group] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("update");
-    if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+    if (!group) throw notFound("This access group no longer exists.");
     const [before] = await tx
       .select({ state: accessGroupActivations.state })
       .from(accessGroupActivations)

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { notificationSettingsSchema } from "@/server/notifications/schemas";
+import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 import { isKnownCountry } from "./countries";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, timeZoneSchema } from "./policy/schemas";
 
@@ -8,8 +9,6 @@ import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema
  * opened before someone else saved cannot silently overwrite their change.
  */
 
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
-
 export const groupIdInput = z.object({ id: z.uuid("Pick an access group") });
 
 const nameSchema = z
@@ -17,8 +16,8 @@ const nameSchema = z
   .trim()
   .min(1, "Enter a name")
   .max(80, "At most 80 characters")
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "The name contains characters that are not allowed");
-const descriptionSchema = z.string().trim().max(1000, "At most 1000 characters").regex(NO_CONTROL_CHARACTERS, "The description contains characters that are not allowed").default("");
+  .regex(ONE_LINE, "The name contains characters that are not allowed");
+const descriptionSchema = z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The description contains characters that are not allowed").default("");
 const version = z.number().int().positive();
 
 export const createGroupInput = z.object({
@@ -71,7 +70,7 @@ export type NotificationsInput = z.infer<typeof notificationsInput>;
 
 export const principalSearchInput = z.object({
   kind: z.enum(["user", "group"]),
-  query: z.string().trim().max(64, "At most 64 characters").regex(NO_CONTROL_CHARACTERS, "Not allowed characters"),
+  query: z.string().trim().max(64, "At most 64 characters").regex(MULTI_LINE, "Not allowed characters"),
 });
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "Not a directory object id");

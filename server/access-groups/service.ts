@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db";
 import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups } from "@/db/schema";
@@ -6,6 +5,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { getPrincipal } from "@/server/directory/principals";
+import { conflict, invalid, notFound } from "@/server/errors";
 import { accessGroupPolicySchema, criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, type AccessGroupPolicy } from "./policy/schemas";
 import type { z } from "zod";
 import { notificationSettingsSchema } from "@/server/notifications/schemas";
@@ -65,15 +65,15 @@ function snapshot(row: AccessGroupRow, tab: Tab | "all") {
 
 function conflictOnDuplicateName(err: unknown): never {
   const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
-  if (cause?.code === "23505") throw new TRPCError({ code: "CONFLICT", message: "An access group with this name exists already." });
+  if (cause?.code === "23505") throw conflict("An access group with this name exists already.");
   throw err;
 }
 
 async function lockGroup(tx: Transaction, id: string, expectedVersion?: number): Promise<AccessGroupRow> {
   const [row] = await tx.select().from(accessGroups).where(eq(accessGroups.id, id)).for("update");
-  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+  if (!row) throw notFound("This access group no longer exists.");
   if (expectedVersion !== undefined && row.version !== expectedVersion) {
-    throw new TRPCError({ code: "CONFLICT", message: "Someone else changed this access group since you opened it. Reload to see their change, then apply yours again." });
+    throw conflict("Someone else changed this access group since you opened it. Reload to see their change, then apply yours again.");
   }
   return row;
 }
@@ -122,7 +122,7 @@ export async function listAccessGroups(user: SessionUser) {
 export async function getAccessGroup(user: SessionUser, id: string): Promise<AccessGroupRow> {
   assertCan(user, "read", "AccessGroup");
   const [row] = await db.select().from(accessGroups).where(eq(accessGroups.id, id));
-  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This access group no longer exists." });
+  if (!row) throw notFound("This access group no longer exists.");
   return row;
 }
 
@@ -176,10 +176,7 @@ export async function updateSettings(user: SessionUser, actor: AuditActor, raw: 
       .from(accessGroupApprovers)
       .where(and(eq(accessGroupApprovers.groupId, input.id), gt(accessGroupApprovers.level, 1)));
     if (deep) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: `Approvers are on level ${deep.level} (e.g. ${deep.username}): move every approver to level 1 on the Approvers tab before turning approval in levels off.`,
-      });
+      throw invalid(`Approvers are on level ${deep.level} (e.g. ${deep.username}): move every approver to level 1 on the Approvers tab before turning approval in levels off.`);
     }
   }
   return saveTab(user, actor, "settings", input.id, input.version, {
@@ -253,14 +250,14 @@ export async function updateApprovers(user: SessionUser, actor: AuditActor, raw:
   const input: ApproversInput = approversInput.parse(raw);
   const people = await Promise.all(input.approvers.map((a) => getPrincipal(a.userGuid)));
   people.forEach((p, i) => {
-    if (!p || p.kind !== "user") throw new TRPCError({ code: "BAD_REQUEST", message: `Approver ${i + 1} is not a user in the directory (anymore).` });
-    if (p.disabled) throw new TRPCError({ code: "BAD_REQUEST", message: `${p.name} is disabled in the directory and cannot approve.` });
+    if (!p || p.kind !== "user") throw invalid(`Approver ${i + 1} is not a user in the directory (anymore).`);
+    if (p.disabled) throw invalid(`${p.name} is disabled in the directory and cannot approve.`);
   });
   return db.transaction(async (tx) => {
     const group = await lockGroup(tx, input.id, input.version);
     const settings = groupSettingsSchema.parse(group.settings);
     if (!settings.approvalInLevels && input.approvers.some((a) => a.level > 1)) {
-      throw new TRPCError({ code: "BAD_REQUEST", message: "This group does not approve in levels: put every approver on level 1, or turn on approval in levels in Settings." });
+      throw invalid("This group does not approve in levels: put every approver on level 1, or turn on approval in levels in Settings.");
     }
     const before = await readApprovers(tx, group.id);
     await tx.delete(accessGroupApprovers).where(eq(accessGroupApprovers.groupId, group.id));

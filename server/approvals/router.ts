@@ -1,7 +1,8 @@
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
-import { decideInput, requestIdInput, reviewInput } from "./schemas";
+import { decideInput, reviewInput } from "./schemas";
 import * as service from "./service";
 
+/** What an approver does; the requester's own cancel is requests.cancel. */
 export const approvalsRouter = createTRPCRouter({
   /** Requests waiting for the signed-in approver's decision. */
   inbox: authedProcedure.query(({ ctx }) => service.inbox(ctx.user)),
@@ -10,6 +11,4 @@ export const approvalsRouter = createTRPCRouter({
   /** Emergency grants this approver should look at afterwards. */
   emergencies: authedProcedure.query(({ ctx }) => service.emergenciesToReview(ctx.user)),
   review: authedProcedure.input(reviewInput).mutation(({ ctx, input }) => service.reviewEmergency(ctx.user, ctx.actor, input.requestId, input.comment)),
-  /** The requester withdraws a request that still waits. */
-  cancel: authedProcedure.input(requestIdInput).mutation(({ ctx, input }) => service.cancelRequest(ctx.user, ctx.actor, input.requestId)),
 });

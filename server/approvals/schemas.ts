@@ -1,12 +1,11 @@
 import { z } from "zod";
-
-const TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+import { MULTI_LINE } from "@/shared/text";
 
 export const decideInput = z
   .object({
     requestId: z.uuid("Pick a request"),
     decision: z.enum(["approve", "deny"]),
-    comment: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The comment contains characters that are not allowed").default(""),
+    comment: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The comment contains characters that are not allowed").default(""),
     /** Approvers may shorten the requested duration, never lengthen it. */
     durationMinutes: z.coerce.number().int("Whole minutes only").min(1, "At least 1 minute").nullable().default(null),
   })
@@ -18,6 +17,6 @@ export const requestIdInput = z.object({ requestId: z.uuid() });
 export const reviewInput = z
   .object({
     requestId: z.uuid(),
-    comment: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The comment contains characters that are not allowed").default(""),
+    comment: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The comment contains characters that are not allowed").default(""),
   })
   .strict();

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { forbidden } from "@/server/errors";
 
 /** The signed-in person as every service sees them. */
 export interface SessionUser {
@@ -45,6 +45,6 @@ export function can(user: SessionUser, action: Action, subject: Subject, resourc
 /** Services call this again even though procedures already did: the worker and scripts bypass tRPC. */
 export function assertCan(user: SessionUser, action: Action, subject: Subject, resource?: Owned): void {
   if (!can(user, action, subject, resource)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `You may not ${action} this ${subject.toLowerCase()}.` });
+    throw forbidden(`You may not ${action} this ${subject.toLowerCase()}.`);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SIGNIN_NAME } from "@/shared/text";
 
 export const signinInput = z.object({
   username: z
@@ -6,7 +7,7 @@ export const signinInput = z.object({
     .trim()
     .min(1, "Enter your username")
     .max(256, "Username too long")
-    .regex(/^[^\u0000-\u001f()*]+$/, "The username contains characters that are not allowed"),
+    .regex(SIGNIN_NAME, "The username contains characters that are not allowed"),
   // Never trimmed: spaces can be part of a password. Empty is refused before any bind.
   password: z.string().min(1, "Enter your password").max(1024, "Password too long"),
 });

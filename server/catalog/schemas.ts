@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasNoControlCharacter } from "@/shared/text";
 
 export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 64;
@@ -16,9 +17,6 @@ export const DIRECTORY_OWNED = {
   device: ["name", "model", "type"],
   credential: ["username", "displayName", "type", "deviceNames"],
 } as const;
-
-const CONTROL_CHARS = /\p{Cc}/u;
-const noControlChars = (s: string) => !CONTROL_CHARS.test(s);
 
 /** Trimmed, empty values dropped, duplicates (ignoring case) dropped — the first spelling wins. */
 export function normalizeList(values: readonly string[]): string[] {
@@ -49,7 +47,7 @@ function listInput(what: { one: string; many: string; max: number; maxLength: nu
           z
             .string()
             .max(what.maxLength, `Each ${what.one} has at most ${what.maxLength} characters`)
-            .refine(noControlChars, `A ${what.one} cannot contain control characters`)
+            .refine(hasNoControlCharacter, `A ${what.one} cannot contain control characters`)
             .refine((s) => !s.includes(","), `A ${what.one} cannot contain a comma`),
         )
         .max(what.max, `At most ${what.max} ${what.many}`),
@@ -85,7 +83,7 @@ function text(max: number) {
     .string()
     .trim()
     .max(max, `At most ${max} characters`)
-    .refine(noControlChars, "Control characters are not allowed");
+    .refine(hasNoControlCharacter, "Control characters are not allowed");
 }
 
 const deviceName = text(128).refine((s) => s.length > 0, "Enter a name");

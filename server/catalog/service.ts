@@ -1,10 +1,10 @@
-import { TRPCError } from "@trpc/server";
 import { and, desc, eq, ne, or, sql, type SQL } from "drizzle-orm";
 import { db, type Executor } from "@/db";
 import { catalogCredentials, catalogDevices, catalogSyncRuns, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { conflict, invalid, notFound } from "@/server/errors";
 import {
   DIRECTORY_OWNED,
   type CatalogListInput,
@@ -69,16 +69,13 @@ function refuseDirectoryOwned(kind: "device" | "credential", title: string, chan
   if (owned.length === 0) return;
   const names = owned.map((f) => LABEL[f] ?? f);
   const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0];
-  throw new TRPCError({
-    code: "BAD_REQUEST",
-    message: `The ${list} of “${title}” come${owned.length === 1 ? "s" : ""} from Active Directory. Change ${owned.length === 1 ? "it" : "them"} there; the next catalog sync brings the change here.`,
-  });
+  throw invalid(`The ${list} of “${title}” come${owned.length === 1 ? "s" : ""} from Active Directory. Change ${owned.length === 1 ? "it" : "them"} there; the next catalog sync brings the change here.`);
 }
 
 function rethrowForeignKey(what: string) {
   return (err: unknown): never => {
     const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
-    if (cause?.code === "23503") throw new TRPCError({ code: "CONFLICT", message: `${what} is referred to by access requests and cannot be deleted.` });
+    if (cause?.code === "23503") throw conflict(`${what} is referred to by access requests and cannot be deleted.`);
     throw err;
   };
 }
@@ -101,7 +98,7 @@ async function assertDeviceNameFree(tx: Executor, name: string, exceptId?: strin
     .limit(1);
   if (dupe) {
     const where = dupe.source === "directory" ? " (from Active Directory; add tags or a website to that one instead)" : "";
-    throw new TRPCError({ code: "CONFLICT", message: `A device named “${dupe.name}” is already in the catalog${where}.` });
+    throw conflict(`A device named “${dupe.name}” is already in the catalog${where}.`);
   }
 }
 
@@ -142,7 +139,7 @@ export async function updateDevice(user: SessionUser, actor: AuditActor, input: 
   assertCan(user, "manage", "Catalog");
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(catalogDevices).where(eq(catalogDevices.id, input.id)).for("update");
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "This device is no longer in the catalog." });
+    if (!before) throw notFound("This device is no longer in the catalog.");
     const changes = changedFields(before, { name: input.name, model: input.model, type: input.type, tags: input.tags, website: input.website });
     if (before.source === "directory") refuseDirectoryOwned("device", before.name, changes);
     if (Object.keys(changes).length === 0) return before;
@@ -163,9 +160,9 @@ export async function deleteDevice(user: SessionUser, actor: AuditActor, id: str
   assertCan(user, "manage", "Catalog");
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(catalogDevices).where(eq(catalogDevices.id, id)).for("update");
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "This device is no longer in the catalog." });
+    if (!before) throw notFound("This device is no longer in the catalog.");
     if (before.source === "directory") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: `“${before.name}” comes from Active Directory: the catalog sync removes it when it leaves the directory.` });
+      throw invalid(`“${before.name}” comes from Active Directory: the catalog sync removes it when it leaves the directory.`);
     }
     await tx.delete(catalogDevices).where(eq(catalogDevices.id, id));
     await recordAudit(tx, actor, [{ action: "catalog.item_deleted", targetType: "device", targetId: id, data: { before: deviceSnapshot(before) } }]);
@@ -190,7 +187,7 @@ async function assertUsernameFree(tx: Executor, username: string, exceptId?: str
     .limit(1);
   if (dupe) {
     const where = dupe.source === "directory" ? " (from Active Directory; add tags to that one instead)" : "";
-    throw new TRPCError({ code: "CONFLICT", message: `A credential named “${dupe.username}” is already in the catalog${where}.` });
+    throw conflict(`A credential named “${dupe.username}” is already in the catalog${where}.`);
   }
 }
 
@@ -231,7 +228,7 @@ export async function updateCredential(user: SessionUser, actor: AuditActor, inp
   assertCan(user, "manage", "Catalog");
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.id)).for("update");
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "This credential is no longer in the catalog." });
+    if (!before) throw notFound("This credential is no longer in the catalog.");
     const changes = changedFields(before, {
       username: input.username,
       displayName: input.displayName,
@@ -264,12 +261,9 @@ export async function deleteCredential(user: SessionUser, actor: AuditActor, id:
   return db
     .transaction(async (tx) => {
       const [before] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, id)).for("update");
-      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "This credential is no longer in the catalog." });
+      if (!before) throw notFound("This credential is no longer in the catalog.");
       if (before.source === "directory") {
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: `“${before.username}” comes from Active Directory: the catalog sync removes it when it leaves the directory.`,
-        });
+        throw invalid(`“${before.username}” comes from Active Directory: the catalog sync removes it when it leaves the directory.`);
       }
       await tx.delete(catalogCredentials).where(eq(catalogCredentials.id, id));
       await recordAudit(tx, actor, [{ action: "catalog.item_deleted", targetType: "credential", targetId: id, data: { before: credentialSnapshot(before) } }]);
@@ -342,6 +336,6 @@ export async function getSyncRun(user: SessionUser, id: string) {
     .from(catalogSyncRuns)
     .leftJoin(users, eq(users.id, catalogSyncRuns.requestedBy))
     .where(eq(catalogSyncRuns.id, id));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: "No such catalog sync." });
+  if (!run) throw notFound("No such catalog sync.");
   return run;
 }

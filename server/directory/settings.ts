@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { db } from "@/db";
 import { directorySettings } from "@/db/schema";
@@ -6,6 +5,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
+import { invalid } from "@/server/errors";
 import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
 import { DirectoryError } from "./errors";
 import { replicationSettingsInput, type ReplicationSettingsInput, type ReplicationSettingsValues } from "./schemas";
@@ -83,10 +83,7 @@ export async function updateReplicationSettings(user: SessionUser, actor: AuditA
     const known = new Set(listed.map((d) => d.hostName.toLowerCase()));
     const strangers = after.dcUrls.filter((u) => !known.has(new URL(u).hostname.toLowerCase()));
     if (strangers.length) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: `Not a domain controller of this domain: ${strangers.join(", ")} (the directory lists ${[...known].join(", ") || "none"}).`,
-      });
+      throw invalid(`Not a domain controller of this domain: ${strangers.join(", ")} (the directory lists ${[...known].join(", ") || "none"}).`);
     }
   }
   return db.transaction(async (tx) => {

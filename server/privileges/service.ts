@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { db } from "@/db";
 import { privileges } from "@/db/schema";
@@ -10,6 +9,7 @@ import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { TEMP_GROUPS_UNAVAILABLE, temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
+import { conflict, invalid, notFound } from "@/server/errors";
 import type { z } from "zod";
 import { publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism } from "./schemas";
 
@@ -43,10 +43,10 @@ function isWithin(dn: string, base: string): boolean {
 async function assertPublishable(groupDn: string) {
   const base = env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN;
   if (!isWithin(groupDn, base)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `Only groups under ${base} can be published (LDAP_PRIVILEGE_BASE_DN).` });
+    throw invalid(`Only groups under ${base} can be published (LDAP_PRIVILEGE_BASE_DN).`);
   }
   if (groupDn.toLowerCase() === env.INTERIM_ADMIN_GROUP_DN.toLowerCase() || (await isNestedMember(groupDn, env.INTERIM_ADMIN_GROUP_DN))) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "This group grants Interim administration; it cannot be published." });
+    throw invalid("This group grants Interim administration; it cannot be published.");
   }
 }
 
@@ -57,17 +57,17 @@ async function assertPublishable(groupDn: string) {
  */
 async function assertMechanismAvailable(mechanism: GrantMechanism) {
   if (mechanism === "temporary-group" && !temporaryGroupsAvailable()) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `Temporary groups are not available. ${TEMP_GROUPS_UNAVAILABLE} Choose direct membership.` });
+    throw invalid(`Temporary groups are not available. ${TEMP_GROUPS_UNAVAILABLE} Choose direct membership.`);
   }
   if (mechanism === "ttl" && !(await pamFeatureEnabled())) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `Membership with TTL is not available. ${PAM_OFF_EXPLANATION} Choose direct membership.` });
+    throw invalid(`Membership with TTL is not available. ${PAM_OFF_EXPLANATION} Choose direct membership.`);
   }
 }
 
 /** Unique violations from a race between the checks above and the insert. */
 function conflictOnDuplicate(err: unknown): never {
   const cause = (err as { cause?: { code?: string } }).cause ?? (err as { code?: string });
-  if (cause?.code === "23505") throw new TRPCError({ code: "CONFLICT", message: "This group or name was just published by someone else." });
+  if (cause?.code === "23505") throw conflict("This group or name was just published by someone else.");
   throw err;
 }
 
@@ -91,15 +91,15 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
   const input = publishPrivilegeInput.parse(raw);
   // The GUID survives renames and moves; the DN is re-read from the directory, never trusted from the form.
   const group = await getGroupByGuid(input.groupGuid);
-  if (!group) throw new TRPCError({ code: "NOT_FOUND", message: "That group no longer exists in the directory." });
+  if (!group) throw notFound("That group no longer exists in the directory.");
   await assertPublishable(group.dn);
   await assertMechanismAvailable(input.mechanism);
   return db
     .transaction(async (tx) => {
     const [dupe] = await tx.select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid }).from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
-    if (dupe) throw new TRPCError({ code: "CONFLICT", message: `This group is already published as "${dupe.name}".` });
+    if (dupe) throw conflict(`This group is already published as "${dupe.name}".`);
     const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
-    if (nameTaken) throw new TRPCError({ code: "CONFLICT", message: `A privilege named "${input.name}" exists already.` });
+    if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
     const [row] = await tx
       .insert(privileges)
       .values({
@@ -132,10 +132,10 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw:
   if (input.mechanism && input.mechanism !== current?.mechanism) await assertMechanismAvailable(input.mechanism);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "No such privilege." });
+    if (!before) throw notFound("No such privilege.");
     if (input.name !== before.name) {
       const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
-      if (nameTaken) throw new TRPCError({ code: "CONFLICT", message: `A privilege named "${input.name}" exists already.` });
+      if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
     }
     const [after] = await tx
       .update(privileges)

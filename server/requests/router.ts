@@ -1,11 +1,25 @@
+import { requestIdInput } from "@/server/approvals/schemas";
+import { cancelRequest } from "@/server/approvals/service";
+import { currentAdminStatus } from "@/server/auth/signin";
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { previewRequestInput, submitRequestInput } from "./schemas";
 import * as service from "./service";
+import { requestTimeline, timelineInput } from "./timeline";
 
+/** What a requester does with their requests; approvers decide through approvals.*. */
 export const requestsRouter = createTRPCRouter({
   /** What the signed-in user's access groups allow, with the verdict for each privilege now. */
   access: authedProcedure.query(({ ctx }) => service.myAccess(ctx.user, ctx.actor)),
   preview: authedProcedure.input(previewRequestInput).query(({ ctx, input }) => service.previewRequest(ctx.user, ctx.actor, input)),
   submit: authedProcedure.input(submitRequestInput).mutation(({ ctx, input }) => service.submitRequest(ctx.user, ctx.actor, input)),
   mine: authedProcedure.query(({ ctx }) => service.listMyRequests(ctx.user)),
+  /** The requester withdraws a request that still waits. */
+  cancel: authedProcedure.input(requestIdInput).mutation(({ ctx, input }) => cancelRequest(ctx.user, ctx.actor, input.requestId)),
+  /**
+   * One request's steps. Open to every signed-in person (the service lets the requester, approvers
+   * and admins in); admin rights are re-read here because authedProcedure clears the token's hint.
+   */
+  timeline: authedProcedure
+    .input(timelineInput)
+    .query(async ({ ctx, input }) => requestTimeline({ ...ctx.user, isAdmin: await currentAdminStatus(ctx.user.id) }, input.requestId)),
 });

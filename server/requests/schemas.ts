@@ -1,15 +1,12 @@
 import { z } from "zod";
-
-// Line breaks and tabs are fine; other control characters are not text (and Postgres refuses NUL).
-const TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
-const LINE = /^[^\u0000-\u001f\u007f]*$/;
+import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 
 const optionalCode = (what: string) =>
   z
     .string()
     .trim()
     .max(100, "At most 100 characters")
-    .regex(LINE, `The ${what} contains characters that are not allowed`)
+    .regex(ONE_LINE, `The ${what} contains characters that are not allowed`)
     .default("");
 
 export const durationMinutesSchema = z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute");
@@ -36,7 +33,7 @@ export const submitRequestInput = z
     /** A privileged account from the catalog; absent = the requester's own account. */
     credentialId: z.uuid("Pick an account").nullable().default(null),
     durationMinutes: durationMinutesSchema,
-    justification: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The justification contains characters that are not allowed").default(""),
+    justification: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The justification contains characters that are not allowed").default(""),
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),
     /** Break-glass: only where the binding group allows emergency access; skips approval, needs a justification. */
@@ -65,7 +62,7 @@ export const extendGrantInput = z
   .object({
     grantId: z.uuid(),
     minutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
-    justification: z.string().trim().max(1000, "At most 1000 characters").regex(TEXT, "The justification contains characters that are not allowed").default(""),
+    justification: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The justification contains characters that are not allowed").default(""),
   })
   .strict();
 export type ExtendGrantInput = z.infer<typeof extendGrantInput>;

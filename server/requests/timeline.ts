@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db";
@@ -6,6 +5,7 @@ import { auditEvents, grants, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { lastLevel } from "@/server/approvals/levels";
 import { assertCan, can, type SessionUser } from "@/server/auth/permissions";
+import { notFound } from "@/server/errors";
 import { setState } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
 
@@ -287,7 +287,7 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
   // Parsed again: scripts and tests call services without tRPC.
   const input = timelineInput.parse({ requestId });
   const [request] = await db.select().from(requests).where(eq(requests.id, input.requestId));
-  if (!request) throw new TRPCError({ code: "NOT_FOUND", message: "No such request." });
+  if (!request) throw notFound("No such request.");
   const owner = { userId: request.requesterId };
   // The permission matrix knows owners and admins; approvers come from the request's policy.
   if (!can(user, "read", "Request", owner) && !(await approvesRequest(user, request.policy))) assertCan(user, "read", "Request", owner);

@@ -1,8 +1,8 @@
-import { currentAdminStatus } from "@/server/auth/signin";
 import { accessGroupsRouter } from "@/server/access-groups/router";
 import { overviewRouter } from "@/server/admin/router";
 import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
+import { authRouter } from "@/server/auth/router";
 import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
 import { driftRouter } from "@/server/drift/router";
@@ -10,11 +10,14 @@ import { grantsRouter } from "@/server/grants/router";
 import { privilegeSetsRouter } from "@/server/privilege-sets/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
-import { timelineRouter } from "@/server/requests/timeline-router";
-import { authedProcedure, createCallerFactory, createTRPCRouter } from "./init";
+import { createCallerFactory, createTRPCRouter } from "./init";
 
+/**
+ * One namespace per domain, each from server/<domain>/router.ts; a domain with sub-routers keeps
+ * them in server/<domain>/routers/<name>.ts, composed in its router.ts.
+ */
 export const appRouter = createTRPCRouter({
-  me: authedProcedure.query(async ({ ctx }) => ({ ...ctx.user, isAdmin: await currentAdminStatus(ctx.user.id) })),
+  auth: authRouter,
   privileges: privilegesRouter,
   privilegeSets: privilegeSetsRouter,
   requests: requestsRouter,
@@ -24,7 +27,6 @@ export const appRouter = createTRPCRouter({
   accessGroups: accessGroupsRouter,
   catalog: catalogRouter,
   approvals: approvalsRouter,
-  timeline: timelineRouter,
   overview: overviewRouter,
   drift: driftRouter,
 });

@@ -1,5 +1,6 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
+import { ONE_LINE } from "@/shared/text";
 
 /*
  * The shapes of an access group's policy (senhasegura's settings, criteria, access limitation and
@@ -7,15 +8,13 @@ import { z } from "zod";
  * a form and a frozen-policy snapshot on a request all go through these same schemas.
  */
 
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
-
 /** A criteria pattern: `*` stands for any run of characters, everything else is literal. */
 export const patternSchema = z
   .string()
   .trim()
   .min(1, "Enter a pattern")
   .max(200, "At most 200 characters")
-  .regex(NO_CONTROL_CHARACTERS, "The pattern contains characters that are not allowed");
+  .regex(ONE_LINE, "The pattern contains characters that are not allowed");
 
 const patternList = z.array(patternSchema).max(100, "At most 100 patterns per field").default([]);
 

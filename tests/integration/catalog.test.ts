@@ -10,6 +10,7 @@ import type { SessionUser } from "@/server/auth/permissions";
 import * as catalog from "@/server/catalog/service";
 import { runCatalogSync, runScheduledCatalogSync, syncJobKey } from "@/server/catalog/sync";
 import { resetEnvForTests } from "@/server/env";
+import { DomainError } from "@/server/errors";
 import { createCaller } from "@/server/trpc/root";
 import { actorFor, adminClient, BASE_DN, ensureTestOu, localUser, resetDatabase, TEST_OU, waitFor } from "./fixtures";
 import { startWorker, type WorkerHandle } from "./worker-process";
@@ -64,12 +65,13 @@ async function lastAudit(action: string, targetId: string) {
   return row;
 }
 
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
+/** Through the API a refusal is a TRPCError; straight from a service, the DomainError it maps from. */
+async function rejection(p: Promise<unknown>): Promise<TRPCError | DomainError> {
   const err = await p.then(
     () => null,
     (e: unknown) => e,
   );
-  if (!(err instanceof TRPCError)) throw new Error(`expected a TRPCError, got ${String(err)}`);
+  if (!(err instanceof TRPCError) && !(err instanceof DomainError)) throw new Error(`expected a TRPCError or a DomainError, got ${String(err)}`);
   return err;
 }
 

@@ -122,7 +122,7 @@ describe("the request timeline", () => {
 
   it("answers through tRPC with admin rights re-read, not taken from the token", async () => {
     const id = await ask();
-    const get = (user: SessionUser, requestId: unknown) => trpcHttp(user, "timeline.get", { requestId }, { query: true });
+    const get = (user: SessionUser, requestId: unknown) => trpcHttp(user, "requests.timeline", { requestId }, { query: true });
 
     expect(await get(u["it-tl-req"], id)).toMatchObject({ ok: true, data: { requestId: id, steps: [{ label: "Requested by it-tl-req (30 min)" }, { label: "Waiting for level 1 of 2" }] } });
     // authedProcedure clears the token's admin hint; the router asks the directory-backed status.

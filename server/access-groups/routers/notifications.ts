@@ -1,9 +1,6 @@
-import { desc, eq } from "drizzle-orm";
-import { db } from "@/db";
-import { notificationDeliveries, notificationEvents } from "@/db/schema";
-import { assertCan } from "@/server/auth/permissions";
 import { env } from "@/server/env";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
+import { listDeliveries } from "../deliveries";
 import { groupIdInput, notificationsInput } from "../schemas";
 import * as service from "../service";
 
@@ -21,26 +18,5 @@ export const notificationsRouter = createTRPCRouter({
   }),
   update: adminProcedure.input(notificationsInput).mutation(({ ctx, input }) => service.updateNotifications(ctx.user, ctx.actor, input)),
   /** The group's last deliveries, newest first: what was sent to whom, and what keeps failing. */
-  deliveries: adminProcedure.input(groupIdInput).query(async ({ ctx, input }) => {
-    assertCan(ctx.user, "read", "AccessGroup");
-    return db
-      .select({
-        id: notificationDeliveries.id,
-        event: notificationEvents.event,
-        requestId: notificationEvents.requestId,
-        channel: notificationDeliveries.channel,
-        recipient: notificationDeliveries.recipient,
-        state: notificationDeliveries.state,
-        attempts: notificationDeliveries.attempts,
-        lastError: notificationDeliveries.lastError,
-        createdAt: notificationDeliveries.createdAt,
-        sentAt: notificationDeliveries.sentAt,
-        nextAttemptAt: notificationDeliveries.nextAttemptAt,
-      })
-      .from(notificationDeliveries)
-      .innerJoin(notificationEvents, eq(notificationEvents.id, notificationDeliveries.eventId))
-      .where(eq(notificationDeliveries.accessGroupId, input.id))
-      .orderBy(desc(notificationDeliveries.createdAt))
-      .limit(50);
-  }),
+  deliveries: adminProcedure.input(groupIdInput).query(({ ctx, input }) => listDeliveries(ctx.user, input.id)),
 });

@@ -153,7 +153,7 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
   );
 
   const cancel = useMutation(
-    trpc.approvals.cancel.mutationOptions({
+    trpc.requests.cancel.mutationOptions({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() }),
     }),
   );
