@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { db } from "@/db";
 import { directorySettings } from "@/db/schema";
-import { detectPamFeature } from "./service";
+import { detectPamFeature } from "./domain";
 
 /**
  * Whether the forest's PAM optional feature is on, as last stored by checkDirectory (the worker

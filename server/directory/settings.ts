@@ -9,7 +9,7 @@ import { invalid } from "@/server/errors";
 import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
 import { DirectoryError } from "./errors";
 import { replicationSettingsInput, type ReplicationSettingsInput, type ReplicationSettingsValues } from "./schemas";
-import { detectPamFeature, listDomainControllers, readDomainPolicy } from "./service";
+import { detectPamFeature, listDomainControllers, readDomainPolicy } from "./domain";
 
 /**
  * Reads the facts Interim needs from the directory (DCs, PAM feature, lockout threshold) and

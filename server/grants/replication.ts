@@ -4,7 +4,7 @@ import { directorySettings, grants, type DcReplicationState, type GrantReplicati
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { dcTargetFromUrl, dcUrlFor, membersOnDc, type DcTarget } from "@/server/directory/replication";
-import { listDomainControllers } from "@/server/directory/service";
+import { listDomainControllers } from "@/server/directory/domain";
 import { withSessionLock } from "@/server/jobs/locks";
 import {
   checksDomainControllers,

@@ -10,7 +10,8 @@ import { approversAt, lastLevel } from "@/server/approvals/levels";
 import { withSessionLock } from "@/server/jobs/locks";
 import { scoped } from "@/server/logger";
 import type { NotificationFacts } from "./facts";
-import { renderEmail, renderWebhook } from "./render";
+import { renderEmail } from "./render";
+import { renderWebhook } from "./render-webhook";
 import { notificationSettingsSchema, type NotificationEvent, type NotificationSettings } from "./schemas";
 import { postWebhook, sendEmail } from "./transport";
 

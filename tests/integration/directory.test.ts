@@ -2,18 +2,8 @@ import type { Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceConnection } from "@/server/directory/connection";
 import { DirectoryError } from "@/server/directory/errors";
-import {
-  addMembers,
-  detectPamFeature,
-  findUser,
-  getGroupByGuid,
-  isNestedMember,
-  listDomainControllers,
-  listGroupMembers,
-  readDomainPolicy,
-  removeMembers,
-  searchGroups,
-} from "@/server/directory/service";
+import { detectPamFeature, listDomainControllers, readDomainPolicy } from "@/server/directory/domain";
+import { addMembers, findUser, getGroupByGuid, isNestedMember, listGroupMembers, removeMembers, searchGroups } from "@/server/directory/service";
 import { resetEnvForTests } from "@/server/env";
 import { adminClient, ensureAdGroup, ensureAdUser } from "./fixtures";
 

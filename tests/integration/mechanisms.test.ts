@@ -6,7 +6,8 @@ import { auditEvents, directorySettings, grants, privileges } from "@/db/schema"
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
 import { checkDirectory } from "@/server/directory/settings";
-import { detectPamFeature, searchGroups } from "@/server/directory/service";
+import { detectPamFeature } from "@/server/directory/domain";
+import { searchGroups } from "@/server/directory/service";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { activateGrant } from "@/server/grants/activate";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { adIntervalToMinutes, fileTimeToDate, guidRef, parseExtendedDn } from "@/server/directory/service";
+import { adIntervalToMinutes } from "@/server/directory/domain";
+import { fileTimeToDate, guidRef, parseExtendedDn } from "@/server/directory/service";
 
 describe("parseExtendedDn", () => {
   it("splits GUID, SID and DN", () => {

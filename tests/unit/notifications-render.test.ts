@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NotificationFacts } from "@/server/notifications/facts";
-import { escapeHtml, messageTitle, renderEmail, renderWebhook, type EmailAudience } from "@/server/notifications/render";
+import { escapeHtml, messageTitle, renderEmail, type EmailAudience } from "@/server/notifications/render";
+import { renderWebhook } from "@/server/notifications/render-webhook";
 import { NOTIFICATION_EVENTS, WEBHOOK_KINDS, type NotificationEvent } from "@/server/notifications/schemas";
 
 const LINKS = {
