@@ -10,7 +10,8 @@ import { conflict, invalid, notFound } from "@/server/errors";
 import { restoreForLiveGrants } from "@/server/grants/restore";
 import { stateSql } from "@/server/grants/state-sql";
 import { LIVE_GRANT_STATES } from "@/server/grants/states";
-import { enqueue } from "@/server/jobs/enqueue";
+import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { jobIsDue } from "@/server/jobs/queue";
 import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
 
 /*
@@ -18,23 +19,21 @@ import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
  * with standing access per privilege, and an admin's decisions on single findings.
  */
 
-/** The reconcile's job key, shared with the worker's cron (worker/index.ts): a click joins a waiting run. */
-const RECONCILE_JOB_KEY = "grants-reconcile";
 
 const openFinding = isNull(driftFindings.resolution);
 
 /** Open findings (for the navigation badge), the latest check, and whether a check is waiting or running. */
 export async function driftStatus(user: SessionUser) {
   assertCan(user, "read", "Directory");
-  const [[open], [last], [job]] = await Promise.all([
+  const [[open], [last], checking] = await Promise.all([
     db.select({ n: count() }).from(driftFindings).where(openFinding),
     db.select().from(driftLastCheck).where(eq(driftLastCheck.id, 1)),
-    db.execute<{ checking: boolean }>(sql`select exists (select 1 from graphile_worker.jobs where key = ${RECONCILE_JOB_KEY} and run_at <= now()) as checking`),
+    jobIsDue(db, jobKeys.reconcile()),
   ]);
   return {
     openCount: open?.n ?? 0,
     lastCheck: last ? { checkedAt: last.checkedAt, groupsChecked: last.groupsChecked, errors: last.errors } : null,
-    checking: Boolean(job?.checking),
+    checking,
   };
 }
 
@@ -215,6 +214,6 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
  */
 export async function requestDriftCheck(user: SessionUser) {
   assertCan(user, "manage", "Directory");
-  await enqueue(db, "grants__reconcile", {}, { jobKey: RECONCILE_JOB_KEY, maxAttempts: 1 });
+  await enqueue(db, "grants__reconcile", {}, { jobKey: jobKeys.reconcile(), maxAttempts: 1 });
   return { queued: true };
 }

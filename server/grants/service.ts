@@ -8,6 +8,7 @@ import { temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
 import { conflict, notFound } from "@/server/errors";
 import { jobKeys } from "@/server/jobs/enqueue";
+import { removeJob } from "@/server/jobs/queue";
 import { statesSql } from "./state-sql";
 import { assertTransition, isInDirectory, isLiveState, LIVE_GRANT_STATES, REMOVED_STATES, REMOVING_STATE } from "./states";
 import { recordTransition } from "./transition";
@@ -130,7 +131,7 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
       .update(grants)
       .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
       .where(eq(grants.id, grantId));
-    await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(grantId)})`);
+    await removeJob(tx, jobKeys.activate(grantId));
     // Audit before the outbox row here, as this path always did (two calls keep that order).
     await recordTransition(tx, { audit: { actor, events: [{ action: "grant.cancelled", targetType: "grant", targetId: grantId, data: { reason } }] } });
     await recordTransition(tx, { notify: [{ event: "revoked", items: [{ requestId: grant.requestId, grantId, data: { actor: actor.name } }] }] });

@@ -9,6 +9,7 @@ import { deleteTemporaryGroup } from "@/server/directory/temporary-groups";
 import { removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { jobKeys } from "@/server/jobs/enqueue";
+import { completeJobsByKey } from "@/server/jobs/queue";
 import { asError, errorText } from "./error-text";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateCase, stateSql } from "./state-sql";
@@ -297,7 +298,7 @@ async function finishRemoval(members: DueGrant[], claimToken: string, alreadyAbs
     const doneIds = done.map((d) => d.id);
     if (doneIds.length) {
       const keys = doneIds.flatMap((id) => [jobKeys.expire(id), jobKeys.warn(id)]);
-      await tx.execute(sql`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where key = any(string_to_array(${keys.join(",")}, ','))))`);
+      await completeJobsByKey(tx, keys);
     }
     const removedAt = new Map(done.map((d) => [d.id, d.removedAt]));
     const events: AuditEvent[] = [];

@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import { jobExists, jobKeyFor } from "@/server/jobs/queue";
+import { jobs } from "@/server/jobs/registry";
 import { db } from "@/db";
 import { env } from "@/server/env";
 import { scheduleActivation } from "./schedule";
@@ -16,11 +18,7 @@ export async function requeueStuckActivations(): Promise<number> {
     where ((g.state = ${stateSql("pending")} and g.updated_at < now() - make_interval(secs => ${lease}) and (g.starts_at is null or g.starts_at <= now()))
         or (g.state = ${stateSql("provisioning")} and g.claimed_at < now() - make_interval(secs => ${lease})))
       -- A job waiting to run, or one a live worker picked up recently, is not stuck.
-      and not exists (
-        select 1 from graphile_worker.jobs j
-        where j.key = 'grant:activate:' || g.id::text
-          and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${lease}))
-      )
+      and not ${jobExists(jobKeyFor(jobs.grants__activate.key, sql`g.id`), { liveLeaseSeconds: lease })}
     limit 1000`);
   if (stuck.length === 0) return 0;
   await db.transaction(async (tx) => {

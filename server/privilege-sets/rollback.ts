@@ -6,6 +6,7 @@ import { recordAudit } from "@/server/audit/service";
 import { assertTransition, ENDABLE_GRANT_STATES, isInDirectory } from "@/server/grants/states";
 import { recordTransition } from "@/server/grants/transition";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { removeJob } from "@/server/jobs/queue";
 
 /*
  * All or nothing, after the fact. A set request's grants are created together, but each is
@@ -39,7 +40,7 @@ async function endSiblings(tx: Transaction, siblings: (typeof grants.$inferSelec
     if (g.state === "pending") {
       assertTransition(g.state, "revoked");
       await tx.update(grants).set({ state: "revoked", endReason: "revoked", removedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(grants.id, g.id));
-      await tx.execute(sql`select graphile_worker.remove_job(${jobKeys.activate(g.id)})`);
+      await removeJob(tx, jobKeys.activate(g.id));
     } else {
       // Provisioning: the activation in flight lands as due at once (or, failing, as revoked).
       // Active or replicating: in the directory, so due now.
@@ -81,7 +82,7 @@ export async function rollBackSet(tx: Transaction, requestId: string, failedGran
   // Siblings skipped as locked: the second pass ends them once their transaction is over.
   // (Those ended above no longer match: this transaction sees its own changes.)
   const [locked] = await tx.select({ id: grants.id }).from(grants).where(openSiblings(requestId, failedGrantId)).limit(1);
-  if (locked) await enqueue(tx, "grants__rollback_set", { requestId, failedGrantId, reason }, { jobKey: `privilege-set:rollback:${requestId}`, runAt: new Date(Date.now() + 1_000) });
+  if (locked) await enqueue(tx, "grants__rollback_set", { requestId, failedGrantId, reason }, { jobKey: jobKeys.rollbackSet(requestId), runAt: new Date(Date.now() + 1_000) });
 
   // The first failure tells the story; a later one of the same set adds its own grant's failure only.
   if (request.outcomeComment === null) {

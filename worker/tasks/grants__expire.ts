@@ -1,6 +1,7 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
+import { IN_DIRECTORY_STATES, isInDirectory, REMOVING_STATE } from "@/server/grants/states";
 import { sweepExpired } from "@/server/grants/sweep";
 import { env } from "@/server/env";
 import { jobKeys, jobs } from "@/server/jobs/registry";
@@ -11,7 +12,7 @@ async function dueGrant(grantId: string) {
   const [row] = await db
     .select({ state: grants.state, claimedAt: grants.claimedAt, lastError: grants.lastError, leaseLapsed: sql<boolean>`${grants.claimedAt} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})` })
     .from(grants)
-    .where(and(eq(grants.id, grantId), inArray(grants.state, ["active", "replicating", "expiring"]), lte(grants.expiresAt, sql`now()`)));
+    .where(and(eq(grants.id, grantId), inArray(grants.state, [...IN_DIRECTORY_STATES, REMOVING_STATE]), lte(grants.expiresAt, sql`now()`)));
   return row;
 }
 
@@ -26,7 +27,7 @@ async function dueGrant(grantId: string) {
 export const grants__expire = defineTask("grants__expire", async ({ grantId }, { helpers }) => {
   const before = await dueGrant(grantId);
   if (!before) return;
-  if (before.state === "active" || before.state === "replicating" || before.leaseLapsed) await sweepExpired();
+  if (isInDirectory(before.state) || before.leaseLapsed) await sweepExpired();
   const stillDue = await dueGrant(grantId);
   if (!stillDue) return;
   if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
