@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * What a service says when it will not do something. Services are called by tRPC procedures, the
  * worker and scripts alike, so they throw these and never an error of the API layer; only

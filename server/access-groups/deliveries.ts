@@ -1,3 +1,4 @@
+import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { db } from "@/db";
 import { notificationDeliveries, notificationEvents } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 /*
  * The access-group policy engine: pure functions, no I/O and no clock (callers pass `now`).
  * Each part documents its semantics where it is implemented:

@@ -1,3 +1,4 @@
+import "server-only";
 import { createTRPCRouter } from "@/server/trpc/init";
 import { approversRouter } from "./routers/approvers";
 import { criteriaRouter } from "./routers/criteria";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db";
 import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { requests } from "@/db/schema";
 import { requestSummaries } from "@/server/approvals/service";

@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import * as overview from "./overview";
 

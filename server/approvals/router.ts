@@ -1,3 +1,4 @@
+import "server-only";
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { decideInput, reviewInput } from "./schemas";
 import * as service from "./service";

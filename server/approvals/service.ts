@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { catalogCredentials, grants, privilegeSets, privileges, requestDecisions, requests, users } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 
 /** Who did it. Workers act as "system"; people act with their user id and request context. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "@/db";
 import { assertCan } from "@/server/auth/permissions";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import { auditEvents } from "@/db/schema";
 import type { Executor } from "@/db";

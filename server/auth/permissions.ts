@@ -1,3 +1,4 @@
+import "server-only";
 import { forbidden } from "@/server/errors";
 
 /** The signed-in person as every service sees them. */

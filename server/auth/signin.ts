@@ -1,3 +1,4 @@
+import "server-only";
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { signinAttempts, users } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 export interface ThrottleLimits {
   maxFailuresPerUser: number;
   maxFailuresPerIp: number;

@@ -1,3 +1,4 @@
+import "server-only";
 import { createTRPCRouter } from "@/server/trpc/init";
 import { credentialsRouter } from "./routers/credentials";
 import { devicesRouter } from "./routers/devices";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, ne, or, sql, type SQL } from "drizzle-orm";
 import { db, type Executor } from "@/db";
 import { catalogCredentials, catalogDevices, catalogSyncRuns, users } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { CatalogChange, catalogCredentials, catalogDevices } from "@/db/schema";
 import type { DirectoryAccount, DirectoryComputer } from "@/server/directory/catalog";
 

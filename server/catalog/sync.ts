@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db";
 import { catalogCredentials, catalogDevices, catalogSyncRuns } from "@/db/schema";

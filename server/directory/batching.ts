@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Applies an all-or-nothing directory change to many values in batches. AD fails a whole
  * modify when one value is already present/absent; the caller reports that as "conflict", and

@@ -1,3 +1,4 @@
+import "server-only";
 /** objectGUID (16 bytes, little-endian first three fields) → canonical GUID string. */
 export function guidToString(buf: Buffer): string {
   if (buf.length !== 16) throw new Error(`objectGUID must be 16 bytes, got ${buf.length}`);

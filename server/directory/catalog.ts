@@ -1,3 +1,4 @@
+import "server-only";
 import { type Client, type Entry, ResultCodeError } from "ldapts";
 import { env } from "@/server/env";
 import { guidToString } from "./binary";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Entry } from "ldapts";
 import { env } from "@/server/env";
 import { serviceConnection } from "./connection";

@@ -1,3 +1,4 @@
+import "server-only";
 import { InsufficientAccessError, InvalidCredentialsError, ResultCodeError } from "ldapts";
 
 export type DirectoryErrorKind =

@@ -1,3 +1,4 @@
+import "server-only";
 import { escapeFilter, type Entry } from "ldapts";
 import { env } from "@/server/env";
 import { guidToString, sidToString } from "./binary";

@@ -1,3 +1,4 @@
+import "server-only";
 import { Attribute, BerWriter, Change, Control } from "ldapts";
 import { env } from "@/server/env";
 import { sidToString } from "./binary";

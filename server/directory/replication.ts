@@ -1,3 +1,4 @@
+import "server-only";
 import { AndFilter, EqualityFilter, OrFilter } from "ldapts";
 import { env } from "@/server/env";
 import { guidToBytes, guidToString } from "./binary";

@@ -1,3 +1,4 @@
+import "server-only";
 /*
  * The one part of a Windows security descriptor Interim touches: the SE_DACL_PROTECTED flag of a
  * self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6). AdminSDHolder's SDProp sets it on members of

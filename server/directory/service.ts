@@ -1,3 +1,4 @@
+import "server-only";
 import { Attribute, BerWriter, Change, Control, escapeFilter, type Entry, ResultCodeError } from "ldapts";
 import { env } from "@/server/env";
 import { applyInBatches, type BatchResult } from "./batching";

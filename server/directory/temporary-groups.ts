@@ -1,3 +1,4 @@
+import "server-only";
 import { AndFilter, EqualityFilter, ResultCodeError, SubstringFilter } from "ldapts";
 import { env } from "@/server/env";
 import { guidToString } from "./binary";

@@ -1,3 +1,4 @@
+import "server-only";
 import { ResultCodeError } from "ldapts";
 import type { DriftMemberClass } from "@/db/schema";
 import { serviceConnection } from "@/server/directory/connection";

@@ -1,3 +1,4 @@
+import "server-only";
 import { normalizeLogin, type GroupMember } from "@/server/directory/service";
 import { isEndedState, isLiveState } from "@/server/grants/states";
 import type { MemberDetails } from "./directory";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { driftFindings, driftLastCheck, type DriftCheckError } from "@/db/schema";

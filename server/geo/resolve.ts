@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * GeoIP: the requester's IP address -> ResolvedLocation, for access-group location rules.
  *

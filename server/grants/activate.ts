@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, requests } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { asc, inArray } from "drizzle-orm";
 import type { Transaction } from "@/db";
 import { grants, privileges, requests } from "@/db/schema";

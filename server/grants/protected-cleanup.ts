@@ -1,3 +1,4 @@
+import "server-only";
 import { and, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants, privileges } from "@/db/schema";

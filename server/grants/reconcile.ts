@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants, privilegeDriftSettings, privileges } from "@/db/schema";

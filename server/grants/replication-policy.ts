@@ -1,3 +1,4 @@
+import "server-only";
 import type { DcReplicationState, GrantReplication } from "@/db/schema";
 
 /*

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db";
 import { directorySettings, grants, type DcReplicationState, type GrantReplication } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { extendGrantInput, grantIdInput } from "@/server/requests/schemas";
 import { extendGrant } from "./extend";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "@/server/trpc/init";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Executor } from "@/db";
 import { env } from "@/server/env";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests, users } from "@/db/schema";

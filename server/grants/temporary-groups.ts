@@ -1,3 +1,4 @@
+import "server-only";
 import { inArray } from "drizzle-orm";
 import { db } from "@/db";
 import { grants } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 /*
  * Constants of the grant lifecycle that other modules (extensions, set rollbacks, the bench) need
  * without the lifecycle itself.

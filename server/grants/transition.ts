@@ -1,3 +1,4 @@
+import "server-only";
 import type { Executor } from "@/db";
 import type { AuditActor, AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";

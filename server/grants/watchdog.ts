@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { jobExists, jobKeyFor } from "@/server/jobs/queue";
 import { jobs } from "@/server/jobs/registry";

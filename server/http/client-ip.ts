@@ -1,3 +1,4 @@
+import "server-only";
 import { isIP } from "node:net";
 import { normalizeAddress as normalize } from "./forwarded";
 

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * The web process: Next.js behind a plain Node HTTP server, which is the one place that sees the
  * TCP peer. It rewrites X-Forwarded-For from the socket (see trustedForwardedFor) before Next

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Next.js records usage events and sends them to telemetry.nextjs.org unless told not to. A
  * privileged-access tool makes no outbound call nobody asked for: the web process turns it off for

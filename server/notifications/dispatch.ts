@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privilegeSets, privileges, requests, users } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { NotificationEvent, WebhookKind } from "./schemas";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import type { NotificationFacts, WebhookMessage } from "./facts";
 import { clip, factRows, formatTime, type Link, messageTitle, oneLine } from "./render";
 import type { WebhookKind } from "./schemas";

@@ -1,3 +1,4 @@
+import "server-only";
 import { DateTime, IANAZone } from "luxon";
 import type { EmailMessage, NotificationFacts } from "./facts";
 

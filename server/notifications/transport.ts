@@ -1,3 +1,4 @@
+import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createTransport, type Transporter } from "nodemailer";
 import type { EmailMessage } from "./facts";

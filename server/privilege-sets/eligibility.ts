@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "@/db";
 import { bindVerdict, evaluateRequest, publicVerdict, type Credential, type Privilege, type RequesterSituation, type Verdict } from "@/server/access-groups/enforcement";
 import { groupsAllowing } from "@/server/access-groups/policy/groups";

@@ -1,3 +1,4 @@
+import "server-only";
 /*
  * My access shows a set request as one row: the set's name, one state for the whole set and, inside,
  * each privilege with its own state. Pure, so that the folding is unit-tested.

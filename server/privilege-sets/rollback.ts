@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { catalogCredentials, privilegeSetAccounts, privilegeSetItems, privilegeSets, privileges } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { publishPrivilegeInput, searchGroupsInput, updatePrivilegeInput } from "./schemas";

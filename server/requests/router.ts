@@ -1,3 +1,4 @@
+import "server-only";
 import { requestIdInput } from "@/server/approvals/schemas";
 import { cancelRequest } from "@/server/approvals/service";
 import { currentAdminStatus } from "@/server/auth/signin";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";

@@ -1,3 +1,4 @@
+import "server-only";
 import { accessGroupsRouter } from "@/server/access-groups/router";
 import { overviewRouter } from "@/server/admin/router";
 import { approvalsRouter } from "@/server/approvals/router";

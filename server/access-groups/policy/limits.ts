@@ -1,3 +1,4 @@
+import "server-only";
 import { IANAZone } from "luxon";
 import type { Limits, TimeWindow } from "./schemas";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { evaluateLimits } from "./limits";
 import { limitsSchema, type GroupSettings } from "./schemas";
 

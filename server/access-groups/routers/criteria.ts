@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { criteriaInput, criteriaPreviewInput, groupIdInput } from "../schemas";
 import { previewCriteria } from "../preview";

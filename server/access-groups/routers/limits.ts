@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { groupIdInput, limitsInput, limitsPreviewInput } from "../schemas";
 import { previewLimits } from "../preview";

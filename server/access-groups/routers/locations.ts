@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { groupIdInput, locationsInput } from "../schemas";
 import { countryList } from "../countries";

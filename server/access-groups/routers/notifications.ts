@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "@/server/env";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { listDeliveries } from "../deliveries";

@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { addMemberInput, groupIdInput, principalSearchInput, removeMemberInput, setActivationInput } from "../schemas";
 import * as members from "../members";

@@ -1,3 +1,4 @@
+import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { catalogIdInput, catalogListInput, createCredentialInput, updateCredentialInput } from "../schemas";
 import * as service from "../service";
