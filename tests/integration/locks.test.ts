@@ -1,3 +1,4 @@
+import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqlClient } from "@/db";
 import { LockTimeoutError, withSessionLock } from "@/server/jobs/locks";
@@ -29,7 +30,9 @@ describe("withSessionLock", () => {
   });
 
   it("is released when the holder's connection dies (a SIGKILLed worker)", async () => {
-    const holder = await sqlClient().reserve();
+    // The holder is a client of its own: a connection killed under the shared pool would be
+    // handed to the next test.
+    const holder = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     try {
       const [row] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
       const pid = row!.pid;
@@ -38,7 +41,7 @@ describe("withSessionLock", () => {
       await sqlClient()`select pg_terminate_backend(${pid})`;
       await expect.poll(async () => withSessionLock(KEY, async () => 2), { timeout: 5_000 }).toEqual({ ran: true, value: 2 });
     } finally {
-      holder.release();
+      await holder.end({ timeout: 1 }).catch(() => {});
     }
   });
 
