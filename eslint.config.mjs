@@ -82,11 +82,19 @@ const config = [
         "error",
         {
           zones: [
-            { target: "./shared", from: above("./shared"), message: "shared/ is the bottom layer: it imports none of db/, server/, worker/, app/, components/, trpc/." },
+            {
+              target: "./shared",
+              from: above("./shared"),
+              message: "shared/ is the bottom layer: it imports none of db/, server/, worker/, app/, components/, trpc/.",
+            },
             { target: "./db", from: above("./shared", "./db"), message: "db/ imports only shared/ (move what it needs there)." },
             { target: "./server", from: above("./shared", "./db", "./server"), message: "server/ never imports the worker, the pages or the browser's code." },
             { target: "./worker", from: ["./app", "./components", "./trpc"], message: "The worker never imports the pages or the browser's code." },
-            { target: "./trpc", from: ["./app", "./components", "./worker"], message: "trpc/ (the browser's client) never imports app/, components/ or the worker." },
+            {
+              target: "./trpc",
+              from: ["./app", "./components", "./worker"],
+              message: "trpc/ (the browser's client) never imports app/, components/ or the worker.",
+            },
             { target: "./components", from: ["./app", "./worker"], message: "components/ never imports app/: move what both need to components/ or trpc/." },
           ],
         },

@@ -25,12 +25,18 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
     },
   },
-  projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } },
-  ],
+  projects: [{ name: "desktop", use: { ...devices["Desktop Chrome"], channel: undefined } }],
   // The worker has no port for Playwright to wait on: e2e/global-setup.ts starts it and stops it.
   webServer: [
     {
@@ -39,7 +45,15 @@ export default defineConfig({
       timeout: 120_000,
       reuseExistingServer: false,
       // Loopback is the "proxy" here, so specs can say where a requester is with X-Forwarded-For.
-      env: { NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_URL: baseURL, PORT: String(port), BIND_ADDRESS: "127.0.0.1", INTERIM_PROCESS: "interim-web-e2e", TRUSTED_PROXIES: "127.0.0.1,::1", EXPIRY_WARNING_MINUTES: "1" },
+      env: {
+        NEXT_TELEMETRY_DISABLED: "1",
+        NEXTAUTH_URL: baseURL,
+        PORT: String(port),
+        BIND_ADDRESS: "127.0.0.1",
+        INTERIM_PROCESS: "interim-web-e2e",
+        TRUSTED_PROXIES: "127.0.0.1,::1",
+        EXPIRY_WARNING_MINUTES: "1",
+      },
       stdout: "ignore",
       stderr: "pipe",
     },

@@ -100,7 +100,13 @@ export async function seedActiveGrants(svc: Client, plan: PlannedGrant[], label:
       const specs = rows.map((g) => {
         const end = g.expiresAt!.getTime();
         const runAt = Math.max(g.activatedAt!.getTime() + (end - g.activatedAt!.getTime()) / 2, end - env.EXPIRY_WARNING_MINUTES * 60_000);
-        return { task: "grants__warn", payload: { grantId: g.id }, runAt: new Date(runAt), jobKey: jobKeys.warn(g.id), maxAttempts: jobs.grants__warn.maxAttempts };
+        return {
+          task: "grants__warn",
+          payload: { grantId: g.id },
+          runAt: new Date(runAt),
+          jobKey: jobKeys.warn(g.id),
+          maxAttempts: jobs.grants__warn.maxAttempts,
+        };
       });
       await addJobs(tx, specs);
       await recordAudit(
@@ -110,7 +116,14 @@ export async function seedActiveGrants(svc: Client, plan: PlannedGrant[], label:
           action: "grant.activated" as const,
           targetType: "grant" as const,
           targetId: g.id,
-          data: { groupDn: g.groupDn, memberDn: g.memberDn, expiresAt: g.expiresAt!.toISOString(), alreadyMember: false, mechanism: "direct", ttlSeconds: null },
+          data: {
+            groupDn: g.groupDn,
+            memberDn: g.memberDn,
+            expiresAt: g.expiresAt!.toISOString(),
+            alreadyMember: false,
+            mechanism: "direct",
+            ttlSeconds: null,
+          },
         })),
       );
     }
@@ -149,7 +162,9 @@ export async function bulkExpiry(
   await worker.stop();
   log(`seeding ${plan.length} active grants over ${fx.bulkGroups.length} bulk groups (worker stopped) …`);
   const seed = await seedActiveGrants(svc, plan, opts.label);
-  log(`  rows, jobs and audit in ${seed.dbSeconds.toFixed(1)} s; memberships in ${seed.directorySeconds.toFixed(1)} s (${rate(seed.addsPerSecond, " adds/s")})`);
+  log(
+    `  rows, jobs and audit in ${seed.dbSeconds.toFixed(1)} s; memberships in ${seed.directorySeconds.toFixed(1)} s (${rate(seed.addsPerSecond, " adds/s")})`,
+  );
   const verifiedMembers = await verifyPlanned(poll, fx.bulkGroups, plan, problems);
   const reconcile = await timedReconcile(plan.length, problems);
 
@@ -213,5 +228,11 @@ export async function rawShapeCeiling(svc: Client, fx: Fixture, n: number, singl
     const left = (await groupMembers(svc, g.dn)).length;
     if (left) problems.push(`raw bulk group ${g.dn} still has ${left} member(s)`);
   }
-  return { groups: byGroup.length, membersPerGroup: Math.ceil(n / byGroup.length), fill: { seconds: fill.seconds, perSecond: fill.perSecond }, single, batched };
+  return {
+    groups: byGroup.length,
+    membersPerGroup: Math.ceil(n / byGroup.length),
+    fill: { seconds: fill.seconds, perSecond: fill.perSecond },
+    single,
+    batched,
+  };
 }

@@ -80,7 +80,13 @@ export interface ExpiryTogetherResult {
   }[];
   removalPerSecond: number;
   membersLeft: number;
-  worker: { failedJobs: number; jobsWithErrors: number; grantsWithRetries: number; sampleJobErrors: string[]; jobsWithErrorsByTask: { task: string; n: number; failed: number; pending: number }[] };
+  worker: {
+    failedJobs: number;
+    jobsWithErrors: number;
+    grantsWithRetries: number;
+    sampleJobErrors: string[];
+    jobsWithErrorsByTask: { task: string; n: number; failed: number; pending: number }[];
+  };
   timedOut: boolean;
 }
 
@@ -105,7 +111,13 @@ export async function expireTogether(
     // The safety-net jobs as an extension moves them (expiry + grace, same key), in one add_jobs call.
     const jobCount = await addJobs(
       tx,
-      [...rows].map((m) => ({ task: "grants__expire", payload: { grantId: m.id }, runAt: m.run_at, jobKey: jobKeys.expire(m.id), maxAttempts: jobs.grants__expire.maxAttempts })),
+      [...rows].map((m) => ({
+        task: "grants__expire",
+        payload: { grantId: m.id },
+        runAt: m.run_at,
+        jobKey: jobKeys.expire(m.id),
+        maxAttempts: jobs.grants__expire.maxAttempts,
+      })),
     );
     await notifyScheduleChanged(tx);
     const t = [...rows].map((m) => m.t).sort()[0] ?? new Date().toISOString();
@@ -115,9 +127,13 @@ export async function expireTogether(
   const T = new Date(moved!.t);
   if (moved!.n !== M || moved!.jobs !== M) problems.push(`expiry: moved ${moved!.n} grants / ${moved!.jobs} jobs, expected ${M}`);
   const headroom = T.getTime() - Date.now();
-  log(`${moved!.n} grants (and their jobs) now expire at T = ${T.toISOString()}: statement committed after ${updateSeconds.toFixed(1)} s, T in ${(headroom / 1000).toFixed(1)} s; waiting …`);
+  log(
+    `${moved!.n} grants (and their jobs) now expire at T = ${T.toISOString()}: statement committed after ${updateSeconds.toFixed(1)} s, T in ${(headroom / 1000).toFixed(1)} s; waiting …`,
+  );
   if (headroom < 500) {
-    problems.push(`expiry: the statement moving the expiries committed only ${ms(headroom)} before T (lead ${opts.leadSeconds} s): lags would include its run time; raise BENCH_EXPIRY_LEAD_SECONDS`);
+    problems.push(
+      `expiry: the statement moving the expiries committed only ${ms(headroom)} before T (lead ${opts.leadSeconds} s): lags would include its run time; raise BENCH_EXPIRY_LEAD_SECONDS`,
+    );
   }
 
   // DC-side cross-check of removed_at: two sentinel memberships per group, probed on the DC every
@@ -180,11 +196,15 @@ export async function expireTogether(
       if (c!.removed === M) break;
       if (overdue) {
         timedOut = true;
-        problems.push(`expiry: only ${c!.removed}/${M} removed ${ms(performance.now() - waitStart)} after the update (${c!.active} active, ${c!.expiring} expiring, ${c!.errors} with errors)`);
+        problems.push(
+          `expiry: only ${c!.removed}/${M} removed ${ms(performance.now() - waitStart)} after the update (${c!.active} active, ${c!.expiring} expiring, ${c!.errors} with errors)`,
+        );
         break;
       }
       const toT = T.getTime() - Date.now();
-      log(`  ${toT > 0 ? `T−${(toT / 1000).toFixed(1)} s` : `T+${(-toT / 1000).toFixed(1)} s`}: ${c!.removed}/${M} removed, ${c!.expiring} expiring, ${c!.active} active${c!.errors ? `, ${c!.errors} with errors` : ""}`);
+      log(
+        `  ${toT > 0 ? `T−${(toT / 1000).toFixed(1)} s` : `T+${(-toT / 1000).toFixed(1)} s`}: ${c!.removed}/${M} removed, ${c!.expiring} expiring, ${c!.active} active${c!.errors ? `, ${c!.errors} with errors` : ""}`,
+      );
     }
     await sleep(100);
   }

@@ -27,10 +27,18 @@ const OBSERVER = "bench-observer@interim.test";
 
 export async function notificationThroughput(rawSamples: number, skipLabels: string[], problems: Problems): Promise<NotificationResult> {
   const sink = await startSmtpSink();
-  const config: DispatcherConfig = { smtpUrl: sink.url, from: "Interim bench <bench@interim.test>", webhookTimeoutMs: 5_000, signingSecret: undefined, maxAttempts: 3 };
+  const config: DispatcherConfig = {
+    smtpUrl: sink.url,
+    from: "Interim bench <bench@interim.test>",
+    webhookTimeoutMs: 5_000,
+    signingSecret: undefined,
+    maxAttempts: 3,
+  };
   try {
     // One observer mail per event, nothing else: the bench users have no mail address.
-    await db.execute(sql`update access_groups set notifications = ${JSON.stringify({ emailEvents: [], extraRecipients: [OBSERVER], extraEvents: ["requested", "approved", "granted", "expired", "revoked", "failed", "extended", "expiring_soon", "denied", "approval_needed", "emergency"] })}::jsonb`);
+    await db.execute(
+      sql`update access_groups set notifications = ${JSON.stringify({ emailEvents: [], extraRecipients: [OBSERVER], extraEvents: ["requested", "approved", "granted", "expired", "revoked", "failed", "extended", "expiring_soon", "denied", "approval_needed", "emergency"] })}::jsonb`,
+    );
     await db.execute(sql`delete from notification_deliveries`);
     const [reset] = await db.execute<{ n: number }>(sql`
       with u as (
@@ -45,7 +53,9 @@ export async function notificationThroughput(rawSamples: number, skipLabels: str
     for (let round = 0; round < 1000; round++) {
       const r = await runDispatcher(config);
       sent += r.sent;
-      const [left] = await db.execute<{ n: number }>(sql`select (select count(*) from notification_events where dispatched_at is null) + (select count(*) from notification_deliveries where state = 'queued') as n`);
+      const [left] = await db.execute<{ n: number }>(
+        sql`select (select count(*) from notification_events where dispatched_at is null) + (select count(*) from notification_deliveries where state = 'queued') as n`,
+      );
       if (Number(left!.n) === 0) break;
     }
     const seconds = (performance.now() - start) / 1000;

@@ -126,7 +126,11 @@ export async function grantLatency(
     rawAdd.push(performance.now() - r0);
     await modifyMembers(opts.raw.client, "delete", opts.raw.groupDn, [opts.raw.memberDn]);
     const s0 = performance.now();
-    const { grantId: maybeGrant } = await submitRequest(user.session, actorOf(user), { privilegeId: group.privilegeId, durationMinutes: 60, justification: opts.label });
+    const { grantId: maybeGrant } = await submitRequest(user.session, actorOf(user), {
+      privilegeId: group.privilegeId,
+      durationMinutes: 60,
+      justification: opts.label,
+    });
     if (maybeGrant === null) throw new Error("the bench access group must not require approval");
     const grantId = maybeGrant;
     const t0 = performance.now(); // the transaction has committed
@@ -274,7 +278,9 @@ export async function expiryLag(
     join audit_events p on p.action = 'grant.provisioning' and p.target_id = g.id::text
     where r.justification = ${opts.label}`);
   const activationSeconds = Number(act!.drain);
-  log(`all ${M} active: ${activationSeconds.toFixed(1)} s from the first claim to the last activation (${rate(M / activationSeconds, " grants/s")}); worker start → first claim ${Number(act!.first_claim).toFixed(1)} s`);
+  log(
+    `all ${M} active: ${activationSeconds.toFixed(1)} s from the first claim to the last activation (${rate(M / activationSeconds, " grants/s")}); worker start → first claim ${Number(act!.first_claim).toFixed(1)} s`,
+  );
 
   // The memberships are real: every group holds exactly its planned members.
   const verifiedMembers = await verifyPlanned(poll, fx.groups, plan, problems);

@@ -60,7 +60,10 @@ const BULK_LEAD_SECONDS = intEnv("BENCH_BULK_LEAD_SECONDS", Math.max(5, Math.cei
 // One value per modify is slow (tens of ms each): phase 5 samples it on the bulk shape.
 const BULK_SINGLE_SAMPLE = Math.min(SINGLE_CAP, 500);
 const runId = new Date();
-const stamp = runId.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // ISO 8601 basic: 20260101T120000Z
+const stamp = runId
+  .toISOString()
+  .replace(/[-:]/g, "")
+  .replace(/\.\d+Z$/, "Z"); // ISO 8601 basic: 20260101T120000Z
 const labels = { latency: `bench:${stamp}:latency`, expiry: `bench:${stamp}:expiry`, bulk: `bench:${stamp}:bulk` };
 
 const problems: string[] = [];
@@ -89,15 +92,26 @@ function sambaVersion(): string | null {
 
 try {
   const users = Math.max(M, LATENCY_GRANTS, N);
-  log(`Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`);
+  log(
+    `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
+  );
 
   // ------------------------------------------------------------------ setup --
   admin = await adminClient();
   const fx = await setupFixture(admin, { users, groups: K, bulkGroups: N > 0 ? K : 0, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
   await safeUnbind(admin);
   admin = undefined;
-  results.setup = { seconds: fx.seconds, createdUsers: fx.created.users, createdGroups: fx.created.groups, users: fx.users.length, groups: fx.groups.map((g) => g.dn), rawGroup: fx.rawGroupDn };
-  log(`setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`);
+  results.setup = {
+    seconds: fx.seconds,
+    createdUsers: fx.created.users,
+    createdGroups: fx.created.groups,
+    users: fx.users.length,
+    groups: fx.groups.map((g) => g.dn),
+    rawGroup: fx.rawGroupDn,
+  };
+  log(
+    `setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`,
+  );
 
   const dcs = await listDomainControllers();
   const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
@@ -119,7 +133,10 @@ try {
     loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
   };
   const [load1] = os.loadavg();
-  if (load1! > os.cpus().length) log(`WARNING: load average ${load1!.toFixed(1)} on ${os.cpus().length} CPU(s): other processes compete with the DC, Postgres and the worker; numbers will be noisy`);
+  if (load1! > os.cpus().length)
+    log(
+      `WARNING: load average ${load1!.toFixed(1)} on ${os.cpus().length} CPU(s): other processes compete with the DC, Postgres and the worker; numbers will be noisy`,
+    );
   log(`DCs: ${dcs.length} (${dcs.map((d) => d.hostName).join(", ")}); ${sambaVersion() ?? "samba version unknown"}; node ${process.version}`);
   // The product's shared service connection is not needed any more in this process.
   await serviceConnection().reset();
@@ -152,7 +169,9 @@ try {
   log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
   const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
   results.grantLatency = lat;
-  log(`  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`);
+  log(
+    `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
+  );
 
   // -------------------------------------------------------------- phase 3 --
   workerLinesBefore.expiry = worker.lines.length;
@@ -181,7 +200,14 @@ try {
 
   // -------------------------------------------------------------- phase 5 --
   log("phase 5: raw ldapts removal throughput (worker stopped) …");
-  const raw5 = await phases.rawRemoveThroughput(svc, fx.rawGroupDn, fx.users.slice(0, M).map((u) => u.dn), fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`), { singleCap: SINGLE_CAP, batches: [50, 500] }, problems);
+  const raw5 = await phases.rawRemoveThroughput(
+    svc,
+    fx.rawGroupDn,
+    fx.users.slice(0, M).map((u) => u.dn),
+    fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`),
+    { singleCap: SINGLE_CAP, batches: [50, 500] },
+    problems,
+  );
   results.rawRemove = raw5;
   if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
 
@@ -190,7 +216,9 @@ try {
   const { notificationThroughput } = await import("./notifications");
   const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
   results.notifications = nt;
-  log(`  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`);
+  log(
+    `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
+  );
 } catch (err) {
   fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
   problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
@@ -203,13 +231,21 @@ try {
     warnings: worker.lines.filter((l) => l.level === 40 && !/^npm warn /i.test(l.raw)).length,
     errors: worker.lines.filter((l) => l.level >= 50).length,
     top: summarizeLines(worker.lines.filter((l) => !/^npm warn /i.test(l.raw))),
-    firstErrors: worker.lines.filter((l) => l.level >= 50).slice(0, 3).map((l) => l.raw.slice(0, 1500)),
-    firstWarnings: worker.lines.filter((l) => l.level === 40 && !/^npm warn /i.test(l.raw)).slice(0, 20).map((l) => l.msg),
+    firstErrors: worker.lines
+      .filter((l) => l.level >= 50)
+      .slice(0, 3)
+      .map((l) => l.raw.slice(0, 1500)),
+    firstWarnings: worker.lines
+      .filter((l) => l.level === 40 && !/^npm warn /i.test(l.raw))
+      .slice(0, 20)
+      .map((l) => l.msg),
   };
   await safeUnbind(admin);
   await safeUnbind(svc);
   await safeUnbind(poll);
-  await serviceConnection().reset().catch(() => {});
+  await serviceConnection()
+    .reset()
+    .catch(() => {});
 }
 
 // ------------------------------------------------------------------ report --
@@ -238,7 +274,12 @@ function sentinelNote(e: import("./expiry").ExpiryTogetherResult): string {
 
 if (r.rawSingleAdd) {
   const a = r.rawSingleAdd.addMs;
-  rows.push(["member add, 1 value per modify", "—", `p50 ${ms(a.p50)} · p99 ${ms(a.p99)}`, `${a.n} samples, svc-interim, one LDAPS connection (remove: p50 ${ms(r.rawSingleAdd.removeMs.p50)})`]);
+  rows.push([
+    "member add, 1 value per modify",
+    "—",
+    `p50 ${ms(a.p50)} · p99 ${ms(a.p99)}`,
+    `${a.n} samples, svc-interim, one LDAPS connection (remove: p50 ${ms(r.rawSingleAdd.removeMs.p50)})`,
+  ]);
 }
 if (r.grantLatency) {
   const g = r.grantLatency;
@@ -305,7 +346,9 @@ if (r.bulkExpiry) {
     "bulk: removal throughput (T → last removal)",
     `${rate(b.removalPerSecond, " changes/s")} (${ms(b.lastRemovalAfterTms)})`,
     raw ? `${rate(raw.batched.perSecond, " changes/s")} (500 <GUID=…> values per modify)` : "—",
-    raw ? `Interim ÷ raw: ${ratio(b.removalPerSecond, raw.batched.perSecond)}; raw: the same ${raw.batched.values} removals from ${raw.groups} groups of ${raw.membersPerGroup}, group after group on one connection (p50 ${ms(raw.batched.modifyMs.p50)} per modify)` : "raw shape not measured",
+    raw
+      ? `Interim ÷ raw: ${ratio(b.removalPerSecond, raw.batched.perSecond)}; raw: the same ${raw.batched.values} removals from ${raw.groups} groups of ${raw.membersPerGroup}, group after group on one connection (p50 ${ms(raw.batched.modifyMs.p50)} per modify)`
+      : "raw shape not measured",
   ]);
   if (raw) {
     rows.push([
@@ -316,7 +359,12 @@ if (r.bulkExpiry) {
     ]);
   }
 }
-for (const [n, form] of [[1, "dn"], [50, "dn"], [500, "dn"], [500, "guid"]] as const) {
+for (const [n, form] of [
+  [1, "dn"],
+  [50, "dn"],
+  [500, "dn"],
+  [500, "guid"],
+] as const) {
   const m = modeOf(n, form);
   if (!m) continue;
   rows.push([
@@ -336,7 +384,12 @@ if (r.notifications) {
   ]);
 }
 if (r.rawRemove) {
-  rows.push(["raw add, 500 values per modify (fill)", "—", rate(r.rawRemove.fill.perSecond, " changes/s"), `filling the raw group with ${r.rawRemove.groupSize} members`]);
+  rows.push([
+    "raw add, 500 values per modify (fill)",
+    "—",
+    rate(r.rawRemove.fill.perSecond, " changes/s"),
+    `filling the raw group with ${r.rawRemove.groupSize} members`,
+  ]);
 }
 
 console.log("");
@@ -345,28 +398,43 @@ console.log(
   `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
 );
 console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
-for (const [what, e] of [["expiry", r.expiry], ["bulk expiry", r.bulkExpiry]] as const) {
+for (const [what, e] of [
+  ["expiry", r.expiry],
+  ["bulk expiry", r.bulkExpiry],
+] as const) {
   const b = e?.removalBatches ?? [];
   if (!b.length) continue;
-  const shown = b.slice(0, 12).map((x) => `+${ms(x.afterTms)}: ${x.grants} in ${x.groups} group(s)`).join(", ");
+  const shown = b
+    .slice(0, 12)
+    .map((x) => `+${ms(x.afterTms)}: ${x.grants} in ${x.groups} group(s)`)
+    .join(", ");
   console.log(`\n${what} removal transactions (removed_at after T): ${shown}${b.length > 12 ? `, … ${b.length} in all` : ""}`);
 }
 if (r.expiry?.worker.jobsWithErrors) {
   const w = r.expiry.worker;
-  console.log(`\njobs with errors during the run: ${w.jobsWithErrorsByTask.map((t) => `${t.task} ${t.n} (${t.failed} permanently failed, ${t.pending} to retry)`).join("; ")}`);
+  console.log(
+    `\njobs with errors during the run: ${w.jobsWithErrorsByTask.map((t) => `${t.task} ${t.n} (${t.failed} permanently failed, ${t.pending} to retry)`).join("; ")}`,
+  );
   console.log(`  top errors:\n    ${w.sampleJobErrors.join("\n    ")}`);
 }
 const wl = results.workerLog as { lines: number; warnings: number; errors: number; top: { count: number; message: string }[] } | undefined;
 if (wl?.errors || wl?.warnings) {
   const byPhase = results.workerErrorLinesByPhase as Record<string, number> | undefined;
-  console.log(`worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry}, bulk phase ${byPhase.bulkExpiry})` : ""}, ${wl.warnings} warning(s); most frequent:`);
+  console.log(
+    `worker log: ${wl.errors} error line(s)${byPhase ? ` (warm-up ${byPhase.warmup}, latency phase ${byPhase.grantLatency}, expiry phase ${byPhase.expiry}, bulk phase ${byPhase.bulkExpiry})` : ""}, ${wl.warnings} warning(s); most frequent:`,
+  );
   for (const t of wl.top) console.log(`  ${String(t.count).padStart(5)}× ${t.message}`);
 }
 
 results.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
 const benchSeconds = (Date.now() - runId.getTime()) / 1000;
 results.benchSeconds = benchSeconds;
-console.log(`bench took ${(benchSeconds / 60).toFixed(1)} min; load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} (${os.cpus().length} CPUs)`);
+console.log(
+  `bench took ${(benchSeconds / 60).toFixed(1)} min; load average at start ${(env0 as { loadAverageAtStart?: number[] } | undefined)?.loadAverageAtStart?.join(" ") ?? "?"}, at end ${os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(" ")} (${os.cpus().length} CPUs)`,
+);
 results.problems = problems;
 results.ok = problems.length === 0;
 results.startedAt = runId.toISOString();

@@ -78,7 +78,10 @@ async function existingNames(admin: Client, base: string, filter: string, attr: 
   return out;
 }
 
-export async function setupFixture(admin: Client, opts: { users: number; groups: number; bulkGroups: number; recreateGroups: boolean; adminLogin?: string }): Promise<Fixture> {
+export async function setupFixture(
+  admin: Client,
+  opts: { users: number; groups: number; bulkGroups: number; recreateGroups: boolean; adminLogin?: string },
+): Promise<Fixture> {
   const t0 = performance.now();
   const created = { users: 0, groups: 0 };
 
@@ -183,14 +186,18 @@ export async function setupFixture(admin: Client, opts: { users: number; groups:
 
   // Local user rows for the bench users, from the directory through the product's reader.
   const usersNow = await existingNames(admin, benchOu(), "(&(objectClass=user)(sAMAccountName=bench-*))", "sAMAccountName");
-  const users = await pool(Array.from({ length: opts.users }, (_, i) => userSam(i)), 16, async (sam) => {
-    const dn = usersNow.get(sam)?.dn;
-    if (!dn) throw new Error(`bench user ${sam} missing after setup`);
-    const person = await getUser(dn);
-    if (!person) throw new Error(`getUser(${dn}) found nothing`);
-    const session = await upsertDirectoryUser(db, person, false, false);
-    return { sam, dn: person.dn, guid: person.objectGuid, session };
-  });
+  const users = await pool(
+    Array.from({ length: opts.users }, (_, i) => userSam(i)),
+    16,
+    async (sam) => {
+      const dn = usersNow.get(sam)?.dn;
+      if (!dn) throw new Error(`bench user ${sam} missing after setup`);
+      const person = await getUser(dn);
+      if (!person) throw new Error(`getUser(${dn}) found nothing`);
+      const session = await upsertDirectoryUser(db, person, false, false);
+      return { sam, dn: person.dn, guid: person.objectGuid, session };
+    },
+  );
 
   // One open access group lists every bench user (auto-activated): requests go through the
   // product's policy check like anyone's, without approval or extra fields.

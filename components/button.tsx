@@ -15,13 +15,7 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 export function Button({ variant = "secondary", pending = false, disabled, className = "", type = "button", children, ...rest }: ButtonProps) {
   const hydrated = useHydrated();
   return (
-    <button
-      type={type}
-      className={buttonClass(variant, className)}
-      disabled={disabled || pending || !hydrated}
-      aria-busy={pending || undefined}
-      {...rest}
-    >
+    <button type={type} className={buttonClass(variant, className)} disabled={disabled || pending || !hydrated} aria-busy={pending || undefined} {...rest}>
       {pending && <Spinner />}
       {children}
     </button>

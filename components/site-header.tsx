@@ -19,9 +19,7 @@ function NavLink({ href, children }: { href: string; children: React.ReactNode }
     <Link
       href={href}
       aria-current={current ? "page" : undefined}
-      className={`rounded-md px-2.5 py-1.5 text-sm font-medium ${
-        current ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"
-      }`}
+      className={`rounded-md px-2.5 py-1.5 text-sm font-medium ${current ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"}`}
     >
       {children}
     </Link>

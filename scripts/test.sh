@@ -24,8 +24,8 @@ fi
 step "local Active Directory"
 bash scripts/ad-up.sh
 
-step "lint + typecheck"
-npx eslint .
+step "lint (ESLint: layers, cycles, file size; Prettier) + typecheck"
+npm run lint
 npx tsc --noEmit
 
 step "unit + system + integration tests"

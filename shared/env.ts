@@ -3,9 +3,7 @@ import { z } from "zod";
 
 // Neutral (db/ and server/ both read it), but never part of a browser bundle: it holds the secrets.
 
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -20,7 +18,12 @@ const schema = z.object({
   LDAP_URL: z
     .string()
     .min(1)
-    .transform((s) => s.split(",").map((u) => u.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^ldaps:\/\//, "LDAP_URL must use ldaps:// (passwords are sent in binds)")).min(1)),
   LDAP_CA_FILE: z.string().min(1).optional(),
   LDAP_BASE_DN: z.string().min(1),
@@ -45,18 +48,33 @@ const schema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default("")
-    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
 
   // Catalog sync: computers (devices) and privileged accounts (credentials) under these OUs,
   // several separated by ";". Unset = that part of the catalog is not synced.
   CATALOG_DEVICE_BASE_DNS: z
     .string()
     .default("")
-    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(";")
+        .map((d) => d.trim())
+        .filter(Boolean),
+    ),
   CATALOG_CREDENTIAL_BASE_DNS: z
     .string()
     .default("")
-    .transform((s) => s.split(";").map((d) => d.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(";")
+        .map((d) => d.trim())
+        .filter(Boolean),
+    ),
   /** Cron schedule of the catalog sync (graphile-worker crontab syntax, UTC). */
   CATALOG_SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
 

@@ -29,7 +29,11 @@ const graphileLogger = new GraphileLogger((scope) => {
   return (level, message, meta) => {
     const { job, error, ...rest } = (meta ?? {}) as { job?: { id?: string; task_identifier?: string }; error?: unknown };
     // pino serializes an error (message, stack) only under `err`.
-    const fields = { ...rest, ...(job && typeof job === "object" ? { job: job.id, task: job.task_identifier } : {}), ...(error !== undefined ? { err: error } : {}) };
+    const fields = {
+      ...rest,
+      ...(job && typeof job === "object" ? { job: job.id, task: job.task_identifier } : {}),
+      ...(error !== undefined ? { err: error } : {}),
+    };
     // One "Completed task" line per job is noise at info level; keep it for debug.
     const routine = level === "info" && message.startsWith("Completed task");
     const fn = level === "error" ? child.error : level === "warning" ? child.warn : level === "info" && !routine ? child.info : child.debug;

@@ -24,7 +24,10 @@ export function startReplicationPoller(log: Logger, everyMs: number): { stop: ()
       await refreshDcListIfStale(log);
       const r = await checkReplicationExclusive();
       if (r && (r.activated || r.removalsSettled)) {
-        log.info({ activated: r.activated, removalsSettled: r.removalsSettled, unverified: r.unverified, pending: r.pending, searches: r.searches }, "replication settled");
+        log.info(
+          { activated: r.activated, removalsSettled: r.removalsSettled, unverified: r.unverified, pending: r.pending, searches: r.searches },
+          "replication settled",
+        );
       }
       const hosts = [...new Set(r?.errors.map((e) => e.host))].sort().join(",");
       if (hosts && (hosts !== lastWarning.hosts || Date.now() - lastWarning.at >= WARN_EVERY_MS)) {
@@ -41,5 +44,7 @@ export function startReplicationPoller(log: Logger, everyMs: number): { stop: ()
 async function refreshDcListIfStale(log: Logger) {
   const [row] = await db.select({ checkedAt: directorySettings.checkedAt }).from(directorySettings);
   if (row?.checkedAt && Date.now() - row.checkedAt.getTime() < DC_LIST_MAX_AGE_MS) return;
-  await checkDirectory(SYSTEM_ACTOR).catch((err: Error) => log.warn({ err: err.message }, "directory check failed; replication checks use the DCs known so far"));
+  await checkDirectory(SYSTEM_ACTOR).catch((err: Error) =>
+    log.warn({ err: err.message }, "directory check failed; replication checks use the DCs known so far"),
+  );
 }

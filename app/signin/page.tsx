@@ -15,7 +15,12 @@ const ERROR_CODES: Record<string, string> = {
 };
 // The server's own sign-in messages (server/auth/signin.ts). Anything else in the URL is not
 // repeated: a crafted link must not be able to put its own words on this page.
-const SERVER_MESSAGES = [/^Wrong username or password\.$/, /^Too many failed sign-ins\. Try again in \d+ minutes\.$/, /^The directory cannot be reached/, /^Enter your (username|password)$/];
+const SERVER_MESSAGES = [
+  /^Wrong username or password\.$/,
+  /^Too many failed sign-ins\. Try again in \d+ minutes\.$/,
+  /^The directory cannot be reached/,
+  /^Enter your (username|password)$/,
+];
 
 function errorMessage(param: string | undefined): string | null {
   if (!param) return null;

@@ -68,7 +68,11 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
 /** Plain-text table with a header rule; columns sized to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (cell ?? "").padEnd(widths[c]!)).join(" | ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (cell ?? "").padEnd(widths[c]!))
+      .join(" | ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
 }
 

@@ -22,7 +22,10 @@ export const accessGroups = pgTable("access_groups", {
   limits: jsonb("limits").$type<Limits>().notNull(),
   locations: jsonb("locations").$type<LocationPolicy>().notNull(),
   /** Notifications tab: who hears about what (shared/notifications/schemas.ts). */
-  notifications: jsonb("notifications").$type<NotificationSettings>().notNull().default(sql`'{}'::jsonb`),
+  notifications: jsonb("notifications")
+    .$type<NotificationSettings>()
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   /** Bumped on every change; forms send it back so a stale tab cannot overwrite a newer edit. */
   version: integer("version").notNull().default(1),
   createdBy: uuid("created_by").references(() => users.id),

@@ -29,7 +29,12 @@ export const catalogDevices = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("catalog_devices_guid").on(t.objectGuid).where(sql`object_guid is not null`), index("catalog_devices_name").on(t.name)],
+  (t) => [
+    uniqueIndex("catalog_devices_guid")
+      .on(t.objectGuid)
+      .where(sql`object_guid is not null`),
+    index("catalog_devices_name").on(t.name),
+  ],
 );
 
 /** Privileged accounts a requester may elevate instead of their own. */
@@ -51,7 +56,12 @@ export const catalogCredentials = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("catalog_credentials_guid").on(t.objectGuid).where(sql`object_guid is not null`), index("catalog_credentials_username").on(t.username)],
+  (t) => [
+    uniqueIndex("catalog_credentials_guid")
+      .on(t.objectGuid)
+      .where(sql`object_guid is not null`),
+    index("catalog_credentials_username").on(t.username),
+  ],
 );
 
 export const catalogSyncState = pgEnum("catalog_sync_state", ["queued", "running", "succeeded", "failed"]);

@@ -56,8 +56,12 @@ export const driftFindings = pgTable(
   (t) => [
     // One current finding per membership. Every open finding (resolved_at null) is current, so
     // this also keeps open findings unique; accepted ones are held here too until the member leaves.
-    uniqueIndex("drift_findings_current").on(t.groupGuid, t.memberGuid).where(sql`cleared_at is null`),
-    index("drift_findings_open").on(t.firstSeenAt).where(sql`resolved_at is null`),
+    uniqueIndex("drift_findings_current")
+      .on(t.groupGuid, t.memberGuid)
+      .where(sql`cleared_at is null`),
+    index("drift_findings_open")
+      .on(t.firstSeenAt)
+      .where(sql`resolved_at is null`),
     index("drift_findings_resolved").on(t.resolvedAt),
     check("drift_findings_resolution", sql`(resolution is null) = (resolved_at is null)`),
   ],

@@ -10,16 +10,7 @@ import { users } from "./users";
  * (skipped when there is nothing to wait for). `expiring` is a lease: a worker claimed the removal
  * at `claimed_at`; a lapsed lease is retaken.
  */
-export const grantState = pgEnum("grant_state", [
-  "pending",
-  "provisioning",
-  "replicating",
-  "active",
-  "expiring",
-  "expired",
-  "revoked",
-  "failed",
-]);
+export const grantState = pgEnum("grant_state", ["pending", "provisioning", "replicating", "active", "expiring", "expired", "revoked", "failed"]);
 
 export const grantEndReason = pgEnum("grant_end_reason", ["expired", "revoked", "ended_early"]);
 
@@ -96,12 +87,16 @@ export const grants = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index("grants_due").on(t.expiresAt).where(sql`state in ('active', 'expiring')`),
+    index("grants_due")
+      .on(t.expiresAt)
+      .where(sql`state in ('active', 'expiring')`),
     index("grants_user").on(t.userId, t.createdAt),
     index("grants_group_member").on(t.groupGuid, t.memberGuid),
     index("grants_state").on(t.state),
     index("grants_request").on(t.requestId),
     // Removals the replication check still follows (few at any time).
-    index("grants_removal_unverified").on(t.removedAt).where(sql`removal_verified_at is null and activated_at is not null and state in ('expired', 'revoked')`),
+    index("grants_removal_unverified")
+      .on(t.removedAt)
+      .where(sql`removal_verified_at is null and activated_at is not null and state in ('expired', 'revoked')`),
   ],
 );

@@ -25,7 +25,11 @@ export const notificationEvents = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
   },
-  (t) => [index("notification_events_undispatched").on(t.createdAt).where(sql`dispatched_at is null`)],
+  (t) => [
+    index("notification_events_undispatched")
+      .on(t.createdAt)
+      .where(sql`dispatched_at is null`),
+  ],
 );
 
 export const notificationChannel = pgEnum("notification_channel", ["email", "webhook"]);
@@ -58,7 +62,9 @@ export const notificationDeliveries = pgTable(
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
   (t) => [
-    index("notification_deliveries_due").on(t.nextAttemptAt).where(sql`state = 'queued'`),
+    index("notification_deliveries_due")
+      .on(t.nextAttemptAt)
+      .where(sql`state = 'queued'`),
     index("notification_deliveries_group").on(t.accessGroupId, t.createdAt),
     index("notification_deliveries_event").on(t.eventId),
   ],

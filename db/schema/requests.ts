@@ -71,8 +71,12 @@ export const requests = pgTable(
   },
   (t) => [
     index("requests_requester").on(t.requesterId, t.createdAt),
-    index("requests_pending_deadline").on(t.approvalDeadline).where(sql`status = 'pending'`),
-    index("requests_extends_grant").on(t.extendsGrantId).where(sql`extends_grant_id is not null`),
+    index("requests_pending_deadline")
+      .on(t.approvalDeadline)
+      .where(sql`status = 'pending'`),
+    index("requests_extends_grant")
+      .on(t.extendsGrantId)
+      .where(sql`extends_grant_id is not null`),
   ],
 );
 

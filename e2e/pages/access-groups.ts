@@ -43,7 +43,14 @@ export class AccessGroupPages {
    * named, privileges by name pattern (checked in the preview), requesters and approvers by
    * username (approvers on level 1 unless given).
    */
-  async buildWithApprovers(spec: { name: string; settings: string[]; privilegeNames: string; previewShows: string; requesters: string[]; approvers: { username: string; level?: number }[] }) {
+  async buildWithApprovers(spec: {
+    name: string;
+    settings: string[];
+    privilegeNames: string;
+    previewShows: string;
+    requesters: string[];
+    approvers: { username: string; level?: number }[];
+  }) {
     const page = this.page;
     await this.create(spec.name, "UTC");
     for (const label of spec.settings) await page.getByLabel(label).check();

@@ -8,7 +8,10 @@ export class RolesPage {
   }
   /** The card of a requestable privilege, found by its heading. */
   card(privilege: string): Locator {
-    return this.page.locator("article, li, section").filter({ has: this.page.getByRole("heading", { name: privilege, exact: true }) }).first();
+    return this.page
+      .locator("article, li, section")
+      .filter({ has: this.page.getByRole("heading", { name: privilege, exact: true }) })
+      .first();
   }
   async request(privilege: string, minutes: number, justification: string) {
     const card = this.card(privilege);

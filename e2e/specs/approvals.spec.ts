@@ -134,7 +134,12 @@ test("level 1 then level 2 approve, the last one shortens the duration, and acce
     await carolInbox.decide(carolCard, "approve", { shortenTo: 20 });
     await expect(carolInbox.outcome(`Approved — access is being granted: ${PRIVILEGE} for`)).toBeVisible();
     await expect(carolCard).toHaveCount(0);
-    await expect(carolInbox.decisions().getByRole("listitem", { name: `erin ${PRIVILEGE} level 2` }).getByText(/shortened to 20 min/)).toBeVisible();
+    await expect(
+      carolInbox
+        .decisions()
+        .getByRole("listitem", { name: `erin ${PRIVILEGE} level 2` })
+        .getByText(/shortened to 20 min/),
+    ).toBeVisible();
 
     // erin's access runs for the 20 minutes approved, not the 30 asked, and AD agrees.
     await expect(row.getByText("Active", { exact: true })).toBeVisible({ timeout: 30_000 });
@@ -164,7 +169,10 @@ test("a denial ends the request without access, and a requester cancels a waitin
     await bobInbox.decide(bobInbox.card("erin", PRIVILEGE), "deny", { comment: "e2e: not during the backup window" });
     await expect(bobInbox.outcome(`Denied — ${PRIVILEGE} for`)).toBeVisible();
     await expect(bobInbox.emptyState()).toBeVisible();
-    const decision = bobInbox.decisions().getByRole("listitem", { name: `erin ${PRIVILEGE} level 1` }).first();
+    const decision = bobInbox
+      .decisions()
+      .getByRole("listitem", { name: `erin ${PRIVILEGE} level 1` })
+      .first();
     await expect(decision.getByText("Denied", { exact: true })).toBeVisible();
     await expect(decision.getByText("“e2e: not during the backup window”")).toBeVisible();
 

@@ -26,7 +26,12 @@ test("standing access added by hand in AD is found, accepted, then removed now",
     await page.getByRole("button", { name: "Check now" }).click();
     const row = page.getByRole("row", { name: `dave in ${PRIVILEGE}` });
     await expect(row.first()).toBeVisible({ timeout: 60_000 });
-    await expect(row.first().getByText(/standing/i).first()).toBeVisible();
+    await expect(
+      row
+        .first()
+        .getByText(/standing/i)
+        .first(),
+    ).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     const axe = await new AxeBuilder({ page }).analyze();

@@ -141,7 +141,9 @@ test("the mail link opens the decision, self-approval is refused, and an extensi
     const requestId = new URL(link).searchParams.get("request")!;
 
     // erin cannot approve her own request, even by calling the API with the id from the link.
-    const self = await erin.request.post("/api/trpc/approvals.decide", { data: { json: { requestId, decision: "approve", comment: "", durationMinutes: null } } });
+    const self = await erin.request.post("/api/trpc/approvals.decide", {
+      data: { json: { requestId, decision: "approve", comment: "", durationMinutes: null } },
+    });
     expect(self.status()).toBe(403);
     expect(JSON.stringify(await self.json())).toContain("You cannot decide on your own request");
 

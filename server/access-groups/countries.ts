@@ -5,9 +5,7 @@
  * kept: GeoIP databases report it.
  */
 
-const NOT_COUNTRIES = new Set(
-  "AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ".split(" "),
-);
+const NOT_COUNTRIES = new Set("AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ".split(" "));
 let cached: { code: string; name: string }[] | undefined;
 
 export function countryList(): { code: string; name: string }[] {

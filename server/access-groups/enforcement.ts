@@ -102,7 +102,13 @@ export function evaluateRequest(
       target,
       s.devicesByName,
     );
-    if (disabled.length) return { ok: false, rule: "disabled", reason: `The access group ${disabled.map((g) => g.name).join(", ")} that allows ${what} is disabled.`, nextWindowStartsAt: null };
+    if (disabled.length)
+      return {
+        ok: false,
+        rule: "disabled",
+        reason: `The access group ${disabled.map((g) => g.name).join(", ")} that allows ${what} is disabled.`,
+        nextWindowStartsAt: null,
+      };
     return membershipRefusal(s, what);
   }
   return bindVerdict(s, allowing, durationMinutes, now, options);

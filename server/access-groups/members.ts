@@ -38,13 +38,22 @@ export async function listMembers(user: SessionUser, groupId: string) {
   assertCan(user, "read", "AccessGroup");
   const group = await groupRow(groupId);
   const autoGrant = groupSettingsSchema.parse(group.settings).autoGrantOnProvisioning;
-  const members = await db.select().from(accessGroupMembers).where(eq(accessGroupMembers.groupId, groupId)).orderBy(asc(accessGroupMembers.kind), asc(accessGroupMembers.name));
+  const members = await db
+    .select()
+    .from(accessGroupMembers)
+    .where(eq(accessGroupMembers.groupId, groupId))
+    .orderBy(asc(accessGroupMembers.kind), asc(accessGroupMembers.name));
   const activations = await db.select().from(accessGroupActivations).where(eq(accessGroupActivations.groupId, groupId));
   const byGuid = new Map(activations.map((a) => [a.userGuid.toLowerCase(), a]));
   // Someone Interim has not seen yet gets the state they would get on first sight.
   const stateOf = (guid: string) => {
     const a = byGuid.get(guid.toLowerCase());
-    return { state: (a?.state ?? (autoGrant ? "active" : "pending")) as ActivationState, seen: Boolean(a), decidedAt: a?.decidedAt ?? null, source: a?.source ?? null };
+    return {
+      state: (a?.state ?? (autoGrant ? "active" : "pending")) as ActivationState,
+      seen: Boolean(a),
+      decidedAt: a?.decidedAt ?? null,
+      source: a?.source ?? null,
+    };
   };
   const entries = await Promise.all(
     members.map(async (m) => {
@@ -55,7 +64,13 @@ export async function listMembers(user: SessionUser, groupId: string) {
         activation: null,
         nested: {
           truncated: nested.truncated,
-          users: nested.users.map((u) => ({ objectGuid: u.objectGuid, name: u.name, displayName: u.displayName, disabled: u.disabled, activation: stateOf(u.objectGuid) })),
+          users: nested.users.map((u) => ({
+            objectGuid: u.objectGuid,
+            name: u.name,
+            displayName: u.displayName,
+            disabled: u.disabled,
+            activation: stateOf(u.objectGuid),
+          })),
         },
       };
     }),
@@ -107,10 +122,18 @@ export async function removeMember(user: SessionUser, actor: AuditActor, groupId
   await db.transaction(async (tx) => {
     const [group] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("update");
     if (!group) throw notFound("This access group no longer exists.");
-    const [row] = await tx.delete(accessGroupMembers).where(and(eq(accessGroupMembers.groupId, groupId), eq(accessGroupMembers.id, memberId))).returning();
+    const [row] = await tx
+      .delete(accessGroupMembers)
+      .where(and(eq(accessGroupMembers.groupId, groupId), eq(accessGroupMembers.id, memberId)))
+      .returning();
     if (!row) throw notFound("This member was already removed.");
     await recordAudit(tx, actor, [
-      { action: "access_group.member_removed", targetType: "access_group", targetId: groupId, data: { group: group.name, kind: row.kind, name: row.name, dn: row.dn, objectGuid: row.objectGuid } },
+      {
+        action: "access_group.member_removed",
+        targetType: "access_group",
+        targetId: groupId,
+        data: { group: group.name, kind: row.kind, name: row.name, dn: row.dn, objectGuid: row.objectGuid },
+      },
     ]);
   });
 }
@@ -130,7 +153,16 @@ export async function setActivation(user: SessionUser, actor: AuditActor, groupI
     const now = new Date();
     await tx
       .insert(accessGroupActivations)
-      .values({ groupId, userGuid: person.objectGuid, username: person.name, displayName: person.displayName, state, source: "admin", decidedBy: user.id, decidedAt: now })
+      .values({
+        groupId,
+        userGuid: person.objectGuid,
+        username: person.name,
+        displayName: person.displayName,
+        state,
+        source: "admin",
+        decidedBy: user.id,
+        decidedAt: now,
+      })
       .onConflictDoUpdate({
         target: [accessGroupActivations.groupId, accessGroupActivations.userGuid],
         set: { state, source: "admin", decidedBy: user.id, decidedAt: now, username: person.name, displayName: person.displayName },
@@ -183,7 +215,10 @@ export async function membershipsOf(person: { objectGuid: string; username: stri
   const unseen = groups.filter((g) => !known.some((k) => k.groupId === g.id));
   if (unseen.length) await recordFirstSight(person, unseen);
   const activations = unseen.length
-    ? await db.select().from(accessGroupActivations).where(and(inArray(accessGroupActivations.groupId, ids), sql`lower(${accessGroupActivations.userGuid}) = ${guid}`))
+    ? await db
+        .select()
+        .from(accessGroupActivations)
+        .where(and(inArray(accessGroupActivations.groupId, ids), sql`lower(${accessGroupActivations.userGuid}) = ${guid}`))
     : known;
   return groups.map((group) => ({
     group,
@@ -198,7 +233,14 @@ async function recordFirstSight(person: { objectGuid: string; username: string; 
       const state = toPolicy(group).settings.autoGrantOnProvisioning ? "active" : "pending";
       const [row] = await tx
         .insert(accessGroupActivations)
-        .values({ groupId: group.id, userGuid: person.objectGuid, username: person.username, displayName: person.displayName, state, source: state === "active" ? "auto" : "provisioned" })
+        .values({
+          groupId: group.id,
+          userGuid: person.objectGuid,
+          username: person.username,
+          displayName: person.displayName,
+          state,
+          source: state === "active" ? "auto" : "provisioned",
+        })
         .onConflictDoNothing()
         .returning();
       // Two tabs loading at once: only the one that inserted audits it.

@@ -35,7 +35,11 @@ export async function previewCriteria(user: SessionUser, criteria: Criteria, sam
   const matchingDevices = devices.filter((d) => deviceMatches(criteria, d));
   return {
     privileges: { count: access.privileges.length, of: allPrivileges.length, sample: access.privileges.slice(0, sampleSize).map((p) => p.privilege.name) },
-    credentials: { count: access.credentials.length, of: credentials.length, sample: access.credentials.slice(0, sampleSize).map((c) => c.credential.username) },
+    credentials: {
+      count: access.credentials.length,
+      of: credentials.length,
+      sample: access.credentials.slice(0, sampleSize).map((c) => c.credential.username),
+    },
     devices: { count: matchingDevices.length, of: devices.length, sample: matchingDevices.slice(0, sampleSize).map((d) => d.name) },
   };
 }

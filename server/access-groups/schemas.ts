@@ -17,7 +17,12 @@ const nameSchema = z
   .min(1, "Enter a name")
   .max(80, "At most 80 characters")
   .regex(ONE_LINE, "The name contains characters that are not allowed");
-const descriptionSchema = z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The description contains characters that are not allowed").default("");
+const descriptionSchema = z
+  .string()
+  .trim()
+  .max(1000, "At most 1000 characters")
+  .regex(MULTI_LINE, "The description contains characters that are not allowed")
+  .default("");
 const version = z.number().int().positive();
 
 export const createGroupInput = z.object({
@@ -50,7 +55,12 @@ export const limitsPreviewInput = z.object({
   limits: limitsSchema,
   timeZone: timeZoneSchema,
   /** Preview of a grant of this length requested now (or at `at`). */
-  durationMinutes: z.number().int().min(1).max(60 * 24 * 31).default(60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 31)
+    .default(60),
   at: z.coerce.date().optional(),
 });
 
@@ -59,7 +69,8 @@ export const locationsInput = z.object({
   version,
   locations: locationPolicySchema.superRefine((v, ctx) => {
     v.allowed.forEach((entry, i) => {
-      if (!isKnownCountry(entry.country)) ctx.addIssue({ code: "custom", path: ["allowed", i, "country"], message: `${entry.country} is not an ISO 3166-1 country code` });
+      if (!isKnownCountry(entry.country))
+        ctx.addIssue({ code: "custom", path: ["allowed", i, "country"], message: `${entry.country} is not an ISO 3166-1 country code` });
     });
   }),
 });
@@ -83,8 +94,12 @@ export const approversInput = z
   .object({
     id: z.uuid(),
     version,
-    approvers: z.array(z.object({ userGuid: guid, level: z.number().int().min(1, "Levels start at 1").max(10, "At most 10 levels") })).max(100, "At most 100 approvers"),
-    levels: z.array(z.object({ level: z.number().int().min(1).max(10), requiredApprovals: z.number().int().min(1, "At least 1 approval").max(20, "At most 20") })).max(10),
+    approvers: z
+      .array(z.object({ userGuid: guid, level: z.number().int().min(1, "Levels start at 1").max(10, "At most 10 levels") }))
+      .max(100, "At most 100 approvers"),
+    levels: z
+      .array(z.object({ level: z.number().int().min(1).max(10), requiredApprovals: z.number().int().min(1, "At least 1 approval").max(20, "At most 20") }))
+      .max(10),
   })
   .superRefine((v, ctx) => {
     const seen = new Set<string>();
@@ -95,13 +110,18 @@ export const approversInput = z
     });
     const used = [...new Set(v.approvers.map((a) => a.level))].sort((a, b) => a - b);
     used.forEach((level, i) => {
-      if (level !== i + 1) ctx.addIssue({ code: "custom", path: ["approvers"], message: `Levels must follow each other from 1: level ${i + 1} has no approver` });
+      if (level !== i + 1)
+        ctx.addIssue({ code: "custom", path: ["approvers"], message: `Levels must follow each other from 1: level ${i + 1} has no approver` });
     });
     v.levels.forEach((l, i) => {
       const count = v.approvers.filter((a) => a.level === l.level).length;
       if (!used.includes(l.level)) ctx.addIssue({ code: "custom", path: ["levels", i, "level"], message: `Level ${l.level} has no approver` });
       else if (l.requiredApprovals > count) {
-        ctx.addIssue({ code: "custom", path: ["levels", i, "requiredApprovals"], message: `Level ${l.level} has ${count} approver${count === 1 ? "" : "s"}; it cannot need ${l.requiredApprovals}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["levels", i, "requiredApprovals"],
+          message: `Level ${l.level} has ${count} approver${count === 1 ? "" : "s"}; it cannot need ${l.requiredApprovals}`,
+        });
       }
     });
   });

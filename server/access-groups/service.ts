@@ -97,7 +97,12 @@ async function saveTab(
         .where(eq(accessGroups.id, id))
         .returning();
       await recordAudit(tx, actor, [
-        { action: "access_group.updated", targetType: "access_group", targetId: id, data: { tab, before: snapshot(before, tab), after: snapshot(after!, tab) } },
+        {
+          action: "access_group.updated",
+          targetType: "access_group",
+          targetId: id,
+          data: { tab, before: snapshot(before, tab), after: snapshot(after!, tab) },
+        },
       ]);
       return after!;
     })
@@ -158,11 +163,19 @@ export async function deleteAccessGroup(user: SessionUser, actor: AuditActor, id
   assertCan(user, "manage", "AccessGroup");
   await db.transaction(async (tx) => {
     const before = await lockGroup(tx, id);
-    const members = await tx.select({ kind: accessGroupMembers.kind, name: accessGroupMembers.name }).from(accessGroupMembers).where(eq(accessGroupMembers.groupId, id));
+    const members = await tx
+      .select({ kind: accessGroupMembers.kind, name: accessGroupMembers.name })
+      .from(accessGroupMembers)
+      .where(eq(accessGroupMembers.groupId, id));
     // Requests bound to the group keep its frozen policy; their link is set to null by the FK.
     await tx.delete(accessGroups).where(eq(accessGroups.id, id));
     await recordAudit(tx, actor, [
-      { action: "access_group.deleted", targetType: "access_group", targetId: id, data: { before: { ...snapshot(before, "all"), members: members.map((m) => `${m.kind}:${m.name}`) } } },
+      {
+        action: "access_group.deleted",
+        targetType: "access_group",
+        targetId: id,
+        data: { before: { ...snapshot(before, "all"), members: members.map((m) => `${m.kind}:${m.name}`) } },
+      },
     ]);
   });
 }
@@ -177,7 +190,9 @@ export async function updateSettings(user: SessionUser, actor: AuditActor, raw: 
       .from(accessGroupApprovers)
       .where(and(eq(accessGroupApprovers.groupId, input.id), gt(accessGroupApprovers.level, 1)));
     if (deep) {
-      throw invalid(`Approvers are on level ${deep.level} (e.g. ${deep.username}): move every approver to level 1 on the Approvers tab before turning approval in levels off.`);
+      throw invalid(
+        `Approvers are on level ${deep.level} (e.g. ${deep.username}): move every approver to level 1 on the Approvers tab before turning approval in levels off.`,
+      );
     }
   }
   return saveTab(user, actor, "settings", input.id, input.version, {
@@ -220,7 +235,11 @@ export function updateLocations(user: SessionUser, actor: AuditActor, raw: z.inp
 }
 
 export async function readApprovers(executor: Executor, groupId: string) {
-  const approvers = await executor.select().from(accessGroupApprovers).where(eq(accessGroupApprovers.groupId, groupId)).orderBy(asc(accessGroupApprovers.level), asc(accessGroupApprovers.username));
+  const approvers = await executor
+    .select()
+    .from(accessGroupApprovers)
+    .where(eq(accessGroupApprovers.groupId, groupId))
+    .orderBy(asc(accessGroupApprovers.level), asc(accessGroupApprovers.username));
   const levels = await executor.select().from(accessGroupLevels).where(eq(accessGroupLevels.groupId, groupId)).orderBy(asc(accessGroupLevels.level));
   const used = [...new Set(approvers.map((a) => a.level))].sort((a, b) => a - b);
   // A level without its own row needs one approval.
@@ -276,10 +295,18 @@ export async function updateApprovers(user: SessionUser, actor: AuditActor, raw:
       );
     }
     if (input.levels.length) await tx.insert(accessGroupLevels).values(input.levels.map((l) => ({ groupId: group.id, ...l })));
-    await tx.update(accessGroups).set({ version: sql`${accessGroups.version} + 1`, updatedAt: new Date() }).where(eq(accessGroups.id, group.id));
+    await tx
+      .update(accessGroups)
+      .set({ version: sql`${accessGroups.version} + 1`, updatedAt: new Date() })
+      .where(eq(accessGroups.id, group.id));
     const after = await readApprovers(tx, group.id);
     await recordAudit(tx, actor, [
-      { action: "access_group.updated", targetType: "access_group", targetId: group.id, data: { tab: "approvers", before: describeApprovers(before), after: describeApprovers(after) } },
+      {
+        action: "access_group.updated",
+        targetType: "access_group",
+        targetId: group.id,
+        data: { tab: "approvers", before: describeApprovers(before), after: describeApprovers(after) },
+      },
     ]);
     return after;
   });

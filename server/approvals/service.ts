@@ -29,7 +29,9 @@ async function approverGuid(user: SessionUser): Promise<string> {
 }
 
 type Request = typeof requests.$inferSelect;
-type Decided = { status: "approved" | "denied" | "failed"; level: number; grantId: string | null } | { status: "pending"; level: number; grantId: null; approvals?: number; needed?: number };
+type Decided =
+  | { status: "approved" | "denied" | "failed"; level: number; grantId: string | null }
+  | { status: "pending"; level: number; grantId: null; approvals?: number; needed?: number };
 
 /**
  * One approver's decision on the level a request waits at: the request is locked and checked, the
@@ -45,12 +47,25 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
     const level = request.currentLevel;
     const [decision] = await tx
       .insert(requestDecisions)
-      .values({ requestId: request.id, level, approverId: user.id, approverGuid: guid, decision: input.decision, comment: input.comment, durationMinutes: input.durationMinutes })
+      .values({
+        requestId: request.id,
+        level,
+        approverId: user.id,
+        approverGuid: guid,
+        decision: input.decision,
+        comment: input.comment,
+        durationMinutes: input.durationMinutes,
+      })
       .onConflictDoNothing()
       .returning();
     if (!decision) throw conflict(`You have already decided on level ${level} of this request.`);
     const events: AuditEvent[] = [
-      { action: "request.decision", targetType: "request", targetId: request.id, data: { level, decision: input.decision, comment: input.comment, durationMinutes: input.durationMinutes } },
+      {
+        action: "request.decision",
+        targetType: "request",
+        targetId: request.id,
+        data: { level, decision: input.decision, comment: input.comment, durationMinutes: input.durationMinutes },
+      },
     ];
     if (input.decision === "deny") return deny(tx, actor, request, input.comment, events);
     const requested = request.approvedDurationMinutes ?? request.durationMinutes;
@@ -92,7 +107,13 @@ async function deny(tx: Transaction, actor: AuditActor, request: Request, commen
 }
 
 /** An approval: the level waits for more, or is complete and the request moves on (or is approved). */
-async function approveLevel(tx: Transaction, actor: AuditActor, request: Request & { policy: FrozenPolicy }, duration: number, events: AuditEvent[]): Promise<Decided> {
+async function approveLevel(
+  tx: Transaction,
+  actor: AuditActor,
+  request: Request & { policy: FrozenPolicy },
+  duration: number,
+  events: AuditEvent[],
+): Promise<Decided> {
   const level = request.currentLevel;
   const [{ approvals } = { approvals: 0 }] = await tx
     .select({ approvals: sql<number>`count(*)::int` })
@@ -121,12 +142,19 @@ async function approveExtension(tx: Transaction, actor: AuditActor, request: Req
   const extended = await applyExtension(tx, actor, request, duration);
   await tx
     .update(requests)
-    .set({ status: extended.ok ? "approved" : "failed", decidedAt: new Date(), approvedDurationMinutes: duration, outcomeComment: extended.ok ? null : extended.reason })
+    .set({
+      status: extended.ok ? "approved" : "failed",
+      decidedAt: new Date(),
+      approvedDurationMinutes: duration,
+      outcomeComment: extended.ok ? null : extended.reason,
+    })
     .where(eq(requests.id, request.id));
-  if (extended.ok) events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
+  if (extended.ok)
+    events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: request.extendsGrantId! } });
   await recordAudit(tx, actor, events);
   // Applied: applyExtension told the requester ("extended"). Not applied: say why.
-  if (!extended.ok) await emitNotification(tx, "failed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { error: extended.reason, actor: actor.name } }]);
+  if (!extended.ok)
+    await emitNotification(tx, "failed", [{ requestId: request.id, grantId: request.extendsGrantId, data: { error: extended.reason, actor: actor.name } }]);
   return { status: extended.ok ? ("approved" as const) : ("failed" as const), level, grantId: request.extendsGrantId };
 }
 
@@ -164,7 +192,10 @@ export async function cancelRequest(user: SessionUser, actor: AuditActor, reques
     assertCan(user, "read", "Request", { userId: request.requesterId });
     if (request.requesterId !== user.id) throw forbidden("Only the requester can cancel a request.");
     if (request.status !== "pending") throw conflict(`This request is already ${request.status}.`);
-    await tx.update(requests).set({ status: "cancelled", decidedAt: new Date(), outcomeComment: "Cancelled by the requester" }).where(eq(requests.id, requestId));
+    await tx
+      .update(requests)
+      .set({ status: "cancelled", decidedAt: new Date(), outcomeComment: "Cancelled by the requester" })
+      .where(eq(requests.id, requestId));
     await recordAudit(tx, actor, [{ action: "request.cancelled", targetType: "request", targetId: requestId, data: { reason: "Cancelled by the requester" } }]);
     return { status: "cancelled" as const };
   });
@@ -182,9 +213,18 @@ export async function expireUndecided(now = new Date()): Promise<number> {
       await recordAudit(
         tx,
         SYSTEM_ACTOR,
-        expired.map((r) => ({ action: "request.expired" as const, targetType: "request" as const, targetId: r.id, data: { deadline: r.deadline!.toISOString(), level: r.level } })),
+        expired.map((r) => ({
+          action: "request.expired" as const,
+          targetType: "request" as const,
+          targetId: r.id,
+          data: { deadline: r.deadline!.toISOString(), level: r.level },
+        })),
       );
-      await emitNotification(tx, "expired", expired.map((r) => ({ requestId: r.id, data: { level: r.level, comment: "Nobody decided before the deadline" } })));
+      await emitNotification(
+        tx,
+        "expired",
+        expired.map((r) => ({ requestId: r.id, data: { level: r.level, comment: "Nobody decided before the deadline" } })),
+      );
     }
     return expired.length;
   });
@@ -275,7 +315,15 @@ export async function emergenciesToReview(user: SessionUser) {
   assertCan(user, "approve", "Request");
   const guid = (await approverGuid(user)).toLowerCase();
   return requestSummaries()
-    .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt), sql`${requests.requesterId} <> ${user.id}`, isApproverSql(requests.policy, guid)))
+    .where(
+      and(
+        eq(requests.emergency, true),
+        eq(requests.status, "approved"),
+        isNull(requests.reviewedAt),
+        sql`${requests.requesterId} <> ${user.id}`,
+        isApproverSql(requests.policy, guid),
+      ),
+    )
     .orderBy(requests.createdAt);
 }
 

@@ -51,10 +51,7 @@ export interface ChainRow extends ChainedFields {
   hash: string;
 }
 
-export type ChainProblem =
-  | { seq: number; kind: "gap"; expectedSeq: number }
-  | { seq: number; kind: "broken-link" }
-  | { seq: number; kind: "hash-mismatch" };
+export type ChainProblem = { seq: number; kind: "gap"; expectedSeq: number } | { seq: number; kind: "broken-link" } | { seq: number; kind: "hash-mismatch" };
 
 /**
  * Verifies rows in seq order, continuing from `prev` (the last verified row, or none for the

@@ -24,7 +24,12 @@ const replicationOutcome = z.object({
   dcs: z.array(z.object({ host: z.string(), seenAfterMs: z.number().nullable(), error: z.string().nullable() })),
   unconfirmed: z.array(z.string()),
 });
-const replicationSettings = z.object({ mode: z.enum(["verify", "wait", "both"]), latencySeconds: z.number(), maxWaitSeconds: z.number(), dcUrls: z.array(z.string()) });
+const replicationSettings = z.object({
+  mode: z.enum(["verify", "wait", "both"]),
+  latencySeconds: z.number(),
+  maxWaitSeconds: z.number(),
+  dcUrls: z.array(z.string()),
+});
 export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications"]);
 
 /**
@@ -35,7 +40,11 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("auth.signin_succeeded"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean() }) }),
   z.object({ action: z.literal("auth.signin_failed"), targetType: z.literal("user"), data: z.object({ username: z.string(), reason: z.string() }) }),
   z.object({ action: z.literal("privilege.published"), targetType: z.literal("privilege"), data: z.object({ after: z.record(z.string(), z.unknown()) }) }),
-  z.object({ action: z.literal("privilege.updated"), targetType: z.literal("privilege"), data: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }) }),
+  z.object({
+    action: z.literal("privilege.updated"),
+    targetType: z.literal("privilege"),
+    data: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }),
+  }),
   z.object({
     action: z.literal("request.submitted"),
     targetType: z.literal("request"),
@@ -83,7 +92,11 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("request"),
     data: z.object({ level: z.number(), decision: z.enum(["approve", "deny"]), comment: z.string(), durationMinutes: z.number().nullable() }),
   }),
-  z.object({ action: z.literal("request.level_completed"), targetType: z.literal("request"), data: z.object({ level: z.number(), approvals: z.number(), nextLevel: z.number().nullable() }) }),
+  z.object({
+    action: z.literal("request.level_completed"),
+    targetType: z.literal("request"),
+    data: z.object({ level: z.number(), approvals: z.number(), nextLevel: z.number().nullable() }),
+  }),
   z.object({ action: z.literal("request.denied"), targetType: z.literal("request"), data: z.object({ level: z.number(), comment: z.string() }) }),
   z.object({ action: z.literal("request.emergency_reviewed"), targetType: z.literal("request"), data: z.object({ comment: z.string() }) }),
   z.object({ action: z.literal("request.cancelled"), targetType: z.literal("request"), data: z.object({ reason: z.string() }) }),
@@ -95,8 +108,16 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     data: z.object({ privilege: z.string(), rule: z.string(), reason: z.string(), location: z.string() }),
   }),
   // grantIds: every grant of a set request (grantId is the first).
-  z.object({ action: z.literal("request.approved"), targetType: z.literal("request"), data: z.object({ automatic: z.boolean(), grantId: z.string(), grantIds: z.array(z.string()).optional() }) }),
-  z.object({ action: z.literal("grant.provisioning"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }) }),
+  z.object({
+    action: z.literal("request.approved"),
+    targetType: z.literal("request"),
+    data: z.object({ automatic: z.boolean(), grantId: z.string(), grantIds: z.array(z.string()).optional() }),
+  }),
+  z.object({
+    action: z.literal("grant.provisioning"),
+    targetType: z.literal("grant"),
+    data: z.object({ attempt: z.number(), groupDn: z.string(), memberDn: z.string() }),
+  }),
   z.object({
     action: z.literal("grant.activated"),
     targetType: z.literal("grant"),
@@ -115,11 +136,39 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     }),
   }),
   // Replication (server/grants/replication.ts): the add, then the removal, counted done on every DC.
-  z.object({ action: z.literal("grant.replicated"), targetType: z.literal("grant"), data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }) }),
-  z.object({ action: z.literal("grant.removal_replicated"), targetType: z.literal("grant"), data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }) }),
-  z.object({ action: z.literal("grant.activation_failed"), targetType: z.literal("grant"), data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }) }),
-  z.object({ action: z.literal("grant.end_requested"), targetType: z.literal("grant"), data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }) }),
-  z.object({ action: z.literal("grant.removed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string(), reason: z.enum(["expired", "revoked", "ended_early"]), expiresAt: z.string(), lagMs: z.number(), alreadyAbsent: z.boolean(), keptPreExisting: z.boolean() }) }),
+  z.object({
+    action: z.literal("grant.replicated"),
+    targetType: z.literal("grant"),
+    data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }),
+  }),
+  z.object({
+    action: z.literal("grant.removal_replicated"),
+    targetType: z.literal("grant"),
+    data: replicationOutcome.extend({ groupDn: z.string(), memberDn: z.string() }),
+  }),
+  z.object({
+    action: z.literal("grant.activation_failed"),
+    targetType: z.literal("grant"),
+    data: z.object({ attempt: z.number(), error: z.string(), final: z.boolean() }),
+  }),
+  z.object({
+    action: z.literal("grant.end_requested"),
+    targetType: z.literal("grant"),
+    data: z.object({ reason: z.enum(["revoked", "ended_early"]), previousExpiresAt: z.string().nullable() }),
+  }),
+  z.object({
+    action: z.literal("grant.removed"),
+    targetType: z.literal("grant"),
+    data: z.object({
+      groupDn: z.string(),
+      memberDn: z.string(),
+      reason: z.enum(["expired", "revoked", "ended_early"]),
+      expiresAt: z.string(),
+      lagMs: z.number(),
+      alreadyAbsent: z.boolean(),
+      keptPreExisting: z.boolean(),
+    }),
+  }),
   z.object({ action: z.literal("grant.removal_failed"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), error: z.string() }) }),
   z.object({ action: z.literal("grant.cancelled"), targetType: z.literal("grant"), data: z.object({ reason: z.string() }) }),
   // Privilege sets: one grant failed for good, so the request's other grants are taken back.
@@ -142,12 +191,23 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("group"),
     data: z.object({ groupDn: z.string(), grantId: z.string(), grantState: z.string().nullable(), createdAt: z.string().nullable() }),
   }),
-  z.object({ action: z.literal("directory.orphan_removed"), targetType: z.literal("group"), data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }) }),
+  z.object({
+    action: z.literal("directory.orphan_removed"),
+    targetType: z.literal("group"),
+    data: z.object({ groupDn: z.string(), memberDn: z.string(), lastGrantId: z.string() }),
+  }),
   // Drift: memberships of managed groups that no grant explains (server/drift).
   z.object({
     action: z.literal("directory.drift_found"),
     targetType: z.literal("group"),
-    data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string(), kind: z.enum(["standing", "outlived"]), note: z.string().nullable() }),
+    data: z.object({
+      findingId: z.string(),
+      groupDn: z.string(),
+      memberDn: z.string(),
+      memberName: z.string(),
+      kind: z.enum(["standing", "outlived"]),
+      note: z.string().nullable(),
+    }),
   }),
   z.object({
     action: z.literal("directory.standing_removed"),
@@ -169,9 +229,17 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("group"),
     data: z.object({ findingId: z.string(), groupDn: z.string(), memberDn: z.string(), memberName: z.string(), kind: z.enum(["standing", "outlived"]) }),
   }),
-  z.object({ action: z.literal("user.admin_changed"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean(), reason: z.string() }) }),
+  z.object({
+    action: z.literal("user.admin_changed"),
+    targetType: z.literal("user"),
+    data: z.object({ username: z.string(), isAdmin: z.boolean(), reason: z.string() }),
+  }),
   z.object({ action: z.literal("access_group.created"), targetType: z.literal("access_group"), data: z.object({ after: snapshot }) }),
-  z.object({ action: z.literal("access_group.updated"), targetType: z.literal("access_group"), data: z.object({ tab: accessGroupTab, before: snapshot, after: snapshot }) }),
+  z.object({
+    action: z.literal("access_group.updated"),
+    targetType: z.literal("access_group"),
+    data: z.object({ tab: accessGroupTab, before: snapshot, after: snapshot }),
+  }),
   z.object({ action: z.literal("access_group.deleted"), targetType: z.literal("access_group"), data: z.object({ before: snapshot }) }),
   z.object({
     action: z.literal("access_group.member_added"),
@@ -194,7 +262,14 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("catalog.sync_completed"),
     targetType: z.literal("catalog_sync"),
-    data: z.object({ trigger: z.string(), state: z.enum(["succeeded", "failed"]), added: z.number(), updated: z.number(), removed: z.number(), error: z.string().nullable() }),
+    data: z.object({
+      trigger: z.string(),
+      state: z.enum(["succeeded", "failed"]),
+      added: z.number(),
+      updated: z.number(),
+      removed: z.number(),
+      error: z.string().nullable(),
+    }),
   }),
   z.object({
     action: z.literal("directory.protected_leftovers_cleared"),
@@ -206,8 +281,16 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("grant"),
     data: z.object({ memberDn: z.string(), groupDn: z.string(), error: z.string() }),
   }),
-  z.object({ action: z.literal("directory.replication_changed"), targetType: z.literal("directory"), data: z.object({ before: replicationSettings, after: replicationSettings }) }),
-  z.object({ action: z.literal("directory.checked"), targetType: z.literal("directory"), data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }) }),
+  z.object({
+    action: z.literal("directory.replication_changed"),
+    targetType: z.literal("directory"),
+    data: z.object({ before: replicationSettings, after: replicationSettings }),
+  }),
+  z.object({
+    action: z.literal("directory.checked"),
+    targetType: z.literal("directory"),
+    data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }),
+  }),
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

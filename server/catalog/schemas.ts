@@ -79,11 +79,7 @@ export const websiteInput = z
   .transform((v) => (v === "" ? null : v));
 
 function text(max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `At most ${max} characters`)
-    .refine(hasNoControlCharacter, "Control characters are not allowed");
+  return z.string().trim().max(max, `At most ${max} characters`).refine(hasNoControlCharacter, "Control characters are not allowed");
 }
 
 const deviceName = text(128).refine((s) => s.length > 0, "Enter a name");

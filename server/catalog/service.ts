@@ -27,7 +27,17 @@ const CREDENTIAL_NAME_LOCK = 0x1a7e_ca02;
 const SYNC_REQUEST_LOCK = 0x1a7e_ca03;
 
 function deviceSnapshot(d: Device) {
-  return { name: d.name, model: d.model, type: d.type, tags: d.tags, website: d.website, source: d.source, objectGuid: d.objectGuid, dn: d.dn, present: d.present };
+  return {
+    name: d.name,
+    model: d.model,
+    type: d.type,
+    tags: d.tags,
+    website: d.website,
+    source: d.source,
+    objectGuid: d.objectGuid,
+    dn: d.dn,
+    present: d.present,
+  };
 }
 
 function credentialSnapshot(c: Credential) {
@@ -62,7 +72,14 @@ function changedFields<T extends Record<string, unknown>>(row: T, patch: Partial
   return out;
 }
 
-const LABEL: Record<string, string> = { name: "name", model: "model", type: "type", username: "username", displayName: "display name", deviceNames: "device names" };
+const LABEL: Record<string, string> = {
+  name: "name",
+  model: "model",
+  type: "type",
+  username: "username",
+  displayName: "display name",
+  deviceNames: "device names",
+};
 
 /** Directory rows: AD owns the synced fields; an edit would be undone by the next sync. */
 function refuseDirectoryOwned(kind: "device" | "credential", title: string, changes: Record<string, unknown>) {
@@ -70,7 +87,9 @@ function refuseDirectoryOwned(kind: "device" | "credential", title: string, chan
   if (owned.length === 0) return;
   const names = owned.map((f) => LABEL[f] ?? f);
   const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0];
-  throw invalid(`The ${list} of “${title}” come${owned.length === 1 ? "s" : ""} from Active Directory. Change ${owned.length === 1 ? "it" : "them"} there; the next catalog sync brings the change here.`);
+  throw invalid(
+    `The ${list} of “${title}” come${owned.length === 1 ? "s" : ""} from Active Directory. Change ${owned.length === 1 ? "it" : "them"} there; the next catalog sync brings the change here.`,
+  );
 }
 
 function rethrowForeignKey(what: string) {
@@ -218,7 +237,14 @@ export async function createCredential(user: SessionUser, actor: AuditActor, inp
     await assertUsernameFree(tx, input.username);
     const [row] = await tx
       .insert(catalogCredentials)
-      .values({ source: "manual", username: input.username, displayName: input.displayName, type: input.type, tags: input.tags, deviceNames: input.deviceNames })
+      .values({
+        source: "manual",
+        username: input.username,
+        displayName: input.displayName,
+        type: input.type,
+        tags: input.tags,
+        deviceNames: input.deviceNames,
+      })
       .returning();
     await recordAudit(tx, actor, [{ action: "catalog.item_created", targetType: "credential", targetId: row!.id, data: { after: credentialSnapshot(row!) } }]);
     return row!;
@@ -287,12 +313,7 @@ export async function requestCatalogSync(user: SessionUser, _actor: AuditActor):
     const [waiting] = await tx
       .select({ id: catalogSyncRuns.id })
       .from(catalogSyncRuns)
-      .where(
-        and(
-          eq(catalogSyncRuns.state, "queued"),
-          runHasUnclaimedJob(),
-        ),
-      )
+      .where(and(eq(catalogSyncRuns.state, "queued"), runHasUnclaimedJob()))
       .orderBy(desc(catalogSyncRuns.createdAt))
       .limit(1);
     if (waiting) return { id: waiting.id, joined: true };

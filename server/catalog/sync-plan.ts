@@ -74,7 +74,12 @@ function plan<Row extends SyncedRow, Ad extends { objectGuid: string }, V extend
     const name = opts.label({ ...row, ...next });
     const hasFields = Object.keys(fields).length > 0;
     if (!row.present) {
-      steps.push({ op: "update", id: row.id, set: { ...set, present: true }, change: { kind: opts.kind, name, change: "restored", ...(hasFields ? { fields } : {}) } });
+      steps.push({
+        op: "update",
+        id: row.id,
+        set: { ...set, present: true },
+        change: { kind: opts.kind, name, change: "restored", ...(hasFields ? { fields } : {}) },
+      });
     } else if (hasFields) {
       steps.push({ op: "update", id: row.id, set, change: { kind: opts.kind, name, change: "updated", fields } });
     } else {

@@ -108,18 +108,7 @@ async function failAbandonedRuns(exceptId: string) {
           then 'The sync stopped before it finished (the worker was stopped or crashed).'
           else 'The sync job was lost before it ran.' end`,
       })
-      .where(
-        and(
-          ne(catalogSyncRuns.id, exceptId),
-          or(
-            eq(catalogSyncRuns.state, "running"),
-            and(
-              eq(catalogSyncRuns.state, "queued"),
-              sql`not ${runHasJob()}`,
-            ),
-          ),
-        ),
-      )
+      .where(and(ne(catalogSyncRuns.id, exceptId), or(eq(catalogSyncRuns.state, "running"), and(eq(catalogSyncRuns.state, "queued"), sql`not ${runHasJob()}`))))
       .returning();
     await recordAudit(tx, SYSTEM_ACTOR, failed.map(syncCompleted));
   });

@@ -14,11 +14,7 @@ export interface BatchResult<T> {
   modifies: number;
 }
 
-export async function applyInBatches<T>(
-  values: readonly T[],
-  batchSize: number,
-  apply: (batch: T[]) => Promise<BatchOutcome>,
-): Promise<BatchResult<T>> {
+export async function applyInBatches<T>(values: readonly T[], batchSize: number, apply: (batch: T[]) => Promise<BatchOutcome>): Promise<BatchResult<T>> {
   const result: BatchResult<T> = { applied: [], alreadyDone: [], modifies: 0 };
   const run = async (batch: T[]): Promise<void> => {
     if (batch.length === 0) return;

@@ -157,7 +157,5 @@ export async function listCatalogComputers(bases: string[] = env.CATALOG_DEVICE_
 /** User accounts (not computers, which are objectClass=user too) under CATALOG_CREDENTIAL_BASE_DNS. */
 export async function listCatalogAccounts(bases: string[] = env.CATALOG_CREDENTIAL_BASE_DNS): Promise<DirectoryAccount[]> {
   if (bases.length === 0) return [];
-  return serviceConnection().run("Read catalog accounts", (c) =>
-    readAll(c, bases, "(&(objectCategory=person)(objectClass=user))", ACCOUNT_ATTRS, toAccount),
-  );
+  return serviceConnection().run("Read catalog accounts", (c) => readAll(c, bases, "(&(objectCategory=person)(objectClass=user))", ACCOUNT_ATTRS, toAccount));
 }

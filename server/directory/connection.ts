@@ -35,7 +35,12 @@ export function newClient(url: string): Client {
  * Binds to the first reachable DC in LDAP_URL (or `urls`) with the given credentials. A refused
  * password is final (we never try it against the next DC: that would count twice towards lockout).
  */
-export async function bindFirstReachable(dn: string, password: string, what: string, urls: readonly string[] = env.LDAP_URL): Promise<{ client: Client; url: string }> {
+export async function bindFirstReachable(
+  dn: string,
+  password: string,
+  what: string,
+  urls: readonly string[] = env.LDAP_URL,
+): Promise<{ client: Client; url: string }> {
   if (!password) throw new DirectoryError("invalid-input", `${what}: empty password`);
   let last: DirectoryError | undefined;
   for (const url of urls) {
@@ -80,9 +85,7 @@ export class ServiceConnection {
         `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(refusal.until).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
       );
     }
-    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then(
-      (r) => r.client,
-    );
+    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then((r) => r.client);
     try {
       return await this.current;
     } catch (err) {

@@ -1,13 +1,7 @@
 import "server-only";
 import { InsufficientAccessError, InvalidCredentialsError, ResultCodeError } from "ldapts";
 
-export type DirectoryErrorKind =
-  | "unreachable"
-  | "invalid-credentials"
-  | "insufficient-rights"
-  | "not-found"
-  | "invalid-input"
-  | "other";
+export type DirectoryErrorKind = "unreachable" | "invalid-credentials" | "insufficient-rights" | "not-found" | "invalid-input" | "other";
 
 /** A directory failure with a message a person can act on (and no secret in it). */
 export class DirectoryError extends Error {
@@ -50,7 +44,9 @@ export function toDirectoryError(err: unknown, what: string): DirectoryError {
   }
   const detail = err instanceof Error ? err.message : String(err);
   if (/certificate|self.signed|altnames|CERT_/i.test(detail)) {
-    return new DirectoryError("unreachable", `${what}: TLS to the directory failed (${detail}); check LDAP_CA_FILE and the host name`, undefined, { cause: err });
+    return new DirectoryError("unreachable", `${what}: TLS to the directory failed (${detail}); check LDAP_CA_FILE and the host name`, undefined, {
+      cause: err,
+    });
   }
   return new DirectoryError("other", `${what}: ${detail}`, undefined, { cause: err });
 }

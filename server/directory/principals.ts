@@ -53,7 +53,13 @@ function toPrincipal(e: Entry): Principal {
 async function pagedSearch(base: string, filter: string, limit: number, attributes = ATTRS): Promise<Entry[]> {
   return serviceConnection().run("Search directory", async (c) => {
     const found: Entry[] = [];
-    for await (const page of c.searchPaginated(base, { scope: "sub", filter, attributes, explicitBufferAttributes: BINARY, paged: { pageSize: Math.min(limit, 500) } })) {
+    for await (const page of c.searchPaginated(base, {
+      scope: "sub",
+      filter,
+      attributes,
+      explicitBufferAttributes: BINARY,
+      paged: { pageSize: Math.min(limit, 500) },
+    })) {
       found.push(...page.searchEntries);
       if (found.length >= limit) break;
     }
@@ -73,7 +79,12 @@ export async function searchPrincipals(kind: PrincipalKind, query: string, limit
 export async function getPrincipal(guid: string): Promise<Principal | null> {
   return serviceConnection().run("Read directory object", async (c) => {
     try {
-      const { searchEntries } = await c.search(guidRef(guid), { scope: "base", filter: "(objectClass=*)", attributes: ATTRS, explicitBufferAttributes: BINARY });
+      const { searchEntries } = await c.search(guidRef(guid), {
+        scope: "base",
+        filter: "(objectClass=*)",
+        attributes: ATTRS,
+        explicitBufferAttributes: BINARY,
+      });
       const [entry] = searchEntries;
       if (!entry) return null;
       const p = toPrincipal(entry);
@@ -111,7 +122,13 @@ export async function nestedUsers(group: { dn: string; objectSid: string | null 
   const primary = rid && /^\d+$/.test(rid) ? `(primaryGroupID=${rid})` : "";
   const filter = `(&${PERSON}(|(memberOf:${IN_CHAIN}:=${escapeFilter`${group.dn}`})${primary}))`;
   const entries = await pagedSearch(env.LDAP_BASE_DN, filter, limit + 1);
-  return { users: entries.slice(0, limit).map(toPrincipal).sort((a, b) => a.name.localeCompare(b.name)), truncated: entries.length > limit };
+  return {
+    users: entries
+      .slice(0, limit)
+      .map(toPrincipal)
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    truncated: entries.length > limit,
+  };
 }
 
 /** A person's `mail` attribute, by objectGUID (notifications to approvers who never signed in). */

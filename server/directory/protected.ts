@@ -46,13 +46,20 @@ export class SdFlagsControl extends Control {
  */
 export async function protectedGroupSids(): Promise<Set<string>> {
   return serviceConnection().run("Read protected groups", async (c) => {
-    const { searchEntries: [domain] } = await c.search(env.LDAP_BASE_DN, { scope: "base", filter: "(objectClass=*)", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+    const {
+      searchEntries: [domain],
+    } = await c.search(env.LDAP_BASE_DN, { scope: "base", filter: "(objectClass=*)", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
     const sids = new Set(BUILTIN_PROTECTED);
     if (domain) {
       const domainSid = sidToString(buf(domain, "objectSid"));
       for (const rid of PROTECTED_RIDS) sids.add(`${domainSid}-${rid}`);
     }
-    const { searchEntries } = await c.search(env.LDAP_BASE_DN, { scope: "sub", filter: "(&(objectClass=group)(adminCount=1))", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+    const { searchEntries } = await c.search(env.LDAP_BASE_DN, {
+      scope: "sub",
+      filter: "(&(objectClass=group)(adminCount=1))",
+      attributes: ["objectSid"],
+      explicitBufferAttributes: ["objectSid"],
+    });
     for (const e of searchEntries) sids.add(sidToString(buf(e, "objectSid")));
     return sids;
   });
@@ -78,7 +85,9 @@ export async function clearProtectedLeftovers(memberGuid: string, protectedSids:
   if (memberOf.length === 0) throw new Error("The account's groups (tokenGroups) could not be read");
   return serviceConnection().run("Clear AdminSDHolder leftovers", async (c) => {
     const sd = new SdFlagsControl(DACL_SECURITY_INFORMATION);
-    const { searchEntries: [entry] } = await c.search(
+    const {
+      searchEntries: [entry],
+    } = await c.search(
       guidRef(memberGuid),
       { scope: "base", filter: "(objectClass=*)", attributes: ["adminCount", "nTSecurityDescriptor"], explicitBufferAttributes: ["nTSecurityDescriptor"] },
       sd,
@@ -92,7 +101,12 @@ export async function clearProtectedLeftovers(memberGuid: string, protectedSids:
     const descriptor = buf(entry, "nTSecurityDescriptor");
     const dacl = descriptor.length > 0 && isDaclProtected(descriptor);
     await c.modify(entry.dn, new Change({ operation: "delete", modification: new Attribute({ type: "adminCount", values: [] }) }));
-    if (dacl) await c.modify(entry.dn, new Change({ operation: "replace", modification: new Attribute({ type: "nTSecurityDescriptor", values: [allowDaclInheritance(descriptor)] }) }), sd);
+    if (dacl)
+      await c.modify(
+        entry.dn,
+        new Change({ operation: "replace", modification: new Attribute({ type: "nTSecurityDescriptor", values: [allowDaclInheritance(descriptor)] }) }),
+        sd,
+      );
     return { outcome: "cleared", memberDn: entry.dn, adminCountCleared: true, inheritanceRestored: dacl };
   });
 }

@@ -44,7 +44,12 @@ export async function membersOnDc(dc: DcTarget, groupGuid: string, memberGuids: 
           new OrFilter({ filters: chunk.map((g) => new EqualityFilter({ attribute: "objectGUID", value: guidToBytes(g) })) }),
         ],
       });
-      const { searchEntries } = await c.search(env.LDAP_BASE_DN, { scope: "sub", filter, attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] });
+      const { searchEntries } = await c.search(env.LDAP_BASE_DN, {
+        scope: "sub",
+        filter,
+        attributes: ["objectGUID"],
+        explicitBufferAttributes: ["objectGUID"],
+      });
       for (const e of searchEntries) present.add(guidToString(buf(e, "objectGUID")));
     }
   });

@@ -153,9 +153,7 @@ export async function verifyPassword(dn: string, password: string): Promise<bool
 
 export async function searchGroups(query: string, limit = 25): Promise<DirectoryGroup[]> {
   const q = query.trim();
-  const filter = q
-    ? escapeFilter`(&(objectClass=group)(|(cn=*${q}*)(sAMAccountName=*${q}*)(description=*${q}*)))`
-    : "(objectClass=group)";
+  const filter = q ? escapeFilter`(&(objectClass=group)(|(cn=*${q}*)(sAMAccountName=*${q}*)(description=*${q}*)))` : "(objectClass=group)";
   return serviceConnection().run("Search groups", async (c) => {
     // One page of a paged search: AD fails a plain search over its size limit, Samba ignores sizeLimit.
     const found: DirectoryGroup[] = [];
@@ -176,15 +174,17 @@ export async function searchGroups(query: string, limit = 25): Promise<Directory
 export async function getGroupByGuid(guid: string): Promise<DirectoryGroup | null> {
   const ref = guidRef(guid);
   return serviceConnection().run("Read group", async (c) => {
-    const { searchEntries } = await c.search(ref, {
-      scope: "base",
-      filter: "(objectClass=group)",
-      attributes: GROUP_ATTRS,
-      explicitBufferAttributes: BINARY,
-    }).catch((err: unknown) => {
-      if (err instanceof ResultCodeError && err.code === 32) return { searchEntries: [] as Entry[] };
-      throw err;
-    });
+    const { searchEntries } = await c
+      .search(ref, {
+        scope: "base",
+        filter: "(objectClass=group)",
+        attributes: GROUP_ATTRS,
+        explicitBufferAttributes: BINARY,
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ResultCodeError && err.code === 32) return { searchEntries: [] as Entry[] };
+        throw err;
+      });
     return searchEntries[0] ? toGroup(searchEntries[0]) : null;
   });
 }
@@ -192,14 +192,16 @@ export async function getGroupByGuid(guid: string): Promise<DirectoryGroup | nul
 /** True when `memberDn` is in `groupDn` directly or through nested groups. */
 export async function isNestedMember(memberDn: string, groupDn: string): Promise<boolean> {
   return serviceConnection().run("Check membership", async (c) => {
-    const { searchEntries } = await c.search(memberDn, {
-      scope: "base",
-      filter: `(memberOf:${IN_CHAIN}:=${escapeFilter`${groupDn}`})`,
-      attributes: ["distinguishedName"],
-    }).catch((err: unknown) => {
-      if (err instanceof ResultCodeError && err.code === 32) return { searchEntries: [] as Entry[] };
-      throw err;
-    });
+    const { searchEntries } = await c
+      .search(memberDn, {
+        scope: "base",
+        filter: `(memberOf:${IN_CHAIN}:=${escapeFilter`${groupDn}`})`,
+        attributes: ["distinguishedName"],
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ResultCodeError && err.code === 32) return { searchEntries: [] as Entry[] };
+        throw err;
+      });
     return searchEntries.length > 0;
   });
 }

@@ -28,7 +28,10 @@ export async function checkDirectory(actor: AuditActor) {
       lastError: null,
     };
     await db.transaction(async (tx) => {
-      await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
+      await tx
+        .insert(directorySettings)
+        .values({ id: 1, ...values })
+        .onConflictDoUpdate({ target: directorySettings.id, set: values });
       await recordAudit(tx, actor, [
         {
           action: "directory.checked",
@@ -51,7 +54,12 @@ export async function checkDirectory(actor: AuditActor) {
 
 function replicationOf(row: typeof directorySettings.$inferSelect | undefined): ReplicationSettingsValues {
   if (!row) return { ...REPLICATION_DEFAULTS, dcUrls: [] };
-  return { mode: row.replicationMode, latencySeconds: row.replicationLatencySeconds, maxWaitSeconds: row.replicationMaxWaitSeconds, dcUrls: row.replicationDcUrls };
+  return {
+    mode: row.replicationMode,
+    latencySeconds: row.replicationLatencySeconds,
+    maxWaitSeconds: row.replicationMaxWaitSeconds,
+    dcUrls: row.replicationDcUrls,
+  };
 }
 
 export async function getDirectoryStatus(user: SessionUser) {
@@ -97,8 +105,13 @@ export async function updateReplicationSettings(user: SessionUser, actor: AuditA
       replicationDcUrls: after.dcUrls,
       ...(listed ? { domainControllers: listed } : {}),
     };
-    await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
-    await recordAudit(tx, actor, [{ action: "directory.replication_changed", targetType: "directory", targetId: row?.domainDn ?? env.LDAP_BASE_DN, data: { before, after } }]);
+    await tx
+      .insert(directorySettings)
+      .values({ id: 1, ...values })
+      .onConflictDoUpdate({ target: directorySettings.id, set: values });
+    await recordAudit(tx, actor, [
+      { action: "directory.replication_changed", targetType: "directory", targetId: row?.domainDn ?? env.LDAP_BASE_DN, data: { before, after } },
+    ]);
     return after;
   });
 }

@@ -49,7 +49,12 @@ export function isTemporaryGroupDn(dn: string): boolean {
   if (!ou) return false;
   const m = /^CN=([^,]+),(.+)$/i.exec(dn.trim());
   if (!m) return false;
-  const norm = (s: string) => s.split(",").map((p) => p.trim()).join(",").toLowerCase();
+  const norm = (s: string) =>
+    s
+      .split(",")
+      .map((p) => p.trim())
+      .join(",")
+      .toLowerCase();
   return norm(m[2]!) === norm(ou) && grantIdOfTemporaryGroup(m[1]!) !== null;
 }
 
@@ -89,7 +94,12 @@ async function readByDn(dn: string): Promise<TemporaryGroup | null> {
  * into the target group. Every step is idempotent, so running it again after a crash at any point
  * ends in the same state.
  */
-export async function provisionTemporaryGroup(input: { grantId: string; memberGuid: string; targetGroupGuid: string; description: string }): Promise<TemporaryGroup> {
+export async function provisionTemporaryGroup(input: {
+  grantId: string;
+  memberGuid: string;
+  targetGroupGuid: string;
+  description: string;
+}): Promise<TemporaryGroup> {
   const name = temporaryGroupName(input.grantId);
   const dn = `CN=${name},${temporaryOu()}`;
   await serviceConnection().run("Create temporary group", async (c) => {
@@ -152,7 +162,13 @@ export async function listTemporaryGroups(): Promise<TemporaryGroup[]> {
   });
   return serviceConnection().run("List temporary groups", async (c) => {
     const found: TemporaryGroup[] = [];
-    for await (const page of c.searchPaginated(ou, { scope: "one", filter, attributes: GROUP_ATTRS, explicitBufferAttributes: ["objectGUID"], paged: { pageSize: 500 } })) {
+    for await (const page of c.searchPaginated(ou, {
+      scope: "one",
+      filter,
+      attributes: GROUP_ATTRS,
+      explicitBufferAttributes: ["objectGUID"],
+      paged: { pageSize: 500 },
+    })) {
       found.push(...page.searchEntries.map(toTemporaryGroup));
     }
     return found.filter((g) => grantIdOfTemporaryGroup(g.name) !== null);

@@ -42,7 +42,12 @@ export async function readMemberDetails(memberGuids: readonly string[]): Promise
         out.set(
           guid,
           e
-            ? { memberClass: classOf(strs(e, "objectClass")), sam: str(e, "sAMAccountName")?.toLowerCase() ?? null, upn: str(e, "userPrincipalName"), cn: str(e, "cn") }
+            ? {
+                memberClass: classOf(strs(e, "objectClass")),
+                sam: str(e, "sAMAccountName")?.toLowerCase() ?? null,
+                upn: str(e, "userPrincipalName"),
+                cn: str(e, "cn"),
+              }
             : { memberClass: "unknown", sam: null, upn: null, cn: null },
         );
       } catch (err) {

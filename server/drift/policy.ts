@@ -86,7 +86,8 @@ export function protectionNote(memberDn: string, details: MemberDetails, bindDn:
   if (details.memberClass === "group") return "A nested group: never removed automatically, nesting may be deliberate.";
   if (details.memberClass === "unknown") return "Interim could not read this member, so it is never removed automatically.";
   // Foreign security principals (which may stand for a group of a trusted forest), contacts, …
-  if (details.memberClass === "other") return "Not a user or computer (a foreign security principal may stand for a whole group of a trusted forest): never removed automatically.";
+  if (details.memberClass === "other")
+    return "Not a user or computer (a foreign security principal may stand for a whole group of a trusted forest): never removed automatically.";
   if (isServiceAccount(memberDn, details, bindDn)) return "Interim's service account: never removed automatically.";
   return null;
 }

@@ -75,65 +75,79 @@ export async function settleDrift(group: ManagedGroup, present: Set<string>, une
   const details = await readMemberDetails(toOpen.map((u) => u.member.guid));
 
   const nothingChanged = !left.length && !superseded.length && !toRefresh.length && !toOpen.length;
-  const opened = nothingChanged ? [] : await db.transaction(async (tx) => {
-    if (left.length || superseded.length) {
-      const leftIds = left.map((f) => f.id);
-      const supersededIds = superseded.map((u) => byMember.get(u.member.guid)!.id);
-      // Open ones are resolved as gone; accepted ones keep their resolution, only the acceptance ends.
-      if (leftIds.length) {
-        await tx
-          .update(driftFindings)
-          .set({ resolution: sql`coalesce(${driftFindings.resolution}, 'gone')`, resolvedAt: sql`coalesce(${driftFindings.resolvedAt}, now())`, clearedAt: sql`now()` })
-          .where(and(inArray(driftFindings.id, leftIds), isNull(driftFindings.clearedAt)));
-      }
-      if (supersededIds.length) await tx.update(driftFindings).set({ clearedAt: sql`now()` }).where(inArray(driftFindings.id, supersededIds));
-    }
-    if (toRefresh.length) {
-      // Kind follows the grants (an open standing finding may turn out to be an outlived grant's).
-      for (const kind of ["standing", "outlived"] as const) {
-        const ids = toRefresh.filter((u) => u.kind === kind).map((u) => byMember.get(u.member.guid)!.id);
-        if (ids.length) await tx.update(driftFindings).set({ lastSeenAt: sql`now()`, kind }).where(and(inArray(driftFindings.id, ids), isNull(driftFindings.clearedAt)));
-      }
-    }
-    if (!toOpen.length) return [];
-    const values = toOpen.map((u) => {
-      const d = details.get(u.member.guid) ?? { memberClass: "unknown" as const, sam: null, upn: null, cn: null };
-      return {
-        privilegeId: group.privilegeId,
-        groupGuid: group.groupGuid,
-        groupDn: group.groupDn,
-        memberGuid: u.member.guid,
-        memberDn: u.member.dn,
-        memberName: d.sam ?? d.cn ?? cnOf(u.member.dn),
-        memberClass: d.memberClass,
-        kind: u.kind,
-        note: u.kind === "standing" ? protectionNote(u.member.dn, d, env.LDAP_BIND_DN) : null,
-      };
-    });
-    const rows: (typeof driftFindings.$inferSelect)[] = [];
-    // In chunks: a first check of a large group must stay under Postgres' parameter limit.
-    for (let i = 0; i < values.length; i += 1000) {
-      rows.push(
-        ...(await tx
-          .insert(driftFindings)
-          .values(values.slice(i, i + 1000))
-          // Another reconcile (a "Check now" beside the cron) may have opened the same one: theirs stands.
-          .onConflictDoNothing({ target: [driftFindings.groupGuid, driftFindings.memberGuid], where: sql`cleared_at is null` })
-          .returning()),
-      );
-    }
-    await recordAudit(
-      tx,
-      SYSTEM_ACTOR,
-      rows.map((f) => ({
-        action: "directory.drift_found" as const,
-        targetType: "group" as const,
-        targetId: group.groupDn,
-        data: { findingId: f.id, groupDn: group.groupDn, memberDn: f.memberDn, memberName: f.memberName, kind: f.kind, note: f.note },
-      })),
-    );
-    return rows;
-  });
+  const opened = nothingChanged
+    ? []
+    : await db.transaction(async (tx) => {
+        if (left.length || superseded.length) {
+          const leftIds = left.map((f) => f.id);
+          const supersededIds = superseded.map((u) => byMember.get(u.member.guid)!.id);
+          // Open ones are resolved as gone; accepted ones keep their resolution, only the acceptance ends.
+          if (leftIds.length) {
+            await tx
+              .update(driftFindings)
+              .set({
+                resolution: sql`coalesce(${driftFindings.resolution}, 'gone')`,
+                resolvedAt: sql`coalesce(${driftFindings.resolvedAt}, now())`,
+                clearedAt: sql`now()`,
+              })
+              .where(and(inArray(driftFindings.id, leftIds), isNull(driftFindings.clearedAt)));
+          }
+          if (supersededIds.length)
+            await tx
+              .update(driftFindings)
+              .set({ clearedAt: sql`now()` })
+              .where(inArray(driftFindings.id, supersededIds));
+        }
+        if (toRefresh.length) {
+          // Kind follows the grants (an open standing finding may turn out to be an outlived grant's).
+          for (const kind of ["standing", "outlived"] as const) {
+            const ids = toRefresh.filter((u) => u.kind === kind).map((u) => byMember.get(u.member.guid)!.id);
+            if (ids.length)
+              await tx
+                .update(driftFindings)
+                .set({ lastSeenAt: sql`now()`, kind })
+                .where(and(inArray(driftFindings.id, ids), isNull(driftFindings.clearedAt)));
+          }
+        }
+        if (!toOpen.length) return [];
+        const values = toOpen.map((u) => {
+          const d = details.get(u.member.guid) ?? { memberClass: "unknown" as const, sam: null, upn: null, cn: null };
+          return {
+            privilegeId: group.privilegeId,
+            groupGuid: group.groupGuid,
+            groupDn: group.groupDn,
+            memberGuid: u.member.guid,
+            memberDn: u.member.dn,
+            memberName: d.sam ?? d.cn ?? cnOf(u.member.dn),
+            memberClass: d.memberClass,
+            kind: u.kind,
+            note: u.kind === "standing" ? protectionNote(u.member.dn, d, env.LDAP_BIND_DN) : null,
+          };
+        });
+        const rows: (typeof driftFindings.$inferSelect)[] = [];
+        // In chunks: a first check of a large group must stay under Postgres' parameter limit.
+        for (let i = 0; i < values.length; i += 1000) {
+          rows.push(
+            ...(await tx
+              .insert(driftFindings)
+              .values(values.slice(i, i + 1000))
+              // Another reconcile (a "Check now" beside the cron) may have opened the same one: theirs stands.
+              .onConflictDoNothing({ target: [driftFindings.groupGuid, driftFindings.memberGuid], where: sql`cleared_at is null` })
+              .returning()),
+          );
+        }
+        await recordAudit(
+          tx,
+          SYSTEM_ACTOR,
+          rows.map((f) => ({
+            action: "directory.drift_found" as const,
+            targetType: "group" as const,
+            targetId: group.groupDn,
+            data: { findingId: f.id, groupDn: group.groupDn, memberDn: f.memberDn, memberName: f.memberName, kind: f.kind, note: f.note },
+          })),
+        );
+        return rows;
+      });
   outcome.found = opened.length;
   outcome.gone = left.filter((f) => f.resolution === null).length;
 
@@ -146,7 +160,15 @@ export async function settleDrift(group: ManagedGroup, present: Set<string>, une
   // Publishing refuses such groups, but AD can nest one into the admin group later: taking its
   // standing members out could then lock the admins out of Interim itself.
   if (standing.length && (await grantsInterimAdmin(group.groupDn))) {
-    await db.update(driftFindings).set({ note: GRANTS_ADMIN_NOTE }).where(inArray(driftFindings.id, standing.map((f) => f.id)));
+    await db
+      .update(driftFindings)
+      .set({ note: GRANTS_ADMIN_NOTE })
+      .where(
+        inArray(
+          driftFindings.id,
+          standing.map((f) => f.id),
+        ),
+      );
     standing = [];
   }
   if (outlived.length) {
@@ -191,14 +213,30 @@ async function removeFindings(group: ManagedGroup, findings: Finding[], event: (
     const locked = await tx
       .select()
       .from(driftFindings)
-      .where(and(inArray(driftFindings.id, findings.map((f) => f.id)), isNull(driftFindings.resolution)))
+      .where(
+        and(
+          inArray(
+            driftFindings.id,
+            findings.map((f) => f.id),
+          ),
+          isNull(driftFindings.resolution),
+        ),
+      )
       .for("update");
     if (!locked.length) return [];
-    await removeMembers(group.groupGuid, locked.map((f) => f.memberGuid));
+    await removeMembers(
+      group.groupGuid,
+      locked.map((f) => f.memberGuid),
+    );
     await tx
       .update(driftFindings)
       .set({ resolution: "removed", resolvedAt: sql`now()`, clearedAt: sql`clock_timestamp()` })
-      .where(inArray(driftFindings.id, locked.map((f) => f.id)));
+      .where(
+        inArray(
+          driftFindings.id,
+          locked.map((f) => f.id),
+        ),
+      );
     await recordAudit(tx, SYSTEM_ACTOR, locked.map(event));
     return locked.map((f) => f.memberGuid);
   });

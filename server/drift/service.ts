@@ -20,7 +20,6 @@ import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
  * with standing access per privilege, and an admin's decisions on single findings.
  */
 
-
 const openFinding = isNull(driftFindings.resolution);
 
 /** Open findings (for the navigation badge), the latest check, and whether a check is waiting or running. */
@@ -60,7 +59,11 @@ const findingColumns = {
 
 /** Findings with their privilege and who resolved them. */
 const findingsQuery = () =>
-  db.select(findingColumns).from(driftFindings).innerJoin(privileges, eq(privileges.id, driftFindings.privilegeId)).leftJoin(resolver, eq(resolver.id, driftFindings.resolvedBy));
+  db
+    .select(findingColumns)
+    .from(driftFindings)
+    .innerJoin(privileges, eq(privileges.id, driftFindings.privilegeId))
+    .leftJoin(resolver, eq(resolver.id, driftFindings.resolvedBy));
 
 /** Current findings: open ones first (oldest first), then the accepted ones whose member is still there. */
 export async function listFindings(user: SessionUser) {
@@ -111,9 +114,16 @@ export async function listDriftSettings(user: SessionUser) {
 export async function setDriftAction(user: SessionUser, actor: AuditActor, input: DriftSettingsInput) {
   assertCan(user, "manage", "Directory");
   return db.transaction(async (tx) => {
-    const [privilege] = await tx.select({ id: privileges.id, name: privileges.name, groupDn: privileges.groupDn }).from(privileges).where(eq(privileges.id, input.privilegeId));
+    const [privilege] = await tx
+      .select({ id: privileges.id, name: privileges.name, groupDn: privileges.groupDn })
+      .from(privileges)
+      .where(eq(privileges.id, input.privilegeId));
     if (!privilege) throw notFound("No such privilege.");
-    const [before] = await tx.select({ action: privilegeDriftSettings.action }).from(privilegeDriftSettings).where(eq(privilegeDriftSettings.privilegeId, privilege.id)).for("update");
+    const [before] = await tx
+      .select({ action: privilegeDriftSettings.action })
+      .from(privilegeDriftSettings)
+      .where(eq(privilegeDriftSettings.privilegeId, privilege.id))
+      .for("update");
     const previous = before?.action ?? "alert";
     if (previous === input.action) return { privilegeId: privilege.id, action: input.action, changed: false };
     await tx
@@ -121,7 +131,12 @@ export async function setDriftAction(user: SessionUser, actor: AuditActor, input
       .values({ privilegeId: privilege.id, action: input.action, updatedBy: user.id })
       .onConflictDoUpdate({ target: privilegeDriftSettings.privilegeId, set: { action: input.action, updatedBy: user.id, updatedAt: sql`now()` } });
     await recordAudit(tx, actor, [
-      { action: "drift.settings_changed", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, groupDn: privilege.groupDn, before: previous, after: input.action } },
+      {
+        action: "drift.settings_changed",
+        targetType: "privilege",
+        targetId: privilege.id,
+        data: { privilege: privilege.name, groupDn: privilege.groupDn, before: previous, after: input.action },
+      },
     ]);
     return { privilegeId: privilege.id, action: input.action, changed: true };
   });
@@ -146,7 +161,9 @@ export async function acceptFinding(user: SessionUser, actor: AuditActor, input:
     const finding = await lockCurrentFinding(tx, input.findingId);
     if (finding.resolution === "accepted") return { id: finding.id, resolution: "accepted" as const, changed: false };
     if (finding.kind !== "standing") {
-      throw invalid("A membership that outlived its grant cannot be accepted: Interim removes it. Grant standing access in Active Directory on purpose instead.");
+      throw invalid(
+        "A membership that outlived its grant cannot be accepted: Interim removes it. Grant standing access in Active Directory on purpose instead.",
+      );
     }
     await tx
       .update(driftFindings)

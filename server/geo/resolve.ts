@@ -71,9 +71,7 @@ for (const [net, prefix] of [
 /** The eight 16-bit groups of an address that isIP() accepted as IPv6. */
 function ipv6Groups(ip: string): number[] {
   // A dotted IPv4 tail ("::ffff:1.2.3.4") becomes two hex groups.
-  const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) =>
-    `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
-  );
+  const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
   const [head, tail] = text.split("::"); // isIP allows at most one "::"
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];

@@ -81,7 +81,17 @@ async function claim(grantId: string): Promise<Grant | "window-closed" | undefin
       .returning();
     if (!row) return (await cancelIfWindowClosed(tx, grantId)) ? ("window-closed" as const) : undefined;
     await recordTransition(tx, {
-      audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.provisioning", targetType: "grant", targetId: row.id, data: { attempt: row.attempts, groupDn: row.groupDn, memberDn: row.memberDn } }] },
+      audit: {
+        actor: SYSTEM_ACTOR,
+        events: [
+          {
+            action: "grant.provisioning",
+            targetType: "grant",
+            targetId: row.id,
+            data: { attempt: row.attempts, groupDn: row.groupDn, memberDn: row.memberDn },
+          },
+        ],
+      },
     });
     return row;
   });
@@ -97,7 +107,9 @@ async function cancelIfWindowClosed(tx: Transaction, grantId: string): Promise<b
     .returning({ id: grants.id, requestId: grants.requestId });
   if (!late) return false;
   // Audit before the outbox row here, as this path always did (two calls keep that order).
-  await recordTransition(tx, { audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }] } });
+  await recordTransition(tx, {
+    audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.cancelled", targetType: "grant", targetId: late.id, data: { reason: WINDOW_CLOSED } }] },
+  });
   await recordTransition(tx, { notify: [{ event: "failed", items: [{ requestId: late.requestId, grantId: late.id, data: { error: WINDOW_CLOSED } }] }] });
   return true;
 }
@@ -114,7 +126,14 @@ async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded"
     const [row] = await tx
       .update(grants)
       .set({
-        state: stateCase(["provisioning"], [[sql`${grants.endReason} is not null`, "revoked"], [sql`${final}`, "failed"]], "pending"),
+        state: stateCase(
+          ["provisioning"],
+          [
+            [sql`${grants.endReason} is not null`, "revoked"],
+            [sql`${final}`, "failed"],
+          ],
+          "pending",
+        ),
         removedAt: sql`case when ${grants.endReason} is not null or ${final} then now() end`,
         lastError: error,
         claimedAt: null,
@@ -129,7 +148,14 @@ async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded"
       notify: row.state === "failed" ? [{ event: "failed", items: [{ requestId: row.requestId, grantId: claimed.id, data: { error } }] }] : [],
       audit: {
         actor: SYSTEM_ACTOR,
-        events: [{ action: "grant.activation_failed", targetType: "grant", targetId: claimed.id, data: { attempt: claimed.attempts, error, final: row.state !== "pending" } }],
+        events: [
+          {
+            action: "grant.activation_failed",
+            targetType: "grant",
+            targetId: claimed.id,
+            data: { attempt: claimed.attempts, error, final: row.state !== "pending" },
+          },
+        ],
       },
     });
     // A privilege set is all or nothing: its other grants are taken back (no-op for a single privilege).

@@ -72,7 +72,9 @@ export async function grantApprovedRequest(
   const rows = await tx.select().from(privileges).where(inArray(privileges.id, ids)).orderBy(asc(privileges.name), asc(privileges.id));
   const gone = rows.filter((p) => !p.enabled).map((p) => `"${p.name}"`);
   if (gone.length || rows.length !== ids.length) {
-    const what = request.privilegeSetId ? `The privilege set includes ${gone.join(", ") || "a privilege"} that is no longer published` : "The privilege is no longer published";
+    const what = request.privilegeSetId
+      ? `The privilege set includes ${gone.join(", ") || "a privilege"} that is no longer published`
+      : "The privilege is no longer published";
     throw conflict(`${what}; deny the request instead.`);
   }
   if (request.privilegeSetId) await assertSetStillGrantable(tx, request.privilegeSetId, request.credentialId);

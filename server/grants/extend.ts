@@ -55,7 +55,12 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
   if (!verdict.ok) {
     await db.transaction((tx) =>
       recordAudit(tx, actor, [
-        { action: "request.refused", targetType: "privilege", targetId: privilege.id, data: { privilege: privilege.name, rule: verdict.rule, reason: `Extension: ${verdict.reason}`, location: situation.locationText } },
+        {
+          action: "request.refused",
+          targetType: "privilege",
+          targetId: privilege.id,
+          data: { privilege: privilege.name, rule: verdict.rule, reason: `Extension: ${verdict.reason}`, location: situation.locationText },
+        },
       ]),
     );
     throw refused(verdict.rule, `Refused (${verdict.rule}): ${verdict.reason}`);
@@ -79,7 +84,9 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
     const room = maxTotal - totalMinutes(grant);
     if (input.minutes > room) {
       throw invalid(
-        room > 0 ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.` : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
+        room > 0
+          ? `"${privilege.name}" can be held for at most ${maxTotal} minutes in total: extend by at most ${room} minutes.`
+          : `"${privilege.name}" has reached its maximum of ${maxTotal} minutes in total.`,
         "duration",
       );
     }
@@ -116,7 +123,9 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
         locationRegion: situation.location?.region ?? null,
         windowEndsAt,
         status: awaitingApproval ? "pending" : "approved",
-        approvalDeadline: awaitingApproval ? new Date(Math.min(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000, grant.expiresAt.getTime())) : null,
+        approvalDeadline: awaitingApproval
+          ? new Date(Math.min(now.getTime() + env.REQUEST_APPROVAL_TIMEOUT_HOURS * 3_600_000, grant.expiresAt.getTime()))
+          : null,
         decidedAt: awaitingApproval ? null : now,
         clientIp: actor.ip ?? null,
       })
@@ -177,7 +186,13 @@ export async function applyExtension(
       action: "grant.extended",
       targetType: "grant",
       targetId: grant.id,
-      data: { requestId: request.id, minutes, previousExpiresAt: grant.expiresAt.toISOString(), expiresAt: expiresAt.toISOString(), clipped: expiresAt.getTime() < wanted },
+      data: {
+        requestId: request.id,
+        minutes,
+        previousExpiresAt: grant.expiresAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        clipped: expiresAt.getTime() < wanted,
+      },
     },
   ]);
   await emitNotification(tx, "extended", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);

@@ -33,7 +33,13 @@ export async function cleanupProtectedLeftovers(withinHours = 24): Promise<Prote
   const [recent] = await db
     .select({ id: grants.id })
     .from(grants)
-    .where(and(inArray(grants.state, [...REMOVED_STATES]), sql`${grants.activatedAt} is not null`, gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`)))
+    .where(
+      and(
+        inArray(grants.state, [...REMOVED_STATES]),
+        sql`${grants.activatedAt} is not null`,
+        gt(grants.removedAt, sql`now() - make_interval(hours => ${withinHours})`),
+      ),
+    )
     .limit(1);
   if (!recent) return result;
   const managed = await db.selectDistinct({ groupGuid: privileges.groupGuid, groupSid: privileges.groupSid }).from(privileges);
@@ -82,7 +88,12 @@ export async function cleanupProtectedLeftovers(withinHours = 24): Promise<Prote
       reported.add(g.id);
       await db.transaction((tx) =>
         recordAudit(tx, SYSTEM_ACTOR, [
-          { action: "directory.protected_cleanup_failed", targetType: "grant", targetId: g.id, data: { memberDn: g.memberDn, groupDn: g.groupDn, error: errorText(err) } },
+          {
+            action: "directory.protected_cleanup_failed",
+            targetType: "grant",
+            targetId: g.id,
+            data: { memberDn: g.memberDn, groupDn: g.groupDn, error: errorText(err) },
+          },
         ]),
       );
     }

@@ -35,9 +35,22 @@ export interface ReconcileResult {
  * the others. Only the groups of published privileges are ever read or changed.
  */
 export async function reconcile(): Promise<ReconcileResult> {
-  const result: ReconcileResult = { requeued: await requeueStuckActivations(), orphansRemoved: 0, standingRemoved: 0, driftFound: 0, reapplied: 0, groupsChecked: 0, errors: [] };
+  const result: ReconcileResult = {
+    requeued: await requeueStuckActivations(),
+    orphansRemoved: 0,
+    standingRemoved: 0,
+    driftFound: 0,
+    reapplied: 0,
+    groupsChecked: 0,
+    errors: [],
+  };
   const managed = await db
-    .select({ privilegeId: privileges.id, groupGuid: privileges.groupGuid, groupDn: privileges.groupDn, action: sql<DriftAction>`coalesce(${privilegeDriftSettings.action}, 'alert')` })
+    .select({
+      privilegeId: privileges.id,
+      groupGuid: privileges.groupGuid,
+      groupDn: privileges.groupDn,
+      action: sql<DriftAction>`coalesce(${privilegeDriftSettings.action}, 'alert')`,
+    })
     .from(privileges)
     .leftJoin(privilegeDriftSettings, eq(privilegeDriftSettings.privilegeId, privileges.id));
   for (const group of managed) {
@@ -97,14 +110,22 @@ async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
       const [still] = await tx
         .select({ id: grants.id, secondsLeft: sql<number>`ceil(extract(epoch from ${grants.expiresAt} - now()))::int` })
         .from(grants)
-        .where(and(eq(grants.id, m.id), inArray(grants.state, [...IN_DIRECTORY_STATES]), gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`)))
+        .where(
+          and(
+            eq(grants.id, m.id),
+            inArray(grants.state, [...IN_DIRECTORY_STATES]),
+            gt(grants.expiresAt, sql`now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`),
+          ),
+        )
         .for("update");
       if (!still) return;
       // A TTL grant (recorded as such only when the directory took the TTL) gets the time it has left.
       await addMembers(group.groupGuid, [m.linkGuid], m.mechanism === "ttl" ? { ttlSeconds: Math.max(1, still.secondsLeft) } : {});
       // Whatever membership the grant found at its start is gone: the one it has now is its own.
       if (m.preExisting) await tx.update(grants).set({ preExisting: false }).where(eq(grants.id, m.id));
-      await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.reapplied", targetType: "grant", targetId: m.id, data: { groupDn: group.groupDn, memberDn: m.memberDn } }]);
+      await recordAudit(tx, SYSTEM_ACTOR, [
+        { action: "grant.reapplied", targetType: "grant", targetId: m.id, data: { groupDn: group.groupDn, memberDn: m.memberDn } },
+      ]);
       result.reapplied++;
     });
   }

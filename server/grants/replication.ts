@@ -163,7 +163,14 @@ export async function checkReplication(limit = 2000): Promise<ReplicationCheckRe
       const present = "present" in a && a.present.has(row.member_guid.toLowerCase());
       found.set(dc.host, "error" in a ? { seen: false, error: a.error } : { seen: row.phase === "add" ? present : !present, error: null });
     }
-    const dcs = verifying ? mergeObservations(row.replication?.dcs ?? [], targets.map((t) => t.host), found, checkedAt) : [];
+    const dcs = verifying
+      ? mergeObservations(
+          row.replication?.dcs ?? [],
+          targets.map((t) => t.host),
+          found,
+          checkedAt,
+        )
+      : [];
     const observations: DcObservation[] = verifying && config.dcs === null ? [{ host: UNKNOWN_DCS, seen: false, error: config.dcError }] : observationsOf(dcs);
     const since = new Date(row.since);
     const elapsedMs = Math.max(0, checkedAt.getTime() - since.getTime());

@@ -35,13 +35,24 @@ export async function restoreForLiveGrants(groupGuid: string, groupDn: string, m
           inArray(grants.state, [...IN_DIRECTORY_STATES]),
           sql`${grants.mechanism} <> 'temporary-group'`,
           sql`${grants.expiresAt} > now() + make_interval(secs => ${env.GRANT_LEASE_SECONDS})`,
-          inArray(sql`lower(${grants.memberGuid})`, memberGuids.map((g) => g.toLowerCase())),
+          inArray(
+            sql`lower(${grants.memberGuid})`,
+            memberGuids.map((g) => g.toLowerCase()),
+          ),
         ),
       )
       .for("update");
     for (const r of raced) await addMembers(groupGuid, [r.memberGuid], r.mechanism === "ttl" ? { ttlSeconds: Math.max(1, r.secondsLeft) } : {});
     if (raced.length === 0) return [];
-    await tx.update(grants).set({ preExisting: false, updatedAt: sql`now()` }).where(inArray(grants.id, raced.map((r) => r.id)));
+    await tx
+      .update(grants)
+      .set({ preExisting: false, updatedAt: sql`now()` })
+      .where(
+        inArray(
+          grants.id,
+          raced.map((r) => r.id),
+        ),
+      );
     await recordAudit(
       tx,
       SYSTEM_ACTOR,

@@ -153,7 +153,12 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
   await recordTransition(tx, {
     expire: inDirectory ? [{ grantId, at: new Date() }] : [],
     wakeTimer: inDirectory,
-    audit: { actor, events: [{ action: "grant.end_requested", targetType: "grant", targetId: grantId, data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null } }] },
+    audit: {
+      actor,
+      events: [
+        { action: "grant.end_requested", targetType: "grant", targetId: grantId, data: { reason, previousExpiresAt: grant.expiresAt?.toISOString() ?? null } },
+      ],
+    },
   });
   return { grantId, state: grant.state, alreadyEnding: false };
 }

@@ -154,7 +154,9 @@ async function renewLease(claim: Claim, remaining: () => DueGrant[]) {
   claim.leasedAt = Date.now();
   const ids = remaining().map((m) => m.id);
   if (ids.length === 0) return;
-  await db.execute(sql`update grants set claimed_at = now() where id = any(${uuidArray(ids)}) and claim_token = ${claim.token} and state = ${stateSql(REMOVING_STATE)}`);
+  await db.execute(
+    sql`update grants set claimed_at = now() where id = any(${uuidArray(ids)}) and claim_token = ${claim.token} and state = ${stateSql(REMOVING_STATE)}`,
+  );
 }
 
 interface RemovalBatch {
@@ -268,7 +270,12 @@ async function recordRemovalFailure(members: DueGrant[], claimToken: string, err
     await recordAudit(
       tx,
       SYSTEM_ACTOR,
-      failed.map((m) => ({ action: "grant.removal_failed" as const, targetType: "grant" as const, targetId: m.id, data: { groupDn: members[0]!.group_dn, error: errorText(err) } })),
+      failed.map((m) => ({
+        action: "grant.removal_failed" as const,
+        targetType: "grant" as const,
+        targetId: m.id,
+        data: { groupDn: members[0]!.group_dn, error: errorText(err) },
+      })),
     );
   });
 }

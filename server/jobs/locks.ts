@@ -17,7 +17,11 @@ export class LockTimeoutError extends Error {}
  * holder has it, returns `{ ran: false }` at once. With `waitMs` it polls until then and throws
  * LockTimeoutError.
  */
-export async function withSessionLock<T>(key: number, fn: () => Promise<T>, opts: { waitMs?: number; pollMs?: number } = {}): Promise<{ ran: true; value: T } | { ran: false }> {
+export async function withSessionLock<T>(
+  key: number,
+  fn: () => Promise<T>,
+  opts: { waitMs?: number; pollMs?: number } = {},
+): Promise<{ ran: true; value: T } | { ran: false }> {
   const conn = await sqlClient().reserve();
   try {
     const deadline = Date.now() + (opts.waitMs ?? 0);

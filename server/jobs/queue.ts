@@ -62,7 +62,9 @@ export async function removeJob(tx: Executor, jobKey: string) {
 export async function completeJobsByKey(tx: Executor, jobKeys: string[]) {
   if (!jobKeys.length) return;
   // Keys are ids behind a prefix: no commas.
-  await tx.execute(sql`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where key = any(string_to_array(${jobKeys.join(",")}, ','))))`);
+  await tx.execute(
+    sql`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where key = any(string_to_array(${jobKeys.join(",")}, ','))))`,
+  );
 }
 
 /** SQL: the job key `key` builds for the id in `id` (a column or expression), for the fragments below. */
@@ -77,10 +79,11 @@ export function jobKeyFor(key: KeyBuilder, id: SQLWrapper): SQL {
  * after four hours).
  */
 export function jobExists(keySql: SQLWrapper, opts: { unclaimed?: boolean; liveLeaseSeconds?: number } = {}): SQL {
-  const held =
-    opts.unclaimed ? sql` and j.locked_at is null`
-    : opts.liveLeaseSeconds !== undefined ? sql` and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${opts.liveLeaseSeconds}))`
-    : sql``;
+  const held = opts.unclaimed
+    ? sql` and j.locked_at is null`
+    : opts.liveLeaseSeconds !== undefined
+      ? sql` and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${opts.liveLeaseSeconds}))`
+      : sql``;
   return sql`exists (select 1 from graphile_worker.jobs j where j.key = ${keySql}${held})`;
 }
 

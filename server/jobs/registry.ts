@@ -41,7 +41,12 @@ interface TaskSpec {
 const grantJob = z.object({ grantId: z.uuid() });
 // Cron jobs carry `_cron` (graphile's), which the schemas drop: objects are not strict.
 const noPayload = z.object({});
-const everyMinute = (jobKey: string, jobKeyMode: CronSpec["jobKeyMode"] = "replace"): CronSpec => ({ schedule: "* * * * *", jobKey, jobKeyMode, maxAttempts: 1 });
+const everyMinute = (jobKey: string, jobKeyMode: CronSpec["jobKeyMode"] = "replace"): CronSpec => ({
+  schedule: "* * * * *",
+  jobKey,
+  jobKeyMode,
+  maxAttempts: 1,
+});
 
 export const jobs = {
   /** Puts a grant's account into its AD group (worker/tasks/grants__activate.ts). */

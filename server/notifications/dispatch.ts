@@ -1,20 +1,18 @@
 import "server-only";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
-import { SYSTEM_ACTOR } from "@/server/audit/events";
-import { recordAudit } from "@/server/audit/service";
 import { mailOf } from "@/server/directory/principals";
 import { env } from "@/server/env";
 import { approversAt, lastLevel } from "@/server/approvals/levels";
 import { withSessionLock } from "@/server/jobs/locks";
 import { scoped } from "@/server/logger";
+import { configFromEnv, deliverDue, type DeliveryResult, type DispatcherConfig, SEND_LEASE_SECONDS } from "./deliver";
 import type { NotificationFacts } from "./facts";
 import { renderEmail } from "./render";
 import { renderWebhook } from "./render-webhook";
 import { notificationSettingsSchema, type NotificationEvent, type NotificationSettings } from "./schemas";
-import { postWebhook, sendEmail } from "./transport";
 
 /*
  * The dispatcher (worker task notifications__dispatch): fans each outbox event out into one
@@ -26,8 +24,20 @@ import { postWebhook, sendEmail } from "./transport";
 /** Called on use, not at import: env is validated lazily (unit tests import this module without one). */
 const log = () => scoped("notifications");
 
+export { backoffMs, configFromEnv, deliverDue, type DeliveryResult, type DispatcherConfig } from "./deliver";
+
 /** Events the requester hears about (approvers get approval_needed and emergency). */
-const REQUESTER_EVENTS: readonly NotificationEvent[] = ["requested", "approved", "denied", "granted", "extended", "expiring_soon", "expired", "revoked", "failed"];
+const REQUESTER_EVENTS: readonly NotificationEvent[] = [
+  "requested",
+  "approved",
+  "denied",
+  "granted",
+  "extended",
+  "expiring_soon",
+  "expired",
+  "revoked",
+  "failed",
+];
 
 type EventRow = typeof notificationEvents.$inferSelect;
 
@@ -36,19 +46,6 @@ interface Recipient {
   recipient: string;
   audience: "requester" | "approver" | "observer";
   target: { kind: "generic" | "slack" | "teams"; url: string } | null;
-}
-
-/** Where deliveries go; the worker uses the environment, tests point it at loopback sinks. */
-export interface DispatcherConfig {
-  smtpUrl: string | undefined;
-  from: string;
-  webhookTimeoutMs: number;
-  signingSecret: string | undefined;
-  maxAttempts: number;
-}
-
-export function configFromEnv(): DispatcherConfig {
-  return { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS, signingSecret: env.WEBHOOK_SIGNING_SECRET, maxAttempts: env.NOTIFY_MAX_ATTEMPTS };
 }
 
 export interface DispatchResult {
@@ -71,7 +68,9 @@ export async function dispatchEvents(config: DispatcherConfig = configFromEnv(),
     // Approvers are mailed for two events only; their addresses are looked up for those alone.
     const approverEmails = await emailsOf(
       tx,
-      events.flatMap((e) => (e.event === "approval_needed" || e.event === "emergency" ? (facts.get(e.id)?.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []) : [])),
+      events.flatMap((e) =>
+        e.event === "approval_needed" || e.event === "emergency" ? (facts.get(e.id)?.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []) : [],
+      ),
     );
     const rows: (typeof notificationDeliveries.$inferInsert)[] = [];
     for (const e of events) {
@@ -86,7 +85,12 @@ export async function dispatchEvents(config: DispatcherConfig = configFromEnv(),
     await tx
       .update(notificationEvents)
       .set({ dispatchedAt: sql`now()` })
-      .where(inArray(notificationEvents.id, events.map((e) => e.id)));
+      .where(
+        inArray(
+          notificationEvents.id,
+          events.map((e) => e.id),
+        ),
+      );
     return { events: events.length, deliveries: rows.length };
   });
 }
@@ -115,7 +119,9 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
       account: catalogCredentials.username,
       notifications: accessGroups.notifications,
       privilegeSet: privilegeSets.name,
-      setGroups: sql<{ name: string; groupDn: string }[] | null>`(select json_agg(json_build_object('name', p.name, 'groupDn', p.group_dn) order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
+      setGroups: sql<
+        { name: string; groupDn: string }[] | null
+      >`(select json_agg(json_build_object('name', p.name, 'groupDn', p.group_dn) order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
     })
     .from(requests)
     .innerJoin(users, eq(users.id, requests.requesterId))
@@ -200,7 +206,10 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
 
 function setWording(setName: string, privilegesOfSet: { name: string; groupDn: string }[], grant: { privilege: string; groupDn: string } | undefined) {
   if (grant) return { privilege: `${grant.privilege} (privilege set ${setName})`, groupDn: grant.groupDn };
-  return { privilege: `the privilege set ${setName} (${privilegesOfSet.map((p) => p.name).join(", ")})`, groupDn: privilegesOfSet.map((p) => p.groupDn).join("; ") };
+  return {
+    privilege: `the privilege set ${setName} (${privilegesOfSet.map((p) => p.name).join(", ")})`,
+    groupDn: privilegesOfSet.map((p) => p.groupDn).join("; "),
+  };
 }
 
 function roomLeft(g: { activatedAt: Date | null; expiresAt: Date | null } | undefined, maxTotalMinutes: number): boolean {
@@ -223,7 +232,10 @@ async function emailsOf(tx: Parameters<Parameters<typeof db.transaction>[0]>[0],
   const found = new Map(rows.flatMap((r) => (r.email ? [[r.guid.toLowerCase(), r.email] as const] : [])));
   for (const guid of unique.filter((g) => !found.has(g))) {
     const mail = await mailOf(guid).catch((err: unknown) => {
-      log().warn({ guid, err: err instanceof Error ? err.message : String(err) }, "could not read an approver's mail address; the events wait for the next run");
+      log().warn(
+        { guid, err: err instanceof Error ? err.message : String(err) },
+        "could not read an approver's mail address; the events wait for the next run",
+      );
       throw err;
     });
     if (mail) found.set(guid, mail);
@@ -240,7 +252,8 @@ export function recipientsOf(
 ): Recipient[] {
   const out: Recipient[] = [];
   const mail = (recipient: string, audience: Recipient["audience"]) => {
-    if (!out.some((r) => r.channel === "email" && r.recipient.toLowerCase() === recipient.toLowerCase())) out.push({ channel: "email", recipient, audience, target: null });
+    if (!out.some((r) => r.channel === "email" && r.recipient.toLowerCase() === recipient.toLowerCase()))
+      out.push({ channel: "email", recipient, audience, target: null });
   };
   const s = g.settings;
   if (s.emailEvents.includes(e.event)) {
@@ -256,87 +269,11 @@ export function recipientsOf(
   }
   if (s.extraEvents.includes(e.event)) for (const address of s.extraRecipients) mail(address, "observer");
   for (const w of s.webhooks) {
-    if (w.enabled && w.events.includes(e.event)) out.push({ channel: "webhook", recipient: w.name, audience: "observer", target: { kind: w.kind, url: w.url } });
+    if (w.enabled && w.events.includes(e.event))
+      out.push({ channel: "webhook", recipient: w.name, audience: "observer", target: { kind: w.kind, url: w.url } });
   }
   // Without SMTP there is no email to send: the Notifications tab says so.
   return emailEnabled ? out : out.filter((r) => r.channel !== "email");
-}
-
-/** 5 s, 10 s, 20 s … capped at 15 minutes. */
-export function backoffMs(attempts: number): number {
-  return Math.min(15 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
-}
-
-export interface DeliveryResult {
-  sent: number;
-  retried: number;
-  failed: number;
-}
-
-/** Sends due deliveries (parallel lanes, one row locked per send) until none is due or `limit` is reached. */
-export async function deliverDue(config: DispatcherConfig = configFromEnv(), limit = 500, lanes = 4): Promise<DeliveryResult> {
-  const result: DeliveryResult = { sent: 0, retried: 0, failed: 0 };
-  let budget = limit;
-  const lane = async () => {
-    while (budget > 0) {
-      budget -= 1;
-      const outcome = await deliverOne(config);
-      if (outcome === "none") return;
-      result[outcome] += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
-  return result;
-}
-
-/** A "sending" delivery whose worker has not finished within this long is taken again. */
-const SEND_LEASE_SECONDS = 120;
-
-/**
- * One delivery: claimed in a short transaction (a lease, the attempt counted), sent with no
- * transaction or connection held, then its outcome recorded. A worker killed mid-send leaves a
- * lapsed lease that another run retakes (the message may then go out twice: at least once).
- */
-async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "retried" | "failed"> {
-  const [d] = await db.execute<{ id: string; event_id: string; channel: "email" | "webhook"; recipient: string; target: { kind: "generic" | "slack" | "teams"; url: string } | null; message: unknown; attempts: number }>(sql`
-    update notification_deliveries set state = 'sending', claimed_at = now(), attempts = attempts + 1
-    where id = (
-      select id from notification_deliveries
-      where (state = 'queued' and next_attempt_at <= now())
-         or (state = 'sending' and claimed_at < now() - make_interval(secs => ${SEND_LEASE_SECONDS}))
-      order by next_attempt_at
-      limit 1
-      for update skip locked
-    )
-    returning id, event_id, channel, recipient, target, message, attempts`);
-  if (!d) return "none";
-  const fenced = and(eq(notificationDeliveries.id, d.id), eq(notificationDeliveries.state, "sending"), eq(notificationDeliveries.attempts, d.attempts));
-  try {
-    if (d.channel === "email") {
-      if (!config.smtpUrl) throw new Error("SMTP_URL is not set");
-      await sendEmail({ smtpUrl: config.smtpUrl, from: config.from }, d.recipient, d.message as Parameters<typeof sendEmail>[2]);
-    } else {
-      await postWebhook({ timeoutMs: config.webhookTimeoutMs, signingSecret: config.signingSecret }, d.target!, d.message);
-    }
-    await db.update(notificationDeliveries).set({ state: "sent", sentAt: sql`now()`, lastError: null, claimedAt: null }).where(fenced);
-    return "sent";
-  } catch (err) {
-    const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-    const final = d.attempts >= config.maxAttempts;
-    return db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(notificationDeliveries)
-        .set({ state: final ? "failed" : "queued", lastError: error, claimedAt: null, nextAttemptAt: new Date(Date.now() + backoffMs(d.attempts)) })
-        .where(fenced)
-        .returning({ id: notificationDeliveries.id });
-      if (row && final) {
-        await recordAudit(tx, SYSTEM_ACTOR, [
-          { action: "notification.failed", targetType: "notification", targetId: d.id, data: { channel: d.channel, recipient: d.recipient, eventId: d.event_id, attempts: d.attempts, error } },
-        ]);
-      }
-      return final ? "failed" : "retried";
-    });
-  }
 }
 
 /** The worker task: fan out everything new, send what is due, and come back for the retries. */
@@ -373,7 +310,10 @@ export async function notificationsPending(): Promise<boolean> {
  * It goes on while new work arrived during a run, unless `yieldTo` says that more urgent work
  * needs the machine (then it stops between batches; the next run takes over).
  */
-export async function runDispatcherExclusive(config: DispatcherConfig = configFromEnv(), yieldTo?: () => boolean): Promise<(DispatchResult & DeliveryResult) | null> {
+export async function runDispatcherExclusive(
+  config: DispatcherConfig = configFromEnv(),
+  yieldTo?: () => boolean,
+): Promise<(DispatchResult & DeliveryResult) | null> {
   const run = await withSessionLock(DISPATCH_LOCK, async () => {
     const total = { events: 0, deliveries: 0, sent: 0, retried: 0, failed: 0 };
     do {

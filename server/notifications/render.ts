@@ -81,9 +81,7 @@ function personOf(facts: NotificationFacts): string {
 function askedFor(facts: NotificationFacts): string {
   const who = facts.requester.username;
   const duration = formatMinutes(facts.durationMinutes);
-  return isExtension(facts)
-    ? `${who} asks to extend ${facts.privilege} by ${duration}`
-    : `${who} requests ${facts.privilege} (${duration})`;
+  return isExtension(facts) ? `${who} asks to extend ${facts.privilege} by ${duration}` : `${who} requests ${facts.privilege} (${duration})`;
 }
 
 function until(facts: NotificationFacts, at: (iso: string) => string): string {
@@ -196,20 +194,15 @@ function callToAction(facts: NotificationFacts, audience: EmailAudience): string
 /** Labelled facts, in reading order; absent facts are left out. */
 export function factRows(facts: NotificationFacts): [label: string, value: string][] {
   const at = (iso: string) => formatTime(iso, facts.timeZone);
-  const flags = [facts.emergency && "EMERGENCY", facts.outsideUsualHours && "Outside usual hours"].filter(
-    (f): f is string => typeof f === "string",
-  );
-  const actorLabel =
-    facts.event === "approved" || facts.event === "denied" ? "Decided by" : facts.event === "revoked" ? "Revoked by" : "By";
+  const flags = [facts.emergency && "EMERGENCY", facts.outsideUsualHours && "Outside usual hours"].filter((f): f is string => typeof f === "string");
+  const actorLabel = facts.event === "approved" || facts.event === "denied" ? "Decided by" : facts.event === "revoked" ? "Revoked by" : "By";
   const rows: [string, string | null][] = [
     ["Requester", personOf(facts)],
     ["Privilege", facts.privilege],
     ["AD group", facts.groupDn],
     ["Account elevated", facts.account ?? facts.requester.username],
     ["Access group", facts.accessGroup],
-    isExtension(facts)
-      ? ["Extension", `+${formatMinutes(facts.durationMinutes)}`]
-      : ["Duration", formatMinutes(facts.durationMinutes)],
+    isExtension(facts) ? ["Extension", `+${formatMinutes(facts.durationMinutes)}`] : ["Duration", formatMinutes(facts.durationMinutes)],
     ["Approval", levelText(facts)],
     ["Starts", facts.startsAt && at(facts.startsAt)],
     ["Expires", facts.expiresAt && at(facts.expiresAt)],
@@ -234,9 +227,7 @@ export function factRows(facts: NotificationFacts): [label: string, value: strin
  */
 function emailLinks(facts: NotificationFacts, audience: EmailAudience): Link[] {
   if (audience === "approver") {
-    return facts.event === "approval_needed" || facts.event === "emergency"
-      ? [{ label: "Open the decision", url: facts.links.decision }]
-      : [];
+    return facts.event === "approval_needed" || facts.event === "emergency" ? [{ label: "Open the decision", url: facts.links.decision }] : [];
   }
   if (audience === "requester") {
     const myAccess = { label: "Open My access", url: facts.links.myAccess };
@@ -246,12 +237,7 @@ function emailLinks(facts: NotificationFacts, audience: EmailAudience): Link[] {
 }
 
 export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 function renderText(title: string, action: string | null, rows: [string, string][], links: Link[]): string {

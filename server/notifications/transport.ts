@@ -110,8 +110,7 @@ function describeFailure(error: unknown, url: URL, timeoutMs: number): string {
   }
   // undici wraps the interesting part (ECONNREFUSED, unexpected redirect) in `cause`.
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  const detail =
-    cause instanceof Error ? `${"code" in cause && typeof cause.code === "string" ? `${cause.code} ` : ""}${cause.message}` : String(cause);
+  const detail = cause instanceof Error ? `${"code" in cause && typeof cause.code === "string" ? `${cause.code} ` : ""}${cause.message}` : String(cause);
   return `Webhook ${url.origin} unreachable: ${redact(detail, url)}`;
 }
 

@@ -1,6 +1,14 @@
 import "server-only";
 import { db } from "@/db";
-import { bindVerdict, evaluateRequest, publicVerdict, type Credential, type Privilege, type RequesterSituation, type Verdict } from "@/server/access-groups/enforcement";
+import {
+  bindVerdict,
+  evaluateRequest,
+  publicVerdict,
+  type Credential,
+  type Privilege,
+  type RequesterSituation,
+  type Verdict,
+} from "@/server/access-groups/enforcement";
 import { groupsAllowing } from "@/server/access-groups/policy/groups";
 import type { AccessGroupPolicy } from "@/server/access-groups/policy/schemas";
 import type { DevicesByName } from "@/server/access-groups/policy/criteria";
@@ -43,7 +51,12 @@ export function accountRefusal(set: LoadedSet, credential: Credential | null): s
 }
 
 /** The groups that allow every privilege of the set for the account. */
-export function groupsAllowingSet<G extends AccessGroupPolicy>(groups: readonly G[], privileges: readonly Privilege[], credential: Credential | null, devicesByName: DevicesByName): G[] {
+export function groupsAllowingSet<G extends AccessGroupPolicy>(
+  groups: readonly G[],
+  privileges: readonly Privilege[],
+  credential: Credential | null,
+  devicesByName: DevicesByName,
+): G[] {
   const each = privileges.map((privilege) => new Set(groupsAllowing(groups, { privilege, credential }, devicesByName)));
   return groups.filter((g) => each.every((allowing) => allowing.has(g)));
 }

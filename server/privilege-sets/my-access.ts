@@ -83,7 +83,9 @@ export function foldSetRequests<R extends GrantColumns>(rows: readonly R[]): (R 
       grantState: setState(states),
       activatedAt: withGrant.every((m) => m.activatedAt) ? latest(withGrant.map((m) => m.activatedAt)) : earliest(withGrant.map((m) => m.activatedAt)),
       // The next end that still matters: the earliest among those still live.
-      expiresAt: earliest((withGrant.some((m) => isLiveState(m.grantState)) ? withGrant.filter((m) => isLiveState(m.grantState)) : withGrant).map((m) => m.expiresAt)),
+      expiresAt: earliest(
+        (withGrant.some((m) => isLiveState(m.grantState)) ? withGrant.filter((m) => isLiveState(m.grantState)) : withGrant).map((m) => m.expiresAt),
+      ),
       removedAt: withGrant.every((m) => m.removedAt) ? latest(withGrant.map((m) => m.removedAt)) : null,
       endReason: withGrant.find((m) => m.endReason)?.endReason ?? null,
       lastError: withGrant.find((m) => m.grantState === "failed")?.lastError ?? withGrant.find((m) => m.lastError)?.lastError ?? null,

@@ -40,7 +40,10 @@ async function endSiblings(tx: Transaction, siblings: (typeof grants.$inferSelec
   for (const g of siblings) {
     if (g.state === "pending") {
       assertTransition(g.state, "revoked");
-      await tx.update(grants).set({ state: "revoked", endReason: "revoked", removedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(grants.id, g.id));
+      await tx
+        .update(grants)
+        .set({ state: "revoked", endReason: "revoked", removedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(grants.id, g.id));
       await removeJob(tx, jobKeys.activate(g.id));
     } else {
       // Provisioning: the activation in flight lands as due at once (or, failing, as revoked).
@@ -66,7 +69,12 @@ async function endSiblings(tx: Transaction, siblings: (typeof grants.$inferSelec
  * caller's transaction. Does nothing for a request that is not a set request. Idempotent: a second
  * failure of the same set finds nothing left to end and keeps the first reason.
  */
-export async function rollBackSet(tx: Transaction, requestId: string, failedGrantId: string, reason: string): Promise<{ rolledBack: string[]; deferred: boolean }> {
+export async function rollBackSet(
+  tx: Transaction,
+  requestId: string,
+  failedGrantId: string,
+  reason: string,
+): Promise<{ rolledBack: string[]; deferred: boolean }> {
   // NO KEY UPDATE: siblings' transactions insert rows referencing the request (KEY SHARE) and must not wait for us.
   const [request] = await tx
     .select({ id: requests.id, setName: privilegeSets.name, outcomeComment: requests.outcomeComment })
@@ -75,7 +83,11 @@ export async function rollBackSet(tx: Transaction, requestId: string, failedGran
     .where(eq(requests.id, requestId))
     .for("no key update", { of: requests });
   if (!request) return { rolledBack: [], deferred: false };
-  const [failed] = await tx.select({ name: privileges.name }).from(grants).innerJoin(privileges, eq(privileges.id, grants.privilegeId)).where(eq(grants.id, failedGrantId));
+  const [failed] = await tx
+    .select({ name: privileges.name })
+    .from(grants)
+    .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+    .where(eq(grants.id, failedGrantId));
   const failure: Failure = { failedGrantId, failedPrivilege: failed?.name ?? "unknown", reason };
 
   const siblings = await tx.select().from(grants).where(openSiblings(requestId, failedGrantId)).orderBy(grants.id).for("update", { skipLocked: true });
@@ -83,13 +95,22 @@ export async function rollBackSet(tx: Transaction, requestId: string, failedGran
   // Siblings skipped as locked: the second pass ends them once their transaction is over.
   // (Those ended above no longer match: this transaction sees its own changes.)
   const [locked] = await tx.select({ id: grants.id }).from(grants).where(openSiblings(requestId, failedGrantId)).limit(1);
-  if (locked) await enqueue(tx, "grants__rollback_set", { requestId, failedGrantId, reason }, { jobKey: jobKeys.rollbackSet(requestId), runAt: new Date(Date.now() + 1_000) });
+  if (locked)
+    await enqueue(
+      tx,
+      "grants__rollback_set",
+      { requestId, failedGrantId, reason },
+      { jobKey: jobKeys.rollbackSet(requestId), runAt: new Date(Date.now() + 1_000) },
+    );
 
   // The first failure tells the story; a later one of the same set adds its own grant's failure only.
   if (request.outcomeComment === null) {
     await tx
       .update(requests)
-      .set({ status: "failed", outcomeComment: `The privilege set "${request.setName}" was rolled back: "${failure.failedPrivilege}" could not be granted (${reason}).` })
+      .set({
+        status: "failed",
+        outcomeComment: `The privilege set "${request.setName}" was rolled back: "${failure.failedPrivilege}" could not be granted (${reason}).`,
+      })
       .where(eq(requests.id, requestId));
     await recordAudit(tx, SYSTEM_ACTOR, [
       { action: "request.rolled_back", targetType: "request", targetId: requestId, data: { privilegeSet: request.setName, ...failure, rolledBack } },
@@ -106,7 +127,11 @@ export async function finishSetRollback(requestId: string, failedGrantId: string
   return db.transaction(async (tx) => {
     const siblings = await tx.select().from(grants).where(openSiblings(requestId, failedGrantId)).orderBy(grants.id).for("update");
     if (siblings.length === 0) return [];
-    const [failed] = await tx.select({ name: privileges.name }).from(grants).innerJoin(privileges, eq(privileges.id, grants.privilegeId)).where(eq(grants.id, failedGrantId));
+    const [failed] = await tx
+      .select({ name: privileges.name })
+      .from(grants)
+      .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+      .where(eq(grants.id, failedGrantId));
     return endSiblings(tx, siblings, { failedGrantId, failedPrivilege: failed?.name ?? "unknown", reason });
   });
 }

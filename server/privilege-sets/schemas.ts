@@ -28,10 +28,7 @@ function someoneCanUseIt(v: { credentialIds: string[]; allowOwnAccount: boolean 
 export const createPrivilegeSetInput = setFields.strict().superRefine(someoneCanUseIt);
 export type CreatePrivilegeSetInput = z.infer<typeof createPrivilegeSetInput>;
 
-export const updatePrivilegeSetInput = setFields
-  .extend({ id: z.uuid(), enabled: z.boolean() })
-  .strict()
-  .superRefine(someoneCanUseIt);
+export const updatePrivilegeSetInput = setFields.extend({ id: z.uuid(), enabled: z.boolean() }).strict().superRefine(someoneCanUseIt);
 export type UpdatePrivilegeSetInput = z.infer<typeof updatePrivilegeSetInput>;
 
 /** The admin form: one shape for creating and editing (the router inputs add or drop `id`/`enabled`). */

@@ -42,7 +42,9 @@ export async function listPrivilegeSets(user: SessionUser) {
     ...(set.privileges.length ? setDurations(set.privileges) : { maxDurationMinutes: 0, defaultDurationMinutes: 0 }),
     /** Why requesters cannot use the set although it is enabled (a privilege disabled since, accounts gone). */
     problems: [
-      ...set.privileges.filter((p) => !p.enabled).map((p) => `"${p.name}" is disabled: the set cannot be requested until it is enabled again or removed from the set.`),
+      ...set.privileges
+        .filter((p) => !p.enabled)
+        .map((p) => `"${p.name}" is disabled: the set cannot be requested until it is enabled again or removed from the set.`),
       ...set.accounts.filter((a) => !a.present).map((a) => `${a.username} is no longer in Active Directory.`),
     ],
   }));
@@ -52,9 +54,17 @@ export async function listPrivilegeSets(user: SessionUser) {
 export async function privilegeSetOptions(user: SessionUser) {
   assertCan(user, "manage", "Privilege");
   const [privilegeRows, accountRows] = await Promise.all([
-    db.select({ id: privileges.id, name: privileges.name, enabled: privileges.enabled, maxDurationMinutes: privileges.maxDurationMinutes }).from(privileges).orderBy(asc(privileges.name)),
     db
-      .select({ id: catalogCredentials.id, username: catalogCredentials.username, displayName: catalogCredentials.displayName, objectGuid: catalogCredentials.objectGuid })
+      .select({ id: privileges.id, name: privileges.name, enabled: privileges.enabled, maxDurationMinutes: privileges.maxDurationMinutes })
+      .from(privileges)
+      .orderBy(asc(privileges.name)),
+    db
+      .select({
+        id: catalogCredentials.id,
+        username: catalogCredentials.username,
+        displayName: catalogCredentials.displayName,
+        objectGuid: catalogCredentials.objectGuid,
+      })
       .from(catalogCredentials)
       .where(eq(catalogCredentials.present, true))
       .orderBy(asc(catalogCredentials.username)),
@@ -75,7 +85,9 @@ async function checkedMembers(tx: Transaction, input: Pick<CreatePrivilegeSetInp
   if (found.length !== input.privilegeIds.length) throw notFound("A privilege of the set is not published (anymore).");
   const disabled = found.filter((p) => !p.enabled);
   if (disabled.length && !opts.allowDisabled) {
-    throw invalid(`${disabled.map((p) => `"${p.name}"`).join(", ")} ${disabled.length === 1 ? "is" : "are"} disabled: enable ${disabled.length === 1 ? "it" : "them"} first or leave ${disabled.length === 1 ? "it" : "them"} out.`);
+    throw invalid(
+      `${disabled.map((p) => `"${p.name}"`).join(", ")} ${disabled.length === 1 ? "is" : "are"} disabled: enable ${disabled.length === 1 ? "it" : "them"} first or leave ${disabled.length === 1 ? "it" : "them"} out.`,
+    );
   }
   if (input.credentialIds.length === 0) return;
   const accounts = await tx.select().from(catalogCredentials).where(inArray(catalogCredentials.id, input.credentialIds));
@@ -122,7 +134,9 @@ export async function createPrivilegeSet(user: SessionUser, actor: AuditActor, r
         .returning();
       await writeMembers(tx, row!.id, input);
       const created = (await loadSet(tx, row!.id))!;
-      await recordAudit(tx, actor, [{ action: "privilege_set.created", targetType: "privilege_set", targetId: created.id, data: { after: snapshot(created) } }]);
+      await recordAudit(tx, actor, [
+        { action: "privilege_set.created", targetType: "privilege_set", targetId: created.id, data: { after: snapshot(created) } },
+      ]);
       return { id: created.id, name: created.name };
     })
     .catch(conflictOnDuplicate);
@@ -145,7 +159,9 @@ export async function updatePrivilegeSet(user: SessionUser, actor: AuditActor, r
         .where(eq(privilegeSets.id, input.id));
       await writeMembers(tx, input.id, input);
       const after = (await loadSet(tx, input.id))!;
-      await recordAudit(tx, actor, [{ action: "privilege_set.updated", targetType: "privilege_set", targetId: input.id, data: { before: snapshot(before), after: snapshot(after) } }]);
+      await recordAudit(tx, actor, [
+        { action: "privilege_set.updated", targetType: "privilege_set", targetId: input.id, data: { before: snapshot(before), after: snapshot(after) } },
+      ]);
       return { id: after.id, name: after.name };
     })
     .catch(conflictOnDuplicate);

@@ -19,17 +19,25 @@ const privilegeFields = z.object({
   defaultDurationMinutes: duration,
   allowExtension: z.boolean().default(false),
   /** With extensions, the longest a grant may run in total; empty = the maximum duration. */
-  maxTotalMinutes: z.preprocess((v) => (v === "" || v === undefined ? null : v), z.coerce
-    .number({ error: "Enter a number of minutes" })
-    .int("Whole minutes only")
-    .min(1, "At least 1 minute")
-    .max(MAX_DURATION_MINUTES * 4, `At most ${MAX_DURATION_MINUTES * 4} minutes (28 days)`)
-    .nullable()).default(null),
+  maxTotalMinutes: z
+    .preprocess(
+      (v) => (v === "" || v === undefined ? null : v),
+      z.coerce
+        .number({ error: "Enter a number of minutes" })
+        .int("Whole minutes only")
+        .min(1, "At least 1 minute")
+        .max(MAX_DURATION_MINUTES * 4, `At most ${MAX_DURATION_MINUTES * 4} minutes (28 days)`)
+        .nullable(),
+    )
+    .default(null),
   tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
   mechanism: z.enum(GRANT_MECHANISMS, { error: "Choose a grant mechanism" }).default("direct"),
 });
 
-function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number; maxTotalMinutes: number | null }>(v: T, ctx: z.RefinementCtx) {
+function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDurationMinutes: number; maxTotalMinutes: number | null }>(
+  v: T,
+  ctx: z.RefinementCtx,
+) {
   if (v.defaultDurationMinutes > v.maxDurationMinutes) {
     ctx.addIssue({ code: "custom", path: ["defaultDurationMinutes"], message: "The default cannot exceed the maximum" });
   }
@@ -38,9 +46,7 @@ function defaultWithinMax<T extends { maxDurationMinutes: number; defaultDuratio
   }
 }
 
-export const publishPrivilegeInput = privilegeFields
-  .extend({ groupGuid: z.string().uuid("Pick a group from the directory") })
-  .superRefine(defaultWithinMax);
+export const publishPrivilegeInput = privilegeFields.extend({ groupGuid: z.string().uuid("Pick a group from the directory") }).superRefine(defaultWithinMax);
 export type PublishPrivilegeInput = z.infer<typeof publishPrivilegeInput>;
 
 export const updatePrivilegeInput = privilegeFields

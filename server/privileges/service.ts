@@ -97,30 +97,33 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
   await assertMechanismAvailable(input.mechanism);
   return db
     .transaction(async (tx) => {
-    const [dupe] = await tx.select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid }).from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
-    if (dupe) throw conflict(`This group is already published as "${dupe.name}".`);
-    const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
-    if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
-    const [row] = await tx
-      .insert(privileges)
-      .values({
-        name: input.name,
-        description: input.description,
-        groupDn: group.dn,
-        groupGuid: group.objectGuid,
-        groupSid: group.objectSid,
-        maxDurationMinutes: input.maxDurationMinutes,
-        defaultDurationMinutes: input.defaultDurationMinutes,
-        allowExtension: input.allowExtension,
-        maxTotalMinutes: input.maxTotalMinutes,
-        tags: input.tags,
-        mechanism: input.mechanism,
-        createdBy: user.id,
-      })
-      .returning();
-    await recordAudit(tx, actor, [{ action: "privilege.published", targetType: "privilege", targetId: row!.id, data: { after: snapshot(row!) } }]);
-    return row!;
-  })
+      const [dupe] = await tx
+        .select({ id: privileges.id, name: privileges.name, groupGuid: privileges.groupGuid })
+        .from(privileges)
+        .where(eq(privileges.groupGuid, group.objectGuid));
+      if (dupe) throw conflict(`This group is already published as "${dupe.name}".`);
+      const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
+      if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
+      const [row] = await tx
+        .insert(privileges)
+        .values({
+          name: input.name,
+          description: input.description,
+          groupDn: group.dn,
+          groupGuid: group.objectGuid,
+          groupSid: group.objectSid,
+          maxDurationMinutes: input.maxDurationMinutes,
+          defaultDurationMinutes: input.defaultDurationMinutes,
+          allowExtension: input.allowExtension,
+          maxTotalMinutes: input.maxTotalMinutes,
+          tags: input.tags,
+          mechanism: input.mechanism,
+          createdBy: user.id,
+        })
+        .returning();
+      await recordAudit(tx, actor, [{ action: "privilege.published", targetType: "privilege", targetId: row!.id, data: { after: snapshot(row!) } }]);
+      return row!;
+    })
     .catch(conflictOnDuplicate);
 }
 
@@ -131,32 +134,34 @@ export async function updatePrivilege(user: SessionUser, actor: AuditActor, raw:
   // change is checked, so editing a TTL privilege does not depend on the directory being reachable.
   const [current] = await db.select({ mechanism: privileges.mechanism }).from(privileges).where(eq(privileges.id, input.id));
   if (input.mechanism && input.mechanism !== current?.mechanism) await assertMechanismAvailable(input.mechanism);
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
-    if (!before) throw notFound("No such privilege.");
-    if (input.name !== before.name) {
-      const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
-      if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
-    }
-    const [after] = await tx
-      .update(privileges)
-      .set({
-        name: input.name,
-        description: input.description,
-        maxDurationMinutes: input.maxDurationMinutes,
-        defaultDurationMinutes: input.defaultDurationMinutes,
-        allowExtension: input.allowExtension,
-        maxTotalMinutes: input.maxTotalMinutes,
-        tags: input.tags,
-        mechanism: input.mechanism ?? before.mechanism,
-        enabled: input.enabled,
-        updatedAt: new Date(),
-      })
-      .where(eq(privileges.id, input.id))
-      .returning();
-    await recordAudit(tx, actor, [
-      { action: "privilege.updated", targetType: "privilege", targetId: input.id, data: { before: snapshot(before), after: snapshot(after!) } },
-    ]);
-    return after!;
-  }).catch(conflictOnDuplicate);
+  return db
+    .transaction(async (tx) => {
+      const [before] = await tx.select().from(privileges).where(eq(privileges.id, input.id)).for("update");
+      if (!before) throw notFound("No such privilege.");
+      if (input.name !== before.name) {
+        const [nameTaken] = await tx.select({ id: privileges.id }).from(privileges).where(eq(privileges.name, input.name));
+        if (nameTaken) throw conflict(`A privilege named "${input.name}" exists already.`);
+      }
+      const [after] = await tx
+        .update(privileges)
+        .set({
+          name: input.name,
+          description: input.description,
+          maxDurationMinutes: input.maxDurationMinutes,
+          defaultDurationMinutes: input.defaultDurationMinutes,
+          allowExtension: input.allowExtension,
+          maxTotalMinutes: input.maxTotalMinutes,
+          tags: input.tags,
+          mechanism: input.mechanism ?? before.mechanism,
+          enabled: input.enabled,
+          updatedAt: new Date(),
+        })
+        .where(eq(privileges.id, input.id))
+        .returning();
+      await recordAudit(tx, actor, [
+        { action: "privilege.updated", targetType: "privilege", targetId: input.id, data: { before: snapshot(before), after: snapshot(after!) } },
+      ]);
+      return after!;
+    })
+    .catch(conflictOnDuplicate);
 }

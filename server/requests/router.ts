@@ -4,6 +4,7 @@ import { cancelRequest } from "@/server/approvals/service";
 import { currentAdminStatus } from "@/server/auth/signin";
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { previewRequestInput, submitRequestInput } from "./schemas";
+import { listMyRequests } from "./mine";
 import * as service from "./service";
 import { requestTimeline, timelineInput } from "./timeline";
 
@@ -13,7 +14,7 @@ export const requestsRouter = createTRPCRouter({
   access: authedProcedure.query(({ ctx }) => service.myAccess(ctx.user, ctx.actor)),
   preview: authedProcedure.input(previewRequestInput).query(({ ctx, input }) => service.previewRequest(ctx.user, ctx.actor, input)),
   submit: authedProcedure.input(submitRequestInput).mutation(({ ctx, input }) => service.submitRequest(ctx.user, ctx.actor, input)),
-  mine: authedProcedure.query(({ ctx }) => service.listMyRequests(ctx.user)),
+  mine: authedProcedure.query(({ ctx }) => listMyRequests(ctx.user)),
   /** The requester withdraws a request that still waits. */
   cancel: authedProcedure.input(requestIdInput).mutation(({ ctx, input }) => cancelRequest(ctx.user, ctx.actor, input.requestId)),
   /**

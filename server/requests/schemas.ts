@@ -2,12 +2,7 @@ import { z } from "zod";
 import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 
 const optionalCode = (what: string) =>
-  z
-    .string()
-    .trim()
-    .max(100, "At most 100 characters")
-    .regex(ONE_LINE, `The ${what} contains characters that are not allowed`)
-    .default("");
+  z.string().trim().max(100, "At most 100 characters").regex(ONE_LINE, `The ${what} contains characters that are not allowed`).default("");
 
 export const durationMinutesSchema = z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute");
 
@@ -33,7 +28,12 @@ export const submitRequestInput = z
     /** A privileged account from the catalog; absent = the requester's own account. */
     credentialId: z.uuid("Pick an account").nullable().default(null),
     durationMinutes: durationMinutesSchema,
-    justification: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The justification contains characters that are not allowed").default(""),
+    justification: z
+      .string()
+      .trim()
+      .max(1000, "At most 1000 characters")
+      .regex(MULTI_LINE, "The justification contains characters that are not allowed")
+      .default(""),
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),
     /** Break-glass: only where the binding group allows emergency access; skips approval, needs a justification. */
@@ -62,7 +62,12 @@ export const extendGrantInput = z
   .object({
     grantId: z.uuid(),
     minutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
-    justification: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The justification contains characters that are not allowed").default(""),
+    justification: z
+      .string()
+      .trim()
+      .max(1000, "At most 1000 characters")
+      .regex(MULTI_LINE, "The justification contains characters that are not allowed")
+      .default(""),
   })
   .strict();
 export type ExtendGrantInput = z.infer<typeof extendGrantInput>;

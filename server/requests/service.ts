@@ -1,11 +1,20 @@
 import "server-only";
 import type { z } from "zod";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
-import { accessGroupActivations, accessGroups, catalogCredentials, grants, privilegeSets, privileges, requests } from "@/db/schema";
+import { accessGroupActivations, accessGroups, catalogCredentials, grants, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
-import { evaluateRequest, loadPerson, publicVerdict, requesterAccess, situationOf, type Credential, type Privilege, type RequesterSituation, type Verdict } from "@/server/access-groups/enforcement";
+import {
+  evaluateRequest,
+  loadPerson,
+  publicVerdict,
+  requesterAccess,
+  situationOf,
+  type Credential,
+  type Privilege,
+  type RequesterSituation,
+  type Verdict,
+} from "@/server/access-groups/enforcement";
 import { readApprovers } from "@/server/access-groups/service";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
@@ -17,11 +26,8 @@ import { LIVE_GRANT_STATES } from "@/server/grants/states";
 import { emitNotification } from "@/server/notifications/emit";
 import { isOutsideUsualHours } from "@/server/access-groups/policy/usual-hours";
 import { evaluateSetRequest, setDurations, setsForRequester } from "@/server/privilege-sets/eligibility";
-import { foldSetRequests } from "@/server/privilege-sets/my-access";
-import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
 import { requestableSet } from "@/server/privilege-sets/service";
 import type { LoadedSet } from "@/server/privilege-sets/store";
-import { levelCountSql } from "@/server/approvals/levels";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 const FIELD_LABELS = { justification: "a justification", changeId: "a change ID", governanceCode: "a governance (ITSM) code" } as const;
@@ -88,7 +94,11 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
   const approvalLevels =
     verdict.ok && verdict.requiresApproval
       ? await readApprovers(db, verdict.group.id).then(({ approvers, levels }) =>
-          levels.map((l) => ({ level: l.level, requiredApprovals: l.requiredApprovals, approvers: approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username) })),
+          levels.map((l) => ({
+            level: l.level,
+            requiredApprovals: l.requiredApprovals,
+            approvers: approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username),
+          })),
         )
       : [];
   const outsideUsualHours = verdict.ok ? isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, at) : false;
@@ -141,7 +151,12 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
   const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
     await db.transaction((tx) =>
       recordAudit(tx, actor, [
-        { action: "request.refused", targetType: set ? "privilege_set" : "privilege", targetId: set?.id ?? subject.privileges[0]!.id, data: { privilege: subject.name, rule, reason, location } },
+        {
+          action: "request.refused",
+          targetType: set ? "privilege_set" : "privilege",
+          targetId: set?.id ?? subject.privileges[0]!.id,
+          data: { privilege: subject.name, rule, reason, location },
+        },
       ]),
     );
     const message = `Refused (${rule}): ${reason}`;
@@ -159,7 +174,8 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
     await refuse("credential", `${credential.username} is a manual catalog entry, not a directory account: it cannot be added to an AD group.`);
   }
   const now = new Date();
-  if (input.startsAt && input.startsAt.getTime() < now.getTime() - 60_000) await refuse("schedule", "The start time has passed. Pick a time in the future, or leave it empty to start now.");
+  if (input.startsAt && input.startsAt.getTime() < now.getTime() - 60_000)
+    await refuse("schedule", "The start time has passed. Pick a time in the future, or leave it empty to start now.");
   if (input.startsAt && input.startsAt.getTime() > now.getTime() + env.SCHEDULE_MAX_DAYS * 86_400_000) {
     await refuse("schedule", `Access can be scheduled at most ${env.SCHEDULE_MAX_DAYS} days ahead.`);
   }
@@ -175,7 +191,11 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
   }
   const approvers = await readApprovers(db, verdict.group.id);
   if (verdict.requiresApproval && approvers.approvers.length === 0) {
-    await refuse("approval", `The access group ${verdict.group.name} requires approval but has no approvers yet. Ask an administrator to add approvers.`, situation.locationText);
+    await refuse(
+      "approval",
+      `The access group ${verdict.group.name} requires approval but has no approvers yet. Ask an administrator to add approvers.`,
+      situation.locationText,
+    );
   }
   const member = credential ? { guid: credential.objectGuid!, dn: credential.dn! } : { guid: account.objectGuid, dn: account.dn };
   const checkedVersion = situation.memberships.find((m) => m.group.id === verdict.group.id)!.group.version;
@@ -197,7 +217,11 @@ async function lockAndRecheck(tx: Transaction, user: SessionUser, c: CheckedSubm
   }
   // The policy checked above must still be the group's: an admin saving any tab (which bumps the
   // version) or changing this member's activation in between makes the requester look again.
-  const [group] = await tx.select({ version: accessGroups.version, enabled: accessGroups.enabled }).from(accessGroups).where(eq(accessGroups.id, verdict.group.id)).for("share");
+  const [group] = await tx
+    .select({ version: accessGroups.version, enabled: accessGroups.enabled })
+    .from(accessGroups)
+    .where(eq(accessGroups.id, verdict.group.id))
+    .for("share");
   const [activation] = await tx
     .select({ state: accessGroupActivations.state })
     .from(accessGroupActivations)
@@ -232,7 +256,11 @@ async function lockAndRecheck(tx: Transaction, user: SessionUser, c: CheckedSubm
     );
   if (waiting) {
     const same = set ? waiting.privilegeSetId === set.id : waiting.privilegeSetId === null;
-    throw conflict(same ? `You already asked for "${subject.name}"; that request is waiting for approval.` : `A request of yours for some of these privileges is already waiting for approval.`);
+    throw conflict(
+      same
+        ? `You already asked for "${subject.name}"; that request is waiting for approval.`
+        : `A request of yours for some of these privileges is already waiting for approval.`,
+    );
   }
 }
 
@@ -322,70 +350,12 @@ async function writeSubmission(tx: Transaction, user: SessionUser, actor: AuditA
   });
   const grantIds = created.map((g) => g.id);
   await recordAudit(tx, actor, [
-    { action: "request.approved", targetType: "request", targetId: request!.id, data: { automatic: true, grantId: grantIds[0]!, ...(set ? { grantIds } : {}) } },
+    {
+      action: "request.approved",
+      targetType: "request",
+      targetId: request!.id,
+      data: { automatic: true, grantId: grantIds[0]!, ...(set ? { grantIds } : {}) },
+    },
   ]);
   return { requestId: request!.id, grantId: grantIds[0]!, grantIds, status: "approved" as const, accessGroup: verdict.group.name };
-}
-
-/**
- * The user's own recent requests with their grant's live state, newest first. A set request is one
- * row named after the set, with its grants inside (setGrants).
- */
-export async function listMyRequests(user: SessionUser, limit = 50) {
-  assertCan(user, "read", "Request", { userId: user.id });
-  const grantPrivilege = alias(privileges, "grant_privilege");
-  const rows = await db
-    .select({
-      requestId: requests.id,
-      privilegeId: privileges.id,
-      privilege: privileges.name,
-      privilegeSet: privilegeSets.name,
-      /** A set request: its privileges as frozen at submission (shown while no grant exists yet). */
-      setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
-      grantPrivilege: grantPrivilege.name,
-      account: catalogCredentials.username,
-      accessGroup: sql<string | null>`${requests.policy} -> 'group' ->> 'name'`,
-      durationMinutes: requests.durationMinutes,
-      justification: requests.justification,
-      requestedAt: requests.createdAt,
-      status: requests.status,
-      decidedAt: requests.decidedAt,
-      outcomeComment: requests.outcomeComment,
-      windowEndsAt: requests.windowEndsAt,
-      kind: requests.kind,
-      startsAt: requests.startsAt,
-      emergency: requests.emergency,
-      currentLevel: requests.currentLevel,
-      levels: levelCountSql(requests.policy),
-      grantId: grants.id,
-      grantState: grants.state,
-      activatedAt: grants.activatedAt,
-      expiresAt: grants.expiresAt,
-      removedAt: grants.removedAt,
-      removalVerifiedAt: grants.removalVerifiedAt,
-      /** Per DC: whether the add (or the removal) has reached it yet. */
-      replication: grants.replication,
-      extendedMinutes: grants.extendedMinutes,
-      allowExtension: privileges.allowExtension,
-      maxTotalMinutes: sql<number>`coalesce(${privileges.maxTotalMinutes}, ${privileges.maxDurationMinutes})`,
-      /** An extension of this grant waiting for approval. */
-      pendingExtension: sql<{ requestId: string; minutes: number } | null>`(select json_build_object('requestId', e.id, 'minutes', e.duration_minutes) from requests e where e.extends_grant_id = ${grants.id} and e.status = 'pending' limit 1)`,
-      endReason: grants.endReason,
-      lastError: grants.lastError,
-      attempts: grants.attempts,
-    })
-    .from(requests)
-    .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
-    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
-    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
-    .leftJoin(grants, eq(grants.requestId, requests.id))
-    .leftJoin(grantPrivilege, eq(grantPrivilege.id, grants.privilegeId))
-    // Extension requests show on the grant they extend (pendingExtension), not as rows of their own.
-    .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access")))
-    .orderBy(desc(requests.createdAt), requests.id)
-    // A set request has a row per grant: room for some sets.
-    .limit(limit + MAX_SET_PRIVILEGES);
-  // The last request may have lost grants to the limit: left out rather than shown in part.
-  const complete = rows.length < limit + MAX_SET_PRIVILEGES ? rows : rows.filter((r) => r.requestId !== rows.at(-1)!.requestId);
-  return foldSetRequests(complete).slice(0, limit);
 }

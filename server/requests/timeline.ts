@@ -9,6 +9,7 @@ import { assertCan, can, type SessionUser } from "@/server/auth/permissions";
 import { notFound } from "@/server/errors";
 import { setState } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
+import { iso, joined, lagText, minutesText, num, replicationDetail, str } from "./timeline-words";
 
 /*
  * A request's story for people: the audit trail of the request and of its grants, read in chain
@@ -65,44 +66,6 @@ const SYSTEM_NAME = "Interim";
 // Matches no grant: an extension request whose grant reference is missing.
 const NO_ID = "00000000-0000-0000-0000-000000000000";
 
-const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-const iso = (v: unknown): string | null => {
-  const s = str(v);
-  return s && !Number.isNaN(Date.parse(s)) ? new Date(s).toISOString() : null;
-};
-const joined = (...parts: (string | null)[]) => parts.filter(Boolean).join(" · ") || null;
-
-function minutesText(minutes: number): string {
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m ? `${h} h ${m} min` : `${h} h`;
-}
-
-function lagText(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Each DC's delay, and why a wait ended without every DC (grant.replicated, grant.removal_replicated). */
-function replicationDetail(d: Record<string, unknown>): string | null {
-  const dcs = Array.isArray(d.dcs) ? (d.dcs as Record<string, unknown>[]) : [];
-  const delays = dcs.map((dc) => {
-    const after = num(dc.seenAfterMs);
-    return `${str(dc.host) ?? "?"} ${after !== null ? `after ${lagText(after)}` : "not confirmed"}`;
-  });
-  const unconfirmed = Array.isArray(d.unconfirmed) ? d.unconfirmed.filter((h): h is string => typeof h === "string") : [];
-  const why =
-    d.settledBy === "latency"
-      ? "the replication time has passed"
-      : d.settledBy === "max-wait"
-        ? `gave up waiting for ${unconfirmed.join(", ") || "some domain controllers"}`
-        : d.settledBy === "superseded"
-          ? "a newer grant added the account again"
-          : null;
-  return joined(why, delays.join(", ") || null);
-}
-
 type Told = Pick<TimelineStep, "label"> & Partial<Pick<TimelineStep, "detail" | "until" | "tone" | "actor">>;
 
 /**
@@ -121,7 +84,10 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
       // A denial is told by the request.denied row that always follows it in the same transaction.
       if (d.decision !== "approve") return null;
       const minutes = num(d.durationMinutes);
-      return { label: `Level ${num(d.level) ?? "?"} approved by ${by}`, detail: joined(str(d.comment), minutes !== null ? `duration set to ${minutesText(minutes)}` : null) };
+      return {
+        label: `Level ${num(d.level) ?? "?"} approved by ${by}`,
+        detail: joined(str(d.comment), minutes !== null ? `duration set to ${minutesText(minutes)}` : null),
+      };
     }
     case "request.level_completed": {
       const approvals = num(d.approvals);
@@ -151,7 +117,10 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
     case "grant.activated":
       return d.replicating === true
         ? // No "until" here: the Expires step says it, and "replicating until …" would read as the wait's end.
-          { label: "Added to the AD group, replicating", detail: joined("the time counts from here", d.alreadyMember === true ? "the account was already a member" : null) }
+          {
+            label: "Added to the AD group, replicating",
+            detail: joined("the time counts from here", d.alreadyMember === true ? "the account was already a member" : null),
+          }
         : { label: "Active", until: iso(d.expiresAt), detail: d.alreadyMember === true ? "the account was already a member" : null };
     case "grant.replicated":
       return { label: d.verified === true ? "Active on every domain controller" : "Active", detail: replicationDetail(d) };
@@ -169,7 +138,10 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
       if (d.keptPreExisting === true) return { label: "Access ended", detail: "kept: membership existed before" };
       const lag = num(d.lagMs);
       const after = d.reason === "expired" ? "the expiry" : "the end was requested";
-      return { label: "Removed from the AD group", detail: d.alreadyAbsent === true ? "was already absent" : lag !== null ? `${lagText(lag)} after ${after}` : null };
+      return {
+        label: "Removed from the AD group",
+        detail: d.alreadyAbsent === true ? "was already absent" : lag !== null ? `${lagText(lag)} after ${after}` : null,
+      };
     }
     case "grant.removal_failed":
       return { label: `Removal failed: ${str(d.error) ?? "unknown error"}`, detail: "will retry", tone: "failed" };
@@ -180,7 +152,11 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
     case "grant.rolled_back":
       return { label: "Rolled back", detail: str(d.failedPrivilege) ? `"${str(d.failedPrivilege)}" could not be granted` : null, tone: "failed" };
     case "request.rolled_back":
-      return { label: "Privilege set rolled back", detail: joined(str(d.failedPrivilege) && `"${str(d.failedPrivilege)}" could not be granted`, str(d.reason)), tone: "failed" };
+      return {
+        label: "Privilege set rolled back",
+        detail: joined(str(d.failedPrivilege) && `"${str(d.failedPrivilege)}" could not be granted`, str(d.reason)),
+        tone: "failed",
+      };
     default:
       return { label: action };
   }
@@ -296,15 +272,27 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
   const extension = request.kind === "extension";
   const setRequest = request.privilegeSetId !== null;
   const ofRequest = await db
-    .select({ id: grants.id, state: grants.state, expiresAt: grants.expiresAt, startsAt: grants.startsAt, activatedAt: grants.activatedAt, removalVerifiedAt: grants.removalVerifiedAt })
+    .select({
+      id: grants.id,
+      state: grants.state,
+      expiresAt: grants.expiresAt,
+      startsAt: grants.startsAt,
+      activatedAt: grants.activatedAt,
+      removalVerifiedAt: grants.removalVerifiedAt,
+    })
     .from(grants)
     .where(extension ? eq(grants.id, request.extendsGrantId ?? NO_ID) : eq(grants.requestId, request.id))
     .orderBy(desc(grants.createdAt))
     .limit(setRequest ? MAX_SET_PRIVILEGES : 1);
   // A set stands where its grants stand together (see privilege-sets/my-access.ts).
-  const grant = setRequest && ofRequest.length
-    ? { state: setState(ofRequest.map((g) => g.state)), expiresAt: ofRequest.reduce<Date | null>((a, g) => (g.expiresAt && (!a || g.expiresAt < a) ? g.expiresAt : a), null), startsAt: ofRequest[0]!.startsAt }
-    : ofRequest[0];
+  const grant =
+    setRequest && ofRequest.length
+      ? {
+          state: setState(ofRequest.map((g) => g.state)),
+          expiresAt: ofRequest.reduce<Date | null>((a, g) => (g.expiresAt && (!a || g.expiresAt < a) ? g.expiresAt : a), null),
+          startsAt: ofRequest[0]!.startsAt,
+        }
+      : ofRequest[0];
 
   const own = and(eq(auditEvents.targetType, "request"), eq(auditEvents.targetId, request.id));
   const grantsOfRequest = db.select({ id: grants.id }).from(grants).where(eq(grants.requestId, request.id));
@@ -312,14 +300,34 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
     ? or(
         own,
         // target_id first, so the index serves it; then the extension this request applied.
-        and(eq(auditEvents.targetId, request.extendsGrantId ?? NO_ID), eq(auditEvents.targetType, "grant"), eq(auditEvents.action, "grant.extended"), sql`${auditEvents.data} ->> 'requestId' = ${request.id}`),
+        and(
+          eq(auditEvents.targetId, request.extendsGrantId ?? NO_ID),
+          eq(auditEvents.targetType, "grant"),
+          eq(auditEvents.action, "grant.extended"),
+          sql`${auditEvents.data} ->> 'requestId' = ${request.id}`,
+        ),
       )
     : or(
         own,
-        and(eq(auditEvents.targetType, "grant"), inArray(auditEvents.targetId, db.select({ id: sql<string>`${grants.id}::text` }).from(grants).where(eq(grants.requestId, request.id)))),
+        and(
+          eq(auditEvents.targetType, "grant"),
+          inArray(
+            auditEvents.targetId,
+            db
+              .select({ id: sql<string>`${grants.id}::text` })
+              .from(grants)
+              .where(eq(grants.requestId, request.id)),
+          ),
+        ),
         and(
           eq(auditEvents.targetType, "request"),
-          inArray(auditEvents.targetId, db.select({ id: sql<string>`${requests.id}::text` }).from(requests).where(inArray(requests.extendsGrantId, grantsOfRequest))),
+          inArray(
+            auditEvents.targetId,
+            db
+              .select({ id: sql<string>`${requests.id}::text` })
+              .from(requests)
+              .where(inArray(requests.extendsGrantId, grantsOfRequest)),
+          ),
         ),
       );
   const rows = await db
@@ -332,7 +340,9 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
       data: auditEvents.data,
       extension: sql<boolean>`${auditEvents.targetType} = 'request' and ${auditEvents.targetId} <> ${request.id}`,
       subject: setRequest
-        ? sql<string | null>`case when ${auditEvents.targetType} = 'grant' then (select p.name from grants g join privileges p on p.id = g.privilege_id where g.id::text = ${auditEvents.targetId}) end`
+        ? sql<
+            string | null
+          >`case when ${auditEvents.targetType} = 'grant' then (select p.name from grants g join privileges p on p.id = g.privilege_id where g.id::text = ${auditEvents.targetId}) end`
         : sql<null>`null`,
     })
     .from(auditEvents)

@@ -90,13 +90,11 @@ const regionCodeSchema = z
   .regex(/^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$/, "Use an ISO 3166-2 region code such as FR-IDF")
   .transform((r) => r.toUpperCase());
 
-export const allowedLocationSchema = z
-  .object({ country: countryCodeSchema, region: regionCodeSchema.nullish() })
-  .superRefine((v, ctx) => {
-    if (v.region && !v.region.startsWith(`${v.country}-`)) {
-      ctx.addIssue({ code: "custom", path: ["region"], message: `The region must be in ${v.country} (a code starting with ${v.country}-)` });
-    }
-  });
+export const allowedLocationSchema = z.object({ country: countryCodeSchema, region: regionCodeSchema.nullish() }).superRefine((v, ctx) => {
+  if (v.region && !v.region.startsWith(`${v.country}-`)) {
+    ctx.addIssue({ code: "custom", path: ["region"], message: `The region must be in ${v.country} (a code starting with ${v.country}-)` });
+  }
+});
 export type AllowedLocation = z.output<typeof allowedLocationSchema>;
 
 export const locationPolicySchema = z

@@ -69,7 +69,10 @@ export const notificationSettingsSchema = z
     /** Events mailed to the people concerned (requester, approvers). */
     emailEvents: eventList.default([...NOTIFICATION_EVENTS]),
     /** Extra addresses (a SOC mailbox, a team list) and the events they receive. */
-    extraRecipients: z.array(z.email({ error: "Enter an email address" }).max(254)).max(20, "At most 20 addresses").default([]),
+    extraRecipients: z
+      .array(z.email({ error: "Enter an email address" }).max(254))
+      .max(20, "At most 20 addresses")
+      .default([]),
     extraEvents: eventList.default([]),
     webhooks: z.array(webhookSchema).max(10, "At most 10 webhooks").default([]),
   })

@@ -52,7 +52,7 @@ async function namesUnder(c: Client, base: string, filter: string): Promise<Map<
 /** Direct members of a group (DNs, lower-cased), following ranged retrieval. */
 export async function memberDns(c: Client, groupDn: string): Promise<Set<string>> {
   const out = new Set<string>();
-  for (let start = 0; ; ) {
+  for (let start = 0; ;) {
     const { searchEntries } = await c.search(groupDn, { scope: "base", filter: "(objectClass=group)", attributes: [`member;range=${start}-*`] });
     const entry = searchEntries[0];
     if (!entry) throw new Error(`group not found: ${groupDn}`);
@@ -75,12 +75,19 @@ export async function ensureFaultAccounts(c: Client, n: number): Promise<{ dns: 
   await addIfMissing(c, FAULT_OU, { objectClass: ["top", "organizationalUnit"], ou: "FaultTests", description: "Interim fault test accounts" });
   const have = await namesUnder(c, FAULT_OU, "(&(objectClass=user)(sAMAccountName=fault-*))");
   const missing = Array.from({ length: n }, (_, i) => faultSam(i)).filter((s) => !have.has(s));
-  await pool(missing, 8, (sam) => addIfMissing(c, `CN=${sam},${FAULT_OU}`, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam }));
+  await pool(missing, 8, (sam) =>
+    addIfMissing(c, `CN=${sam},${FAULT_OU}`, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam }),
+  );
   const now = missing.length ? await namesUnder(c, FAULT_OU, "(&(objectClass=user)(sAMAccountName=fault-*))") : have;
   const dns = Array.from({ length: n }, (_, i) => now.get(faultSam(i))!);
 
   const requestersDn = `CN=${REQUESTERS_CN},${FAULT_OU}`;
-  await addIfMissing(c, requestersDn, { objectClass: ["top", "group"], sAMAccountName: "fault-requesters", groupType: "-2147483646", description: "Requesters of the fault test" });
+  await addIfMissing(c, requestersDn, {
+    objectClass: ["top", "group"],
+    sAMAccountName: "fault-requesters",
+    groupType: "-2147483646",
+    description: "Requesters of the fault test",
+  });
   const inGroup = await memberDns(c, requestersDn);
   const toAdd = dns.filter((d) => !inGroup.has(d.toLowerCase()));
   for (let i = 0; i < toAdd.length; i += 500) {
@@ -94,7 +101,12 @@ export async function freshPrivilegeGroups(c: Client, k: number): Promise<{ cn: 
   await deleteFaultGroups(c);
   const groups = Array.from({ length: k }, (_, i) => ({ cn: faultGroupCn(i), dn: `CN=${faultGroupCn(i)},${PRIVILEGE_OU}` }));
   for (const g of groups) {
-    await c.add(g.dn, { objectClass: ["top", "group"], sAMAccountName: g.cn.replace(/\s+/g, "-"), groupType: "-2147483646", description: "Interim fault test privilege" });
+    await c.add(g.dn, {
+      objectClass: ["top", "group"],
+      sAMAccountName: g.cn.replace(/\s+/g, "-"),
+      groupType: "-2147483646",
+      description: "Interim fault test privilege",
+    });
   }
   return groups;
 }
@@ -165,7 +177,9 @@ export function watchMemberships(plan: { groupDn: string; memberDn: string }[], 
 
 function bash(script: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("bash", [script], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${script} failed: ${stderr || err.message}`)) : resolve(stdout)));
+    execFile("bash", [script], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${script} failed: ${stderr || err.message}`)) : resolve(stdout),
+    );
   });
 }
 

@@ -113,10 +113,16 @@ function workerTroubles(top = 6): string[] {
     }
     if ((entry.level ?? 0) < 40) continue;
     const text = [entry.msg, entry.err?.message].filter(Boolean).join(": ");
-    const key = text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<id>").replace(/\d+/g, "N").slice(0, 160);
+    const key = text
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<id>")
+      .replace(/\d+/g, "N")
+      .slice(0, 160);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, top).map(([m, n]) => `${n}× ${m}`);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([m, n]) => `${n}× ${m}`);
 }
 
 const alive = (w: WorkerHandle) => w.child.exitCode === null && w.child.signalCode === null;
@@ -148,7 +154,9 @@ describe("proof under faults", () => {
     const lastWorkerStart = Date.now();
     const { stopAt, downAt, upAt } = await dc!;
     const recoveredAt = Math.max(lastWorkerStart, upAt);
-    log(`DC: stop at +${secs(stopAt - runStart)}, down after ${secs(downAt - stopAt)}, binds again at +${secs(upAt - runStart)} (outage ${secs(upAt - stopAt)})`);
+    log(
+      `DC: stop at +${secs(stopAt - runStart)}, down after ${secs(downAt - stopAt)}, binds again at +${secs(upAt - runStart)} (outage ${secs(upAt - stopAt)})`,
+    );
     log(`recovery (worker and DC back) at +${secs(recoveredAt - runStart)}`);
 
     // Everything must end by itself now: at the latest the longest grant's duration after recovery, plus the 60 s allowed.

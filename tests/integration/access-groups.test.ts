@@ -93,7 +93,15 @@ async function newGroup(name = "it-ag Tabs") {
 }
 
 function settingsOf(g: AccessGroupRow) {
-  return { id: g.id, version: g.version, name: g.name, description: g.description, enabled: g.enabled, timeZone: g.timeZone, settings: groupSettingsSchema.parse(g.settings) };
+  return {
+    id: g.id,
+    version: g.version,
+    name: g.name,
+    description: g.description,
+    enabled: g.enabled,
+    timeZone: g.timeZone,
+    settings: groupSettingsSchema.parse(g.settings),
+  };
 }
 
 describe("access groups: create, list, delete", () => {
@@ -109,13 +117,27 @@ describe("access groups: create, list, delete", () => {
       targetType: "access_group",
       targetId: g.id,
       actorName: "carol",
-      data: { after: { name: "it-ag Ops", description: "Operations", timeZone: "Europe/Paris", enabled: true, criteria: expect.any(Object), limits: expect.any(Object), locations: expect.any(Object) } },
+      data: {
+        after: {
+          name: "it-ag Ops",
+          description: "Operations",
+          timeZone: "Europe/Paris",
+          enabled: true,
+          criteria: expect.any(Object),
+          limits: expect.any(Object),
+          locations: expect.any(Object),
+        },
+      },
     });
 
     await deleteAccessGroup(carol, as(carol), g.id);
     expect(await listAccessGroups(carol)).toEqual([]);
     const [deleted] = await audits("access_group.deleted");
-    expect(deleted).toMatchObject({ targetId: g.id, actorName: "carol", data: { before: { name: "it-ag Ops", timeZone: "Europe/Paris", members: expect.arrayContaining(["user:it-ag-alice", "group:it-ag-team"]) } } });
+    expect(deleted).toMatchObject({
+      targetId: g.id,
+      actorName: "carol",
+      data: { before: { name: "it-ag Ops", timeZone: "Europe/Paris", members: expect.arrayContaining(["user:it-ag-alice", "group:it-ag-team"]) } },
+    });
     await expect(deleteAccessGroup(carol, as(carol), g.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
@@ -134,7 +156,11 @@ describe("access groups: create, list, delete", () => {
     const viaHttp = await trpcHttp({ ...alice, isAdmin: true }, "accessGroups.groups.create", { name: "it-ag Sneaky" });
     expect(viaHttp).toMatchObject({ ok: false, code: "FORBIDDEN", message: "Administrators only." });
     expect((await db.select().from(users).where(eq(users.id, alice.id)))[0]?.isAdmin).toBe(false);
-    expect(await trpcHttp(alice, "accessGroups.groups.list", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN", message: "Administrators only." });
+    expect(await trpcHttp(alice, "accessGroups.groups.list", undefined, { query: true })).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+      message: "Administrators only.",
+    });
 
     // carol's row says "not admin" and is overdue too; AD says she is (nested in Interim Admins).
     await db.update(users).set({ isAdmin: false, adminCheckedAt: null }).where(eq(users.id, carol.id));
@@ -160,11 +186,26 @@ describe("access groups: the tabs", () => {
     g = await updateSettings(
       carol,
       as(carol),
-      settingsInput.parse({ ...settingsOf(g), name: "it-ag Renamed", description: "Ops", enabled: false, timeZone: "Europe/Berlin", settings: { requiresJustification: true } }),
+      settingsInput.parse({
+        ...settingsOf(g),
+        name: "it-ag Renamed",
+        description: "Ops",
+        enabled: false,
+        timeZone: "Europe/Berlin",
+        settings: { requiresJustification: true },
+      }),
     );
     g = await updateCriteria(carol, as(carol), criteriaInput.parse({ id: g.id, version: g.version, criteria: { privilegeNames: ["DB *"] } }));
-    g = await updateLimits(carol, as(carol), limitsInput.parse({ id: g.id, version: g.version, limits: { daysOfWeek: [5, 1, 1], windows: [{ start: "08:00", end: "18:00" }] } }));
-    g = await updateLocations(carol, as(carol), locationsInput.parse({ id: g.id, version: g.version, locations: { restrict: true, allowed: [{ country: "fr", region: "fr-idf" }] } }));
+    g = await updateLimits(
+      carol,
+      as(carol),
+      limitsInput.parse({ id: g.id, version: g.version, limits: { daysOfWeek: [5, 1, 1], windows: [{ start: "08:00", end: "18:00" }] } }),
+    );
+    g = await updateLocations(
+      carol,
+      as(carol),
+      locationsInput.parse({ id: g.id, version: g.version, locations: { restrict: true, allowed: [{ country: "fr", region: "fr-idf" }] } }),
+    );
     expect(g.version).toBe(5);
 
     const updates = (await audits("access_group.updated")).map((e) => e.data);
@@ -172,9 +213,19 @@ describe("access groups: the tabs", () => {
       {
         tab: "settings",
         before: { name: "it-ag Tabs", description: "", enabled: true, timeZone: "UTC", settings: expect.objectContaining({ requiresJustification: false }) },
-        after: { name: "it-ag Renamed", description: "Ops", enabled: false, timeZone: "Europe/Berlin", settings: expect.objectContaining({ requiresJustification: true }) },
+        after: {
+          name: "it-ag Renamed",
+          description: "Ops",
+          enabled: false,
+          timeZone: "Europe/Berlin",
+          settings: expect.objectContaining({ requiresJustification: true }),
+        },
       },
-      { tab: "criteria", before: { criteria: expect.objectContaining({ privilegeNames: [] }) }, after: { criteria: expect.objectContaining({ privilegeNames: ["DB *"] }) } },
+      {
+        tab: "criteria",
+        before: { criteria: expect.objectContaining({ privilegeNames: [] }) },
+        after: { criteria: expect.objectContaining({ privilegeNames: ["DB *"] }) },
+      },
       {
         tab: "limits",
         before: { timeZone: "Europe/Berlin", limits: expect.objectContaining({ daysOfWeek: [], windows: [] }) },
@@ -187,29 +238,60 @@ describe("access groups: the tabs", () => {
       },
     ]);
     const stored = await getAccessGroup(carol, g.id);
-    expect(stored).toMatchObject({ name: "it-ag Renamed", enabled: false, timeZone: "Europe/Berlin", version: 5, locations: { restrict: true, allowed: [{ country: "FR", region: "FR-IDF" }] } });
+    expect(stored).toMatchObject({
+      name: "it-ag Renamed",
+      enabled: false,
+      timeZone: "Europe/Berlin",
+      version: 5,
+      locations: { restrict: true, allowed: [{ country: "FR", region: "FR-IDF" }] },
+    });
   });
 
   it("a save from a form opened before another save is refused with CONFLICT and changes nothing", async () => {
     const opened = await newGroup();
-    const saved = await updateCriteria(carol, as(carol), criteriaInput.parse({ id: opened.id, version: opened.version, criteria: { privilegeTags: ["prod"] } }));
+    const saved = await updateCriteria(
+      carol,
+      as(carol),
+      criteriaInput.parse({ id: opened.id, version: opened.version, criteria: { privilegeTags: ["prod"] } }),
+    );
     const stale = { id: opened.id, version: opened.version };
     const conflict = { code: "CONFLICT", message: expect.stringMatching(/Someone else changed this access group/) };
     await expect(updateSettings(carol, as(carol), { ...settingsOf(opened), enabled: false })).rejects.toMatchObject(conflict);
     await expect(updateCriteria(carol, as(carol), criteriaInput.parse({ ...stale, criteria: {} }))).rejects.toMatchObject(conflict);
     await expect(updateLimits(carol, as(carol), limitsInput.parse({ ...stale, limits: { validTo: "2020-01-01" } }))).rejects.toMatchObject(conflict);
-    await expect(updateLocations(carol, as(carol), locationsInput.parse({ ...stale, locations: { restrict: true, allowed: [{ country: "DE" }] } }))).rejects.toMatchObject(conflict);
-    await expect(updateApprovers(carol, as(carol), approversInput.parse({ ...stale, approvers: [{ userGuid: guid.carol, level: 1 }], levels: [] }))).rejects.toMatchObject(conflict);
+    await expect(
+      updateLocations(carol, as(carol), locationsInput.parse({ ...stale, locations: { restrict: true, allowed: [{ country: "DE" }] } })),
+    ).rejects.toMatchObject(conflict);
+    await expect(
+      updateApprovers(carol, as(carol), approversInput.parse({ ...stale, approvers: [{ userGuid: guid.carol, level: 1 }], levels: [] })),
+    ).rejects.toMatchObject(conflict);
     const now = await getAccessGroup(carol, opened.id);
-    expect(now).toMatchObject({ version: saved.version, enabled: true, criteria: expect.objectContaining({ privilegeTags: ["prod"] }), limits: expect.objectContaining({ validTo: null }) });
+    expect(now).toMatchObject({
+      version: saved.version,
+      enabled: true,
+      criteria: expect.objectContaining({ privilegeTags: ["prod"] }),
+      limits: expect.objectContaining({ validTo: null }),
+    });
     expect((await getApprovers(carol, opened.id)).approvers).toEqual([]);
     expect(await audits("access_group.updated")).toHaveLength(1);
   });
 
   type Case = [string, string, (g: AccessGroupRow) => unknown, string, RegExp];
   const cases: Case[] = [
-    ["an unknown time zone (settings)", "accessGroups.settings.update", (g) => ({ ...settingsOf(g), timeZone: "Mars/Olympus_Mons" }), "timeZone", /Pick a time zone/],
-    ["an unknown time zone (create)", "accessGroups.groups.create", () => ({ name: "it-ag Elsewhere", timeZone: "Nowhere/Land" }), "timeZone", /Pick a time zone/],
+    [
+      "an unknown time zone (settings)",
+      "accessGroups.settings.update",
+      (g) => ({ ...settingsOf(g), timeZone: "Mars/Olympus_Mons" }),
+      "timeZone",
+      /Pick a time zone/,
+    ],
+    [
+      "an unknown time zone (create)",
+      "accessGroups.groups.create",
+      () => ({ name: "it-ag Elsewhere", timeZone: "Nowhere/Land" }),
+      "timeZone",
+      /Pick a time zone/,
+    ],
     [
       "approval in levels without approval",
       "accessGroups.settings.update",
@@ -217,9 +299,27 @@ describe("access groups: the tabs", () => {
       "settings",
       /needs approval to be required/,
     ],
-    ["an end date before the start date", "accessGroups.limits.update", (g) => ({ id: g.id, version: g.version, limits: { validFrom: "2026-05-02", validTo: "2026-05-01" } }), "limits", /cannot be before the start date/],
-    ["a window time that is not HH:MM", "accessGroups.limits.update", (g) => ({ id: g.id, version: g.version, limits: { windows: [{ start: "8:00", end: "18:00" }] } }), "limits", /Use a time like 08:00/],
-    ["a window ending at 24:00", "accessGroups.limits.update", (g) => ({ id: g.id, version: g.version, limits: { windows: [{ start: "08:00", end: "24:00" }] } }), "limits", /Use a time like 08:00/],
+    [
+      "an end date before the start date",
+      "accessGroups.limits.update",
+      (g) => ({ id: g.id, version: g.version, limits: { validFrom: "2026-05-02", validTo: "2026-05-01" } }),
+      "limits",
+      /cannot be before the start date/,
+    ],
+    [
+      "a window time that is not HH:MM",
+      "accessGroups.limits.update",
+      (g) => ({ id: g.id, version: g.version, limits: { windows: [{ start: "8:00", end: "18:00" }] } }),
+      "limits",
+      /Use a time like 08:00/,
+    ],
+    [
+      "a window ending at 24:00",
+      "accessGroups.limits.update",
+      (g) => ({ id: g.id, version: g.version, limits: { windows: [{ start: "08:00", end: "24:00" }] } }),
+      "limits",
+      /Use a time like 08:00/,
+    ],
     [
       "a region outside its country",
       "accessGroups.locations.update",
@@ -234,7 +334,13 @@ describe("access groups: the tabs", () => {
       "locations",
       /QQ is not an ISO 3166-1 country code/,
     ],
-    ["a restriction with no location", "accessGroups.locations.update", (g) => ({ id: g.id, version: g.version, locations: { restrict: true, allowed: [] } }), "locations", /Add at least one location/],
+    [
+      "a restriction with no location",
+      "accessGroups.locations.update",
+      (g) => ({ id: g.id, version: g.version, locations: { restrict: true, allowed: [] } }),
+      "locations",
+      /Add at least one location/,
+    ],
   ];
   it.each(cases)("refuses %s with a field error", async (_what, path, input, field, message) => {
     const g = await newGroup();
@@ -248,7 +354,11 @@ describe("access groups: the tabs", () => {
 
   it("a valid save over HTTP goes through the same service", async () => {
     const g = await newGroup();
-    const result = await trpcHttp(carol, "accessGroups.locations.update", { id: g.id, version: 1, locations: { restrict: true, allowed: [{ country: "de" }] } });
+    const result = await trpcHttp(carol, "accessGroups.locations.update", {
+      id: g.id,
+      version: 1,
+      locations: { restrict: true, allowed: [{ country: "de" }] },
+    });
     expect(result).toMatchObject({ ok: true, data: { version: 2, locations: { restrict: true, allowed: [{ country: "DE" }] } } });
     expect(await audits("access_group.updated")).toHaveLength(1);
   });
@@ -262,7 +372,10 @@ describe("access groups: users tab", () => {
     const group = await addMember(carol, as(carol), g.id, teamGuid);
     expect(group).toMatchObject({ kind: "group", name: "it-ag-team", objectGuid: teamGuid, objectSid: expect.stringMatching(/^S-1-5-21-/) });
 
-    await expect(addMember(carol, as(carol), g.id, guid["it-ag-alice"]!.toUpperCase())).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already in this access group/) });
+    await expect(addMember(carol, as(carol), g.id, guid["it-ag-alice"]!.toUpperCase())).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/already in this access group/),
+    });
     await expect(addMember(carol, as(carol), g.id, teamGuid)).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(addMember(carol, as(carol), g.id, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(addMember(carol, as(carol), randomUUID(), guid["it-ag-bob"]!)).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -286,13 +399,23 @@ describe("access groups: users tab", () => {
     // groupType 2 = global distribution group.
     if (existing.searchEntries.length === 0) await ad.add(dn, { objectClass: ["top", "group"], sAMAccountName: "it-ag-mailing", groupType: "2" });
     const g = await newGroup();
-    await expect(addMember(carol, as(carol), g.id, await objectGuidOf(dn))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/distribution group/) });
+    await expect(addMember(carol, as(carol), g.id, await objectGuidOf(dn))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/distribution group/),
+    });
     expect((await listMembers(carol, g.id)).members).toEqual([]);
   });
 
   it("counts the people whose primary group it is (Domain Users lets everyone in)", async () => {
     const g = await newGroup();
-    const [domainUsers] = (await ad.search(process.env.LDAP_BASE_DN!, { scope: "sub", filter: "(&(objectClass=group)(cn=Domain Users))", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] })).searchEntries;
+    const [domainUsers] = (
+      await ad.search(process.env.LDAP_BASE_DN!, {
+        scope: "sub",
+        filter: "(&(objectClass=group)(cn=Domain Users))",
+        attributes: ["objectGUID"],
+        explicitBufferAttributes: ["objectGUID"],
+      })
+    ).searchEntries;
     await addMember(carol, as(carol), g.id, guidToString(domainUsers!.objectGUID as Buffer));
     const [entry] = (await listMembers(carol, g.id)).members;
     // Everyone is in Domain Users only through primaryGroupID, which memberOf does not show: without
@@ -310,13 +433,27 @@ describe("access groups: users tab", () => {
     const before = await listMembers(carol, g.id);
     expect(before.autoGrant).toBe(false);
     expect(before.members).toEqual([
-      expect.objectContaining({ kind: "user", name: "it-ag-alice", activation: { state: "pending", seen: false, decidedAt: null, source: null }, nested: null }),
+      expect.objectContaining({
+        kind: "user",
+        name: "it-ag-alice",
+        activation: { state: "pending", seen: false, decidedAt: null, source: null },
+        nested: null,
+      }),
       expect.objectContaining({
         kind: "group",
         name: "it-ag-team",
         activation: null,
         // bob is in it-ag-team-sub, which is in it-ag-team.
-        nested: { truncated: false, users: [expect.objectContaining({ name: "it-ag-bob", objectGuid: guid["it-ag-bob"], activation: expect.objectContaining({ state: "pending", seen: false }) })] },
+        nested: {
+          truncated: false,
+          users: [
+            expect.objectContaining({
+              name: "it-ag-bob",
+              objectGuid: guid["it-ag-bob"],
+              activation: expect.objectContaining({ state: "pending", seen: false }),
+            }),
+          ],
+        },
       }),
     ]);
 
@@ -351,7 +488,13 @@ describe("access groups: approvers tab", () => {
     const update = (approvers: { userGuid: string; level: number }[], levels: { level: number; requiredApprovals: number }[]) =>
       trpcHttp(carol, "accessGroups.approvers.update", { id: g.id, version: g.version, approvers, levels });
 
-    const gap = await update([{ userGuid: guid.carol!, level: 1 }, { userGuid: guid["it-ag-appr1"]!, level: 3 }], []);
+    const gap = await update(
+      [
+        { userGuid: guid.carol!, level: 1 },
+        { userGuid: guid["it-ag-appr1"]!, level: 3 },
+      ],
+      [],
+    );
     expect(gap).toMatchObject({ ok: false, code: "BAD_REQUEST", fieldErrors: { approvers: [expect.stringMatching(/level 2 has no approver/)] } });
     const noLevel1 = await update([{ userGuid: guid.carol!, level: 2 }], []);
     expect(noLevel1).toMatchObject({ ok: false, fieldErrors: { approvers: [expect.stringMatching(/level 1 has no approver/)] } });
@@ -359,18 +502,50 @@ describe("access groups: approvers tab", () => {
     expect(tooMany).toMatchObject({ ok: false, fieldErrors: { levels: [expect.stringMatching(/Level 1 has 1 approver; it cannot need 2/)] } });
     const emptyLevel = await update([{ userGuid: guid.carol!, level: 1 }], [{ level: 2, requiredApprovals: 1 }]);
     expect(emptyLevel).toMatchObject({ ok: false, fieldErrors: { levels: [expect.stringMatching(/Level 2 has no approver/)] } });
-    const twice = await update([{ userGuid: guid.carol!, level: 1 }, { userGuid: guid.carol!.toUpperCase(), level: 1 }], []);
+    const twice = await update(
+      [
+        { userGuid: guid.carol!, level: 1 },
+        { userGuid: guid.carol!.toUpperCase(), level: 1 },
+      ],
+      [],
+    );
     expect(twice).toMatchObject({ ok: false, fieldErrors: { approvers: [expect.stringMatching(/listed twice/)] } });
 
-    const ok = await update([{ userGuid: guid.carol!, level: 1 }, { userGuid: guid["it-ag-appr1"]!, level: 2 }, { userGuid: guid["it-ag-appr2"]!, level: 2 }], [{ level: 2, requiredApprovals: 2 }]);
-    expect(ok).toMatchObject({ ok: true, data: { levels: [{ level: 1, requiredApprovals: 1 }, { level: 2, requiredApprovals: 2 }] } });
+    const ok = await update(
+      [
+        { userGuid: guid.carol!, level: 1 },
+        { userGuid: guid["it-ag-appr1"]!, level: 2 },
+        { userGuid: guid["it-ag-appr2"]!, level: 2 },
+      ],
+      [{ level: 2, requiredApprovals: 2 }],
+    );
+    expect(ok).toMatchObject({
+      ok: true,
+      data: {
+        levels: [
+          { level: 1, requiredApprovals: 1 },
+          { level: 2, requiredApprovals: 2 },
+        ],
+      },
+    });
     expect(await audits("access_group.updated")).toHaveLength(2); // the settings save, then the approvers
   });
 
   it("without approval in levels every approver is on level 1", async () => {
     const g = await approvingGroup(false);
-    const input = approversInput.parse({ id: g.id, version: g.version, approvers: [{ userGuid: guid.carol, level: 1 }, { userGuid: guid["it-ag-appr1"], level: 2 }], levels: [] });
-    await expect(updateApprovers(carol, as(carol), input)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/does not approve in levels/) });
+    const input = approversInput.parse({
+      id: g.id,
+      version: g.version,
+      approvers: [
+        { userGuid: guid.carol, level: 1 },
+        { userGuid: guid["it-ag-appr1"], level: 2 },
+      ],
+      levels: [],
+    });
+    await expect(updateApprovers(carol, as(carol), input)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/does not approve in levels/),
+    });
     expect((await getApprovers(carol, g.id)).approvers).toEqual([]);
     const flat = await updateApprovers(carol, as(carol), { ...input, approvers: input.approvers.map((a) => ({ ...a, level: 1 })) });
     expect(flat.approvers.map((a) => [a.username, a.level])).toEqual([
@@ -401,7 +576,10 @@ describe("access groups: approvers tab", () => {
   it("approvers must be enabled people in the directory", async () => {
     const g = await approvingGroup(false);
     const input = (userGuid: string) => approversInput.parse({ id: g.id, version: g.version, approvers: [{ userGuid, level: 1 }], levels: [] });
-    await expect(updateApprovers(carol, as(carol), input(teamGuid))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/not a user in the directory/) });
+    await expect(updateApprovers(carol, as(carol), input(teamGuid))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/not a user in the directory/),
+    });
     await expect(updateApprovers(carol, as(carol), input(randomUUID()))).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
@@ -432,7 +610,11 @@ describe("access groups: approvers tab", () => {
     const viaHttp = await trpcHttp(carol, "accessGroups.approvers.get", { id: g.id }, { query: true });
     expect(viaHttp).toMatchObject({ ok: true, data: { version: g.version + 1, requiresApproval: true, approvalInLevels: true, levels: read.levels } });
 
-    await updateApprovers(carol, as(carol), approversInput.parse({ id: g.id, version: g.version + 1, approvers: [{ userGuid: guid["it-ag-appr1"], level: 1 }], levels: [] }));
+    await updateApprovers(
+      carol,
+      as(carol),
+      approversInput.parse({ id: g.id, version: g.version + 1, approvers: [{ userGuid: guid["it-ag-appr1"], level: 1 }], levels: [] }),
+    );
     const events = (await audits("access_group.updated")).filter((e) => (e.data as { tab: string }).tab === "approvers").map((e) => e.data);
     const secondLevel = [
       { username: "it-ag-appr1", level: 2 },
@@ -476,7 +658,11 @@ describe("access groups: previews", () => {
     expect((await preview({ privilegeNames: ["*"], privilegeTags: ["prod"] })).privileges.sample).toEqual(["DB Admins"]);
 
     const byDevice = await preview({ deviceTags: ["prod"] });
-    expect(byDevice).toEqual({ privileges: { count: 0, of: 2, sample: [] }, credentials: { count: 1, of: 2, sample: ["svc-db-admin"] }, devices: { count: 1, of: 2, sample: ["srv-db-01"] } });
+    expect(byDevice).toEqual({
+      privileges: { count: 0, of: 2, sample: [] },
+      credentials: { count: 1, of: 2, sample: ["svc-db-admin"] },
+      devices: { count: 1, of: 2, sample: ["srv-db-01"] },
+    });
 
     const everything = await preview({});
     expect(everything.privileges.count).toBe(2);
@@ -486,7 +672,12 @@ describe("access groups: previews", () => {
     const sampled = await preview({ credentialUsernames: ["svc-*-admin"] }, 1);
     expect(sampled.credentials).toEqual({ count: 2, of: 2, sample: [expect.stringMatching(/^svc-(db|web)-admin$/)] });
 
-    const viaHttp = await trpcHttp(carol, "accessGroups.criteria.preview", { criteria: { credentialTypes: ["domain"], deviceNames: ["srv-web-*"] } }, { query: true });
+    const viaHttp = await trpcHttp(
+      carol,
+      "accessGroups.criteria.preview",
+      { criteria: { credentialTypes: ["domain"], deviceNames: ["srv-web-*"] } },
+      { query: true },
+    );
     expect(viaHttp).toMatchObject({ ok: true, data: { credentials: { count: 1, sample: ["svc-web-admin"] }, devices: { count: 1, sample: ["srv-web-01"] } } });
   });
 
@@ -502,7 +693,10 @@ describe("access groups: previews", () => {
       endsAt: new Date("2030-01-07T10:30:00Z"),
       clipped: true,
     });
-    expect(previewLimits(carol, { limits, timeZone: "UTC", durationMinutes: 20, at })).toMatchObject({ endsAt: new Date("2030-01-07T10:20:00Z"), clipped: false });
+    expect(previewLimits(carol, { limits, timeZone: "UTC", durationMinutes: 20, at })).toMatchObject({
+      endsAt: new Date("2030-01-07T10:20:00Z"),
+      clipped: false,
+    });
     // The window is wall-clock time in the group's zone: 09:00–10:30 in Paris is 08:00–09:30 UTC in winter.
     expect(previewLimits(carol, { limits, timeZone: "Europe/Paris", durationMinutes: 60, at: new Date("2030-01-07T09:00:00Z") })).toMatchObject({
       open: true,
@@ -515,8 +709,16 @@ describe("access groups: previews", () => {
       nextWindowStartsAt: new Date("2030-01-08T09:00:00Z"),
     });
 
-    const viaHttp = await trpcHttp(carol, "accessGroups.limits.preview", { limits: { windows: [{ start: "09:00", end: "10:30" }] }, timeZone: "UTC", durationMinutes: 60, at }, { query: true });
+    const viaHttp = await trpcHttp(
+      carol,
+      "accessGroups.limits.preview",
+      { limits: { windows: [{ start: "09:00", end: "10:30" }] }, timeZone: "UTC", durationMinutes: 60, at },
+      { query: true },
+    );
     expect(viaHttp).toMatchObject({ ok: true, data: { endsAt: new Date("2030-01-07T10:30:00Z"), clipped: true } });
-    expect(await trpcHttp(alice, "accessGroups.limits.preview", { limits: {}, timeZone: "UTC" }, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await trpcHttp(alice, "accessGroups.limits.preview", { limits: {}, timeZone: "UTC" }, { query: true })).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
   });
 });

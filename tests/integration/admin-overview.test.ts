@@ -5,7 +5,18 @@ import { unreviewedEmergencies } from "@/server/admin/overview";
 import { cancelRequest, reviewEmergency } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { submitRequest } from "@/server/requests/service";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, localUser, publishNamed, resetDatabase, trpcHttp } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  localUser,
+  publishNamed,
+  resetDatabase,
+  trpcHttp,
+} from "./fixtures";
 
 /* The administration overview's flag on emergency access that no approver has reviewed yet. */
 
@@ -38,7 +49,12 @@ async function breakGlassGroup() {
     settings: { requiresApproval: true, allowsEmergencyAccess: true, autoGrantOnProvisioning: true },
     members: [await directoryGuid("it-ov-req")],
   });
-  await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("it-ov-a1"), level: 1 }], levels: [] });
+  await updateApprovers(carol, actorFor(carol), {
+    id: g.id,
+    version: g.version,
+    approvers: [{ userGuid: await directoryGuid("it-ov-a1"), level: 1 }],
+    levels: [],
+  });
 }
 
 describe("unreviewed emergency access on the admin overview", () => {

@@ -47,7 +47,10 @@ async function twoLevelGroup(opts: { levelOneNeeds?: number; extraLevelOne?: str
   await updateApprovers(carol, actorFor(carol), {
     id: g.id,
     version: g.version,
-    approvers: [...(await Promise.all(levelOne.map(async (s) => ({ userGuid: await directoryGuid(s), level: 1 })))), { userGuid: await directoryGuid("it-ap-b1"), level: 2 }],
+    approvers: [
+      ...(await Promise.all(levelOne.map(async (s) => ({ userGuid: await directoryGuid(s), level: 1 })))),
+      { userGuid: await directoryGuid("it-ap-b1"), level: 2 },
+    ],
     levels: [{ level: 1, requiredApprovals: opts.levelOneNeeds ?? 2 }],
   });
   return g;
@@ -93,9 +96,15 @@ describe("approval in levels", () => {
     const done = await approve("it-ap-b1", id, { durationMinutes: 10 });
     expect(done).toMatchObject({ status: "approved", grantId: expect.any(String) });
     expect(await request(id)).toMatchObject({ status: "approved", approvedDurationMinutes: 10, decidedAt: expect.any(Date) });
-    expect(await db.select().from(grants)).toEqual([expect.objectContaining({ id: done.grantId, requestId: id, durationSeconds: 600, state: "pending", userId: u["it-ap-req"].id })]);
+    expect(await db.select().from(grants)).toEqual([
+      expect.objectContaining({ id: done.grantId, requestId: id, durationSeconds: 600, state: "pending", userId: u["it-ap-req"].id }),
+    ]);
 
-    const trail = await db.select({ action: auditEvents.action, data: auditEvents.data }).from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.seq));
+    const trail = await db
+      .select({ action: auditEvents.action, data: auditEvents.data })
+      .from(auditEvents)
+      .where(eq(auditEvents.targetId, id))
+      .orderBy(asc(auditEvents.seq));
     expect(trail.map((e) => e.action)).toEqual([
       "request.submitted",
       "request.decision",
@@ -115,7 +124,10 @@ describe("approval in levels", () => {
     expect(await inbox(u["it-ap-req"])).toEqual([]);
     await expect(approve("it-ap-b1", id)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Only approvers of level 1/) });
     await expect(decide(carol, actorFor(carol), { requestId: id, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(approve("it-ap-a1", id, { durationMinutes: 31 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/not lengthen/) });
+    await expect(approve("it-ap-a1", id, { durationMinutes: 31 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/not lengthen/),
+    });
     await approve("it-ap-a1", id);
     await expect(approve("it-ap-a1", id)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already decided on level 1/) });
     expect(await db.select().from(requestDecisions)).toHaveLength(1);
@@ -124,7 +136,9 @@ describe("approval in levels", () => {
   it("a denial ends the request with the approver's comment", async () => {
     await twoLevelGroup();
     const id = await ask();
-    expect(await decide(u["it-ap-a1"], actorFor(u["it-ap-a1"]), { requestId: id, decision: "deny", comment: "not during the freeze" })).toMatchObject({ status: "denied" });
+    expect(await decide(u["it-ap-a1"], actorFor(u["it-ap-a1"]), { requestId: id, decision: "deny", comment: "not during the freeze" })).toMatchObject({
+      status: "denied",
+    });
     expect(await request(id)).toMatchObject({ status: "denied", outcomeComment: "not during the freeze" });
     await expect(approve("it-ap-a2", id)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already denied/) });
     expect(await db.select().from(grants)).toEqual([]);
@@ -136,7 +150,10 @@ describe("approval in levels", () => {
     const results = await Promise.allSettled([approve("it-ap-a1", id), approve("it-ap-a2", id)]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     // The loser waited for the row lock, then found the request on level 2, where it is no approver.
-    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/level 2/) });
+    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/level 2/),
+    });
     expect(await request(id)).toMatchObject({ currentLevel: 2, status: "pending" });
     expect(await db.select().from(requestDecisions).where(eq(requestDecisions.requestId, id))).toHaveLength(1);
   });
@@ -144,7 +161,9 @@ describe("approval in levels", () => {
   it("a second request for the same privilege is refused while one waits", async () => {
     await twoLevelGroup();
     await ask();
-    await expect(submitRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), { privilegeId, durationMinutes: 5, justification: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(submitRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), { privilegeId, durationMinutes: 5, justification: "again" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 });
 
@@ -164,7 +183,10 @@ describe("ending without a decision", () => {
     const deadline = (await request(id)).approvalDeadline!;
     expect(deadline.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     expect(await expireUndecided()).toBe(0);
-    await db.update(requests).set({ approvalDeadline: new Date(Date.now() - 1000) }).where(eq(requests.id, id));
+    await db
+      .update(requests)
+      .set({ approvalDeadline: new Date(Date.now() - 1000) })
+      .where(eq(requests.id, id));
     await expect(approve("it-ap-a1", id)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/expired/) });
     expect(await expireUndecided()).toBe(1);
     expect(await request(id)).toMatchObject({ status: "expired" });
@@ -180,7 +202,12 @@ describe("emergency access", () => {
       settings: { requiresApproval: true, allowsEmergencyAccess: true, autoGrantOnProvisioning: true },
       members: [await directoryGuid("it-ap-req")],
     });
-    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("it-ap-a1"), level: 1 }], levels: [] });
+    await updateApprovers(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version,
+      approvers: [{ userGuid: await directoryGuid("it-ap-a1"), level: 1 }],
+      levels: [],
+    });
     const r = await submitRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), { privilegeId, durationMinutes: 15, justification: "prod down", emergency: true });
     expect(r).toMatchObject({ status: "approved", grantId: expect.any(String) });
 

@@ -16,12 +16,23 @@ describe("recordAudit", () => {
     const actor: AuditActor = { type: "user", id: randomUUID(), name: awkward, ip: "2001:db8::1", userAgent: awkward };
     const events: AuditEvent[] = Array.from({ length: 4500 }, (_, i) =>
       i % 2
-        ? { action: "request.refused", targetType: "privilege", targetId: randomUUID(), data: { privilege: `${awkward} ${i}`, rule: "fields", reason: awkward, location: "" } }
+        ? {
+            action: "request.refused",
+            targetType: "privilege",
+            targetId: randomUUID(),
+            data: { privilege: `${awkward} ${i}`, rule: "fields", reason: awkward, location: "" },
+          }
         : {
             action: "grant.activated",
             targetType: "grant",
             targetId: randomUUID(),
-            data: { groupDn: `CN=G ${i},DC=x`, memberDn: "CN=A\\, B,DC=x", expiresAt: new Date(1_800_000_000_000 + i).toISOString(), alreadyMember: i % 4 === 0, ttlSeconds: null },
+            data: {
+              groupDn: `CN=G ${i},DC=x`,
+              memberDn: "CN=A\\, B,DC=x",
+              expiresAt: new Date(1_800_000_000_000 + i).toISOString(),
+              alreadyMember: i % 4 === 0,
+              ttlSeconds: null,
+            },
           },
     );
     await db.transaction((tx) => recordAudit(tx, actor, events.slice(0, 1)));
@@ -30,7 +41,9 @@ describe("recordAudit", () => {
     const rows = await db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
     expect(rows.map((r) => ({ action: r.action, targetType: r.targetType, targetId: r.targetId, data: r.data }))).toEqual(events);
     expect(rows.map((r) => r.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(new Set(rows.map((r) => [r.actorName, r.userAgent, r.ip, r.actorId].join("|")))).toEqual(new Set([[awkward, awkward, "2001:db8::1", actor.id].join("|")]));
+    expect(new Set(rows.map((r) => [r.actorName, r.userAgent, r.ip, r.actorId].join("|")))).toEqual(
+      new Set([[awkward, awkward, "2001:db8::1", actor.id].join("|")]),
+    );
     expect(await verifyAuditChain(db)).toEqual({ checked: 4500, problems: [] });
   });
 });

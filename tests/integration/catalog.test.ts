@@ -125,8 +125,20 @@ describe("catalog sync", () => {
       ["adm-alice", "domain", ["SQL01"]],
       ["adm-bob", "domain", ["WEB01", "DB01"]],
     ]);
-    expect(run.changes).toEqual(expect.arrayContaining([{ kind: "device", name: "SQL01", change: "added" }, { kind: "credential", name: "adm-bob", change: "added" }]));
-    expect((await lastAudit("catalog.sync_completed", run.id))?.data).toEqual({ trigger: "manual", state: "succeeded", added: run.added, updated: 0, removed: 0, error: null });
+    expect(run.changes).toEqual(
+      expect.arrayContaining([
+        { kind: "device", name: "SQL01", change: "added" },
+        { kind: "credential", name: "adm-bob", change: "added" },
+      ]),
+    );
+    expect((await lastAudit("catalog.sync_completed", run.id))?.data).toEqual({
+      trigger: "manual",
+      state: "succeeded",
+      added: run.added,
+      updated: 0,
+      removed: 0,
+      error: null,
+    });
     console.info(`[catalog] first sync of the demo OUs: ${run.total} objects in ${elapsed} ms`);
   });
 
@@ -159,7 +171,10 @@ describe("catalog sync", () => {
     expect(added).toMatchObject({ added: 1, updated: 0, removed: 0, changes: [{ kind: "device", name: TEMP_COMPUTER, change: "added" }] });
     expect(await device(TEMP_COMPUTER)).toMatchObject({ type: "workstation", model: "Windows 10 Pro", dn: `CN=${TEMP_COMPUTER},${CATALOG_OU}` });
 
-    await ad.modify(`CN=${TEMP_COMPUTER},${CATALOG_OU}`, new Change({ operation: "replace", modification: new Attribute({ type: "operatingSystem", values: ["Windows Server 2025"] }) }));
+    await ad.modify(
+      `CN=${TEMP_COMPUTER},${CATALOG_OU}`,
+      new Change({ operation: "replace", modification: new Attribute({ type: "operatingSystem", values: ["Windows Server 2025"] }) }),
+    );
     const updated = await syncNow();
     expect(updated).toMatchObject({ added: 0, updated: 1, removed: 0 });
     expect(updated.changes).toEqual([
@@ -236,10 +251,17 @@ describe("manual catalog entries", () => {
     expect((await lastAudit("catalog.item_deleted", pg.id))?.data).toMatchObject({ before: { name: "pg-main" } });
 
     const root = await catalog.createCredential(boss, actor, { username: "root", displayName: "", type: "local", tags: [], deviceNames: ["DB01"] });
-    expect((await rejection(catalog.createCredential(boss, actor, { username: "ROOT", displayName: "", type: "", tags: [], deviceNames: [] }))).code).toBe("CONFLICT");
-    expect((await rejection(catalog.createCredential(boss, actor, { username: "adm-bob", displayName: "", type: "", tags: [], deviceNames: [] }))).code).toBe("CONFLICT");
+    expect((await rejection(catalog.createCredential(boss, actor, { username: "ROOT", displayName: "", type: "", tags: [], deviceNames: [] }))).code).toBe(
+      "CONFLICT",
+    );
+    expect((await rejection(catalog.createCredential(boss, actor, { username: "adm-bob", displayName: "", type: "", tags: [], deviceNames: [] }))).code).toBe(
+      "CONFLICT",
+    );
     await catalog.updateCredential(boss, actor, { id: root.id, deviceNames: ["DB01", "WEB01"], type: "local" });
-    expect((await lastAudit("catalog.item_updated", root.id))?.data).toMatchObject({ before: { deviceNames: ["DB01"] }, after: { deviceNames: ["DB01", "WEB01"] } });
+    expect((await lastAudit("catalog.item_updated", root.id))?.data).toMatchObject({
+      before: { deviceNames: ["DB01"] },
+      after: { deviceNames: ["DB01", "WEB01"] },
+    });
     await catalog.deleteCredential(boss, actor, root.id);
     expect((await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, root.id))).length).toBe(0);
     expect((await lastAudit("catalog.item_deleted", root.id))?.data).toMatchObject({ before: { username: "root", deviceNames: ["DB01", "WEB01"] } });
@@ -251,9 +273,9 @@ describe("manual catalog entries", () => {
     expect((await rejection(asAlice.catalog.devices.list({ search: "" }))).code).toBe("FORBIDDEN");
     expect((await rejection(asAlice.catalog.sync.request())).code).toBe("FORBIDDEN");
     expect((await rejection(catalog.listDevices(alice, { search: "", includeRemoved: false }))).code).toBe("FORBIDDEN");
-    expect((await rejection(catalog.createCredential(alice, actorFor(alice), { username: "x", displayName: "", type: "", tags: [], deviceNames: [] }))).code).toBe(
-      "FORBIDDEN",
-    );
+    expect(
+      (await rejection(catalog.createCredential(alice, actorFor(alice), { username: "x", displayName: "", type: "", tags: [], deviceNames: [] }))).code,
+    ).toBe("FORBIDDEN");
 
     const asBoss = callerFor(boss);
     const badUrl = await rejection(asBoss.catalog.devices.create({ name: "x1", website: "ftp://files.test" }));

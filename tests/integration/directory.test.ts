@@ -109,7 +109,11 @@ describe("member changes", () => {
 
   it("refuses a write outside the service account's delegation with a clear error", async () => {
     const alice = await findUser("alice");
-    const { searchEntries } = await admin.search(process.env.INTERIM_ADMIN_GROUP_DN!, { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] });
+    const { searchEntries } = await admin.search(process.env.INTERIM_ADMIN_GROUP_DN!, {
+      scope: "base",
+      attributes: ["objectGUID"],
+      explicitBufferAttributes: ["objectGUID"],
+    });
     const { guidToString } = await import("@/server/directory/binary");
     const adminGroupGuid = guidToString(searchEntries[0]!.objectGUID as Buffer);
     const err = await addMembers(adminGroupGuid, [alice!.objectGuid]).catch((e: unknown) => e);

@@ -76,7 +76,15 @@ describe("drift: standing access", () => {
     const first = await reconcile();
     expect(first).toMatchObject({ driftFound: 1, standingRemoved: 0, orphansRemoved: 0, errors: [] });
     const [finding] = await findingsFor(strayDn);
-    expect(finding).toMatchObject({ kind: "standing", memberName: "it-drift-stray", memberClass: "user", memberGuid: strayGuid, resolution: null, note: null, privilegeId });
+    expect(finding).toMatchObject({
+      kind: "standing",
+      memberName: "it-drift-stray",
+      memberClass: "user",
+      memberGuid: strayGuid,
+      resolution: null,
+      note: null,
+      privilegeId,
+    });
 
     // The next run refreshes it; no second alert, still in AD.
     expect((await reconcile()).driftFound).toBe(0);
@@ -86,7 +94,11 @@ describe("drift: standing access", () => {
     expect(await isDirectMember(groupDn, strayDn)).toBe(true);
     const found = await events("directory.drift_found");
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ actorType: "system", targetId: groupDn, data: { kind: "standing", memberName: "it-drift-stray", findingId: finding!.id } });
+    expect(found[0]).toMatchObject({
+      actorType: "system",
+      targetId: groupDn,
+      data: { kind: "standing", memberName: "it-drift-stray", findingId: finding!.id },
+    });
     expect((await driftStatus(boss)).openCount).toBe(1);
   });
 
@@ -249,7 +261,9 @@ describe("drift: admin decisions", () => {
   it("Check now queues the reconcile job (one, however often it is clicked)", async () => {
     await requestDriftCheck(boss);
     await requestDriftCheck(boss);
-    const jobs = await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where key = 'grants-reconcile' and task_identifier = 'grants__reconcile'`);
+    const jobs = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from graphile_worker.jobs where key = 'grants-reconcile' and task_identifier = 'grants__reconcile'`,
+    );
     expect(jobs[0]?.n).toBe(1);
     expect((await driftStatus(boss)).checking).toBe(true);
   });
@@ -267,12 +281,21 @@ describe("drift: admin decisions", () => {
     const stranger = await localUser("it-drift-stray");
     expect(await trpcHttp(stranger, "drift.findings", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await trpcHttp(stranger, "drift.status", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await trpcHttp({ ...stranger, isAdmin: true }, "drift.setAction", { privilegeId, action: "remove" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await trpcHttp({ ...stranger, isAdmin: true }, "drift.setAction", { privilegeId, action: "remove" })).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
     expect(await trpcHttp({ ...stranger, isAdmin: true }, "drift.check", undefined)).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    await expect(setDriftAction({ ...stranger, isAdmin: false }, actorFor(stranger), { privilegeId, action: "remove" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(setDriftAction({ ...stranger, isAdmin: false }, actorFor(stranger), { privilegeId, action: "remove" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     // An admin gets through, and bad input comes back as field errors.
     expect(await trpcHttp(boss, "drift.status", undefined, { query: true })).toMatchObject({ ok: true });
-    expect(await trpcHttp(boss, "drift.setAction", { privilegeId, action: "delete" })).toMatchObject({ ok: false, code: "BAD_REQUEST", fieldErrors: { action: [expect.any(String)] } });
+    expect(await trpcHttp(boss, "drift.setAction", { privilegeId, action: "delete" })).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      fieldErrors: { action: [expect.any(String)] },
+    });
     const settings = await db.execute<{ n: number }>(sql`select count(*)::int as n from privilege_drift_settings`);
     expect(settings[0]?.n).toBe(0);
   });
@@ -283,7 +306,10 @@ describe("drift: admin decisions", () => {
     await removeStandingAutomatically();
     await reconcile();
     expect((await verifyAuditChain(db)).problems).toEqual([]);
-    const rows = await db.select().from(driftFindings).where(and(eq(driftFindings.groupDn, groupDn)));
+    const rows = await db
+      .select()
+      .from(driftFindings)
+      .where(and(eq(driftFindings.groupDn, groupDn)));
     expect(rows).toHaveLength(1);
   });
 });

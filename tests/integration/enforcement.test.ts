@@ -133,7 +133,13 @@ describe("membership", () => {
     expect(await myAccess(nobody, actorFor(nobody))).toMatchObject({ memberships: [], privileges: [], credentials: [], location: "unknown" });
 
     const refused = await expectRefused(submit(nobody, { privilegeId: dbAdmins.id, durationMinutes: 5 }), "membership", /You are not in any access group/);
-    expect(refused).toMatchObject({ actorName: "it-ag-nobody", targetType: "privilege", targetId: dbAdmins.id, ip: LOCAL, data: { privilege: "DB Admins", location: "unknown" } });
+    expect(refused).toMatchObject({
+      actorName: "it-ag-nobody",
+      targetType: "privilege",
+      targetId: dbAdmins.id,
+      ip: LOCAL,
+      data: { privilege: "DB Admins", location: "unknown" },
+    });
     expect(await db.select().from(requests)).toEqual([]);
   });
 
@@ -183,7 +189,16 @@ describe("membership", () => {
     // First sight is recorded once, by the system.
     const seen = await db.select().from(auditEvents).where(eq(auditEvents.action, "access_group.activation_changed")).orderBy(asc(auditEvents.seq));
     expect(seen.map((e) => ({ actor: e.actorType, target: e.targetId, ...e.data }))).toEqual([
-      { actor: "system", target: g.id, group: "it-ag Gated", username: "it-ag-alice", userGuid: guid["it-ag-alice"], before: null, after: "pending", source: "provisioned" },
+      {
+        actor: "system",
+        target: g.id,
+        group: "it-ag Gated",
+        username: "it-ag-alice",
+        userGuid: guid["it-ag-alice"],
+        before: null,
+        after: "pending",
+        source: "provisioned",
+      },
     ]);
     await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }), "membership", /it-ag Gated waits for an administrator to activate it/);
 
@@ -200,20 +215,44 @@ describe("membership", () => {
   it("disabling a group refuses its requests and hides its privileges at once", async () => {
     const g = await accessGroup({ name: "it-ag Ops", members: [guid["it-ag-alice"]!] });
     expect(await visible(alice)).toEqual(["DB Admins", "DB Readers", "Web Operators"]);
-    await updateSettings(carol, actorFor(carol), { id: g.id, version: g.version, name: g.name, description: "", enabled: false, timeZone: "UTC", settings: g.settings });
+    await updateSettings(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version,
+      name: g.name,
+      description: "",
+      enabled: false,
+      timeZone: "UTC",
+      settings: g.settings,
+    });
 
     const access = await myAccess(alice, actorFor(alice));
     expect(access.privileges).toEqual([]);
     expect(access.memberships).toEqual([expect.objectContaining({ name: "it-ag Ops", enabled: false, state: "active" })]);
-    await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }), "disabled", /The access group it-ag Ops that allows "DB Admins" is disabled/);
+    await expectRefused(
+      submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }),
+      "disabled",
+      /The access group it-ag Ops that allows "DB Admins" is disabled/,
+    );
   });
 });
 
 describe("required request fields", () => {
   const cases = [
-    { field: "justification", setting: "requiresJustification", column: "justification", value: "Restore the reporting database", message: /requires a justification/ },
+    {
+      field: "justification",
+      setting: "requiresJustification",
+      column: "justification",
+      value: "Restore the reporting database",
+      message: /requires a justification/,
+    },
     { field: "changeId", setting: "requiresChangeId", column: "changeId", value: "CHG-20417", message: /requires a change ID/ },
-    { field: "governanceCode", setting: "requiresGovernanceCode", column: "governanceCode", value: "ITSM-4411", message: /requires a governance \(ITSM\) code/ },
+    {
+      field: "governanceCode",
+      setting: "requiresGovernanceCode",
+      column: "governanceCode",
+      value: "ITSM-4411",
+      message: /requires a governance \(ITSM\) code/,
+    },
   ] as const;
   it.each(cases)("a group requiring $field refuses a request without it and stores it when given", async ({ field, setting, column, value, message }) => {
     await accessGroup({ name: "it-ag Fields", settings: { [setting]: true }, members: [guid["it-ag-alice"]!] });
@@ -234,7 +273,11 @@ describe("required request fields", () => {
 describe("approval", () => {
   it("a group requiring approval leaves the request pending without a grant, and refuses a second one", async () => {
     const g = await accessGroup({ name: "it-ag Approve", settings: { requiresApproval: true }, members: [guid["it-ag-alice"]!] });
-    await updateApprovers(carol, actorFor(carol), approversInput.parse({ id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("carol"), level: 1 }], levels: [] }));
+    await updateApprovers(
+      carol,
+      actorFor(carol),
+      approversInput.parse({ id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("carol"), level: 1 }], levels: [] }),
+    );
     expect(await preview(alice, dbAdmins.id)).toMatchObject({ ok: true, requiresApproval: true });
 
     const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 });
@@ -243,7 +286,10 @@ describe("approval", () => {
     expect(await db.select().from(grants)).toEqual([]);
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "request.approved"))).toEqual([]);
 
-    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 10 })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/waiting for approval/) });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 10 })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/waiting for approval/),
+    });
     expect(await db.select().from(requests)).toHaveLength(1);
   });
 
@@ -260,7 +306,9 @@ describe("approval", () => {
       );
       // The submit has checked the policy and now waits for the group row inside its transaction.
       await waitFor("submit waiting on the group row", async () => {
-        const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%from "access_groups"%'`);
+        const [row] = await db.execute<{ n: number }>(
+          sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%from "access_groups"%'`,
+        );
         return (row?.n ?? 0) > 0;
       });
       await admin`update access_groups set version = version + 1, enabled = false where id = ${g.id}`;
@@ -275,7 +323,10 @@ describe("approval", () => {
 
   it("a group that requires approval but has no approvers refuses instead of leaving the request stuck", async () => {
     await accessGroup({ name: "it-ag Nobody approves", settings: { requiresApproval: true }, members: [guid["it-ag-alice"]!] });
-    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Refused \(approval\).*no approvers/) });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/Refused \(approval\).*no approvers/),
+    });
     expect(await db.select().from(requests)).toEqual([]);
     const [refused] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.refused"));
     expect(refused?.data).toMatchObject({ rule: "approval" });
@@ -292,8 +343,13 @@ describe("emergency access", () => {
     expect(await db.select().from(requests)).toEqual([]);
 
     await accessGroup({ name: "it-ag Break glass", settings: { requiresApproval: true, allowsEmergencyAccess: true }, members: [guid["it-ag-alice"]!] });
-    expect(await previewRequest(alice, actorAt(alice, LOCAL), { privilegeId: dbAdmins.id, credentialId: null, durationMinutes: 5, emergency: true })).toMatchObject({ ok: true, group: "it-ag Break glass", requiresApproval: false, emergency: true, requiredFields: ["justification"] });
-    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, emergency: true })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/requires a justification/) });
+    expect(
+      await previewRequest(alice, actorAt(alice, LOCAL), { privilegeId: dbAdmins.id, credentialId: null, durationMinutes: 5, emergency: true }),
+    ).toMatchObject({ ok: true, group: "it-ag Break glass", requiresApproval: false, emergency: true, requiredFields: ["justification"] });
+    await expect(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, emergency: true })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/requires a justification/),
+    });
 
     const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5, justification: "database down", emergency: true });
     expect(r).toMatchObject({ status: "approved", grantId: expect.any(String), accessGroup: "it-ag Break glass" });
@@ -309,7 +365,11 @@ describe("limits", () => {
     const window = { start: hhmm(new Date(now - 3 * 60 * MINUTE)), end: hhmm(new Date(now - 60 * MINUTE)) };
     await accessGroup({ name: "it-ag Hours", limits: { windows: [window] }, members: [guid["it-ag-alice"]!] });
     expect(await preview(alice, dbAdmins.id)).toMatchObject({ ok: false, rule: "hours", nextWindowStartsAt: expect.any(Date) });
-    await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }), "hours", new RegExp(`Outside the allowed hours ${window.start}–${window.end} \\(UTC\\)`));
+    await expectRefused(
+      submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }),
+      "hours",
+      new RegExp(`Outside the allowed hours ${window.start}–${window.end} \\(UTC\\)`),
+    );
     // Criteria still list it: the page shows why it cannot be requested right now.
     const listed = (await myAccess(alice, actorFor(alice))).privileges.find((p) => p.privilege.id === dbAdmins.id);
     expect(listed?.verdict).toMatchObject({ ok: false, rule: "hours" });
@@ -318,7 +378,11 @@ describe("limits", () => {
   it("a window that closes in ten minutes clips a one-hour request to its end", async () => {
     const now = Date.now();
     const windowEnd = floorMinute(now + 10 * MINUTE);
-    await accessGroup({ name: "it-ag Hours", limits: { windows: [{ start: hhmm(new Date(now - 60 * MINUTE)), end: hhmm(windowEnd) }] }, members: [guid["it-ag-alice"]!] });
+    await accessGroup({
+      name: "it-ag Hours",
+      limits: { windows: [{ start: hhmm(new Date(now - 60 * MINUTE)), end: hhmm(windowEnd) }] },
+      members: [guid["it-ag-alice"]!],
+    });
     expect(await preview(alice, dbAdmins.id, 60)).toMatchObject({ ok: true, clipped: true, windowEndsAt: windowEnd, endsAt: windowEnd });
     expect(await preview(alice, dbAdmins.id, 5)).toMatchObject({ ok: true, clipped: false, windowEndsAt: windowEnd });
 
@@ -329,13 +393,22 @@ describe("limits", () => {
 
   it("a grant whose window closed before the worker reached it is never put into AD", async () => {
     const now = Date.now();
-    await accessGroup({ name: "it-ag Late", limits: { windows: [{ start: hhmm(new Date(now - 60 * MINUTE)), end: hhmm(floorMinute(now + 10 * MINUTE)) }] }, members: [guid["it-ag-alice"]!] });
+    await accessGroup({
+      name: "it-ag Late",
+      limits: { windows: [{ start: hhmm(new Date(now - 60 * MINUTE)), end: hhmm(floorMinute(now + 10 * MINUTE)) }] },
+      members: [guid["it-ag-alice"]!],
+    });
     const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 60 });
     const [grant] = await grantOf(r.requestId);
     // The worker (or the DC) was down until after the window closed.
-    await db.update(grants).set({ notAfter: new Date(Date.now() - 1000) }).where(eq(grants.id, grant!.id));
+    await db
+      .update(grants)
+      .set({ notAfter: new Date(Date.now() - 1000) })
+      .where(eq(grants.id, grant!.id));
     expect(await activateGrant(grant!.id)).toBe("cancelled");
-    expect(await grantOf(r.requestId)).toEqual([expect.objectContaining({ state: "revoked", activatedAt: null, lastError: expect.stringMatching(/window closed/) })]);
+    expect(await grantOf(r.requestId)).toEqual([
+      expect.objectContaining({ state: "revoked", activatedAt: null, lastError: expect.stringMatching(/window closed/) }),
+    ]);
     expect(await isDirectMember(dbAdmins.groupDn, alice.dn)).toBe(false);
     const cancelled = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.cancelled"));
     expect(cancelled.map((e) => e.targetId)).toEqual([grant!.id]);
@@ -361,7 +434,11 @@ describe("locations", () => {
   it("a group restricted to France admits Paris and refuses Berlin and unknown addresses", async () => {
     await accessGroup({ name: "it-ag France", locations: { restrict: true, allowed: [{ country: "FR" }] }, members: [guid["it-ag-alice"]!] });
 
-    const berlin = await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, BERLIN), "location", /Access from DE-BE is not allowed; allowed locations: FR/);
+    const berlin = await expectRefused(
+      submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, BERLIN),
+      "location",
+      /Access from DE-BE is not allowed; allowed locations: FR/,
+    );
     expect(berlin).toMatchObject({ ip: BERLIN, data: { location: "DE-BE" } });
     const local = await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, LOCAL), "location", /location could not be determined/);
     expect(local.data).toMatchObject({ location: "unknown" });
@@ -376,7 +453,11 @@ describe("locations", () => {
     await accessGroup({ name: "it-ag Paris", locations: { restrict: true, allowed: [{ country: "FR", region: "FR-IDF" }] }, members: [guid["it-ag-alice"]!] });
     expect(await preview(alice, dbAdmins.id, 5, PARIS)).toMatchObject({ ok: true, location: "FR-IDF" });
     expect(await preview(alice, dbAdmins.id, 5, STRASBOURG)).toMatchObject({ ok: false, rule: "location", location: "FR-GES" });
-    await expectRefused(submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, STRASBOURG), "location", /Access from FR-GES is not allowed; allowed locations: FR-IDF/);
+    await expectRefused(
+      submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, STRASBOURG),
+      "location",
+      /Access from FR-GES is not allowed; allowed locations: FR-IDF/,
+    );
     expect((await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 }, PARIS)).status).toBe("approved");
   });
 });
@@ -384,7 +465,11 @@ describe("locations", () => {
 describe("overlapping groups", () => {
   async function twoGroups() {
     const carolGuid = await directoryGuid("carol");
-    const gated = await accessGroup({ name: "it-ag A approval", settings: { requiresApproval: true, approvalInLevels: true }, members: [guid["it-ag-alice"]!] });
+    const gated = await accessGroup({
+      name: "it-ag A approval",
+      settings: { requiresApproval: true, approvalInLevels: true },
+      members: [guid["it-ag-alice"]!],
+    });
     await updateApprovers(
       carol,
       actorFor(carol),
@@ -409,21 +494,34 @@ describe("overlapping groups", () => {
     expect(r).toMatchObject({ status: "approved", accessGroup: "it-ag B open" });
     const row = await requestRow(r.requestId);
     expect(row.accessGroupId).toBe(open.id);
-    expect(row.policy).toMatchObject({ group: { id: open.id, name: "it-ag B open", settings: { requiresApproval: false } }, levels: [], approvers: [], checkedAt: expect.any(String) });
+    expect(row.policy).toMatchObject({
+      group: { id: open.id, name: "it-ag B open", settings: { requiresApproval: false } },
+      levels: [],
+      approvers: [],
+      checkedAt: expect.any(String),
+    });
     // Only the gated group allows Web Operators: that request waits for approval.
     expect(await preview(alice, webOps.id)).toMatchObject({ ok: true, group: "it-ag A approval", requiresApproval: true });
   });
 
   it("when the open group is closed by its limits, the gated group binds, with its approvers frozen on the request", async () => {
     const { gated, open, carolGuid } = await twoGroups();
-    await updateLimits(carol, actorFor(carol), { id: open.id, version: open.version, limits: { validFrom: null, validTo: isoDay(new Date(Date.now() - 2 * 24 * 60 * MINUTE)), daysOfWeek: [], windows: [] } });
+    await updateLimits(carol, actorFor(carol), {
+      id: open.id,
+      version: open.version,
+      limits: { validFrom: null, validTo: isoDay(new Date(Date.now() - 2 * 24 * 60 * MINUTE)), daysOfWeek: [], windows: [] },
+    });
 
     const r = await submit(alice, { privilegeId: dbAdmins.id, durationMinutes: 5 });
     expect(r).toMatchObject({ status: "pending", grantId: null, accessGroup: "it-ag A approval" });
     const row = await requestRow(r.requestId);
     expect(row.accessGroupId).toBe(gated.id);
     expect(row.policy).toEqual({
-      group: expect.objectContaining({ id: gated.id, name: "it-ag A approval", settings: expect.objectContaining({ requiresApproval: true, approvalInLevels: true }) }),
+      group: expect.objectContaining({
+        id: gated.id,
+        name: "it-ag A approval",
+        settings: expect.objectContaining({ requiresApproval: true, approvalInLevels: true }),
+      }),
       levels: [
         { level: 1, requiredApprovals: 1 },
         { level: 2, requiredApprovals: 1 },
@@ -436,7 +534,11 @@ describe("overlapping groups", () => {
     });
 
     // Later edits of the group leave the request's frozen policy alone.
-    await updateApprovers(carol, actorFor(carol), approversInput.parse({ id: gated.id, version: gated.version, approvers: [{ userGuid: guid["it-ag-nobody"], level: 1 }], levels: [] }));
+    await updateApprovers(
+      carol,
+      actorFor(carol),
+      approversInput.parse({ id: gated.id, version: gated.version, approvers: [{ userGuid: guid["it-ag-nobody"], level: 1 }], levels: [] }),
+    );
     expect((await requestRow(r.requestId)).policy).toEqual(row.policy);
   });
 });
@@ -458,7 +560,11 @@ describe("privileged accounts from the catalog", () => {
 
   it("a matching directory account is offered and elevated instead of the requester; others are refused", async () => {
     const { a, b, manual } = await credentials();
-    await accessGroup({ name: "it-ag Accounts", criteria: { privilegeNames: ["DB *"], credentialUsernames: ["it-ag-cred-a", "*-manual"] }, members: [guid["it-ag-alice"]!] });
+    await accessGroup({
+      name: "it-ag Accounts",
+      criteria: { privilegeNames: ["DB *"], credentialUsernames: ["it-ag-cred-a", "*-manual"] },
+      members: [guid["it-ag-alice"]!],
+    });
 
     const access = await myAccess(alice, actorFor(alice));
     const accounts = access.privileges.find((p) => p.privilege.id === dbAdmins.id)?.accounts.map((x) => x.username);
@@ -489,7 +595,12 @@ describe("device criteria", () => {
       { name: "it-ag-lab", model: "Windows Server 2022", type: "server", tags: ["lab"], source: "manual" },
     ]);
     const cred = async (sam: string, device: string) =>
-      (await db.insert(catalogCredentials).values({ username: sam, type: "domain", source: "directory", objectGuid: guid[sam], dn: `CN=${sam},${TEST_OU}`, deviceNames: [device] }).returning())[0]!;
+      (
+        await db
+          .insert(catalogCredentials)
+          .values({ username: sam, type: "domain", source: "directory", objectGuid: guid[sam], dn: `CN=${sam},${TEST_OU}`, deviceNames: [device] })
+          .returning()
+      )[0]!;
     const onProd = await cred("it-ag-cred-a", "IT-AG-SQL"); // device names match regardless of case, as in AD
     const onLab = await cred("it-ag-cred-b", "it-ag-lab");
     await accessGroup({ name: "it-ag Prod servers", criteria: { privilegeNames: ["DB *"], deviceTags: ["prod"] }, members: [guid["it-ag-alice"]!] });

@@ -12,7 +12,18 @@ import { sweepExpired } from "@/server/grants/sweep";
 import { endGrant } from "@/server/grants/service";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { submitRequest } from "@/server/requests/service";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, isDirectMember, localUser, publishNamed, resetDatabase } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  isDirectMember,
+  localUser,
+  publishNamed,
+  resetDatabase,
+} from "./fixtures";
 
 /*
  * Extensions (issue 4): the holder extends an active grant up to the privilege's maximum total,
@@ -51,7 +62,12 @@ async function group(requiresApproval: boolean) {
     members: [await directoryGuid("it-ex-req"), await directoryGuid("it-ex-other")],
   });
   if (requiresApproval) {
-    await updateApprovers(admin, actorFor(admin), { id: g.id, version: g.version, approvers: [{ userGuid: await directoryGuid("it-ex-app"), level: 1 }], levels: [] });
+    await updateApprovers(admin, actorFor(admin), {
+      id: g.id,
+      version: g.version,
+      approvers: [{ userGuid: await directoryGuid("it-ex-app"), level: 1 }],
+      levels: [],
+    });
   }
   return g;
 }
@@ -90,7 +106,10 @@ describe("extensions without approval", () => {
     expect(after.expiresAt!.getTime() - before.expiresAt!.getTime()).toBe(30 * 60_000);
     expect(after.extendedMinutes).toBe(30);
     expect((await expiryJobRunAt(grantId)).getTime() - jobBefore.getTime()).toBe(30 * 60_000);
-    const [audit] = await db.select().from(auditEvents).where(sql`${auditEvents.action} = 'grant.extended' and ${auditEvents.targetId} = ${grantId}`);
+    const [audit] = await db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.action} = 'grant.extended' and ${auditEvents.targetId} = ${grantId}`);
     expect(audit?.data).toMatchObject({ minutes: 30, previousExpiresAt: before.expiresAt!.toISOString(), expiresAt: after.expiresAt!.toISOString() });
     const events = await db.select({ event: notificationEvents.event }).from(notificationEvents).where(eq(notificationEvents.grantId, grantId));
     expect(events.map((e) => e.event)).toContain("extended");
@@ -132,7 +151,9 @@ describe("extensions without approval", () => {
     const g = await group(false);
     const grantId = await activeGrant(30);
     // Suspended in the access group since the grant began: no more time.
-    await db.execute(sql`update access_group_activations set state = 'suspended' where group_id = ${g.id} and lower(user_guid) = lower(${await directoryGuid("it-ex-req")})`);
+    await db.execute(
+      sql`update access_group_activations set state = 'suspended' where group_id = ${g.id} and lower(user_guid) = lower(${await directoryGuid("it-ex-req")})`,
+    );
     await expect(extend(u["it-ex-req"], grantId, 10)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("Refused (membership)") });
     const refused = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.refused"));
     expect(refused.at(-1)?.data).toMatchObject({ rule: "membership", reason: expect.stringContaining("Extension") });
@@ -168,7 +189,9 @@ describe("extensions through approval", () => {
     expect(waiting).toEqual([expect.objectContaining({ requestId: r.requestId, kind: "extension", durationMinutes: 15 })]);
     // Still one at a time, and nobody approves their own.
     await expect(extend(u["it-ex-req"], grantId, 5)).rejects.toMatchObject({ code: "CONFLICT" });
-    await expect(decide(u["it-ex-req"], actorFor(u["it-ex-req"]), { requestId: r.requestId, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(decide(u["it-ex-req"], actorFor(u["it-ex-req"]), { requestId: r.requestId, decision: "approve" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
 
     const d = await decide(u["it-ex-app"], actorFor(u["it-ex-app"]), { requestId: r.requestId, decision: "approve" });
     expect(d).toMatchObject({ status: "approved", grantId });

@@ -71,10 +71,16 @@ export async function ensureAdUser(c: Client, sam: string): Promise<string> {
 export async function ensureAdGroup(c: Client, cn: string): Promise<string> {
   const dn = `CN=${cn},${PRIVILEGE_OU}`;
   if (!(await exists(c, dn))) {
-    await c.add(dn, { objectClass: ["top", "group"], sAMAccountName: cn.replace(/\s+/g, "-").slice(0, 20), groupType: "-2147483646", description: "integration test group" });
+    await c.add(dn, {
+      objectClass: ["top", "group"],
+      sAMAccountName: cn.replace(/\s+/g, "-").slice(0, 20),
+      groupType: "-2147483646",
+      description: "integration test group",
+    });
   }
   const members = await listGroupMembers({ dn });
-  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
+  if (members.length)
+    await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
   return dn;
 }
 
@@ -88,7 +94,9 @@ export async function isDirectMember(groupDn: string, memberDn: string): Promise
 
 /** Empties the app's tables and graphile-worker's queue (not the directory). */
 export async function resetDatabase() {
-  await asTableOwner(sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check restart identity cascade`);
+  await asTableOwner(
+    sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check restart identity cascade`,
+  );
   await db.execute(sql`delete from graphile_worker._private_jobs`);
 }
 
@@ -201,7 +209,8 @@ export async function ensureTestOuGroup(c: Client, cn: string): Promise<string> 
     await c.add(dn, { objectClass: ["top", "group"], sAMAccountName: cn, groupType: "-2147483646", description: "integration test group" });
   }
   const members = await listGroupMembers({ dn });
-  if (members.length) await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
+  if (members.length)
+    await c.modify(dn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: members.map((m) => m.dn) }) }));
   return dn;
 }
 

@@ -140,7 +140,9 @@ describe("grant lifecycle against AD", () => {
   it("a revoke that arrives while provisioning fails ends the grant instead of retrying it", async () => {
     const { grantId } = await requestFor(requester, privilegeId);
     // A worker claimed it long ago (and died); meanwhile an admin revoked; the group is gone.
-    await db.execute(sql`update grants set state = 'provisioning', claimed_at = now() - interval '10 minutes', end_reason = 'revoked', group_guid = ${randomUUID()} where id = ${grantId}`);
+    await db.execute(
+      sql`update grants set state = 'provisioning', claimed_at = now() - interval '10 minutes', end_reason = 'revoked', group_guid = ${randomUUID()} where id = ${grantId}`,
+    );
     expect(await activateGrant(grantId)).toBe("cancelled");
     expect((await grantRow(grantId)).state).toBe("revoked");
   });
@@ -210,7 +212,9 @@ describe("grant lifecycle against AD", () => {
     let holding!: () => void;
     const held = new Promise<void>((r) => (holding = r));
     const holder = db.transaction(async (tx) => {
-      await recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: randomUUID(), data: { reason: "test holds the chain" } }]);
+      await recordAudit(tx, SYSTEM_ACTOR, [
+        { action: "grant.cancelled", targetType: "grant", targetId: randomUUID(), data: { reason: "test holds the chain" } },
+      ]);
       holding();
       await gate;
     });
@@ -225,7 +229,9 @@ describe("grant lifecycle against AD", () => {
     expect(rows).toEqual(ids.map(() => ({ state: "expired", claimToken: null })));
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removed"))).toHaveLength(4);
     // The safety-net and warning jobs went with them.
-    const jobs = await db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker.jobs where key like 'grant:expire:%' or key like 'grant:warn:%'`);
+    const jobs = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from graphile_worker.jobs where key like 'grant:expire:%' or key like 'grant:warn:%'`,
+    );
     expect(jobs[0]?.n).toBe(0);
   });
 

@@ -36,7 +36,9 @@ const jobsWithKey = async (key: string) => [...(await jobRows(sql`j.key = ${key}
 const jobsOfTask = async (task: string) => [...(await jobRows(sql`t.identifier = ${task}`))];
 /** What a worker does when it takes a job; `ago` seconds back. */
 async function lock(key: string, agoSeconds = 0) {
-  await db.execute(sql`update graphile_worker._private_jobs set locked_at = now() - make_interval(secs => ${agoSeconds}), locked_by = 'test-worker', attempts = 1 where key = ${key}`);
+  await db.execute(
+    sql`update graphile_worker._private_jobs set locked_at = now() - make_interval(secs => ${agoSeconds}), locked_by = 'test-worker', attempts = 1 where key = ${key}`,
+  );
 }
 const condition = async (cond: ReturnType<typeof jobExists>) => Boolean((await db.execute<{ ok: boolean }>(sql`select ${cond} as ok`))[0]?.ok);
 const quiet = new Logger(() => () => {});
@@ -111,7 +113,10 @@ describe("removing jobs", () => {
     for (const grantId of [a, b, held, other]) await enqueue(db, "grants__expire", { grantId }, { jobKey: jobKeys.expire(grantId) });
     await enqueue(db, "grants__warn", { grantId: a }, { jobKey: jobKeys.warn(a), maxAttempts: 5 });
     await lock(jobKeys.expire(held));
-    await completeJobsByKey(db, [a, b, held].flatMap((id) => [jobKeys.expire(id), jobKeys.warn(id)]));
+    await completeJobsByKey(
+      db,
+      [a, b, held].flatMap((id) => [jobKeys.expire(id), jobKeys.warn(id)]),
+    );
     await completeJobsByKey(db, []);
     const left = [...(await jobsOfTask("grants__expire")), ...(await jobsOfTask("grants__warn"))].map((j) => j.key).sort();
     expect(left).toEqual([jobKeys.expire(held), jobKeys.expire(other)].sort());

@@ -77,12 +77,22 @@ describe("choosing a grant mechanism", () => {
 
   it("refuses a TTL privilege with the explanation, whether the directory was checked before or not", async () => {
     // Never checked (the table is empty): the service asks the directory.
-    await expect(publishPrivilege(boss, actorFor(boss), fields("ttl"))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(PAM_OFF_EXPLANATION) });
+    await expect(publishPrivilege(boss, actorFor(boss), fields("ttl"))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(PAM_OFF_EXPLANATION),
+    });
     // Checked, as the worker does at start: the stored fact decides.
     await checkDirectory(SYSTEM_ACTOR);
-    await expect(publishPrivilege(boss, actorFor(boss), fields("ttl"))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(PAM_OFF_EXPLANATION) });
+    await expect(publishPrivilege(boss, actorFor(boss), fields("ttl"))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(PAM_OFF_EXPLANATION),
+    });
     // Through the router too, as the publish form calls it.
-    expect(await trpcHttp(boss, "privileges.publish", fields("ttl"))).toMatchObject({ ok: false, code: "BAD_REQUEST", message: expect.stringContaining("Membership with TTL is not available") });
+    expect(await trpcHttp(boss, "privileges.publish", fields("ttl"))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("Membership with TTL is not available"),
+    });
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.published"))).toHaveLength(0);
   });
 
@@ -111,7 +121,8 @@ describe("choosing a grant mechanism", () => {
 
   it("refuses switching a privilege to TTL, and leaves it unchanged", async () => {
     const row = await publishPrivilege(boss, actorFor(boss), fields("direct"));
-    const update = (mechanism: "ttl" | "temporary-group") => updatePrivilege(boss, actorFor(boss), { ...fields(mechanism), id: row.id, name: row.name, enabled: true });
+    const update = (mechanism: "ttl" | "temporary-group") =>
+      updatePrivilege(boss, actorFor(boss), { ...fields(mechanism), id: row.id, name: row.name, enabled: true });
     await expect(update("ttl")).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(PAM_OFF_EXPLANATION) });
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.updated"))).toHaveLength(0);
   });
@@ -176,7 +187,10 @@ describe("granting", () => {
     const { grantId } = await directGrant();
     await activateGrant(grantId);
     const facts = await trpcHttp(holder, "grants.kerberos", undefined, { query: true });
-    expect(facts).toEqual({ ok: true, data: { maxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS, pamFeatureEnabled: false, ttlGrantIds: [], temporaryGroupsAvailable: true } });
+    expect(facts).toEqual({
+      ok: true,
+      data: { maxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS, pamFeatureEnabled: false, ttlGrantIds: [], temporaryGroupsAvailable: true },
+    });
 
     const [live] = await listLiveGrants(boss);
     expect(live).toMatchObject({ id: grantId, mechanism: "direct", kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS });

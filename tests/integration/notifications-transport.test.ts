@@ -90,9 +90,9 @@ describe("sendEmail over SMTP", () => {
 
   it("rejects when no server listens", async () => {
     const port = await freePort();
-    await expect(
-      sendEmail({ smtpUrl: `smtp://127.0.0.1:${port}`, from: FROM }, "alice@example.test", renderEmail(facts, "requester")),
-    ).rejects.toThrow(/ECONNREFUSED/);
+    await expect(sendEmail({ smtpUrl: `smtp://127.0.0.1:${port}`, from: FROM }, "alice@example.test", renderEmail(facts, "requester"))).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });
 
@@ -158,9 +158,9 @@ describe("postWebhook", () => {
   it("throws when the receiver does not answer in time", async () => {
     sink.hang();
     const started = Date.now();
-    await expect(
-      postWebhook({ timeoutMs: 300 }, { kind: "teams", url: `${sink.url}/hooks/slow/SECRET` }, renderWebhook(facts, "teams").body),
-    ).rejects.toThrow(/did not answer within 300 ms/);
+    await expect(postWebhook({ timeoutMs: 300 }, { kind: "teams", url: `${sink.url}/hooks/slow/SECRET` }, renderWebhook(facts, "teams").body)).rejects.toThrow(
+      /did not answer within 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

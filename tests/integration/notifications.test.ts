@@ -10,7 +10,15 @@ import { activateGrant } from "@/server/grants/activate";
 import { warnExpiring } from "@/server/grants/warn";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { withSessionLock } from "@/server/jobs/locks";
-import { deliverDue, DISPATCH_LOCK, dispatchEvents, notificationsPending, runDispatcher, runDispatcherExclusive, type DispatcherConfig } from "@/server/notifications/dispatch";
+import {
+  deliverDue,
+  DISPATCH_LOCK,
+  dispatchEvents,
+  notificationsPending,
+  runDispatcher,
+  runDispatcherExclusive,
+  type DispatcherConfig,
+} from "@/server/notifications/dispatch";
 import { closeTransports, verifySignature } from "@/server/notifications/transport";
 import { submitRequest } from "@/server/requests/service";
 import { startSmtpSink, type SmtpSink } from "@/tests/support/smtp-sink";
@@ -181,7 +189,10 @@ describe("email to the people concerned", () => {
     await ask();
     await runDispatcher({ ...config, smtpUrl: undefined });
     expect((await deliveries()).filter((d) => d.channel === "email")).toEqual([]);
-    const [pending] = await db.select({ n: sql<number>`count(*)::int` }).from(notificationEvents).where(sql`dispatched_at is null`);
+    const [pending] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(notificationEvents)
+      .where(sql`dispatched_at is null`);
     expect(pending!.n).toBe(0);
   });
 });
@@ -197,7 +208,14 @@ describe("webhooks", () => {
   });
 
   it("posts signed generic JSON, a Slack message and a Teams card for the chosen events", async () => {
-    await group({ emailEvents: [], webhooks: [hook("SIEM", "generic", "/siem", ["requested", "emergency"]), hook("Slack", "slack", "/slack", ["emergency"]), hook("Teams", "teams", "/teams", ["emergency"])] });
+    await group({
+      emailEvents: [],
+      webhooks: [
+        hook("SIEM", "generic", "/siem", ["requested", "emergency"]),
+        hook("Slack", "slack", "/slack", ["emergency"]),
+        hook("Teams", "teams", "/teams", ["emergency"]),
+      ],
+    });
     const r = await ask({ emergency: true });
     await runDispatcher(config);
     const generic = await hooks.waitFor((h) => h.path === "/siem" && (h.json as { type?: string }).type === "interim.emergency");
@@ -244,7 +262,10 @@ describe("webhooks", () => {
     await db.update(grants).set({ state: "revoked" }).where(eq(grants.id, r.grantId!));
     await ask();
     await runDispatcher(config);
-    const sent = await db.select().from(notificationDeliveries).where(and(eq(notificationDeliveries.state, "sent"), eq(notificationDeliveries.channel, "webhook")));
+    const sent = await db
+      .select()
+      .from(notificationDeliveries)
+      .where(and(eq(notificationDeliveries.state, "sent"), eq(notificationDeliveries.channel, "webhook")));
     expect(sent).toHaveLength(1);
   });
 
@@ -254,7 +275,10 @@ describe("webhooks", () => {
     await dispatchEvents(config);
     const [d] = await deliveries();
     // A worker claimed it and died (its lease lapsed) …
-    await db.update(notificationDeliveries).set({ state: "sending", claimedAt: new Date(Date.now() - 10 * 60_000), attempts: 1 }).where(eq(notificationDeliveries.id, d!.id));
+    await db
+      .update(notificationDeliveries)
+      .set({ state: "sending", claimedAt: new Date(Date.now() - 10 * 60_000), attempts: 1 })
+      .where(eq(notificationDeliveries.id, d!.id));
     expect((await deliverDue(config)).sent).toBe(1);
     expect((await deliveries())[0]).toMatchObject({ state: "sent", attempts: 2 });
     // … while a fresh claim belongs to a live sender and is left alone.

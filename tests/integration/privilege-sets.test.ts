@@ -16,7 +16,8 @@ import { dispatchEvents } from "@/server/notifications/dispatch";
 import { finishSetRollback } from "@/server/privilege-sets/rollback";
 import { createPrivilegeSet, updatePrivilegeSet } from "@/server/privilege-sets/service";
 import { updatePrivilege } from "@/server/privileges/service";
-import { listMyRequests, myAccess, submitRequest } from "@/server/requests/service";
+import { listMyRequests } from "@/server/requests/mine";
+import { myAccess, submitRequest } from "@/server/requests/service";
 import { requestTimeline } from "@/server/requests/timeline";
 import {
   actorFor,
@@ -54,7 +55,10 @@ const privilege: Record<keyof typeof GROUPS, { id: string; name: string }> = {} 
 
 async function directoryCredential(sam: string) {
   const person = await findUser(sam);
-  const [row] = await db.insert(catalogCredentials).values({ username: sam, type: "domain", source: "directory", objectGuid: person!.objectGuid, dn: person!.dn }).returning();
+  const [row] = await db
+    .insert(catalogCredentials)
+    .values({ username: sam, type: "domain", source: "directory", objectGuid: person!.objectGuid, dn: person!.dn })
+    .returning();
   return row!;
 }
 
@@ -140,7 +144,12 @@ describe("a set request", () => {
     for (const key of ["one", "two", "three"] as const) expect(await isDirectMember(dn[key], ADM_DN)).toBe(true);
 
     const submitted = (await audit("request.submitted"))[0]!;
-    expect(submitted.data).toMatchObject({ privilege: "Tier-1 operations", privilegeSetId: set.id, privileges: ["Set one", "Set three", "Set two"], credential: "it-set-adm" });
+    expect(submitted.data).toMatchObject({
+      privilege: "Tier-1 operations",
+      privilegeSetId: set.id,
+      privileges: ["Set one", "Set three", "Set two"],
+      credential: "it-set-adm",
+    });
     expect((await audit("request.approved"))[0]!.data).toMatchObject({ automatic: true, grantIds: r.grantIds });
 
     // My access: one row for the set, its grants inside; the timeline names each grant's privilege.
@@ -156,10 +165,19 @@ describe("a set request", () => {
     expect(labels).toEqual(expect.arrayContaining(["Set one: Active", "Set two: Active", "Set three: Active"]));
 
     // One notification stream: the request names the set; each grant's message names its privilege and the set.
-    await dispatchEvents({ smtpUrl: "smtp://127.0.0.1:9", from: "Interim <interim@interim.test>", webhookTimeoutMs: 1_000, signingSecret: undefined, maxAttempts: 1 });
-    const subjects = (await db.select({ message: notificationDeliveries.message }).from(notificationDeliveries).where(eq(notificationDeliveries.recipient, "it-set-req@interim.test"))).map(
-      (d) => (d.message as { subject: string }).subject,
-    );
+    await dispatchEvents({
+      smtpUrl: "smtp://127.0.0.1:9",
+      from: "Interim <interim@interim.test>",
+      webhookTimeoutMs: 1_000,
+      signingSecret: undefined,
+      maxAttempts: 1,
+    });
+    const subjects = (
+      await db
+        .select({ message: notificationDeliveries.message })
+        .from(notificationDeliveries)
+        .where(eq(notificationDeliveries.recipient, "it-set-req@interim.test"))
+    ).map((d) => (d.message as { subject: string }).subject);
     expect(subjects).toEqual(
       expect.arrayContaining([
         "[Interim] Your request for the privilege set Tier-1 operations (Set one, Set three, Set two) (5 min) was submitted",
@@ -175,7 +193,10 @@ describe("a set request", () => {
     const r = await grantedSet(requester, set.id);
     for (const id of r.grantIds) await activateGrant(id);
 
-    await expect(extendGrant(requester, actorFor(requester), { grantId: r.grantIds[0]!, minutes: 5 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/privilege set cannot be extended/) });
+    await expect(extendGrant(requester, actorFor(requester), { grantId: r.grantIds[0]!, minutes: 5 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/privilege set cannot be extended/),
+    });
 
     await endGrant(requester, actorFor(requester), r.grantIds[1]!, "ended_early");
     for (const id of r.grantIds) expect(await grantRow(id)).toMatchObject({ end_reason: "ended_early" });
@@ -191,17 +212,29 @@ describe("a set request", () => {
       settings: { requiresApproval: true, autoGrantOnProvisioning: true },
       members: [await directoryGuid("it-set-req")],
     });
-    await updateApprovers(carol, actorFor(carol), { id: group.id, version: group.version, approvers: [{ userGuid: await directoryGuid("it-set-other"), level: 1 }], levels: [] });
+    await updateApprovers(carol, actorFor(carol), {
+      id: group.id,
+      version: group.version,
+      approvers: [{ userGuid: await directoryGuid("it-set-other"), level: 1 }],
+      levels: [],
+    });
     const set = await makeSet(["one", "two", "three"]);
     const r = await askForSet(requester, set.id);
     expect(r).toMatchObject({ status: "pending", grantId: null });
     expect(await grantsOf(r.requestId)).toEqual([]);
 
     const [item] = await inbox(other);
-    expect(item).toMatchObject({ requestId: r.requestId, privilegeSet: "Tier-1 operations", setPrivileges: ["Set one", "Set three", "Set two"], account: "it-set-adm" });
+    expect(item).toMatchObject({
+      requestId: r.requestId,
+      privilegeSet: "Tier-1 operations",
+      setPrivileges: ["Set one", "Set three", "Set two"],
+      account: "it-set-adm",
+    });
 
     // Asking again for an overlapping privilege while the set waits is refused.
-    await expect(submitRequest(requester, actorFor(requester), { privilegeId: privilege.two.id, credentialId: adm.id, durationMinutes: 5 })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      submitRequest(requester, actorFor(requester), { privilegeId: privilege.two.id, credentialId: adm.id, durationMinutes: 5 }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
 
     const decided = await decide(other, actorFor(other), { requestId: r.requestId, decision: "approve" });
     expect(decided.status).toBe("approved");
@@ -215,8 +248,14 @@ describe("who may use a set", () => {
   it("refuses an account the set does not list, and the requester's own account unless the set allows it (audited)", async () => {
     await openAccessGroup(carol, [requester]);
     const set = await makeSet(["one", "two"]);
-    await expect(askForSet(requester, set.id, stranger.id)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/Refused \(account\): it-set-stranger is not one of the accounts/) });
-    await expect(askForSet(requester, set.id, null)).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/for its privileged accounts only \(it-set-adm\)/) });
+    await expect(askForSet(requester, set.id, stranger.id)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/Refused \(account\): it-set-stranger is not one of the accounts/),
+    });
+    await expect(askForSet(requester, set.id, null)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/for its privileged accounts only \(it-set-adm\)/),
+    });
     expect(await db.$count(requests)).toBe(0);
     const refused = await audit("request.refused");
     expect(refused.map((e) => [e.targetType, e.targetId, (e.data as { rule: string }).rule])).toEqual([
@@ -225,7 +264,14 @@ describe("who may use a set", () => {
     ]);
 
     // Allowed once the set allows own accounts: the requester's own account gets both groups.
-    await updatePrivilegeSet(carol, actorFor(carol), { id: set.id, name: "Tier-1 operations", privilegeIds: [privilege.one.id, privilege.two.id], credentialIds: [adm.id], allowOwnAccount: true, enabled: true });
+    await updatePrivilegeSet(carol, actorFor(carol), {
+      id: set.id,
+      name: "Tier-1 operations",
+      privilegeIds: [privilege.one.id, privilege.two.id],
+      credentialIds: [adm.id],
+      allowOwnAccount: true,
+      enabled: true,
+    });
     const r = await askForSet(requester, set.id, null);
     expect((await grantsOf(r.requestId)).every((g) => g.memberDn.toLowerCase() === requester.dn.toLowerCase())).toBe(true);
   });
@@ -234,16 +280,37 @@ describe("who may use a set", () => {
     const set = await makeSet(["one", "two", "three"]);
     const otherGuid = await directoryGuid("it-set-other");
     const settings = { autoGrantOnProvisioning: true };
-    await configuredAccessGroup(carol, { name: "it-set One and two", settings, criteria: { privilegeNames: ["Set one", "Set two"], credentialUsernames: ["it-set-adm"] }, members: [otherGuid] });
-    await expect(askForSet(other, set.id)).rejects.toMatchObject({ message: expect.stringMatching(/In the privilege set "Tier-1 operations": None of your access groups allows "Set three" for the account it-set-adm/) });
+    await configuredAccessGroup(carol, {
+      name: "it-set One and two",
+      settings,
+      criteria: { privilegeNames: ["Set one", "Set two"], credentialUsernames: ["it-set-adm"] },
+      members: [otherGuid],
+    });
+    await expect(askForSet(other, set.id)).rejects.toMatchObject({
+      message: expect.stringMatching(/In the privilege set "Tier-1 operations": None of your access groups allows "Set three" for the account it-set-adm/),
+    });
     // Another group allowing the third privilege does not add up: no single group allows the set.
-    await configuredAccessGroup(carol, { name: "it-set Three", settings, criteria: { privilegeNames: ["Set three"], credentialUsernames: ["it-set-adm"] }, members: [otherGuid] });
-    await expect(askForSet(other, set.id)).rejects.toMatchObject({ message: expect.stringMatching(/No single access group of yours allows every privilege of the set/) });
+    await configuredAccessGroup(carol, {
+      name: "it-set Three",
+      settings,
+      criteria: { privilegeNames: ["Set three"], credentialUsernames: ["it-set-adm"] },
+      members: [otherGuid],
+    });
+    await expect(askForSet(other, set.id)).rejects.toMatchObject({
+      message: expect.stringMatching(/No single access group of yours allows every privilege of the set/),
+    });
     expect((await myAccess(other, actorFor(other))).sets).toEqual([]);
 
-    await configuredAccessGroup(carol, { name: "it-set All", settings, criteria: { privilegeNames: ["Set *"], credentialUsernames: ["it-set-adm"] }, members: [otherGuid] });
+    await configuredAccessGroup(carol, {
+      name: "it-set All",
+      settings,
+      criteria: { privilegeNames: ["Set *"], credentialUsernames: ["it-set-adm"] },
+      members: [otherGuid],
+    });
     const offered = (await myAccess(other, actorFor(other))).sets;
-    expect(offered).toMatchObject([{ set: { id: set.id, name: "Tier-1 operations" }, ownAccount: false, accounts: [{ username: "it-set-adm" }], verdict: { ok: true, group: "it-set All" } }]);
+    expect(offered).toMatchObject([
+      { set: { id: set.id, name: "Tier-1 operations" }, ownAccount: false, accounts: [{ username: "it-set-adm" }], verdict: { ok: true, group: "it-set All" } },
+    ]);
     expect((await askForSet(other, set.id)).accessGroup).toBe("it-set All");
   });
 
@@ -252,13 +319,26 @@ describe("who may use a set", () => {
     const set = await makeSet(["one", "two"]);
     const p = privilege.two;
     const [row] = await db.execute<{ max: number }>(sql`select max_duration_minutes as max from privileges where id = ${p.id}`);
-    await updatePrivilege(carol, actorFor(carol), { id: p.id, name: p.name, description: "", maxDurationMinutes: row!.max, defaultDurationMinutes: 5, enabled: false });
-    await expect(askForSet(requester, set.id)).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/includes "Set two", which cannot be requested now/) });
+    await updatePrivilege(carol, actorFor(carol), {
+      id: p.id,
+      name: p.name,
+      description: "",
+      maxDurationMinutes: row!.max,
+      defaultDurationMinutes: 5,
+      enabled: false,
+    });
+    await expect(askForSet(requester, set.id)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringMatching(/includes "Set two", which cannot be requested now/),
+    });
     expect((await myAccess(requester, actorFor(requester))).sets).toEqual([]);
     // The admin may disable the set as it is, but not enable it again with a disabled privilege in it.
     const edit = { id: set.id, name: "Tier-1 operations", privilegeIds: [privilege.one.id, p.id], credentialIds: [adm.id] };
     await updatePrivilegeSet(carol, actorFor(carol), { ...edit, enabled: false });
-    await expect(updatePrivilegeSet(carol, actorFor(carol), { ...edit, enabled: true })).rejects.toMatchObject({ code: "BAD_REQUEST", message: '"Set two" is disabled: enable it first or leave it out.' });
+    await expect(updatePrivilegeSet(carol, actorFor(carol), { ...edit, enabled: true })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: '"Set two" is disabled: enable it first or leave it out.',
+    });
   });
 });
 
@@ -275,7 +355,9 @@ describe("all or nothing at activation", () => {
     expect(await isDirectMember(dn.one, ADM_DN)).toBe(true);
     // "two" is being provisioned by a worker that will finish only after the failure (its lease has
     // lapsed, so activateGrant below retakes it); "three" has not started yet.
-    await db.execute(sql`update grants set state = 'provisioning', attempts = 1, claimed_at = now() - interval '1 hour', claim_token = gen_random_uuid() where id = ${two}`);
+    await db.execute(
+      sql`update grants set state = 'provisioning', attempts = 1, claimed_at = now() - interval '1 hour', claim_token = gen_random_uuid() where id = ${two}`,
+    );
     await deleteGroup();
 
     expect(await failForGood(gone!)).toBe("failed");
@@ -294,8 +376,17 @@ describe("all or nothing at activation", () => {
         [three, "pending"],
       ].sort(),
     );
-    expect(rolledBack.every((e) => (e.data as { failedGrantId: string; failedPrivilege: string }).failedGrantId === gone && (e.data as { failedPrivilege: string }).failedPrivilege === "Set gone")).toBe(true);
-    expect((await audit("request.rolled_back"))[0]).toMatchObject({ targetId: r.requestId, data: { privilegeSet: "Tier-1 operations", failedPrivilege: "Set gone" } });
+    expect(
+      rolledBack.every(
+        (e) =>
+          (e.data as { failedGrantId: string; failedPrivilege: string }).failedGrantId === gone &&
+          (e.data as { failedPrivilege: string }).failedPrivilege === "Set gone",
+      ),
+    ).toBe(true);
+    expect((await audit("request.rolled_back"))[0]).toMatchObject({
+      targetId: r.requestId,
+      data: { privilegeSet: "Tier-1 operations", failedPrivilege: "Set gone" },
+    });
 
     // The job of "three" runs later: nothing to do. "two"'s activation lands after the failure: due at once.
     expect(await activateGrant(three!)).toBe("nothing-to-do");
@@ -370,18 +461,38 @@ describe("administration", () => {
     expect(await trpcHttp(carol, "privilegeSets.create", { name: "x", privilegeIds: [], credentialIds: [] })).toMatchObject({
       ok: false,
       code: "BAD_REQUEST",
-      fieldErrors: { name: [expect.any(String)], privilegeIds: ["Pick at least one privilege"], credentialIds: [expect.stringMatching(/at least one privileged account/)] },
+      fieldErrors: {
+        name: [expect.any(String)],
+        privilegeIds: ["Pick at least one privilege"],
+        credentialIds: [expect.stringMatching(/at least one privileged account/)],
+      },
     });
     const manual = (await db.insert(catalogCredentials).values({ username: "it-set-manual", source: "manual" }).returning())[0]!;
-    await expect(createPrivilegeSet(carol, actorFor(carol), { name: "Manual", privilegeIds: [privilege.one.id], credentialIds: [manual.id] })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/only accounts that are in Active Directory/) });
+    await expect(
+      createPrivilegeSet(carol, actorFor(carol), { name: "Manual", privilegeIds: [privilege.one.id], credentialIds: [manual.id] }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/only accounts that are in Active Directory/) });
 
     const set = await makeSet(["one", "two"]);
     await expect(makeSet(["three"])).rejects.toMatchObject({ code: "CONFLICT" });
-    await updatePrivilegeSet(carol, actorFor(carol), { id: set.id, name: "Tier-1 operations", privilegeIds: [privilege.three.id], credentialIds: [adm.id], allowOwnAccount: false, enabled: false });
+    await updatePrivilegeSet(carol, actorFor(carol), {
+      id: set.id,
+      name: "Tier-1 operations",
+      privilegeIds: [privilege.three.id],
+      credentialIds: [adm.id],
+      allowOwnAccount: false,
+      enabled: false,
+    });
     const [created] = await audit("privilege_set.created");
-    expect(created).toMatchObject({ targetType: "privilege_set", targetId: set.id, data: { after: { privileges: ["Set one", "Set two"], accounts: ["it-set-adm"], enabled: true } } });
+    expect(created).toMatchObject({
+      targetType: "privilege_set",
+      targetId: set.id,
+      data: { after: { privileges: ["Set one", "Set two"], accounts: ["it-set-adm"], enabled: true } },
+    });
     const [updated] = await audit("privilege_set.updated");
-    expect(updated!.data).toMatchObject({ before: { privileges: ["Set one", "Set two"], enabled: true }, after: { privileges: ["Set three"], enabled: false } });
+    expect(updated!.data).toMatchObject({
+      before: { privileges: ["Set one", "Set two"], enabled: true },
+      after: { privileges: ["Set three"], enabled: false },
+    });
     // Disabled: no longer requestable.
     await openAccessGroup(carol, [requester]);
     await expect(askForSet(requester, set.id)).rejects.toMatchObject({ code: "NOT_FOUND" });

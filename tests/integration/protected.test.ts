@@ -10,7 +10,20 @@ import { activateGrant } from "@/server/grants/activate";
 import { sweepExpired } from "@/server/grants/sweep";
 import { cleanupProtectedLeftovers } from "@/server/grants/protected-cleanup";
 import { endGrant } from "@/server/grants/service";
-import { actorFor, adAddMember, adRemoveMember, adminClient, ensureAdGroup, localUser, openAccessGroup, PRIVILEGE_OU, publish, requestFor, resetDatabase, TEST_PASSWORD } from "./fixtures";
+import {
+  actorFor,
+  adAddMember,
+  adRemoveMember,
+  adminClient,
+  ensureAdGroup,
+  localUser,
+  openAccessGroup,
+  PRIVILEGE_OU,
+  publish,
+  requestFor,
+  resetDatabase,
+  TEST_PASSWORD,
+} from "./fixtures";
 
 /*
  * AdminSDHolder leftovers (issue 5): when a grant to a protected group ends and the account is in
@@ -31,7 +44,12 @@ async function ensureUserInPrivilegeOu() {
   try {
     await ad.search(USER_DN, { scope: "base", attributes: ["cn"] });
   } catch {
-    await ad.add(USER_DN, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: "it-pg-user", displayName: "Test it-pg-user", userAccountControl: "514" });
+    await ad.add(USER_DN, {
+      objectClass: ["top", "person", "organizationalPerson", "user"],
+      sAMAccountName: "it-pg-user",
+      displayName: "Test it-pg-user",
+      userAccountControl: "514",
+    });
     await ad.modify(USER_DN, [
       new Change({ operation: "replace", modification: new Attribute({ type: "unicodePwd", values: [Buffer.from(`"${TEST_PASSWORD}"`, "utf16le")] }) }),
       new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: ["512"] }) }),
@@ -42,7 +60,9 @@ async function ensureUserInPrivilegeOu() {
 const sd = new SdFlagsControl(DACL_SECURITY_INFORMATION);
 
 async function leftovers(): Promise<{ adminCount: string | null; daclProtected: boolean }> {
-  const { searchEntries: [e] } = await ad.search(USER_DN, { scope: "base", attributes: ["adminCount", "nTSecurityDescriptor"], explicitBufferAttributes: ["nTSecurityDescriptor"] }, sd);
+  const {
+    searchEntries: [e],
+  } = await ad.search(USER_DN, { scope: "base", attributes: ["adminCount", "nTSecurityDescriptor"], explicitBufferAttributes: ["nTSecurityDescriptor"] }, sd);
   const descriptor = e!.nTSecurityDescriptor as Buffer;
   // ldapts gives an absent attribute as [].
   const adminCount = typeof e!.adminCount === "string" ? e!.adminCount : null;
@@ -52,7 +72,9 @@ async function leftovers(): Promise<{ adminCount: string | null; daclProtected: 
 /** What SDProp would have done to a member of a protected group. */
 async function leaveLeftovers() {
   await ad.modify(USER_DN, new Change({ operation: "replace", modification: new Attribute({ type: "adminCount", values: ["1"] }) }));
-  const { searchEntries: [e] } = await ad.search(USER_DN, { scope: "base", attributes: ["nTSecurityDescriptor"], explicitBufferAttributes: ["nTSecurityDescriptor"] }, sd);
+  const {
+    searchEntries: [e],
+  } = await ad.search(USER_DN, { scope: "base", attributes: ["nTSecurityDescriptor"], explicitBufferAttributes: ["nTSecurityDescriptor"] }, sd);
   const descriptor = Buffer.from(e!.nTSecurityDescriptor as Buffer);
   descriptor.writeUInt16LE(descriptor.readUInt16LE(2) | 0x1000, 2);
   await ad.modify(USER_DN, new Change({ operation: "replace", modification: new Attribute({ type: "nTSecurityDescriptor", values: [descriptor] }) }), sd);
@@ -98,7 +120,10 @@ describe("AdminSDHolder leftovers", () => {
     const r = await cleanupProtectedLeftovers();
     expect(r).toMatchObject({ protectedGroups: 1, checked: 1, cleared: 1, failed: 0 });
     expect(await leftovers()).toEqual({ adminCount: null, daclProtected: false });
-    const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "directory.protected_leftovers_cleared"), eq(auditEvents.targetId, grantId)));
+    const audited = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "directory.protected_leftovers_cleared"), eq(auditEvents.targetId, grantId)));
     expect(audited).toHaveLength(1);
     expect(audited[0]!.data).toMatchObject({ adminCountCleared: true, inheritanceRestored: true, groupDn: protectedDn });
     // Idempotent: the next run finds nothing left to clear.

@@ -47,7 +47,10 @@ describe("replication on a single-DC domain", () => {
     const { grantId } = await requestFor(requester, privilegeId);
     await activateGrant(grantId);
     expect((await grant(grantId)).state).toBe("active");
-    const granted = await db.select().from(notificationEvents).where(and(eq(notificationEvents.grantId, grantId), eq(notificationEvents.event, "granted")));
+    const granted = await db
+      .select()
+      .from(notificationEvents)
+      .where(and(eq(notificationEvents.grantId, grantId), eq(notificationEvents.event, "granted")));
     expect(granted).toHaveLength(1);
 
     await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
@@ -85,12 +88,17 @@ describe("replication on a single-DC domain", () => {
     ).rejects.toThrow(/Not a domain controller of this domain: ldaps:\/\/collector\.example\.com:636/);
     await updateReplicationSettings(boss, actorFor(boss), { mode: "both", latencySeconds: 20, maxWaitSeconds: 300, dcUrls: [] });
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.replication_changed"));
-    expect(event).toMatchObject({ actorName: "carol", data: { before: { mode: "verify", dcUrls: [] }, after: { mode: "both", latencySeconds: 20, maxWaitSeconds: 300, dcUrls: [] } } });
+    expect(event).toMatchObject({
+      actorName: "carol",
+      data: { before: { mode: "verify", dcUrls: [] }, after: { mode: "both", latencySeconds: 20, maxWaitSeconds: 300, dcUrls: [] } },
+    });
     expect((await getDirectoryStatus(boss)).replication.mode).toBe("both");
   });
 
   it("is for administrators only", async () => {
-    await expect(updateReplicationSettings(requester, actorFor(requester), { mode: "wait", latencySeconds: 1, maxWaitSeconds: 60, dcUrls: [] })).rejects.toThrow(/may not manage/);
+    await expect(
+      updateReplicationSettings(requester, actorFor(requester), { mode: "wait", latencySeconds: 1, maxWaitSeconds: 60, dcUrls: [] }),
+    ).rejects.toThrow(/may not manage/);
   });
 
   it("a named DC later removed from the stored list is no longer checked", async () => {

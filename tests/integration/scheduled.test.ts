@@ -11,7 +11,19 @@ import { reconcile } from "@/server/grants/reconcile";
 import { endGrant } from "@/server/grants/service";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { submitRequest } from "@/server/requests/service";
-import { actorFor, adAddMember, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, isDirectMember, localUser, publishNamed, resetDatabase } from "./fixtures";
+import {
+  actorFor,
+  adAddMember,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  isDirectMember,
+  localUser,
+  publishNamed,
+  resetDatabase,
+} from "./fixtures";
 
 /*
  * Scheduled requests (issue 4): access that starts at a future time. The activation is a job at
@@ -72,7 +84,10 @@ describe("scheduled requests", () => {
     expect(await requeueStuckActivations()).toBe(0);
 
     // The start time comes: activation works, and the clock starts then.
-    await db.update(grants).set({ startsAt: new Date(Date.now() - 1000) }).where(eq(grants.id, r.grantId!));
+    await db
+      .update(grants)
+      .set({ startsAt: new Date(Date.now() - 1000) })
+      .where(eq(grants.id, r.grantId!));
     expect(await activateGrant(r.grantId!)).toBe("activated");
     expect(await isDirectMember(groupDn, g!.memberDn)).toBe(true);
     const [active] = await db.select().from(grants).where(eq(grants.id, r.grantId!));
@@ -96,9 +111,15 @@ describe("scheduled requests", () => {
 
   it("refuses a start in the past, too far ahead, or for emergency access", async () => {
     await openGroup();
-    await expect(ask(new Date(Date.now() - 5 * 60_000))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("start time has passed") });
+    await expect(ask(new Date(Date.now() - 5 * 60_000))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("start time has passed"),
+    });
     await expect(ask(new Date(Date.now() + 31 * 86_400_000))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("30 days") });
-    await expect(ask(new Date(Date.now() + 3_600_000), { emergency: true })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("cannot be scheduled") });
+    await expect(ask(new Date(Date.now() + 3_600_000), { emergency: true })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("cannot be scheduled"),
+    });
   });
 
   it("checks the group's time window at the start time, not now", async () => {
@@ -124,7 +145,9 @@ describe("outside usual hours", () => {
     const [row] = await db.select().from(requests).where(eq(requests.id, outside.requestId));
     expect(row!.outsideUsualHours).toBe(true);
 
-    await db.execute(sql`update access_groups set settings = settings || ${JSON.stringify({ usualHours: { start: hh(now), end: hh(now + 1) } })}::jsonb, version = version + 1 where id = ${g.id}`);
+    await db.execute(
+      sql`update access_groups set settings = settings || ${JSON.stringify({ usualHours: { start: hh(now), end: hh(now + 1) } })}::jsonb, version = version + 1 where id = ${g.id}`,
+    );
     await db.update(grants).set({ state: "revoked" }).where(eq(grants.id, outside.grantId!));
     const inside = await ask(null);
     const [row2] = await db.select().from(requests).where(eq(requests.id, inside.requestId));

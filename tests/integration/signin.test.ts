@@ -68,7 +68,9 @@ describe("sign-in against AD", () => {
   it("stops trying before the domain would lock the account, whatever the attacker does", async () => {
     const results: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const err = (await signIn({ username: "it-lockout", password: `wrong-${i}` }, { ...ctx, ip: `192.0.2.${100 + i}` }).catch((e: unknown) => e)) as SigninError;
+      const err = (await signIn({ username: "it-lockout", password: `wrong-${i}` }, { ...ctx, ip: `192.0.2.${100 + i}` }).catch(
+        (e: unknown) => e,
+      )) as SigninError;
       results.push(err.reason);
     }
     // Default limit 3, domain lockout threshold 5: three real tries, then refusals without a bind.
@@ -85,11 +87,12 @@ describe("sign-in against AD", () => {
 
   it("counts parallel attempts too: ten at once never reach the lockout threshold", async () => {
     const all = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => signIn({ username: "it-lockout", password: `parallel-${i}` }, { ...ctx, ip: `198.51.100.${i}` }).then(
-        () => null,
-        (e: unknown) => e as SigninError,
+      Array.from({ length: 10 }, (_, i) =>
+        signIn({ username: "it-lockout", password: `parallel-${i}` }, { ...ctx, ip: `198.51.100.${i}` }).then(
+          () => null,
+          (e: unknown) => e as SigninError,
+        ),
       ),
-    ),
     );
     expect(all.filter((e) => e?.reason === "invalid")).toHaveLength(3);
     const ad = await adAttrs(victimDn);

@@ -14,7 +14,20 @@ import { MAX_ACTIVATION_ATTEMPTS } from "@/server/grants/timing";
 import { reconcile } from "@/server/grants/reconcile";
 import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
 import { publishPrivilege } from "@/server/privileges/service";
-import { actorFor, adRemoveMember, adminClient, ensureAdGroup, ensureAdUser, ensureTestOuGroup, grantRow, isDirectMember, localUser, openAccessGroup, requestFor, resetDatabase } from "./fixtures";
+import {
+  actorFor,
+  adRemoveMember,
+  adminClient,
+  ensureAdGroup,
+  ensureAdUser,
+  ensureTestOuGroup,
+  grantRow,
+  isDirectMember,
+  localUser,
+  openAccessGroup,
+  requestFor,
+  resetDatabase,
+} from "./fixtures";
 
 /*
  * The temporary-group mechanism on the local Samba DC: a group per grant in TEMP_GROUP_OU, holding
@@ -98,7 +111,10 @@ describe("temporary-group grants", () => {
     expect((await listGroupMembers({ guid: groupGuid })).map((m) => m.guid)).toEqual([row!.tempGroupGuid!.toLowerCase()]);
     expect(await isDirectMember(groupDn, holder.dn)).toBe(false);
     expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
-    const [activated] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.activated"), eq(auditEvents.targetId, grantId)));
+    const [activated] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "grant.activated"), eq(auditEvents.targetId, grantId)));
     expect(activated?.data).toMatchObject({ mechanism: "temporary-group", temporaryGroupDn: row!.tempGroupDn });
 
     await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
@@ -107,7 +123,10 @@ describe("temporary-group grants", () => {
     expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
     expect(await listGroupMembers({ guid: groupGuid })).toEqual([]);
     expect((await grantRow(grantId)).state).toBe("expired");
-    const [removed] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
+    const [removed] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
     expect(removed?.data).toMatchObject({ alreadyAbsent: false, reason: "expired" });
   });
 
@@ -115,7 +134,12 @@ describe("temporary-group grants", () => {
     const { grantId } = await temporaryGrant();
     const tempDn = await temporaryGroupDnOf(grantId);
     // What an attempt that died right after creating the group leaves behind.
-    await ldap.add(tempDn, { objectClass: ["top", "group"], cn: temporaryGroupName(grantId), sAMAccountName: temporaryGroupName(grantId), groupType: "-2147483646" });
+    await ldap.add(tempDn, {
+      objectClass: ["top", "group"],
+      cn: temporaryGroupName(grantId),
+      sAMAccountName: temporaryGroupName(grantId),
+      groupType: "-2147483646",
+    });
     expect(await activateGrant(grantId)).toBe("activated");
     expect((await listTemporaryGroups()).map((g) => g.dn.toLowerCase())).toEqual([tempDn.toLowerCase()]);
     expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
@@ -127,7 +151,10 @@ describe("temporary-group grants", () => {
     await ldap.del(await temporaryGroupDnOf(grantId));
     await db.execute(sql`update grants set expires_at = now() where id = ${grantId}`);
     expect(await sweepExpired()).toMatchObject({ removed: 1, failed: 0 });
-    const [removed] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
+    const [removed] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "grant.removed"), eq(auditEvents.targetId, grantId)));
     expect(removed?.data).toMatchObject({ alreadyAbsent: true });
   });
 
@@ -140,9 +167,14 @@ describe("temporary-group grants", () => {
     await activateGrant(stuck.grantId);
     await activateGrant(fine.grantId);
     // As if the stuck grant's group were one the service account may not delete (outside its OU).
-    const [undeletable] = await ldap.search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] }).then((r) => r.searchEntries);
+    const [undeletable] = await ldap
+      .search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] })
+      .then((r) => r.searchEntries);
     const realGuid = (await db.select({ g: grants.tempGroupGuid }).from(grants).where(eq(grants.id, stuck.grantId)))[0]!.g!;
-    await db.update(grants).set({ tempGroupGuid: guidToString(undeletable!.objectGUID as Buffer) }).where(eq(grants.id, stuck.grantId));
+    await db
+      .update(grants)
+      .set({ tempGroupGuid: guidToString(undeletable!.objectGUID as Buffer) })
+      .where(eq(grants.id, stuck.grantId));
     await db.execute(sql`update grants set expires_at = now() where id in (${stuck.grantId}, ${fine.grantId})`);
 
     expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 1, failed: 1 });
@@ -150,7 +182,12 @@ describe("temporary-group grants", () => {
     const row = await grantRow(stuck.grantId);
     expect(row.state).toBe("expiring");
     expect(row.last_error).toMatch(/lacks the rights|insufficient|error 50/i);
-    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.action, "grant.removal_failed"), eq(auditEvents.targetId, stuck.grantId)))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, "grant.removal_failed"), eq(auditEvents.targetId, stuck.grantId))),
+    ).toHaveLength(1);
     // The account still has access through its real temporary group: the sweep retakes it once the lease lapses.
     expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
     await db.execute(sql`update grants set temp_group_guid = ${realGuid}, claimed_at = now() - interval '1 hour' where id = ${stuck.grantId}`);
@@ -162,8 +199,13 @@ describe("temporary-group grants", () => {
   it("an activation that fails for good after making its temporary group deletes the group at once, audited", async () => {
     const { grantId } = await temporaryGrant();
     // The target refuses the nesting (the service account may not write there), on the last attempt.
-    const [target] = await ldap.search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] }).then((r) => r.searchEntries);
-    await db.update(grants).set({ groupGuid: guidToString(target!.objectGUID as Buffer), attempts: MAX_ACTIVATION_ATTEMPTS - 1 }).where(eq(grants.id, grantId));
+    const [target] = await ldap
+      .search(await ensureTestOuGroup(ldap, "IT Undeletable"), { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] })
+      .then((r) => r.searchEntries);
+    await db
+      .update(grants)
+      .set({ groupGuid: guidToString(target!.objectGUID as Buffer), attempts: MAX_ACTIVATION_ATTEMPTS - 1 })
+      .where(eq(grants.id, grantId));
     expect(await activateGrant(grantId)).toBe("failed");
     expect((await grantRow(grantId)).state).toBe("failed");
     expect(await exists(await temporaryGroupDnOf(grantId))).toBe(false);
@@ -195,7 +237,12 @@ describe("temporary-group grants", () => {
     await activateGrant(live.grantId);
     const strayId = "0f0e0d0c-0b0a-4909-8807-060504030201";
     const strayDn = await temporaryGroupDnOf(strayId);
-    await ldap.add(strayDn, { objectClass: ["top", "group"], cn: temporaryGroupName(strayId), sAMAccountName: temporaryGroupName(strayId), groupType: "-2147483646" });
+    await ldap.add(strayDn, {
+      objectClass: ["top", "group"],
+      cn: temporaryGroupName(strayId),
+      sAMAccountName: temporaryGroupName(strayId),
+      groupType: "-2147483646",
+    });
 
     // An ended grant's group goes at once; a young one without any grant row is left alone (it may be
     // another installation's) until it is old.

@@ -10,7 +10,19 @@ import { activateGrant } from "@/server/grants/activate";
 import { sweepExpired } from "@/server/grants/sweep";
 import { submitRequest } from "@/server/requests/service";
 import { requestTimeline } from "@/server/requests/timeline";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, isDirectMember, localUser, publishNamed, resetDatabase, trpcHttp } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  isDirectMember,
+  localUser,
+  publishNamed,
+  resetDatabase,
+  trpcHttp,
+} from "./fixtures";
 
 /*
  * The request timeline read from the real audit trail: a two-level approval, the worker's
@@ -103,7 +115,12 @@ describe("the request timeline", () => {
     expect((await requestTimeline(u["it-tl-req"], id)).steps.at(-1)).toMatchObject({ label: "Removing from the AD group", tone: "current" });
     expect((await sweepExpired()).removed).toBe(1);
     const ended = (await requestTimeline(u["it-tl-req"], id)).steps;
-    expect(ended.at(-1)).toMatchObject({ label: "Removed from the AD group", actor: "Interim", tone: "done", detail: expect.stringMatching(/ after the expiry$/) });
+    expect(ended.at(-1)).toMatchObject({
+      label: "Removed from the AD group",
+      actor: "Interim",
+      tone: "done",
+      detail: expect.stringMatching(/ after the expiry$/),
+    });
     expect(ended.map((s) => s.tone)).not.toContain("current");
     expect(await isDirectMember(groupDn, u["it-tl-req"].dn)).toBe(false);
   });
@@ -124,7 +141,10 @@ describe("the request timeline", () => {
     const id = await ask();
     const get = (user: SessionUser, requestId: unknown) => trpcHttp(user, "requests.timeline", { requestId }, { query: true });
 
-    expect(await get(u["it-tl-req"], id)).toMatchObject({ ok: true, data: { requestId: id, steps: [{ label: "Requested by it-tl-req (30 min)" }, { label: "Waiting for level 1 of 2" }] } });
+    expect(await get(u["it-tl-req"], id)).toMatchObject({
+      ok: true,
+      data: { requestId: id, steps: [{ label: "Requested by it-tl-req (30 min)" }, { label: "Waiting for level 1 of 2" }] },
+    });
     // authedProcedure clears the token's admin hint; the router asks the directory-backed status.
     expect(await get({ ...carol, isAdmin: false }, id)).toMatchObject({ ok: true, data: { requestId: id } });
     expect(await get({ ...u["it-tl-other"], isAdmin: true }, id)).toMatchObject({ ok: false, code: "FORBIDDEN" });

@@ -9,7 +9,19 @@ import { verifyAuditChain } from "@/server/audit/service";
 import { activateGrant } from "@/server/grants/activate";
 import { grants__expire } from "@/worker/tasks/grants__expire";
 import type { SessionUser } from "@/server/auth/permissions";
-import { adminClient, ensureAdGroup, ensureAdUser, grantRow, isDirectMember, localUser, openAccessGroup, publish, requestFor, resetDatabase, waitFor } from "./fixtures";
+import {
+  adminClient,
+  ensureAdGroup,
+  ensureAdUser,
+  grantRow,
+  isDirectMember,
+  localUser,
+  openAccessGroup,
+  publish,
+  requestFor,
+  resetDatabase,
+  waitFor,
+} from "./fixtures";
 import { startWorker, type WorkerHandle } from "./worker-process";
 
 let admin: Client;
@@ -57,7 +69,18 @@ describe("the worker process", () => {
     const ids: string[] = [];
     for (const p of people.slice(0, 5)) ids.push((await requestFor(p, privilegeId, 2)).grantId);
     worker = await startWorker({ GRANT_LEASE_SECONDS: "2" });
-    await waitFor("first activation", async () => (await db.select().from(grants).where(sql`state = 'active'`)).length > 0, 15_000, 5);
+    await waitFor(
+      "first activation",
+      async () =>
+        (
+          await db
+            .select()
+            .from(grants)
+            .where(sql`state = 'active'`)
+        ).length > 0,
+      15_000,
+      5,
+    );
     await worker.kill("SIGKILL");
 
     // Also leave a removal half-done, as a worker killed between claim and LDAP modify would.

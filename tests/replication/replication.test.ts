@@ -16,7 +16,19 @@ import { activateGrant } from "@/server/grants/activate";
 import { sweepExpired } from "@/server/grants/sweep";
 import { checkReplication } from "@/server/grants/replication";
 import { listLiveGrants } from "@/server/grants/service";
-import { actorFor, adminClient, ensureAdGroup, ensureAdUser, isDirectMember, localUser, openAccessGroup, publish, requestFor, resetDatabase, waitFor } from "../integration/fixtures";
+import {
+  actorFor,
+  adminClient,
+  ensureAdGroup,
+  ensureAdUser,
+  isDirectMember,
+  localUser,
+  openAccessGroup,
+  publish,
+  requestFor,
+  resetDatabase,
+  waitFor,
+} from "../integration/fixtures";
 import { startWorker, type WorkerHandle } from "../integration/worker-process";
 
 /*
@@ -73,11 +85,17 @@ async function grant(id: string) {
 }
 
 async function events(action: string, grantId: string) {
-  return db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, grantId)));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, grantId)));
 }
 
 async function grantedNotifications(grantId: string) {
-  return db.select().from(notificationEvents).where(and(eq(notificationEvents.event, "granted"), eq(notificationEvents.grantId, grantId)));
+  return db
+    .select()
+    .from(notificationEvents)
+    .where(and(eq(notificationEvents.event, "granted"), eq(notificationEvents.grantId, grantId)));
 }
 
 /** A grant written to DC1 (the service connection's DC): `replicating` under the current settings. */

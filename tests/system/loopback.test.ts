@@ -23,14 +23,15 @@ const run = async (body: string) => {
   if (r.status !== 0) throw new Error(`namespace script failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim().split("\n");
 };
-const addresses = 'echo "lo: $(ip -o -4 addr show dev lo | awk \'{ print $4 }\' | sort | paste -sd, -)"';
+const addresses = "echo \"lo: $(ip -o -4 addr show dev lo | awk '{ print $4 }' | sort | paste -sd, -)\"";
 
 describe("scripts/lib/loopback.sh", () => {
   it("sees a new namespace's lo as down and without 127.0.0.1, and up with it once brought up", async () => {
     expect(
       await run(`lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks
 ip link set dev lo up
-lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks; lo_has 127.0.0.12 && echo has || echo lacks`)).toEqual([
+lo_is_up && echo up || echo down; lo_has 127.0.0.1 && echo has || echo lacks; lo_has 127.0.0.12 && echo has || echo lacks`),
+    ).toEqual([
       "down",
       "lacks",
       "up",
@@ -96,9 +97,7 @@ ${addresses}`),
   it("knows whether this shell may change addresses (CAP_NET_ADMIN), without trying", async () => {
     expect(
       await run(`can_admin_network && echo can || echo cannot
-setpriv --bounding-set=-net_admin --inh-caps=-net_admin bash -c '. ${JSON.stringify(lib)}; can_admin_network && echo can || echo cannot'`)).toEqual([
-      "can",
-      "cannot",
-    ]);
+setpriv --bounding-set=-net_admin --inh-caps=-net_admin bash -c '. ${JSON.stringify(lib)}; can_admin_network && echo can || echo cannot'`),
+    ).toEqual(["can", "cannot"]);
   });
 });

@@ -28,7 +28,9 @@ describe("scripts/preflight.sh", () => {
     expect(r.stderr).toBe("");
     const [first, check, second] = lines(r.stdout);
     expect(r.status).toBe(0);
-    expect(first).toMatch(/^preflight \(test\): ready; fixed: brought lo up, added dc1\.interim\.test to \/etc\/hosts, added dc2\.interim\.test to \/etc\/hosts; /);
+    expect(first).toMatch(
+      /^preflight \(test\): ready; fixed: brought lo up, added dc1\.interim\.test to \/etc\/hosts, added dc2\.interim\.test to \/etc\/hosts; /,
+    );
     expect(first).toContain("127.0.0.2 not on lo (scripts/ad-dc2.sh adds it");
     expect(first).toContain("22 ports free");
     expect(check).toBe("lo is up");
@@ -85,7 +87,9 @@ ${preflight("test")}`);
     expect(r.stderr).toContain("lo must be up and carry 127.0.0.1, and this shell may not change it (no CAP_NET_ADMIN)");
     expect(r.stderr).toContain("the replication tests add and remove 127.0.0.2 on lo and this shell may not (no CAP_NET_ADMIN)");
     // Also with 127.0.0.2 there already: npm test takes it off for one pass and puts it back.
-    const present = await run(`ip link set dev lo up; ip addr add 127.0.0.2/8 dev lo; setpriv --bounding-set=-net_admin --inh-caps=-net_admin ${preflight("test")}`);
+    const present = await run(
+      `ip link set dev lo up; ip addr add 127.0.0.2/8 dev lo; setpriv --bounding-set=-net_admin --inh-caps=-net_admin ${preflight("test")}`,
+    );
     expect(present.status).toBe(1);
     expect(present.stderr).toContain("the replication tests add and remove 127.0.0.2 on lo and this shell may not (no CAP_NET_ADMIN)");
     const allowed = await run(`ip link set dev lo up; ip addr add 127.0.0.2/8 dev lo; ${preflight("test")}`);

@@ -50,10 +50,26 @@ describe("approvers input", () => {
   });
 
   it.each([
-    ["a gap in the levels", [{ userGuid: guid(1), level: 1 }, { userGuid: guid(2), level: 3 }], [], /level 2 has no approver/],
+    [
+      "a gap in the levels",
+      [
+        { userGuid: guid(1), level: 1 },
+        { userGuid: guid(2), level: 3 },
+      ],
+      [],
+      /level 2 has no approver/,
+    ],
     ["more approvals than approvers", [{ userGuid: guid(1), level: 1 }], [{ level: 1, requiredApprovals: 2 }], /cannot need 2/],
     ["a level nobody is on", [{ userGuid: guid(1), level: 1 }], [{ level: 2, requiredApprovals: 1 }], /Level 2 has no approver/],
-    ["the same person twice", [{ userGuid: guid(1), level: 1 }, { userGuid: guid(1).toUpperCase(), level: 2 }], [], /listed twice/],
+    [
+      "the same person twice",
+      [
+        { userGuid: guid(1), level: 1 },
+        { userGuid: guid(1).toUpperCase(), level: 2 },
+      ],
+      [],
+      /listed twice/,
+    ],
   ])("refuses %s", (_what, approvers, levels, message) => {
     const r = approversInput.safeParse({ ...base, approvers, levels });
     expect(r.success).toBe(false);

@@ -30,7 +30,11 @@ describe("applyInBatches", () => {
     const g = fakeGroup(["m7"]);
     const r = await applyInBatches(values(16), 16, g.add);
     expect(r.alreadyDone).toEqual(["m7"]);
-    expect(r.applied.sort()).toEqual(values(16).filter((v) => v !== "m7").sort());
+    expect(r.applied.sort()).toEqual(
+      values(16)
+        .filter((v) => v !== "m7")
+        .sort(),
+    );
     expect([...g.members].sort()).toEqual(values(16).sort());
     // 16 → 8+8 → (4+4) → (2+2) → (1+1): far fewer than 16 single modifies.
     expect(r.modifies).toBeLessThan(12);

@@ -53,7 +53,12 @@ describe("planDeviceSync", () => {
     const existing = [deviceRow(G1, "SQL01", "Windows Server 2019"), deviceRow(G2, "OLD01", "Windows Server 2012")];
     const steps = planDeviceSync(existing, [computer(G1, "SQL01", "Windows Server 2022"), computer(G3, "WS01", "Windows 11 Pro")]);
     expect(steps).toEqual([
-      { op: "update", id: "row-SQL01", set: { model: "Windows Server 2022" }, change: { kind: "device", name: "SQL01", change: "updated", fields: { model: { from: "Windows Server 2019", to: "Windows Server 2022" } } } },
+      {
+        op: "update",
+        id: "row-SQL01",
+        set: { model: "Windows Server 2022" },
+        change: { kind: "device", name: "SQL01", change: "updated", fields: { model: { from: "Windows Server 2019", to: "Windows Server 2022" } } },
+      },
       {
         op: "insert",
         values: { source: "directory", objectGuid: G3, dn: "CN=WS01,OU=Servers", name: "WS01", model: "Windows 11 Pro", type: "workstation", website: null },
@@ -64,7 +69,10 @@ describe("planDeviceSync", () => {
   });
 
   it("leaves unchanged rows alone and does not remove a row twice", () => {
-    const steps = planDeviceSync([deviceRow(G1, "SQL01", "Windows Server 2022"), deviceRow(G2, "GONE", "x", { present: false })], [computer(G1, "SQL01", "Windows Server 2022")]);
+    const steps = planDeviceSync(
+      [deviceRow(G1, "SQL01", "Windows Server 2022"), deviceRow(G2, "GONE", "x", { present: false })],
+      [computer(G1, "SQL01", "Windows Server 2022")],
+    );
     expect(steps).toEqual([{ op: "seen", id: "row-SQL01" }]);
   });
 
@@ -76,23 +84,45 @@ describe("planDeviceSync", () => {
   it("fills the website from AD only while the catalog has none", () => {
     const fromAd = [computer(G1, "WEB01", "Windows Server 2019", "https://ad.example")];
     expect(planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019")], fromAd)[0]).toMatchObject({ op: "update", set: { website: "https://ad.example" } });
-    expect(planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019", { website: "https://admin.example" })], fromAd)[0]).toEqual({ op: "seen", id: "row-WEB01" });
+    expect(planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019", { website: "https://admin.example" })], fromAd)[0]).toEqual({
+      op: "seen",
+      id: "row-WEB01",
+    });
     // AD clearing wWWHomePage does not clear the catalog's website either.
-    expect(planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019", { website: "https://ad.example" })], [computer(G1, "WEB01", "Windows Server 2019")])[0]).toEqual({ op: "seen", id: "row-WEB01" });
+    expect(
+      planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019", { website: "https://ad.example" })], [computer(G1, "WEB01", "Windows Server 2019")])[0],
+    ).toEqual({ op: "seen", id: "row-WEB01" });
   });
 
   it("follows a rename by GUID", () => {
     const steps = planDeviceSync([deviceRow(G1, "SQL01", "Windows Server 2022")], [{ ...computer(G1, "SQL02", "Windows Server 2022") }]);
-    expect(steps[0]).toMatchObject({ op: "update", change: { name: "SQL02", fields: { name: { from: "SQL01", to: "SQL02" }, dn: { from: "CN=SQL01,OU=Servers", to: "CN=SQL02,OU=Servers" } } } });
+    expect(steps[0]).toMatchObject({
+      op: "update",
+      change: { name: "SQL02", fields: { name: { from: "SQL01", to: "SQL02" }, dn: { from: "CN=SQL01,OU=Servers", to: "CN=SQL02,OU=Servers" } } },
+    });
   });
 });
 
 describe("planCredentialSync", () => {
   it("diffs device names as a list", () => {
-    const row: CredentialState = { id: "c1", objectGuid: G1, present: true, username: "adm-bob", displayName: "", type: "domain", dn: "CN=adm-bob", deviceNames: ["WEB01"] };
+    const row: CredentialState = {
+      id: "c1",
+      objectGuid: G1,
+      present: true,
+      username: "adm-bob",
+      displayName: "",
+      type: "domain",
+      dn: "CN=adm-bob",
+      deviceNames: ["WEB01"],
+    };
     const ad: DirectoryAccount = { objectGuid: G1, dn: "CN=adm-bob", username: "adm-bob", displayName: "", type: "domain", deviceNames: ["WEB01", "DB01"] };
     expect(planCredentialSync([row], [ad])).toEqual([
-      { op: "update", id: "c1", set: { deviceNames: ["WEB01", "DB01"] }, change: { kind: "credential", name: "adm-bob", change: "updated", fields: { deviceNames: { from: ["WEB01"], to: ["WEB01", "DB01"] } } } },
+      {
+        op: "update",
+        id: "c1",
+        set: { deviceNames: ["WEB01", "DB01"] },
+        change: { kind: "credential", name: "adm-bob", change: "updated", fields: { deviceNames: { from: ["WEB01"], to: ["WEB01", "DB01"] } } },
+      },
     ]);
   });
 });
@@ -101,7 +131,12 @@ describe("ChangeLog", () => {
   it("keeps exact counts while capping the stored list", () => {
     const log = new ChangeLog(2);
     for (const change of ["added", "restored", "updated", "removed", "removed"] as const) log.record({ kind: "device", name: "x", change });
-    expect({ added: log.added, updated: log.updated, removed: log.removed, stored: log.changes.length }).toEqual({ added: 2, updated: 1, removed: 2, stored: 2 });
+    expect({ added: log.added, updated: log.updated, removed: log.removed, stored: log.changes.length }).toEqual({
+      added: 2,
+      updated: 1,
+      removed: 2,
+      stored: 2,
+    });
   });
   it("gives additions' places to updates and removals once the list is full", () => {
     const log = new ChangeLog(3);

@@ -3,7 +3,13 @@ import { classOf } from "@/server/drift/directory";
 import { classifyMembers, cnOf, isServiceAccount, protectionNote, type GrantFact } from "@/server/drift/policy";
 
 const member = (n: number) => ({ guid: `00000000-0000-0000-0000-00000000000${n}`, sid: null, dn: `CN=m${n},OU=People,DC=x` });
-const grant = (n: number, state: string, preExisting = false, id = `g${n}-${state}`, attempts = 1): GrantFact => ({ id, memberGuid: member(n).guid.toUpperCase(), state, preExisting, attempts });
+const grant = (n: number, state: string, preExisting = false, id = `g${n}-${state}`, attempts = 1): GrantFact => ({
+  id,
+  memberGuid: member(n).guid.toUpperCase(),
+  state,
+  preExisting,
+  attempts,
+});
 
 describe("classifyMembers", () => {
   it("sorts members into explained, outlived and standing", () => {
@@ -43,7 +49,9 @@ describe("protection", () => {
   it("never removes nested groups, unreadable members or the service account automatically", () => {
     expect(protectionNote("CN=g,DC=x", { ...user, memberClass: "group" }, "CN=svc,DC=x")).toMatch(/nested group/i);
     expect(protectionNote("CN=u,DC=x", { ...user, memberClass: "unknown" }, "CN=svc,DC=x")).toMatch(/could not read/i);
-    expect(protectionNote("CN=S-1-5-21-1-2-3-1105,CN=ForeignSecurityPrincipals,DC=x", { ...user, memberClass: "other" }, "CN=svc,DC=x")).toMatch(/foreign security principal/i);
+    expect(protectionNote("CN=S-1-5-21-1-2-3-1105,CN=ForeignSecurityPrincipals,DC=x", { ...user, memberClass: "other" }, "CN=svc,DC=x")).toMatch(
+      /foreign security principal/i,
+    );
     expect(protectionNote("CN=svc, DC=X", user, "cn=svc,dc=x")).toMatch(/service account/i);
     expect(protectionNote("CN=alice,DC=x", user, "CN=svc,DC=x")).toBeNull();
   });

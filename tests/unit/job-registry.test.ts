@@ -65,7 +65,11 @@ describe("the job registry", () => {
         jobKeyMode: old.options.jobKeyMode,
       });
     }
-    expect(Object.fromEntries(now.map((c) => [c.task, c.schedule]))).toMatchObject({ grants__temporary_group_cleanup: "*/2 * * * *", catalog__sync: "*/15 * * * *", grants__reconcile: "* * * * *" });
+    expect(Object.fromEntries(now.map((c) => [c.task, c.schedule]))).toMatchObject({
+      grants__temporary_group_cleanup: "*/2 * * * *",
+      catalog__sync: "*/15 * * * *",
+      grants__reconcile: "* * * * *",
+    });
   });
 
   it("parses payloads: ids must be UUIDs, cron's _cron is dropped, a sync run is optional", () => {
@@ -73,7 +77,11 @@ describe("the job registry", () => {
     expect(jobs.grants__activate.payload.safeParse({ grantId: "42" }).success).toBe(false);
     expect(jobs.grants__warn.payload.safeParse({}).success).toBe(false);
     expect(jobs.grants__rollback_set.payload.safeParse({ requestId: ID, failedGrantId: ID }).success).toBe(false);
-    expect(jobs.grants__rollback_set.payload.parse({ requestId: ID, failedGrantId: ID, reason: "r" })).toEqual({ requestId: ID, failedGrantId: ID, reason: "r" });
+    expect(jobs.grants__rollback_set.payload.parse({ requestId: ID, failedGrantId: ID, reason: "r" })).toEqual({
+      requestId: ID,
+      failedGrantId: ID,
+      reason: "r",
+    });
     expect(jobs.grants__reconcile.payload.parse({ _cron: { ts: "2026-01-01T00:00:00Z", backfilled: false } })).toEqual({});
     expect(jobs.catalog__sync.payload.parse({ _cron: { ts: "2026-01-01T00:00:00Z" } })).toEqual({});
     expect(jobs.catalog__sync.payload.parse({ runId: ID })).toEqual({ runId: ID });

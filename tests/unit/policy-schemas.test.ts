@@ -90,9 +90,18 @@ describe("limitsSchema", () => {
 describe("location schemas", () => {
   it.each([
     [{ country: "fr" }, { country: "FR" }],
-    [{ country: "FR", region: "fr-idf" }, { country: "FR", region: "FR-IDF" }],
-    [{ country: "GB", region: "GB-ENG" }, { country: "GB", region: "GB-ENG" }],
-    [{ country: "US", region: "US-CA" }, { country: "US", region: "US-CA" }],
+    [
+      { country: "FR", region: "fr-idf" },
+      { country: "FR", region: "FR-IDF" },
+    ],
+    [
+      { country: "GB", region: "GB-ENG" },
+      { country: "GB", region: "GB-ENG" },
+    ],
+    [
+      { country: "US", region: "US-CA" },
+      { country: "US", region: "US-CA" },
+    ],
   ])("normalises %j", (input, output) => {
     expect(allowedLocationSchema.parse(input)).toEqual(output);
   });
@@ -106,7 +115,10 @@ describe("location schemas", () => {
     expect(firstError(allowedLocationSchema.safeParse(input))?.[0]).toBe(path);
   });
   it("asks for a location when restricting", () => {
-    expect(firstError(locationPolicySchema.safeParse({ restrict: true, allowed: [] }))).toEqual(["allowed", "Add at least one location, or turn the restriction off"]);
+    expect(firstError(locationPolicySchema.safeParse({ restrict: true, allowed: [] }))).toEqual([
+      "allowed",
+      "Add at least one location, or turn the restriction off",
+    ]);
     expect(locationPolicySchema.parse({})).toEqual({ restrict: false, allowed: [] });
   });
 });

@@ -83,7 +83,15 @@ describe("mergeObservations", () => {
   const t1 = new Date("2026-11-24T10:00:05Z");
 
   it("keeps the first time a DC showed the change and updates the others", () => {
-    const first = mergeObservations([], ["dc1", "dc2"], new Map([["dc1", { seen: true, error: null }], ["dc2", { seen: false, error: "refused" }]]), t0);
+    const first = mergeObservations(
+      [],
+      ["dc1", "dc2"],
+      new Map([
+        ["dc1", { seen: true, error: null }],
+        ["dc2", { seen: false, error: "refused" }],
+      ]),
+      t0,
+    );
     expect(first).toEqual([
       { host: "dc1", seenAt: t0.toISOString(), error: null },
       { host: "dc2", seenAt: null, error: "refused" },
@@ -98,7 +106,10 @@ describe("mergeObservations", () => {
   });
 
   it("follows the current list of DCs: a new DC joins unseen, a removed one drops out", () => {
-    const before = [{ host: "dc1", seenAt: t0.toISOString(), error: null }, { host: "old", seenAt: null, error: null }];
+    const before = [
+      { host: "dc1", seenAt: t0.toISOString(), error: null },
+      { host: "old", seenAt: null, error: null },
+    ];
     expect(mergeObservations(before, ["dc1", "dc3"], new Map(), t1)).toEqual([
       { host: "dc1", seenAt: t0.toISOString(), error: null },
       { host: "dc3", seenAt: null, error: null },

@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { CONTROL_CHARACTER, hasNoControlCharacter, MULTI_LINE, ONE_LINE, SIGNIN_NAME } from "@/shared/text";
 
 describe("what free text may hold", () => {
-  const samples = { plain: "Ops – Zürich (prod) *", tab: "a\tb", newline: "a\nb", crlf: "a\r\nb", nul: "a\u0000b", escape: "a\u001bb", del: "a\u007fb", c1: "a\u0085b", empty: "" };
+  const samples = {
+    plain: "Ops – Zürich (prod) *",
+    tab: "a\tb",
+    newline: "a\nb",
+    crlf: "a\r\nb",
+    nul: "a\u0000b",
+    escape: "a\u001bb",
+    del: "a\u007fb",
+    c1: "a\u0085b",
+    empty: "",
+  };
   const verdicts = (re: RegExp) => Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, re.test(v)]));
 
   it("one line: no C0 control character, no DEL", () => {
@@ -14,7 +24,17 @@ describe("what free text may hold", () => {
   });
 
   it("a sign-in name: no C0 control character nor ( ) *, and not empty", () => {
-    expect(verdicts(SIGNIN_NAME)).toEqual({ plain: false, tab: false, newline: false, crlf: false, nul: false, escape: false, del: true, c1: true, empty: false });
+    expect(verdicts(SIGNIN_NAME)).toEqual({
+      plain: false,
+      tab: false,
+      newline: false,
+      crlf: false,
+      nul: false,
+      escape: false,
+      del: true,
+      c1: true,
+      empty: false,
+    });
     expect(SIGNIN_NAME.test("alice.o'neil@interim.test")).toBe(true);
   });
 

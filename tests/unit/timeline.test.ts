@@ -39,7 +39,14 @@ const replicated = (settledBy: string, dcs: [string, number | null][], unconfirm
 
 const view = (steps: ReturnType<typeof buildTimeline>) => steps.map((s) => [s.label, s.actor, s.detail, s.tone]);
 
-const submitted = (minutes = 60, extra: Record<string, unknown> = {}) => ({ privilegeId: "p", privilege: "SQL admins", durationMinutes: minutes, justification: "", targetDn: "CN=alice", ...extra });
+const submitted = (minutes = 60, extra: Record<string, unknown> = {}) => ({
+  privilegeId: "p",
+  privilege: "SQL admins",
+  durationMinutes: minutes,
+  justification: "",
+  targetDn: "CN=alice",
+  ...extra,
+});
 
 describe("buildTimeline", () => {
   const cases: { name: string; rows: AuditRowLike[]; current: TimelineCurrent; expected: unknown[][] }[] = [
@@ -116,10 +123,41 @@ describe("buildTimeline", () => {
       name: "removal after expiry with its lag, and an end requested then already absent",
       rows: trail(
         [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(62).toISOString(), alreadyMember: false }],
-        [62, worker, "grant.removed", { groupDn: "CN=g", memberDn: "CN=alice", reason: "expired", expiresAt: at(62).toISOString(), lagMs: 850, alreadyAbsent: false, keptPreExisting: false }],
+        [
+          62,
+          worker,
+          "grant.removed",
+          {
+            groupDn: "CN=g",
+            memberDn: "CN=alice",
+            reason: "expired",
+            expiresAt: at(62).toISOString(),
+            lagMs: 850,
+            alreadyAbsent: false,
+            keptPreExisting: false,
+          },
+        ],
         [70, person("admin"), "grant.end_requested", { reason: "revoked", previousExpiresAt: null }],
-        [71, worker, "grant.removed", { groupDn: "CN=g", memberDn: "CN=alice", reason: "revoked", expiresAt: at(70).toISOString(), lagMs: 1200, alreadyAbsent: true, keptPreExisting: false }],
-        [72, worker, "grant.removed", { groupDn: "CN=g", memberDn: "CN=alice", reason: "expired", expiresAt: at(70).toISOString(), lagMs: 3, alreadyAbsent: false, keptPreExisting: true }],
+        [
+          71,
+          worker,
+          "grant.removed",
+          {
+            groupDn: "CN=g",
+            memberDn: "CN=alice",
+            reason: "revoked",
+            expiresAt: at(70).toISOString(),
+            lagMs: 1200,
+            alreadyAbsent: true,
+            keptPreExisting: false,
+          },
+        ],
+        [
+          72,
+          worker,
+          "grant.removed",
+          { groupDn: "CN=g", memberDn: "CN=alice", reason: "expired", expiresAt: at(70).toISOString(), lagMs: 3, alreadyAbsent: false, keptPreExisting: true },
+        ],
       ),
       current: state({ grantState: "expired", expiresAt: at(62) }),
       expected: [
@@ -149,14 +187,31 @@ describe("buildTimeline", () => {
       name: "an extension that needed approval, told on the request it extends",
       rows: trail(
         [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(1802).toISOString(), alreadyMember: false }],
-        [300, person("alice"), "request.extension_requested", { grantId: "g", privilege: "SQL admins", minutes: 15, justification: "overrun", awaitingApproval: true }, "extension"],
+        [
+          300,
+          person("alice"),
+          "request.extension_requested",
+          { grantId: "g", privilege: "SQL admins", minutes: 15, justification: "overrun", awaitingApproval: true },
+          "extension",
+        ],
         [301, person("bob"), "request.decision", { level: 1, decision: "deny", comment: "no", durationMinutes: null }, "extension"],
         [301, person("bob"), "request.denied", { level: 1, comment: "no" }, "extension"],
-        [302, person("alice"), "request.extension_requested", { grantId: "g", privilege: "SQL admins", minutes: 10, justification: "", awaitingApproval: true }, "extension"],
+        [
+          302,
+          person("alice"),
+          "request.extension_requested",
+          { grantId: "g", privilege: "SQL admins", minutes: 10, justification: "", awaitingApproval: true },
+          "extension",
+        ],
         [303, person("bob"), "request.decision", { level: 1, decision: "approve", comment: "once", durationMinutes: null }, "extension"],
         [303, person("bob"), "request.level_completed", { level: 1, approvals: 1, nextLevel: null }, "extension"],
         [303, person("bob"), "request.approved", { automatic: false, grantId: "g" }, "extension"],
-        [303, person("bob"), "grant.extended", { requestId: "x", minutes: 10, previousExpiresAt: at(1802).toISOString(), expiresAt: at(2402).toISOString(), clipped: false }],
+        [
+          303,
+          person("bob"),
+          "grant.extended",
+          { requestId: "x", minutes: 10, previousExpiresAt: at(1802).toISOString(), expiresAt: at(2402).toISOString(), clipped: false },
+        ],
       ),
       current: state({ grantState: "active", expiresAt: at(2402) }),
       expected: [
@@ -246,8 +301,33 @@ describe("buildTimeline", () => {
       rows: trail(
         [0, person("alice"), "request.submitted", submitted(5)],
         [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(302).toISOString(), alreadyMember: false, replicating: true }],
-        [20, worker, "grant.replicated", replicated("verified", [["dc1", 150], ["dc2", 17_500]], [])],
-        [302, worker, "grant.removed", { groupDn: "CN=g", memberDn: "CN=alice", reason: "expired", expiresAt: at(302).toISOString(), lagMs: 40, alreadyAbsent: false, keptPreExisting: false }],
+        [
+          20,
+          worker,
+          "grant.replicated",
+          replicated(
+            "verified",
+            [
+              ["dc1", 150],
+              ["dc2", 17_500],
+            ],
+            [],
+          ),
+        ],
+        [
+          302,
+          worker,
+          "grant.removed",
+          {
+            groupDn: "CN=g",
+            memberDn: "CN=alice",
+            reason: "expired",
+            expiresAt: at(302).toISOString(),
+            lagMs: 40,
+            alreadyAbsent: false,
+            keptPreExisting: false,
+          },
+        ],
       ),
       current: state({ grantState: "expired", expiresAt: at(302), removalPending: true }),
       expected: [
@@ -263,7 +343,19 @@ describe("buildTimeline", () => {
       rows: trail(
         [0, person("alice"), "request.submitted", submitted(60)],
         [2, worker, "grant.activated", { groupDn: "CN=g", memberDn: "CN=alice", expiresAt: at(3602).toISOString(), alreadyMember: false, replicating: true }],
-        [302, worker, "grant.replicated", replicated("max-wait", [["dc1", 90], ["dc2", null]], ["dc2"])],
+        [
+          302,
+          worker,
+          "grant.replicated",
+          replicated(
+            "max-wait",
+            [
+              ["dc1", 90],
+              ["dc2", null],
+            ],
+            ["dc2"],
+          ),
+        ],
       ),
       current: state({ grantState: "active", expiresAt: at(3602) }),
       expected: [
@@ -302,7 +394,10 @@ describe("buildTimeline", () => {
   it("does not promise a start or an end that has passed", () => {
     const rows = trail([0, person("alice"), "request.submitted", submitted(60)]);
     expect(buildTimeline(rows, state({ grantState: "pending", startsAt: at(10) }), NOW).at(-1)).toMatchObject({ label: "Provisioning", tone: "upcoming" });
-    expect(buildTimeline(rows, state({ grantState: "expiring", expiresAt: at(900) }), NOW).at(-1)).toMatchObject({ label: "Removing from the AD group", tone: "current" });
+    expect(buildTimeline(rows, state({ grantState: "expiring", expiresAt: at(900) }), NOW).at(-1)).toMatchObject({
+      label: "Removing from the AD group",
+      tone: "current",
+    });
     expect(buildTimeline(rows, state({ requestStatus: "cancelled" }), NOW).map((s) => s.label)).toEqual(["Requested by alice (1 h)"]);
   });
 

@@ -68,11 +68,19 @@ describe("membershipFor", () => {
   });
 
   it("falls back to a direct membership when the PAM feature is off: never a value the DC rejects", () => {
-    expect(membershipFor({ ...grant, mechanism: "ttl" }, { now, pamFeatureEnabled: false })).toEqual({ mechanism: "direct", ttlSeconds: null, value: `<GUID=${GUID}>` });
+    expect(membershipFor({ ...grant, mechanism: "ttl" }, { now, pamFeatureEnabled: false })).toEqual({
+      mechanism: "direct",
+      ttlSeconds: null,
+      value: `<GUID=${GUID}>`,
+    });
   });
 
   it("adds direct grants directly, whatever the forest can do", () => {
-    expect(membershipFor({ ...grant, mechanism: "direct" }, { now, pamFeatureEnabled: true })).toEqual({ mechanism: "direct", ttlSeconds: null, value: `<GUID=${GUID}>` });
+    expect(membershipFor({ ...grant, mechanism: "direct" }, { now, pamFeatureEnabled: true })).toEqual({
+      mechanism: "direct",
+      ttlSeconds: null,
+      value: `<GUID=${GUID}>`,
+    });
   });
 
   it("refuses a member that is not a GUID on either path", () => {

@@ -10,7 +10,12 @@ import { defineTask } from "../define-task";
 /** The grant while it is due and not yet removed, with how long its removal lease has left. */
 async function dueGrant(grantId: string) {
   const [row] = await db
-    .select({ state: grants.state, claimedAt: grants.claimedAt, lastError: grants.lastError, leaseLapsed: sql<boolean>`${grants.claimedAt} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})` })
+    .select({
+      state: grants.state,
+      claimedAt: grants.claimedAt,
+      lastError: grants.lastError,
+      leaseLapsed: sql<boolean>`${grants.claimedAt} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})`,
+    })
     .from(grants)
     .where(and(eq(grants.id, grantId), inArray(grants.state, [...IN_DIRECTORY_STATES, REMOVING_STATE]), lte(grants.expiresAt, sql`now()`)));
   return row;
@@ -33,10 +38,14 @@ export const grants__expire = defineTask("grants__expire", async ({ grantId }, {
   if (stillDue.lastError) throw new Error(`grant ${grantId} is still in the directory: ${stillDue.lastError}`);
   // Held by another sweep (its claim not yet committed, or its lease still running): look again after it.
   const leaseEnds = stillDue.claimedAt ? stillDue.claimedAt.getTime() + env.GRANT_LEASE_SECONDS * 1000 : Date.now();
-  await helpers.addJob("grants__expire", { grantId }, {
-    jobKey: jobKeys.expire(grantId),
-    jobKeyMode: "replace",
-    maxAttempts: jobs.grants__expire.maxAttempts,
-    runAt: new Date(Math.max(leaseEnds, Date.now()) + 2000),
-  });
+  await helpers.addJob(
+    "grants__expire",
+    { grantId },
+    {
+      jobKey: jobKeys.expire(grantId),
+      jobKeyMode: "replace",
+      maxAttempts: jobs.grants__expire.maxAttempts,
+      runAt: new Date(Math.max(leaseEnds, Date.now()) + 2000),
+    },
+  );
 });

@@ -91,9 +91,7 @@ export interface GroupRefusal<G> {
   nextWindowStartsAt: Date | null;
 }
 
-export type GroupChoice<G> =
-  | { ok: true; group: G; windowEndsAt: Date | null }
-  | { ok: false; reason: string; refusals: GroupRefusal<G>[] };
+export type GroupChoice<G> = { ok: true; group: G; windowEndsAt: Date | null } | { ok: false; reason: string; refusals: GroupRefusal<G>[] };
 
 function compareGroups(a: AccessGroupPolicy, b: AccessGroupPolicy, emergency: boolean): number {
   const approval = (g: AccessGroupPolicy) => (g.settings.requiresApproval && !emergency ? 1 : 0);

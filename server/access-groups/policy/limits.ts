@@ -40,8 +40,7 @@ const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satu
 export type LimitsRule = "validFrom" | "validTo" | "daysOfWeek" | "hours";
 
 export type LimitsEvaluation =
-  | { allowed: true; windowEndsAt: Date | null }
-  | { allowed: false; rule: LimitsRule; reason: string; nextWindowStartsAt: Date | null };
+  { allowed: true; windowEndsAt: Date | null } | { allowed: false; rule: LimitsRule; reason: string; nextWindowStartsAt: Date | null };
 
 /** The zone's UTC offsets over a span, so that the scan does not ask Intl for every candidate. */
 interface Timeline {
@@ -156,9 +155,7 @@ function minutesOf(time: string): number {
   return Number(hours) * 60 + Number(minutes);
 }
 
-type Verdict =
-  | { allowed: true }
-  | { allowed: false; rule: LimitsRule; day: number; refusedWindow: { window: TimeWindow; startedOn: number } | null };
+type Verdict = { allowed: true } | { allowed: false; rule: LimitsRule; day: number; refusedWindow: { window: TimeWindow; startedOn: number } | null };
 
 function verdictAt(limits: Limits, timeline: Timeline, ts: number): Verdict {
   const { day, msOfDay } = wallClock(timeline, ts);

@@ -8,5 +8,7 @@ export const usersRouter = createTRPCRouter({
   search: adminProcedure.input(principalSearchInput).query(({ ctx, input }) => members.searchDirectory(ctx.user, input.kind, input.query)),
   add: adminProcedure.input(addMemberInput).mutation(({ ctx, input }) => members.addMember(ctx.user, ctx.actor, input.id, input.objectGuid)),
   remove: adminProcedure.input(removeMemberInput).mutation(({ ctx, input }) => members.removeMember(ctx.user, ctx.actor, input.id, input.memberId)),
-  setActivation: adminProcedure.input(setActivationInput).mutation(({ ctx, input }) => members.setActivation(ctx.user, ctx.actor, input.id, input.userGuid, input.state)),
+  setActivation: adminProcedure
+    .input(setActivationInput)
+    .mutation(({ ctx, input }) => members.setActivation(ctx.user, ctx.actor, input.id, input.userGuid, input.state)),
 });

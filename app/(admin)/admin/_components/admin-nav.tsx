@@ -20,6 +20,8 @@ export function AdminNav() {
   // The drift page's own polling shares this query; elsewhere a minute is soon enough for a badge.
   const drift = useQuery({ ...trpc.drift.status.queryOptions(), refetchInterval: 60_000 });
   const openFindings = drift.data?.openCount ?? 0;
-  const tabs = TABS.map((t) => (t.href === "/admin/drift" ? { ...t, badge: openFindings, badgeLabel: openFindings === 1 ? "open finding" : "open findings" } : t));
+  const tabs = TABS.map((t) =>
+    t.href === "/admin/drift" ? { ...t, badge: openFindings, badgeLabel: openFindings === 1 ? "open finding" : "open findings" } : t,
+  );
   return <TabNav label="Administration sections" tabs={tabs} className="mb-6" />;
 }

@@ -119,8 +119,8 @@ function StatusDetails({ status }: { status: Status }) {
             <Row term="Privileged Access Management feature">
               <Pill on={d.pamFeatureEnabled === true}>{d.pamFeatureEnabled ? "On" : "Off"}</Pill>
               <p className="mt-1.5 text-slate-600">
-                Time-limited (TTL) group membership needs the forest&apos;s Privileged Access Management optional feature (Windows Server 2016
-                forest functional level or later). Samba AD has none.{" "}
+                Time-limited (TTL) group membership needs the forest&apos;s Privileged Access Management optional feature (Windows Server 2016 forest functional
+                level or later). Samba AD has none.{" "}
                 {d.pamFeatureEnabled
                   ? "It is on here, so memberships can expire in the directory itself."
                   : "It is off here, so Interim removes every membership itself when its time is up."}
@@ -136,10 +136,7 @@ function StatusDetails({ status }: { status: Status }) {
         )}
       </Card>
 
-      <ReplicationSettings
-        settings={status.replication}
-        discovered={d?.domainControllers?.map((dc) => dc.hostName) ?? []}
-      />
+      <ReplicationSettings settings={status.replication} discovered={d?.domainControllers?.map((dc) => dc.hostName) ?? []} />
 
       <Card>
         <h2 className="border-b border-slate-100 px-4 py-3 text-base font-semibold sm:px-6">When access truly ends</h2>
@@ -147,9 +144,9 @@ function StatusDetails({ status }: { status: Status }) {
           <Row term="Kerberos max ticket age">
             {status.kerberosMaxTicketAgeHours} hours
             <p className="mt-1.5 text-slate-600">
-              Removed access can persist in already-issued Kerberos tickets for up to {status.kerberosMaxTicketAgeHours} hours: taking an
-              account out of a group does not shrink tickets the domain controller has already issued. With TTL membership the domain
-              controller caps a ticket&apos;s lifetime at the time left.
+              Removed access can persist in already-issued Kerberos tickets for up to {status.kerberosMaxTicketAgeHours} hours: taking an account out of a group
+              does not shrink tickets the domain controller has already issued. With TTL membership the domain controller caps a ticket&apos;s lifetime at the
+              time left.
             </p>
           </Row>
         </dl>

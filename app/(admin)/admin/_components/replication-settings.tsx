@@ -34,7 +34,12 @@ const formSchema = z
   .object({ mode: z.enum(REPLICATION_MODES), latencySeconds: z.string(), maxWaitSeconds: z.string(), dcUrls: z.string() })
   .transform((v) => ({ ...v, dcUrls: v.dcUrls.split(/[\s,]+/).filter(Boolean) }))
   // (z.coerce types its input as unknown; what flows in is the strings and the list above.)
-  .pipe(replicationSettingsInput as unknown as z.ZodType<z.output<typeof replicationSettingsInput>, { mode: Mode; latencySeconds: string; maxWaitSeconds: string; dcUrls: string[] }>);
+  .pipe(
+    replicationSettingsInput as unknown as z.ZodType<
+      z.output<typeof replicationSettingsInput>,
+      { mode: Mode; latencySeconds: string; maxWaitSeconds: string; dcUrls: string[] }
+    >,
+  );
 type FormValues = z.input<typeof formSchema>;
 
 const FIELDS = ["latencySeconds", "maxWaitSeconds", "dcUrls"] as const;
@@ -92,8 +97,8 @@ export function ReplicationSettings({ settings, discovered }: { settings: Settin
       >
         <p className="text-sm text-slate-600">
           Interim writes each membership to one domain controller; the others learn it through replication. Until then a grant is
-          <em> replicating</em> (its time already runs), and a removed membership may still work through a DC that has not heard of the removal.
-          With a single domain controller nothing waits.
+          <em> replicating</em> (its time already runs), and a removed membership may still work through a DC that has not heard of the removal. With a single
+          domain controller nothing waits.
         </p>
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-slate-800">When a change counts as done</legend>

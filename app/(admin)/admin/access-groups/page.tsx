@@ -8,8 +8,8 @@ export default function AccessGroupsPage() {
   return (
     <>
       <PageHeading title="Access groups">
-        Who may request what, when, from where and with whose approval. A person sees the privileges and accounts of every enabled group
-        they are an active member of.
+        Who may request what, when, from where and with whose approval. A person sees the privileges and accounts of every enabled group they are an active
+        member of.
       </PageHeading>
       <AccessGroupsList />
     </>

@@ -9,8 +9,8 @@ export default function AuditPage() {
   return (
     <>
       <PageHeading title="Audit trail" actions={<VerifyChain />}>
-        Every sign-in, request, grant and change, newest first. Each event carries the hash of the one before it, so an edited or deleted
-        event breaks the chain.
+        Every sign-in, request, grant and change, newest first. Each event carries the hash of the one before it, so an edited or deleted event breaks the
+        chain.
       </PageHeading>
       <AuditTrail />
     </>

@@ -10,8 +10,8 @@ export default function CatalogPage() {
   return (
     <>
       <PageHeading title="Catalog">
-        The devices and privileged accounts access-group criteria select from. Entries from Active Directory stay in step with it; add tags and
-        websites to them, or add what the directory does not know by hand.
+        The devices and privileged accounts access-group criteria select from. Entries from Active Directory stay in step with it; add tags and websites to
+        them, or add what the directory does not know by hand.
       </PageHeading>
       <SyncPanel />
       <DevicesSection />

@@ -11,9 +11,8 @@ export default function DriftPage() {
   return (
     <>
       <PageHeading title="Drift">
-        Members of privilege groups that no grant explains: standing access added in Active Directory, and memberships that outlived their
-        grant. Interim checks every minute, removes memberships that outlived their grant, and removes standing access only in the groups
-        where you choose so.
+        Members of privilege groups that no grant explains: standing access added in Active Directory, and memberships that outlived their grant. Interim checks
+        every minute, removes memberships that outlived their grant, and removes standing access only in the groups where you choose so.
       </PageHeading>
       <CheckPanel />
       <FindingsSection />

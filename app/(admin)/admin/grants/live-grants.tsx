@@ -24,18 +24,30 @@ export function LiveGrants() {
   if (grants.isPending) return <Loading label="Loading grants…" />;
   if (grants.isError) return <QueryError message={describeError(grants.error).message} onRetry={() => void grants.refetch()} />;
   if (grants.data.length === 0) {
-    return <EmptyState title="No one holds a privilege right now">Grants appear here as soon as a request is approved, and leave when access is removed.</EmptyState>;
+    return (
+      <EmptyState title="No one holds a privilege right now">Grants appear here as soon as a request is approved, and leave when access is removed.</EmptyState>
+    );
   }
   return (
     <Card className="overflow-x-auto">
       <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[640px]">
         <thead className="bg-slate-50 max-sm:sr-only">
           <tr>
-            <th scope="col" className={th}>User</th>
-            <th scope="col" className={th}>Privilege</th>
-            <th scope="col" className={th}>State</th>
-            <th scope="col" className={th}>Expires</th>
-            <th scope="col" className={th}><span className="sr-only">Actions</span></th>
+            <th scope="col" className={th}>
+              User
+            </th>
+            <th scope="col" className={th}>
+              Privilege
+            </th>
+            <th scope="col" className={th}>
+              State
+            </th>
+            <th scope="col" className={th}>
+              Expires
+            </th>
+            <th scope="col" className={th}>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100 max-sm:block">
@@ -74,7 +86,9 @@ function ReplicationNote({ grant: g }: { grant: LiveGrant }) {
 
 /** Until when access can persist in Kerberos tickets issued before removal (a TTL capped them). */
 function TicketNote({ grant: g }: { grant: LiveGrant }) {
-  const via = g.tempGroupDn ? <div className="text-xs text-slate-500 break-all">Through temporary group {/^CN=([^,]+)/i.exec(g.tempGroupDn)?.[1] ?? g.tempGroupDn}</div> : null;
+  const via = g.tempGroupDn ? (
+    <div className="text-xs text-slate-500 break-all">Through temporary group {/^CN=([^,]+)/i.exec(g.tempGroupDn)?.[1] ?? g.tempGroupDn}</div>
+  ) : null;
   if (!g.ticketsValidUntil) return via;
   return g.mechanism === "ttl" ? (
     <div className="text-xs text-slate-500">TTL: the KDC capped tickets at expiry</div>
@@ -129,7 +143,9 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
       </td>
       <td className={`${td} text-right max-sm:col-span-2 max-sm:text-left`}>
         {ending ? (
-          <span className="text-xs text-slate-500">{g.endReason === "revoked" ? "Revoked, removing…" : g.endReason === "ended_early" ? "Ended by holder, removing…" : "Removing…"}</span>
+          <span className="text-xs text-slate-500">
+            {g.endReason === "revoked" ? "Revoked, removing…" : g.endReason === "ended_early" ? "Ended by holder, removing…" : "Removing…"}
+          </span>
         ) : (
           <ConfirmButton
             label="Revoke"

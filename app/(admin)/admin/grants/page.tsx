@@ -8,8 +8,8 @@ export default function GrantsPage() {
   return (
     <>
       <PageHeading title="Active grants">
-        Everyone who holds a privilege now or is about to. Revoking takes the account out of the group within seconds; Kerberos tickets
-        already issued may carry the access until they expire.
+        Everyone who holds a privilege now or is about to. Revoking takes the account out of the group within seconds; Kerberos tickets already issued may carry
+        the access until they expire.
       </PageHeading>
       <LiveGrants />
     </>

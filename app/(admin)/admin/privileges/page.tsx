@@ -9,8 +9,7 @@ export default function PrivilegesPage() {
   return (
     <>
       <PageHeading title="Privileges">
-        Active Directory groups that people can request for a limited time. Disable a privilege to stop new requests; grants already made
-        run their course.
+        Active Directory groups that people can request for a limited time. Disable a privilege to stop new requests; grants already made run their course.
       </PageHeading>
       <PrivilegesTable />
       <PublishPanel />

@@ -69,9 +69,7 @@ export function ApprovalCard({ item, linked, onDecided, onGone }: ApprovalCardPr
     >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
-          <h3 className="font-semibold break-words text-slate-900">
-            {item.privilege}
-          </h3>
+          <h3 className="font-semibold break-words text-slate-900">{item.privilege}</h3>
           <p className="text-sm break-words text-slate-600">
             {item.requesterName || item.requester} <span className="text-slate-500">({item.requester})</span>
           </p>

@@ -17,7 +17,8 @@ function who(item: InboxItem): string {
 export function outcomeText(item: InboxItem, result: DecideResult): string {
   const about = `${item.privilege} for ${who(item)}.`;
   if (result.status === "denied") return `Denied — ${about}`;
-  if (result.status === "approved") return item.kind === "extension" ? `Approved — the access is extended: ${about}` : `Approved — access is being granted: ${about}`;
+  if (result.status === "approved")
+    return item.kind === "extension" ? `Approved — the access is extended: ${about}` : `Approved — access is being granted: ${about}`;
   // The last approval of an extension whose access ended (or reached its maximum) meanwhile.
   if (result.status === "failed") return `Approved, but the extension could not be applied (the access has ended or reached its maximum): ${about}`;
   if (result.level > item.level) return `Approved — level ${result.level} next: ${about}`;
@@ -73,7 +74,9 @@ export function ApprovalsInbox({ linkedRequestId }: { linkedRequestId: string | 
       ) : inbox.isError ? (
         <QueryError message={describeError(inbox.error).message} onRetry={() => void inbox.refetch()} />
       ) : inbox.data.length === 0 ? (
-        <EmptyState title="Nothing waits for your decision">Requests you approve appear here when they reach your level. This page checks every few seconds.</EmptyState>
+        <EmptyState title="Nothing waits for your decision">
+          Requests you approve appear here when they reach your level. This page checks every few seconds.
+        </EmptyState>
       ) : (
         <ul className="grid gap-4 lg:grid-cols-2">
           {inbox.data.map((item) => (

@@ -110,7 +110,9 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
 
   return (
     <fieldset className="mt-4 space-y-3 border-t border-slate-100 pt-4">
-      <legend className="sr-only">Your decision on {item.privilege} for {item.requester}</legend>
+      <legend className="sr-only">
+        Your decision on {item.privilege} for {item.requester}
+      </legend>
       <TextAreaField
         id={`${id}-comment`}
         label="Comment (optional)"

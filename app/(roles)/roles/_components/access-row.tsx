@@ -34,10 +34,12 @@ function waitingText(r: MyRequest): string {
 
 /** Where a change stands across the domain controllers, while it spreads (or when one never confirmed it). */
 function replicationNote(r: MyRequest): string | null {
-  if (r.grantState === "replicating") return `Added in the directory; waiting for ${dcList(waitingFor(r))} before access counts as granted. The time runs from the add.`;
+  if (r.grantState === "replicating")
+    return `Added in the directory; waiting for ${dcList(waitingFor(r))} before access counts as granted. The time runs from the add.`;
   if (removalPending(r)) return `Removing — waiting for ${dcList(waitingFor(r))} to drop the membership.`;
   const unconfirmed = unconfirmedOn(r);
-  if (r.grantState === "active" && unconfirmed.length) return `${dcList(unconfirmed)} did not confirm the membership in time: signing in through it may not give this access yet.`;
+  if (r.grantState === "active" && unconfirmed.length)
+    return `${dcList(unconfirmed)} did not confirm the membership in time: signing in through it may not give this access yet.`;
   return null;
 }
 
@@ -50,7 +52,8 @@ function outcome(r: MyRequest): string | null {
   if (r.status === "pending" && !r.grantId) return waitingText(r);
   if (r.grantState === "revoked" && !r.activatedAt) return `Cancelled before access was granted${r.removedAt ? ` at ${formatWhen(r.removedAt)}` : ""}.`;
   if (r.endReason === "ended_early") return r.grantState === "revoked" ? `You ended this early at ${formatWhen(r.removedAt)}.` : "Ending now at your request…";
-  if (r.endReason === "revoked") return r.grantState === "revoked" ? `Revoked by an administrator at ${formatWhen(r.removedAt)}.` : "Revoked by an administrator; removing now…";
+  if (r.endReason === "revoked")
+    return r.grantState === "revoked" ? `Revoked by an administrator at ${formatWhen(r.removedAt)}.` : "Revoked by an administrator; removing now…";
   if (r.grantState === "expired") return `Expired and removed at ${formatWhen(r.removedAt)}.`;
   if (r.grantState === "failed") return "Interim could not add you to the group. Try again later or contact an administrator.";
   return null;
@@ -266,9 +269,13 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
       {/* The server's word once the list has refreshed: the extension waits, or the end has moved. */}
       <div role="status" className="empty:hidden">
         {r.pendingExtension ? (
-          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">Extension of {formatMinutes(r.pendingExtension.minutes)} waiting for approval.</p>
+          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            Extension of {formatMinutes(r.pendingExtension.minutes)} waiting for approval.
+          </p>
         ) : extended?.status === "approved" ? (
-          <p className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">Extended until {formatWhen(extended.expiresAt)}.</p>
+          <p className="mt-3 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+            Extended until {formatWhen(extended.expiresAt)}.
+          </p>
         ) : null}
       </div>
 

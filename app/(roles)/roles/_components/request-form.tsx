@@ -72,13 +72,24 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
     resolver: zodResolver(schema),
     shouldUnregister: true,
     // A set only for privileged accounts starts on its first account: there is no "own account" to pick.
-    defaultValues: { credentialId: target.ownAccount ? "" : (accounts[0]?.id ?? ""), durationMinutes: target.defaultDurationMinutes, justification: "", changeId: "", governanceCode: "", emergency: false, start: "now" },
+    defaultValues: {
+      credentialId: target.ownAccount ? "" : (accounts[0]?.id ?? ""),
+      durationMinutes: target.defaultDurationMinutes,
+      justification: "",
+      changeId: "",
+      governanceCode: "",
+      emergency: false,
+      start: "now",
+    },
   });
 
   const credentialId = useWatch({ control, name: "credentialId" }) ?? "";
   const emergency = Boolean(useWatch({ control, name: "emergency" }));
   const rawDuration = Number(useWatch({ control, name: "durationMinutes" }));
-  const duration = useDebounced(Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, target.maxDurationMinutes) : target.defaultDurationMinutes, 300);
+  const duration = useDebounced(
+    Number.isInteger(rawDuration) && rawDuration >= 1 ? Math.min(rawDuration, target.maxDurationMinutes) : target.defaultDurationMinutes,
+    300,
+  );
   const later = useWatch({ control, name: "start" }) === "later" && !emergency;
   const startsAtLocal = useDebounced(useWatch({ control, name: "startsAtLocal" }) ?? "", 300);
   // When the form opened: the picker offers no earlier time, and the server refuses past ones anyway.
@@ -143,7 +154,11 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
         <Field
           id={fieldId("account")}
           label="Account"
-          hint={target.ownAccount ? "Elevate your own account or a privileged account your access group allows." : "Elevate one of the privileged accounts this set is for."}
+          hint={
+            target.ownAccount
+              ? "Elevate your own account or a privileged account your access group allows."
+              : "Elevate one of the privileged accounts this set is for."
+          }
         >
           <select id={fieldId("account")} className={controlClass(false)} {...register("credentialId")}>
             {target.ownAccount && <option value="">My own account</option>}
@@ -231,8 +246,7 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
               </>
             )}
             Allowed by <span className="font-medium">{verdict.group}</span>
-            {verdict.requiresApproval ? "; needs approval first" : ""}. Access would end by{" "}
-            <span className="font-medium">{formatWhen(verdict.endsAt)}</span>
+            {verdict.requiresApproval ? "; needs approval first" : ""}. Access would end by <span className="font-medium">{formatWhen(verdict.endsAt)}</span>
             {verdict.clipped ? " (cut to the end of the allowed time window)" : ""}.
           </>
         ) : (
@@ -267,7 +281,14 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
         />
       )}
       {required.includes("changeId") && (
-        <TextField id={fieldId("change")} label="Change ID" required hint="The change record this work belongs to." error={errors.changeId?.message} {...register("changeId")} />
+        <TextField
+          id={fieldId("change")}
+          label="Change ID"
+          required
+          hint="The change record this work belongs to."
+          error={errors.changeId?.message}
+          {...register("changeId")}
+        />
       )}
       {required.includes("governanceCode") && (
         <TextField

@@ -46,8 +46,7 @@ export function AccessGroupsList() {
         <QueryError message={describeError(groups.error).message} onRetry={() => void groups.refetch()} />
       ) : groups.data.length === 0 ? (
         <EmptyState title="No access groups yet">
-          Create one to let people request privileges: give it users, criteria for what they may request, and optionally approvers, time
-          limits and locations.
+          Create one to let people request privileges: give it users, criteria for what they may request, and optionally approvers, time limits and locations.
         </EmptyState>
       ) : (
         <ul aria-label="Access groups" className="space-y-3">
@@ -79,10 +78,7 @@ function GroupCard({ group, onDeleted }: { group: AccessGroupSummary; onDeleted:
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0 space-y-1">
           <div className="flex flex-wrap items-center gap-2">
-            <Link
-              href={`/admin/access-groups/${group.id}/settings`}
-              className="font-semibold break-words text-indigo-700 underline-offset-2 hover:underline"
-            >
+            <Link href={`/admin/access-groups/${group.id}/settings`} className="font-semibold break-words text-indigo-700 underline-offset-2 hover:underline">
               {group.name}
             </Link>
             <Pill on={group.enabled}>{group.enabled ? "Enabled" : "Disabled"}</Pill>

@@ -74,7 +74,14 @@ export function CreateGroupForm({ onCancel }: { onCancel: () => void }) {
           {...register("timeZone")}
         />
       </div>
-      <TextAreaField id="new-group-description" label="Description" rows={2} maxLength={1000} error={errors.description?.message} {...register("description")} />
+      <TextAreaField
+        id="new-group-description"
+        label="Description"
+        rows={2}
+        maxLength={1000}
+        error={errors.description?.message}
+        {...register("description")}
+      />
       <ErrorAlert>{formError}</ErrorAlert>
       <div className="flex flex-wrap gap-2">
         <Button type="submit" variant="primary" pending={create.isPending || create.isSuccess}>

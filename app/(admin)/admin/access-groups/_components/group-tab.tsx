@@ -136,10 +136,13 @@ function Frozen<T extends { version: number }>({ latest, tab, render }: { latest
   return (
     <>
       {changedElsewhere && (
-        <div role="status" className="mb-4 flex flex-wrap items-center justify-between gap-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+        <div
+          role="status"
+          className="mb-4 flex flex-wrap items-center justify-between gap-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
           <span>
-            Someone saved a change to this access group since you opened this tab, so saving here would be refused. Loading their changes
-            drops what you have not saved on this tab.
+            Someone saved a change to this access group since you opened this tab, so saving here would be refused. Loading their changes drops what you have
+            not saved on this tab.
           </span>
           <Button
             pending={loading}

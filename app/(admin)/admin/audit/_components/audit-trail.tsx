@@ -60,11 +60,21 @@ export function AuditTrail() {
             <table className="w-full min-w-[720px] divide-y divide-slate-200">
               <thead className="bg-slate-50">
                 <tr>
-                  <th scope="col" className={th}>Time</th>
-                  <th scope="col" className={th}>Actor</th>
-                  <th scope="col" className={th}>Action</th>
-                  <th scope="col" className={th}>Target</th>
-                  <th scope="col" className={th}><span className="sr-only">Details</span></th>
+                  <th scope="col" className={th}>
+                    Time
+                  </th>
+                  <th scope="col" className={th}>
+                    Actor
+                  </th>
+                  <th scope="col" className={th}>
+                    Action
+                  </th>
+                  <th scope="col" className={th}>
+                    Target
+                  </th>
+                  <th scope="col" className={th}>
+                    <span className="sr-only">Details</span>
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">

@@ -30,9 +30,7 @@ export function VerifyChain() {
         {verify.isPending ? "Verifying…" : "Verify chain"}
       </Button>
       {verify.isError && <ErrorAlert>{describeError(verify.error).message}</ErrorAlert>}
-      {result && !verify.isPending && result.problems.length === 0 && (
-        <SuccessNote>Chain intact — {result.checked} events checked</SuccessNote>
-      )}
+      {result && !verify.isPending && result.problems.length === 0 && <SuccessNote>Chain intact — {result.checked} events checked</SuccessNote>}
       {result && !verify.isPending && result.problems.length > 0 && (
         <ErrorAlert>
           <p className="font-medium">

@@ -50,7 +50,15 @@ export function ManualCredentialForm({ credential, onDone }: { credential?: Cata
       onCancel={() => onDone()}
     >
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField id={id("username")} label="Username" autoFocus autoComplete="off" error={errors.username?.message} hint="e.g. root, sa, admin." {...register("username")} />
+        <TextField
+          id={id("username")}
+          label="Username"
+          autoFocus
+          autoComplete="off"
+          error={errors.username?.message}
+          hint="e.g. root, sa, admin."
+          {...register("username")}
+        />
         <TextField id={id("displayName")} label="Display name" error={errors.displayName?.message} {...register("displayName")} />
         <TextField id={id("type")} label="Type" list={id("types")} error={errors.type?.message} {...register("type")} />
         <datalist id={id("types")}>

@@ -35,11 +35,7 @@ export function CredentialsSection() {
       detailOf={(c) => c.displayName && <div className="text-xs text-slate-500">{c.displayName}</div>}
       columns={COLUMNS}
       renderForm={(c, onDone) =>
-        c?.source === "directory" ? (
-          <DirectoryCredentialForm credential={c} onDone={onDone} />
-        ) : (
-          <ManualCredentialForm credential={c} onDone={onDone} />
-        )
+        c?.source === "directory" ? <DirectoryCredentialForm credential={c} onDone={onDone} /> : <ManualCredentialForm credential={c} onDone={onDone} />
       }
     />
   );

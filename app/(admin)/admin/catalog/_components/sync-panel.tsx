@@ -87,7 +87,11 @@ function RunStatus({ run }: { run: SyncRun }) {
               Last sync finished {formatWhen(run.finishedAt)} ({who}): {run.added} added, {run.updated} updated, {run.removed} removed.
             </>
           )}
-          {run.state === "failed" && <>Last sync failed {formatWhen(run.finishedAt)} ({who}).</>}
+          {run.state === "failed" && (
+            <>
+              Last sync failed {formatWhen(run.finishedAt)} ({who}).
+            </>
+          )}
         </p>
         <ProgressBar run={run} />
       </div>

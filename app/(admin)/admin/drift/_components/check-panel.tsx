@@ -20,9 +20,7 @@ export function CheckPanel() {
     ...trpc.drift.status.queryOptions(),
     refetchInterval: (q) => (q.state.data?.checking ? CHECKING_POLL_MS : IDLE_POLL_MS),
   });
-  const check = useMutation(
-    trpc.drift.check.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.drift.status.queryKey() }) }),
-  );
+  const check = useMutation(trpc.drift.check.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.drift.status.queryKey() }) }));
 
   // When a check finishes, everything on the page may have changed.
   const checking = status.data?.checking ?? false;
@@ -47,8 +45,8 @@ export function CheckPanel() {
                 <p>Checking the privilege groups… (waiting for the worker if it is busy)</p>
               ) : status.data.lastCheck ? (
                 <p>
-                  Last checked <When at={status.data.lastCheck.checkedAt} className="font-medium text-slate-800" />:{" "}
-                  {status.data.lastCheck.groupsChecked} group{status.data.lastCheck.groupsChecked === 1 ? "" : "s"} compared.
+                  Last checked <When at={status.data.lastCheck.checkedAt} className="font-medium text-slate-800" />: {status.data.lastCheck.groupsChecked} group
+                  {status.data.lastCheck.groupsChecked === 1 ? "" : "s"} compared.
                 </p>
               ) : (
                 <p>No check has run yet. The worker checks every minute.</p>
@@ -68,8 +66,10 @@ export function CheckPanel() {
         {status.data?.lastCheck && status.data.lastCheck.errors.length > 0 && (
           <ErrorAlert className="mt-4">
             <p className="font-medium">
-              {status.data.lastCheck.errors.length === 1 ? "One group could not be checked" : `${status.data.lastCheck.errors.length} groups could not be checked`}; drift in{" "}
-              {status.data.lastCheck.errors.length === 1 ? "it" : "them"} goes unseen until this is fixed:
+              {status.data.lastCheck.errors.length === 1
+                ? "One group could not be checked"
+                : `${status.data.lastCheck.errors.length} groups could not be checked`}
+              ; drift in {status.data.lastCheck.errors.length === 1 ? "it" : "them"} goes unseen until this is fixed:
             </p>
             <ul className="mt-2 list-disc space-y-1 pl-5">
               {status.data.lastCheck.errors.map((e) => (

@@ -28,8 +28,8 @@ export function DriftSettings() {
         What to do with standing access
       </h2>
       <p className="mb-3 max-w-3xl text-sm text-slate-600">
-        Per privilege group. With “Remove automatically”, the next check takes standing members out of the group, except accepted ones,
-        nested groups and Interim&apos;s service account. Memberships that outlived their grant are always removed.
+        Per privilege group. With “Remove automatically”, the next check takes standing members out of the group, except accepted ones, nested groups and
+        Interim&apos;s service account. Memberships that outlived their grant are always removed.
       </p>
       {settings.isPending ? (
         <Loading label="Loading privilege groups…" />
@@ -124,9 +124,7 @@ function GroupSettingRow({ group: g }: { group: GroupSetting }) {
       )}
       {save.isError && <ErrorAlert className="mt-2">{describeError(save.error).message}</ErrorAlert>}
       {save.isSuccess && !dirty && (
-        <SuccessNote className="mt-2">
-          Saved: {DRIFT_ACTION_LABEL[save.data.action].toLowerCase()} from the next check on.
-        </SuccessNote>
+        <SuccessNote className="mt-2">Saved: {DRIFT_ACTION_LABEL[save.data.action].toLowerCase()} from the next check on.</SuccessNote>
       )}
     </li>
   );

@@ -50,8 +50,8 @@ export function FindingsSection() {
             Accepted standing access
           </h2>
           <p className="mb-3 max-w-3xl text-sm text-slate-600">
-            Left in place by an administrator. An acceptance lasts while the member stays in the group; if the member leaves and is added
-            again, it is a new finding.
+            Left in place by an administrator. An acceptance lasts while the member stays in the group; if the member leaves and is added again, it is a new
+            finding.
           </p>
           <FindingsTable findings={accepted} caption="Accepted standing access" />
         </section>
@@ -67,11 +67,21 @@ function FindingsTable({ findings, caption }: { findings: DriftFinding[]; captio
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-50 max-sm:sr-only">
           <tr>
-            <th scope="col" className={th}>Member</th>
-            <th scope="col" className={th}>Privilege group</th>
-            <th scope="col" className={th}>Finding</th>
-            <th scope="col" className={th}>Seen</th>
-            <th scope="col" className={th}><span className="sr-only">Actions</span></th>
+            <th scope="col" className={th}>
+              Member
+            </th>
+            <th scope="col" className={th}>
+              Privilege group
+            </th>
+            <th scope="col" className={th}>
+              Finding
+            </th>
+            <th scope="col" className={th}>
+              Seen
+            </th>
+            <th scope="col" className={th}>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100 max-sm:block">

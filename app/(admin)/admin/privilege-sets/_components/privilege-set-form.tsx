@@ -24,7 +24,11 @@ const FIELDS = ["name", "description", "privilegeIds", "credentialIds", "allowOw
 
 /** The accounts to offer: the catalog's directory accounts, and any of the set's that left AD (so they can be removed). */
 function accountOptions(options: Options, set: AdminPrivilegeSet | undefined): CheckboxOption[] {
-  const offered: CheckboxOption[] = options.accounts.map((a) => ({ id: a.id, label: a.username, detail: a.displayName && a.displayName !== a.username ? a.displayName : undefined }));
+  const offered: CheckboxOption[] = options.accounts.map((a) => ({
+    id: a.id,
+    label: a.username,
+    detail: a.displayName && a.displayName !== a.username ? a.displayName : undefined,
+  }));
   const gone = (set?.accounts ?? []).filter((a) => !options.accounts.some((o) => o.id === a.id));
   return [...offered, ...gone.map((a) => ({ id: a.id, label: a.username, detail: "No longer in Active Directory: remove it", unavailable: true }))];
 }
@@ -91,7 +95,14 @@ export function PrivilegeSetForm({ set, onDone }: { set?: AdminPrivilegeSet; onD
     >
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField id={`${idPrefix}-name`} label="Name" autoFocus autoComplete="off" error={errors.name?.message} {...register("name")} />
-        <TextAreaField id={`${idPrefix}-description`} label="Description" rows={2} error={errors.description?.message} hint="What the set is for; requesters see it." {...register("description")} />
+        <TextAreaField
+          id={`${idPrefix}-description`}
+          label="Description"
+          rows={2}
+          error={errors.description?.message}
+          hint="What the set is for; requesters see it."
+          {...register("description")}
+        />
       </div>
       <Controller
         control={control}
@@ -136,7 +147,14 @@ export function PrivilegeSetForm({ set, onDone }: { set?: AdminPrivilegeSet; onD
         error={errors.allowOwnAccount?.message}
         {...register("allowOwnAccount")}
       />
-      {set && <CheckboxField id={`${idPrefix}-enabled`} label="Enabled" hint="Only enabled sets can be requested; grants already made run their course." {...register("enabled")} />}
+      {set && (
+        <CheckboxField
+          id={`${idPrefix}-enabled`}
+          label="Enabled"
+          hint="Only enabled sets can be requested; grants already made run their course."
+          {...register("enabled")}
+        />
+      )}
       <ErrorAlert>{formError}</ErrorAlert>
       <div className="flex flex-wrap gap-2">
         <Button type="submit" variant="primary" pending={pending}>

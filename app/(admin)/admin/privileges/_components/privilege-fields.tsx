@@ -63,8 +63,8 @@ function MechanismField({ idPrefix, field, error, savedMechanism }: Pick<Privile
       <legend className="text-sm font-medium text-slate-800">Grant mechanism</legend>
       {savedMechanism === "ttl" && pamOff && (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          This privilege uses membership with TTL, but the Privileged Access Management feature is off now, so its grants are added as direct
-          memberships. Choose another mechanism to save changes.
+          This privilege uses membership with TTL, but the Privileged Access Management feature is off now, so its grants are added as direct memberships.
+          Choose another mechanism to save changes.
         </p>
       )}
       {options.map((o) => (

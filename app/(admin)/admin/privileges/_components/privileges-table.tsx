@@ -47,14 +47,30 @@ export function PrivilegesTable() {
         <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[860px]">
           <thead className="bg-slate-50 max-sm:sr-only">
             <tr>
-              <th scope="col" className={th}>Name</th>
-              <th scope="col" className={th}>Group DN</th>
-              <th scope="col" className={th}>Max</th>
-              <th scope="col" className={th}>Default</th>
-              <th scope="col" className={th}>Extension</th>
-              <th scope="col" className={th}>Mechanism</th>
-              <th scope="col" className={th}>Enabled</th>
-              <th scope="col" className={th}><span className="sr-only">Actions</span></th>
+              <th scope="col" className={th}>
+                Name
+              </th>
+              <th scope="col" className={th}>
+                Group DN
+              </th>
+              <th scope="col" className={th}>
+                Max
+              </th>
+              <th scope="col" className={th}>
+                Default
+              </th>
+              <th scope="col" className={th}>
+                Extension
+              </th>
+              <th scope="col" className={th}>
+                Mechanism
+              </th>
+              <th scope="col" className={th}>
+                Enabled
+              </th>
+              <th scope="col" className={th}>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 max-sm:block">

@@ -37,23 +37,23 @@ function ApprovalMode({ group }: { group: ApproversData }) {
   if (!group.requiresApproval) {
     return (
       <p className={box}>
-        This group does not require approval: requests are granted without anyone approving. The people listed here only decide once
-        “Requires approval” is on in <SettingsLink groupId={group.id} />.
+        This group does not require approval: requests are granted without anyone approving. The people listed here only decide once “Requires approval” is on
+        in <SettingsLink groupId={group.id} />.
       </p>
     );
   }
   if (!group.approvalInLevels) {
     return (
       <p className={box}>
-        Requests wait for approval from the people below, all on one level. For a hierarchy, turn on “Approval in levels” in{" "}
-        <SettingsLink groupId={group.id} />.
+        Requests wait for approval from the people below, all on one level. For a hierarchy, turn on “Approval in levels” in <SettingsLink groupId={group.id} />
+        .
       </p>
     );
   }
   return (
     <p className={box}>
-      Requests are approved in levels: level 1 decides first, then level 2, and so on. Levels follow each other from 1, and each level
-      needs the number of approvals set below.
+      Requests are approved in levels: level 1 decides first, then level 2, and so on. Levels follow each other from 1, and each level needs the number of
+      approvals set below.
     </p>
   );
 }

@@ -46,15 +46,14 @@ export function CriteriaTab({ groupId }: { groupId: string }) {
         <p>What the group&apos;s users may request. One pattern per line; letter case is ignored.</p>
         <ul className="mt-2 list-disc space-y-1 pl-5">
           <li>
-            <code className="rounded bg-slate-100 px-1">*</code> matches anything (including nothing); every other character is literal and
-            a pattern must match the whole value.
+            <code className="rounded bg-slate-100 px-1">*</code> matches anything (including nothing); every other character is literal and a pattern must match
+            the whole value.
           </li>
           <li>Values in one field are alternatives (any may match); filled-in fields must all match.</li>
           <li>A group with no criteria at all selects every privilege and every privileged account.</li>
           <li>
-            Privileges and accounts (credentials and devices) are two scopes. Once you fill in one, the other selects nothing until you
-            fill it in too: naming privileges alone lets users elevate only their own account, naming credentials or devices alone
-            allows no privilege.
+            Privileges and accounts (credentials and devices) are two scopes. Once you fill in one, the other selects nothing until you fill it in too: naming
+            privileges alone lets users elevate only their own account, naming credentials or devices alone allows no privilege.
           </li>
         </ul>
       </TabHeading>
@@ -91,7 +90,11 @@ function CriteriaForm({ initial, tab }: { initial: CriteriaData; tab: GroupTab }
         })}
       >
         {GROUPS.map((group) => (
-          <section key={group.title} aria-labelledby={`criteria-${group.title}`} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+          <section
+            key={group.title}
+            aria-labelledby={`criteria-${group.title}`}
+            className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+          >
             <div>
               <h4 id={`criteria-${group.title}`} className="font-semibold text-slate-900">
                 {group.title}

@@ -59,15 +59,28 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: GroupTab }) {
         })}
       >
         <p className="rounded-md bg-indigo-50 px-3 py-2 text-sm text-indigo-900">
-          Dates, days and times are read in the group&apos;s time zone, <strong>{initial.timeZone}</strong>. Change it in{" "}
-          <SettingsLink groupId={initial.id} />.
+          Dates, days and times are read in the group&apos;s time zone, <strong>{initial.timeZone}</strong>. Change it in <SettingsLink groupId={initial.id} />.
         </p>
 
         <fieldset className="space-y-3">
           <legend className="text-sm font-semibold text-slate-900">Validity</legend>
           <div className="grid gap-4 sm:grid-cols-2">
-            <TextField id="limits-from" type="date" label="Valid from" hint="Empty: no start date." error={errors.validFrom?.message} {...register("validFrom")} />
-            <TextField id="limits-to" type="date" label="Valid to" hint="Empty: no end date. The day itself is included." error={errors.validTo?.message} {...register("validTo")} />
+            <TextField
+              id="limits-from"
+              type="date"
+              label="Valid from"
+              hint="Empty: no start date."
+              error={errors.validFrom?.message}
+              {...register("validFrom")}
+            />
+            <TextField
+              id="limits-to"
+              type="date"
+              label="Valid to"
+              hint="Empty: no end date. The day itself is included."
+              error={errors.validTo?.message}
+              {...register("validTo")}
+            />
           </div>
         </fieldset>
 
@@ -88,8 +101,8 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: GroupTab }) {
         <fieldset aria-describedby="limits-windows-hint" className="space-y-3">
           <legend className="text-sm font-semibold text-slate-900">Time windows</legend>
           <p id="limits-windows-hint" className="text-xs text-slate-500">
-            No window means the whole day. A window whose end is earlier than its start runs past midnight (22:00 to 06:00); an end equal to
-            the start means 24 hours.
+            No window means the whole day. A window whose end is earlier than its start runs past midnight (22:00 to 06:00); an end equal to the start means 24
+            hours.
           </p>
           {windows.fields.length > 0 && (
             <ol className="space-y-3">
@@ -99,10 +112,22 @@ function LimitsForm({ initial, tab }: { initial: LimitsData; tab: GroupTab }) {
                 return (
                   <li key={w.id} className="flex flex-wrap items-end gap-3 rounded-md border border-slate-200 bg-white p-3">
                     <div className="w-36">
-                      <TextField id={`limits-window-${w.id}-start`} type="time" label={`Window ${n} from`} error={rowError?.start?.message} {...register(`windows.${i}.start`)} />
+                      <TextField
+                        id={`limits-window-${w.id}-start`}
+                        type="time"
+                        label={`Window ${n} from`}
+                        error={rowError?.start?.message}
+                        {...register(`windows.${i}.start`)}
+                      />
                     </div>
                     <div className="w-36">
-                      <TextField id={`limits-window-${w.id}-end`} type="time" label={`Window ${n} to`} error={rowError?.end?.message} {...register(`windows.${i}.end`)} />
+                      <TextField
+                        id={`limits-window-${w.id}-end`}
+                        type="time"
+                        label={`Window ${n} to`}
+                        error={rowError?.end?.message}
+                        {...register(`windows.${i}.end`)}
+                      />
                     </div>
                     <Button variant="ghost" onClick={() => windows.remove(i)}>
                       Remove window {n}

@@ -55,7 +55,11 @@ export function AddLocation({
     <fieldset className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <legend className="px-1 text-sm font-semibold text-slate-900">Add a location</legend>
       <div className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_12rem_auto] sm:items-start">
-        <Field id="locations-country" label="Country" error={errors.country ?? (countries.isError ? `The countries did not load: ${describeError(countries.error).message}` : undefined)}>
+        <Field
+          id="locations-country"
+          label="Country"
+          error={errors.country ?? (countries.isError ? `The countries did not load: ${describeError(countries.error).message}` : undefined)}
+        >
           <select
             id="locations-country"
             value={country}

@@ -24,8 +24,8 @@ export function LocationsTab({ groupId }: { groupId: string }) {
   return (
     <section aria-labelledby="locations-heading">
       <TabHeading id="locations-heading" title="Locations">
-        Where requests may come from. The location is looked up from the requester&apos;s IP address; a country entry allows the whole
-        country, a region entry (ISO 3166-2, such as FR-IDF) only that region.
+        Where requests may come from. The location is looked up from the requester&apos;s IP address; a country entry allows the whole country, a region entry
+        (ISO 3166-2, such as FR-IDF) only that region.
       </TabHeading>
       <TabBody query={query} what="locations" tab={tab}>
         {(data) => <LocationsForm initial={data} tab={tab} />}
@@ -69,11 +69,7 @@ function LocationsForm({ initial, tab }: { initial: LocationsData; tab: GroupTab
         {...register("restrict")}
       />
 
-      <AddLocation
-        countries={countries}
-        existing={allowed.fields.map((f) => locationCode(f))}
-        onAdd={(entry) => allowed.append(entry)}
-      />
+      <AddLocation countries={countries} existing={allowed.fields.map((f) => locationCode(f))} onAdd={(entry) => allowed.append(entry)} />
 
       <div className="space-y-2">
         <h4 className="text-sm font-semibold text-slate-900">Allowed locations</h4>

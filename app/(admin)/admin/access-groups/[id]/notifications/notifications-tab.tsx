@@ -41,8 +41,8 @@ export function NotificationsTab({ groupId }: { groupId: string }) {
     <>
       <section aria-labelledby="notifications-heading">
         <TabHeading id="notifications-heading" title="Notifications">
-          Who hears about this group&apos;s requests, and how: email to the people concerned and to extra addresses, and webhooks to chat
-          channels or other systems.
+          Who hears about this group&apos;s requests, and how: email to the people concerned and to extra addresses, and webhooks to chat channels or other
+          systems.
         </TabHeading>
         <TabBody query={query} what="notifications" tab={tab}>
           {(data) => <NotificationsForm initial={data} tab={tab} />}
@@ -102,8 +102,7 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
     >
       {!initial.emailConfigured && (
         <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          <strong className="font-semibold">Email is off:</strong> SMTP_URL is not set; webhooks still work. The email choices below are kept
-          for when it is.
+          <strong className="font-semibold">Email is off:</strong> SMTP_URL is not set; webhooks still work. The email choices below are kept for when it is.
         </p>
       )}
 
@@ -201,12 +200,11 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
       <fieldset className="space-y-4">
         <legend className="text-base font-semibold text-slate-900">Webhooks</legend>
         <p className="-mt-2 text-xs text-slate-500">
-          Each enabled webhook receives a POST for the events it lists: a JSON body (Generic), or a message formatted for a Slack or Microsoft
-          Teams channel.{" "}
+          Each enabled webhook receives a POST for the events it lists: a JSON body (Generic), or a message formatted for a Slack or Microsoft Teams channel.{" "}
           {initial.webhooksSigned ? (
             <>
-              Generic webhooks are signed: the <code className="font-mono">X-Interim-Signature</code> header carries an HMAC-SHA256 of the body
-              under the server&apos;s WEBHOOK_SIGNING_SECRET.
+              Generic webhooks are signed: the <code className="font-mono">X-Interim-Signature</code> header carries an HMAC-SHA256 of the body under the
+              server&apos;s WEBHOOK_SIGNING_SECRET.
             </>
           ) : (
             <>

@@ -59,13 +59,27 @@ export function RecentDeliveries({ groupId }: { groupId: string }) {
             <caption className="sr-only">Recent deliveries, newest first</caption>
             <thead className="bg-slate-50 max-sm:sr-only">
               <tr>
-                <th scope="col" className={th}>Event</th>
-                <th scope="col" className={th}>Channel</th>
-                <th scope="col" className={th}>Recipient</th>
-                <th scope="col" className={th}>State</th>
-                <th scope="col" className={th}>Attempts</th>
-                <th scope="col" className={th}>Last error</th>
-                <th scope="col" className={th}>Times</th>
+                <th scope="col" className={th}>
+                  Event
+                </th>
+                <th scope="col" className={th}>
+                  Channel
+                </th>
+                <th scope="col" className={th}>
+                  Recipient
+                </th>
+                <th scope="col" className={th}>
+                  State
+                </th>
+                <th scope="col" className={th}>
+                  Attempts
+                </th>
+                <th scope="col" className={th}>
+                  Last error
+                </th>
+                <th scope="col" className={th}>
+                  Times
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100 max-sm:block">

@@ -33,10 +33,24 @@ export function WebhookCard({
     <li aria-label={`Webhook ${n}`} className="space-y-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h4 className="text-sm font-semibold text-slate-900">Webhook {n}</h4>
-        <ConfirmButton label={`Remove webhook ${n}`} confirmLabel={`Yes, remove webhook ${n}`} pendingLabel="Removing…" pending={false} onConfirm={async () => onRemove()} />
+        <ConfirmButton
+          label={`Remove webhook ${n}`}
+          confirmLabel={`Yes, remove webhook ${n}`}
+          pendingLabel="Removing…"
+          pending={false}
+          onConfirm={async () => onRemove()}
+        />
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField id={id("name")} label="Name" maxLength={80} autoComplete="off" error={errors?.name?.message} hint="Shown in the deliveries below." {...register(`webhooks.${index}.name`)} />
+        <TextField
+          id={id("name")}
+          label="Name"
+          maxLength={80}
+          autoComplete="off"
+          error={errors?.name?.message}
+          hint="Shown in the deliveries below."
+          {...register(`webhooks.${index}.name`)}
+        />
         <Field id={id("kind")} label="Kind" error={kindError}>
           <select
             id={id("kind")}
@@ -80,7 +94,12 @@ export function WebhookCard({
           />
         )}
       />
-      <CheckboxField id={id("enabled")} label="Enabled" hint="A disabled webhook keeps its settings but receives nothing." {...register(`webhooks.${index}.enabled`)} />
+      <CheckboxField
+        id={id("enabled")}
+        label="Enabled"
+        hint="A disabled webhook keeps its settings but receives nothing."
+        {...register(`webhooks.${index}.enabled`)}
+      />
     </li>
   );
 }

@@ -128,7 +128,12 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: GroupTab }
       <TextAreaField id="settings-description" label="Description" rows={2} maxLength={1000} error={errors.description?.message} {...register("description")} />
       <fieldset className="space-y-3">
         <legend className="mb-2 text-sm font-semibold text-slate-900">Access</legend>
-        <CheckboxField id="settings-enabled" label="Enabled" hint="A disabled group gives its members nothing; grants already made run their course." {...register("enabled")} />
+        <CheckboxField
+          id="settings-enabled"
+          label="Enabled"
+          hint="A disabled group gives its members nothing; grants already made run their course."
+          {...register("enabled")}
+        />
         {FLAGS.map((flag) => (
           <CheckboxField
             key={flag.name}
@@ -143,8 +148,8 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: GroupTab }
       <fieldset aria-describedby="settings-usual-hint" className="space-y-3">
         <legend className="text-sm font-semibold text-slate-900">Usual hours</legend>
         <p id="settings-usual-hint" className="text-xs text-slate-500">
-          Requests made (or scheduled to start) outside these hours, in the group&apos;s time zone, are flagged &lsquo;Outside usual hours&rsquo;
-          to approvers and in notifications. They are not refused.
+          Requests made (or scheduled to start) outside these hours, in the group&apos;s time zone, are flagged &lsquo;Outside usual hours&rsquo; to approvers
+          and in notifications. They are not refused.
         </p>
         <fieldset aria-describedby={errors.settings?.usualDays?.message ? "settings-usual-days-hint settings-usual-days-error" : "settings-usual-days-hint"}>
           <legend className="text-sm font-medium text-slate-800">Days</legend>
@@ -176,10 +181,18 @@ function SettingsForm({ initial, tab }: { initial: SettingsData; tab: GroupTab }
             />
           </div>
           <div className="w-36">
-            <TextField id="settings-usual-end" type="time" label="To" error={errors.settings?.usualHours?.end?.message} {...register("settings.usualHours.end")} />
+            <TextField
+              id="settings-usual-end"
+              type="time"
+              label="To"
+              error={errors.settings?.usualHours?.end?.message}
+              {...register("settings.usualHours.end")}
+            />
           </div>
         </div>
-        <p className="text-xs text-slate-500">An end earlier than the start runs past midnight (22:00 to 06:00); an end equal to the start means the whole day.</p>
+        <p className="text-xs text-slate-500">
+          An end earlier than the start runs past midnight (22:00 to 06:00); an end equal to the start means the whole day.
+        </p>
       </fieldset>
       <TabSaveBar problem={save.problem} tab={tab} pending={update.isPending} dirty={isDirty}>
         Save settings

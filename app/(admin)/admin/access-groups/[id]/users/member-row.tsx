@@ -79,7 +79,14 @@ function NestedPeople({ groupId, nested }: { groupId: string; nested: NonNullabl
   return (
     <div className="rounded-md bg-slate-50 px-3 py-2">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
-        <Button variant="ghost" className="-ml-2 px-2 py-1" aria-expanded={open} aria-controls={listId} onClick={() => setOpen((o) => !o)} disabled={nested.users.length === 0}>
+        <Button
+          variant="ghost"
+          className="-ml-2 px-2 py-1"
+          aria-expanded={open}
+          aria-controls={listId}
+          onClick={() => setOpen((o) => !o)}
+          disabled={nested.users.length === 0}
+        >
           <span aria-hidden="true" className={`inline-block transition-transform ${open ? "rotate-90" : ""}`}>
             ›
           </span>
@@ -112,7 +119,17 @@ function NestedPeople({ groupId, nested }: { groupId: string; nested: NonNullabl
 }
 
 /** "Activate" a pending or suspended person, "Suspend" an active one. */
-function ActivationButton({ groupId, userGuid, activation, onError }: { groupId: string; userGuid: string; activation: Activation; onError: (message: string | null) => void }) {
+function ActivationButton({
+  groupId,
+  userGuid,
+  activation,
+  onError,
+}: {
+  groupId: string;
+  userGuid: string;
+  activation: Activation;
+  onError: (message: string | null) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const set = useMutation(

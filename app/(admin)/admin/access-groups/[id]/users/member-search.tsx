@@ -21,7 +21,8 @@ export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: strin
     ...trpc.accessGroups.users.search.queryOptions({ kind, query: debounced }),
     enabled: debounced !== "",
     // While typing, keep the last results on screen; never show people under "Groups" or the reverse.
-    placeholderData: (previous, previousQuery) => ((previousQuery?.queryKey[1] as { input?: { kind?: Kind } } | undefined)?.input?.kind === kind ? previous : undefined),
+    placeholderData: (previous, previousQuery) =>
+      (previousQuery?.queryKey[1] as { input?: { kind?: Kind } } | undefined)?.input?.kind === kind ? previous : undefined,
   });
 
   return (
@@ -52,7 +53,12 @@ export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: strin
           </div>
         </fieldset>
       </div>
-      <DirectoryResults term={debounced} results={found} noMatch={`No ${kind === "user" ? "people" : "groups"} match “${debounced}”.`} label="Directory results">
+      <DirectoryResults
+        term={debounced}
+        results={found}
+        noMatch={`No ${kind === "user" ? "people" : "groups"} match “${debounced}”.`}
+        label="Directory results"
+      >
         {(principals) =>
           principals.map((p) => (
             <SearchResult key={p.objectGuid} groupId={groupId} principal={p} member={memberGuids.includes(p.objectGuid.toLowerCase())} onAdded={onAdded} />

@@ -16,17 +16,15 @@ export function UsersTab({ groupId }: { groupId: string }) {
   return (
     <section aria-labelledby="users-heading" className="space-y-6">
       <TabHeading id="users-heading" title="Users">
-        People and Active Directory groups in this access group. Someone in a listed AD group belongs at any depth of nesting, read from
-        the directory when they ask, so AD changes count at once. Belonging is not enough: each person is also active, pending or
-        suspended here.
+        People and Active Directory groups in this access group. Someone in a listed AD group belongs at any depth of nesting, read from the directory when they
+        ask, so AD changes count at once. Belonging is not enough: each person is also active, pending or suspended here.
       </TabHeading>
 
       {members.data && (
         <p className="rounded-md bg-indigo-50 px-3 py-2 text-sm text-indigo-900">
           {members.data.autoGrant ? (
             <>
-              <strong>New members are activated automatically</strong> the first time Interim sees them. You can still suspend anyone
-              below.
+              <strong>New members are activated automatically</strong> the first time Interim sees them. You can still suspend anyone below.
             </>
           ) : (
             <>

@@ -1,0 +1,75 @@
+import "server-only";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { db } from "@/db";
+import { catalogCredentials, grants, privilegeSets, privileges, requests } from "@/db/schema";
+import { levelCountSql } from "@/server/approvals/levels";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { foldSetRequests } from "@/server/privilege-sets/my-access";
+import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
+
+/**
+ * The user's own recent requests with their grant's live state, newest first. A set request is one
+ * row named after the set, with its grants inside (setGrants).
+ */
+export async function listMyRequests(user: SessionUser, limit = 50) {
+  assertCan(user, "read", "Request", { userId: user.id });
+  const grantPrivilege = alias(privileges, "grant_privilege");
+  const rows = await db
+    .select({
+      requestId: requests.id,
+      privilegeId: privileges.id,
+      privilege: privileges.name,
+      privilegeSet: privilegeSets.name,
+      /** A set request: its privileges as frozen at submission (shown while no grant exists yet). */
+      setPrivileges: sql<string[] | null>`(select array_agg(p.name order by p.name) from privileges p where p.id = any(${requests.setPrivilegeIds}))`,
+      grantPrivilege: grantPrivilege.name,
+      account: catalogCredentials.username,
+      accessGroup: sql<string | null>`${requests.policy} -> 'group' ->> 'name'`,
+      durationMinutes: requests.durationMinutes,
+      justification: requests.justification,
+      requestedAt: requests.createdAt,
+      status: requests.status,
+      decidedAt: requests.decidedAt,
+      outcomeComment: requests.outcomeComment,
+      windowEndsAt: requests.windowEndsAt,
+      kind: requests.kind,
+      startsAt: requests.startsAt,
+      emergency: requests.emergency,
+      currentLevel: requests.currentLevel,
+      levels: levelCountSql(requests.policy),
+      grantId: grants.id,
+      grantState: grants.state,
+      activatedAt: grants.activatedAt,
+      expiresAt: grants.expiresAt,
+      removedAt: grants.removedAt,
+      removalVerifiedAt: grants.removalVerifiedAt,
+      /** Per DC: whether the add (or the removal) has reached it yet. */
+      replication: grants.replication,
+      extendedMinutes: grants.extendedMinutes,
+      allowExtension: privileges.allowExtension,
+      maxTotalMinutes: sql<number>`coalesce(${privileges.maxTotalMinutes}, ${privileges.maxDurationMinutes})`,
+      /** An extension of this grant waiting for approval. */
+      pendingExtension: sql<{
+        requestId: string;
+        minutes: number;
+      } | null>`(select json_build_object('requestId', e.id, 'minutes', e.duration_minutes) from requests e where e.extends_grant_id = ${grants.id} and e.status = 'pending' limit 1)`,
+      endReason: grants.endReason,
+      lastError: grants.lastError,
+      attempts: grants.attempts,
+    })
+    .from(requests)
+    .innerJoin(privileges, eq(privileges.id, requests.privilegeId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
+    .leftJoin(catalogCredentials, eq(catalogCredentials.id, requests.credentialId))
+    .leftJoin(grants, eq(grants.requestId, requests.id))
+    .leftJoin(grantPrivilege, eq(grantPrivilege.id, grants.privilegeId))
+    // Extension requests show on the grant they extend (pendingExtension), not as rows of their own.
+    .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access")))
+    .orderBy(desc(requests.createdAt), requests.id)
+    // A set request has a row per grant: room for some sets.
+    .limit(limit + MAX_SET_PRIVILEGES);
+  // The last request may have lost grants to the limit: left out rather than shown in part.
+  const complete = rows.length < limit + MAX_SET_PRIVILEGES ? rows : rows.filter((r) => r.requestId !== rows.at(-1)!.requestId);
+  return foldSetRequests(complete).slice(0, limit);
+}
