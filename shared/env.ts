@@ -5,6 +5,18 @@ import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
+/** A list in one variable, items separated by `sep` and trimmed; unset or empty = none. */
+const listOf = (sep: string) =>
+  z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(sep)
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -45,36 +57,12 @@ const schema = z.object({
   SIGNIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(3),
   SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
   SIGNIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
-  TRUSTED_PROXIES: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
+  TRUSTED_PROXIES: listOf(","),
 
   // Catalog sync: computers (devices) and privileged accounts (credentials) under these OUs,
   // several separated by ";". Unset = that part of the catalog is not synced.
-  CATALOG_DEVICE_BASE_DNS: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(";")
-        .map((d) => d.trim())
-        .filter(Boolean),
-    ),
-  CATALOG_CREDENTIAL_BASE_DNS: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(";")
-        .map((d) => d.trim())
-        .filter(Boolean),
-    ),
+  CATALOG_DEVICE_BASE_DNS: listOf(";"),
+  CATALOG_CREDENTIAL_BASE_DNS: listOf(";"),
   /** Cron schedule of the catalog sync (graphile-worker crontab syntax, UTC). */
   CATALOG_SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
 
