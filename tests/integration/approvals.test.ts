@@ -7,7 +7,18 @@ import { updateApprovers } from "@/server/access-groups/service";
 import { cancelRequest, decide, emergenciesToReview, expireUndecided, inbox, reviewEmergency } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { previewRequest, submitRequest } from "@/server/requests/service";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, localUser, publishNamed, resetDatabase } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  localUser,
+  publishNamed,
+  resetDatabase,
+  trpcHttp,
+} from "./fixtures";
 
 /*
  * The approval workflow (issue 4, server side): levels frozen on the request, required approvals
@@ -175,6 +186,17 @@ describe("ending without a decision", () => {
     expect(await cancelRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), id)).toEqual({ status: "cancelled" });
     await expect(approve("it-ap-a1", id)).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(cancelRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), id)).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("over HTTP the cancel lives at requests.cancel only, and an approver cannot use it on someone else's request", async () => {
+    await twoLevelGroup();
+    const id = await ask();
+    expect(await trpcHttp(u["it-ap-a1"], "requests.cancel", { requestId: id })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    // The old path is gone, not a second way in.
+    expect(await trpcHttp(u["it-ap-req"], "approvals.cancel", { requestId: id })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await request(id)).status).toBe("pending");
+    expect(await trpcHttp(u["it-ap-req"], "requests.cancel", { requestId: id })).toMatchObject({ ok: true });
+    expect((await request(id)).status).toBe("cancelled");
   });
 
   it("a request undecided past its deadline expires and can no longer be approved", async () => {
