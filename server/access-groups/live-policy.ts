@@ -110,7 +110,8 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
     .from(accessGroupActivations)
     .where(and(eq(accessGroupActivations.groupId, group.id), sql`lower(${accessGroupActivations.userGuid}) = ${requester.guid.toLowerCase()}`))
     .for("share");
-  if (!(await belongs(tx, group.id, requester.guid))) return refuse("membership", `${requester.username} is no longer a member of the access group ${group.name}.`);
+  if (!(await belongs(tx, group.id, requester.guid)))
+    return refuse("membership", `${requester.username} is no longer a member of the access group ${group.name}.`);
   if (activation?.state !== "active") {
     const why = activation?.state === "suspended" ? "is suspended" : "waits for an administrator to activate it";
     return refuse("membership", `${requester.username}'s membership in the access group ${group.name} ${why}.`);

@@ -62,7 +62,13 @@ export async function recheckAtDecision(tx: Transaction, actor: AuditActor, requ
  * approvers, or moved to another level, they no longer decide on requests frozen before). The
  * refusal is audited here; the caller throws after the commit.
  */
-export async function refusedVote(tx: Transaction, actor: AuditActor, request: Request, approverGuid: string, decision: "approve" | "deny"): Promise<string | null> {
+export async function refusedVote(
+  tx: Transaction,
+  actor: AuditActor,
+  request: Request,
+  approverGuid: string,
+  decision: "approve" | "deny",
+): Promise<string | null> {
   const groupName = request.policy?.group.name ?? "this access group";
   const level = request.currentLevel;
   const rows = request.accessGroupId
@@ -76,6 +82,8 @@ export async function refusedVote(tx: Transaction, actor: AuditActor, request: R
   const reason = rows.length
     ? `You are now an approver of level ${rows[0]!.level} of ${groupName}, not of level ${level}, where this request waits.`
     : `You are no longer an approver of ${groupName}.`;
-  await recordAudit(tx, actor, [{ action: "request.vote_refused", targetType: "request", targetId: request.id, data: { rule: "approver", reason, level, decision } }]);
+  await recordAudit(tx, actor, [
+    { action: "request.vote_refused", targetType: "request", targetId: request.id, data: { rule: "approver", reason, level, decision } },
+  ]);
   return reason;
 }

@@ -143,10 +143,16 @@ async function recheckAtActivation(claimed: Grant): Promise<Grant | "refused" | 
     const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
     const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
     if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
-    const [updated] = await tx.update(grants).set({ notAfter, durationSeconds, updatedAt: sql`now()` }).where(fenced(claimed)).returning();
+    const [updated] = await tx
+      .update(grants)
+      .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
+      .where(fenced(claimed))
+      .returning();
     if (live.outcome === "clip") {
       const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
-      await recordTransition(tx, { audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] } });
+      await recordTransition(tx, {
+        audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
+      });
     }
     return updated!;
   });
