@@ -60,20 +60,36 @@ export type RecheckSubject = ({ requestId: string; grantId?: undefined } | { gra
 
 type Request = typeof requests.$inferSelect;
 
-/** The request, the privileges and the duration that the subject is about. */
-async function subjectRows(tx: Transaction, s: RecheckSubject): Promise<{ request: Request; privilegeIds: string[]; durationSeconds: number } | null> {
+interface SubjectRows {
+  request: Request;
+  /** What must still be published and allowed: the request's privilege, or every privilege of its set. */
+  privilegeIds: string[];
+  /** Whose maximum the duration is held against: a grant's own privilege; a request's (a set's) all. */
+  clippedBy: string[];
+  durationSeconds: number;
+}
+
+/**
+ * The request, the privileges and the duration the subject is about. A grant of a set is refused
+ * when any privilege of the set is (all or nothing: its siblings would be rolled back anyway), but
+ * clipped by its own privilege's maximum only.
+ */
+async function subjectRows(tx: Transaction, s: RecheckSubject): Promise<SubjectRows | null> {
   if (s.grantId !== undefined) {
     const [row] = await tx
       .select({ request: requests, privilegeId: grants.privilegeId, durationSeconds: grants.durationSeconds })
       .from(grants)
       .innerJoin(requests, eq(requests.id, grants.requestId))
       .where(eq(grants.id, s.grantId));
-    return row ? { request: row.request, privilegeIds: [row.privilegeId], durationSeconds: s.durationSeconds ?? row.durationSeconds } : null;
+    if (!row) return null;
+    const privilegeIds = row.request.setPrivilegeIds ?? [row.privilegeId];
+    return { request: row.request, privilegeIds, clippedBy: [row.privilegeId], durationSeconds: s.durationSeconds ?? row.durationSeconds };
   }
   const [request] = await tx.select().from(requests).where(eq(requests.id, s.requestId));
   if (!request) return null;
   const durationSeconds = s.durationSeconds ?? (request.approvedDurationMinutes ?? request.durationMinutes) * 60;
-  return { request, privilegeIds: request.setPrivilegeIds ?? [request.privilegeId], durationSeconds };
+  const privilegeIds = request.setPrivilegeIds ?? [request.privilegeId];
+  return { request, privilegeIds, clippedBy: privilegeIds, durationSeconds };
 }
 
 /** Whether the person is in the group's users: listed themselves, or in a listed AD group (any depth, per their tokenGroups now). */
@@ -95,7 +111,7 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
   const refuse = (rule: LiveRefusalRule, message: string): PolicyRecheck => ({ outcome: "refuse", rule, message });
   const rows = await subjectRows(tx, subject);
   if (!rows) return refuse("deleted", "The request no longer exists.");
-  const { request, privilegeIds, durationSeconds } = rows;
+  const { request, privilegeIds, clippedBy, durationSeconds } = rows;
   const frozenName = request.policy?.group.name ?? "of this request";
 
   const [groupRow] = request.accessGroupId ? await tx.select().from(accessGroups).where(eq(accessGroups.id, request.accessGroupId)).for("share") : [];
@@ -154,9 +170,10 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
     return refuse(first?.rule ?? "criteria", `The access group ${group.name} does not allow it at this time: ${first?.reason ?? choice.reason}.`);
   }
 
-  const maxMinutes = Math.min(...granted.map((p) => p.maxDurationMinutes));
+  const limiting = granted.filter((p) => clippedBy.includes(p.id));
+  const maxMinutes = Math.min(...limiting.map((p) => p.maxDurationMinutes));
   if (durationSeconds > maxMinutes * 60) {
-    const which = granted.length > 1 ? "the shortest current maximum of its privileges" : "the privilege's current maximum";
+    const which = limiting.length > 1 ? "the shortest current maximum of its privileges" : "the privilege's current maximum";
     return {
       outcome: "clip",
       windowEndsAt: choice.windowEndsAt,

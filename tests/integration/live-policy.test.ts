@@ -8,6 +8,7 @@ import { deleteAccessGroup, updateApprovers, updateSettings } from "@/server/acc
 import { decide } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { activateGrant } from "@/server/grants/activate";
+import { createPrivilegeSet } from "@/server/privilege-sets/service";
 import { updatePrivilege } from "@/server/privileges/service";
 import { requestTimeline } from "@/server/requests/timeline";
 import { submitRequest } from "@/server/requests/service";
@@ -309,5 +310,85 @@ describe("at a decision", () => {
     expect(await db.select().from(grants)).toEqual([]);
     expect((await outbox(r.requestId)).map((n) => n.event)).not.toContain("approved");
     expect(await labels(r.requestId)).toContainEqual(expect.objectContaining({ label: "Vote by it-lp-a1 refused" }));
+  });
+});
+
+describe("a privilege set's grants", () => {
+  let second: { id: string; name: string };
+  let secondDn: string;
+
+  async function grantedSet(minutes: number) {
+    await openGroup();
+    secondDn = await ensureAdGroup(ad, "it-lp-priv2");
+    second = await publishNamed(carol, "it-lp-priv2", "LP Second", [], 120);
+    const set = await createPrivilegeSet(carol, actorFor(carol), {
+      name: "LP Set",
+      description: "",
+      privilegeIds: [privilege.id, second.id],
+      credentialIds: [],
+      allowOwnAccount: true,
+    });
+    const r = await submitRequest(u["it-lp-req"], actorFor(u["it-lp-req"]), {
+      privilegeSetId: set.id,
+      credentialId: null,
+      durationMinutes: minutes,
+      justification: "live policy set",
+    });
+    expect(r.status).toBe("approved");
+    const rows = await db.select().from(grants).where(eq(grants.requestId, r.requestId));
+    const of = (id: string) => rows.find((g) => g.privilegeId === id)!.id;
+    return { requestId: r.requestId, first: of(privilege.id), other: of(second.id) };
+  }
+  afterAll(async () => {
+    await ensureAdGroup(ad, "it-lp-priv2");
+  });
+
+  it("each grant is clipped by its own privilege's current maximum", async () => {
+    const r = await grantedSet(90);
+    await updatePrivilege(carol, actorFor(carol), {
+      id: second.id,
+      name: second.name,
+      description: "",
+      maxDurationMinutes: 60,
+      defaultDurationMinutes: 5,
+      enabled: true,
+    });
+    expect(await activateGrant(r.first)).toBe("activated");
+    expect(await activateGrant(r.other)).toBe("activated");
+    expect(await grantRowOf(r.first)).toMatchObject({ state: "active", durationSeconds: 90 * 60 });
+    expect(await grantRowOf(r.other)).toMatchObject({ state: "active", durationSeconds: 60 * 60 });
+    expect(await isDirectMember(secondDn, requesterDn)).toBe(true);
+    expect(await labels(r.requestId)).toContainEqual({
+      label: "LP Second: Clipped to 1 h by the privilege's current maximum",
+      detail: "1 h 30 min asked",
+      tone: "done",
+    });
+  });
+
+  it("a privilege of the set disabled: no grant of the set reaches AD, the request fails", async () => {
+    const r = await grantedSet(30);
+    await updatePrivilege(carol, actorFor(carol), {
+      id: second.id,
+      name: second.name,
+      description: "",
+      maxDurationMinutes: 120,
+      defaultDurationMinutes: 5,
+      enabled: false,
+    });
+    // The grant of the privilege still published is refused too: the set is all or nothing.
+    expect(await activateGrant(r.first)).toBe("failed");
+    expect(await isDirectMember(groupDn, requesterDn)).toBe(false);
+    expect(await grantRowOf(r.first)).toMatchObject({ state: "failed", lastError: expect.stringContaining('"LP Second" is no longer published') });
+    // Its sibling was rolled back before it started: its job finds nothing to do.
+    expect(await grantRowOf(r.other)).toMatchObject({ state: "revoked" });
+    expect(await activateGrant(r.other)).toBe("nothing-to-do");
+    expect(await isDirectMember(secondDn, requesterDn)).toBe(false);
+    expect(await requestRow(r.requestId)).toMatchObject({ status: "failed", outcomeComment: expect.stringContaining('"LP Second" is no longer published') });
+    expect(await labels(r.requestId)).toContainEqual({
+      label: "LP Privilege: Not activated: refused by the access policy as it is now",
+      detail: expect.stringContaining('"LP Second" is no longer published'),
+      tone: "failed",
+    });
+    expect(await outbox(r.requestId)).toContainEqual({ event: "failed", grantId: r.first, data: { error: expect.stringContaining("LP Second") } });
   });
 });
