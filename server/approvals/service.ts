@@ -20,7 +20,8 @@ import type { z } from "zod";
  * at submission; when a level has its required approvals it moves on, and the last level's
  * approval creates the grant in the same transaction. One denial ends it. Decisions lock the
  * request row, so racing approvers cannot double-approve or skip a level; nobody decides their
- * own request; only approvers of the current level decide.
+ * own request; only approvers of the current level decide. The frozen policy says who was asked;
+ * each vote also re-checks the group as it is now (live-recheck.ts): it can only take away.
  */
 
 async function approverGuid(user: SessionUser): Promise<string> {
