@@ -6,11 +6,12 @@ import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/e
 import { recordAudit } from "@/server/audit/service";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
-import { conflict, forbidden, invalid, notFound, unauthenticated } from "@/server/errors";
+import { conflict, forbidden, invalid, notFound, refused, unauthenticated } from "@/server/errors";
 import { applyExtension } from "@/server/grants/extend";
 import { emitNotification } from "@/server/notifications/emit";
 import { grantApprovedRequest } from "@/server/grants/create";
 import { isApproverSql, lastLevel, levelCountSql, requiredAt } from "./levels";
+import { recheckAtDecision, refusedVote } from "./live-recheck";
 import { decideInput, type DecideInput } from "./schemas";
 import type { z } from "zod";
 
@@ -19,7 +20,8 @@ import type { z } from "zod";
  * at submission; when a level has its required approvals it moves on, and the last level's
  * approval creates the grant in the same transaction. One denial ends it. Decisions lock the
  * request row, so racing approvers cannot double-approve or skip a level; nobody decides their
- * own request; only approvers of the current level decide.
+ * own request; only approvers of the current level decide. The frozen policy says who was asked;
+ * each vote also re-checks the group as it is now (live-recheck.ts): it can only take away.
  */
 
 async function approverGuid(user: SessionUser): Promise<string> {
@@ -42,9 +44,16 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
   assertCan(user, "approve", "Request");
   const input: DecideInput = decideInput.parse(raw);
   const guid = await approverGuid(user);
-  return db.transaction(async (tx) => {
-    const request = await lockDecidable(tx, user, guid, input);
-    const level = request.currentLevel;
+  const outcome = await db.transaction(async (tx) => {
+    const locked = await lockDecidable(tx, user, guid, input);
+    const level = locked.currentLevel;
+    // Issue 13: the live policy first (a refusal ends the request), then the approver as the group lists them now.
+    const requested = locked.approvedDurationMinutes ?? locked.durationMinutes;
+    const live = await recheckAtDecision(tx, actor, locked, Math.min(requested, input.durationMinutes ?? requested));
+    if (live.outcome === "refused") return { status: "failed" as const, level, grantId: null };
+    const notApprover = await refusedVote(tx, actor, locked, guid, input.decision);
+    if (notApprover) return { refusedVote: notApprover };
+    const request = { ...locked, windowEndsAt: live.windowEndsAt };
     const [decision] = await tx
       .insert(requestDecisions)
       .values({
@@ -68,9 +77,11 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
       },
     ];
     if (input.decision === "deny") return deny(tx, actor, request, input.comment, events);
-    const requested = request.approvedDurationMinutes ?? request.durationMinutes;
-    return approveLevel(tx, actor, request, Math.min(requested, input.durationMinutes ?? requested), events);
+    return approveLevel(tx, actor, request, live.durationMinutes, events);
   });
+  // Audited in the transaction above; the refusal itself is the answer.
+  if ("refusedVote" in outcome) throw refused("approver", outcome.refusedVote);
+  return outcome;
 }
 
 /**

@@ -30,6 +30,8 @@ const replicationSettings = z.object({
   maxWaitSeconds: z.number(),
   dcUrls: z.array(z.string()),
 });
+/** A duration shortened to the privilege's maximum of the day (issue 13). */
+const clipped = z.object({ fromMinutes: z.number(), toMinutes: z.number(), note: z.string() });
 export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications"]);
 
 /**
@@ -182,6 +184,20 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("request"),
     data: z.object({ privilegeSet: z.string(), failedGrantId: z.string(), failedPrivilege: z.string(), reason: z.string(), rolledBack: z.array(z.string()) }),
   }),
+  // Issue 13: the live policy, re-checked at a decision or an activation (server/access-groups/live-policy.ts).
+  z.object({
+    action: z.literal("request.policy_refused"),
+    targetType: z.literal("request"),
+    data: z.object({ rule: z.string(), reason: z.string(), level: z.number() }),
+  }),
+  z.object({ action: z.literal("grant.policy_refused"), targetType: z.literal("grant"), data: z.object({ rule: z.string(), reason: z.string() }) }),
+  z.object({
+    action: z.literal("request.vote_refused"),
+    targetType: z.literal("request"),
+    data: z.object({ rule: z.string(), reason: z.string(), level: z.number(), decision: z.enum(["approve", "deny"]) }),
+  }),
+  z.object({ action: z.literal("request.duration_clipped"), targetType: z.literal("request"), data: clipped }),
+  z.object({ action: z.literal("grant.duration_clipped"), targetType: z.literal("grant"), data: clipped }),
   z.object({ action: z.literal("privilege_set.created"), targetType: z.literal("privilege_set"), data: z.object({ after: snapshot }) }),
   z.object({ action: z.literal("privilege_set.updated"), targetType: z.literal("privilege_set"), data: z.object({ before: snapshot, after: snapshot }) }),
   z.object({ action: z.literal("grant.reapplied"), targetType: z.literal("grant"), data: z.object({ groupDn: z.string(), memberDn: z.string() }) }),

@@ -4,6 +4,7 @@ import { db, type Transaction } from "@/db";
 import { grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
+import { recheckPolicy } from "@/server/access-groups/live-policy";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
@@ -35,13 +36,21 @@ type Grant = typeof grants.$inferSelect;
  * with its token; "already a member" is success. Returns what happened, for the task's log.
  */
 export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
-  const claimed = await claim(grantId);
+  let claimed = await claim(grantId);
   if (claimed === "window-closed") return "cancelled";
   if (!claimed) return "nothing-to-do";
 
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
+    // Issue 13: the access group as it is now, before anything reaches the directory (it may read the DC: a failure retries).
+    const live = await recheckAtActivation(claimed);
+    if (live === "superseded") return "nothing-to-do";
+    if (live === "refused") {
+      if (claimed.mechanism === "temporary-group") await dropTemporaryGroup(grantId, "failed");
+      return "failed";
+    }
+    claimed = live;
     // Read before the write, so that nothing can fail between the write and recording it.
     replication = await replicationStart();
     applied = await applyMembership(claimed);
@@ -112,6 +121,61 @@ async function cancelIfWindowClosed(tx: Transaction, grantId: string): Promise<b
   });
   await recordTransition(tx, { notify: [{ event: "failed", items: [{ requestId: late.requestId, grantId: late.id, data: { error: WINDOW_CLOSED } }] }] });
   return true;
+}
+
+/**
+ * Step 1b, under the claim: the live policy (server/access-groups/live-policy.ts) at the moment of
+ * activation — a scheduled start, a retry, each grant of a set. Refused: provisioning → failed with
+ * the rule, the request failed (a set rolled back), notified and on the timeline. A duration over
+ * the privilege's maximum of today is clipped (with a note); the end never passes the group's
+ * window as its limits draw it now. Returns the grant as it now stands.
+ */
+async function recheckAtActivation(claimed: Grant): Promise<Grant | "refused" | "superseded"> {
+  return db.transaction(async (tx) => {
+    const [grant] = await tx.select().from(grants).where(fenced(claimed)).for("update");
+    if (!grant) return "superseded" as const;
+    const live = await recheckPolicy(tx, { grantId: grant.id, at: new Date() });
+    if (live.outcome === "refuse") {
+      await refuseActivation(tx, grant, live.rule, live.message);
+      return "refused" as const;
+    }
+    const ends = [grant.notAfter, live.windowEndsAt].filter((d): d is Date => d !== null);
+    const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
+    const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
+    if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
+    const [updated] = await tx
+      .update(grants)
+      .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
+      .where(fenced(claimed))
+      .returning();
+    if (live.outcome === "clip") {
+      const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
+      await recordTransition(tx, {
+        audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
+      });
+    }
+    return updated!;
+  });
+}
+
+/** provisioning → failed: the live policy refused the grant before anything reached the directory. */
+async function refuseActivation(tx: Transaction, grant: Grant, rule: string, message: string) {
+  assertTransition("provisioning", "failed");
+  const reason = `Refused by the access policy as it is now (${rule}): ${message}`;
+  await tx
+    .update(grants)
+    .set({ state: "failed", removedAt: sql`now()`, lastError: reason, claimedAt: null, claimToken: null, updatedAt: sql`now()` })
+    .where(fenced(grant));
+  await recordTransition(tx, {
+    notify: [{ event: "failed", items: [{ requestId: grant.requestId, grantId: grant.id, data: { error: reason } }] }],
+    audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.policy_refused", targetType: "grant", targetId: grant.id, data: { rule, reason: message } }] },
+  });
+  // A set is all or nothing: its other grants are taken back, and the request says so (no-op for one privilege).
+  await rollBackSet(tx, grant.requestId, grant.id, reason);
+  await tx
+    .update(requests)
+    .set({ status: "failed", outcomeComment: sql`coalesce(${requests.outcomeComment}, ${reason})` })
+    .where(eq(requests.id, grant.requestId));
 }
 
 /**

@@ -40,3 +40,35 @@ export function replicationDetail(d: Record<string, unknown>): string | null {
           : null;
   return joined(why, delays.join(", ") || null);
 }
+
+/**
+ * The live policy's steps (issue 13: re-checked at each vote and each activation), in words; undefined
+ * for any other action. `extension`: the row is about an extension of the request's grant.
+ */
+export function livePolicyWords(
+  action: string,
+  d: Record<string, unknown>,
+  by: string,
+  extension = false,
+): { label: string; detail: string | null; tone?: "failed" } | undefined {
+  const why = joined(str(d.reason), str(d.rule) ? `rule: ${str(d.rule)}` : null);
+  switch (action) {
+    case "request.policy_refused":
+      return { label: `${extension ? "Extension refused" : "Refused"} by the access policy as it is now`, detail: why, tone: "failed" };
+    case "grant.policy_refused":
+      return { label: "Not activated: refused by the access policy as it is now", detail: why, tone: "failed" };
+    case "request.vote_refused":
+      return { label: `${extension ? "Extension: vote" : "Vote"} by ${by} refused`, detail: str(d.reason) };
+    case "request.duration_clipped":
+    case "grant.duration_clipped": {
+      const note = str(d.note);
+      const from = num(d.fromMinutes);
+      return {
+        label: note ? note.charAt(0).toUpperCase() + note.slice(1) : "Duration clipped",
+        detail: from !== null ? `${minutesText(Math.round(from * 100) / 100)} asked` : null,
+      };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -9,7 +9,7 @@ import { assertCan, can, type SessionUser } from "@/server/auth/permissions";
 import { notFound } from "@/server/errors";
 import { setState } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
-import { iso, joined, lagText, minutesText, num, replicationDetail, str } from "./timeline-words";
+import { iso, joined, lagText, livePolicyWords, minutesText, num, replicationDetail, str } from "./timeline-words";
 
 /*
  * A request's story for people: the audit trail of the request and of its grants, read in chain
@@ -158,7 +158,7 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
         tone: "failed",
       };
     default:
-      return { label: action };
+      return livePolicyWords(action, d, by) ?? { label: action };
   }
 }
 
@@ -182,7 +182,7 @@ function tellExtension(action: string, d: Record<string, unknown>, by: string): 
     case "request.expired":
       return { label: "Extension expired without a decision", tone: "failed" };
     default:
-      return { label: action };
+      return livePolicyWords(action, d, by, true) ?? { label: action };
   }
 }
 

@@ -1,0 +1,186 @@
+import "server-only";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Transaction } from "@/db";
+import { accessGroupActivations, accessGroupMembers, accessGroups, catalogCredentials, catalogDevices, grants, privileges, requests, users } from "@/db/schema";
+import { tokenGroupSids } from "@/server/directory/principals";
+import { minutesText } from "@/server/requests/timeline-words";
+import { accountRefusal } from "@/server/privilege-sets/eligibility";
+import { loadSet } from "@/server/privilege-sets/store";
+import { indexDevicesByName } from "./policy/criteria";
+import { chooseGroupForRequest, groupsAllowing } from "./policy/groups";
+import { DEVICE_FIELDS } from "./policy/schemas";
+import { toPolicy } from "./service";
+
+/*
+ * The live policy, re-checked after submission. A request is checked against its access group when
+ * it is submitted and that policy is frozen onto it (approvers decide with the frozen levels), but
+ * what may happen to the directory follows the group as it is NOW: each approval and each
+ * activation (a scheduled start, a retry, every grant of a privilege set) asks again here.
+ *
+ * The request stays bound to the group it was checked against: its approvers approved that group's
+ * policy, so another group of the requester's cannot take over half-way. Refused when any of these
+ * no longer holds: the group exists and is enabled; the requester still belongs to it (listed, or in
+ * a listed AD group, read from the DC now) and their membership is active; the privilege (each of a
+ * set) is still published and the group's criteria still allow it for the account; a set is still
+ * enabled and allows the account; the group's limits, location (the one the request came from) and
+ * emergency setting allow it at `at`. A duration longer than the privilege's maximum today is not
+ * refused but clipped to it.
+ *
+ * Rows are read FOR SHARE in the caller's transaction, so an admin's change to the group, the
+ * member's activation or the privilege waits for the decision or activation to commit (or the other
+ * way round): nothing slips between the check and its consequence.
+ */
+
+export type LiveRefusalRule =
+  | "deleted"
+  | "disabled"
+  | "membership"
+  | "criteria"
+  | "privilege"
+  | "privilege-set"
+  | "credential"
+  | "emergency"
+  | "validFrom"
+  | "validTo"
+  | "daysOfWeek"
+  | "hours"
+  | "location";
+
+export type PolicyRecheck =
+  /** windowEndsAt: where the group's limits close at `at` (null: not within their horizon). */
+  | { outcome: "ok"; windowEndsAt: Date | null }
+  | { outcome: "clip"; windowEndsAt: Date | null; fromSeconds: number; toSeconds: number; note: string }
+  | { outcome: "refuse"; rule: LiveRefusalRule; message: string };
+
+export type RecheckSubject = ({ requestId: string; grantId?: undefined } | { grantId: string; requestId?: undefined }) & {
+  at: Date;
+  /** The duration to hold against the maximum (a request: what the approver would grant); default: the row's own. */
+  durationSeconds?: number;
+};
+
+type Request = typeof requests.$inferSelect;
+
+interface SubjectRows {
+  request: Request;
+  /** What must still be published and allowed: the request's privilege, or every privilege of its set. */
+  privilegeIds: string[];
+  /** Whose maximum the duration is held against: a grant's own privilege; a request's (a set's) all. */
+  clippedBy: string[];
+  durationSeconds: number;
+}
+
+/**
+ * The request, the privileges and the duration the subject is about. A grant of a set is refused
+ * when any privilege of the set is (all or nothing: its siblings would be rolled back anyway), but
+ * clipped by its own privilege's maximum only.
+ */
+async function subjectRows(tx: Transaction, s: RecheckSubject): Promise<SubjectRows | null> {
+  if (s.grantId !== undefined) {
+    const [row] = await tx
+      .select({ request: requests, privilegeId: grants.privilegeId, durationSeconds: grants.durationSeconds })
+      .from(grants)
+      .innerJoin(requests, eq(requests.id, grants.requestId))
+      .where(eq(grants.id, s.grantId));
+    if (!row) return null;
+    const privilegeIds = row.request.setPrivilegeIds ?? [row.privilegeId];
+    return { request: row.request, privilegeIds, clippedBy: [row.privilegeId], durationSeconds: s.durationSeconds ?? row.durationSeconds };
+  }
+  const [request] = await tx.select().from(requests).where(eq(requests.id, s.requestId));
+  if (!request) return null;
+  const durationSeconds = s.durationSeconds ?? (request.approvedDurationMinutes ?? request.durationMinutes) * 60;
+  const privilegeIds = request.setPrivilegeIds ?? [request.privilegeId];
+  return { request, privilegeIds, clippedBy: privilegeIds, durationSeconds };
+}
+
+/** Whether the person is in the group's users: listed themselves, or in a listed AD group (any depth, per their tokenGroups now). */
+async function belongs(tx: Transaction, groupId: string, personGuid: string): Promise<boolean> {
+  const members = await tx
+    .select({ kind: accessGroupMembers.kind, objectGuid: accessGroupMembers.objectGuid, objectSid: accessGroupMembers.objectSid })
+    .from(accessGroupMembers)
+    .where(eq(accessGroupMembers.groupId, groupId))
+    .for("share");
+  if (members.some((m) => m.kind === "user" && m.objectGuid.toLowerCase() === personGuid.toLowerCase())) return true;
+  const groupSids = members.filter((m) => m.kind === "group" && m.objectSid !== null).map((m) => m.objectSid!.toUpperCase());
+  if (groupSids.length === 0) return false;
+  const sids = new Set((await tokenGroupSids(personGuid)).map((s) => s.toUpperCase()));
+  return groupSids.some((sid) => sids.has(sid));
+}
+
+/** The live policy for a request (at a decision) or a grant (at its activation), at `at`. */
+export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): Promise<PolicyRecheck> {
+  const refuse = (rule: LiveRefusalRule, message: string): PolicyRecheck => ({ outcome: "refuse", rule, message });
+  const rows = await subjectRows(tx, subject);
+  if (!rows) return refuse("deleted", "The request no longer exists.");
+  const { request, privilegeIds, clippedBy, durationSeconds } = rows;
+  const frozenName = request.policy?.group.name ?? "of this request";
+
+  const [groupRow] = request.accessGroupId ? await tx.select().from(accessGroups).where(eq(accessGroups.id, request.accessGroupId)).for("share") : [];
+  if (!groupRow) return refuse("deleted", `The access group ${frozenName} has been deleted.`);
+  const group = toPolicy(groupRow);
+  if (!group.enabled) return refuse("disabled", `The access group ${group.name} is disabled.`);
+
+  const [requester] = await tx.select({ guid: users.objectGuid, username: users.username }).from(users).where(eq(users.id, request.requesterId));
+  if (!requester) return refuse("membership", "The requester is no longer known to Interim.");
+  const [activation] = await tx
+    .select({ state: accessGroupActivations.state })
+    .from(accessGroupActivations)
+    .where(and(eq(accessGroupActivations.groupId, group.id), sql`lower(${accessGroupActivations.userGuid}) = ${requester.guid.toLowerCase()}`))
+    .for("share");
+  if (!(await belongs(tx, group.id, requester.guid)))
+    return refuse("membership", `${requester.username} is no longer a member of the access group ${group.name}.`);
+  if (activation?.state !== "active") {
+    const why = activation?.state === "suspended" ? "is suspended" : "waits for an administrator to activate it";
+    return refuse("membership", `${requester.username}'s membership in the access group ${group.name} ${why}.`);
+  }
+
+  const granted = await tx.select().from(privileges).where(inArray(privileges.id, privilegeIds)).for("share");
+  const unpublished = granted.filter((p) => !p.enabled).map((p) => `"${p.name}"`);
+  if (unpublished.length || granted.length !== new Set(privilegeIds).size) {
+    return refuse("privilege", `${unpublished.join(", ") || "A privilege of this request"} is no longer published.`);
+  }
+
+  let credential: typeof catalogCredentials.$inferSelect | null = null;
+  if (request.credentialId) {
+    [credential = null] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, request.credentialId));
+    if (!credential?.present || !credential.objectGuid || !credential.dn) {
+      return refuse("credential", `The privileged account ${credential?.username ?? "of this request"} is no longer in the catalog.`);
+    }
+  }
+  if (request.privilegeSetId) {
+    const set = await loadSet(tx, request.privilegeSetId);
+    if (!set?.enabled) return refuse("privilege-set", `The privilege set ${set ? `"${set.name}" ` : ""}has been disabled.`);
+    const account = accountRefusal(set, credential);
+    if (account) return refuse("privilege-set", account);
+  }
+
+  const needsDevices = DEVICE_FIELDS.some((field) => group.criteria[field].length > 0);
+  const devices = needsDevices ? await tx.select().from(catalogDevices).where(eq(catalogDevices.present, true)) : [];
+  const devicesByName = indexDevicesByName(devices);
+  for (const privilege of granted) {
+    if (groupsAllowing([group], { privilege, credential }, devicesByName).length === 0) {
+      const forAccount = credential ? ` for the account ${credential.username}` : "";
+      return refuse("criteria", `The access group ${group.name} no longer allows "${privilege.name}"${forAccount}.`);
+    }
+  }
+
+  const location = request.locationCountry ? { country: request.locationCountry, region: request.locationRegion } : null;
+  const choice = chooseGroupForRequest([group], subject.at, location, { emergency: request.emergency });
+  if (!choice.ok) {
+    const first = choice.refusals[0];
+    return refuse(first?.rule ?? "criteria", `The access group ${group.name} does not allow it at this time: ${first?.reason ?? choice.reason}.`);
+  }
+
+  const limiting = granted.filter((p) => clippedBy.includes(p.id));
+  const maxMinutes = Math.min(...limiting.map((p) => p.maxDurationMinutes));
+  if (durationSeconds > maxMinutes * 60) {
+    const which = limiting.length > 1 ? "the shortest current maximum of its privileges" : "the privilege's current maximum";
+    return {
+      outcome: "clip",
+      windowEndsAt: choice.windowEndsAt,
+      fromSeconds: durationSeconds,
+      toSeconds: maxMinutes * 60,
+      note: `clipped to ${minutesText(maxMinutes)} by ${which}`,
+    };
+  }
+  return { outcome: "ok", windowEndsAt: choice.windowEndsAt };
+}
