@@ -10,7 +10,9 @@ export interface FrozenApprover {
 
 /**
  * What a request was checked against: the binding group's whole policy, its approval levels and
- * approvers at that moment. Later edits of the group do not change a request in flight.
+ * approvers at that moment: the timeline's record of what was asked and who could decide. It does
+ * not bind later decisions: every vote and every activation re-checks the live group
+ * (server/access-groups/live-policy.ts), which may refuse, clip, or refuse a removed approver.
  */
 export interface FrozenPolicy {
   group: AccessGroupPolicy;
