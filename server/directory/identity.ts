@@ -50,6 +50,11 @@ export function forgetDirectoryIdentities() {
   roots = undefined;
 }
 
+/** Makes the next check re-read the roots, as the periodic refresh does (tests); what was known stays known. */
+export function expireDirectoryIdentities() {
+  if (roots) roots = { ...roots, loadedAt: 0 };
+}
+
 async function readBase(ref: string, what: string): Promise<Entry | null> {
   return serviceConnection().run(what, async (c) => {
     const { searchEntries } = await c
