@@ -108,8 +108,8 @@ afterAll(async () => {
 describe("publishing is refused by identity, not by DN text", () => {
   it("refuses the admin group named by a differently spelled INTERIM_ADMIN_GROUP_DN", async () => {
     const spellings = [
-      dn(ADMINS).toLowerCase(),
       dn(ADMINS).replace(/,/g, ", "),
+      dn(ADMINS).toLowerCase(),
       dn(ADMINS).replace("IT Ident Admins", "IT\\20Ident\\20Admins"),
       `cn=${ADMINS}, ou=Privileges, ${PRIVILEGE_OU.split(",").slice(1).join(", ").toUpperCase()}`,
     ];
@@ -129,7 +129,7 @@ describe("publishing is refused by identity, not by DN text", () => {
   it("refuses a group nested in the admin group, also once the admin group was renamed after Interim resolved it", async () => {
     await adAddMember(ldap, dn(ADMINS), dn(NESTED));
     configureAdminGroup(dn(ADMINS));
-    await expect(publishGroup(NESTED)).rejects.toMatchObject({ code: "FORBIDDEN", rule: "admin-group" });
+    await expect(publishGroup(NESTED)).rejects.toThrow(/grants Interim administration/);
     await ldap.modifyDN(dn(ADMINS), "CN=IT Ident Admins Renamed");
     try {
       // The periodic refresh re-reads the group it knew by GUID: INTERIM_ADMIN_GROUP_DN now names nothing.
