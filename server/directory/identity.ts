@@ -80,7 +80,12 @@ async function serviceAccountGuid(): Promise<string> {
       ? escapeFilter`(&(objectClass=user)(|(userPrincipalName=${name})(sAMAccountName=${name.slice(0, name.indexOf("@"))})))`
       : escapeFilter`(&(objectClass=user)(sAMAccountName=${name}))`;
     entry = await serviceConnection().run("Read service account", async (c) => {
-      const { searchEntries } = await c.search(env.LDAP_BASE_DN, { scope: "sub", filter, attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] });
+      const { searchEntries } = await c.search(env.LDAP_BASE_DN, {
+        scope: "sub",
+        filter,
+        attributes: ["objectGUID"],
+        explicitBufferAttributes: ["objectGUID"],
+      });
       return searchEntries.length === 1 ? searchEntries[0]! : null;
     });
   }

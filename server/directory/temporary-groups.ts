@@ -132,7 +132,10 @@ export async function provisionTemporaryGroup(input: {
   if (existed) {
     const outside = (await containersOf(group)).filter((c) => c.guid !== input.targetGroupGuid.toLowerCase());
     if (outside.length) {
-      throw refused("temporary-group-nested", `The temporary group ${group.dn} existed already, nested in ${outside.map((c) => c.dn).join("; ")}: not adopted, the grant is refused.`);
+      throw refused(
+        "temporary-group-nested",
+        `The temporary group ${group.dn} existed already, nested in ${outside.map((c) => c.dn).join("; ")}: not adopted, the grant is refused.`,
+      );
     }
     await refuseUnexpectedMembers(input, group);
   }
@@ -142,7 +145,11 @@ export async function provisionTemporaryGroup(input: {
   return group;
 }
 
-async function refuseUnexpectedMembers(input: { grantId: string; memberGuid: string; targetGroupGuid: string }, group: TemporaryGroup, opts = { unnest: false }) {
+async function refuseUnexpectedMembers(
+  input: { grantId: string; memberGuid: string; targetGroupGuid: string },
+  group: TemporaryGroup,
+  opts = { unnest: false },
+) {
   const unexpected = (await listGroupMembers({ guid: group.guid })).filter((m) => m.guid !== input.memberGuid.toLowerCase());
   if (unexpected.length === 0) return;
   if (opts.unnest) await removeMembers(input.targetGroupGuid, [group.guid]);

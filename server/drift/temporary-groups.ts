@@ -143,6 +143,10 @@ async function closeFindingsOfEndedGroups() {
     .where(and(isNotNull(grants.tempGroupGuid), notInArray(grants.state, [...LIVE_GRANT_STATES])));
   await db
     .update(driftFindings)
-    .set({ resolution: sql`coalesce(${driftFindings.resolution}, 'gone')`, resolvedAt: sql`coalesce(${driftFindings.resolvedAt}, now())`, clearedAt: sql`now()` })
+    .set({
+      resolution: sql`coalesce(${driftFindings.resolution}, 'gone')`,
+      resolvedAt: sql`coalesce(${driftFindings.resolvedAt}, now())`,
+      clearedAt: sql`now()`,
+    })
     .where(and(isNull(driftFindings.clearedAt), inArray(driftFindings.groupGuid, ended)));
 }
