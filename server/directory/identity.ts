@@ -6,21 +6,24 @@ import { guidToString, sidToString } from "./binary";
 import { serviceConnection } from "./connection";
 import { buf, guidRef, IN_CHAIN } from "./entries";
 import { tokenGroupSids } from "./principals";
-import { protectedGroupSids } from "./protected";
 
 /*
  * Groups Interim must never hand out, known by objectGUID/objectSid rather than by how a DN is
  * spelled: the admin group (INTERIM_ADMIN_GROUP_DN, whatever its spelling — `cn=`, spaces after
- * commas, escapes, `<GUID=…>`, `<SID=…>` — and still after a rename or a move), every group the
- * service account is in (nested; a requester in one would hold Interim's own rights), and the
- * protected groups (built-in privileged groups, adminCount=1). A group nested in any of them, at
- * any depth, is refused too. Checked at publish and before every membership add.
+ * commas, escapes, `<GUID=…>`, `<SID=…>` — and still after a rename or a move) and every group the
+ * service account is in (nested; a requester in one would hold Interim's own rights). A group
+ * nested in any of them, at any depth, is refused too. Checked at publish and before every
+ * membership add.
+ *
+ * Protected groups (Domain Admins, built-in operators, adminCount=1) are not refused: handing them
+ * out just in time is what Interim is for (issue 5, with the AdminSDHolder cleanup in
+ * protected.ts, which knows them by SID).
  *
  * The roots are resolved once and re-read every ROOTS_TTL_MS; the target's own nesting is read at
  * every check, so a published group nested into the admin group later is refused at its next add.
  */
 
-export type ProtectionRule = "admin-group" | "protected-group" | "service-account-group";
+export type ProtectionRule = "admin-group" | "service-account-group";
 
 export interface Protection {
   rule: ProtectionRule;
@@ -107,7 +110,6 @@ async function loadRoots(key: string, previous: Roots | undefined): Promise<Root
   if (adminGuids.size === 0) {
     throw unavailable("The admin group (INTERIM_ADMIN_GROUP_DN) was not found in the directory: nothing is published or granted until it is.");
   }
-  for (const sid of await protectedGroupSids()) if (!bySid.has(sid)) bySid.set(sid, "protected-group");
   const serviceSids = await tokenGroupSids(await serviceAccountGuid());
   // Every account has at least its primary group: an empty answer is a failed read, not "in no group".
   if (serviceSids.length === 0) throw unavailable("The service account's groups (tokenGroups) could not be read: nothing is granted until they can.");
@@ -155,15 +157,13 @@ export async function groupProtection(groupGuid: string): Promise<Protection | n
   return hit;
 }
 
-const rank = (rule: ProtectionRule) => ["admin-group", "protected-group", "service-account-group"].indexOf(rule);
+const rank = (rule: ProtectionRule) => ["admin-group", "service-account-group"].indexOf(rule);
 
 export function protectionMessage(p: Protection): string {
   const via = p.viaDn.toLowerCase() === p.groupDn.toLowerCase() ? "" : ` (it is nested in ${p.viaDn})`;
   switch (p.rule) {
     case "admin-group":
       return `${p.groupDn} grants Interim administration${via}: it is never published or granted.`;
-    case "protected-group":
-      return `${p.groupDn} is a protected group (built-in privileged or AdminSDHolder)${via}: it is never published or granted.`;
     case "service-account-group":
       return `Interim's service account is in ${p.groupDn}${via}: a member would hold Interim's own rights, so it is never published or granted.`;
   }

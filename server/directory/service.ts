@@ -279,8 +279,8 @@ async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: strin
  */
 export async function addMembers(groupGuid: string, memberGuids: string[], opts: { batchSize?: number; ttlSeconds?: number } = {}) {
   // Every add Interim makes (activation of each mechanism, re-adds by reconcile and drift) passes
-  // here: a group that grants Interim administration, the service account's rights or protected
-  // status is refused however it got published or nested since (see identity.ts).
+  // here: a group that grants Interim administration or the service account's rights is refused,
+  // however it got published or nested since (see identity.ts).
   await assertGroupMayBeGranted(groupGuid);
   return changeMembers("add", groupGuid, memberGuids, opts.batchSize ?? env.LDAP_MODIFY_BATCH_SIZE, opts.ttlSeconds);
 }

@@ -40,8 +40,8 @@ function isWithin(dn: string, base: string): boolean {
 
 /**
  * Only groups under LDAP_PRIVILEGE_BASE_DN can be published, and never one that would make its
- * members Interim admins, holders of the service account's rights or of a protected group's —
- * compared by objectGUID/objectSid, nested at any depth (server/directory/identity.ts). Activation
+ * members Interim admins or holders of the service account's rights — compared by
+ * objectGUID/objectSid, nested at any depth (server/directory/identity.ts). Activation
  * checks the same again: AD can nest a published group into one of those later.
  */
 async function assertPublishable(group: { dn: string; objectGuid: string }) {

@@ -1,4 +1,4 @@
-import { Attribute, Change, type Client } from "ldapts";
+import type { Client } from "ldapts";
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
@@ -35,8 +35,6 @@ const ADMINS = "IT Ident Admins";
 const NESTED = "IT Ident Nested";
 const SERVICE = "IT Ident Svc";
 const SERVICE_NESTED = "IT Ident Svc Nested";
-const PROTECTED = "IT Ident Protected";
-const PROTECTED_NESTED = "IT Ident Prot Nested";
 const LATER = "IT Ident Later";
 const LATER_TEMPORARY = "IT Ident Later Temp";
 
@@ -77,21 +75,13 @@ function configureAdminGroup(spelling: string) {
   resetEnvForTests();
 }
 
-async function setAdminCount(cn: string, on: boolean) {
-  const modification = new Attribute({ type: "adminCount", values: on ? ["1"] : [] });
-  await ldap.modify(dn(cn), new Change({ operation: on ? "replace" : "delete", modification })).catch((err: unknown) => {
-    if (on) throw err;
-  });
-}
-
 beforeAll(async () => {
   ldap = await adminClient();
   await ensureAdUser(ldap, "it-ident-holder");
 });
 beforeEach(async () => {
   await resetDatabase();
-  for (const cn of [ADMINS, NESTED, SERVICE, SERVICE_NESTED, PROTECTED, PROTECTED_NESTED, LATER, LATER_TEMPORARY]) await ensureAdGroup(ldap, cn);
-  await setAdminCount(PROTECTED, false);
+  for (const cn of [ADMINS, NESTED, SERVICE, SERVICE_NESTED, LATER, LATER_TEMPORARY]) await ensureAdGroup(ldap, cn);
   boss = await localUser("carol", true);
   holder = await localUser("it-ident-holder");
   forgetDirectoryIdentities();
@@ -101,7 +91,6 @@ afterEach(() => {
   forgetDirectoryIdentities();
 });
 afterAll(async () => {
-  await setAdminCount(PROTECTED, false);
   await ldap.unbind();
 });
 
@@ -153,16 +142,6 @@ describe("publishing is refused by identity, not by DN text", () => {
     } finally {
       await adRemoveMember(ldap, dn(SERVICE), serviceDn);
     }
-  });
-
-  it("refuses a protected group (adminCount=1) and a group nested in it", async () => {
-    await setAdminCount(PROTECTED, true);
-    await adAddMember(ldap, dn(PROTECTED), dn(PROTECTED_NESTED));
-    forgetDirectoryIdentities();
-    await expect(publishGroup(PROTECTED)).rejects.toMatchObject({ code: "FORBIDDEN", rule: "protected-group" });
-    await expect(publishGroup(PROTECTED_NESTED)).rejects.toMatchObject({ code: "FORBIDDEN", rule: "protected-group" });
-    // Nothing was published; an ordinary group still is.
-    await expect(publishGroup(LATER)).resolves.toMatchObject({ groupDn: expect.stringMatching(/IT Ident Later/) });
   });
 });
 
