@@ -3,7 +3,7 @@ import { escapeFilter, type Entry } from "ldapts";
 import { env } from "@/server/env";
 import { guidToString, sidToString } from "./binary";
 import { serviceConnection } from "./connection";
-import { buf, guidRef, IN_CHAIN, str } from "./service";
+import { buf, guidRef, IN_CHAIN, str } from "./entries";
 
 /*
  * People and groups as access-group members and approvers: found by name anywhere under

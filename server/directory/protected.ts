@@ -5,7 +5,7 @@ import { sidToString } from "./binary";
 import { serviceConnection } from "./connection";
 import { tokenGroupSids } from "./principals";
 import { allowDaclInheritance, isDaclProtected } from "./security-descriptor";
-import { buf, guidRef, str } from "./service";
+import { buf, guidRef, str } from "./entries";
 
 /*
  * AdminSDHolder leftovers. A member of a protected group (Domain Admins, Administrators, …) gets

@@ -4,8 +4,12 @@ import { env } from "@/server/env";
 import { applyInBatches, type BatchResult } from "./batching";
 import { guidToString, sidToString } from "./binary";
 import { bindFirstReachable, serviceConnection } from "./connection";
+import { buf, guidRef, IN_CHAIN, str, strs } from "./entries";
 import { DirectoryError, toDirectoryError } from "./errors";
+import { assertGroupMayBeGranted } from "./identity";
 import { ttlMemberValue } from "./ttl";
+
+export { buf, guidRef, IN_CHAIN, str, strs };
 
 export interface DirectoryUser {
   dn: string;
@@ -28,31 +32,8 @@ export interface DirectoryGroup {
   objectSid: string;
 }
 
-/** LDAP_MATCHING_RULE_IN_CHAIN: membership through any depth of nesting. */
-export const IN_CHAIN = "1.2.840.113556.1.4.1941";
 const BINARY = ["objectGUID", "objectSid"];
 const UF_ACCOUNTDISABLE = 0x2;
-
-export function str(entry: Entry, attr: string): string | null {
-  const v = entry[attr];
-  if (v === undefined) return null;
-  const first = Array.isArray(v) ? v[0] : v;
-  if (first === undefined) return null;
-  return Buffer.isBuffer(first) ? first.toString("utf8") : String(first);
-}
-
-export function strs(entry: Entry, attr: string): string[] {
-  const v = entry[attr];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString("utf8") : String(x)));
-}
-
-export function buf(entry: Entry, attr: string): Buffer {
-  const v = entry[attr];
-  const first = Array.isArray(v) ? v[0] : v;
-  if (!Buffer.isBuffer(first)) throw new DirectoryError("other", `${entry.dn} has no binary ${attr}`);
-  return first;
-}
 
 function toUser(e: Entry): DirectoryUser {
   const uac = Number(str(e, "userAccountControl") ?? 0);
@@ -220,14 +201,6 @@ class ExtendedDnControl extends Control {
   }
 }
 
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** `<GUID=…>`: an object reference that survives renames and moves (AD and Samba accept it as a DN). */
-export function guidRef(guid: string): string {
-  if (!GUID_RE.test(guid)) throw new DirectoryError("invalid-input", `Not a GUID: ${guid}`);
-  return `<GUID=${guid.toLowerCase()}>`;
-}
-
 export interface GroupMember {
   guid: string;
   sid: string | null;
@@ -304,7 +277,11 @@ async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: strin
  * With `ttlSeconds`, every value carries that TTL (`<TTL=…,<GUID=…>>`): only where the forest's
  * PAM feature is on; other DCs reject the value (see ttl.ts).
  */
-export function addMembers(groupGuid: string, memberGuids: string[], opts: { batchSize?: number; ttlSeconds?: number } = {}) {
+export async function addMembers(groupGuid: string, memberGuids: string[], opts: { batchSize?: number; ttlSeconds?: number } = {}) {
+  // Every add Interim makes (activation of each mechanism, re-adds by reconcile and drift) passes
+  // here: a group that grants Interim administration or the service account's rights is refused,
+  // however it got published or nested since (see identity.ts).
+  await assertGroupMayBeGranted(groupGuid);
   return changeMembers("add", groupGuid, memberGuids, opts.batchSize ?? env.LDAP_MODIFY_BATCH_SIZE, opts.ttlSeconds);
 }
 

@@ -1,10 +1,12 @@
 import "server-only";
-import { AndFilter, EqualityFilter, ResultCodeError, SubstringFilter } from "ldapts";
+import { AndFilter, EqualityFilter, escapeFilter, ResultCodeError, SubstringFilter } from "ldapts";
+import { recordHijackedTemporaryGroup } from "@/server/drift/temporary-groups";
 import { env } from "@/server/env";
+import { refused } from "@/server/errors";
 import { guidToString } from "./binary";
 import { serviceConnection } from "./connection";
 import { DirectoryError } from "./errors";
-import { addMembers, buf, guidRef, str } from "./service";
+import { addMembers, buf, guidRef, listGroupMembers, removeMembers, str, type GroupMember } from "./service";
 
 /*
  * The temporary-group mechanism: per grant, a global security group in TEMP_GROUP_OU holding the
@@ -93,6 +95,12 @@ async function readByDn(dn: string): Promise<TemporaryGroup | null> {
  * Creates (or, on a retry, finds) the grant's temporary group, puts the account in it and nests it
  * into the target group. Every step is idempotent, so running it again after a crash at any point
  * ends in the same state.
+ *
+ * A group with that name that already exists is adopted only when it holds nothing but the grant's
+ * account and sits in no group but the target: anyone who can create groups in TEMP_GROUP_OU could
+ * otherwise put themselves in it ahead of the grant and ride along into the privilege. Checked
+ * again after the nesting (a member slipped in meanwhile is caught and the nesting taken back).
+ * A refusal fails the grant and raises a drift finding for each such member.
  */
 export async function provisionTemporaryGroup(input: {
   grantId: string;
@@ -102,7 +110,7 @@ export async function provisionTemporaryGroup(input: {
 }): Promise<TemporaryGroup> {
   const name = temporaryGroupName(input.grantId);
   const dn = `CN=${name},${temporaryOu()}`;
-  await serviceConnection().run("Create temporary group", async (c) => {
+  const existed = await serviceConnection().run("Create temporary group", async (c) => {
     try {
       await c.add(dn, {
         objectClass: ["top", "group"],
@@ -112,16 +120,57 @@ export async function provisionTemporaryGroup(input: {
         // At most 1,024 characters in AD; ours are short.
         description: input.description.slice(0, 1000),
       });
+      return false;
     } catch (err) {
-      // 68: an earlier attempt of this grant made it.
+      // 68: it exists — an earlier attempt of this grant made it, or someone else did.
       if (!(err instanceof ResultCodeError && err.code === 68)) throw err;
+      return true;
     }
   });
   const group = await readByDn(dn);
   if (!group) throw new DirectoryError("not-found", `Temporary group ${dn} vanished right after it was created`);
+  if (existed) {
+    const outside = (await containersOf(group)).filter((c) => c.guid !== input.targetGroupGuid.toLowerCase());
+    if (outside.length) {
+      throw refused(
+        "temporary-group-nested",
+        `The temporary group ${group.dn} existed already, nested in ${outside.map((c) => c.dn).join("; ")}: not adopted, the grant is refused.`,
+      );
+    }
+    await refuseUnexpectedMembers(input, group);
+  }
   await addMembers(group.guid, [input.memberGuid]);
   await addMembers(input.targetGroupGuid, [group.guid]);
+  await refuseUnexpectedMembers(input, group, { unnest: true });
   return group;
+}
+
+async function refuseUnexpectedMembers(
+  input: { grantId: string; memberGuid: string; targetGroupGuid: string },
+  group: TemporaryGroup,
+  opts = { unnest: false },
+) {
+  const unexpected = (await listGroupMembers({ guid: group.guid })).filter((m) => m.guid !== input.memberGuid.toLowerCase());
+  if (unexpected.length === 0) return;
+  if (opts.unnest) await removeMembers(input.targetGroupGuid, [group.guid]);
+  await recordHijackedTemporaryGroup({ grantId: input.grantId, groupGuid: group.guid, groupDn: group.dn, unexpected });
+  throw refused(
+    "temporary-group-members",
+    `The temporary group ${group.dn} holds members Interim did not put there (${unexpected.map((m) => m.dn).join("; ")}): not adopted, the grant is refused and the members are raised as drift findings.`,
+  );
+}
+
+/** The groups a group is a direct member of. */
+async function containersOf(group: TemporaryGroup): Promise<GroupMember[]> {
+  return serviceConnection().run("Read temporary group nesting", async (c) => {
+    const { searchEntries } = await c.search(env.LDAP_BASE_DN, {
+      scope: "sub",
+      filter: `(&(objectClass=group)(member=${escapeFilter`${group.dn}`}))`,
+      attributes: ["objectGUID"],
+      explicitBufferAttributes: ["objectGUID"],
+    });
+    return searchEntries.map((e) => ({ guid: guidToString(buf(e, "objectGUID")), sid: null, dn: e.dn }));
+  });
 }
 
 /** Deletes a temporary group by GUID; an already deleted group counts as done. Returns false then. */

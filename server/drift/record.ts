@@ -4,7 +4,8 @@ import { db } from "@/db";
 import { driftFindings, driftLastCheck, type DriftCheckError } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
-import { isNestedMember, removeMembers } from "@/server/directory/service";
+import { grantsInterimAdmin } from "@/server/directory/identity";
+import { removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { readMemberDetails } from "./directory";
 import { cnOf, GRANTS_ADMIN_NOTE, protectionNote, type DriftAction, type Unexplained } from "./policy";
@@ -159,7 +160,7 @@ export async function settleDrift(group: ManagedGroup, present: Set<string>, une
   let standing = group.action === "remove" ? [...open.values()].filter((f) => kinds.get(f.memberGuid)?.kind === "standing" && autoRemovable(f)) : [];
   // Publishing refuses such groups, but AD can nest one into the admin group later: taking its
   // standing members out could then lock the admins out of Interim itself.
-  if (standing.length && (await grantsInterimAdmin(group.groupDn))) {
+  if (standing.length && (await grantsInterimAdmin(group.groupGuid))) {
     await db
       .update(driftFindings)
       .set({ note: GRANTS_ADMIN_NOTE })
@@ -197,10 +198,6 @@ export async function settleDrift(group: ManagedGroup, present: Set<string>, une
 /** Re-judged on every run from what the finding recorded, so a changed LDAP_BIND_DN counts at once. */
 function autoRemovable(f: Finding): boolean {
   return protectionNote(f.memberDn, { memberClass: f.memberClass, sam: f.memberName.toLowerCase(), upn: null, cn: null }, env.LDAP_BIND_DN) === null;
-}
-
-async function grantsInterimAdmin(groupDn: string): Promise<boolean> {
-  return groupDn.toLowerCase() === env.INTERIM_ADMIN_GROUP_DN.toLowerCase() || isNestedMember(groupDn, env.INTERIM_ADMIN_GROUP_DN);
 }
 
 /**

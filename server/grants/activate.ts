@@ -10,6 +10,7 @@ import { addMembers } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
 import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
+import { isDomainError } from "@/server/errors";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
 import { errorText } from "./error-text";
 import { replicationStart, type ReplicationStart } from "./replication";
@@ -184,7 +185,7 @@ async function refuseActivation(tx: Transaction, grant: Grant, rule: string, mes
  * the grant ends as revoked/failed, which reconcile treats as a source of orphans.
  */
 async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded" | "pending" | "failed" | "revoked"> {
-  const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS;
+  const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS || (isDomainError(err) && err.kind === "refused"); // a refusal (identity.ts) is not retried
   const error = errorText(err);
   return db.transaction(async (tx) => {
     const [row] = await tx

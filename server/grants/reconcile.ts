@@ -8,6 +8,7 @@ import { addMembers, listGroupMembers } from "@/server/directory/service";
 import { isTemporaryGroupDn } from "@/server/directory/temporary-groups";
 import { classifyMembers, type DriftAction } from "@/server/drift/policy";
 import { databaseNow, recordCheck, settleDrift, type ManagedGroup } from "@/server/drift/record";
+import { reconcileTemporaryGroups } from "@/server/drift/temporary-groups";
 import { env } from "@/server/env";
 import { errorText } from "./error-text";
 import { restoreForLiveGrants } from "./restore";
@@ -61,6 +62,7 @@ export async function reconcile(): Promise<ReconcileResult> {
       result.errors.push({ groupDn: group.groupDn, error: errorText(err) });
     }
   }
+  await reconcileTemporaryGroups(result);
   await recordCheck(result.groupsChecked, result.errors);
   return result;
 }

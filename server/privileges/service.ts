@@ -6,7 +6,8 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { pamFeatureEnabled } from "@/server/directory/pam";
-import { getGroupByGuid, isNestedMember, searchGroups } from "@/server/directory/service";
+import { assertGroupMayBeGranted } from "@/server/directory/identity";
+import { getGroupByGuid, searchGroups } from "@/server/directory/service";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { TEMP_GROUPS_UNAVAILABLE, temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
@@ -39,16 +40,16 @@ function isWithin(dn: string, base: string): boolean {
 
 /**
  * Only groups under LDAP_PRIVILEGE_BASE_DN can be published, and never one that would make its
- * members Interim admins (the admin group itself or any group nested in it).
+ * members Interim admins or holders of the service account's rights — compared by
+ * objectGUID/objectSid, nested at any depth (server/directory/identity.ts). Activation
+ * checks the same again: AD can nest a published group into one of those later.
  */
-async function assertPublishable(groupDn: string) {
+async function assertPublishable(group: { dn: string; objectGuid: string }) {
   const base = env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN;
-  if (!isWithin(groupDn, base)) {
+  if (!isWithin(group.dn, base)) {
     throw invalid(`Only groups under ${base} can be published (LDAP_PRIVILEGE_BASE_DN).`);
   }
-  if (groupDn.toLowerCase() === env.INTERIM_ADMIN_GROUP_DN.toLowerCase() || (await isNestedMember(groupDn, env.INTERIM_ADMIN_GROUP_DN))) {
-    throw invalid("This group grants Interim administration; it cannot be published.");
-  }
+  await assertGroupMayBeGranted(group.objectGuid);
 }
 
 /**
@@ -93,7 +94,7 @@ export async function publishPrivilege(user: SessionUser, actor: AuditActor, raw
   // The GUID survives renames and moves; the DN is re-read from the directory, never trusted from the form.
   const group = await getGroupByGuid(input.groupGuid);
   if (!group) throw notFound("That group no longer exists in the directory.");
-  await assertPublishable(group.dn);
+  await assertPublishable(group);
   await assertMechanismAvailable(input.mechanism);
   return db
     .transaction(async (tx) => {

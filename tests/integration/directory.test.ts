@@ -5,7 +5,7 @@ import { DirectoryError } from "@/server/directory/errors";
 import { detectPamFeature, listDomainControllers, readDomainPolicy } from "@/server/directory/domain";
 import { addMembers, findUser, getGroupByGuid, isNestedMember, listGroupMembers, removeMembers, searchGroups } from "@/server/directory/service";
 import { resetEnvForTests } from "@/server/env";
-import { adminClient, ensureAdGroup, ensureAdUser } from "./fixtures";
+import { adminClient, ensureAdGroup, ensureAdUser, ensureTestOuGroup } from "./fixtures";
 
 let admin: Client;
 let groupDn: string;
@@ -109,14 +109,15 @@ describe("member changes", () => {
 
   it("refuses a write outside the service account's delegation with a clear error", async () => {
     const alice = await findUser("alice");
-    const { searchEntries } = await admin.search(process.env.INTERIM_ADMIN_GROUP_DN!, {
+    // A plain group outside the delegated OUs (the admin group would be refused before the directory is asked: identity.ts).
+    const { searchEntries } = await admin.search(await ensureTestOuGroup(admin, "IT Outside Delegation"), {
       scope: "base",
       attributes: ["objectGUID"],
       explicitBufferAttributes: ["objectGUID"],
     });
     const { guidToString } = await import("@/server/directory/binary");
-    const adminGroupGuid = guidToString(searchEntries[0]!.objectGUID as Buffer);
-    const err = await addMembers(adminGroupGuid, [alice!.objectGuid]).catch((e: unknown) => e);
+    const outsideGuid = guidToString(searchEntries[0]!.objectGUID as Buffer);
+    const err = await addMembers(outsideGuid, [alice!.objectGuid]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DirectoryError);
     expect((err as DirectoryError).kind).toBe("insufficient-rights");
   });

@@ -13,9 +13,12 @@ import { sweepExpired } from "@/server/grants/sweep";
 import { MAX_ACTIVATION_ATTEMPTS } from "@/server/grants/timing";
 import { reconcile } from "@/server/grants/reconcile";
 import { cleanUpTemporaryGroups } from "@/server/grants/temporary-groups";
+import { setDriftAction } from "@/server/drift/service";
+import { HIJACK_NOTE } from "@/server/drift/temporary-groups";
 import { publishPrivilege } from "@/server/privileges/service";
 import {
   actorFor,
+  adAddMember,
   adRemoveMember,
   adminClient,
   ensureAdGroup,
@@ -256,5 +259,77 @@ describe("temporary-group grants", () => {
     const audited = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.temporary_group_deleted"));
     expect(audited.map((e) => (e.data as { grantId: string }).grantId).sort()).toEqual([failed.grantId, strayId].sort());
     expect(audited.find((e) => (e.data as { grantId: string }).grantId === failed.grantId)?.data).toMatchObject({ grantState: "failed" });
+  });
+});
+
+describe("temporary groups cannot be hijacked (issue 13, item 8)", () => {
+  const otherDn = () => `CN=it-tempgroup-2,OU=IntegrationTests,OU=Interim,${env.LDAP_BASE_DN}`;
+  const findingsIn = (tempDn: string) =>
+    db
+      .select()
+      .from(driftFindings)
+      .where(sql`lower(${driftFindings.groupDn}) = ${tempDn.toLowerCase()}`);
+
+  it("an existing group with the grant's temporary-group name and a member of someone else's is not adopted: the grant is refused, nothing is nested, a drift finding is raised", async () => {
+    const { grantId } = await temporaryGrant();
+    const tempDn = await temporaryGroupDnOf(grantId);
+    // Made ahead of the grant by someone who may create groups in TEMP_GROUP_OU, with themselves in it.
+    await ldap.add(tempDn, {
+      objectClass: ["top", "group"],
+      cn: temporaryGroupName(grantId),
+      sAMAccountName: temporaryGroupName(grantId),
+      groupType: "-2147483646",
+    });
+    await adAddMember(ldap, tempDn, otherDn());
+
+    expect(await activateGrant(grantId)).toBe("failed");
+    const row = await grantRow(grantId);
+    expect(row.state).toBe("failed");
+    expect(row.last_error).toMatch(/members Interim did not put there/);
+    expect(await listGroupMembers({ guid: groupGuid })).toEqual([]);
+    expect(await isNestedMember(otherDn(), groupDn)).toBe(false);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
+    const [finding] = await findingsIn(tempDn);
+    expect(finding).toMatchObject({ memberName: "it-tempgroup-2", kind: "standing", resolution: null, note: HIJACK_NOTE, privilegeId });
+    const found = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.drift_found"));
+    expect(found.map((e) => e.data)).toEqual([expect.objectContaining({ findingId: finding!.id, memberName: "it-tempgroup-2" })]);
+  });
+
+  it("reconcile flags a member added to a live temporary group behind Interim's back, and takes it out once the drift action says so", async () => {
+    const { grantId } = await temporaryGrant();
+    await activateGrant(grantId);
+    const tempDn = await temporaryGroupDnOf(grantId);
+    await adAddMember(ldap, tempDn, otherDn());
+
+    expect(await reconcile()).toMatchObject({ driftFound: 1, standingRemoved: 0, errors: [] });
+    expect(await isDirectMember(tempDn, otherDn())).toBe(true);
+    const [finding] = await findingsIn(tempDn);
+    expect(finding).toMatchObject({ memberName: "it-tempgroup-2", kind: "standing", resolution: null, privilegeId });
+
+    await setDriftAction(boss, actorFor(boss), { privilegeId: privilegeId!, action: "remove" });
+    expect(await reconcile()).toMatchObject({ driftFound: 0, standingRemoved: 1, errors: [] });
+    expect(await isDirectMember(tempDn, otherDn())).toBe(false);
+    expect(await isNestedMember(otherDn(), groupDn)).toBe(false);
+    // The grant's own account stays.
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    expect((await findingsIn(tempDn))[0]).toMatchObject({ resolution: "removed" });
+  });
+
+  it("reconcile puts the grant's account back into its temporary group when someone took it out", async () => {
+    const { grantId } = await temporaryGrant();
+    await activateGrant(grantId);
+    const tempDn = await temporaryGroupDnOf(grantId);
+    await adRemoveMember(ldap, tempDn, holder.dn);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(false);
+
+    expect(await reconcile()).toMatchObject({ reapplied: 1, driftFound: 0, errors: [] });
+    expect(await isDirectMember(tempDn, holder.dn)).toBe(true);
+    expect(await isNestedMember(holder.dn, groupDn)).toBe(true);
+    const reapplied = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "grant.reapplied"), eq(auditEvents.targetId, grantId)));
+    expect(reapplied).toHaveLength(1);
+    expect(await reconcile()).toMatchObject({ reapplied: 0, driftFound: 0 });
   });
 });
