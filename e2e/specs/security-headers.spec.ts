@@ -74,14 +74,22 @@ test.describe("security headers", () => {
     expect(nonces[0]).not.toBe(nonces[1]);
   });
 
-  test("a script injected without the nonce does not run", async ({ page }) => {
-    await page.goto("/signin");
-    await page.evaluate(() => {
-      const s = document.createElement("script");
-      s.textContent = "window.__injected = true";
-      document.body.appendChild(s);
+  test("a script injected into the page's HTML does not run; Next's own still do", async ({ page }) => {
+    const violations = await watchViolations(page);
+    // As a stored XSS would: the server's own response, headers and all, with a script added.
+    await page.route("**/signin", async (route) => {
+      const res = await route.fetch();
+      const html = (await res.text()).replace("<body", "<script>window.__injected = true</script><body");
+      await route.fulfill({ response: res, body: html });
     });
+    await page.goto("/signin");
+    await expect(page.getByRole("heading", { name: "Sign in to Interim" })).toBeVisible();
+    await expect.poll(() => page.evaluate(() => Object.keys(document.body).some((k) => k.startsWith("__react")))).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+    // Reported, and the only thing the policy had to stop (the console may repeat it in its own words).
+    const reports = () => violations.filter((v) => !v.startsWith("console:"));
+    await expect.poll(() => reports().length).toBeGreaterThan(0);
+    expect(reports().every((v) => /^script-src(-elem)? inline \/signin$/.test(v))).toBe(true);
   });
 });
 
@@ -97,7 +105,7 @@ async function watchViolations(page: Page): Promise<string[]> {
     });
   });
   page.on("console", (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) seen.push(msg.text());
+    if (/Content Security Policy/i.test(msg.text())) seen.push(`console: ${msg.text()}`);
   });
   return seen;
 }

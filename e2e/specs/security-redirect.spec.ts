@@ -23,10 +23,13 @@ for (const payload of PAYLOADS) {
   test(`a sign-in through /signin?callbackUrl=${payload} stays on Interim`, async ({ page }) => {
     // Nothing may even try to reach the attacker's host: every request to it is recorded and answered here.
     const toEvil: string[] = [];
-    await page.route(/evil\.example/, async (route) => {
-      toEvil.push(route.request().url());
-      await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Phished</h1>" });
-    });
+    await page.route(
+      (url) => url.hostname.endsWith("evil.example"),
+      async (route) => {
+        toEvil.push(route.request().url());
+        await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Phished</h1>" });
+      },
+    );
 
     const signin = new SigninPage(page);
     await signin.goto(payload);
