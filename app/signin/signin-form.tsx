@@ -8,7 +8,7 @@ import { signinInput, type SigninInput } from "@/server/auth/schemas";
 import { ErrorAlert } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { TextField } from "@/components/form-field";
-import { sameOriginPath } from "./callback";
+import { safeCallbackPath } from "@/shared/callback-url";
 
 export function SigninForm({ callbackUrl, initialMessage }: { callbackUrl: string | null; initialMessage: string | null }) {
   const [error, setError] = useState<string | null>(initialMessage);
@@ -29,7 +29,7 @@ export function SigninForm({ callbackUrl, initialMessage }: { callbackUrl: strin
       throw new Error("sign-in refused");
     }
     // A full load, so the server-rendered header and proxy.ts see the new session cookie.
-    window.location.assign(sameOriginPath(callbackUrl, window.location.origin) ?? "/");
+    window.location.assign(safeCallbackPath(callbackUrl, window.location.origin));
   });
 
   const busy = isSubmitting || isSubmitSuccessful;

@@ -3,6 +3,7 @@ import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "@/server/env";
 import { clientIpFrom } from "@/server/http/client-ip";
+import { safeCallbackPath } from "@/shared/callback-url";
 import type { SessionUser } from "./permissions";
 import { signIn, SigninError } from "./signin";
 
@@ -48,6 +49,11 @@ export const authOptions: NextAuthOptions = {
         token.isAdmin = u.isAdmin;
       }
       return token;
+    },
+    // next-auth's default keeps any url that starts with "/" ("//evil.example" and "/\evil" too). The
+    // sign-in page's rule applies instead, so a callbackUrl posted to /api/auth/* cannot leave the origin.
+    redirect({ url, baseUrl }) {
+      return `${baseUrl}${safeCallbackPath(url, baseUrl)}`;
     },
     session({ session, token }) {
       session.user = {

@@ -12,7 +12,8 @@ import next from "next";
 import { env } from "@/server/env";
 import { warmGeoIp } from "@/server/geo/resolve";
 import { scoped } from "@/server/logger";
-import { trustedForwardedFor } from "./forwarded";
+import { normalizeAddress, trustedForwardedFor } from "./forwarded";
+import { forwardedProto } from "./security-headers";
 
 const dev = process.argv.includes("--dev");
 const port = env.PORT;
@@ -23,8 +24,13 @@ await app.prepare();
 // Load the GeoIP database now (~150 ms), not during someone's first request.
 warmGeoIp();
 
+const trustedProxies = new Set(env.TRUSTED_PROXIES.map(normalizeAddress));
+
 const server = createServer((req, res) => {
   req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
+  // Whether the browser used https (HSTS, secure links) is for a TLS-terminating proxy to say.
+  const fromTrustedProxy = trustedProxies.has(normalizeAddress(req.socket.remoteAddress ?? ""));
+  req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   void handle(req, res);
 });
 server.listen(port, hostname, () => scoped("web").info(`Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));

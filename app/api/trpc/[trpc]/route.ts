@@ -17,4 +17,22 @@ const handler = (req: Request) =>
     },
   });
 
-export { handler as GET, handler as POST };
+/**
+ * Mutations come as JSON or not at all. An HTML form on another site can post
+ * application/x-www-form-urlencoded, multipart/form-data or text/plain with the visitor's cookies
+ * and no CORS preflight; application/json from another origin needs a preflight, which this app
+ * never grants. So a POST of any other type is refused before tRPC parses it.
+ */
+function postsJson(req: Request): boolean {
+  const type = req.headers.get("content-type") ?? "";
+  return type.split(";", 1)[0]!.trim().toLowerCase() === "application/json";
+}
+
+async function POST(req: Request) {
+  if (!postsJson(req)) {
+    return Response.json({ error: { message: "Send tRPC calls as application/json.", code: "UNSUPPORTED_MEDIA_TYPE" } }, { status: 415 });
+  }
+  return handler(req);
+}
+
+export { handler as GET, POST };

@@ -1,0 +1,7 @@
+import { z } from "zod";
+
+// Runs in the browser before hydration, so before any schema is built. Zod probes whether it may
+// compile parsers with `new Function` the first time an object schema is built; under Interim's
+// CSP (no 'unsafe-eval', server/http/security-headers.ts) the probe fails safely but every page
+// reports a violation. Zod's plain parser is the one the policy allows: use it from the start.
+z.config({ jitless: true });
