@@ -94,7 +94,7 @@ describe("at save", () => {
     ["http://169.254.169.254/latest/meta-data/", "address 169.254.169.254 is metadata"],
     ["http://127.0.0.1:5432/", "address 127.0.0.1 is loopback"],
     ["http://0x7f.1/", "address 127.0.0.1 is loopback"],
-    ["http://[::ffff:10.0.0.5]/", "carries 10.0.0.5, which is private"],
+    ["http://[::ffff:10.0.0.5]/", "address ::ffff:a00:5 carries 10.0.0.5, which is private"],
     ["http://localhost:8080/", "localhost is a loopback name"],
   ])("refuses %s under the URL field", async (url, reason) => {
     const g = await configuredAccessGroup(admin, { name: "it-we save" });

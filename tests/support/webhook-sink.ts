@@ -16,7 +16,7 @@ export interface ReceivedWebhook {
 
 /**
  * What README tells receivers to do ("Verifying webhooks"), written here without Interim's code:
- * HMAC-SHA256 of "<timestamp>.<body>", a timestamp at most 5 minutes old, each delivery id once.
+ * HMAC-SHA256 of "<timestamp>.<body>", a timestamp at most 5 minutes old, each signature once.
  */
 export function verifyInterimWebhook(secret: string, body: string, headers: IncomingHttpHeaders, seen: Set<string>, now = Date.now() / 1000): boolean {
   const timestamp = String(headers["x-interim-timestamp"] ?? "");
@@ -26,8 +26,9 @@ export function verifyInterimWebhook(secret: string, body: string, headers: Inco
   const expected = Buffer.from(`v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`);
   const received = Buffer.from(signature);
   if (expected.length !== received.length || !timingSafeEqual(expected, received)) return false;
-  if (!delivery || seen.has(`${delivery}:${timestamp}`)) return false;
-  seen.add(`${delivery}:${timestamp}`);
+  // A replay is the same signed message again; a retry is signed anew (same delivery id, new signature).
+  if (!delivery || seen.has(signature)) return false;
+  seen.add(signature);
   return true;
 }
 
