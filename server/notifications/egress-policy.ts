@@ -11,16 +11,7 @@ import { isIP } from "node:net";
 
 /** Why an address is not a public one. The first four are refused even when allow-listed. */
 export type AddressClass =
-  | "unspecified"
-  | "metadata"
-  | "multicast"
-  | "broadcast"
-  | "loopback"
-  | "private"
-  | "shared (CGNAT)"
-  | "link-local"
-  | "unique-local"
-  | "reserved";
+  "unspecified" | "metadata" | "multicast" | "broadcast" | "loopback" | "private" | "shared (CGNAT)" | "link-local" | "unique-local" | "reserved";
 
 const NEVER_ALLOWED: ReadonlySet<AddressClass> = new Set(["unspecified", "metadata", "multicast", "broadcast"]);
 

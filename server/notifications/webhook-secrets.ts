@@ -39,7 +39,12 @@ async function issue(tx: Executor, actor: AuditActor, groupId: string, webhook: 
     .values({ accessGroupId: groupId, webhookId: webhook.id, sealed })
     .onConflictDoUpdate({ target: [webhookSecrets.accessGroupId, webhookSecrets.webhookId], set: { sealed, issuedAt: sql`now()` } });
   await recordAudit(tx, actor, [
-    { action: "access_group.webhook_secret_issued", targetType: "access_group", targetId: groupId, data: { webhookId: webhook.id, name: webhook.name, reason } },
+    {
+      action: "access_group.webhook_secret_issued",
+      targetType: "access_group",
+      targetId: groupId,
+      data: { webhookId: webhook.id, name: webhook.name, reason },
+    },
   ]);
   return { webhookId: webhook.id, name: webhook.name, secret };
 }
@@ -50,9 +55,7 @@ async function issue(tx: Executor, actor: AuditActor, groupId: string, webhook: 
  */
 export async function syncWebhookSecrets(tx: Executor, actor: AuditActor, groupId: string, webhooks: readonly Webhook[]): Promise<IssuedSecret[]> {
   const ids = webhooks.map((w) => w.id);
-  await tx
-    .delete(webhookSecrets)
-    .where(and(eq(webhookSecrets.accessGroupId, groupId), ids.length > 0 ? notInArray(webhookSecrets.webhookId, ids) : undefined));
+  await tx.delete(webhookSecrets).where(and(eq(webhookSecrets.accessGroupId, groupId), ids.length > 0 ? notInArray(webhookSecrets.webhookId, ids) : undefined));
   const existing = new Set(
     (await tx.select({ id: webhookSecrets.webhookId }).from(webhookSecrets).where(eq(webhookSecrets.accessGroupId, groupId))).map((r) => r.id),
   );

@@ -169,9 +169,9 @@ describe("postWebhook", () => {
   it("says timed out when the receiver does not answer in time", async () => {
     sink.hang();
     const started = Date.now();
-    await expect(postWebhook({ ...config, timeoutMs: 300 }, { kind: "teams", url: `${sink.url}/hooks/slow/SECRET` }, renderWebhook(facts, "teams").body)).rejects.toThrow(
-      /^timed out after 300 ms$/,
-    );
+    await expect(
+      postWebhook({ ...config, timeoutMs: 300 }, { kind: "teams", url: `${sink.url}/hooks/slow/SECRET` }, renderWebhook(facts, "teams").body),
+    ).rejects.toThrow(/^timed out after 300 ms$/);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -198,7 +198,9 @@ describe("postWebhook", () => {
     });
     const { port } = redirector.address() as AddressInfo;
     try {
-      await expect(postWebhook(config, { kind: "generic", url: `http://127.0.0.1:${port}/hook` }, {})).rejects.toThrow(/^HTTP 307 \(redirects are not followed\)$/);
+      await expect(postWebhook(config, { kind: "generic", url: `http://127.0.0.1:${port}/hook` }, {})).rejects.toThrow(
+        /^HTTP 307 \(redirects are not followed\)$/,
+      );
       expect(sink.requests.some((r) => r.path === "/hooks/redirected")).toBe(false);
     } finally {
       await new Promise<void>((resolve) => redirector.close(() => resolve()));

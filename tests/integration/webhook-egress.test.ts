@@ -12,7 +12,18 @@ import type { Resolver } from "@/server/notifications/transport";
 import { rotateWebhookSecret } from "@/server/notifications/webhook-secrets";
 import { submitRequest } from "@/server/requests/service";
 import { startWebhookSink, type WebhookSink } from "@/tests/support/webhook-sink";
-import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGroup, ensureAdUser, localUser, publishNamed, resetDatabase, trpcHttp } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  localUser,
+  publishNamed,
+  resetDatabase,
+  trpcHttp,
+} from "./fixtures";
 
 /*
  * Issue 13 item 6: a webhook cannot be aimed inside the network. Refused at save under its field,
@@ -99,7 +110,11 @@ describe("at save", () => {
   ])("refuses %s under the URL field", async (url, reason) => {
     const g = await configuredAccessGroup(admin, { name: "it-we save" });
     const webhook = { id: crypto.randomUUID(), name: "Probe", kind: "generic", url, events: ["requested"], enabled: true };
-    const result = await trpcHttp(admin, "accessGroups.notifications.update", { id: g.id, version: g.version, notifications: { emailEvents: [], webhooks: [webhook] } });
+    const result = await trpcHttp(admin, "accessGroups.notifications.update", {
+      id: g.id,
+      version: g.version,
+      notifications: { emailEvents: [], webhooks: [webhook] },
+    });
     expect(result.ok).toBe(false);
     const messages = result.ok ? [] : (result.fieldErrors?.["notifications.webhooks.0.url"] ?? []);
     expect(messages).toEqual([expect.stringContaining(`Interim does not post to this address: ${reason}`)]);

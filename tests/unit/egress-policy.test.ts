@@ -61,12 +61,19 @@ describe("addresses that are not public", () => {
     expect(classifyAddress(address)).toEqual({ class: cls, via });
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"])(
-    "%s is public",
-    (address) => {
-      expect(classifyAddress(address).class).toBeNull();
-    },
-  );
+  it.each([
+    "8.8.8.8",
+    "1.1.1.1",
+    "93.184.216.34",
+    "172.32.0.1",
+    "100.128.0.1",
+    "2606:4700:4700::1111",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+  ])("%s is public", (address) => {
+    expect(classifyAddress(address).class).toBeNull();
+  });
 });
 
 describe("webhook URLs at save", () => {

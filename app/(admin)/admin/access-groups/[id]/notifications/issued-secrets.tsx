@@ -14,7 +14,11 @@ export interface ShownSecret {
 export function IssuedSecrets({ secrets, onDismiss }: { secrets: readonly ShownSecret[]; onDismiss: () => void }) {
   if (secrets.length === 0) return null;
   return (
-    <section aria-labelledby="issued-secrets-heading" role="status" className="max-w-3xl space-y-2 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
+    <section
+      aria-labelledby="issued-secrets-heading"
+      role="status"
+      className="max-w-3xl space-y-2 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950"
+    >
       <h3 id="issued-secrets-heading" className="font-semibold">
         New signing {secrets.length === 1 ? "secret" : "secrets"}: copy now, not shown again
       </h3>

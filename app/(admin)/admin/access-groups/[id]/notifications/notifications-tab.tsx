@@ -41,7 +41,8 @@ export function NotificationsTab({ groupId }: { groupId: string }) {
   const tab = useGroupTab(groupId, query);
   // Kept above the form, which remounts after a save: the secrets it issued must stay on screen.
   const [secrets, setSecrets] = useState<ShownSecret[]>([]);
-  const showSecrets = (issued: readonly ShownSecret[]) => setSecrets((shown) => [...issued, ...shown.filter((s) => !issued.some((i) => i.webhookId === s.webhookId))]);
+  const showSecrets = (issued: readonly ShownSecret[]) =>
+    setSecrets((shown) => [...issued, ...shown.filter((s) => !issued.some((i) => i.webhookId === s.webhookId))]);
   return (
     <>
       <section aria-labelledby="notifications-heading">
@@ -230,8 +231,8 @@ function NotificationsForm({ initial, tab, onSecrets }: { initial: Notifications
         <p className="-mt-2 text-xs text-slate-500">
           Each enabled webhook receives a POST for the events it lists: a JSON body (Generic), or a message formatted for a Slack or Microsoft Teams channel.
           Every delivery is signed with the webhook&apos;s own secret (<code className="font-mono">X-Interim-Timestamp</code>,{" "}
-          <code className="font-mono">X-Interim-Signature</code>), shown once when the webhook is first saved. Addresses inside the network (loopback,
-          private, link-local, cloud metadata) are refused unless the operator allows them in INTERIM_WEBHOOK_ALLOW.
+          <code className="font-mono">X-Interim-Signature</code>), shown once when the webhook is first saved. Addresses inside the network (loopback, private,
+          link-local, cloud metadata) are refused unless the operator allows them in INTERIM_WEBHOOK_ALLOW.
         </p>
         {webhooks.fields.length === 0 ? (
           <p className="text-sm text-slate-600">No webhooks.</p>
