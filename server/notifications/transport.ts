@@ -107,7 +107,8 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   return "connection failed";
 }
 
-async function resolveTarget(url: URL, config: WebhookConfig): Promise<{ address: string; family: number }> {
+/** Every address of the URL's host, each checked; the connection may use only these. */
+async function resolveTarget(url: URL, config: WebhookConfig): Promise<{ address: string; family: number }[]> {
   const literal = url.hostname.replace(/^\[|\]$/g, "");
   const ip = parseAddress(literal);
   const resolved = ip ? [{ address: literal, family: ip.bits === 32 ? 4 : 6 }] : await (config.resolve ?? systemResolver)(url.hostname);
@@ -117,18 +118,18 @@ async function resolveTarget(url: URL, config: WebhookConfig): Promise<{ address
     config.allow,
   );
   if (!verdict.ok) throw new WebhookFailure(`refused: ${verdict.reason}`);
-  return resolved[0]!;
+  return resolved;
 }
 
 /**
- * One POST to the checked address only: the name is resolved once, every answer checked, and the
- * socket's lookup answers with that address, so a DNS answer that changes between the check and
- * the connection (rebinding) is never used. TLS still verifies the URL's host name.
+ * One POST to the checked addresses only: the name is resolved once, every answer checked, and the
+ * socket's lookup answers with those addresses, so a DNS answer that changes between the check and
+ * the connection (rebinding) is never used. TLS still verifies the URL's host name (SNI included).
  */
-function post(url: URL, target: { address: string; family: number }, headers: Record<string, string>, payload: string, timeoutMs: number) {
+function post(url: URL, targets: { address: string; family: number }[], headers: Record<string, string>, payload: string, timeoutMs: number) {
   const lookup: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
-    else callback(null, target.address, target.family);
+    if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, targets);
+    else callback(null, targets[0]!.address, targets[0]!.family);
   };
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise<number>((resolve, reject) => {
