@@ -53,6 +53,8 @@ export default defineConfig({
         INTERIM_PROCESS: "interim-web-e2e",
         TRUSTED_PROXIES: "127.0.0.1,::1",
         EXPIRY_WARNING_MINUTES: "1",
+        // The specs' webhook receivers listen on loopback: an internal receiver the operator allows.
+        INTERIM_WEBHOOK_ALLOW: "127.0.0.1",
       },
       stdout: "ignore",
       stderr: "pipe",

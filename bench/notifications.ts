@@ -31,7 +31,7 @@ export async function notificationThroughput(rawSamples: number, skipLabels: str
     smtpUrl: sink.url,
     from: "Interim bench <bench@interim.test>",
     webhookTimeoutMs: 5_000,
-    signingSecret: undefined,
+    webhookAllow: [],
     maxAttempts: 3,
   };
   try {

@@ -33,7 +33,15 @@ export default async function globalSetup() {
   const root = path.resolve(import.meta.dirname, "..");
   const worker = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-worker-e2e", SMTP_URL: mail.url, APP_URL: baseURL, EXPIRY_WARNING_MINUTES: "1" },
+    env: {
+      ...process.env,
+      LOG_LEVEL: "warn",
+      INTERIM_PROCESS: "interim-worker-e2e",
+      SMTP_URL: mail.url,
+      APP_URL: baseURL,
+      EXPIRY_WARNING_MINUTES: "1",
+      INTERIM_WEBHOOK_ALLOW: "127.0.0.1",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   let stopping = false;

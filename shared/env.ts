@@ -77,8 +77,11 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, "SMTP_URL must start with smtp:// or smtps://")
     .optional(),
   MAIL_FROM: z.string().min(3).default("Interim <interim@localhost>"),
-  /** Generic webhooks are signed (X-Interim-Signature: sha256=HMAC of the body) when set. */
-  WEBHOOK_SIGNING_SECRET: z.string().min(16, "WEBHOOK_SIGNING_SECRET needs at least 16 characters").optional(),
+  /** Internal webhook receivers: CIDRs and/or host[:port], comma separated (server/notifications/egress-policy.ts). */
+  INTERIM_WEBHOOK_ALLOW: listOf(","),
+  /** Encrypts the webhooks' signing secrets at rest; unset = a key derived from NEXTAUTH_SECRET. */
+  INTERIM_WEBHOOK_KEY: z.string().min(32, "INTERIM_WEBHOOK_KEY needs at least 32 characters").optional(),
+  NEXTAUTH_SECRET: z.string().min(1).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** A delivery is retried with backoff (5 s, 10 s, 20 s … at most 15 min apart) this many times. */
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

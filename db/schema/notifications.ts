@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { NOTIFICATION_EVENTS } from "@/shared/notifications/schemas";
+import { accessGroups } from "./access-groups";
 import { grants } from "./grants";
 import { requests } from "./requests";
 
@@ -49,7 +50,7 @@ export const notificationDeliveries = pgTable(
     /** An email address, or the webhook's name. */
     recipient: text("recipient").notNull(),
     /** Webhooks: kind and URL as configured when the event was dispatched (admins only see them). */
-    target: jsonb("target").$type<{ kind: string; url: string } | null>(),
+    target: jsonb("target").$type<{ kind: string; url: string; webhookId?: string } | null>(),
     /** The rendered message (EmailMessage or the webhook body). */
     message: jsonb("message").notNull(),
     state: deliveryState("state").notNull().default("queued"),
@@ -68,4 +69,24 @@ export const notificationDeliveries = pgTable(
     index("notification_deliveries_group").on(t.accessGroupId, t.createdAt),
     index("notification_deliveries_event").on(t.eventId),
   ],
+);
+
+/**
+ * Each webhook's signing secret (server/notifications/webhook-secrets.ts), AES-256-GCM under a key
+ * derived from INTERIM_WEBHOOK_KEY (or NEXTAUTH_SECRET): a copy of the database alone cannot sign.
+ * Kept out of access_groups.notifications, which the Notifications tab reads back whole.
+ */
+export const webhookSecrets = pgTable(
+  "webhook_secrets",
+  {
+    accessGroupId: uuid("access_group_id")
+      .notNull()
+      .references(() => accessGroups.id, { onDelete: "cascade" }),
+    /** The webhook's id in access_groups.notifications.webhooks. */
+    webhookId: uuid("webhook_id").notNull(),
+    /** base64url(iv ‖ tag ‖ ciphertext); the group and webhook ids are its associated data. */
+    sealed: text("sealed").notNull(),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accessGroupId, t.webhookId] })],
 );

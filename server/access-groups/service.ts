@@ -10,6 +10,8 @@ import { conflict, invalid, notFound } from "@/server/errors";
 import { accessGroupPolicySchema, criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, type AccessGroupPolicy } from "./policy/schemas";
 import type { z } from "zod";
 import { notificationSettingsSchema } from "@/server/notifications/schemas";
+import { notificationsSaveInput } from "@/server/notifications/webhook-targets";
+import { syncWebhookSecrets, type IssuedSecret } from "@/server/notifications/webhook-secrets";
 import {
   approversInput,
   createGroupInput,
@@ -86,6 +88,8 @@ async function saveTab(
   id: string,
   expectedVersion: number,
   change: Partial<typeof accessGroups.$inferInsert>,
+  /** More writes that belong to the same change, in its transaction. */
+  alongside?: (tx: Transaction) => Promise<void>,
 ): Promise<AccessGroupRow> {
   assertCan(user, "manage", "AccessGroup");
   return db
@@ -104,6 +108,7 @@ async function saveTab(
           data: { tab, before: snapshot(before, tab), after: snapshot(after!, tab) },
         },
       ]);
+      if (alongside) await alongside(tx);
       return after!;
     })
     .catch(conflictOnDuplicateName);
@@ -224,9 +229,14 @@ export function notificationSettingsOf(row: AccessGroupRow) {
   return notificationSettingsSchema.parse(row.notifications ?? {});
 }
 
-export function updateNotifications(user: SessionUser, actor: AuditActor, raw: z.input<typeof notificationsInput>) {
-  const input: NotificationsInput = notificationsInput.parse(raw);
-  return saveTab(user, actor, "notifications", input.id, input.version, { notifications: input.notifications });
+/** Webhook URLs pass the egress rule; each new webhook gets a signing secret, returned this once. */
+export async function updateNotifications(user: SessionUser, actor: AuditActor, raw: z.input<typeof notificationsInput>) {
+  const input: NotificationsInput = notificationsSaveInput.parse(raw);
+  let issuedSecrets: IssuedSecret[] = [];
+  const row = await saveTab(user, actor, "notifications", input.id, input.version, { notifications: input.notifications }, async (tx) => {
+    issuedSecrets = await syncWebhookSecrets(tx, actor, input.id, input.notifications.webhooks);
+  });
+  return { ...row, issuedSecrets };
 }
 
 export function updateLocations(user: SessionUser, actor: AuditActor, raw: z.input<typeof locationsInput>) {

@@ -258,6 +258,11 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("access_group.deleted"), targetType: z.literal("access_group"), data: z.object({ before: snapshot }) }),
   z.object({
+    action: z.literal("access_group.webhook_secret_issued"),
+    targetType: z.literal("access_group"),
+    data: z.object({ webhookId: z.string(), name: z.string(), reason: z.enum(["created", "rotated"]) }),
+  }),
+  z.object({
     action: z.literal("access_group.member_added"),
     targetType: z.literal("access_group"),
     data: z.object({ group: z.string(), kind: z.enum(["user", "group"]), name: z.string(), dn: z.string(), objectGuid: z.string() }),

@@ -5,7 +5,10 @@ import { notificationDeliveries } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { env } from "@/server/env";
-import { postWebhook, sendEmail } from "./transport";
+import { scoped } from "@/server/logger";
+import { parseAllowList } from "./egress-policy";
+import { postWebhook, type Resolver, sendEmail, WebhookFailure } from "./transport";
+import { signingSecretFor } from "./webhook-secrets";
 
 /*
  * Sending the deliveries the dispatcher (./dispatch.ts) fanned out: due rows claimed one at a time
@@ -17,7 +20,10 @@ export interface DispatcherConfig {
   smtpUrl: string | undefined;
   from: string;
   webhookTimeoutMs: number;
-  signingSecret: string | undefined;
+  /** INTERIM_WEBHOOK_ALLOW's entries: the internal receivers webhooks may reach. */
+  webhookAllow: readonly string[];
+  /** Name resolution for webhooks (dns.lookup unless a test stands in for DNS). */
+  resolve?: Resolver;
   maxAttempts: number;
 }
 
@@ -26,7 +32,7 @@ export function configFromEnv(): DispatcherConfig {
     smtpUrl: env.SMTP_URL,
     from: env.MAIL_FROM,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
-    signingSecret: env.WEBHOOK_SIGNING_SECRET,
+    webhookAllow: env.INTERIM_WEBHOOK_ALLOW,
     maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
   };
 }
@@ -58,6 +64,17 @@ export async function deliverDue(config: DispatcherConfig = configFromEnv(), lim
   return result;
 }
 
+/**
+ * What is kept and shown of a failure. Webhooks: only WebhookFailure's fixed phrases; anything
+ * else (a bug, a database error) is logged for the operator and stored as a plain word.
+ */
+function storedError(channel: "email" | "webhook", err: unknown): string {
+  if (channel === "email") return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+  if (err instanceof WebhookFailure) return err.message.slice(0, 500);
+  scoped("notifications").error({ err }, "webhook delivery failed unexpectedly");
+  return "delivery failed";
+}
+
 /** A "sending" delivery whose worker has not finished within this long is taken again. */
 export const SEND_LEASE_SECONDS = 120;
 
@@ -70,9 +87,10 @@ async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "
   const [d] = await db.execute<{
     id: string;
     event_id: string;
+    access_group_id: string | null;
     channel: "email" | "webhook";
     recipient: string;
-    target: { kind: "generic" | "slack" | "teams"; url: string } | null;
+    target: { kind: "generic" | "slack" | "teams"; url: string; webhookId?: string } | null;
     message: unknown;
     attempts: number;
   }>(sql`
@@ -85,7 +103,7 @@ async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "
       limit 1
       for update skip locked
     )
-    returning id, event_id, channel, recipient, target, message, attempts`);
+    returning id, event_id, access_group_id, channel, recipient, target, message, attempts`);
   if (!d) return "none";
   const fenced = and(eq(notificationDeliveries.id, d.id), eq(notificationDeliveries.state, "sending"), eq(notificationDeliveries.attempts, d.attempts));
   try {
@@ -93,7 +111,9 @@ async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "
       if (!config.smtpUrl) throw new Error("SMTP_URL is not set");
       await sendEmail({ smtpUrl: config.smtpUrl, from: config.from }, d.recipient, d.message as Parameters<typeof sendEmail>[2]);
     } else {
-      await postWebhook({ timeoutMs: config.webhookTimeoutMs, signingSecret: config.signingSecret }, d.target!, d.message);
+      const secret = await signingSecretFor(d.access_group_id, d.target!.webhookId);
+      const allow = parseAllowList(config.webhookAllow);
+      await postWebhook({ timeoutMs: config.webhookTimeoutMs, allow, resolve: config.resolve }, d.target!, d.message, { deliveryId: d.id, secret });
     }
     await db
       .update(notificationDeliveries)
@@ -101,7 +121,7 @@ async function deliverOne(config: DispatcherConfig): Promise<"none" | "sent" | "
       .where(fenced);
     return "sent";
   } catch (err) {
-    const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const error = storedError(d.channel, err);
     const final = d.attempts >= config.maxAttempts;
     return db.transaction(async (tx) => {
       const [row] = await tx

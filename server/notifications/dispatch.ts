@@ -45,7 +45,7 @@ interface Recipient {
   channel: "email" | "webhook";
   recipient: string;
   audience: "requester" | "approver" | "observer";
-  target: { kind: "generic" | "slack" | "teams"; url: string } | null;
+  target: { kind: "generic" | "slack" | "teams"; url: string; webhookId: string } | null;
 }
 
 export interface DispatchResult {
@@ -270,7 +270,7 @@ export function recipientsOf(
   if (s.extraEvents.includes(e.event)) for (const address of s.extraRecipients) mail(address, "observer");
   for (const w of s.webhooks) {
     if (w.enabled && w.events.includes(e.event))
-      out.push({ channel: "webhook", recipient: w.name, audience: "observer", target: { kind: w.kind, url: w.url } });
+      out.push({ channel: "webhook", recipient: w.name, audience: "observer", target: { kind: w.kind, url: w.url, webhookId: w.id } });
   }
   // Without SMTP there is no email to send: the Notifications tab says so.
   return emailEnabled ? out : out.filter((r) => r.channel !== "email");

@@ -1,13 +1,19 @@
 import "server-only";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { lookup as dnsLookup } from "node:dns/promises";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
 import { createTransport, type Transporter } from "nodemailer";
+import { checkResolved, checkWebhookUrl, parseAddress, type AllowList } from "./egress-policy";
 import type { EmailMessage } from "./facts";
+import { signDelivery } from "./signing";
 import type { WebhookKind } from "./schemas";
 
 /*
  * Delivery of one rendered message. Failures throw; the caller (a worker job) retries with
- * backoff, so nothing here retries. Slack and Teams webhook URLs are secrets (the path is the
- * credential), so errors name a webhook by its origin only.
+ * backoff, so nothing here retries. A webhook's error is one of a few fixed phrases (a status, a
+ * socket error's kind, a refusal): never the receiver's body nor a system message, which would
+ * turn the Notifications tab into a window on whatever the URL points at.
  */
 
 // ---------------------------------------------------------------- email
@@ -55,103 +61,129 @@ export function closeTransports(): void {
 
 // ---------------------------------------------------------------- webhooks
 
-const ERROR_BODY_MAX = 200;
-/** Bytes read from an error response: enough for its first 200 characters, not a whole page. */
-const ERROR_READ_MAX = 4096;
+/** A webhook that could not be delivered; its message is safe to store and show to admins. */
+export class WebhookFailure extends Error {
+  override readonly name = "WebhookFailure";
+}
 
-/** `sha256=<hex HMAC-SHA256 of the body>`, the X-Interim-Signature of generic webhooks. */
-export function signBody(secret: string, body: string | Uint8Array): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+/** Resolves a host name to all its addresses (dns.lookup by default; tests stand in for DNS). */
+export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+export interface WebhookConfig {
+  timeoutMs: number;
+  allow: AllowList;
+  resolve?: Resolver;
+}
+
+/** The delivery's identity and its webhook's secret: signed when there is a secret. */
+export interface WebhookSigning {
+  deliveryId: string;
+  secret: string | null;
+}
+
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection reset",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host name not found",
+  EAI_NONAME: "host name not found",
+  EAI_NODATA: "host name not found",
+  EAI_AGAIN: "host name lookup failed",
+  HPE_INVALID_CONSTANT: "not an HTTP answer",
+};
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof WebhookFailure) return error.message;
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `timed out after ${timeoutMs} ms`;
+  const code = error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : "";
+  if (SOCKET_ERRORS[code]) return SOCKET_ERRORS[code];
+  // OpenSSL's codes (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID…) name the problem and nothing of the receiver.
+  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)[A-Z0-9_]*$/.test(code)) return `TLS failed (${code})`;
+  return "connection failed";
+}
+
+/** Every address of the URL's host, each checked; the connection may use only these. */
+async function resolveTarget(url: URL, config: WebhookConfig): Promise<{ address: string; family: number }[]> {
+  const literal = url.hostname.replace(/^\[|\]$/g, "");
+  const ip = parseAddress(literal);
+  const resolved = ip ? [{ address: literal, family: ip.bits === 32 ? 4 : 6 }] : await (config.resolve ?? systemResolver)(url.hostname);
+  const verdict = checkResolved(
+    url,
+    resolved.map((a) => a.address),
+    config.allow,
+  );
+  if (!verdict.ok) throw new WebhookFailure(`refused: ${verdict.reason}`);
+  return resolved;
 }
 
 /**
- * Whether `header` is the signature of `body` (the exact bytes received) under `secret`. The
- * signature covers the body only; receivers wanting replay protection check its `occurredAt`.
+ * One POST to the checked addresses only: the name is resolved once, every answer checked, and the
+ * socket's lookup answers with those addresses, so a DNS answer that changes between the check and
+ * the connection (rebinding) is never used. TLS still verifies the URL's host name (SNI included).
  */
-export function verifySignature(secret: string, body: string | Uint8Array, header: string | null | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(signBody(secret, body));
-  const received = Buffer.from(header.trim());
-  return expected.length === received.length && timingSafeEqual(expected, received);
-}
-
-/** Removes the URL (and its path, which may be the secret) from a message that might quote it. */
-function redact(message: string, url: URL): string {
-  let out = message.split(url.href).join(url.origin);
-  const secretPart = `${url.pathname}${url.search}`;
-  if (secretPart.length > 1) out = out.split(secretPart).join("/…");
-  return out;
-}
-
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < ERROR_READ_MAX) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The body is only decoration for the error; a broken one must not hide the status.
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const text = new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_READ_MAX));
-  return text.replace(/\s+/g, " ").trim().slice(0, ERROR_BODY_MAX);
-}
-
-function describeFailure(error: unknown, url: URL, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `Webhook ${url.origin} did not answer within ${timeoutMs} ms`;
-  }
-  // undici wraps the interesting part (ECONNREFUSED, unexpected redirect) in `cause`.
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  const detail = cause instanceof Error ? `${"code" in cause && typeof cause.code === "string" ? `${cause.code} ` : ""}${cause.message}` : String(cause);
-  return `Webhook ${url.origin} unreachable: ${redact(detail, url)}`;
+function post(url: URL, targets: { address: string; family: number }[], headers: Record<string, string>, payload: string, timeoutMs: number) {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, targets);
+    else callback(null, targets[0]!.address, targets[0]!.family);
+  };
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise<number>((resolve, reject) => {
+    const req = send(
+      {
+        hostname: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(payload)) },
+        agent: false,
+        lookup,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        // Only the status matters; the body is never read (it is the receiver's, not ours to show).
+        res.destroy();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 export async function postWebhook(
-  config: { timeoutMs: number; signingSecret?: string },
+  config: WebhookConfig,
   target: { kind: WebhookKind; url: string },
   body: unknown,
+  signing?: WebhookSigning,
 ): Promise<{ status: number }> {
-  let url: URL;
-  try {
-    url = new URL(target.url);
-  } catch {
-    throw new Error("Webhook URL is not a valid URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`Webhook URL must be http(s), not ${url.protocol}`);
+  const checked = checkWebhookUrl(target.url, config.allow);
+  if (!checked.ok) throw new WebhookFailure(`refused: ${checked.reason}`);
+  const url = checked.url!;
 
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "Interim" };
-  if (target.kind === "generic" && config.signingSecret) {
-    headers["x-interim-timestamp"] = new Date().toISOString();
-    headers["x-interim-signature"] = signBody(config.signingSecret, payload);
+  if (signing) {
+    headers["x-interim-delivery"] = signing.deliveryId;
+    if (signing.secret) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      headers["x-interim-timestamp"] = String(timestamp);
+      headers["x-interim-signature"] = signDelivery(signing.secret, timestamp, payload);
+    }
   }
 
-  let response: Response;
+  let status: number;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers,
-      body: payload,
-      // A redirect would resend the payload somewhere nobody configured.
-      redirect: "error",
-      signal: AbortSignal.timeout(config.timeoutMs),
-    });
+    status = await post(url, await resolveTarget(url, config), headers, payload, config.timeoutMs);
   } catch (error) {
-    throw new Error(describeFailure(error, url, config.timeoutMs));
+    throw new WebhookFailure(describeFailure(error, config.timeoutMs));
   }
-
-  if (!response.ok) {
-    const snippet = redact(await readSnippet(response), url);
-    throw new Error(`Webhook ${url.origin} answered ${response.status}${snippet ? `: ${snippet}` : ""}`);
-  }
-  await response.body?.cancel().catch(() => {});
-  return { status: response.status };
+  // A redirect would resend the payload somewhere nobody configured (and nobody checked).
+  if (status >= 300 && status < 400) throw new WebhookFailure(`HTTP ${status} (redirects are not followed)`);
+  if (status < 200 || status >= 300) throw new WebhookFailure(`HTTP ${status}`);
+  return { status };
 }

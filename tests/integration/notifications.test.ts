@@ -19,7 +19,9 @@ import {
   runDispatcherExclusive,
   type DispatcherConfig,
 } from "@/server/notifications/dispatch";
-import { closeTransports, verifySignature } from "@/server/notifications/transport";
+import { resetEnvForTests } from "@/server/env";
+import { verifyDelivery } from "@/server/notifications/signing";
+import { closeTransports } from "@/server/notifications/transport";
 import { submitRequest } from "@/server/requests/service";
 import { startSmtpSink, type SmtpSink } from "@/tests/support/smtp-sink";
 import { startWebhookSink, type WebhookSink } from "@/tests/support/webhook-sink";
@@ -33,7 +35,9 @@ import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdGr
  */
 
 const SAMS = ["it-nt-req", "it-nt-a1", "it-nt-a2", "it-nt-b1"] as const;
-const SECRET = "integration-webhook-secret-0123456789";
+// The sink listens on loopback: an internal receiver the operator allows (at save and at send).
+const ALLOW = "127.0.0.1";
+const savedAllow = process.env.INTERIM_WEBHOOK_ALLOW;
 let ad: Client;
 let admin: SessionUser;
 const u: Record<(typeof SAMS)[number], SessionUser> = {} as never;
@@ -47,7 +51,9 @@ beforeAll(async () => {
   for (const sam of SAMS) await ensureAdUser(ad, sam);
   smtp = await startSmtpSink();
   hooks = await startWebhookSink();
-  config = { smtpUrl: smtp.url, from: "Interim <interim@interim.test>", webhookTimeoutMs: 2_000, signingSecret: SECRET, maxAttempts: 3 };
+  process.env.INTERIM_WEBHOOK_ALLOW = ALLOW;
+  resetEnvForTests();
+  config = { smtpUrl: smtp.url, from: "Interim <interim@interim.test>", webhookTimeoutMs: 2_000, webhookAllow: [ALLOW], maxAttempts: 3 };
 });
 beforeEach(async () => {
   await ensureAdGroup(ad, "it-nt-priv");
@@ -61,6 +67,9 @@ beforeEach(async () => {
   await db.update(privileges).set({ allowExtension: true }).where(eq(privileges.id, privilegeId));
 });
 afterAll(async () => {
+  if (savedAllow === undefined) delete process.env.INTERIM_WEBHOOK_ALLOW;
+  else process.env.INTERIM_WEBHOOK_ALLOW = savedAllow;
+  resetEnvForTests();
   closeTransports();
   await smtp.close();
   await hooks.close();
@@ -208,7 +217,7 @@ describe("webhooks", () => {
   });
 
   it("posts signed generic JSON, a Slack message and a Teams card for the chosen events", async () => {
-    await group({
+    const { issuedSecrets } = await group({
       emailEvents: [],
       webhooks: [
         hook("SIEM", "generic", "/siem", ["requested", "emergency"]),
@@ -219,7 +228,9 @@ describe("webhooks", () => {
     const r = await ask({ emergency: true });
     await runDispatcher(config);
     const generic = await hooks.waitFor((h) => h.path === "/siem" && (h.json as { type?: string }).type === "interim.emergency");
-    expect(verifySignature(SECRET, generic.body, generic.headers["x-interim-signature"] as string)).toBe(true);
+    const secret = issuedSecrets.find((s) => s.name === "SIEM")!.secret;
+    const headers = { timestamp: generic.headers["x-interim-timestamp"] as string, signature: generic.headers["x-interim-signature"] as string };
+    expect(verifyDelivery(secret, generic.body, headers)).toBe(true);
     expect(generic.json).toMatchObject({ request: { id: r.requestId, emergency: true, privilege: "NT Privilege" } });
     const slack = await hooks.waitFor((h) => h.path === "/slack");
     expect(slack.json).toMatchObject({ text: expect.stringMatching(/emergency/i), blocks: expect.any(Array) });
@@ -239,7 +250,7 @@ describe("webhooks", () => {
     await runDispatcher(config);
     let rows = await deliveries();
     expect(rows).toHaveLength(2);
-    expect(rows.every((d) => d.state === "queued" && d.attempts === 1 && d.lastError?.includes("503"))).toBe(true);
+    expect(rows.every((d) => d.state === "queued" && d.attempts === 1 && d.lastError === "HTTP 503")).toBe(true);
     expect(rows.every((d) => !d.lastError!.includes("/down"))).toBe(true); // no URL path (secrets) in errors
     expect(rows[0]!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 2_000);
 

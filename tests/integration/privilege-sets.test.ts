@@ -169,7 +169,7 @@ describe("a set request", () => {
       smtpUrl: "smtp://127.0.0.1:9",
       from: "Interim <interim@interim.test>",
       webhookTimeoutMs: 1_000,
-      signingSecret: undefined,
+      webhookAllow: [],
       maxAttempts: 1,
     });
     const subjects = (

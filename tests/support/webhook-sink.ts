@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -9,6 +10,26 @@ export interface ReceivedWebhook {
   body: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
   json: unknown;
+  /** With a secret: whether the signature verified (fresh, unseen, matching); such requests are answered 401 otherwise. */
+  verified: boolean | null;
+}
+
+/**
+ * What README tells receivers to do ("Verifying webhooks"), written here without Interim's code:
+ * HMAC-SHA256 of "<timestamp>.<body>", a timestamp at most 5 minutes old, each signature once.
+ */
+export function verifyInterimWebhook(secret: string, body: string, headers: IncomingHttpHeaders, seen: Set<string>, now = Date.now() / 1000): boolean {
+  const timestamp = String(headers["x-interim-timestamp"] ?? "");
+  const signature = String(headers["x-interim-signature"] ?? "");
+  const delivery = String(headers["x-interim-delivery"] ?? "");
+  if (!/^\d+$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 300) return false;
+  const expected = Buffer.from(`v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`);
+  const received = Buffer.from(signature);
+  if (expected.length !== received.length || !timingSafeEqual(expected, received)) return false;
+  // A replay is the same signed message again; a retry is signed anew (same delivery id, new signature).
+  if (!delivery || seen.has(signature)) return false;
+  seen.add(signature);
+  return true;
 }
 
 /** An HTTP server on loopback that records what is posted to it, for webhook tests. */
@@ -22,6 +43,8 @@ export interface WebhookSink {
   /** Receive following requests but never answer them (for timeouts); `false` answers again. */
   hang(on?: boolean): void;
   waitFor(pred: (request: ReceivedWebhook) => boolean, timeoutMs?: number): Promise<ReceivedWebhook>;
+  /** Verify signatures with this secret from now on (null: stop verifying). */
+  verifyWith(secret: string | null): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +54,8 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   const hanging = new Set<ServerResponse>();
   let reply = { status: 204, body: "" };
   let hangRequests = false;
+  let secret: string | null = null;
+  const seen = new Set<string>();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -43,14 +68,16 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       } catch {
         json = undefined;
       }
-      const received = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json };
+      const verified = secret === null ? null : verifyInterimWebhook(secret, body, req.headers, seen);
+      const received = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json, verified };
       requests.push(received);
       for (const waiter of waiters) waiter(received);
       if (hangRequests) {
         hanging.add(res);
         return;
       }
-      res.writeHead(reply.status, { "content-type": "text/plain" }).end(reply.body);
+      if (verified === false) res.writeHead(401, { "content-type": "text/plain" }).end("bad signature");
+      else res.writeHead(reply.status, { "content-type": "text/plain" }).end(reply.body);
     });
   });
 
@@ -69,6 +96,9 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     requests,
     respondWith(status, body = "") {
       reply = { status, body };
+    },
+    verifyWith(value) {
+      secret = value;
     },
     hang(on = true) {
       hangRequests = on;

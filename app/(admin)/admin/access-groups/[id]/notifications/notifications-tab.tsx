@@ -2,6 +2,7 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Controller, useFieldArray, useForm } from "react-hook-form";
 import { useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
@@ -22,6 +23,7 @@ import {
   REQUESTER_EMAIL_EVENTS,
   type NotificationsFormValues,
 } from "./notifications-form";
+import { IssuedSecrets, type ShownSecret } from "./issued-secrets";
 import { RecentDeliveries } from "./recent-deliveries";
 import { WebhookCard } from "./webhook-card";
 
@@ -37,6 +39,10 @@ export function NotificationsTab({ groupId }: { groupId: string }) {
     gcTime: 0,
   });
   const tab = useGroupTab(groupId, query);
+  // Kept above the form, which remounts after a save: the secrets it issued must stay on screen.
+  const [secrets, setSecrets] = useState<ShownSecret[]>([]);
+  const showSecrets = (issued: readonly ShownSecret[]) =>
+    setSecrets((shown) => [...issued, ...shown.filter((s) => !issued.some((i) => i.webhookId === s.webhookId))]);
   return (
     <>
       <section aria-labelledby="notifications-heading">
@@ -44,8 +50,9 @@ export function NotificationsTab({ groupId }: { groupId: string }) {
           Who hears about this group&apos;s requests, and how: email to the people concerned and to extra addresses, and webhooks to chat channels or other
           systems.
         </TabHeading>
+        <IssuedSecrets secrets={secrets} onDismiss={() => setSecrets([])} />
         <TabBody query={query} what="notifications" tab={tab}>
-          {(data) => <NotificationsForm initial={data} tab={tab} />}
+          {(data) => <NotificationsForm initial={data} tab={tab} onSecrets={showSecrets} />}
         </TabBody>
       </section>
       {/* Once the group is known to exist: a deleted group has no deliveries to show. */}
@@ -54,7 +61,7 @@ export function NotificationsTab({ groupId }: { groupId: string }) {
   );
 }
 
-function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: GroupTab }) {
+function NotificationsForm({ initial, tab, onSecrets }: { initial: NotificationsData; tab: GroupTab; onSecrets: (issued: readonly ShownSecret[]) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const save = useTabSave(tab, initial.version, "Notifications saved");
@@ -63,6 +70,7 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
     handleSubmit,
     control,
     setError,
+    getValues,
     formState: { errors, isDirty },
   } = useForm<NotificationsFormValues, unknown, NotificationSettings>({
     resolver: zodResolver(notificationsFormSchema),
@@ -74,9 +82,17 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
   const update = useMutation(
     trpc.accessGroups.notifications.update.mutationOptions({
       onSuccess: (saved) => {
+        onSecrets(saved.issuedSecrets);
         // Not among the reads the shared refresh refetches: the form remounts on what was just saved.
         queryClient.setQueryData(trpc.accessGroups.notifications.get.queryKey({ id: initial.id }), (old) =>
-          old ? { ...old, version: saved.version, notifications: saved.notifications } : old,
+          old
+            ? {
+                ...old,
+                version: saved.version,
+                notifications: saved.notifications,
+                secretsIssued: { ...old.secretsIssued, ...Object.fromEntries(saved.issuedSecrets.map((s) => [s.webhookId, new Date()])) },
+              }
+            : old,
         );
         return save.callbacks.onSuccess();
       },
@@ -87,6 +103,19 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
       },
     }),
   );
+
+  const rotate = useMutation(trpc.accessGroups.notifications.rotateSecret.mutationOptions({ onSuccess: (issued) => onSecrets([issued]) }));
+  const saved = new Set(initial.notifications.webhooks.map((w) => w.id));
+  /** Saved webhooks can have their secret rotated; new ones get theirs when saved. */
+  const secretOf = (webhookId: string) =>
+    saved.has(webhookId)
+      ? {
+          issuedAt: initial.secretsIssued[webhookId] ?? null,
+          pending: rotate.isPending && rotate.variables?.webhookId === webhookId,
+          error: rotate.error && rotate.variables?.webhookId === webhookId ? rotate.error.message : null,
+          rotate: () => rotate.mutateAsync({ id: initial.id, webhookId }),
+        }
+      : null;
 
   const recipientsError = errors.extraRecipients?.root?.message ?? errors.extraRecipients?.message;
   const webhooksError = errors.webhooks?.root?.message ?? errors.webhooks?.message;
@@ -200,18 +229,10 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
       <fieldset className="space-y-4">
         <legend className="text-base font-semibold text-slate-900">Webhooks</legend>
         <p className="-mt-2 text-xs text-slate-500">
-          Each enabled webhook receives a POST for the events it lists: a JSON body (Generic), or a message formatted for a Slack or Microsoft Teams channel.{" "}
-          {initial.webhooksSigned ? (
-            <>
-              Generic webhooks are signed: the <code className="font-mono">X-Interim-Signature</code> header carries an HMAC-SHA256 of the body under the
-              server&apos;s WEBHOOK_SIGNING_SECRET.
-            </>
-          ) : (
-            <>
-              Generic webhooks are <strong className="font-semibold">not signed</strong>: WEBHOOK_SIGNING_SECRET is not set, so receivers get no{" "}
-              <code className="font-mono">X-Interim-Signature</code> header to check.
-            </>
-          )}
+          Each enabled webhook receives a POST for the events it lists: a JSON body (Generic), or a message formatted for a Slack or Microsoft Teams channel.
+          Every delivery is signed with the webhook&apos;s own secret (<code className="font-mono">X-Interim-Timestamp</code>,{" "}
+          <code className="font-mono">X-Interim-Signature</code>), shown once when the webhook is first saved. Addresses inside the network (loopback, private,
+          link-local, cloud metadata) are refused unless the operator allows them in INTERIM_WEBHOOK_ALLOW.
         </p>
         {webhooks.fields.length === 0 ? (
           <p className="text-sm text-slate-600">No webhooks.</p>
@@ -226,6 +247,7 @@ function NotificationsForm({ initial, tab }: { initial: NotificationsData; tab: 
                 register={register}
                 errors={errors.webhooks?.[i]}
                 onRemove={() => webhooks.remove(i)}
+                secret={secretOf(getValues(`webhooks.${i}.id`))}
               />
             ))}
           </ol>

@@ -4,6 +4,7 @@ import { Controller, type Control, type FieldErrors, type UseFormRegister } from
 import { ConfirmButton } from "@/components/confirm-button";
 import { CheckboxField, Field, TextField, controlClass } from "@/components/form-field";
 import { WEBHOOK_KINDS, type NotificationSettings } from "@/server/notifications/schemas";
+import { formatDateTime } from "@/components/time";
 import { EventCheckboxes } from "./event-checkboxes";
 import { WEBHOOK_KIND_LABELS, type NotificationsFormValues } from "./notifications-form";
 
@@ -17,6 +18,7 @@ export function WebhookCard({
   register,
   errors,
   onRemove,
+  secret,
 }: {
   index: number;
   /** The field array's key for this row: stable ids for its controls while rows move. */
@@ -25,6 +27,8 @@ export function WebhookCard({
   register: UseFormRegister<NotificationsFormValues>;
   errors: WebhookErrors | undefined;
   onRemove: () => void;
+  /** A saved webhook's signing secret: when issued (never the secret), and how to rotate it. Null until saved. */
+  secret: { issuedAt: Date | null; pending: boolean; error: string | null; rotate: () => Promise<unknown> } | null;
 }) {
   const n = index + 1;
   const id = (part: string) => `webhook-${fieldKey}-${part}`;
@@ -94,6 +98,27 @@ export function WebhookCard({
           />
         )}
       />
+      <div className="space-y-1">
+        <p className="text-sm font-medium text-slate-800">Signing secret</p>
+        {secret === null ? (
+          <p className="text-xs text-slate-500">Issued when the webhook is saved, and shown once.</p>
+        ) : (
+          <div className="flex flex-wrap items-center gap-3">
+            <p className="text-xs text-slate-600">
+              {secret.issuedAt ? `Issued ${formatDateTime(secret.issuedAt)}.` : "None yet (saved before webhooks were signed): its deliveries are unsigned."}
+            </p>
+            <ConfirmButton
+              label={secret.issuedAt ? `Rotate secret of webhook ${n}` : `Issue a secret for webhook ${n}`}
+              confirmLabel="Yes, issue a new secret"
+              pendingLabel="Issuing…"
+              variant="primary"
+              pending={secret.pending}
+              onConfirm={secret.rotate}
+            />
+          </div>
+        )}
+        {secret?.error && <p className="text-sm text-red-700">{secret.error}</p>}
+      </div>
       <CheckboxField
         id={id("enabled")}
         label="Enabled"
