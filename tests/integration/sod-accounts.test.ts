@@ -3,11 +3,12 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { auditEvents, catalogCredentials, requests } from "@/db/schema";
-import { updateApprovers, updateSettings } from "@/server/access-groups/service";
+import { getAccessGroup, updateApprovers, updateSettings } from "@/server/access-groups/service";
 import { decide, inbox } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { updateCredential } from "@/server/catalog/service";
 import { runScheduledCatalogSync } from "@/server/catalog/sync";
+import { resetEnvForTests } from "@/server/env";
 import { submitRequest } from "@/server/requests/service";
 import {
   actorFor,
@@ -69,6 +70,7 @@ beforeAll(async () => {
   await ensureAdGroup(ad, "it-sod-priv");
   process.env.CATALOG_DEVICE_BASE_DNS = SOD_OU;
   process.env.CATALOG_CREDENTIAL_BASE_DNS = SOD_OU;
+  resetEnvForTests();
 });
 beforeEach(async () => {
   await resetDatabase();
@@ -85,6 +87,7 @@ afterAll(async () => {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
+  resetEnvForTests();
   await ad.unbind();
 });
 
@@ -102,7 +105,7 @@ async function approvalGroup(allowOthersAccounts: boolean) {
     approvers: await Promise.all(approvers.map(async (s) => ({ userGuid: await directoryGuid(s), level: 1 }))),
     levels: [],
   });
-  return g;
+  return getAccessGroup(admin, g.id);
 }
 
 const ask = (who: SessionUser, credentialId: string | null) =>
