@@ -63,7 +63,7 @@ export function accountName(dn: string): string {
 /** "adm-bob already holds …": what to tell whoever asked for a second grant. `holder` null: the requester's own account. */
 export function liveGrantMessage(holder: string | null, live: LiveGrant): string {
   const who = holder ?? "You";
-  const has = holder ? "holds" : "hold";
+  const has = holder ? "holds" : "have";
   if (live.state === "pending") {
     const when = live.startsAt && live.startsAt > new Date() ? `scheduled to start at ${utc(live.startsAt)}` : "about to start";
     return `${who} already ${holder ? "has" : "have"} "${live.privilege}" ${when}. Ask again after it ends.`;

@@ -86,13 +86,13 @@ describe("a second request for the same account and group", () => {
     expect(await activateGrant(first.grantId!)).toBe("activated");
     await expect(ask(u["it-ol-req"])).rejects.toMatchObject({
       code: "CONFLICT",
-      message: expect.stringMatching(/^You already hold "OL Privilege" until \d{4}-\d\d-\d\d \d\d:\d\d UTC — extend it instead\.$/),
+      message: expect.stringMatching(/^You already have "OL Privilege" until \d{4}-\d\d-\d\d \d\d:\d\d UTC — extend it instead\.$/),
     });
     const [refusal] = await db
       .select({ data: auditEvents.data })
       .from(auditEvents)
       .where(sql`${auditEvents.action} = 'request.refused' and ${auditEvents.data} ->> 'rule' = 'one-live-grant'`);
-    expect(refusal?.data).toMatchObject({ privilege: "OL Privilege", reason: expect.stringContaining("already hold") });
+    expect(refusal?.data).toMatchObject({ privilege: "OL Privilege", reason: expect.stringContaining("already have") });
     expect(await liveGrants()).toHaveLength(1);
   });
 
