@@ -119,7 +119,15 @@ describe("planCredentialSync", () => {
     ...NO_OWNER,
     ...owner,
   });
-  const ad = (owner: DirectoryAccount["owner"]): DirectoryAccount => ({ objectGuid: G1, dn: "CN=adm-bob", username: "adm-bob", displayName: "", type: "domain", deviceNames: [], owner });
+  const ad = (owner: DirectoryAccount["owner"]): DirectoryAccount => ({
+    objectGuid: G1,
+    dn: "CN=adm-bob",
+    username: "adm-bob",
+    displayName: "",
+    type: "domain",
+    deviceNames: [],
+    owner,
+  });
 
   it("takes the owner from AD, and drops it when AD does", () => {
     expect(planCredentialSync([row()], [ad(BOB)])[0]).toMatchObject({

@@ -14,7 +14,8 @@ const directoryCredentialInput = createCredentialInput.pick({ tags: true }).exte
 /** Where the owner shown came from, in words. */
 function ownerHint(credential: CatalogCredential): string {
   const rule = "Nobody approves access to an account they own, and others may ask for it only where their access group allows it.";
-  if (credential.ownerSource === "manual") return `Set here by an administrator (AD is not consulted). Empty it to take AD's managedBy/manager again at the next sync. ${rule}`;
+  if (credential.ownerSource === "manual")
+    return `Set here by an administrator (AD is not consulted). Empty it to take AD's managedBy/manager again at the next sync. ${rule}`;
   if (credential.ownerSource === "directory" && !credential.ownerName)
     return `AD names ${credential.ownerDn}, which is not a person: the account counts as someone else's. Enter an account name to set the owner here. ${rule}`;
   if (credential.ownerSource === "directory") return `From AD (managedBy/manager). Enter another account name to set the owner here instead. ${rule}`;
