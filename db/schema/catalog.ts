@@ -52,6 +52,18 @@ export const catalogCredentials = pgTable(
     objectGuid: text("object_guid"),
     dn: text("dn"),
     present: boolean("present").notNull().default(true),
+    /**
+     * The person the account belongs to (separation of duties: nobody approves access to an account
+     * they own, and others may not ask for it unless their access group allows it). From AD's
+     * managedBy or manager (source "directory", kept in step by the sync) or set by an admin
+     * (source "manual", which the sync leaves alone). The DN is kept even when it resolves to no
+     * person (guid null): such an account still counts as owned by someone else.
+     */
+    ownerDn: text("owner_dn"),
+    ownerGuid: text("owner_guid"),
+    /** The owner's sAMAccountName (lower-cased), for people reading the catalog. */
+    ownerName: text("owner_name"),
+    ownerSource: catalogSource("owner_source"),
     syncedAt: timestamp("synced_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { grantMechanism, privileges } from "./privileges";
 import { requests } from "./requests";
 import { users } from "./users";
@@ -94,6 +94,13 @@ export const grants = pgTable(
     index("grants_group_member").on(t.groupGuid, t.memberGuid),
     index("grants_state").on(t.state),
     index("grants_request").on(t.requestId),
+    // One live grant per account and AD group (issue 13): a second would be removed by the first's
+    // expiry, or keep the account in after it. The states are LIVE_GRANT_STATES (server/grants/states.ts);
+    // tests/integration/one-live-grant.test.ts checks the two lists agree. For a temporary-group
+    // grant, group_guid is the target group the per-grant group is nested into.
+    uniqueIndex("grants_one_live_per_account_group")
+      .on(sql`lower(${t.memberGuid})`, sql`lower(${t.groupGuid})`)
+      .where(sql`state in ('pending', 'provisioning', 'replicating', 'active', 'expiring')`),
     // Removals the replication check still follows (few at any time).
     index("grants_removal_unverified")
       .on(t.removedAt)

@@ -6,12 +6,14 @@ import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/e
 import { recordAudit } from "@/server/audit/service";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
-import { conflict, forbidden, invalid, notFound, refused, unauthenticated } from "@/server/errors";
+import { conflict, forbidden, invalid, notFound, refused, unauthenticated, type DomainError } from "@/server/errors";
 import { applyExtension } from "@/server/grants/extend";
 import { emitNotification } from "@/server/notifications/emit";
 import { grantApprovedRequest } from "@/server/grants/create";
+import { isLiveGrantConflict } from "@/server/grants/one-live";
 import { isApproverSql, lastLevel, levelCountSql, requiredAt } from "./levels";
 import { recheckAtDecision, refusedVote } from "./live-recheck";
+import { assertNotSelfElevation, notSelfElevationSql } from "./self-elevation";
 import { decideInput, type DecideInput } from "./schemas";
 import type { z } from "zod";
 
@@ -46,6 +48,8 @@ export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<
   const guid = await approverGuid(user);
   const outcome = await db.transaction(async (tx) => {
     const locked = await lockDecidable(tx, user, guid, input);
+    // Separation of duties on accounts first: nobody decides on elevating an account that is, or is owned by, them.
+    await assertNotSelfElevation(tx, locked, user.id);
     const level = locked.currentLevel;
     // Issue 13: the live policy first (a refusal ends the request), then the approver as the group lists them now.
     const requested = locked.approvedDurationMinutes ?? locked.durationMinutes;
@@ -173,13 +177,32 @@ async function approveExtension(tx: Transaction, actor: AuditActor, request: Req
 async function approveGrant(tx: Transaction, actor: AuditActor, request: Request, duration: number, events: AuditEvent[]): Promise<Decided> {
   const member = await memberOf(request);
   await tx.update(requests).set({ status: "approved", decidedAt: new Date(), approvedDurationMinutes: duration }).where(eq(requests.id, request.id));
-  const created = await grantApprovedRequest(tx, request, { member, durationMinutes: duration });
+  const created = await grantApprovedRequest(tx, request, { member, durationMinutes: duration }).catch((err: unknown) => {
+    if (isLiveGrantConflict(err)) return err;
+    throw err;
+  });
+  if (!Array.isArray(created)) return failApproval(tx, actor, request, duration, created, events);
   const grant = created[0]!;
   const grantIds = request.privilegeSetId ? { grantIds: created.map((g) => g.id) } : {};
   events.push({ action: "request.approved", targetType: "request", targetId: request.id, data: { automatic: false, grantId: grant.id, ...grantIds } });
   await recordAudit(tx, actor, events);
   await emitNotification(tx, "approved", [{ requestId: request.id, grantId: grant.id, data: { actor: actor.name } }]);
   return { status: "approved" as const, level: request.currentLevel, grantId: grant.id };
+}
+
+/**
+ * The last approval found the account already holding the group (another request's grant won a
+ * race): the request fails, with its reason, audited and notified — the decision stands.
+ */
+async function failApproval(tx: Transaction, actor: AuditActor, request: Request, duration: number, err: DomainError, events: AuditEvent[]): Promise<Decided> {
+  await tx
+    .update(requests)
+    .set({ status: "failed", decidedAt: new Date(), approvedDurationMinutes: duration, outcomeComment: err.message })
+    .where(eq(requests.id, request.id));
+  events.push({ action: "request.failed", targetType: "request", targetId: request.id, data: { rule: err.rule ?? "conflict", reason: err.message } });
+  await recordAudit(tx, actor, events);
+  await emitNotification(tx, "failed", [{ requestId: request.id, data: { error: err.message, actor: actor.name } }]);
+  return { status: "failed" as const, level: request.currentLevel, grantId: null };
 }
 
 /** The account the request elevates: the requester's own, or the catalog credential it names. */
@@ -290,6 +313,7 @@ export async function inbox(user: SessionUser) {
         eq(requests.status, "pending"),
         sql`${requests.requesterId} <> ${user.id}`,
         isApproverSql(requests.policy, guid, requests.currentLevel),
+        notSelfElevationSql(user.id),
         sql`not exists (select 1 from ${requestDecisions} d where d.request_id = ${requests.id} and d.level = ${requests.currentLevel} and d.approver_id = ${user.id})`,
       ),
     )
@@ -333,6 +357,7 @@ export async function emergenciesToReview(user: SessionUser) {
         isNull(requests.reviewedAt),
         sql`${requests.requesterId} <> ${user.id}`,
         isApproverSql(requests.policy, guid),
+        notSelfElevationSql(user.id),
       ),
     )
     .orderBy(requests.createdAt);
@@ -352,6 +377,7 @@ export async function reviewEmergency(user: SessionUser, actor: AuditActor, requ
     if (!request || !request.emergency || !request.policy) throw notFound("No such emergency request.");
     if (request.requesterId === user.id) throw forbidden("You cannot review your own emergency access.");
     if (!row.mayReview) throw forbidden(`Only approvers of ${request.policy.group.name} review its emergency access.`);
+    await assertNotSelfElevation(tx, request, user.id);
     if (request.reviewedAt) throw conflict("This emergency access was reviewed already.");
     await tx.update(requests).set({ reviewedAt: new Date(), reviewedBy: user.id, reviewComment: comment }).where(eq(requests.id, requestId));
     await recordAudit(tx, actor, [{ action: "request.emergency_reviewed", targetType: "request", targetId: requestId, data: { comment } }]);

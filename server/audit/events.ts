@@ -103,6 +103,8 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("request.emergency_reviewed"), targetType: z.literal("request"), data: z.object({ comment: z.string() }) }),
   z.object({ action: z.literal("request.cancelled"), targetType: z.literal("request"), data: z.object({ reason: z.string() }) }),
   z.object({ action: z.literal("request.expired"), targetType: z.literal("request"), data: z.object({ deadline: z.string(), level: z.number() }) }),
+  // The last approval could not grant (one live grant per account and group: another won the race).
+  z.object({ action: z.literal("request.failed"), targetType: z.literal("request"), data: z.object({ rule: z.string(), reason: z.string() }) }),
   z.object({
     action: z.literal("request.refused"),
     // A set request is refused as a whole; `privilege` is then the set's name.

@@ -129,6 +129,8 @@ export const updateCredentialInput = z.object({
   type: text(64).optional(),
   tags: tagsInput.optional(),
   deviceNames: deviceNamesInput.optional(),
+  /** The owner's account name (resolved in AD); empty hands the owner back to AD's managedBy/manager. */
+  owner: text(256).optional(),
 });
 export type UpdateCredentialInput = z.infer<typeof updateCredentialInput>;
 

@@ -14,6 +14,7 @@ import {
   type UpdateCredentialInput,
   type UpdateDeviceInput,
 } from "./schemas";
+import { ownerChange } from "./owner";
 import { enqueueCatalogSync, runHasUnclaimedJob } from "./sync";
 
 type Device = typeof catalogDevices.$inferSelect;
@@ -51,6 +52,9 @@ function credentialSnapshot(c: Credential) {
     objectGuid: c.objectGuid,
     dn: c.dn,
     present: c.present,
+    owner: c.ownerName ?? c.ownerDn,
+    ownerGuid: c.ownerGuid,
+    ownerSource: c.ownerSource,
   };
 }
 
@@ -253,6 +257,9 @@ export async function createCredential(user: SessionUser, actor: AuditActor, inp
 
 export async function updateCredential(user: SessionUser, actor: AuditActor, input: UpdateCredentialInput) {
   assertCan(user, "manage", "Catalog");
+  const [current] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.id));
+  if (!current) throw notFound("This credential is no longer in the catalog.");
+  const owner = await ownerChange(current, input.owner);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.id)).for("update");
     if (!before) throw notFound("This credential is no longer in the catalog.");
@@ -262,6 +269,7 @@ export async function updateCredential(user: SessionUser, actor: AuditActor, inp
       type: input.type,
       tags: input.tags,
       deviceNames: input.deviceNames,
+      ...owner,
     });
     if (before.source === "directory") refuseDirectoryOwned("credential", before.username, changes);
     if (Object.keys(changes).length === 0) return before;

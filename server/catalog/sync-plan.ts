@@ -95,7 +95,15 @@ function plan<Row extends SyncedRow, Ad extends { objectGuid: string }, V extend
 }
 
 export type DeviceState = Pick<DeviceRow, "id" | "objectGuid" | "present" | "name" | "model" | "type" | "dn" | "website">;
-export type CredentialState = Pick<CredentialRow, "id" | "objectGuid" | "present" | "username" | "displayName" | "type" | "dn" | "deviceNames">;
+export type CredentialState = Pick<
+  CredentialRow,
+  "id" | "objectGuid" | "present" | "username" | "displayName" | "type" | "dn" | "deviceNames" | "ownerDn" | "ownerGuid" | "ownerName" | "ownerSource"
+>;
+
+/** The owner columns for what AD says (managedBy/manager), or none. */
+export function ownerFromDirectory(owner: DirectoryAccount["owner"]): Pick<CredentialValues, "ownerDn" | "ownerGuid" | "ownerName" | "ownerSource"> {
+  return { ownerDn: owner?.dn ?? null, ownerGuid: owner?.guid ?? null, ownerName: owner?.username ?? null, ownerSource: owner ? "directory" : null };
+}
 
 export function planDeviceSync(existing: DeviceState[], fromAd: DirectoryComputer[]): SyncStep<DeviceValues>[] {
   return plan<DeviceState, DirectoryComputer, DeviceValues>({
@@ -117,7 +125,10 @@ export function planCredentialSync(existing: CredentialState[], fromAd: Director
     fromAd,
     label: (x) => String(x.username ?? ""),
     owned: (a) => ({ username: a.username, displayName: a.displayName, type: a.type, deviceNames: a.deviceNames, dn: a.dn }),
+    // The owner follows AD until an admin sets one (source "manual"); clearing it hands it back.
+    extra: (row, a) => (row.ownerSource === "manual" ? {} : ownerFromDirectory(a.owner)),
     insert: (a) => ({
+      ...ownerFromDirectory(a.owner),
       source: "directory",
       objectGuid: a.objectGuid,
       dn: a.dn,

@@ -27,6 +27,8 @@ import { ChangeLog, planCredentialSync, planDeviceSync, type SyncStep } from "./
  * - A row that leaves AD (or the configured OUs) is kept with present=false ("removed") and comes
  *   back ("restored") with its tags if the object reappears. A kind whose OUs are not configured
  *   is not synced at all: nothing of it is removed.
+ * - A credential's owner (AD's managedBy, else manager, resolved to a person) follows AD until an
+ *   admin sets one in the catalog; an admin clearing theirs hands it back to AD at the next sync.
  *
  * Runs never overlap: each holds a session advisory lock on a connection of its own for its
  * whole length. Postgres drops that lock the moment the worker dies, so the next sync starts at
@@ -139,6 +141,10 @@ async function readState() {
         type: catalogCredentials.type,
         dn: catalogCredentials.dn,
         deviceNames: catalogCredentials.deviceNames,
+        ownerDn: catalogCredentials.ownerDn,
+        ownerGuid: catalogCredentials.ownerGuid,
+        ownerName: catalogCredentials.ownerName,
+        ownerSource: catalogCredentials.ownerSource,
       })
       .from(catalogCredentials)
       .where(eq(catalogCredentials.source, "directory")),

@@ -1,5 +1,5 @@
 import "server-only";
-import { type Client, type Entry, ResultCodeError } from "ldapts";
+import { type Client, type Entry, escapeFilter, ResultCodeError } from "ldapts";
 import { env } from "@/server/env";
 import { guidToString } from "./binary";
 import { serviceConnection } from "./connection";
@@ -32,6 +32,18 @@ export interface DirectoryAccount {
   type: "domain";
   /** userWorkstations: the computers the account may log on to. */
   deviceNames: string[];
+  /**
+   * Who the account belongs to: AD's managedBy, else manager (a user object cannot carry managedBy
+   * in the stock schema; manager is where AD keeps it). guid/username are null when the DN names no
+   * person (a group, a deleted object): the account still counts as someone else's.
+   */
+  owner: AccountOwner | null;
+}
+
+export interface AccountOwner {
+  dn: string;
+  guid: string | null;
+  username: string | null;
 }
 
 const PAGE_SIZE = 500;
@@ -50,7 +62,10 @@ function guidOf(e: Entry): string {
   return guidToString(first);
 }
 const COMPUTER_ATTRS = ["cn", "operatingSystem", "wWWHomePage", "dNSHostName", "objectGUID"];
-const ACCOUNT_ATTRS = ["sAMAccountName", "displayName", "userWorkstations", "objectGUID"];
+const ACCOUNT_ATTRS = ["sAMAccountName", "displayName", "userWorkstations", "objectGUID", "managedBy", "manager"];
+const PERSON = "(&(objectCategory=person)(objectClass=user))";
+/** Owner DNs resolved per search: an OR of this many distinguishedName equalities. */
+const OWNER_CHUNK = 100;
 
 /** "server" for any server OS, "workstation" for Windows client editions, else "computer". */
 export function deviceTypeFor(operatingSystem: string): DeviceType {
@@ -100,6 +115,7 @@ function toComputer(e: Entry): DirectoryComputer {
 }
 
 function toAccount(e: Entry): DirectoryAccount {
+  const ownerDn = str(e, "managedBy") ?? str(e, "manager");
   return {
     objectGuid: guidOf(e),
     dn: e.dn,
@@ -108,7 +124,31 @@ function toAccount(e: Entry): DirectoryAccount {
     displayName: str(e, "displayName") ?? "",
     type: "domain",
     deviceNames: splitWorkstations(str(e, "userWorkstations")),
+    owner: ownerDn ? { dn: ownerDn, guid: null, username: null } : null,
   };
+}
+
+/** The owners' DNs → the people they name (objectGUID, sAMAccountName), in chunks of OR-ed equalities. */
+async function resolveOwners(c: Client, accounts: DirectoryAccount[]): Promise<void> {
+  const dns = [...new Set(accounts.flatMap((a) => (a.owner ? [a.owner.dn.toLowerCase()] : [])))];
+  const people = new Map<string, { guid: string; username: string }>();
+  for (let i = 0; i < dns.length; i += OWNER_CHUNK) {
+    const chunk = dns.slice(i, i + OWNER_CHUNK);
+    const filter = `(&${PERSON}(|${chunk.map((dn) => escapeFilter`(distinguishedName=${dn})`).join("")}))`;
+    for await (const page of c.searchPaginated(env.LDAP_BASE_DN, {
+      scope: "sub",
+      filter,
+      attributes: ["sAMAccountName", "objectGUID"],
+      explicitBufferAttributes: ["objectGUID"],
+      paged: { pageSize: PAGE_SIZE },
+    })) {
+      for (const e of page.searchEntries) people.set(e.dn.toLowerCase(), { guid: guidOf(e), username: (str(e, "sAMAccountName") ?? "").toLowerCase() });
+    }
+  }
+  for (const a of accounts) {
+    const person = a.owner && people.get(a.owner.dn.toLowerCase());
+    if (a.owner && person) a.owner = { dn: a.owner.dn, ...person };
+  }
 }
 
 /**
@@ -157,5 +197,9 @@ export async function listCatalogComputers(bases: string[] = env.CATALOG_DEVICE_
 /** User accounts (not computers, which are objectClass=user too) under CATALOG_CREDENTIAL_BASE_DNS. */
 export async function listCatalogAccounts(bases: string[] = env.CATALOG_CREDENTIAL_BASE_DNS): Promise<DirectoryAccount[]> {
   if (bases.length === 0) return [];
-  return serviceConnection().run("Read catalog accounts", (c) => readAll(c, bases, "(&(objectCategory=person)(objectClass=user))", ACCOUNT_ATTRS, toAccount));
+  return serviceConnection().run("Read catalog accounts", async (c) => {
+    const accounts = await readAll(c, bases, PERSON, ACCOUNT_ATTRS, toAccount);
+    await resolveOwners(c, accounts);
+    return accounts;
+  });
 }

@@ -5,6 +5,7 @@ import { grants, privileges, requests } from "@/db/schema";
 import type { Privilege } from "@/server/access-groups/enforcement";
 import { conflict } from "@/server/errors";
 import { assertSetStillGrantable } from "@/server/privilege-sets/service";
+import { insertingOneLive } from "./one-live";
 import { INITIAL_GRANT_STATE } from "./states";
 import { recordTransition } from "./transition";
 
@@ -53,9 +54,17 @@ export async function createGrant(tx: Transaction, g: NewGrant) {
 
 /** One grant per privilege (a set's all commit together with the request's approval, or none). */
 export async function createGrants(tx: Transaction, g: Omit<NewGrant, "privilege"> & { privileges: Privilege[] }) {
-  const created = [];
-  for (const privilege of g.privileges) created.push(await createGrant(tx, { ...g, privilege }));
-  return created;
+  // One live grant per account and group: a race lost to another approval is a conflict, not a 500.
+  return insertingOneLive(
+    tx,
+    g.member,
+    g.privileges.map((p) => p.groupGuid),
+    async (sp) => {
+      const created = [];
+      for (const privilege of g.privileges) created.push(await createGrant(sp, { ...g, privilege }));
+      return created;
+    },
+  );
 }
 
 /**

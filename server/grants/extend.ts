@@ -13,7 +13,9 @@ import { env } from "@/server/env";
 import { conflict, forbidden, invalid, notFound, refused, unauthenticated } from "@/server/errors";
 import { notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitNotification } from "@/server/notifications/emit";
+import { missingFieldsReason } from "@/server/requests/required-fields";
 import { extendGrantInput, type ExtendGrantInput } from "@/server/requests/schemas";
+import { withOwnerRule } from "@/server/requests/service";
 import { scheduleExpiry, scheduleExpiryWarning } from "./schedule";
 
 /*
@@ -51,7 +53,11 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
   const person = await loadPerson(user.id);
   if (!person) throw unauthenticated("Sign in again.");
   const situation = await situationOf(person, actor.ip);
-  const verdict = evaluateRequest(situation, { privilege, credential: credential ?? null }, input.minutes, new Date());
+  const verdict = withOwnerRule(
+    evaluateRequest(situation, { privilege, credential: credential ?? null }, input.minutes, new Date()),
+    credential ?? null,
+    person,
+  );
   if (!verdict.ok) {
     await db.transaction((tx) =>
       recordAudit(tx, actor, [
@@ -66,9 +72,9 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
     throw refused(verdict.rule, `Refused (${verdict.rule}): ${verdict.reason}`);
   }
   const group = verdict.group;
-  if (verdict.requiredFields.includes("justification") && input.justification === "") {
-    throw invalid(`The access group ${group.name} requires a justification.`, "fields");
-  }
+  // The same fields as a request: an extension is a new decision, and approvers see them.
+  const missing = missingFieldsReason(group, verdict.requiredFields, input);
+  if (missing) throw invalid(`Refused (fields): ${missing}`, "fields");
   const approvers = await readApprovers(db, group.id);
   const awaitingApproval = verdict.requiresApproval;
   if (awaitingApproval && approvers.approvers.length === 0) {
@@ -117,6 +123,8 @@ export async function extendGrant(user: SessionUser, actor: AuditActor, raw: z.i
         credentialId: original?.credentialId ?? null,
         durationMinutes: input.minutes,
         justification: input.justification,
+        changeId: input.changeId || null,
+        governanceCode: input.governanceCode || null,
         accessGroupId: group.id,
         policy,
         locationCountry: situation.location?.country ?? null,

@@ -68,6 +68,9 @@ export const extendGrantInput = z
       .max(1000, "At most 1000 characters")
       .regex(MULTI_LINE, "The justification contains characters that are not allowed")
       .default(""),
+    /** Required like on a request when the access group that allows the extension asks for them. */
+    changeId: optionalCode("change ID"),
+    governanceCode: optionalCode("governance code"),
   })
   .strict();
 export type ExtendGrantInput = z.infer<typeof extendGrantInput>;

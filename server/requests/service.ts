@@ -1,8 +1,8 @@
 import "server-only";
 import type { z } from "zod";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
-import { accessGroupActivations, accessGroups, catalogCredentials, grants, privileges, requests } from "@/db/schema";
+import { accessGroupActivations, accessGroups, catalogCredentials, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import {
   evaluateRequest,
@@ -22,15 +22,15 @@ import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
 import { conflict, invalid, notFound, refused, unauthenticated } from "@/server/errors";
 import { createGrants } from "@/server/grants/create";
-import { LIVE_GRANT_STATES } from "@/server/grants/states";
+import { isLiveGrantConflict, liveGrantConflict, liveGrantMessage, liveGrantOn, ONE_LIVE_RULE } from "@/server/grants/one-live";
+import { othersAccountReason } from "@/server/catalog/ownership";
 import { emitNotification } from "@/server/notifications/emit";
 import { isOutsideUsualHours } from "@/server/access-groups/policy/usual-hours";
 import { evaluateSetRequest, setDurations, setsForRequester } from "@/server/privilege-sets/eligibility";
 import { requestableSet } from "@/server/privilege-sets/service";
 import type { LoadedSet } from "@/server/privilege-sets/store";
+import { missingFieldsReason } from "./required-fields";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
-
-const FIELD_LABELS = { justification: "a justification", changeId: "a change ID", governanceCode: "a governance (ITSM) code" } as const;
 
 async function person(user: SessionUser) {
   // The account comes from our row (written at sign-in from AD), never from the session token.
@@ -72,6 +72,16 @@ function evaluateSubject(s: Awaited<ReturnType<typeof situationOf>>, subject: Su
     : evaluateRequest(s, { privilege: subject.privileges[0]!, credential: subject.credential }, durationMinutes, at, options);
 }
 
+/**
+ * Separation of duties: a catalog account owned by someone else is refused unless the binding
+ * group allows others' accounts (rule "account", like the criteria's refusal of an account).
+ */
+export function withOwnerRule(verdict: Verdict, credential: Credential | null, requester: { objectGuid: string; dn: string }): Verdict {
+  if (!verdict.ok) return verdict;
+  const reason = othersAccountReason(credential, { guid: requester.objectGuid, dn: requester.dn }, verdict.group);
+  return reason ? { ok: false, rule: "account", reason, nextWindowStartsAt: null } : verdict;
+}
+
 /** What the requester page lists: exactly what the user's enabled, active access groups allow, privileges and sets. */
 export async function myAccess(user: SessionUser, actor: AuditActor) {
   assertCan(user, "request", "Privilege");
@@ -89,7 +99,11 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
   const t = await subjectOf(input);
   const s = await situationOf(await person(user), actor.ip);
   const at = input.startsAt && input.startsAt > new Date() ? input.startsAt : new Date();
-  const verdict = evaluateSubject(s, t, Math.min(input.durationMinutes, t.maxDurationMinutes), at, { emergency: input.emergency });
+  const verdict = withOwnerRule(
+    evaluateSubject(s, t, Math.min(input.durationMinutes, t.maxDurationMinutes), at, { emergency: input.emergency }),
+    t.credential,
+    s.person,
+  );
   // Who would decide, level by level, so the requester knows before submitting.
   const approvalLevels =
     verdict.ok && verdict.requiresApproval
@@ -119,10 +133,29 @@ export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z
   // Parsed again: the worker, scripts and tests call services without tRPC.
   const input: SubmitRequestInput = submitRequestInput.parse(raw);
   const checked = await checkSubmission(user, actor, input);
-  return db.transaction(async (tx) => {
-    await lockAndRecheck(tx, user, checked);
-    return writeSubmission(tx, user, actor, input, checked);
-  });
+  return db
+    .transaction(async (tx) => {
+      await lockAndRecheck(tx, user, checked);
+      return writeSubmission(tx, user, actor, input, checked);
+    })
+    .catch(async (err: unknown) => {
+      // The account already holds the group (found by the re-check, or by the index in a race): audited like any refusal.
+      if (isLiveGrantConflict(err)) await auditRefusal(actor, checked.subject, ONE_LIVE_RULE, err.message, checked.situation.locationText);
+      throw err;
+    });
+}
+
+async function auditRefusal(actor: AuditActor, subject: Subject, rule: string, reason: string, location: string) {
+  await db.transaction((tx) =>
+    recordAudit(tx, actor, [
+      {
+        action: "request.refused",
+        targetType: subject.set ? "privilege_set" : "privilege",
+        targetId: subject.set?.id ?? subject.privileges[0]!.id,
+        data: { privilege: subject.name, rule, reason, location },
+      },
+    ]),
+  );
 }
 
 /** What the checks found: the request is allowed, by this group, for this account. */
@@ -149,16 +182,7 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
   const subject = await subjectOf(input);
   const { credential, set } = subject;
   const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
-    await db.transaction((tx) =>
-      recordAudit(tx, actor, [
-        {
-          action: "request.refused",
-          targetType: set ? "privilege_set" : "privilege",
-          targetId: set?.id ?? subject.privileges[0]!.id,
-          data: { privilege: subject.name, rule, reason, location },
-        },
-      ]),
-    );
+    await auditRefusal(actor, subject, rule, reason, location);
     const message = `Refused (${rule}): ${reason}`;
     throw INPUT_RULES.includes(rule) ? invalid(message, rule) : refused(rule, message);
   };
@@ -183,12 +207,14 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
   // A start within the next minute is "now"; a later one is checked against the group's limits then.
   const startsAt = input.startsAt && input.startsAt.getTime() > now.getTime() + 60_000 ? input.startsAt : null;
   const situation = await situationOf(account, actor.ip);
-  const verdict = evaluateSubject(situation, subject, input.durationMinutes, startsAt ?? now, { emergency: input.emergency });
+  const verdict = withOwnerRule(
+    evaluateSubject(situation, subject, input.durationMinutes, startsAt ?? now, { emergency: input.emergency }),
+    credential,
+    account,
+  );
   if (!verdict.ok) return refuse(verdict.rule, verdict.reason, situation.locationText);
-  const missing = verdict.requiredFields.filter((f) => input[f] === "");
-  if (missing.length) {
-    await refuse("fields", `The access group ${verdict.group.name} requires ${missing.map((f) => FIELD_LABELS[f]).join(" and ")}.`, situation.locationText);
-  }
+  const missing = missingFieldsReason(verdict.group, verdict.requiredFields, input);
+  if (missing) await refuse("fields", missing, situation.locationText);
   const approvers = await readApprovers(db, verdict.group.id);
   if (verdict.requiresApproval && approvers.approvers.length === 0) {
     await refuse(
@@ -230,17 +256,14 @@ async function lockAndRecheck(tx: Transaction, user: SessionUser, c: CheckedSubm
   if (!group || group.version !== c.checkedVersion || !group.enabled || activation?.state !== "active") {
     throw conflict(`The access group ${verdict.group.name} changed while your request was checked. Look at the page again and resubmit.`);
   }
+  // One live grant per account and AD group, whichever privilege publishes the group (the index backs it).
+  const live = await liveGrantOn(
+    tx,
+    member.guid,
+    subject.privileges.map((p) => p.groupGuid),
+  );
+  if (live) throw liveGrantConflict(liveGrantMessage(credential?.username ?? null, live));
   const ids = subject.privileges.map((p) => p.id);
-  const [live] = await tx
-    .select({ state: grants.state, expiresAt: grants.expiresAt, privilegeId: grants.privilegeId })
-    .from(grants)
-    .where(and(eq(grants.memberGuid, member.guid), inArray(grants.privilegeId, ids), inArray(grants.state, [...LIVE_GRANT_STATES])));
-  const whose = credential ? credential.username : "You";
-  if (live) {
-    const until = live.expiresAt ? ` until ${live.expiresAt.toISOString()}` : "";
-    const held = subject.privileges.find((p) => p.id === live.privilegeId)!.name;
-    throw conflict(`${whose} already ${credential ? "has" : "have"} "${held}" (${live.state}${until}).`);
-  }
   // A waiting request for the same account that asks for any of these privileges, alone or in a set.
   const [waiting] = await tx
     .select({ privilegeSetId: requests.privilegeSetId })

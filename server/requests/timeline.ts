@@ -106,6 +106,8 @@ function tell(action: string, d: Record<string, unknown>, by: string): Told | nu
     }
     case "request.emergency_reviewed":
       return { label: `Emergency access reviewed by ${by}`, detail: str(d.comment) };
+    case "request.failed":
+      return { label: "Approved, but not granted", detail: str(d.reason), tone: "failed" };
     case "request.extension_requested": {
       const minutes = num(d.minutes) ?? num(d.durationMinutes);
       return { label: `Extension requested by ${by}${minutes !== null ? ` (+${minutesText(minutes)})` : ""}`, detail: str(d.justification) };

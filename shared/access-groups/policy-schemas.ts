@@ -122,6 +122,11 @@ export const groupSettingsSchema = z
     /** Otherwise a user provisioned into the group waits for an admin to activate them. */
     autoGrantOnProvisioning: z.boolean().default(false),
     /**
+     * Members may ask for a catalog account that belongs to someone else (its owner, from AD's
+     * managedBy/manager or set by an admin). Off: only their own accounts and unowned ones.
+     */
+    allowOthersAccounts: z.boolean().default(false),
+    /**
      * The group's usual working hours (in its time zone): a request made, or scheduled to start,
      * outside them is flagged "outside usual hours" to approvers and in notifications.
      */

@@ -212,3 +212,37 @@ describe("extensions through approval", () => {
     expect(row).toMatchObject({ status: "failed", outcomeComment: expect.stringContaining("ended") });
   });
 });
+
+describe("extensions and the fields the access group requires", () => {
+  it("refuses an extension without the change ID and governance code the group requires; with them it is accepted and recorded", async () => {
+    await configuredAccessGroup(admin, {
+      name: "it-ex fields",
+      settings: { requiresChangeId: true, requiresGovernanceCode: true, autoGrantOnProvisioning: true },
+      members: [await directoryGuid("it-ex-req")],
+    });
+    const r = await submitRequest(u["it-ex-req"], actorFor(u["it-ex-req"]), {
+      privilegeId,
+      durationMinutes: 30,
+      justification: "extension test",
+      changeId: "CHG-1",
+      governanceCode: "GOV-1",
+    });
+    expect(await activateGrant(r.grantId!)).toBe("activated");
+    const ask = (fields: { changeId?: string; governanceCode?: string }) =>
+      extendGrant(u["it-ex-req"], actorFor(u["it-ex-req"]), { grantId: r.grantId!, minutes: 10, justification: "more", ...fields });
+
+    await expect(ask({})).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      rule: "fields",
+      message: expect.stringContaining("a change ID and a governance (ITSM) code"),
+    });
+    await expect(ask({ changeId: "CHG-2" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("a governance (ITSM) code") });
+    expect((await grant(r.grantId!)).extendedMinutes).toBe(0);
+
+    const ok = await ask({ changeId: "CHG-2", governanceCode: "GOV-2" });
+    expect(ok.status).toBe("approved");
+    expect((await grant(r.grantId!)).extendedMinutes).toBe(10);
+    const [row] = await db.select().from(requests).where(eq(requests.id, ok.requestId));
+    expect(row).toMatchObject({ kind: "extension", changeId: "CHG-2", governanceCode: "GOV-2" });
+  });
+});

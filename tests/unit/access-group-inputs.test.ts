@@ -102,6 +102,7 @@ describe("settings input", () => {
       allowsEmergencyAccess: false,
       approvalInLevels: false,
       autoGrantOnProvisioning: false,
+      allowOthersAccounts: false,
       usualDays: [1, 2, 3, 4, 5],
       usualHours: { start: "08:00", end: "18:00" },
     });

@@ -103,7 +103,48 @@ describe("planDeviceSync", () => {
   });
 });
 
+const NO_OWNER = { ownerDn: null, ownerGuid: null, ownerName: null, ownerSource: null } as const;
+
 describe("planCredentialSync", () => {
+  const BOB = { dn: "CN=bob,OU=People", guid: "0f0f0f0f-0000-4000-8000-000000000001", username: "bob" };
+  const row = (owner: Partial<CredentialState> = NO_OWNER): CredentialState => ({
+    id: "c1",
+    objectGuid: G1,
+    present: true,
+    username: "adm-bob",
+    displayName: "",
+    type: "domain",
+    dn: "CN=adm-bob",
+    deviceNames: [],
+    ...NO_OWNER,
+    ...owner,
+  });
+  const ad = (owner: DirectoryAccount["owner"]): DirectoryAccount => ({
+    objectGuid: G1,
+    dn: "CN=adm-bob",
+    username: "adm-bob",
+    displayName: "",
+    type: "domain",
+    deviceNames: [],
+    owner,
+  });
+
+  it("takes the owner from AD, and drops it when AD does", () => {
+    expect(planCredentialSync([row()], [ad(BOB)])[0]).toMatchObject({
+      op: "update",
+      set: { ownerDn: BOB.dn, ownerGuid: BOB.guid, ownerName: "bob", ownerSource: "directory" },
+    });
+    const owned = row({ ownerDn: BOB.dn, ownerGuid: BOB.guid, ownerName: "bob", ownerSource: "directory" });
+    expect(planCredentialSync([owned], [ad(BOB)])[0]).toMatchObject({ op: "seen" });
+    expect(planCredentialSync([owned], [ad(null)])[0]).toMatchObject({ op: "update", set: NO_OWNER });
+  });
+
+  it("leaves an owner an admin set alone", () => {
+    const admins = row({ ownerDn: "CN=erin", ownerGuid: "0f0f0f0f-0000-4000-8000-000000000002", ownerName: "erin", ownerSource: "manual" });
+    expect(planCredentialSync([admins], [ad(BOB)])[0]).toMatchObject({ op: "seen" });
+    expect(planCredentialSync([admins], [ad(null)])[0]).toMatchObject({ op: "seen" });
+  });
+
   it("diffs device names as a list", () => {
     const row: CredentialState = {
       id: "c1",
@@ -114,8 +155,17 @@ describe("planCredentialSync", () => {
       type: "domain",
       dn: "CN=adm-bob",
       deviceNames: ["WEB01"],
+      ...NO_OWNER,
     };
-    const ad: DirectoryAccount = { objectGuid: G1, dn: "CN=adm-bob", username: "adm-bob", displayName: "", type: "domain", deviceNames: ["WEB01", "DB01"] };
+    const ad: DirectoryAccount = {
+      objectGuid: G1,
+      dn: "CN=adm-bob",
+      username: "adm-bob",
+      displayName: "",
+      type: "domain",
+      deviceNames: ["WEB01", "DB01"],
+      owner: null,
+    };
     expect(planCredentialSync([row], [ad])).toEqual([
       {
         op: "update",

@@ -126,7 +126,7 @@ describe("location schemas", () => {
 describe("groupSettingsSchema", () => {
   it("defaults every flag off and usual hours to office hours", () => {
     const { usualDays, usualHours, ...flags } = groupSettingsSchema.parse({});
-    expect(Object.values(flags)).toEqual(Array(7).fill(false));
+    expect(Object.values(flags)).toEqual(Array(8).fill(false));
     expect({ usualDays, usualHours }).toEqual({ usualDays: [1, 2, 3, 4, 5], usualHours: { start: "08:00", end: "18:00" } });
   });
   it("sorts and de-duplicates usual days, refuses a bad time", () => {

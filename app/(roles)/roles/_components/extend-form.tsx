@@ -22,6 +22,8 @@ function schemaFor(room: number, maxTotal: number) {
   return z.object({
     minutes: durationMinutesSchema.max(room, `At most ${room} minutes: this privilege can be held for ${formatMinutes(maxTotal)} in total`),
     justification: extendGrantInput.shape.justification,
+    changeId: extendGrantInput.shape.changeId,
+    governanceCode: extendGrantInput.shape.governanceCode,
   });
 }
 type Schema = ReturnType<typeof schemaFor>;
@@ -55,7 +57,7 @@ export function ExtendForm({ grantId, privilege, room, maxTotalMinutes, windowEn
     formState: { errors },
   } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
     resolver: zodResolver(schema),
-    defaultValues: { minutes: Math.min(DEFAULT_MINUTES, room), justification: "" },
+    defaultValues: { minutes: Math.min(DEFAULT_MINUTES, room), justification: "", changeId: "", governanceCode: "" },
   });
   const [problem, setProblem] = useState<string | null>(null);
   const extend = useMutation(
@@ -65,7 +67,7 @@ export function ExtendForm({ grantId, privilege, room, maxTotalMinutes, windowEn
         await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
         onDone(result, Number(sent.minutes));
       },
-      onError: (err) => setProblem(applyServerErrors(err, setError, ["minutes", "justification"])),
+      onError: (err) => setProblem(applyServerErrors(err, setError, ["minutes", "justification", "changeId", "governanceCode"])),
     }),
   );
 
@@ -76,7 +78,7 @@ export function ExtendForm({ grantId, privilege, room, maxTotalMinutes, windowEn
       noValidate
       onSubmit={handleSubmit((values) => {
         setProblem(null);
-        extend.mutate({ grantId, minutes: values.minutes, justification: values.justification });
+        extend.mutate({ grantId, ...values });
       })}
       className="mt-4 space-y-3 rounded-md border border-slate-200 bg-slate-50 p-3 sm:p-4"
     >
@@ -103,6 +105,27 @@ export function ExtendForm({ grantId, privilege, room, maxTotalMinutes, windowEn
         error={errors.justification?.message}
         {...register("justification")}
       />
+      {/* The group that allows the extension decides which of these it needs, as for a request. */}
+      <div className="grid gap-3 sm:grid-cols-2">
+        <TextField
+          id={`extend-${grantId}-change-id`}
+          label="Change ID"
+          maxLength={100}
+          autoComplete="off"
+          hint="Required when your access group asks for one."
+          error={errors.changeId?.message}
+          {...register("changeId")}
+        />
+        <TextField
+          id={`extend-${grantId}-governance-code`}
+          label="Governance (ITSM) code"
+          maxLength={100}
+          autoComplete="off"
+          hint="Required when your access group asks for one."
+          error={errors.governanceCode?.message}
+          {...register("governanceCode")}
+        />
+      </div>
       {problem && <ErrorAlert>{problem}</ErrorAlert>}
       <div className="flex flex-wrap gap-2">
         <Button type="submit" variant="primary" pending={extend.isPending}>

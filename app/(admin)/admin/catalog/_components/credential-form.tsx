@@ -4,12 +4,23 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/trpc/client";
 import { TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
-import { createCredentialInput, CREDENTIAL_TYPES } from "@/server/catalog/schemas";
+import { createCredentialInput, CREDENTIAL_TYPES, updateCredentialInput } from "@/server/catalog/schemas";
 import { CatalogForm, DirectoryValues, TAGS_HINT, useCatalogForm, type OnDone } from "./catalog-form";
 
 export type CatalogCredential = RouterOutputs["catalog"]["credentials"]["list"]["items"][number];
 
-const directoryCredentialInput = createCredentialInput.pick({ tags: true });
+const directoryCredentialInput = createCredentialInput.pick({ tags: true }).extend({ owner: updateCredentialInput.shape.owner.unwrap().default("") });
+
+/** Where the owner shown came from, in words. */
+function ownerHint(credential: CatalogCredential): string {
+  const rule = "Nobody approves access to an account they own, and others may ask for it only where their access group allows it.";
+  if (credential.ownerSource === "manual")
+    return `Set here by an administrator (AD is not consulted). Empty it to take AD's managedBy/manager again at the next sync. ${rule}`;
+  if (credential.ownerSource === "directory" && !credential.ownerName)
+    return `AD names ${credential.ownerDn}, which is not a person: the account counts as someone else's. Enter an account name to set the owner here. ${rule}`;
+  if (credential.ownerSource === "directory") return `From AD (managedBy/manager). Enter another account name to set the owner here instead. ${rule}`;
+  return `AD names no owner (managedBy/manager). Enter an account name to set one here. ${rule}`;
+}
 
 function useSaveCredential(onSaved: (username: string) => void) {
   const trpc = useTRPC();
@@ -81,7 +92,11 @@ export function ManualCredentialForm({ credential, onDone }: { credential?: Cata
 
 /** A synced account: AD's fields are shown, tags are editable. */
 export function DirectoryCredentialForm({ credential, onDone }: { credential: CatalogCredential; onDone: OnDone }) {
-  const { register, errors, formError, submit } = useCatalogForm(directoryCredentialInput, { tags: credential.tags.join(", ") }, { fields: ["tags"] });
+  const { register, errors, formError, submit } = useCatalogForm(
+    directoryCredentialInput,
+    { tags: credential.tags.join(", "), owner: credential.ownerName ?? "" },
+    { fields: ["tags", "owner"] },
+  );
   const { update } = useSaveCredential((name) => onDone(name));
 
   return (
@@ -102,6 +117,14 @@ export function DirectoryCredentialForm({ credential, onDone }: { credential: Ca
         ]}
       />
       <TextField id={`credential-${credential.id}-tags`} label="Tags" autoFocus error={errors.tags?.message} hint={TAGS_HINT} {...register("tags")} />
+      <TextField
+        id={`credential-${credential.id}-owner`}
+        label="Owner"
+        autoComplete="off"
+        error={errors.owner?.message}
+        hint={ownerHint(credential)}
+        {...register("owner")}
+      />
     </CatalogForm>
   );
 }

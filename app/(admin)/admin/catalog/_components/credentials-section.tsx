@@ -9,6 +9,18 @@ import { DirectoryCredentialForm, ManualCredentialForm, type CatalogCredential }
 const COLUMNS: CatalogColumn<CatalogCredential>[] = [
   { label: "Type", cell: (c) => c.type || <NoValue /> },
   { label: "Devices", cell: (c) => (c.deviceNames.length ? <span className="break-words">{c.deviceNames.join(", ")}</span> : <NoValue />) },
+  {
+    label: "Owner",
+    cell: (c) =>
+      c.ownerDn ? (
+        <span className="break-words" title={c.ownerDn}>
+          {c.ownerName ?? c.ownerDn}
+          {c.ownerSource === "manual" && <span className="text-xs text-slate-500"> (set here)</span>}
+        </span>
+      ) : (
+        <NoValue />
+      ),
+  },
   { label: "Tags", className: "max-sm:col-span-2", cell: (c) => <Tags tags={c.tags} /> },
 ];
 
@@ -29,7 +41,7 @@ export function CredentialsSection() {
         matching: "Try part of a username, device or tag.",
         none: "Run a sync to import privileged accounts from the directory, or add one by hand.",
       }}
-      tableClassName="sm:min-w-[720px]"
+      tableClassName="sm:min-w-[840px]"
       nameLabel="Username"
       nameOf={(c) => c.username}
       detailOf={(c) => c.displayName && <div className="text-xs text-slate-500">{c.displayName}</div>}

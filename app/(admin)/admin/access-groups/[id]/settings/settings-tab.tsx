@@ -38,6 +38,11 @@ const FLAGS: { name: Flag; label: string; hint: string }[] = [
     label: "Automatically grant access on provisioning",
     hint: "Otherwise a new member waits until an administrator activates them on the Users tab.",
   },
+  {
+    name: "allowOthersAccounts",
+    label: "Allows requests for other people's accounts",
+    hint: "Members may elevate a catalog account that has another owner. Off: only their own accounts and accounts without an owner.",
+  },
 ];
 
 export function SettingsTab({ groupId }: { groupId: string }) {
