@@ -169,7 +169,8 @@ export async function accountStateOf(userId: string): Promise<AccountState> {
     refusal = (await readAccountStates([who.guid], new Date(now))).get(who.guid.toLowerCase()) ?? "deleted";
   } catch (err) {
     if (!(err instanceof DirectoryError)) throw err;
-    if (hit && hit.refusal === null && now - hit.at < ACCOUNT_STATE_GRACE_MS) return { userId, username: hit.username, guid: hit.guid, refusal: null, fresh: false };
+    if (hit && hit.refusal === null && now - hit.at < ACCOUNT_STATE_GRACE_MS)
+      return { userId, username: hit.username, guid: hit.guid, refusal: null, fresh: false };
     throw unavailable("The directory cannot confirm your account right now. Try again in a moment.", err);
   }
   cache.set(userId, { guid: who.guid, username: who.username, at: now, refusal });

@@ -100,7 +100,12 @@ async function offboardOne(person: { id: string; username: string }, reason: Acc
   await endSessions(person.id, `account-${reason}`, SYSTEM_ACTOR);
   await db.transaction((tx) =>
     recordAudit(tx, SYSTEM_ACTOR, [
-      { action: "user.offboarded", targetType: "user", targetId: person.id, data: { username: person.username, reason, requestsCancelled: cancelled, grantsEnded: ended } },
+      {
+        action: "user.offboarded",
+        targetType: "user",
+        targetId: person.id,
+        data: { username: person.username, reason, requestsCancelled: cancelled, grantsEnded: ended },
+      },
     ]),
   );
   log.info({ userId: person.id, username: person.username, reason, requestsCancelled: cancelled, grantsEnded: ended }, "account offboarded");

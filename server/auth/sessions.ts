@@ -95,7 +95,10 @@ export async function confirmSession(userId: string, sessionId: string | null | 
   }
   await confirmAccount(userId);
   if (opts.touch && now.getTime() - row.lastSeenAt.getTime() >= SESSION_TOUCH_MS) {
-    await db.update(userSessions).set({ lastSeenAt: now }).where(and(eq(userSessions.id, sessionId), isNull(userSessions.endedAt)));
+    await db
+      .update(userSessions)
+      .set({ lastSeenAt: now })
+      .where(and(eq(userSessions.id, sessionId), isNull(userSessions.endedAt)));
   }
 }
 

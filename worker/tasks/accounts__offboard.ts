@@ -8,5 +8,6 @@ import { defineTask } from "../define-task";
  */
 export const accounts__offboard = defineTask("accounts__offboard", async (payload, { log }) => {
   const r = await offboardAccounts({ userId: payload.userId });
-  for (const o of r.offboarded) log.info(`offboarded ${o.username} (${o.reason}): ${o.requestsCancelled} request(s) cancelled, ${o.grantsEnded} grant(s) ended`);
+  for (const o of r.offboarded)
+    log.info(`offboarded ${o.username} (${o.reason}): ${o.requestsCancelled} request(s) cancelled, ${o.grantsEnded} grant(s) ended`);
 });
