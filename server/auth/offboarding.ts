@@ -21,7 +21,7 @@ import { endSessions } from "./sessions";
  * change only refuse calls: they come back by themselves.
  */
 
-const log = scoped("offboarding");
+const log = () => scoped("offboarding");
 
 /** Everyone with something to lose: a pending request, a live grant not already ending, or an open session. */
 async function candidates(userId?: string) {
@@ -108,6 +108,6 @@ async function offboardOne(person: { id: string; username: string }, reason: Acc
       },
     ]),
   );
-  log.info({ userId: person.id, username: person.username, reason, requestsCancelled: cancelled, grantsEnded: ended }, "account offboarded");
+  log().info({ userId: person.id, username: person.username, reason, requestsCancelled: cancelled, grantsEnded: ended }, "account offboarded");
   return { requestsCancelled: cancelled, grantsEnded: ended };
 }

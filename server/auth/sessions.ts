@@ -23,7 +23,7 @@ import { assertCan, type SessionUser } from "./permissions";
 export const SESSION_TOUCH_MS = 60_000;
 
 const SYSTEM_WEB: AuditActor = { type: "system", id: null, name: "interim-web" };
-const log = scoped("sessions");
+const log = () => scoped("sessions");
 
 export type SessionRow = typeof userSessions.$inferSelect;
 export type SessionRefusal = "ended" | "idle" | "expired";
@@ -111,7 +111,7 @@ export async function confirmAccount(userId: string): Promise<void> {
   const state = await accountStateOf(userId);
   if (!state.refusal) return;
   if (state.fresh) {
-    log.warn({ userId, username: state.username, refusal: state.refusal }, "account refused by the directory: sessions ended");
+    log().warn({ userId, username: state.username, refusal: state.refusal }, "account refused by the directory: sessions ended");
     await endSessions(userId, `account-${state.refusal}`, SYSTEM_WEB);
     if (OFFBOARDING_REFUSALS.includes(state.refusal)) await enqueue(db, "accounts__offboard", { userId }, { jobKey: `accounts-offboard:${userId}` });
   }

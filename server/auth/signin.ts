@@ -28,7 +28,7 @@ export class SigninError extends Error {
 const INVALID = "Wrong username or password.";
 const DIRECTORY_DOWN = "The directory cannot be reached right now. Try again in a moment.";
 const POLICY_OFF = "Sign-in is unavailable because of the directory's account lockout policy. Contact an administrator.";
-const log = scoped("signin");
+const log = () => scoped("signin");
 
 /**
  * Where a sign-in for an unknown or disabled account binds: a DN that names nobody, so AD refuses
@@ -48,7 +48,7 @@ let usernameKey: Buffer | undefined;
 export function maskUsername(typed: string): string {
   if (!usernameKey) {
     const secret = process.env.NEXTAUTH_SECRET;
-    if (!secret) log.warn("NEXTAUTH_SECRET is unset: failed sign-in names are hashed with a per-process key");
+    if (!secret) log().warn("NEXTAUTH_SECRET is unset: failed sign-in names are hashed with a per-process key");
     usernameKey = createHmac("sha256", secret || randomBytes(32))
       .update("interim:signin-username:v1")
       .digest();
@@ -165,7 +165,7 @@ export async function signIn(raw: unknown, ctx: Context): Promise<SessionUser> {
   const attempt = await reserveAttempt(accountKey, named, ipBucket(ctx.ip), policy, adFailures);
   if ("refused" in attempt) {
     if (attempt.refused === "policy") {
-      log.error(
+      log().error(
         { lockoutThreshold: policy.lockoutThreshold },
         "sign-in refused without a bind: the domain's lockoutThreshold leaves no attempt that cannot lock the account; raise it to 2 or more (or 0)",
       );
