@@ -166,7 +166,8 @@ export async function accountStateOf(userId: string): Promise<AccountState> {
   }
   let refusal: AccountRefusal | null;
   try {
-    refusal = (await readAccountStates([who.guid], new Date(now))).get(who.guid.toLowerCase()) ?? "deleted";
+    const states = await readAccountStates([who.guid], new Date(now));
+    refusal = states.has(who.guid.toLowerCase()) ? states.get(who.guid.toLowerCase())! : "deleted";
   } catch (err) {
     if (!(err instanceof DirectoryError)) throw err;
     if (hit && hit.refusal === null && now - hit.at < ACCOUNT_STATE_GRACE_MS)

@@ -164,7 +164,11 @@ describe("offboarding in the worker", () => {
     const user = await localUser(SAM);
     // A pending request, waiting for an approver (submitted while this is the person's only group).
     const waiting = (await publishNamed(carol, "it-acct-priv", "Acct waiting")).id;
-    const g = await configuredAccessGroup(carol, { name: "it-acct waiting", settings: { requiresApproval: true }, members: [await directoryGuid(SAM)] });
+    const g = await configuredAccessGroup(carol, {
+      name: "it-acct waiting",
+      settings: { requiresApproval: true, autoGrantOnProvisioning: true },
+      members: [await directoryGuid(SAM)],
+    });
     await updateApprovers(carol, actorFor(carol), {
       id: g.id,
       version: g.version,
