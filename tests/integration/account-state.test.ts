@@ -54,6 +54,7 @@ const helpers = { addJob: async () => undefined } as unknown as JobHelpers;
 beforeAll(async () => {
   ad = await adminClient();
   await ensureAdGroup(ad, "it-acct-priv");
+  await ensureAdGroup(ad, "it-acct-live");
 });
 beforeEach(async () => {
   await resetDatabase();
@@ -178,7 +179,7 @@ describe("offboarding in the worker", () => {
     const pending = await submitRequest(user, actorFor(user), { privilegeId: waiting, durationMinutes: 30, justification: "integration test" });
     expect(pending.grantId).toBeNull();
     // A live grant, in AD (a group without approval is preferred from now on).
-    const open = await publish(carol, "it-acct-priv");
+    const open = await publish(carol, "it-acct-live");
     await openAccessGroup(carol, [user]);
     const { grantId } = await requestFor(user, open.id);
     await activateGrant(grantId);
