@@ -58,6 +58,13 @@ const schema = z.object({
   SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
   SIGNIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   TRUSTED_PROXIES: listOf(","),
+  // Sessions (server/auth/sessions.ts): absolute lifetime from sign-in, and how long without a call ends one.
+  INTERIM_SESSION_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  INTERIM_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60),
 
   // Catalog sync: computers (devices) and privileged accounts (credentials) under these OUs,
   // several separated by ";". Unset = that part of the catalog is not synced.

@@ -1,6 +1,7 @@
 import { parseCronItems, type ParsedCronItem, type TaskList } from "graphile-worker";
 import { cronJobs, taskNames, type TaskName } from "@/server/jobs/registry";
 import type { RegisteredTask } from "./define-task";
+import { accounts__offboard } from "./tasks/accounts__offboard";
 import { catalog__sync } from "./tasks/catalog__sync";
 import { grants__activate } from "./tasks/grants__activate";
 import { grants__expire } from "./tasks/grants__expire";
@@ -24,6 +25,7 @@ const handlers: { [T in TaskName]: RegisteredTask<T> } = {
   grants__temporary_group_cleanup,
   notifications__dispatch,
   catalog__sync,
+  accounts__offboard,
 };
 
 export const taskList: TaskList = Object.fromEntries(taskNames.map((name) => [name, handlers[name]]));

@@ -9,3 +9,4 @@ export * from "./grants";
 export * from "./audit";
 export * from "./notifications";
 export * from "./drift";
+export * from "./sessions";

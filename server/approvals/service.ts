@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/e
 import { recordAudit } from "@/server/audit/service";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { confirmAccount } from "@/server/auth/sessions";
 import { conflict, forbidden, invalid, notFound, refused, unauthenticated, type DomainError } from "@/server/errors";
 import { applyExtension } from "@/server/grants/extend";
 import { emitNotification } from "@/server/notifications/emit";
@@ -44,6 +45,8 @@ type Decided =
  */
 export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<typeof decideInput>): Promise<Decided> {
   assertCan(user, "approve", "Request");
+  // An approver whose AD account is disabled, locked, expired or gone does not vote (server/auth/account-state.ts).
+  await confirmAccount(user.id);
   const input: DecideInput = decideInput.parse(raw);
   const guid = await approverGuid(user);
   const outcome = await db.transaction(async (tx) => {

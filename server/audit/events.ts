@@ -41,6 +41,18 @@ export const accessGroupTab = z.enum(["settings", "criteria", "users", "approver
 export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("auth.signin_succeeded"), targetType: z.literal("user"), data: z.object({ username: z.string(), isAdmin: z.boolean() }) }),
   z.object({ action: z.literal("auth.signin_failed"), targetType: z.literal("user"), data: z.object({ username: z.string(), reason: z.string() }) }),
+  // Sessions ended on the server (server/auth/sessions.ts): by an admin, idle, expired, or the account refused by AD.
+  z.object({
+    action: z.literal("auth.sessions_ended"),
+    targetType: z.literal("user"),
+    data: z.object({ username: z.string(), reason: z.string(), sessions: z.number() }),
+  }),
+  // A disabled, expired or deleted AD account's pending requests cancelled and live grants ended (server/auth/offboarding.ts).
+  z.object({
+    action: z.literal("user.offboarded"),
+    targetType: z.literal("user"),
+    data: z.object({ username: z.string(), reason: z.string(), requestsCancelled: z.number(), grantsEnded: z.number() }),
+  }),
   z.object({ action: z.literal("privilege.published"), targetType: z.literal("privilege"), data: z.object({ after: z.record(z.string(), z.unknown()) }) }),
   z.object({
     action: z.literal("privilege.updated"),

@@ -11,7 +11,7 @@ export interface SessionUser {
 }
 
 export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end" | "extend";
-export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog";
+export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog" | "Session";
 
 interface Owned {
   userId: string;
@@ -37,6 +37,8 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   Directory: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
   AccessGroup: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
   Catalog: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+  // Other people's sign-in sessions: admins list and end them.
+  Session: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
 };
 
 export function can(user: SessionUser, action: Action, subject: Subject, resource?: Owned): boolean {
@@ -49,3 +51,9 @@ export function assertCan(user: SessionUser, action: Action, subject: Subject, r
     throw forbidden(`You may not ${action} this ${subject.toLowerCase()}.`);
   }
 }
+
+/**
+ * The worker acting on nobody's behalf where a service wants a person (offboarding ends a departed
+ * account's grants through the ordinary revoke path). Its empty id is stored as "nobody" (null).
+ */
+export const SYSTEM_REVOKER: SessionUser = { id: "", username: "interim-worker", dn: "", displayName: "Interim worker", isAdmin: true };

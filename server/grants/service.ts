@@ -130,7 +130,7 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
     assertTransition(grant.state, "revoked");
     await tx
       .update(grants)
-      .set({ state: "revoked", endReason: reason, endedBy: user.id, removedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({ state: "revoked", endReason: reason, endedBy: user.id || null, removedAt: sql`now()`, updatedAt: sql`now()` })
       .where(eq(grants.id, grantId));
     await removeJob(tx, jobKeys.activate(grantId));
     // Audit before the outbox row here, as this path always did (two calls keep that order).
@@ -142,7 +142,7 @@ async function endOne(tx: Transaction, user: SessionUser, actor: AuditActor, gra
     .update(grants)
     .set({
       endReason: reason,
-      endedBy: user.id,
+      endedBy: user.id || null, // SYSTEM_REVOKER (server/auth/permissions.ts) ends as nobody
       // A grant in the directory (active or still replicating) is due now; a provisioning one
       // becomes due the moment it is in.
       expiresAt: inDirectory ? sql`now()` : grant.expiresAt,

@@ -78,6 +78,12 @@ export const jobs = {
   /** The worker's poller sends notifications within a second; the cron is a second way in. */
   notifications__dispatch: { payload: noPayload, maxAttempts: 1, cron: everyMinute("notifications-dispatch", "preserve_run_at") },
   /**
+   * A disabled, expired or deleted AD account loses its pending requests and live grants
+   * (server/auth/offboarding.ts): every minute for every account with something to lose, and at
+   * once (`userId`) when a call finds its account refused.
+   */
+  accounts__offboard: { payload: z.object({ userId: z.uuid().optional() }), maxAttempts: 3, cron: everyMinute("accounts-offboard") },
+  /**
    * "Sync now" jobs carry their run and are keyed by it; cron jobs carry none and share the
    * schedule's key.
    */

@@ -2,10 +2,12 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { getServerSession } from "next-auth";
+import type { Logger } from "pino";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { AuditActor } from "@/server/audit/events";
 import { authOptions } from "@/server/auth/options";
+import { confirmAccount, confirmSession } from "@/server/auth/sessions";
 import { currentAdminStatus } from "@/server/auth/signin";
 import type { SessionUser } from "@/server/auth/permissions";
 import { DirectoryError } from "@/server/directory/errors";
@@ -14,11 +16,22 @@ import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
 import { scoped } from "@/server/logger";
 
-export async function createContext(opts: { headers: Headers }) {
+export interface Context {
+  user: SessionUser | null;
+  /** The server-side session (user_sessions.id); createContext always sets it with a user (tests' hand-made contexts may not). */
+  sessionId?: string | null;
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+  log: Logger;
+}
+
+export async function createContext(opts: { headers: Headers }): Promise<Context> {
   const session = await getServerSession(authOptions);
   const requestId: string = randomUUID();
   return {
     user: session?.user ?? null,
+    sessionId: session?.sessionId ?? null,
     ip: clientIpFrom(opts.headers.get("x-forwarded-for"), env.TRUSTED_PROXIES),
     userAgent: opts.headers.get("user-agent"),
     requestId,
@@ -26,7 +39,6 @@ export async function createContext(opts: { headers: Headers }) {
     log: scoped("trpc", { requestId, user: session?.user?.username ?? null }),
   };
 }
-export type Context = Awaited<ReturnType<typeof createContext>>;
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -80,8 +92,14 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * A signed-in person whose session still holds (not ended, idle or past its lifetime) and whose AD
+ * account is still usable (read at most once a minute per user): server/auth/sessions.ts.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  if (ctx.sessionId === undefined) await confirmAccount(ctx.user.id);
+  else await confirmSession(ctx.user.id, ctx.sessionId, { touch: true });
   // isAdmin from the token is only a hint; adminProcedure confirms it.
   const user: SessionUser = { ...ctx.user, isAdmin: false };
   const actor: AuditActor = { type: "user", id: user.id, name: user.username, ip: ctx.ip, userAgent: ctx.userAgent };

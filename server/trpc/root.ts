@@ -1,6 +1,7 @@
 import "server-only";
 import { accessGroupsRouter } from "@/server/access-groups/router";
 import { overviewRouter } from "@/server/admin/router";
+import { sessionsRouter } from "@/server/admin/sessions";
 import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { authRouter } from "@/server/auth/router";
@@ -30,6 +31,7 @@ export const appRouter = createTRPCRouter({
   approvals: approvalsRouter,
   overview: overviewRouter,
   drift: driftRouter,
+  sessions: sessionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

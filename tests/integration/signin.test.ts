@@ -1,13 +1,13 @@
-import { Client } from "ldapts";
+import { Attribute, Change, Client } from "ldapts";
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { auditEvents, signinAttempts } from "@/db/schema";
-import { signIn, SigninError } from "@/server/auth/signin";
+import { resetDomainPolicyCache, signIn, SigninError } from "@/server/auth/signin";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { checkDirectory } from "@/server/directory/settings";
-import { adminClient, ensureAdUser, resetDatabase, TEST_PASSWORD } from "./fixtures";
+import { adminClient, BASE_DN, ensureAdUser, resetDatabase, TEST_PASSWORD } from "./fixtures";
 
 let admin: Client;
 let victimDn: string;
@@ -118,6 +118,108 @@ describe("sign-in against AD", () => {
         reasons.push(((await signIn({ username: u, password: "p" }, ctx).catch((e: unknown) => e)) as SigninError).reason);
       }
       expect(reasons).toEqual(["invalid", "invalid", "throttled"]);
+    } finally {
+      delete process.env.SIGNIN_MAX_FAILURES_PER_IP;
+      resetEnvForTests();
+    }
+  });
+});
+
+/** Sets the domain's lockoutThreshold for `fn` (what `samba-tool domain passwordsettings set --account-lockout-threshold` writes), then restores it. */
+async function withLockoutThreshold(threshold: number, fn: () => Promise<void>) {
+  const { searchEntries } = await admin.search(BASE_DN, { scope: "base", attributes: ["lockoutThreshold"] });
+  const before = String(searchEntries[0]?.lockoutThreshold ?? "0");
+  const set = (v: string) =>
+    admin.modify(BASE_DN, new Change({ operation: "replace", modification: new Attribute({ type: "lockoutThreshold", values: [v] }) }));
+  await set(String(threshold));
+  resetDomainPolicyCache();
+  try {
+    await fn();
+  } finally {
+    await set(before);
+    resetDomainPolicyCache();
+  }
+}
+
+describe("sign-in hardening (issue 13 item 10)", () => {
+  it("with lockoutThreshold 1 never binds (any wrong password would lock): refused, the account untouched", async () => {
+    await withLockoutThreshold(1, async () => {
+      const before = await adAttrs(victimDn);
+      const trace: string[] = [];
+      const err = (await signIn({ username: "it-lockout", password: "wrong-once" }, { ...ctx, trace }).catch((e: unknown) => e)) as SigninError;
+      expect(err.reason).toBe("policy");
+      expect(err.message).toMatch(/lockout policy/);
+      expect(trace).not.toContain("bind");
+      const ad = await adAttrs(victimDn);
+      expect(ad.badPwdCount).toBe(before.badPwdCount);
+      expect(ad.lockoutTime).toBe(0);
+    });
+  });
+
+  it("with lockoutThreshold 2 binds at most once per observation window, so AD never reaches its threshold", async () => {
+    await withLockoutThreshold(2, async () => {
+      const reasons: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        reasons.push(
+          ((await signIn({ username: "it-lockout", password: `wrong-${i}` }, { ...ctx, ip: `192.0.2.${50 + i}` }).catch((e: unknown) => e)) as SigninError)
+            .reason,
+        );
+      }
+      expect(reasons).toEqual(["invalid", "throttled", "throttled", "throttled"]);
+      const ad = await adAttrs(victimDn);
+      expect(ad.badPwdCount).toBeLessThan(2);
+      expect(ad.lockoutTime).toBe(0);
+    });
+  });
+
+  it("known, unknown and disabled usernames take the same steps (one lookup, one reservation, one bind, one audit)", async () => {
+    const disabledDn = await ensureAdUser(admin, "it-signin-off");
+    await admin.modify(disabledDn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: ["514"] }) }));
+    try {
+      const traces: Record<string, string[]> = { known: [], unknown: [], disabled: [] };
+      const names = { known: "it-signin", unknown: "it-no-such-person", disabled: "it-signin-off" };
+      for (const [k, username] of Object.entries(names)) {
+        const err = (await signIn({ username, password: "wrong-password" }, { ...ctx, trace: traces[k] }).catch((e: unknown) => e)) as SigninError;
+        expect(err.message).toBe("Wrong username or password.");
+      }
+      expect(traces.known).toEqual(["lookup", "reserve", "bind", "audit"]);
+      expect(traces.unknown).toEqual(traces.known);
+      expect(traces.disabled).toEqual(traces.known);
+      // The bind for nobody moved no real account's count.
+      expect((await adAttrs(disabledDn)).badPwdCount).toBe(0);
+    } finally {
+      await ensureAdUser(admin, "it-signin-off");
+    }
+  });
+
+  it("keeps a failed sign-in's username only when it names an account; a password typed as a username is stored nowhere", async () => {
+    const typed = "Hunter2-Correct-Horse!";
+    await signIn({ username: typed, password: "x" }, ctx).catch(() => undefined);
+    await signIn({ username: "it-signin", password: "wrong" }, ctx).catch(() => undefined);
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.action, "auth.signin_failed"));
+    expect(events).toHaveLength(2);
+    const all = JSON.stringify(events) + JSON.stringify(await db.select().from(signinAttempts));
+    expect(all.toLowerCase()).not.toContain(typed.toLowerCase());
+    expect(events.map((e) => (e.data as { username: string }).username)).toEqual([expect.stringMatching(/^hmac:[0-9a-f]{32}$/), "it-signin"]);
+    // The same typed name hashes the same way, so repeated tries stay visible.
+    await signIn({ username: typed.toUpperCase(), password: "x" }, ctx).catch(() => undefined);
+    const again = await db.select().from(auditEvents).where(eq(auditEvents.action, "auth.signin_failed"));
+    expect((again[2]!.data as { username: string }).username).toBe((events[0]!.data as { username: string }).username);
+  });
+
+  it("throttles IPv6 clients per /64, not per address", async () => {
+    process.env.SIGNIN_MAX_FAILURES_PER_IP = "2";
+    const { resetEnvForTests } = await import("@/server/env");
+    resetEnvForTests();
+    try {
+      const reasons: string[] = [];
+      for (const [i, ip] of ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff::3"].entries()) {
+        reasons.push(((await signIn({ username: `v6-${i}`, password: "p" }, { ...ctx, ip }).catch((e: unknown) => e)) as SigninError).reason);
+      }
+      expect(reasons).toEqual(["invalid", "invalid", "throttled"]);
+      // Another /64 has its own bucket.
+      const other = (await signIn({ username: "v6-x", password: "p" }, { ...ctx, ip: "2001:db8:7:2::1" }).catch((e: unknown) => e)) as SigninError;
+      expect(other.reason).toBe("invalid");
     } finally {
       delete process.env.SIGNIN_MAX_FAILURES_PER_IP;
       resetEnvForTests();

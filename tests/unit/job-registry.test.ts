@@ -40,6 +40,7 @@ describe("the job registry", () => {
       grants__temporary_group_cleanup: 1,
       notifications__dispatch: 1,
       catalog__sync: 3,
+      accounts__offboard: 3,
     });
   });
 
@@ -52,6 +53,7 @@ describe("the job registry", () => {
         `*/2 * * * * grants__temporary_group_cleanup ?max=1&jobKey=grants-temporary-group-cleanup&jobKeyMode=replace`,
         `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
         `*/15 * * * * catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
+        `* * * * * accounts__offboard ?max=1&jobKey=accounts-offboard&jobKeyMode=replace`,
       ].join("\n"),
     );
     const now = cronJobs();

@@ -12,6 +12,7 @@ const TABS = [
   { href: "/admin/catalog", label: "Catalog" },
   { href: "/admin/grants", label: "Active grants" },
   { href: "/admin/drift", label: "Drift" },
+  { href: "/admin/sessions", label: "Sessions" },
   { href: "/admin/audit", label: "Audit trail" },
 ] as const;
 
