@@ -10,7 +10,8 @@ import { ownerDb, resetDatabase } from "./fixtures";
  * audit trail but not rewrite it, nor lift the append-only trigger; only the owner (who runs
  * migrations) can. `db` is the app's own pool (DATABASE_URL), exactly what the product uses.
  */
-const permissionDenied = { cause: expect.objectContaining({ code: "42501" }) };
+// Refused for lack of rights, not by the append-only trigger (whose error shares the code).
+const permissionDenied = { cause: expect.objectContaining({ code: "42501", message: expect.stringMatching(/^(permission denied|must be owner)/) }) };
 
 async function appendOne(reason: string) {
   await db.transaction((tx) => recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: "db-roles", data: { reason } }]));
