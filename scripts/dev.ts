@@ -26,7 +26,11 @@ console.log(`[dev] database ready (${added} demo privilege(s) published)`);
 
 const children: ChildProcess[] = [];
 function start(name: string, cmd: string, args: string[]) {
-  const child = spawn(cmd, args, { cwd: repoRoot, stdio: "inherit", env: { ...process.env, INTERIM_PROCESS: `interim-${name}` } });
+  const child = spawn(cmd, args, {
+    cwd: repoRoot,
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_OWNER_URL: undefined, INTERIM_PROCESS: `interim-${name}` },
+  });
   child.on("exit", (code) => {
     console.log(`[dev] ${name} exited (${code})`);
     void shutdown(code ?? 1);

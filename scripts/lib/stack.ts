@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ensureDatabase, ensureEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
+import { APP_ROLE, ensureAppRole, ensureDatabase, ensureEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
 import { migrateDatabase } from "../../db/migrate";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -26,7 +26,8 @@ export function readEnvFile(file: string): Record<string, string> {
 
 /**
  * Fills process.env for the local stack: the local AD's settings (unless LDAP_URL points at a
- * real directory), a persistent NEXTAUTH_SECRET, and DATABASE_URL (embedded Postgres unless set).
+ * real directory), a persistent NEXTAUTH_SECRET, and DATABASE_URL (embedded Postgres unless set:
+ * then also DATABASE_OWNER_URL, the role migrations and test clean-ups use).
  * Returns the embedded cluster handle when this process started it.
  */
 export async function prepareStack(database: string, opts: { fresh?: boolean; cluster?: string } = {}): Promise<EmbeddedHandle | undefined> {
@@ -51,8 +52,12 @@ export async function prepareStack(database: string, opts: { fresh?: boolean; cl
     const port = Number(process.env.INTERIM_PG_PORT ?? 54329 + (offsets[cluster] ?? 0));
     handle = await ensureEmbeddedPostgres(path.join(dataDir, cluster === "dev" ? "pg" : `pg-${cluster}`), port);
     await ensureDatabase(handle.baseUrl, database, opts.fresh);
-    process.env.DATABASE_URL = `${handle.baseUrl}/${database}`;
+    // Two roles, as in production: the cluster's superuser owns the schema and runs migrations;
+    // the web, the worker and the tests' own code log in as the app role (README, Production).
+    const appPassword = await ensureAppRole(handle.baseUrl);
+    process.env.DATABASE_OWNER_URL = `${handle.baseUrl}/${database}`;
+    process.env.DATABASE_URL = `postgres://${APP_ROLE}:${appPassword}@127.0.0.1:${port}/${database}`;
   }
-  await migrateDatabase(process.env.DATABASE_URL);
+  await migrateDatabase(process.env.DATABASE_OWNER_URL ?? process.env.DATABASE_URL, process.env.DATABASE_URL);
   return handle;
 }

@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { db } from "@/db";
 import { catalogCredentials, catalogDevices, privileges, users } from "@/db/schema";
 import { describeLocation, resolveLocation } from "@/server/geo/resolve";
+import { publicPrivilege } from "@/server/privileges/public";
 import { membershipsOf, type Membership } from "./members";
 import { indexDevicesByName, type DevicesByName } from "./policy/criteria";
 import { chooseGroupForRequest, effectiveAccess, groupsAllowing, requiredRequestFields, type RequestField } from "./policy/groups";
@@ -162,7 +163,7 @@ export async function requesterAccess(person: Person, ip: string | null | undefi
     const accounts = allowedCredentials.filter((credential) => groupsAllowing(s.groups, { privilege, credential }, s.devicesByName).length > 0);
     const verdict = evaluateRequest(s, { privilege, credential: null }, privilege.defaultDurationMinutes, now);
     return {
-      privilege,
+      privilege: publicPrivilege(privilege),
       // Emergency access is offered where one of the groups allowing the privilege permits it.
       emergencyAllowed: access.privileges.some((p) => p.privilege.id === privilege.id && p.groups.some((g) => g.settings.allowsEmergencyAccess)),
       accounts: accounts.map((a) => ({ id: a.id, username: a.username, displayName: a.displayName })),

@@ -321,6 +321,10 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("directory"),
     data: z.object({ before: replicationSettings, after: replicationSettings }),
   }),
+  // What an admin asked for, even when it changes nothing (issue 13: who triggered which check, and when).
+  z.object({ action: z.literal("drift.check_requested"), targetType: z.literal("directory"), data: z.object({}) }),
+  z.object({ action: z.literal("catalog.sync_requested"), targetType: z.literal("catalog_sync"), data: z.object({ joined: z.boolean() }) }),
+  z.object({ action: z.literal("directory.recheck_requested"), targetType: z.literal("directory"), data: z.object({}) }),
   z.object({
     action: z.literal("directory.checked"),
     targetType: z.literal("directory"),

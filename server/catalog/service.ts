@@ -314,7 +314,7 @@ export async function deleteCredential(user: SessionUser, actor: AuditActor, id:
  * watch the same run); otherwise a queued run and its job are created together. The completion
  * is audited by the worker (catalog.sync_completed); the run records who asked.
  */
-export async function requestCatalogSync(user: SessionUser, _actor: AuditActor): Promise<{ id: string; joined: boolean }> {
+export async function requestCatalogSync(user: SessionUser, actor: AuditActor): Promise<{ id: string; joined: boolean }> {
   assertCan(user, "manage", "Catalog");
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_REQUEST_LOCK}::bigint)`);
@@ -324,10 +324,14 @@ export async function requestCatalogSync(user: SessionUser, _actor: AuditActor):
       .where(and(eq(catalogSyncRuns.state, "queued"), runHasUnclaimedJob()))
       .orderBy(desc(catalogSyncRuns.createdAt))
       .limit(1);
-    if (waiting) return { id: waiting.id, joined: true };
-    const [run] = await tx.insert(catalogSyncRuns).values({ trigger: "manual", requestedBy: user.id }).returning({ id: catalogSyncRuns.id });
-    await enqueueCatalogSync(tx, run!.id);
-    return { id: run!.id, joined: false };
+    let run = waiting ? { id: waiting.id, joined: true } : null;
+    if (!run) {
+      const [created] = await tx.insert(catalogSyncRuns).values({ trigger: "manual", requestedBy: user.id }).returning({ id: catalogSyncRuns.id });
+      await enqueueCatalogSync(tx, created!.id);
+      run = { id: created!.id, joined: false };
+    }
+    await recordAudit(tx, actor, [{ action: "catalog.sync_requested", targetType: "catalog_sync", targetId: run.id, data: { joined: run.joined } }]);
+    return run;
   });
 }
 

@@ -118,5 +118,7 @@ export async function updateReplicationSettings(user: SessionUser, actor: AuditA
 
 export async function recheckDirectory(user: SessionUser, actor: AuditActor) {
   assertCan(user, "manage", "Directory");
+  // Audited as asked, before the check: a check that fails writes no "directory.checked".
+  await db.transaction((tx) => recordAudit(tx, actor, [{ action: "directory.recheck_requested", targetType: "directory", targetId: null, data: {} }]));
   return checkDirectory(actor);
 }

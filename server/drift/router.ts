@@ -13,5 +13,5 @@ export const driftRouter = createTRPCRouter({
   accept: adminProcedure.input(driftFindingInput).mutation(({ ctx, input }) => service.acceptFinding(ctx.user, ctx.actor, input)),
   remove: adminProcedure.input(driftFindingInput).mutation(({ ctx, input }) => service.removeFinding(ctx.user, ctx.actor, input)),
   /** "Check now": queues the reconcile. */
-  check: adminProcedure.mutation(({ ctx }) => service.requestDriftCheck(ctx.user)),
+  check: adminProcedure.mutation(({ ctx }) => service.requestDriftCheck(ctx.user, ctx.actor)),
 });

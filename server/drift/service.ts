@@ -230,8 +230,11 @@ export async function removeFinding(user: SessionUser, actor: AuditActor, input:
  * "Check now": queues the reconcile at once. It shares the cron's job key, so a run already
  * waiting is moved to now rather than doubled; the page watches driftStatus().checking.
  */
-export async function requestDriftCheck(user: SessionUser) {
+export async function requestDriftCheck(user: SessionUser, actor: AuditActor) {
   assertCan(user, "manage", "Directory");
-  await enqueue(db, "grants__reconcile", {}, { jobKey: jobKeys.reconcile(), maxAttempts: 1 });
+  await db.transaction(async (tx) => {
+    await enqueue(tx, "grants__reconcile", {}, { jobKey: jobKeys.reconcile(), maxAttempts: 1 });
+    await recordAudit(tx, actor, [{ action: "drift.check_requested", targetType: "directory", targetId: null, data: {} }]);
+  });
   return { queued: true };
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { asc, eq } from "drizzle-orm";
 import { db } from "@/db";
+import { loadPerson, requesterAccess } from "@/server/access-groups/enforcement";
 import { privileges } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
@@ -11,7 +12,7 @@ import { getGroupByGuid, searchGroups } from "@/server/directory/service";
 import { PAM_OFF_EXPLANATION } from "@/server/directory/ttl";
 import { TEMP_GROUPS_UNAVAILABLE, temporaryGroupsAvailable } from "@/server/directory/temporary-groups";
 import { env } from "@/server/env";
-import { conflict, invalid, notFound } from "@/server/errors";
+import { conflict, invalid, notFound, unauthenticated } from "@/server/errors";
 import type { z } from "zod";
 import { publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism } from "./schemas";
 
@@ -73,10 +74,19 @@ function conflictOnDuplicate(err: unknown): never {
   throw err;
 }
 
-export async function listPrivileges(user: SessionUser, opts: { includeDisabled: boolean }) {
-  assertCan(user, "read", "Privilege");
-  const all = await db.select().from(privileges).orderBy(asc(privileges.name));
-  return opts.includeDisabled && user.isAdmin ? all : all.filter((p) => p.enabled);
+/** Every published privilege with its group's identifiers: for admins only. */
+export async function listPrivileges(user: SessionUser) {
+  assertCan(user, "manage", "Privilege");
+  return db.select().from(privileges).orderBy(asc(privileges.name));
+}
+
+/** What the signed-in person may request now (their access groups decide, as on the roles page). */
+export async function requestablePrivileges(user: SessionUser, actor: AuditActor) {
+  assertCan(user, "request", "Privilege");
+  const person = await loadPerson(user.id);
+  if (!person) throw unauthenticated("Sign in again.");
+  const access = await requesterAccess(person, actor.ip);
+  return access.privileges.map((p) => p.privilege);
 }
 
 /** Directory groups an admin may publish, marked when already published. */

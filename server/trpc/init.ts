@@ -42,15 +42,39 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  // tRPC's default (NODE_ENV not "production") would send stacks from test and staging too.
+  isDev: env.NODE_ENV === "development",
+  errorFormatter({ shape, error, ctx, path }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
+    const { stack, ...data } = shape.data;
+    // A failure outside any procedure (the context, the request's parsing) skips `domainErrors`.
+    const message =
+      error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof ReportedFailure) ? reportFailure(error, ctx, path).message : shape.message;
     return {
       ...shape,
+      message,
       // Field errors as data, so forms can put each message under its field.
-      data: { ...shape.data, fieldErrors: zod ? fieldErrorsOf(zod) : null },
+      data: { ...data, ...(env.NODE_ENV === "development" && stack ? { stack } : {}), fieldErrors: zod ? fieldErrorsOf(zod) : null },
     };
   },
 });
+
+/** What the client gets instead of an unexpected error: a reference to the log line, nothing of the error itself. */
+class ReportedFailure extends Error {
+  override readonly name = "ReportedFailure";
+}
+
+/**
+ * Logs an unexpected error (SQL, parameters, stack) under this call's request id and returns the
+ * error the client sees: "Something went wrong (ref <requestId>)".
+ */
+function reportFailure(error: unknown, ctx: Context | undefined, path: string | undefined): TRPCError {
+  const ref = ctx?.requestId ?? randomUUID();
+  const log = ctx?.log ?? scoped("trpc", { requestId: ref });
+  const cause = error instanceof TRPCError && error.code === "INTERNAL_SERVER_ERROR" && error.cause ? error.cause : error;
+  log.error({ path, ref, err: cause }, "procedure failed");
+  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Something went wrong (ref ${ref})`, cause: new ReportedFailure(ref) });
+}
 
 /**
  * Messages by field: under the top-level key (what flat forms read) and, for nested fields, also
@@ -74,9 +98,11 @@ export const createCallerFactory = t.createCallerFactory;
 /**
  * The one place services' errors become tRPC errors: a DomainError keeps its message under the
  * code of its kind (server/errors.ts); directory failures become clear, non-leaky errors instead
- * of 500s.
+ * of 500s; a deliberate TRPCError (a refusal, zod's BAD_REQUEST) passes as it is. Anything else —
+ * a failed query, a bug — is logged with the request id and reaches the client as
+ * "Something went wrong (ref …)", never its text.
  */
-const domainErrors = t.middleware(async ({ next }) => {
+const domainErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
     const e = result.error.cause;
@@ -86,6 +112,9 @@ const domainErrors = t.middleware(async ({ next }) => {
     const d = result.error.cause;
     const code = d.kind === "not-found" ? "NOT_FOUND" : d.kind === "invalid-input" ? "BAD_REQUEST" : "SERVICE_UNAVAILABLE";
     throw new TRPCError({ code, message: d.message, cause: d });
+  }
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && !(result.error.cause instanceof ReportedFailure)) {
+    throw reportFailure(result.error, ctx, path);
   }
   return result;
 });

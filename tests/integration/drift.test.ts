@@ -259,8 +259,8 @@ describe("drift: admin decisions", () => {
   });
 
   it("Check now queues the reconcile job (one, however often it is clicked)", async () => {
-    await requestDriftCheck(boss);
-    await requestDriftCheck(boss);
+    await requestDriftCheck(boss, actorFor(boss));
+    await requestDriftCheck(boss, actorFor(boss));
     const jobs = await db.execute<{ n: number }>(
       sql`select count(*)::int as n from graphile_worker.jobs where key = 'grants-reconcile' and task_identifier = 'grants__reconcile'`,
     );

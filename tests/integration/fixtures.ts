@@ -5,6 +5,8 @@ import superjson, { type SuperJSONResult } from "superjson";
 import pino from "pino";
 import type { z } from "zod";
 import { eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
 import { grants, users } from "@/db/schema";
 import { addMember } from "@/server/access-groups/members";
 import { createAccessGroup, updateCriteria, updateLimits, updateLocations, updateSettings } from "@/server/access-groups/service";
@@ -92,7 +94,7 @@ export async function isDirectMember(groupDn: string, memberDn: string): Promise
   return (await listGroupMembers({ dn: groupDn })).some((m) => m.dn.toLowerCase() === memberDn.toLowerCase());
 }
 
-/** Empties the app's tables and graphile-worker's queue (not the directory). */
+/** Empties the app's tables and graphile-worker's queue (not the directory), as the database owner. */
 export async function resetDatabase() {
   await asTableOwner(
     sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check restart identity cascade`,
@@ -101,11 +103,21 @@ export async function resetDatabase() {
 }
 
 /**
- * Runs a statement with ordinary triggers off — what someone with the database owner's rights
- * could do — so tests can empty or tamper with the append-only audit table.
+ * The schema owner's connection (DATABASE_OWNER_URL, set by scripts/with-stack.ts): the app's own
+ * role (DATABASE_URL) may not truncate, edit or delete audit events, nor switch triggers off.
+ */
+export function ownerDb() {
+  ownerConnection ??= drizzle(postgres(process.env.DATABASE_OWNER_URL ?? process.env.DATABASE_URL!, { max: 1, idle_timeout: 2, onnotice: () => {} }));
+  return ownerConnection;
+}
+let ownerConnection: ReturnType<typeof drizzle> | undefined;
+
+/**
+ * Runs a statement as the owner with ordinary triggers off — what a superuser could do — so tests
+ * can empty or tamper with the append-only audit table.
  */
 export async function asTableOwner(statement: ReturnType<typeof sql>) {
-  await db.transaction(async (tx) => {
+  await ownerDb().transaction(async (tx) => {
     await tx.execute(sql`set local session_replication_role = replica`);
     await tx.execute(statement);
   });

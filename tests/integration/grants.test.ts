@@ -351,8 +351,9 @@ describe("grant lifecycle against AD", () => {
     expect(intact.problems).toEqual([]);
     expect(intact.checked).toBeGreaterThanOrEqual(5);
 
-    // The table refuses edits outright; only someone able to switch triggers off gets further…
-    const refused = { cause: expect.objectContaining({ message: expect.stringMatching(/append-only/) }) };
+    // The app's role may not edit the table (tests/integration/db-roles.test.ts), and the trigger
+    // refuses the owner too; only someone able to switch triggers off gets further…
+    const refused = { cause: expect.objectContaining({ message: expect.stringMatching(/permission denied for table audit_events/) }) };
     await expect(db.execute(sql`update audit_events set actor_name = 'mallory' where seq = 2`)).rejects.toMatchObject(refused);
     await expect(db.execute(sql`delete from audit_events where seq = 3`)).rejects.toMatchObject(refused);
     // …and the chain gives them away.

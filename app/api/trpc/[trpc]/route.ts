@@ -11,9 +11,10 @@ const handler = (req: Request) =>
     createContext: () => createContext({ headers: req.headers }),
     // ctx is missing only when createContext itself failed.
     onError({ error, path, ctx }) {
+      // Unexpected failures are logged, with the ref the client sees, by server/trpc/init.ts.
+      if (error.code === "INTERNAL_SERVER_ERROR") return;
       const log = ctx?.log ?? scoped("trpc");
-      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ path, err: error.cause ?? error }, "procedure failed");
-      else log.info({ path, code: error.code, reason: error.message }, "procedure refused");
+      log.info({ path, code: error.code, reason: error.message }, "procedure refused");
     },
   });
 
