@@ -20,11 +20,16 @@ export interface Context {
   user: SessionUser | null;
   /** The server-side session (user_sessions.id); createContext always sets it with a user (tests' hand-made contexts may not). */
   sessionId?: string | null;
+  /** The browser says nobody touched the page for a minute (a poll, not a person): it does not keep the session from going idle. */
+  background?: boolean;
   ip: string;
   userAgent: string | null;
   requestId: string;
   log: Logger;
 }
+
+/** Sent by trpc/client.tsx on calls made while nobody has used the page for a minute (polls of an unattended tab). */
+export const BACKGROUND_HEADER = "x-interim-background";
 
 export async function createContext(opts: { headers: Headers }): Promise<Context> {
   const session = await getServerSession(authOptions);
@@ -32,6 +37,7 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
   return {
     user: session?.user ?? null,
     sessionId: session?.sessionId ?? null,
+    background: opts.headers.get(BACKGROUND_HEADER) === "1",
     ip: clientIpFrom(opts.headers.get("x-forwarded-for"), env.TRUSTED_PROXIES),
     userAgent: opts.headers.get("user-agent"),
     requestId,
@@ -43,7 +49,7 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   // tRPC's default (NODE_ENV not "production") would send stacks from test and staging too.
-  isDev: env.NODE_ENV === "development",
+  isDev: process.env.NODE_ENV === "development",
   errorFormatter({ shape, error, ctx, path }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const { stack, ...data } = shape.data;
@@ -54,7 +60,7 @@ const t = initTRPC.context<Context>().create({
       ...shape,
       message,
       // Field errors as data, so forms can put each message under its field.
-      data: { ...data, ...(env.NODE_ENV === "development" && stack ? { stack } : {}), fieldErrors: zod ? fieldErrorsOf(zod) : null },
+      data: { ...data, ...(process.env.NODE_ENV === "development" && stack ? { stack } : {}), fieldErrors: zod ? fieldErrorsOf(zod) : null },
     };
   },
 });
@@ -111,7 +117,11 @@ const domainErrors = t.middleware(async ({ ctx, path, next }) => {
   if (!result.ok && result.error.cause instanceof DirectoryError) {
     const d = result.error.cause;
     const code = d.kind === "not-found" ? "NOT_FOUND" : d.kind === "invalid-input" ? "BAD_REQUEST" : "SERVICE_UNAVAILABLE";
-    throw new TRPCError({ code, message: d.message, cause: d });
+    if (d.kind !== "unreachable" && d.kind !== "other") throw new TRPCError({ code, message: d.message, cause: d });
+    // The DC's own words (addresses, diagnostics) go to the log under the call's ref, not to the caller.
+    ctx.log.warn({ path, ref: ctx.requestId, err: d }, "directory failed");
+    const what = d.kind === "unreachable" ? "The directory cannot be reached right now; try again shortly" : "The directory refused the operation";
+    throw new TRPCError({ code, message: `${what} (ref ${ctx.requestId})`, cause: d });
   }
   if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && !(result.error.cause instanceof ReportedFailure)) {
     throw reportFailure(result.error, ctx, path);
@@ -128,7 +138,7 @@ export const publicProcedure = t.procedure.use(domainErrors);
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   if (ctx.sessionId === undefined) await confirmAccount(ctx.user.id);
-  else await confirmSession(ctx.user.id, ctx.sessionId, { touch: true });
+  else await confirmSession(ctx.user.id, ctx.sessionId, { touch: ctx.background !== true });
   // isAdmin from the token is only a hint; adminProcedure confirms it.
   const user: SessionUser = { ...ctx.user, isAdmin: false };
   const actor: AuditActor = { type: "user", id: user.id, name: user.username, ip: ctx.ip, userAgent: ctx.userAgent };
