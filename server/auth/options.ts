@@ -1,9 +1,11 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { NextAuthOptions, User } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "@/server/env";
 import { clientIpFrom } from "@/server/http/client-ip";
+import { scoped } from "@/server/logger";
 import { DomainError } from "@/server/errors";
 import { safeCallbackPath } from "@/shared/callback-url";
 import type { SessionUser } from "./permissions";
@@ -59,7 +61,10 @@ export const authOptions: NextAuthOptions = {
         } catch (err) {
           // next-auth shows the message of an error thrown here on the sign-in page.
           if (err instanceof SigninError) throw new Error(err.message);
-          throw err;
+          // Anything else (the database, a bug) would put its own words in the sign-in page's URL.
+          const ref = randomUUID();
+          scoped("auth").error({ ref, err }, "sign-in failed unexpectedly");
+          throw new Error(`Sign-in is not possible right now; try again shortly (ref ${ref})`);
         }
       },
     }),

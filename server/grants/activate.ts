@@ -12,7 +12,7 @@ import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
 import { isDomainError } from "@/server/errors";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
-import { errorText } from "./error-text";
+import { recordedErrorText } from "./error-text";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateCase, stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -186,7 +186,7 @@ async function refuseActivation(tx: Transaction, grant: Grant, rule: string, mes
  */
 async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded" | "pending" | "failed" | "revoked"> {
   const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS || (isDomainError(err) && err.kind === "refused"); // a refusal (identity.ts) is not retried
-  const error = errorText(err);
+  const error = recordedErrorText(err, claimed.id);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(grants)

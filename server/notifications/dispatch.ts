@@ -1,4 +1,5 @@
 import "server-only";
+import { requesterErrorText } from "@/server/grants/error-text";
 import { eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, grants, notificationDeliveries, notificationEvents, privilegeSets, privileges, requests, users } from "@/db/schema";
@@ -190,7 +191,7 @@ async function gatherFacts(tx: Parameters<Parameters<typeof db.transaction>[0]>[
         actor: e.data.actor ?? null,
         startsAt: (g?.startsAt ?? r.request.startsAt)?.toISOString() ?? null,
         expiresAt: g?.expiresAt?.toISOString() ?? null,
-        error: e.data.error ?? (e.event === "failed" ? (g?.lastError ?? null) : null),
+        error: requesterErrorText(e.data.error ?? (e.event === "failed" ? (g?.lastError ?? null) : null)),
         timeZone: policy?.group.timeZone ?? "UTC",
         links: {
           decision: `${base}/inbox?request=${r.request.id}`,

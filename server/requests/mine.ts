@@ -1,4 +1,5 @@
 import "server-only";
+import { requesterErrorText } from "@/server/grants/error-text";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db } from "@/db";
@@ -71,5 +72,6 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
     .limit(limit + MAX_SET_PRIVILEGES);
   // The last request may have lost grants to the limit: left out rather than shown in part.
   const complete = rows.length < limit + MAX_SET_PRIVILEGES ? rows : rows.filter((r) => r.requestId !== rows.at(-1)!.requestId);
-  return foldSetRequests(complete).slice(0, limit);
+  // The directory's detail (addresses, diagnostics) stays with admins.
+  return foldSetRequests(complete.map((r) => ({ ...r, lastError: requesterErrorText(r.lastError) }))).slice(0, limit);
 }

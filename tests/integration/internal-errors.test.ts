@@ -6,7 +6,9 @@ import pino from "pino";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
+import { authOptions } from "@/server/auth/options";
 import type { SessionUser } from "@/server/auth/permissions";
+import { toDirectoryError } from "@/server/directory/errors";
 import { notFound } from "@/server/errors";
 import { createCallerFactory, createTRPCRouter, publicProcedure, type Context } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
@@ -73,6 +75,21 @@ describe("internal errors", () => {
     notThere: publicProcedure.query(() => {
       throw notFound("No such privilege.");
     }),
+    dcDown: publicProcedure.query(() => {
+      throw toDirectoryError(Object.assign(new Error("connect ECONNREFUSED 10.9.8.7:636"), { code: "ECONNREFUSED" }), "search users");
+    }),
+  });
+
+  it("a directory failure says what happened and a ref; the DC's address and words are only in the log", async () => {
+    const { ctx, logged } = capturingContext(null, "ref-dc-1");
+    const error = (await createCallerFactory(boom)(ctx)
+      .dcDown()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )) as Error & { code?: string };
+    expect(error).toMatchObject({ code: "SERVICE_UNAVAILABLE", message: "The directory cannot be reached right now; try again shortly (ref ref-dc-1)" });
+    expect(logged()).toMatch(/10\.9\.8\.7:636/);
   });
 
   it("a server-side caller gets the same generic error, logged with its ref", async () => {
@@ -96,5 +113,22 @@ describe("internal errors", () => {
     expect(answer.status).toBe(500);
     expect(answer.error.message).toMatch(/^Something went wrong \(ref [0-9a-f-]{36}\)$/);
     expect(answer.raw).not.toMatch(/hunter2|ECONNREFUSED/);
+  });
+
+  it("a sign-in that fails for another reason than the credentials says so with a ref, not with the database's words", async () => {
+    const [{ role }] = (await db.execute<{ role: string }>(sql`select current_user as role`)) as unknown as [{ role: string }];
+    await ownerDb().execute(sql`revoke insert on signin_attempts from ${sql.identifier(role)}`);
+    try {
+      const provider = authOptions.providers[0] as unknown as {
+        options: { authorize: (c: Record<string, string>, req: { headers: Record<string, string> }) => Promise<unknown> };
+      };
+      const error = (await provider.options.authorize({ username: "alice", password: "wrong password" }, { headers: {} }).then(
+        () => null,
+        (e: unknown) => e,
+      )) as Error;
+      expect(error.message).toMatch(/^Sign-in is not possible right now; try again shortly \(ref [0-9a-f-]{36}\)$/);
+    } finally {
+      await ownerDb().execute(sql`grant insert on signin_attempts to ${sql.identifier(role)}`);
+    }
   });
 });
