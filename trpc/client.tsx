@@ -17,11 +17,27 @@ function getQueryClient() {
   return browserQueryClient;
 }
 
+/*
+ * An unattended tab keeps polling (the inbox, live grants, the admin nav); those calls must not keep
+ * the session from going idle (INTERIM_SESSION_IDLE_MINUTES). A call made more than a minute after
+ * the last key, pointer or touch on the page says so, and the server does not count it as use.
+ */
+const BACKGROUND_HEADER = "x-interim-background"; // server/trpc/init.ts
+const PRESENCE_MS = 60_000;
+let lastPresence = Date.now();
+if (typeof window !== "undefined") {
+  const seen = () => {
+    lastPresence = Date.now();
+  };
+  for (const type of ["pointerdown", "keydown", "wheel", "touchstart"] as const) window.addEventListener(type, seen, { passive: true, capture: true });
+}
+const presenceHeaders = (): Record<string, string> => (Date.now() - lastPresence > PRESENCE_MS ? { [BACKGROUND_HEADER]: "1" } : {});
+
 export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, headers: presenceHeaders })],
     }),
   );
   return (

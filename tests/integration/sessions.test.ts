@@ -30,8 +30,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const callerFor = (user: SessionUser, sessionId: string | null) =>
-  createCaller({ user, sessionId, ip: "127.0.0.1", userAgent: "vitest", requestId: "vitest", log: pino({ level: "silent" }) });
+const callerFor = (user: SessionUser, sessionId: string | null, background = false) =>
+  createCaller({ user, sessionId, background, ip: "127.0.0.1", userAgent: "vitest", requestId: "vitest", log: pino({ level: "silent" }) });
 const jwtFor = (user: SessionUser, sid?: string) =>
   authOptions.callbacks!.jwt!({
     token: { sub: user.id, sid, username: user.username, dn: user.dn, displayName: user.displayName, isAdmin: false },
@@ -85,6 +85,20 @@ describe("server-side sessions", () => {
     await expect(jwtFor(alice, sid)).rejects.toThrow(/inactivity/);
     expect((await sessionRow(sid)).endReason).toBe("idle");
     await expect(callerFor(alice, sid).requests.mine()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("an unattended tab's polls (marked background by the browser) do not keep it alive", async () => {
+    const start = Date.now();
+    const sid = await startSession(alice.id, null, null);
+    const idleMs = env.INTERIM_SESSION_IDLE_MINUTES * 60_000;
+    for (let t = start + 60_000; t < start + idleMs; t += 10 * 60_000) {
+      clockAt(t);
+      await callerFor(alice, sid, true).requests.mine();
+    }
+    expect((await sessionRow(sid)).lastSeenAt.getTime()).toBeLessThan(start + 1_000);
+    clockAt(start + idleMs + 1_000);
+    await expect(callerFor(alice, sid, true).requests.mine()).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringMatching(/inactivity/) });
+    expect((await sessionRow(sid)).endReason).toBe("idle");
   });
 
   it("tRPC calls keep it alive (last seen written at most once a minute), but not past its absolute lifetime", async () => {
