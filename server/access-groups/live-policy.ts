@@ -1,4 +1,5 @@
 import "server-only";
+import { OFFBOARDING_REFUSALS, readAccountStates, type AccountRefusal } from "@/server/auth/account-state";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Transaction } from "@/db";
 import { accessGroupActivations, accessGroupMembers, accessGroups, catalogCredentials, catalogDevices, grants, privileges, requests, users } from "@/db/schema";
@@ -106,6 +107,14 @@ async function belongs(tx: Transaction, groupId: string, personGuid: string): Pr
   return groupSids.some((sid) => sids.has(sid));
 }
 
+const ACCOUNT_WORDS: Record<AccountRefusal, string> = {
+  deleted: "gone",
+  disabled: "disabled",
+  expired: "expired",
+  locked: "locked out",
+  "password-must-change": "waiting for a new password",
+};
+
 /** The live policy for a request (at a decision) or a grant (at its activation), at `at`. */
 export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): Promise<PolicyRecheck> {
   const refuse = (rule: LiveRefusalRule, message: string): PolicyRecheck => ({ outcome: "refuse", rule, message });
@@ -121,6 +130,10 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
 
   const [requester] = await tx.select({ guid: users.objectGuid, username: users.username }).from(users).where(eq(users.id, request.requesterId));
   if (!requester) return refuse("membership", "The requester is no longer known to Interim.");
+  // Read now, not from the per-call cache: an account disabled, expired or deleted in AD gets nothing more.
+  const account = (await readAccountStates([requester.guid])).get(requester.guid.toLowerCase());
+  if (account && OFFBOARDING_REFUSALS.includes(account))
+    return refuse("membership", `${requester.username}'s account is ${ACCOUNT_WORDS[account]} in the directory.`);
   const [activation] = await tx
     .select({ state: accessGroupActivations.state })
     .from(accessGroupActivations)

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
-import { catalogCredentials, grants, privilegeSets, privileges, requestDecisions, requests, users } from "@/db/schema";
+import { accessGroupApprovers, catalogCredentials, grants, privilegeSets, privileges, requestDecisions, requests, users } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
@@ -369,6 +369,7 @@ export async function emergenciesToReview(user: SessionUser) {
 /** An approver of the request's group reviews an emergency grant afterwards; the flag clears. */
 export async function reviewEmergency(user: SessionUser, actor: AuditActor, requestId: string, comment: string) {
   assertCan(user, "approve", "Request");
+  await confirmAccount(user.id);
   const guid = await approverGuid(user);
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -380,6 +381,15 @@ export async function reviewEmergency(user: SessionUser, actor: AuditActor, requ
     if (!request || !request.emergency || !request.policy) throw notFound("No such emergency request.");
     if (request.requesterId === user.id) throw forbidden("You cannot review your own emergency access.");
     if (!row.mayReview) throw forbidden(`Only approvers of ${request.policy.group.name} review its emergency access.`);
+    // The frozen list says who was asked; the group as it is now says who still may (as for votes).
+    const [still] = request.accessGroupId
+      ? await tx
+          .select({ level: accessGroupApprovers.level })
+          .from(accessGroupApprovers)
+          .where(and(eq(accessGroupApprovers.groupId, request.accessGroupId), sql`lower(${accessGroupApprovers.userGuid}) = ${guid.toLowerCase()}`))
+          .limit(1)
+      : [];
+    if (!still) throw refused("approver", `You are no longer an approver of ${request.policy.group.name}.`);
     await assertNotSelfElevation(tx, request, user.id);
     if (request.reviewedAt) throw conflict("This emergency access was reviewed already.");
     await tx.update(requests).set({ reviewedAt: new Date(), reviewedBy: user.id, reviewComment: comment }).where(eq(requests.id, requestId));

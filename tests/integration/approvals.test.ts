@@ -245,4 +245,36 @@ describe("emergency access", () => {
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.action, "request.emergency_reviewed"));
     expect(event).toMatchObject({ targetId: r.requestId, data: { comment: "checked the incident ticket" } });
   });
+
+  it("is not reviewed by someone removed from the group's approvers since", async () => {
+    const g = await configuredAccessGroup(carol, {
+      name: "it-ap Break glass 2",
+      settings: { requiresApproval: true, allowsEmergencyAccess: true, autoGrantOnProvisioning: true },
+      members: [await directoryGuid("it-ap-req")],
+    });
+    await updateApprovers(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version,
+      approvers: [{ userGuid: await directoryGuid("it-ap-a1"), level: 1 }],
+      levels: [],
+    });
+    const r = await submitRequest(u["it-ap-req"], actorFor(u["it-ap-req"]), {
+      privilegeId,
+      durationMinutes: 15,
+      justification: "prod down again",
+      emergency: true,
+    });
+    expect(r.status).toBe("approved");
+    await updateApprovers(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version + 1,
+      approvers: [{ userGuid: await directoryGuid("it-ap-b1"), level: 1 }],
+      levels: [],
+    });
+    await expect(reviewEmergency(u["it-ap-a1"], actorFor(u["it-ap-a1"]), r.requestId, "late")).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/no longer an approver of it-ap Break glass 2/),
+    });
+    expect(await request(r.requestId)).toMatchObject({ reviewedBy: null });
+  });
 });

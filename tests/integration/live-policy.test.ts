@@ -1,4 +1,4 @@
-import type { Client } from "ldapts";
+import { Attribute, Change, type Client } from "ldapts";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
@@ -158,6 +158,22 @@ describe("at activation (a scheduled start)", () => {
     // Nothing is retried: the refusal is final.
     expect(await activateGrant(r.grantId!)).toBe("nothing-to-do");
     expect(await isDirectMember(groupDn, requesterDn)).toBe(false);
+  });
+
+  it("a requester disabled in AD after submitting a scheduled request is not put into the AD group", async () => {
+    await openGroup();
+    const r = await ask(30, new Date(Date.now() + 10 * 60_000));
+    expect(r.status).toBe("approved");
+    const uac = (value: string) =>
+      ad.modify(requesterDn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: [value] }) }));
+    await uac("514");
+    try {
+      expect(await startNow(r.grantId!)).toBe("failed");
+      await expectRefusedAtActivation(r.requestId, r.grantId!, "membership", /it-lp-req's account is disabled in the directory/);
+      expect(await isDirectMember(groupDn, requesterDn)).toBe(false);
+    } finally {
+      await uac("512");
+    }
   });
 
   it("a group disabled before the start refuses the grant", async () => {
