@@ -32,10 +32,17 @@ export async function grantAppRole(ownerUrl: string, appRole: string) {
   try {
     const [me] = await client<{ superuser: boolean; owns: number }[]>`
       select r.rolsuper as superuser,
-             (select count(*)::int from pg_class c where c.relowner = r.oid and c.relnamespace in ('public'::regnamespace, 'graphile_worker'::regnamespace)) as owns
+             (select count(*)::int from pg_class c where c.relowner = r.oid and c.relnamespace in ('public'::regnamespace, 'graphile_worker'::regnamespace))
+             -- owning the database or a schema (Postgres 15+: the database owner owns public) lets it DROP audit_events
+             + (select count(*)::int from pg_database d where d.datname = current_database() and d.datdba = r.oid)
+             + (select count(*)::int from pg_namespace n where n.nspowner = r.oid and n.nspname in ('public', 'graphile_worker'))
+             + (select count(*)::int from pg_proc p where p.proowner = r.oid and p.pronamespace in ('public'::regnamespace, 'graphile_worker'::regnamespace)) as owns
         from pg_roles r where r.rolname = ${appRole}`;
     if (!me) throw new Error(`DATABASE_URL logs in as "${appRole}", which is not a role of this server`);
-    if (me.superuser || me.owns > 0) throw new Error(`"${appRole}" is a superuser or owns tables: the app role must own nothing (see README, Production)`);
+    if (me.superuser || me.owns > 0)
+      throw new Error(
+        `"${appRole}" is a superuser or owns the database, a schema, a table or a function: the app role must own nothing (see README, Production)`,
+      );
     const role = client(appRole);
     const [database] = await client<{ name: string }[]>`select current_database() as name`;
     await client.begin(async (tx) => {

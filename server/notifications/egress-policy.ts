@@ -87,6 +87,8 @@ const RANGES: readonly Range[] = [
   range("168.63.129.16/32", "metadata"), // Azure wire server
   range("100.100.100.200/32", "metadata"), // Alibaba Cloud
   range("fd00:ec2::254/128", "metadata"), // AWS over IPv6
+  range("fd20:ce::254/128", "metadata"), // GCP over IPv6
+  range("192.0.0.192/32", "metadata"), // Oracle Cloud
   range("255.255.255.255/32", "broadcast"),
   range("0.0.0.0/8", "unspecified"),
   range("10.0.0.0/8", "private"),

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
+import { grantAppRole } from "@/db/migrate";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit, verifyAuditChain } from "@/server/audit/service";
 import { ownerDb, resetDatabase } from "./fixtures";
@@ -36,6 +37,18 @@ describe("database roles", () => {
     expect(app).toMatchObject({ superuser: false, createrole: false, owned: 0 });
     expect(app!.name).not.toBe(owner!.name);
     expect(owner!.tableOwner).toBe(owner!.name);
+  });
+
+  it("refuses to migrate when the app role owns something that reaches audit_events (a function here)", async () => {
+    const [{ role }] = (await db.execute<{ role: string }>(sql`select current_user as role`)) as unknown as [{ role: string }];
+    await ownerDb().execute(sql`create function public.interim_owned_probe() returns int language sql as 'select 1'`);
+    await ownerDb().execute(sql`alter function public.interim_owned_probe() owner to ${sql.identifier(role)}`);
+    try {
+      await expect(grantAppRole(process.env.DATABASE_OWNER_URL!, role)).rejects.toThrow(/must own nothing/);
+    } finally {
+      await ownerDb().execute(sql`drop function public.interim_owned_probe()`);
+    }
+    await expect(grantAppRole(process.env.DATABASE_OWNER_URL!, role)).resolves.toBeUndefined();
   });
 
   it("lets the app read and append to audit_events", async () => {

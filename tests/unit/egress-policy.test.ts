@@ -29,6 +29,8 @@ describe("addresses that are not public", () => {
     ["::", "unspecified"],
     ["169.254.169.254", "metadata"],
     ["fd00:ec2::254", "metadata"],
+    ["fd20:ce::254", "metadata"],
+    ["192.0.0.192", "metadata"],
     ["168.63.129.16", "metadata"],
     ["100.100.100.200", "metadata"],
     ["224.0.0.1", "multicast"],
