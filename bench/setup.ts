@@ -7,9 +7,10 @@
  * deactivated links.
  */
 import { eq } from "drizzle-orm";
-import type { Client } from "ldapts";
+import { Attribute, Change, type Client } from "ldapts";
 import { db } from "@/db";
 import { accessGroupMembers, accessGroups, privileges } from "@/db/schema";
+
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import type { AuditActor } from "@/server/audit/events";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -20,6 +21,9 @@ import { publishPrivilege } from "@/server/privileges/service";
 import { upsertDirectoryUser } from "@/server/users/service";
 import { addIfMissing, changeMembersTolerant, groupMembers } from "./lib/ldap";
 import { log, pool } from "./lib/stats";
+
+/** NORMAL_ACCOUNT | PASSWD_NOTREQD: enabled without a password. */
+const ENABLED_WITHOUT_PASSWORD = "544";
 
 export const BENCH_TAG = "bench";
 const BASE_DN = () => env.LDAP_BASE_DN;
@@ -98,13 +102,27 @@ export async function setupFixture(
     let done = 0;
     const t = performance.now();
     await pool(missing, 8, async (sam) => {
-      // A plain user object: without unicodePwd the DC leaves it disabled, which is fine for group membership.
-      if (await addIfMissing(admin, `CN=${sam},${benchOu()}`, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam })) {
+      // Enabled without a password (NORMAL_ACCOUNT | PASSWD_NOTREQD): nobody signs in with them, and a
+      // disabled account's access is ended by the worker (accounts__offboard).
+      const user = { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam, userAccountControl: ENABLED_WITHOUT_PASSWORD };
+      if (await addIfMissing(admin, `CN=${sam},${benchOu()}`, user)) {
         created.users++;
       }
       if (++done % 500 === 0) log(`  ${done}/${missing.length} users (${Math.round(done / ((performance.now() - t) / 1000))}/s)`);
     });
   }
+
+  // Bench users made by older runs were left disabled.
+  const disabled = await existingNames(
+    admin,
+    benchOu(),
+    "(&(objectClass=user)(sAMAccountName=bench-*)(userAccountControl:1.2.840.113556.1.4.803:=2))",
+    "sAMAccountName",
+  );
+  if (disabled.size) log(`enabling ${disabled.size} bench user(s) left disabled by an older run …`);
+  await pool([...disabled.values()], 8, ({ dn }) =>
+    admin.modify(dn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: [ENABLED_WITHOUT_PASSWORD] }) })),
+  );
 
   // Groups (global security groups) in OU=Privileges, where svc-interim may change members.
   // A removed member stays on the group as a deactivated link value (AD keeps them for the

@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { db } from "@/db";
 import { catalogCredentials, catalogDevices, privileges, users } from "@/db/schema";
 import { describeLocation, resolveLocation } from "@/server/geo/resolve";
+import { othersAccountReason } from "@/server/catalog/ownership";
 import { publicPrivilege } from "@/server/privileges/public";
 import { membershipsOf, type Membership } from "./members";
 import { indexDevicesByName, type DevicesByName } from "./policy/criteria";
@@ -158,9 +159,15 @@ export async function requesterAccess(person: Person, ip: string | null | undefi
   const credentials = await db.select().from(catalogCredentials).where(eq(catalogCredentials.present, true)).orderBy(asc(catalogCredentials.username));
   const access = effectiveAccess(s.groups, { privileges: enabledPrivileges, credentials, devices: s.devices });
   // Only directory accounts can be put into an AD group: manual catalog entries are never offered.
-  const allowedCredentials = access.credentials.map((c) => c.credential).filter((c) => c.objectGuid !== null && c.dn !== null);
+  // Separation of duties: another person's account only where a group allows others' accounts (submit refuses the rest).
+  const me = { guid: person.objectGuid, dn: person.dn };
+  const mayAsk = (credential: (typeof credentials)[number], groups: readonly AccessGroupPolicy[]) =>
+    groups.some((g) => othersAccountReason(credential, me, g) === null);
+  const allowedCredentials = access.credentials
+    .filter(({ credential, groups }) => credential.objectGuid !== null && credential.dn !== null && mayAsk(credential, groups))
+    .map((c) => c.credential);
   const privilegesOut = access.privileges.map(({ privilege }) => {
-    const accounts = allowedCredentials.filter((credential) => groupsAllowing(s.groups, { privilege, credential }, s.devicesByName).length > 0);
+    const accounts = allowedCredentials.filter((credential) => mayAsk(credential, groupsAllowing(s.groups, { privilege, credential }, s.devicesByName)));
     const verdict = evaluateRequest(s, { privilege, credential: null }, privilege.defaultDurationMinutes, now);
     return {
       privilege: publicPrivilege(privilege),

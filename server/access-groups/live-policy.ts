@@ -130,10 +130,14 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
 
   const [requester] = await tx.select({ guid: users.objectGuid, username: users.username }).from(users).where(eq(users.id, request.requesterId));
   if (!requester) return refuse("membership", "The requester is no longer known to Interim.");
-  // Read now, not from the per-call cache: an account disabled, expired or deleted in AD gets nothing more.
-  const account = (await readAccountStates([requester.guid])).get(requester.guid.toLowerCase());
-  if (account && OFFBOARDING_REFUSALS.includes(account))
-    return refuse("membership", `${requester.username}'s account is ${ACCOUNT_WORDS[account]} in the directory.`);
+  // At a decision, read now: an approval does not go to an account disabled, expired or deleted in AD.
+  // Activations (often thousands at once) leave it to the worker's accounts__offboard, every minute,
+  // which revokes such an account's live grants, pending ones included (server/auth/offboarding.ts).
+  if (subject.requestId !== undefined) {
+    const account = (await readAccountStates([requester.guid])).get(requester.guid.toLowerCase());
+    if (account && OFFBOARDING_REFUSALS.includes(account))
+      return refuse("membership", `${requester.username}'s account is ${ACCOUNT_WORDS[account]} in the directory.`);
+  }
   const [activation] = await tx
     .select({ state: accessGroupActivations.state })
     .from(accessGroupActivations)

@@ -66,9 +66,11 @@ export async function memberDns(c: Client, groupDn: string): Promise<Set<string>
   }
 }
 
+/** NORMAL_ACCOUNT | PASSWD_NOTREQD: enabled without a password (nobody signs in with them). */
+const ENABLED_WITHOUT_PASSWORD = "544";
+
 /**
- * `n` accounts under OU=FaultTests (plain user objects: without a password the DC keeps them
- * disabled, which does not matter for group membership), all in the security group "Fault
+ * `n` accounts under OU=FaultTests (enabled, without a password: they only request and are put into groups), all in the security group "Fault
  * Requesters", which the test's access group lists. Returns the accounts' DNs and the group's DN.
  */
 export async function ensureFaultAccounts(c: Client, n: number): Promise<{ dns: string[]; requestersDn: string; created: number }> {
@@ -76,7 +78,16 @@ export async function ensureFaultAccounts(c: Client, n: number): Promise<{ dns: 
   const have = await namesUnder(c, FAULT_OU, "(&(objectClass=user)(sAMAccountName=fault-*))");
   const missing = Array.from({ length: n }, (_, i) => faultSam(i)).filter((s) => !have.has(s));
   await pool(missing, 8, (sam) =>
-    addIfMissing(c, `CN=${sam},${FAULT_OU}`, { objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: sam }),
+    addIfMissing(c, `CN=${sam},${FAULT_OU}`, {
+      objectClass: ["top", "person", "organizationalPerson", "user"],
+      sAMAccountName: sam,
+      userAccountControl: ENABLED_WITHOUT_PASSWORD,
+    }),
+  );
+  // Accounts made by older runs were left disabled: Interim now ends a disabled account's access (accounts__offboard).
+  const disabled = await namesUnder(c, FAULT_OU, "(&(objectClass=user)(sAMAccountName=fault-*)(userAccountControl:1.2.840.113556.1.4.803:=2))");
+  await pool([...disabled.values()], 8, (dn) =>
+    c.modify(dn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: [ENABLED_WITHOUT_PASSWORD] }) })),
   );
   const now = missing.length ? await namesUnder(c, FAULT_OU, "(&(objectClass=user)(sAMAccountName=fault-*))") : have;
   const dns = Array.from({ length: n }, (_, i) => now.get(faultSam(i))!);

@@ -160,22 +160,6 @@ describe("at activation (a scheduled start)", () => {
     expect(await isDirectMember(groupDn, requesterDn)).toBe(false);
   });
 
-  it("a requester disabled in AD after submitting a scheduled request is not put into the AD group", async () => {
-    await openGroup();
-    const r = await ask(30, new Date(Date.now() + 10 * 60_000));
-    expect(r.status).toBe("approved");
-    const uac = (value: string) =>
-      ad.modify(requesterDn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: [value] }) }));
-    await uac("514");
-    try {
-      expect(await startNow(r.grantId!)).toBe("failed");
-      await expectRefusedAtActivation(r.requestId, r.grantId!, "membership", /it-lp-req's account is disabled in the directory/);
-      expect(await isDirectMember(groupDn, requesterDn)).toBe(false);
-    } finally {
-      await uac("512");
-    }
-  });
-
   it("a group disabled before the start refuses the grant", async () => {
     const g = await openGroup();
     const r = await ask(30, new Date(Date.now() + 10 * 60_000));
@@ -242,6 +226,20 @@ describe("at a decision", () => {
 
     expect(await vote("it-lp-a1", r.requestId)).toMatchObject({ status: "failed", grantId: null });
     await expectRefusedAtDecision(r.requestId, "membership", /it-lp-req is no longer a member of the access group it-lp Approval/);
+  });
+
+  it("a requester disabled in AD while the request waits: the approval fails the request", async () => {
+    await approvalGroup();
+    const r = await ask(30);
+    const uac = (value: string) =>
+      ad.modify(requesterDn, new Change({ operation: "replace", modification: new Attribute({ type: "userAccountControl", values: [value] }) }));
+    await uac("514");
+    try {
+      expect(await vote("it-lp-a1", r.requestId)).toMatchObject({ status: "failed", grantId: null });
+      await expectRefusedAtDecision(r.requestId, "membership", /it-lp-req's account is disabled in the directory/);
+    } finally {
+      await uac("512");
+    }
   });
 
   it("a group deleted while the request waits: the approval fails the request", async () => {

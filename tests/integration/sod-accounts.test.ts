@@ -9,7 +9,7 @@ import type { SessionUser } from "@/server/auth/permissions";
 import { updateCredential } from "@/server/catalog/service";
 import { runScheduledCatalogSync } from "@/server/catalog/sync";
 import { resetEnvForTests } from "@/server/env";
-import { submitRequest } from "@/server/requests/service";
+import { myAccess, submitRequest } from "@/server/requests/service";
 import {
   actorFor,
   adminClient,
@@ -169,6 +169,10 @@ describe("asking for someone else's account", () => {
   it("is refused unless the access group allows it; own and unowned accounts are not affected", async () => {
     const g = await approvalGroup(false);
     const adm = await credential("it-sod-adm");
+    // Not offered to alice (no dead option on /roles); offered to its owner.
+    const offered = async (who: SessionUser) => (await myAccess(who, actorFor(who))).credentials.map((c) => c.username);
+    expect(await offered(u["it-sod-alice"])).not.toContain("it-sod-adm");
+    expect(await offered(u["it-sod-bob"])).toContain("it-sod-adm");
     await expect(ask(u["it-sod-alice"], adm.id)).rejects.toMatchObject({
       code: "FORBIDDEN",
       rule: "account",
@@ -191,6 +195,7 @@ describe("asking for someone else's account", () => {
       timeZone: "UTC",
       settings: { ...g.settings, allowOthersAccounts: true },
     });
+    expect(await offered(u["it-sod-alice"])).toContain("it-sod-adm");
     expect((await ask(u["it-sod-alice"], adm.id)).status).toBe("pending");
   });
 });
