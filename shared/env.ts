@@ -87,6 +87,12 @@ const schema = z.object({
   /** Internal webhook receivers: CIDRs and/or host[:port], comma separated (server/notifications/egress-policy.ts). */
   INTERIM_WEBHOOK_ALLOW: listOf(","),
   /** Encrypts the webhooks' signing secrets at rest; unset = a key derived from NEXTAUTH_SECRET. */
+  // Recorded device sessions (issue 14). The SSH gateway listens only when a port is set.
+  INTERIM_SSH_GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INTERIM_SSH_GATEWAY_BIND: z.string().default("127.0.0.1"),
+  /** The gateway's own host key (OpenSSH PEM); generated under .data/ when absent. */
+  INTERIM_SSH_GATEWAY_HOST_KEY_FILE: z.string().optional(),
+  INTERIM_SESSION_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   INTERIM_WEBHOOK_KEY: z.string().min(32, "INTERIM_WEBHOOK_KEY needs at least 32 characters").optional(),
   NEXTAUTH_SECRET: z.string().min(1).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),

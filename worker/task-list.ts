@@ -12,6 +12,9 @@ import { grants__temporary_group_cleanup } from "./tasks/grants__temporary_group
 import { grants__warn } from "./tasks/grants__warn";
 import { notifications__dispatch } from "./tasks/notifications__dispatch";
 import { requests__expire } from "./tasks/requests__expire";
+import { sessions__finish } from "./tasks/sessions__finish";
+import { sessions__prepare } from "./tasks/sessions__prepare";
+import { sessions__sweep } from "./tasks/sessions__sweep";
 
 /** One handler per registry task: a task added to the registry without one does not compile. */
 const handlers: { [T in TaskName]: RegisteredTask<T> } = {
@@ -26,6 +29,9 @@ const handlers: { [T in TaskName]: RegisteredTask<T> } = {
   notifications__dispatch,
   catalog__sync,
   accounts__offboard,
+  sessions__prepare,
+  sessions__finish,
+  sessions__sweep,
 };
 
 export const taskList: TaskList = Object.fromEntries(taskNames.map((name) => [name, handlers[name]]));

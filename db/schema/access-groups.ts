@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import type { Criteria, GroupSettings, Limits, LocationPolicy } from "@/shared/access-groups/policy-schemas";
 import type { NotificationSettings } from "@/shared/notifications/schemas";
+import type { SessionSettings } from "@/shared/sessions/settings-schema";
 import { users } from "./users";
 
 /**
@@ -24,6 +25,11 @@ export const accessGroups = pgTable("access_groups", {
   /** Notifications tab: who hears about what (shared/notifications/schemas.ts). */
   notifications: jsonb("notifications")
     .$type<NotificationSettings>()
+    .notNull()
+    .default(sql`'{}'::jsonb`),
+  /** Sessions tab: remote sessions on the devices the criteria select (shared/sessions/settings-schema.ts). */
+  sessions: jsonb("sessions")
+    .$type<SessionSettings>()
     .notNull()
     .default(sql`'{}'::jsonb`),
   /** Bumped on every change; forms send it back so a stale tab cannot overwrite a newer edit. */

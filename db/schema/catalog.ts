@@ -20,6 +20,19 @@ export const catalogDevices = pgTable(
     type: text("type").notNull().default(""),
     tags: text("tags").array().notNull().default([]),
     website: text("website"),
+    /** AD's dNSHostName: the default host of the device's SSH endpoint. */
+    dnsHostName: text("dns_host_name"),
+    /** SSH endpoint (issue 14): host (null: dnsHostName) and port; sessions need a pinned host key. */
+    sshEnabled: boolean("ssh_enabled").notNull().default(false),
+    sshHost: text("ssh_host"),
+    sshPort: integer("ssh_port").notNull().default(22),
+    /** The OpenSSH "SHA256:…" fingerprint an admin confirmed; a different key refuses the session. */
+    hostKeySha256: text("host_key_sha256"),
+    hostKeyConfirmedBy: uuid("host_key_confirmed_by").references(() => users.id),
+    hostKeyConfirmedAt: timestamp("host_key_confirmed_at", { withTimezone: true }),
+    /** The key last seen by a scan, waiting for an admin to confirm it. */
+    hostKeySeen: text("host_key_seen"),
+    hostKeySeenAt: timestamp("host_key_seen_at", { withTimezone: true }),
     source: catalogSource("source").notNull(),
     objectGuid: text("object_guid"),
     dn: text("dn"),
@@ -64,6 +77,8 @@ export const catalogCredentials = pgTable(
     /** The owner's sAMAccountName (lower-cased), for people reading the catalog. */
     ownerName: text("owner_name"),
     ownerSource: catalogSource("owner_source"),
+    /** Interim sets a fresh random password before each session and again after it (issue 14). */
+    managed: boolean("managed").notNull().default(false),
     syncedAt: timestamp("synced_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -10,3 +10,4 @@ export * from "./audit";
 export * from "./notifications";
 export * from "./drift";
 export * from "./sessions";
+export * from "./device-sessions";

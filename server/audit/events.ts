@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { sessionAuditEvents } from "./session-events";
 
 /** Who did it. Workers act as "system"; people act with their user id and request context. */
 export interface AuditActor {
@@ -32,7 +33,7 @@ const replicationSettings = z.object({
 });
 /** A duration shortened to the privilege's maximum of the day (issue 13). */
 const clipped = z.object({ fromMinutes: z.number(), toMinutes: z.number(), note: z.string() });
-export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications"]);
+export const accessGroupTab = z.enum(["settings", "criteria", "users", "approvers", "limits", "locations", "notifications", "sessions"]);
 
 /**
  * Every action that can appear in the trail, with the shape of its data. A new state change
@@ -330,6 +331,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     targetType: z.literal("directory"),
     data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }),
   }),
+  ...sessionAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

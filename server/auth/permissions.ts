@@ -11,7 +11,7 @@ export interface SessionUser {
 }
 
 export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end" | "extend";
-export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog" | "Session";
+export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog" | "Session" | "DeviceSession";
 
 interface Owned {
   userId: string;
@@ -39,6 +39,10 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   Catalog: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
   // Other people's sign-in sessions: admins list and end them.
   Session: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+  // Recorded sessions on devices: anyone may ask for one (their access groups decide); the holder
+  // or an admin ends it; reading others' recordings is for admins and, per session, the approvers
+  // of its access group (checked in server/sessions/access.ts).
+  DeviceSession: { request: () => true, read: (u, r) => u.isAdmin || r?.userId === u.id, end: (u, r) => r?.userId === u.id || u.isAdmin, manage: (u) => u.isAdmin },
 };
 
 export function can(user: SessionUser, action: Action, subject: Subject, resource?: Owned): boolean {

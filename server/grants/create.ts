@@ -1,7 +1,8 @@
 import "server-only";
-import { asc, inArray } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { Transaction } from "@/db";
-import { grants, privileges, requests } from "@/db/schema";
+import { deviceSessions, grants, privileges, requests } from "@/db/schema";
+import { enqueueSessionPrepare } from "@/server/sessions/queue";
 import type { Privilege } from "@/server/access-groups/enforcement";
 import { conflict } from "@/server/errors";
 import { assertSetStillGrantable } from "@/server/privilege-sets/service";
@@ -87,7 +88,7 @@ export async function grantApprovedRequest(
     throw conflict(`${what}; deny the request instead.`);
   }
   if (request.privilegeSetId) await assertSetStillGrantable(tx, request.privilegeSetId, request.credentialId);
-  return createGrants(tx, {
+  const created = await createGrants(tx, {
     requestId: request.id,
     userId: request.requesterId,
     privileges: rows,
@@ -96,4 +97,8 @@ export async function grantApprovedRequest(
     notAfter: request.windowEndsAt,
     startsAt: request.startsAt,
   });
+  // A session's request: the worker prepares the session once these grants are in.
+  const [session] = await tx.select({ id: deviceSessions.id }).from(deviceSessions).where(eq(deviceSessions.requestId, request.id));
+  if (session) await enqueueSessionPrepare(tx, session.id);
+  return created;
 }

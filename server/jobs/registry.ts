@@ -93,6 +93,16 @@ export const jobs = {
     key: keyed("catalog-sync:"),
     cron: { schedule: () => env.CATALOG_SYNC_CRON, jobKey: "catalog-sync-schedule", jobKeyMode: "replace", maxAttempts: 1 },
   },
+  /**
+   * A session's preparation (server/sessions/prepare.ts): once its grants are in the directory, a
+   * managed account gets a fresh password and the session becomes ready. Re-queued every second
+   * while the grants are still on their way in.
+   */
+  sessions__prepare: { payload: z.object({ sessionId: z.uuid() }), maxAttempts: 10, key: keyed("session:prepare:") },
+  /** A session's end: its grants end through the revoke path and a managed password is changed again. */
+  sessions__finish: { payload: z.object({ sessionId: z.uuid() }), maxAttempts: 25, key: keyed("session:finish:") },
+  /** Sessions whose gateway went silent are interrupted; finished ones left without their follow-up get it. */
+  sessions__sweep: { payload: noPayload, maxAttempts: 1, cron: everyMinute("sessions-sweep") },
 } satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof jobs;

@@ -40,8 +40,8 @@ export function verifyDelivery(
 // ---------------------------------------------------------------- sealing
 
 /** A 32-byte key for one purpose, from the operator's key material. */
-export function sealingKey(material: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", material, "interim", "webhook-secrets/v1", 32));
+export function sealingKey(material: string, purpose = "webhook-secrets/v1"): Buffer {
+  return Buffer.from(hkdfSync("sha256", material, "interim", purpose, 32));
 }
 
 /** AES-256-GCM; `context` (group and webhook ids) is bound in, so a sealed secret cannot be moved to another webhook. */

@@ -1,6 +1,6 @@
 import "server-only";
 import type { z } from "zod";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { accessGroupActivations, accessGroups, catalogCredentials, privileges, requests } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
@@ -30,6 +30,7 @@ import { evaluateSetRequest, setDurations, setsForRequester } from "@/server/pri
 import { requestableSet } from "@/server/privilege-sets/service";
 import type { LoadedSet } from "@/server/privilege-sets/store";
 import { missingFieldsReason } from "./required-fields";
+import type { SessionSubmission } from "./session-hook";
 import { previewRequestInput, submitRequestInput, type PreviewRequestInput, type SubmitRequestInput } from "./schemas";
 
 async function person(user: SessionUser) {
@@ -50,7 +51,10 @@ interface Subject {
   maxDurationMinutes: number;
 }
 
-async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string; credentialId: string | null }): Promise<Subject> {
+async function subjectOf(
+  input: { privilegeId?: string; privilegeSetId?: string; credentialId: string | null },
+  session?: SessionSubmission,
+): Promise<Subject> {
   let credential: Credential | null = null;
   if (input.credentialId !== null) {
     const [row] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
@@ -61,9 +65,12 @@ async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string;
     const set = await requestableSet(input.privilegeSetId);
     return { name: set.name, privileges: set.privileges, set, credential, maxDurationMinutes: setDurations(set.privileges).maxDurationMinutes };
   }
-  const [privilege] = await db.select().from(privileges).where(eq(privileges.id, input.privilegeId!));
-  if (!privilege || !privilege.enabled) throw notFound("This privilege is not available for requests.");
-  return { name: privilege.name, privileges: [privilege], set: null, credential, maxDurationMinutes: privilege.maxDurationMinutes };
+  const ids = session?.privilegeIds ?? [input.privilegeId!];
+  const rows = await db.select().from(privileges).where(inArray(privileges.id, ids));
+  const granted = ids.map((id) => rows.find((p) => p.id === id));
+  if (granted.some((p) => !p?.enabled)) throw notFound("This privilege is not available for requests.");
+  const all = granted as Privilege[];
+  return { name: all.map((p) => p.name).join(" + "), privileges: all, set: null, credential, maxDurationMinutes: Math.min(...all.map((p) => p.maxDurationMinutes)) };
 }
 
 function evaluateSubject(s: Awaited<ReturnType<typeof situationOf>>, subject: Subject, durationMinutes: number, at: Date, options: { emergency: boolean }) {
@@ -128,15 +135,17 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
  *
  * In three steps: the checks (no lock), then in one transaction the re-check under locks and the writes.
  */
-export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof submitRequestInput>) {
+export async function submitRequest(user: SessionUser, actor: AuditActor, raw: z.input<typeof submitRequestInput>, session?: SessionSubmission) {
   assertCan(user, "request", "Privilege");
   // Parsed again: the worker, scripts and tests call services without tRPC.
   const input: SubmitRequestInput = submitRequestInput.parse(raw);
-  const checked = await checkSubmission(user, actor, input);
+  const checked = await checkSubmission(user, actor, input, session);
   return db
     .transaction(async (tx) => {
       await lockAndRecheck(tx, user, checked);
-      return writeSubmission(tx, user, actor, input, checked);
+      const written = await writeSubmission(tx, user, actor, input, checked);
+      if (session) await session.onWritten(tx, written.requestId, written.status === "approved", checked.verdict.group);
+      return written;
     })
     .catch(async (err: unknown) => {
       // The account already holds the group (found by the re-check, or by the index in a race): audited like any refusal.
@@ -177,9 +186,9 @@ interface CheckedSubmission {
 const INPUT_RULES = ["duration", "fields", "credential", "schedule"];
 
 /** Step 1: every check that needs no lock. Each refusal is audited with its rule, then thrown. */
-async function checkSubmission(user: SessionUser, actor: AuditActor, input: SubmitRequestInput): Promise<CheckedSubmission> {
+async function checkSubmission(user: SessionUser, actor: AuditActor, input: SubmitRequestInput, session?: SessionSubmission): Promise<CheckedSubmission> {
   const account = await person(user);
-  const subject = await subjectOf(input);
+  const subject = await subjectOf(input, session);
   const { credential, set } = subject;
   const refuse = async (rule: string, reason: string, location = "not checked"): Promise<never> => {
     await auditRefusal(actor, subject, rule, reason, location);
@@ -213,6 +222,8 @@ async function checkSubmission(user: SessionUser, actor: AuditActor, input: Subm
     account,
   );
   if (!verdict.ok) return refuse(verdict.rule, verdict.reason, situation.locationText);
+  if (session && verdict.group.id !== session.groupId)
+    await refuse("criteria", `The session's privileges are granted under ${verdict.group.name}, which does not allow this session.`, situation.locationText);
   const missing = missingFieldsReason(verdict.group, verdict.requiredFields, input);
   if (missing) await refuse("fields", missing, situation.locationText);
   const approvers = await readApprovers(db, verdict.group.id);
@@ -309,7 +320,7 @@ async function writeSubmission(tx: Transaction, user: SessionUser, actor: AuditA
       requesterId: user.id,
       privilegeId: granted[0]!.id,
       privilegeSetId: set?.id ?? null,
-      setPrivilegeIds: set ? granted.map((p) => p.id) : null,
+      setPrivilegeIds: set || granted.length > 1 ? granted.map((p) => p.id) : null,
       targetDn: member.dn,
       credentialId: credential?.id ?? null,
       durationMinutes: input.durationMinutes,
