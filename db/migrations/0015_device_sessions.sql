@@ -1,5 +1,6 @@
 CREATE TYPE "public"."device_session_state" AS ENUM('requested', 'preparing', 'ready', 'live', 'ended', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."session_command_action" AS ENUM('allow', 'alert', 'block');--> statement-breakpoint
+ALTER TYPE "public"."notification_event" ADD VALUE 'session_alert';--> statement-breakpoint
 CREATE TABLE "device_session_chunks" (
 	"session_id" uuid NOT NULL,
 	"seq" integer NOT NULL,
@@ -45,6 +46,8 @@ CREATE TABLE "device_sessions" (
 	"password_sealed" text,
 	"password_set_at" timestamp with time zone,
 	"password_rotated_at" timestamp with time zone,
+	"connect_token_hash" text,
+	"connect_token_expires_at" timestamp with time zone,
 	"gateway" text,
 	"heartbeat_at" timestamp with time zone,
 	"connected_at" timestamp with time zone,

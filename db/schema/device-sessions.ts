@@ -51,6 +51,9 @@ export const deviceSessions = pgTable(
     passwordSetAt: timestamp("password_set_at", { withTimezone: true }),
     /** Set once the password has been changed again after the session (or nothing needed it). */
     passwordRotatedAt: timestamp("password_rotated_at", { withTimezone: true }),
+    /** A one-time token for a native SSH client (hashed; shown once on /roles, valid minutes). */
+    connectTokenHash: text("connect_token_hash"),
+    connectTokenExpiresAt: timestamp("connect_token_expires_at", { withTimezone: true }),
     /** The gateway holding the connection and its last sign of life (a stale one means it died). */
     gateway: text("gateway"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),

@@ -127,6 +127,8 @@ function thirdPerson(facts: NotificationFacts, style: TimeStyle): string {
         : `Failed: ${who}'s access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
     case "emergency":
       return `EMERGENCY access: ${who} took ${what}`;
+    case "session_alert":
+      return `Session alert: ${who} (${what})${facts.comment ? `: ${oneLine(facts.comment)}` : ""}`;
   }
 }
 
@@ -164,6 +166,8 @@ function secondPerson(facts: NotificationFacts, style: TimeStyle): string {
         : `Your access to ${what} could not be activated${facts.error ? `: ${oneLine(facts.error)}` : ""}`;
     case "emergency":
       return `Your emergency access to ${what} was recorded and the approvers were told`;
+    case "session_alert":
+      return `A command in your session with ${what} was flagged and the approvers were told${facts.comment ? `: ${oneLine(facts.comment)}` : ""}`;
   }
 }
 

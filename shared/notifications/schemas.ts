@@ -18,6 +18,7 @@ export const NOTIFICATION_EVENTS = [
   "revoked",
   "failed",
   "emergency",
+  "session_alert",
 ] as const;
 export const notificationEventSchema = z.enum(NOTIFICATION_EVENTS);
 export type NotificationEvent = z.output<typeof notificationEventSchema>;
@@ -34,10 +35,11 @@ export const EVENT_LABELS: Record<NotificationEvent, string> = {
   revoked: "Revoked or ended early",
   failed: "Failed",
   emergency: "Emergency access",
+  session_alert: "Session alert (a command matched a rule or left the planned activity)",
 };
 
 /** Success and failure events; "failed" and "denied" are the failures. */
-export const FAILURE_EVENTS: readonly NotificationEvent[] = ["denied", "failed"];
+export const FAILURE_EVENTS: readonly NotificationEvent[] = ["denied", "failed", "session_alert"];
 
 export const WEBHOOK_KINDS = ["generic", "slack", "teams"] as const;
 export const webhookKindSchema = z.enum(WEBHOOK_KINDS);
