@@ -54,8 +54,6 @@ export class LineEditor {
   private params = "";
   /** The part of PASTE_END seen so far inside a paste. */
   private pasteTail = "";
-  /** The last character ended a line with \r: a \n right after it is the same Enter. */
-  private afterCR = false;
   private commands: Command[] = [];
   private at = 0;
 
@@ -75,9 +73,6 @@ export class LineEditor {
   }
 
   private take(ch: string): void {
-    const lineFeedOfCRLF = this.afterCR && ch === "\n";
-    this.afterCR = false;
-    if (lineFeedOfCRLF && (this.state === "ground" || this.state === "paste")) return;
     switch (this.state) {
       case "ground":
         return this.ground(ch);
@@ -102,9 +97,8 @@ export class LineEditor {
       case ESC:
         this.state = "escape";
         return;
+      // The \n of a \r\n ends an empty line, which is no command: no need to pair them.
       case "\r":
-        this.afterCR = true;
-        return this.enter();
       case "\n":
         return this.enter();
       case "\u007f":
@@ -253,11 +247,7 @@ export class LineEditor {
     for (const c of this.pasteTail) this.literal(c);
     this.pasteTail = "";
     if (ch === ESC) return void (this.pasteTail = ch);
-    if (ch === "\r") {
-      this.afterCR = true;
-      return this.enter();
-    }
-    if (ch === "\n") return this.enter();
+    if (ch === "\r" || ch === "\n") return this.enter();
     this.literal(ch);
   }
 

@@ -22,7 +22,7 @@ describe("LineEditor", () => {
     // Enter
     ["a line ended by CR", ["ls -la\r"], [sure("ls -la")]],
     ["a line ended by LF", ["ls -la\n"], [sure("ls -la")]],
-    ["CR LF counts once", ["ls\r\n"], [sure("ls")]],
+    ["CR LF: the LF ends an empty line, no second command", ["ls\r\n"], [sure("ls")]],
     ["CR LF split across feeds counts once", ["ls\r", "\npwd\r"], [sure("ls"), sure("pwd")]],
     ["LF CR is two Enters (the second on an empty line)", ["ls\n\rpwd\r"], [sure("ls"), sure("pwd")]],
     ["two CRs: the second is an empty line", ["ls\r\rpwd\n"], [sure("ls"), sure("pwd")]],
