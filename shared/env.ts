@@ -88,7 +88,7 @@ const schema = z.object({
   INTERIM_WEBHOOK_ALLOW: listOf(","),
   /** Encrypts the webhooks' signing secrets at rest; unset = a key derived from NEXTAUTH_SECRET. */
   // Recorded device sessions (issue 14). The SSH gateway listens only when a port is set.
-  INTERIM_SSH_GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INTERIM_SSH_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INTERIM_SSH_GATEWAY_BIND: z.string().default("127.0.0.1"),
   /** The gateway's own host key (OpenSSH PEM); generated under .data/ when absent. */
   INTERIM_SSH_GATEWAY_HOST_KEY_FILE: z.string().optional(),

@@ -11,6 +11,8 @@ import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
 import { warmGeoIp } from "@/server/geo/resolve";
+import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
+import { attachTerminalSockets } from "@/server/sessions/gateway/websocket";
 import { scoped } from "@/server/logger";
 import { normalizeAddress, trustedForwardedFor } from "./forwarded";
 import { forwardedProto } from "./security-headers";
@@ -33,6 +35,9 @@ const server = createServer((req, res) => {
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   void handle(req, res);
 });
+// Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.
+attachTerminalSockets(server);
+if (env.INTERIM_SSH_GATEWAY_PORT) await startSshGateway({ port: env.INTERIM_SSH_GATEWAY_PORT, host: env.INTERIM_SSH_GATEWAY_BIND });
 server.listen(port, hostname, () => scoped("web").info(`Interim on http://${hostname}:${port}${dev ? " (dev)" : ""}`));
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => server.close(() => process.exit(0)));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commandPatternList } from "./rules-schema";
+import { commandRulesSchema, type CommandRules } from "./rules-schema";
 
 /*
  * An access group's remote-session settings (senhasegura's "remote session settings"): whether its
@@ -7,13 +7,8 @@ import { commandPatternList } from "./rules-schema";
  * to the account, recording, limits, and the command rules the gateway applies.
  */
 
-export const sessionRulesSchema = z.object({
-  /** A command matching one notifies the group's failure channels and approvers and flags the session. */
-  alert: commandPatternList,
-  /** A command matching one is not run: the gateway cancels the line and says why. */
-  block: commandPatternList,
-});
-export type SessionRules = z.output<typeof sessionRulesSchema>;
+export const sessionRulesSchema = commandRulesSchema;
+export type SessionRules = CommandRules;
 
 export const sessionSettingsSchema = z.object({
   enabled: z.boolean().default(false),

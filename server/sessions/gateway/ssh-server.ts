@@ -1,0 +1,148 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { and, desc, eq } from "drizzle-orm";
+import { Server, utils, type Connection } from "ssh2";
+import { db } from "@/db";
+import { deviceSessions } from "@/db/schema";
+import { SigninError, signIn } from "@/server/auth/signin";
+import { env } from "@/server/env";
+import { DomainError } from "@/server/errors";
+import { scoped } from "@/server/logger";
+import { redeemConnectToken } from "../connect-token";
+import type { Pty } from "./device";
+import { openSessionOnDevice, SessionRefused } from "./connect";
+import type { SessionRelay } from "./relay";
+
+/*
+ * The SSH gateway (issue 14): a native SSH client signs in to Interim with the person's AD password
+ * (checked like a web sign-in: throttled, audited) or a one-time token from /roles, and lands on
+ * the device of a ready session. The user name picks the session: `alice#1a2b3c4d` (the first
+ * characters of its id); `alice` alone works when exactly one session is ready.
+ */
+
+const log = () => scoped("ssh-gateway");
+
+function hostKey(): Buffer {
+  if (env.INTERIM_SSH_GATEWAY_HOST_KEY_FILE) return readFileSync(env.INTERIM_SSH_GATEWAY_HOST_KEY_FILE);
+  const file = path.join(process.cwd(), ".data", "ssh-gateway", "host_key");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+  }
+  return readFileSync(file);
+}
+
+interface Authenticated {
+  userId: string;
+  username: string;
+  sessionId: string | null;
+  /** The AD password typed, reused for a session on the person's own account; null after a token. */
+  password: string | null;
+  prefix: string | null;
+}
+
+async function pickSession(a: Authenticated): Promise<string> {
+  if (a.sessionId) return a.sessionId;
+  const ready = await db
+    .select({ id: deviceSessions.id, login: deviceSessions.login, host: deviceSessions.host })
+    .from(deviceSessions)
+    .where(and(eq(deviceSessions.userId, a.userId), eq(deviceSessions.state, "ready")))
+    .orderBy(desc(deviceSessions.createdAt));
+  const chosen = a.prefix ? ready.filter((s) => s.id.startsWith(a.prefix!.toLowerCase())) : ready;
+  if (chosen.length === 1) return chosen[0]!.id;
+  if (!chosen.length) throw new SessionRefused(a.prefix ? `No ready session ${a.prefix}.` : "You have no ready session. Start one on /roles first.");
+  throw new SessionRefused(`Several sessions are ready; pick one: ${chosen.map((s) => `${a.username}#${s.id.slice(0, 8)} (${s.login}@${s.host})`).join(", ")}`);
+}
+
+export function startSshGateway(opts: { port: number; host: string }): Promise<Server> {
+  const server = new Server({ hostKeys: [hostKey()], ident: "Interim-gateway" }, (conn, info) => handle(conn, info.ip));
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      const bound = server.address() as import("node:net").AddressInfo;
+      log().info(`SSH gateway on ${bound.address}:${bound.port}`);
+      resolve(server);
+    });
+  });
+}
+
+function handle(conn: Connection, ip: string) {
+  let who: Authenticated | null = null;
+  conn.on("error", () => {});
+  conn.on("authentication", (ctx) => {
+    if (ctx.method !== "password") return ctx.reject(["password"]);
+    const [name, prefix] = ctx.username.split("#", 2);
+    const password = ctx.password;
+    (async () => {
+      const token = await redeemConnectToken(password);
+      if (token) {
+        const [s] = await db.select({ userId: deviceSessions.userId }).from(deviceSessions).where(eq(deviceSessions.id, token.sessionId));
+        return { userId: token.userId, username: name!, sessionId: token.sessionId, password: null, prefix: null, ok: s?.userId === token.userId };
+      }
+      const user = await signIn({ username: name, password }, { ip, userAgent: "ssh", requestId: randomUUID() } as never);
+      return { userId: user.id, username: user.username, sessionId: null, password, prefix: prefix ?? null, ok: true };
+    })()
+      .then((a) => {
+        if (!a.ok) return ctx.reject();
+        who = a;
+        ctx.accept();
+      })
+      .catch((err) => {
+        if (!(err instanceof SigninError)) log().error({ err }, "gateway authentication failed");
+        ctx.reject();
+      });
+  });
+  conn.on("ready", () => {
+    conn.on("session", (accept) => {
+      const session = accept();
+      let pty: Pty = { term: "xterm-256color", cols: 80, rows: 24 };
+      let relay: SessionRelay | null = null;
+      session.on("pty", (acceptPty, _reject, info) => {
+        pty = { term: info.term || pty.term, cols: info.cols || 80, rows: info.rows || 24 };
+        acceptPty?.();
+      });
+      session.on("window-change", (acceptWc, _reject, info) => {
+        relay?.resize(info.cols, info.rows);
+        acceptWc?.();
+      });
+      const open = (exec?: string) => (acceptChannel: () => import("ssh2").ServerChannel) => {
+        const channel = acceptChannel();
+        const fail = (message: string) => {
+          channel.stderr.write(`[Interim] ${message}\r\n`);
+          channel.exit(1);
+          channel.end();
+        };
+        pickSession(who!)
+          .then((sessionId) =>
+            openSessionOnDevice({
+              sessionId,
+              userId: who!.userId,
+              actor: { type: "user", id: who!.userId, name: who!.username, ip, userAgent: "ssh" },
+              via: "ssh",
+              pty,
+              password: who!.password,
+              exec,
+              person: {
+                write: (d) => channel.write(d),
+                close: (message) => {
+                  if (message) channel.write(message);
+                  channel.exit(0);
+                  channel.end();
+                },
+              },
+            }),
+          )
+          .then((r) => {
+            relay = r;
+            channel.on("data", (d: Buffer) => r.input(d));
+            channel.on("close", () => r.personLeft());
+          })
+          .catch((err: unknown) => fail(err instanceof SessionRefused || err instanceof DomainError ? err.message : "The session could not be opened."));
+      };
+      session.on("shell", (acceptShell) => open()(acceptShell));
+      session.on("exec", (acceptExec, _reject, info) => open(info.command)(acceptExec));
+    });
+  });
+}

@@ -1,0 +1,235 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Server } from "ssh2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/db";
+import { accessGroups, auditEvents, catalogCredentials, catalogDevices, deviceSessionChunks, deviceSessionCommands, deviceSessions, grants } from "@/db/schema";
+import type { SessionUser } from "@/server/auth/permissions";
+import { activateGrant } from "@/server/grants/activate";
+import { sweepExpired } from "@/server/grants/sweep";
+import { finishSession, prepareSession, sweepSessions } from "@/server/sessions/lifecycle";
+import { unsealSessionPassword } from "@/server/sessions/managed-password";
+import { startSessionInput } from "@/server/sessions/schemas";
+import { startSession } from "@/server/sessions/start";
+import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
+import { sshRun } from "../support/ssh-client";
+import { actorFor, configuredAccessGroup, directoryGuid, isDirectMember, localUser, publish, waitFor } from "./fixtures";
+
+/*
+ * Recorded sessions end to end against the real parts: Samba (elevation, password resets), the
+ * OpenSSH target whose sudo follows AD groups (scripts/ssh-target.sh), the gateway's SSH server,
+ * and Postgres. The worker's steps are called in-process so each can be checked in turn.
+ */
+
+const TARGET_HOST = process.env.SSH_TARGET_HOST;
+const TARGET_PORT = Number(process.env.SSH_TARGET_PORT);
+const TARGET_KEY = process.env.SSH_TARGET_HOSTKEY_SHA256;
+const PERSON_PASSWORD = process.env.DEMO_PASSWORD ?? "Interim-Demo-2026!";
+const rand = () => Math.random().toString(36).slice(2, 7);
+
+let admin: SessionUser;
+let alice: SessionUser;
+let gateway: Server;
+let gatewayPort: number;
+let deviceId: string;
+let credentialId: string;
+let groupId: string;
+let linuxAdminsDn: string;
+let admAliceDn: string;
+
+beforeAll(async () => {
+  if (!TARGET_HOST || !TARGET_PORT || !TARGET_KEY) {
+    throw new Error("The SSH target is not configured (SSH_TARGET_HOST/PORT/HOSTKEY_SHA256 from scripts/ad-up.sh → .data/samba/env)");
+  }
+  admin = await localUser("carol", true);
+  alice = await localUser("alice");
+  const privilege = await publish(admin, "JIT Linux Admins", 60);
+  linuxAdminsDn = privilege.groupDn;
+  const deviceName = `LNX-${rand()}`;
+  const [device] = await db
+    .insert(catalogDevices)
+    .values({ name: deviceName, model: "Debian 12", type: "Linux", source: "manual", sshEnabled: true, sshHost: TARGET_HOST, sshPort: TARGET_PORT, hostKeySha256: TARGET_KEY })
+    .returning();
+  deviceId = device!.id;
+  const admGuid = await directoryGuid("adm-alice");
+  const [existing] = await db.select().from(catalogCredentials).where(sql`lower(${catalogCredentials.objectGuid}) = ${admGuid.toLowerCase()}`);
+  admAliceDn = `CN=adm-alice,OU=Privileged Accounts,OU=Interim,${process.env.LDAP_BASE_DN ?? "DC=interim,DC=test"}`;
+  const credential: typeof catalogCredentials.$inferSelect =
+    existing ??
+    (await db
+      .insert(catalogCredentials)
+      .values({ username: "adm-alice", source: "directory", objectGuid: admGuid, dn: admAliceDn, present: true })
+      .returning()
+      .then((r) => r[0]!));
+  await db.update(catalogCredentials).set({ managed: true, deviceNames: [] }).where(eq(catalogCredentials.id, credential.id));
+  credentialId = credential.id;
+  const group = await configuredAccessGroup(admin, {
+    name: `Sessions ${rand()}`,
+    settings: { allowOthersAccounts: true },
+    criteria: { deviceNames: [deviceName], credentialUsernames: ["adm-alice"], privilegeNames: [privilege.name] },
+    members: [(await directoryGuid("alice"))],
+  });
+  groupId = group.id;
+  await db
+    .update(accessGroups)
+    .set({ sessions: { enabled: true, recording: true, maxSessionMinutes: 30, idleTimeoutMinutes: 10, privilegeIds: [privilege.id], rules: { alert: ["cat /etc/shadow*"], block: ["rm -rf *"] } } })
+    .where(eq(accessGroups.id, groupId));
+  gateway = await startSshGateway({ port: 0, host: "127.0.0.1" });
+  gatewayPort = (gateway.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  gateway?.close();
+});
+
+/** Starts a session as alice on adm-alice and runs the worker's steps until it is ready. */
+async function readySession() {
+  const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "patching" }));
+  expect(started.status).toBe("approved");
+  const ofRequest = await db.select().from(grants).where(eq(grants.requestId, started.requestId));
+  for (const g of ofRequest) expect(await activateGrant(g.id)).toBe("activated");
+  expect(await prepareSession(started.sessionId)).toBe("ready");
+  const [row] = await db.select().from(deviceSessions).where(eq(deviceSessions.id, started.sessionId));
+  return { ...started, row: row!, password: unsealSessionPassword(row!.id, row!.passwordSealed!)! };
+}
+
+async function sessionRow(id: string) {
+  const [row] = await db.select().from(deviceSessions).where(eq(deviceSessions.id, id));
+  return row!;
+}
+
+async function finishAndSweep(sessionId: string) {
+  await finishSession(sessionId);
+  await sweepExpired();
+}
+
+describe("a recorded session on a managed account through the SSH gateway", () => {
+  it("elevates only while it lives, records input and output, lists commands, blocks a rule's command, and changes the password after", async () => {
+    const s = await readySession();
+    expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(true);
+    const run = await sshRun({
+      host: "127.0.0.1",
+      port: gatewayPort,
+      username: `alice#${s.sessionId.slice(0, 8)}`,
+      password: PERSON_PASSWORD,
+      lines: ["id -un; sudo -n true && echo SUDO-OK-$((6*7))\r", "rm -rf /tmp/interim-never\r", "exit\r"],
+      pauseMs: 1_500,
+    });
+    expect(run.error).toBeNull();
+    expect(run.output).toContain("adm-alice");
+    expect(run.output).toContain("SUDO-OK-42");
+    expect(run.output).toContain('Blocked by rule "rm -rf *"');
+
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    const ended = await sessionRow(s.sessionId);
+    expect(ended.endReason).toBe("exit");
+    expect(ended.flagged).toBe(true);
+
+    const commands = await db.select().from(deviceSessionCommands).where(eq(deviceSessionCommands.sessionId, s.sessionId)).orderBy(asc(deviceSessionCommands.seq));
+    expect(commands.map((c) => c.text)).toEqual(["id -un; sudo -n true && echo SUDO-OK-$((6*7))", "rm -rf /tmp/interim-never", "exit"]);
+    expect(commands[1]).toMatchObject({ action: "block", rule: "rm -rf *" });
+    const chunks = await db.select().from(deviceSessionChunks).where(eq(deviceSessionChunks.sessionId, s.sessionId)).orderBy(asc(deviceSessionChunks.seq));
+    const recording = chunks.map((c) => c.data).join("");
+    expect(JSON.parse(recording.split("\n")[0]!)).toMatchObject({ version: 2 });
+    expect(recording).toContain("SUDO-OK-42");
+    expect(chunks.reduce((n, c) => n + c.bytes, 0)).toBe(ended.recordingBytes);
+
+    await finishAndSweep(s.sessionId);
+    expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(false);
+    expect((await sessionRow(s.sessionId)).passwordRotatedAt).not.toBeNull();
+    expect((await sessionRow(s.sessionId)).passwordSealed).toBeNull();
+    // The session's password no longer logs in on the device.
+    const old = await sshRun({ host: TARGET_HOST!, port: TARGET_PORT, username: "adm-alice", password: s.password, hostKey: TARGET_KEY, exec: "true" });
+    expect(old.error).toMatch(/authentication/i);
+    const audit = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, s.sessionId));
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["session.requested", "session.ready", "session.connected", "session.ended", "session.command_flagged"]));
+    expect(audit.filter((a) => a.action === "session.password_rotated")).toHaveLength(2);
+  }, 120_000);
+
+  it("refuses a second connection to a session and a session that is not the person's", async () => {
+    const s = await readySession();
+    const dave = await localUser("dave");
+    const other = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: `dave#${s.sessionId.slice(0, 8)}`, password: PERSON_PASSWORD, exec: "true" });
+    expect(other.output).toContain(`No ready session ${s.sessionId.slice(0, 8)}`);
+    expect(dave.id).not.toBe(alice.id);
+    let resolveSeen: () => void;
+    const seen = new Promise<void>((r) => (resolveSeen = r));
+    const first = sshRun({
+      host: "127.0.0.1",
+      port: gatewayPort,
+      username: `alice#${s.sessionId.slice(0, 8)}`,
+      password: PERSON_PASSWORD,
+      lines: ["echo FIRST-IN\r"],
+      pauseMs: 800,
+      timeoutMs: 20_000,
+      onOutput: (o) => o.includes("FIRST-IN") && resolveSeen(),
+    });
+    await seen;
+    const second = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: `alice#${s.sessionId.slice(0, 8)}`, password: PERSON_PASSWORD, exec: "true" });
+    expect(second.output).toMatch(/No ready session|already connected/);
+    // Revoking the access ends the live session within about a second.
+    const [g] = await db.select().from(grants).where(eq(grants.requestId, s.requestId));
+    await db.update(grants).set({ endReason: "revoked", expiresAt: new Date() }).where(eq(grants.id, g!.id));
+    await sweepExpired();
+    const out = await first;
+    expect(out.output).toContain("the access ended");
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    expect((await sessionRow(s.sessionId)).endReason).toBe("grant-ended");
+    await finishAndSweep(s.sessionId);
+  }, 120_000);
+
+  it("refuses a device whose host key changed: audited, the session failed, its access taken back", async () => {
+    const s = await readySession();
+    await db.update(deviceSessions).set({ hostKeySha256: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }).where(eq(deviceSessions.id, s.sessionId));
+    const run = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: `alice#${s.sessionId.slice(0, 8)}`, password: PERSON_PASSWORD, exec: "true" });
+    expect(run.output).toContain("host key changed");
+    const row = await sessionRow(s.sessionId);
+    expect(row).toMatchObject({ state: "failed", endReason: "host-key" });
+    const [mismatch] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, s.sessionId), eq(auditEvents.action, "session.host_key_mismatch")));
+    expect(mismatch?.data).toMatchObject({ expected: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", received: TARGET_KEY });
+    await finishAndSweep(s.sessionId);
+    expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(false);
+  }, 60_000);
+
+  it("a gateway killed mid-session: the recording is kept up to the kill, the session interrupted, the access ended", async () => {
+    const s = await readySession();
+    const root = path.resolve(import.meta.dirname, "../..");
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only.mjs", "scripts/ssh-gateway.ts"], {
+      cwd: root,
+      env: { ...process.env, INTERIM_SSH_GATEWAY_PORT: "0", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout!.on("data", (d: Buffer) => (log += d));
+    child.stderr!.on("data", (d: Buffer) => (log += d));
+    await waitFor("the gateway to listen", async () => /SSH gateway on [\d.]+:\d+/.test(log), 30_000);
+    const port = Number(/SSH gateway on [\d.]+:(\d+)/.exec(log)![1]);
+    const run = sshRun({
+      host: "127.0.0.1",
+      port,
+      username: `alice#${s.sessionId.slice(0, 8)}`,
+      password: PERSON_PASSWORD,
+      lines: ["echo BEFORE-THE-KILL\r"],
+      pauseMs: 800,
+      timeoutMs: 30_000,
+    });
+    await waitFor("the output to be recorded", async () => {
+      const rows = await db.select({ data: deviceSessionChunks.data }).from(deviceSessionChunks).where(eq(deviceSessionChunks.sessionId, s.sessionId));
+      return rows.some((r) => r.data.includes("BEFORE-THE-KILL"));
+    });
+    child.kill("SIGKILL");
+    await run;
+    expect((await sessionRow(s.sessionId)).state).toBe("live");
+    await sweepSessions(new Date(Date.now() + 60_000));
+    const row = await sessionRow(s.sessionId);
+    expect(row).toMatchObject({ state: "ended", endReason: "interrupted" });
+    await finishAndSweep(s.sessionId);
+    expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(false);
+    expect((await sessionRow(s.sessionId)).passwordRotatedAt).not.toBeNull();
+  }, 90_000);
+});
