@@ -2,12 +2,13 @@ import "server-only";
 import { OFFBOARDING_REFUSALS, readAccountStates, type AccountRefusal } from "@/server/auth/account-state";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Transaction } from "@/db";
-import { accessGroupActivations, accessGroupMembers, accessGroups, catalogCredentials, catalogDevices, grants, privileges, requests, users } from "@/db/schema";
+import { accessGroupActivations, accessGroupMembers, accessGroups, catalogCredentials, catalogDevices, deviceSessions, grants, privileges, requests, users } from "@/db/schema";
+import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
 import { tokenGroupSids } from "@/server/directory/principals";
 import { minutesText } from "@/server/requests/timeline-words";
 import { accountRefusal } from "@/server/privilege-sets/eligibility";
 import { loadSet } from "@/server/privilege-sets/store";
-import { indexDevicesByName } from "./policy/criteria";
+import { deviceMatches, indexDevicesByName } from "./policy/criteria";
 import { chooseGroupForRequest, groupsAllowing } from "./policy/groups";
 import { DEVICE_FIELDS } from "./policy/schemas";
 import { toPolicy } from "./service";
@@ -170,6 +171,19 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
     if (account) return refuse("privilege-set", account);
   }
 
+  // A session's request: the group must still allow sessions on its device, and the account is checked as used there.
+  const [session] = await tx
+    .select({ device: catalogDevices })
+    .from(deviceSessions)
+    .innerJoin(catalogDevices, eq(catalogDevices.id, deviceSessions.deviceId))
+    .where(eq(deviceSessions.requestId, request.id));
+  if (session) {
+    const settings = sessionSettingsSchema.parse(groupRow.sessions ?? {});
+    if (!settings.enabled || !session.device.present || !deviceMatches(group.criteria, session.device)) {
+      return refuse("criteria", `The access group ${group.name} no longer allows sessions on ${session.device.name}.`);
+    }
+    if (credential) credential = { ...credential, deviceNames: [session.device.name] };
+  }
   const needsDevices = DEVICE_FIELDS.some((field) => group.criteria[field].length > 0);
   const devices = needsDevices ? await tx.select().from(catalogDevices).where(eq(catalogDevices.present, true)) : [];
   const devicesByName = indexDevicesByName(devices);

@@ -59,7 +59,7 @@ async function subjectOf(
   if (input.credentialId !== null) {
     const [row] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
     if (!row || !row.present) throw notFound("This privileged account is not in the catalog (anymore).");
-    credential = row;
+    credential = session ? { ...row, deviceNames: [session.deviceName] } : row;
   }
   if (input.privilegeSetId !== undefined) {
     const set = await requestableSet(input.privilegeSetId);

@@ -9,6 +9,8 @@ import type { AccessGroupPolicy } from "@/server/access-groups/policy/schemas";
  */
 export interface SessionSubmission {
   groupId: string;
+  /** The session's device: the account is checked as used there (the criteria's device fields). */
+  deviceName: string;
   privilegeIds: string[];
   onWritten: (tx: Transaction, requestId: string, granted: boolean, group: AccessGroupPolicy) => Promise<void>;
 }

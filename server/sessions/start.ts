@@ -42,7 +42,8 @@ export function sessionGroupsFor(situation: RequesterSituation, device: Device, 
     const group = situation.groups.find((g) => g.id === m.group.id);
     if (!group || !settings.enabled || settings.privilegeIds.length === 0) continue;
     if (!deviceMatches(group.criteria, device)) continue;
-    if (credential && !credentialMatches(group.criteria, credential, situation.devicesByName)) continue;
+    // The account as used on this device: the criteria's device fields are about the session's device.
+    if (credential && !credentialMatches(group.criteria, { ...credential, deviceNames: [device.name] }, situation.devicesByName)) continue;
     // A catalog account that names its devices (AD userWorkstations) is used only on those.
     if (credential && credential.deviceNames.length && !credential.deviceNames.some((n) => n.toLowerCase() === device.name.toLowerCase())) continue;
     out.push({ group, settings });
@@ -142,6 +143,7 @@ export async function startSession(user: SessionUser, actor: AuditActor, raw: z.
     },
     {
       groupId: group.id,
+      deviceName: device.name,
       privilegeIds: settings.privilegeIds,
       onWritten: async (tx, requestId, granted) => {
         const [row] = await tx

@@ -15,7 +15,7 @@ import { startSessionInput } from "@/server/sessions/schemas";
 import { startSession } from "@/server/sessions/start";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
 import { sshRun } from "../support/ssh-client";
-import { actorFor, configuredAccessGroup, directoryGuid, isDirectMember, localUser, publish, waitFor } from "./fixtures";
+import { actorFor, adminClient, adRemoveMember, configuredAccessGroup, directoryGuid, grantRow, isDirectMember, localUser, publish, waitFor } from "./fixtures";
 
 /*
  * Recorded sessions end to end against the real parts: Samba (elevation, password resets), the
@@ -67,7 +67,7 @@ beforeAll(async () => {
   credentialId = credential.id;
   const group = await configuredAccessGroup(admin, {
     name: `Sessions ${rand()}`,
-    settings: { allowOthersAccounts: true },
+    settings: { allowOthersAccounts: true, autoGrantOnProvisioning: true },
     criteria: { deviceNames: [deviceName], credentialUsernames: ["adm-alice"], privilegeNames: [privilege.name] },
     members: [(await directoryGuid("alice"))],
   });
@@ -76,20 +76,35 @@ beforeAll(async () => {
     .update(accessGroups)
     .set({ sessions: { enabled: true, recording: true, maxSessionMinutes: 30, idleTimeoutMinutes: 10, privilegeIds: [privilege.id], rules: { alert: ["cat /etc/shadow*"], block: ["rm -rf *"] } } })
     .where(eq(accessGroups.id, groupId));
+  await leaveLinuxAdmins();
   gateway = await startSshGateway({ port: 0, host: "127.0.0.1" });
   gatewayPort = (gateway.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
   gateway?.close();
+  await leaveLinuxAdmins();
 });
+
+/** A membership left by an interrupted earlier run would count as pre-existing (and be kept at the end). */
+async function leaveLinuxAdmins() {
+  const c = await adminClient();
+  try {
+    if (await isDirectMember(linuxAdminsDn, admAliceDn)) await adRemoveMember(c, linuxAdminsDn, admAliceDn);
+  } finally {
+    await c.unbind();
+  }
+}
 
 /** Starts a session as alice on adm-alice and runs the worker's steps until it is ready. */
 async function readySession() {
   const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "patching" }));
   expect(started.status).toBe("approved");
   const ofRequest = await db.select().from(grants).where(eq(grants.requestId, started.requestId));
-  for (const g of ofRequest) expect(await activateGrant(g.id)).toBe("activated");
+  for (const g of ofRequest) {
+    const outcome = await activateGrant(g.id);
+    if (outcome !== "activated") throw new Error(`activation ${outcome}: ${(await grantRow(g.id)).last_error}`);
+  }
   expect(await prepareSession(started.sessionId)).toBe("ready");
   const [row] = await db.select().from(deviceSessions).where(eq(deviceSessions.id, started.sessionId));
   return { ...started, row: row!, password: unsealSessionPassword(row!.id, row!.passwordSealed!)! };

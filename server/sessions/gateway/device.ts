@@ -1,6 +1,9 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { Client, type ClientChannel } from "ssh2";
+import ssh2, { type Client, type ClientChannel } from "ssh2";
+
+// ssh2 is CommonJS: Node's ESM loader sees only its default export.
+const { Client: SshClient } = ssh2;
 
 /*
  * The gateway's side towards the device: an SSH client that accepts only the pinned host key and
@@ -42,7 +45,7 @@ const READY_TIMEOUT_MS = 15_000;
 /** Connects and authenticates; rejects with HostKeyMismatch, or an Error whose message is fit for the person. */
 export function connectDevice(target: DeviceTarget): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client: Client = new SshClient();
     let mismatch: HostKeyMismatch | null = null;
     client.on("ready", () => resolve(client));
     client.on("keyboard-interactive", (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => target.password)));
@@ -85,7 +88,7 @@ export function openExec(client: Client, command: string, pty: Pty | null): Prom
 /** The key a device presents, for an admin to confirm (nothing is trusted by the scan itself). */
 export function scanHostKey(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client: Client = new SshClient();
     let seen: string | null = null;
     const done = () => (seen ? resolve(seen) : reject(new Error(`Could not read a host key from ${host}:${port}.`)));
     client.on("error", done);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
-import { Server, utils, type Connection } from "ssh2";
+import ssh2, { type Connection, type Server } from "ssh2";
 import { db } from "@/db";
 import { deviceSessions } from "@/db/schema";
 import { SigninError, signIn } from "@/server/auth/signin";
@@ -23,6 +23,9 @@ import type { SessionRelay } from "./relay";
  */
 
 const log = () => scoped("ssh-gateway");
+
+// ssh2 is CommonJS: Node's ESM loader sees only its default export.
+const { Server: SshServer, utils } = ssh2;
 
 function hostKey(): Buffer {
   if (env.INTERIM_SSH_GATEWAY_HOST_KEY_FILE) return readFileSync(env.INTERIM_SSH_GATEWAY_HOST_KEY_FILE);
@@ -57,7 +60,7 @@ async function pickSession(a: Authenticated): Promise<string> {
 }
 
 export function startSshGateway(opts: { port: number; host: string }): Promise<Server> {
-  const server = new Server({ hostKeys: [hostKey()], ident: "Interim-gateway" }, (conn, info) => handle(conn, info.ip));
+  const server: Server = new SshServer({ hostKeys: [hostKey()], ident: "Interim-gateway" }, (conn, info) => handle(conn, info.ip));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
