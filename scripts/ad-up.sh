@@ -133,6 +133,17 @@ running_pid() {
   return 1
 }
 
+# Daemons must not keep the caller's descriptors: a `flock LOCK scripts/ad-up.sh` would otherwise
+# leave LOCK held for as long as the daemon runs.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+  done 2>/dev/null
+  return 0
+}
+
 port_in_use() {
   (exec 3<>"/dev/tcp/$HOST_IP/$1") 2>/dev/null
 }
@@ -289,6 +300,7 @@ start_if_needed() {
     : >>"$LOG_FILE"
     (
       cd /
+      close_inherited_fds
       # -F: stay in the foreground of our detached session (-i would exit on stdin EOF).
       exec setsid nohup samba -s "$CONF" -F --no-process-group --debug-stdout \
         -M "$PROCESS_MODEL" --option="server services = $SERVER_SERVICES" \

@@ -85,6 +85,17 @@ listeners() {
   done
 }
 
+# Daemons must not keep the caller's descriptors: a `flock LOCK scripts/ad-up.sh` would otherwise
+# leave LOCK held for as long as the daemon runs.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+  done 2>/dev/null
+  return 0
+}
+
 fingerprint() {
   ssh-keygen -l -E sha256 -f "$HOST_KEY.pub" | awk '{ print $2 }'
 }
@@ -272,8 +283,8 @@ up() {
   holder="$(listeners | head -n 1)"
   [ -z "$holder" ] ||
     die "$LISTEN_IP:$PORT is held by ${holder#* } (pid ${holder%% *}): stop it or set SSH_TARGET_PORT to another port"
-  /usr/sbin/sshd -t -f "$CONF" || die "sshd rejects $CONF"
   wait_for_winbind
+  in_namespace /usr/sbin/sshd -t -f "$CONF" || die "sshd rejects $CONF"
 
   rm -f -- "$PID_FILE"
   : >>"$LOG_FILE"
@@ -281,6 +292,7 @@ up() {
   ns_script="$(namespace_setup)"$'\n'"exec /usr/sbin/sshd -D -f $(printf %q "$CONF") -E $(printf %q "$LOG_FILE")"
   (
     cd /
+    close_inherited_fds
     # One process from here on: setsid, nohup, unshare and bash all exec into sshd.
     exec setsid nohup unshare --mount --propagation private -- bash -c "$ns_script" >>"$LOG_FILE" 2>&1 </dev/null
   ) &
