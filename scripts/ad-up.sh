@@ -439,8 +439,11 @@ PEOPLE=(
   "erin|Erin|Approver"
 )
 PRIV_ACCOUNTS=("adm-alice|alice" "adm-bob|bob")
-# Catalog seed: privileged account|the devices it may log on to (userWorkstations)
-ACCOUNT_WORKSTATIONS=("adm-alice|SQL01" "adm-bob|WEB01,DB01")
+# Catalog seed: privileged account|the devices it may log on to (userWorkstations). LNX01 is the SSH
+# target; its logins are checked by the DC's own winbind, which names the workstation DC1 (a lab
+# artefact: a joined LNX01 would send its own name), so DC1 is listed too or the DC refuses them
+# (NT_STATUS_INVALID_WORKSTATION).
+ACCOUNT_WORKSTATIONS=("adm-alice|SQL01,LNX01,DC1" "adm-bob|WEB01,DB01,LNX01,DC1")
 PRIVILEGE_GROUPS=(
   "JIT SQL Admins|Just-in-time administrative access to the SQL Server instances"
   "JIT Web Admins|Just-in-time administrative access to the web servers"

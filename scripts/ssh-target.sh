@@ -137,9 +137,11 @@ write_file() {
 write_files() {
   mkdir -p "$ETC/pam.d" "$ETC/sudoers.d" "$TARGET_DIR/log" "$HOME_DIR"
   chmod 0755 "$TARGET_DIR" "$ETC" "$ETC/pam.d" "$ETC/sudoers.d" "$HOME_DIR"
-  chmod 0700 "$TARGET_DIR/log"
+  chmod 0755 "$TARGET_DIR/log"
   local f
   for f in wtmp btmp lastlog; do [ -f "$TARGET_DIR/log/$f" ] || : >"$TARGET_DIR/log/$f"; done
+  chmod 0664 "$TARGET_DIR/log/wtmp" "$TARGET_DIR/log/lastlog"
+  chmod 0600 "$TARGET_DIR/log/btmp" # failed logins: sshd refuses a readable btmp
 
   if [ ! -f "$HOST_KEY" ]; then
     ssh-keygen -q -t ed25519 -N '' -C "lnx01.interim.test" -f "$HOST_KEY" || die "ssh-keygen failed"
