@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Stops the Samba AD DC started by scripts/ad-up.sh (SIGTERM, then SIGKILL
-# after a timeout). No error when nothing runs.
+# Stops the SSH target (scripts/ssh-target.sh) and the Samba AD DC started by
+# scripts/ad-up.sh (SIGTERM, then SIGKILL after a timeout). No error when nothing runs.
 #
 #   scripts/ad-down.sh           # stop, keep the data in .data/samba
-#   scripts/ad-down.sh --purge   # stop and delete .data/samba
+#   scripts/ad-down.sh --purge   # stop and delete .data/samba (and the SSH target's .data/ssh-target)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,12 +29,15 @@ for arg in "$@"; do
   case "$arg" in
     --purge) purge=1 ;;
     -h | --help)
-      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown argument '$arg' (usage: ad-down.sh [--purge])" ;;
   esac
 done
+
+# The SSH target's logins ask the DC's winbind: it goes first.
+bash "$SCRIPT_DIR/ssh-target.sh" down
 
 # samba rewrites its command line ("samba: root process"): recognise ours by
 # its stdout, which ad-up.sh sends to $LOG_FILE (or by an intact command line).
@@ -93,6 +96,7 @@ if [ "$purge" -eq 1 ]; then
       die "could not remove 127.0.0.2 from lo (ad-dc2.sh had added it); nothing was purged"
     [ "$released" != removed ] || echo "ad-down: removed 127.0.0.2 from lo (ad-dc2.sh had added it)"
   fi
-  # Where .data/samba is a link to a shared DC, only the link goes.
+  # Where .data/samba is a link to a shared DC, only the link goes (and the shared SSH target stays).
+  [ -L "$REPO_ROOT/.data/samba" ] || rm -rf -- "$(dirname -- "$DATA_DIR")/ssh-target"
   rm -rf -- "$REPO_ROOT/.data/samba"
 fi

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Brings up a local Samba AD DC (realm INTERIM.TEST) on loopback and seeds it
-# with the demo directory Interim's development and tests rely on. Reuses a
-# DC that is already running; safe and fast to re-run.
+# with the demo directory Interim's development and tests rely on, then the SSH
+# target LNX01 whose logins are the domain's accounts (scripts/ssh-target.sh).
+# Reuses a DC that is already running; safe and fast to re-run.
 #
-#   scripts/ad-up.sh        # provision (once), start (if needed), seed, write .data/samba/env
-#   scripts/ad-down.sh      # stop it (--purge also deletes .data/samba)
+#   scripts/ad-up.sh        # provision (once), start (if needed), seed, start the SSH target, write .data/samba/env
+#   scripts/ad-down.sh      # stop them (--purge also deletes .data/samba)
 #
 # Environment (defaults in brackets):
 #   AD_ADMIN_PASSWORD   [Interim-Admin-2026!]  Administrator, fixed at provisioning
 #   DEMO_PASSWORD       [Interim-Demo-2026!]   demo users and privileged accounts
 #   LDAP_BIND_PASSWORD  [Interim-Svc-2026!]    svc-interim (the app's bind account)
 #   SAMBA_PROCESS_MODEL [single]               samba -M value
+#   SSH_TARGET_PORT     [2222]                 the SSH target's port on 127.0.0.1
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +27,12 @@ HOST_FQDN="$HOST_NAME.$DNS_DOMAIN"
 HOST_IP="127.0.0.1"
 BASE_DN="DC=interim,DC=test"
 LDAP_URL="ldaps://$HOST_FQDN:636"
-SERVER_SERVICES="ldap, cldap, rpc, kdc, drepl, kcc"
+# winbindd: the SSH target's NSS and PAM ask the DC's own winbind (scripts/ssh-target.sh).
+SERVER_SERVICES="ldap, cldap, rpc, kdc, drepl, kcc, winbindd"
+SSH_TARGET_NAME="lnx01"
+SSH_TARGET_FQDN="$SSH_TARGET_NAME.$DNS_DOMAIN"
+SSH_TARGET_PORT="${SSH_TARGET_PORT:-2222}"
+export SSH_TARGET_PORT
 
 ADMIN_PASSWORD="${AD_ADMIN_PASSWORD:-Interim-Admin-2026!}"
 DEMO_PW="${DEMO_PASSWORD:-Interim-Demo-2026!}"
@@ -45,6 +52,9 @@ LOG_FILE="$DC_DIR/samba.log"
 CA_FILE="$DC_DIR/private/tls/ca.pem"
 ENV_FILE="$DATA_DIR/env"
 START_TIMEOUT="${AD_START_TIMEOUT:-60}"
+# The SSH target's files sit next to the DC's data (scripts/ssh-target.sh); the DC names its homes.
+SSH_TARGET_DIR="$(dirname -- "$DATA_DIR")/ssh-target"
+WINBIND_DIR="$RUN_DIR/winbindd"
 
 OU_ROOT="OU=Interim,$BASE_DN"
 OU_PEOPLE="OU=People,$OU_ROOT"
@@ -69,8 +79,8 @@ die() {
 }
 
 # ------------------------------------------------------------- dependencies --
-bash "$SCRIPT_DIR/system-deps.sh" samba
-for tool in samba samba-tool ldapsearch ldapmodify ldapadd iconv base64 od setsid; do
+bash "$SCRIPT_DIR/system-deps.sh" samba ssh
+for tool in samba samba-tool ldapsearch ldapmodify ldapadd iconv base64 od setsid unshare ssh-keygen; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found on PATH"
 done
 
@@ -78,16 +88,16 @@ SUDO=()
 [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
 
 # ---------------------------------------------------------------- /etc/hosts --
-ensure_hosts_entry() {
-  local resolved
-  resolved="$(getent hosts "$HOST_FQDN" 2>/dev/null | awk '{print $1; exit}' || true)"
+ensure_hosts_entry() { # fqdn short-name
+  local fqdn="$1" short="$2" resolved
+  resolved="$(getent hosts "$fqdn" 2>/dev/null | awk '{print $1; exit}' || true)"
   if [ -z "$resolved" ]; then
-    printf '%s %s %s\n' "$HOST_IP" "$HOST_FQDN" "$HOST_NAME" | "${SUDO[@]}" tee -a /etc/hosts >/dev/null ||
-      die "could not add '$HOST_IP $HOST_FQDN' to /etc/hosts"
-    resolved="$(getent hosts "$HOST_FQDN" 2>/dev/null | awk '{print $1; exit}' || true)"
+    printf '%s %s %s\n' "$HOST_IP" "$fqdn" "$short" | "${SUDO[@]}" tee -a /etc/hosts >/dev/null ||
+      die "could not add '$HOST_IP $fqdn' to /etc/hosts"
+    resolved="$(getent hosts "$fqdn" 2>/dev/null | awk '{print $1; exit}' || true)"
   fi
   [ "$resolved" = "$HOST_IP" ] ||
-    die "$HOST_FQDN resolves to '${resolved:-nothing}', expected $HOST_IP (fix /etc/hosts)"
+    die "$fqdn resolves to '${resolved:-nothing}', expected $HOST_IP (fix /etc/hosts)"
 }
 
 # ------------------------------------------------------------------ process --
@@ -121,6 +131,17 @@ running_pid() {
     fi
   done
   return 1
+}
+
+# Daemons must not keep the caller's descriptors: a `flock LOCK scripts/ad-up.sh` would otherwise
+# leave LOCK held for as long as the daemon runs.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+  done 2>/dev/null
+  return 0
 }
 
 port_in_use() {
@@ -217,6 +238,45 @@ provision_if_needed() {
   provisioned=1
 }
 
+# The SSH target needs the DC's winbind (DC mode) with a login shell and homes, and its socket
+# in the DC's own directory (the target's namespace mounts it at /run/samba/winbindd; the
+# machine's own NSS never sees it). Set at the end of [global]; the rest of the file is left as is.
+dc_config_changed=0
+ensure_dc_config() {
+  local want
+  want="$(awk -v services="$SERVER_SERVICES" -v home="$SSH_TARGET_DIR/home/%U" -v sock="$WINBIND_DIR" '
+    function key(line, k) { k = line; sub(/=.*/, "", k); gsub(/[ \t]/, "", k); return tolower(k) }
+    function ours() {
+      printf "\tserver services = %s\n\ttemplate shell = /bin/bash\n\ttemplate homedir = %s\n\twinbindd socket directory = %s\n", services, home, sock
+      added = 1
+    }
+    /^[ \t]*\[/ {
+      if (global && !added) { ours(); printf "%s", blanks; blanks = "" }
+      global = tolower($0) ~ /^[ \t]*\[global\][ \t]*$/
+      print; next
+    }
+    global && /^[ \t]*$/ { blanks = blanks $0 "\n"; next }
+    global && key($0) ~ /^(serverservices|templateshell|templatehomedir|winbinddsocketdirectory)$/ { next }
+    { printf "%s", blanks; blanks = ""; print }
+    END { if (global && !added) ours(); printf "%s", blanks }
+  ' "$CONF")"
+  [ "$want" = "$(cat "$CONF")" ] && return 0
+  printf '%s\n' "$want" >"$CONF.new" && mv -f -- "$CONF.new" "$CONF"
+  dc_config_changed=1
+}
+
+# A DC that runs without this configuration (or whose winbindd is not listening) is restarted.
+restarted=0
+restart_if_needed() {
+  running_pid >/dev/null || return 0
+  if [ "$dc_config_changed" -eq 0 ] && ss -Hxl 2>/dev/null | grep -qF " $WINBIND_DIR/pipe "; then
+    return 0
+  fi
+  echo "ad-up: restarting the DC (its configuration changed, or winbindd is not listening)"
+  bash "$SCRIPT_DIR/ad-down.sh" >/dev/null
+  restarted=1
+}
+
 # -------------------------------------------------------------------- start --
 started=0
 # 0 = bind works, 1 = not reachable (yet), 2 = credentials rejected
@@ -240,6 +300,7 @@ start_if_needed() {
     : >>"$LOG_FILE"
     (
       cd /
+      close_inherited_fds
       # -F: stay in the foreground of our detached session (-i would exit on stdin EOF).
       exec setsid nohup samba -s "$CONF" -F --no-process-group --debug-stdout \
         -M "$PROCESS_MODEL" --option="server services = $SERVER_SERVICES" \
@@ -378,13 +439,17 @@ PEOPLE=(
   "erin|Erin|Approver"
 )
 PRIV_ACCOUNTS=("adm-alice|alice" "adm-bob|bob")
-# Catalog seed: privileged account|the devices it may log on to (userWorkstations)
-ACCOUNT_WORKSTATIONS=("adm-alice|SQL01" "adm-bob|WEB01,DB01")
+# Catalog seed: privileged account|the devices it may log on to (userWorkstations). LNX01 is the SSH
+# target; its logins are checked by the DC's own winbind, which names the workstation DC1 (a lab
+# artefact: a joined LNX01 would send its own name), so DC1 is listed too or the DC refuses them
+# (NT_STATUS_INVALID_WORKSTATION).
+ACCOUNT_WORKSTATIONS=("adm-alice|SQL01,LNX01,DC1" "adm-bob|WEB01,DB01,LNX01,DC1")
 PRIVILEGE_GROUPS=(
   "JIT SQL Admins|Just-in-time administrative access to the SQL Server instances"
   "JIT Web Admins|Just-in-time administrative access to the web servers"
   "JIT Backup Operators|Just-in-time rights to run and restore server backups"
   "JIT Helpdesk|Just-in-time helpdesk rights (password resets, unlocks)"
+  "JIT Linux Admins|Just-in-time sudo on the Linux servers" # the SSH target's sudoers (scripts/ssh-target.sh)
 )
 # group DN|member DN
 MEMBERSHIPS=(
@@ -395,19 +460,26 @@ MEMBERSHIPS=(
 seed_password_policy() {
   local out want got
   out="$(admin_ldap ldapsearch -LLL -o ldif-wrap=no -b "$BASE_DN" -s base "(objectClass=*)" \
-    maxPwdAge lockoutThreshold lockoutDuration lockOutObservationWindow 2>&1)" ||
+    maxPwdAge minPwdAge pwdHistoryLength lockoutThreshold lockoutDuration lockOutObservationWindow 2>&1)" ||
     {
       echo "$out" >&2
       die "reading the domain password policy failed"
     }
-  want=$'maxPwdAge: '"$MAX_PWD_AGE_NEVER"$'\nlockoutThreshold: '"$LOCKOUT_THRESHOLD"$'\nlockoutDuration: '"$LOCKOUT_30_MIN"$'\nlockOutObservationWindow: '"$LOCKOUT_30_MIN"
-  got="$(grep -E '^(maxPwdAge|lockoutThreshold|lockoutDuration|lockOutObservationWindow): ' <<<"$out" | sort -f)"
+  # minPwdAge 0, no history: a managed account's password is set again at once (sessions rotate it).
+  want=$'maxPwdAge: '"$MAX_PWD_AGE_NEVER"$'\nminPwdAge: 0\npwdHistoryLength: 0\nlockoutThreshold: '"$LOCKOUT_THRESHOLD"$'\nlockoutDuration: '"$LOCKOUT_30_MIN"$'\nlockOutObservationWindow: '"$LOCKOUT_30_MIN"
+  got="$(grep -E '^(maxPwdAge|minPwdAge|pwdHistoryLength|lockoutThreshold|lockoutDuration|lockOutObservationWindow): ' <<<"$out" | sort -f)"
   [ "$got" = "$(sort -f <<<"$want")" ] && return 0
   run_ldap "setting the domain password policy" admin_ldap ldapmodify <<EOF
 dn: $BASE_DN
 changetype: modify
 replace: maxPwdAge
 maxPwdAge: $MAX_PWD_AGE_NEVER
+-
+replace: minPwdAge
+minPwdAge: 0
+-
+replace: pwdHistoryLength
+pwdHistoryLength: 0
 -
 replace: lockOutObservationWindow
 lockOutObservationWindow: $LOCKOUT_30_MIN
@@ -454,6 +526,7 @@ seed_objects() {
   add_computer "$OU_SERVERS" SQL01 "Windows Server 2022" "SQL Server host"
   add_computer "$OU_SERVERS" WEB01 "Windows Server 2019" "IIS web server"
   add_computer "$OU_SERVERS" DB01 "Ubuntu 24.04" "PostgreSQL host (joined with realmd)"
+  add_computer "$OU_SERVERS" LNX01 "Debian 12" "Linux server: the local SSH target (scripts/ssh-target.sh)"
   ensure_attr "CN=WEB01,$OU_SERVERS" wWWHomePage "https://web01.$DNS_DOMAIN"
   local workstations
   for entry in "${ACCOUNT_WORKSTATIONS[@]}"; do
@@ -513,9 +586,8 @@ delegation_ok() {
     grep -qix 'allowedChildClassesEffective: group' <<<"$out"
 }
 
-seed_delegation() {
-  delegation_ok && return 0
-  local out b64 sid ou
+svc_sid() {
+  local out b64
   out="$(admin_ldap ldapsearch -LLL -o ldif-wrap=no -b "$SVC_DN" -s base "(objectClass=*)" objectSid 2>&1)" ||
     {
       echo "$out" >&2
@@ -523,13 +595,43 @@ seed_delegation() {
     }
   b64="$(sed -n 's/^objectSid:: //p' <<<"$out")"
   [ -n "$b64" ] || die "svc-interim has no objectSid"
-  sid="$(sid_to_string "$b64")"
+  sid_to_string "$b64"
+}
+
+seed_delegation() {
+  delegation_ok && return 0
+  local sid ou
+  sid="$(svc_sid)"
   for ou in "$OU_PRIVILEGES" "$OU_TEMP"; do
     # samba-tool works on the DC's database directly (it is the DC's own tool).
     run_ldap "delegating $ou to svc-interim" \
       samba-tool dsacl set -s "$CONF" -H "$DC_DIR/private/sam.ldb" --objectdn="$ou" --sddl="(A;CI;GA;;;$sid)"
   done
   delegation_ok || die "svc-interim still lacks write access to OU=Privileges / OU=Temporary Groups after delegation"
+}
+
+# svc-interim may reset the passwords of the users in OU=Privileged Accounts (managed privileged
+# accounts: a session sets a fresh one), nothing more: the "Reset Password" extended right on user
+# objects, inherited only (CIIO). Checked in the OU's security descriptor before it is set.
+RESET_PASSWORD_RIGHT="00299570-246d-11d0-a768-00aa006e0529"
+USER_CLASS="bf967aba-0de6-11d0-a285-00aa003049e2"
+reset_delegation_ok() {
+  local out
+  out="$(samba-tool dsacl get -s "$CONF" -H "$DC_DIR/private/sam.ldb" --objectdn="$OU_PRIV_ACCOUNTS" 2>&1)" ||
+    {
+      echo "$out" >&2
+      die "reading the security descriptor of $OU_PRIV_ACCOUNTS failed"
+    }
+  grep -qiF "$1" <<<"$out"
+}
+
+seed_reset_delegation() {
+  local ace
+  ace="(OA;CIIO;CR;$RESET_PASSWORD_RIGHT;$USER_CLASS;$(svc_sid))"
+  reset_delegation_ok "$ace" && return 0
+  run_ldap "delegating Reset Password on $OU_PRIV_ACCOUNTS to svc-interim" \
+    samba-tool dsacl set -s "$CONF" -H "$DC_DIR/private/sam.ldb" --objectdn="$OU_PRIV_ACCOUNTS" --sddl="$ace"
+  reset_delegation_ok "$ace" || die "svc-interim still lacks Reset Password on $OU_PRIV_ACCOUNTS after delegation"
 }
 
 check_not_privileged() {
@@ -573,6 +675,9 @@ write_env() {
     echo "AD_ADMIN_DN=$(env_quote "$admin")"
     echo "AD_ADMIN_PASSWORD=$(env_quote "$ADMIN_PASSWORD")"
     echo "DEMO_PASSWORD=$(env_quote "$DEMO_PW")"
+    echo "SSH_TARGET_HOST=$(env_quote "$SSH_TARGET_FQDN")"
+    echo "SSH_TARGET_PORT=$(env_quote "$SSH_TARGET_PORT")"
+    echo "SSH_TARGET_HOSTKEY_SHA256=$(env_quote "$(bash "$SCRIPT_DIR/ssh-target.sh" fingerprint)")"
   } >"$tmp"
   chmod 600 "$tmp"
   if [ -f "$ENV_FILE" ] && cmp -s "$tmp" "$ENV_FILE"; then
@@ -584,17 +689,23 @@ write_env() {
 
 # --------------------------------------------------------------------- main --
 mkdir -p "$DATA_DIR"
-ensure_hosts_entry
+ensure_hosts_entry "$HOST_FQDN" "$HOST_NAME"
+ensure_hosts_entry "$SSH_TARGET_FQDN" "$SSH_TARGET_NAME"
 provision_if_needed
+ensure_dc_config
+restart_if_needed
 start_if_needed
 seed_password_policy
 seed_objects
 sync_passwords
 check_not_privileged
 seed_delegation
+seed_reset_delegation
+bash "$SCRIPT_DIR/ssh-target.sh" up
 write_env "$(admin_dn)"
 
 state="running"
 [ "$provisioned" -eq 1 ] && state="provisioned and started"
 [ "$provisioned" -eq 0 ] && [ "$started" -eq 1 ] && state="started"
+[ "$provisioned" -eq 0 ] && [ "$restarted" -eq 1 ] && state="restarted (configuration changed)"
 echo "ad-up: Samba AD DC $REALM $state at $LDAP_URL (pid $(cat "$PID_FILE")), ${#CREATED[@]} objects created; env: ${ENV_FILE#"$REPO_ROOT"/}"

@@ -10,12 +10,13 @@
 # `ip` and `ss` (iproute2, installed when missing); lo up and carrying 127.0.0.1 (fixed when not);
 # for `test`, that 127.0.0.2 is on lo or can be added (scripts/ad-dc2.sh adds it for the
 # replication step and removes it after); the ports of the local DC(s), Postgres, the web server
-# and the mail sink: free, or held by Interim's own DC or Postgres of this checkout; /etc/hosts
-# names of the local DCs (added when missing).
+# and the mail sink: free, or held by Interim's own DC or Postgres of this checkout; the SSH
+# target's port (scripts/ssh-target.sh): free or held by its own sshd; /etc/hosts names of the
+# local DCs (added when missing).
 #
 # Environment: LDAP_URL (dev: a real directory, so no local DC), DATABASE_URL (no embedded
 # Postgres), PORT [3000], MAIL_SINK_PORT [2525] unless SMTP_URL, E2E_PORT [3100],
-# INTERIM_PG_PORT [54329 dev, 54330 test, 54331 bench].
+# INTERIM_PG_PORT [54329 dev, 54330 test, 54331 bench], SSH_TARGET_PORT [2222].
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +33,8 @@ esac
 
 DATA_DIR="$(realpath -m -- "$REPO_ROOT/.data")"
 SAMBA_DIR="$(realpath -m -- "$REPO_ROOT/.data/samba")"
+# The SSH target goes with the DC (scripts/ssh-target.sh): recognised by its config file.
+SSH_TARGET_CONF="$(dirname -- "$SAMBA_DIR")/ssh-target/etc/sshd_config"
 DC1_IP="127.0.0.1"
 DC2_IP="127.0.0.2"
 # What Samba serves here (server services = ldap, cldap, rpc, kdc): LDAP, LDAPS, the global
@@ -197,6 +200,13 @@ whose() {
         */.data/samba/dc[12]/samba.log*) echo "elsewhere:${out%%/.data/samba/*}" ;;
       esac
       ;;
+    sshd)
+      out="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+      case "$out" in
+        *" -f $SSH_TARGET_CONF "*) echo ssh-target ;;
+        *" -f "*/.data/ssh-target/etc/sshd_config" "*) out="${out#* -f }"; echo "elsewhere:${out%%/.data/ssh-target/*}" ;;
+      esac
+      ;;
     postgres)
       out="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-D$/{n;p;q}')" # its -D (data directory)
       case "$out" in
@@ -239,6 +249,7 @@ check_port() {
 if [ "$local_ad" -eq 1 ]; then
   for p in "${DC_TCP_PORTS[@]}"; do check_port tcp "$DC1_IP" "$p" "local DC" dc1; done
   for p in "${DC_UDP_PORTS[@]}"; do check_port udp "$DC1_IP" "$p" "local DC" dc1; done
+  check_port tcp "$DC1_IP" "${SSH_TARGET_PORT:-2222}" "SSH target; set SSH_TARGET_PORT to move it" ssh-target
 fi
 if [ "$need_dc2" -eq 1 ]; then
   for p in "${DC_TCP_PORTS[@]}"; do check_port tcp "$DC2_IP" "$p" "second DC" dc2; done
@@ -261,7 +272,7 @@ case "$mode" in
   test) check_port tcp 127.0.0.1 "${E2E_PORT:-3100}" "e2e web server; set E2E_PORT to move it" "" ;;
 esac
 notes+=("$ports_free ports free")
-[ "$ports_ours" -gt 0 ] && notes+=("$ports_ours held by Interim's own DC/Postgres")
+[ "$ports_ours" -gt 0 ] && notes+=("$ports_ours held by Interim's own DC/Postgres/SSH target")
 
 # ---------------------------------------------------------------- /etc/hosts --
 # The DCs' certificates name dc1/dc2.interim.test, and there is no DNS for the realm here.

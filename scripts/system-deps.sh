@@ -5,8 +5,9 @@
 #   scripts/system-deps.sh            # everything
 #   scripts/system-deps.sh samba      # Samba AD DC + LDAP/Kerberos client tools
 #   scripts/system-deps.sh chromium   # browser for the end-to-end tests
+#   scripts/system-deps.sh ssh        # the SSH target (scripts/ssh-target.sh): sshd, sudo, winbind's PAM/NSS modules
 #
-# Arguments are package sets (samba, chromium, all) or single package names
+# Arguments are package sets (samba, chromium, ssh, all) or single package names
 # from those sets. Idempotent and silent when everything is already installed.
 set -euo pipefail
 
@@ -18,7 +19,10 @@ cd "$REPO_ROOT"
 # iproute2: `ip` and `ss`, for the DCs' loopback addresses and the preflight's port checks.
 SAMBA_SET=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils iproute2)
 CHROMIUM_SET=(chromium)
-ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}")
+# The SSH target's logins go through the DC's winbind (pam_winbind, nss_winbind); its services are
+# never started by the packages (policy-rc.d below): scripts/ssh-target.sh runs its own sshd.
+SSH_SET=(openssh-server sudo libpam-winbind libnss-winbind)
+ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}" "${SSH_SET[@]}")
 
 die() { echo "system-deps: $*" >&2; exit 1; }
 
@@ -31,10 +35,11 @@ else
       all) wanted+=("${ALL_SET[@]}") ;;
       samba | ad | ldap) wanted+=("${SAMBA_SET[@]}") ;;
       chromium | browser) wanted+=("${CHROMIUM_SET[@]}") ;;
+      ssh | sshd) wanted+=("${SSH_SET[@]}") ;;
       *)
         known=0
         for p in "${ALL_SET[@]}"; do [ "$p" = "$arg" ] && known=1; done
-        [ "$known" -eq 1 ] || die "unknown package set '$arg' (use: samba, chromium, all, or one of: ${ALL_SET[*]})"
+        [ "$known" -eq 1 ] || die "unknown package set '$arg' (use: samba, chromium, ssh, all, or one of: ${ALL_SET[*]})"
         wanted+=("$arg")
         ;;
     esac
@@ -75,7 +80,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Keep package post-install scripts from starting the distribution's smbd/nmbd/
-# samba-ad-dc services: scripts/ad-up.sh runs its own DC on loopback.
+# samba-ad-dc/ssh services: scripts/ad-up.sh runs its own DC on loopback.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
   "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d

@@ -122,8 +122,9 @@ describe("catalog sync", () => {
 
     const credentials = (await catalog.listCredentials(boss, { search: "adm-", includeRemoved: false })).items;
     expect(credentials.map((c) => [c.username, c.type, c.deviceNames])).toEqual([
-      ["adm-alice", "domain", ["SQL01"]],
-      ["adm-bob", "domain", ["WEB01", "DB01"]],
+      // LNX01 (the SSH target) and DC1 (whose winbind checks its logins): scripts/ad-up.sh
+      ["adm-alice", "domain", ["SQL01", "LNX01", "DC1"]],
+      ["adm-bob", "domain", ["WEB01", "DB01", "LNX01", "DC1"]],
     ]);
     expect(run.changes).toEqual(
       expect.arrayContaining([

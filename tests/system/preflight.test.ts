@@ -32,7 +32,7 @@ describe("scripts/preflight.sh", () => {
       /^preflight \(test\): ready; fixed: brought lo up, added dc1\.interim\.test to \/etc\/hosts, added dc2\.interim\.test to \/etc\/hosts; /,
     );
     expect(first).toContain("127.0.0.2 not on lo (scripts/ad-dc2.sh adds it");
-    expect(first).toContain("22 ports free");
+    expect(first).toContain("23 ports free");
     expect(check).toBe("lo is up");
     expect(readFileSync(checkout.hosts, "utf8")).toBe("127.0.0.1 localhost\n127.0.0.1 dc1.interim.test dc1\n127.0.0.2 dc2.interim.test dc2\n");
     // Again: nothing left to fix.
@@ -44,6 +44,7 @@ describe("scripts/preflight.sh", () => {
 ${listener({ comm: "slapd", addr: "127.0.0.1", port: 636 })}
 ${listener({ comm: "krb5kdc", addr: "0.0.0.0", port: 88, proto: "udp" })}
 ${listener({ comm: "node", addr: "127.0.0.1", port: 3100 })}
+${listener({ comm: "sshd", addr: "127.0.0.1", port: 2222 })}
 ${preflight("test")}`);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
@@ -54,6 +55,8 @@ ${preflight("test")}`);
     expect(r.stderr).toMatch(/127\.0\.0\.1:88\/udp \(local DC\) is held by krb5kdc \(pid \d+\)/);
     expect(r.stderr).toMatch(/127\.0\.0\.2:88\/udp \(second DC\) is held by krb5kdc \(pid \d+\)/);
     expect(r.stderr).toMatch(/127\.0\.0\.1:3100\/tcp \(e2e web server; set E2E_PORT to move it\) is held by node \(pid \d+\)/);
+    // An sshd that is not the SSH target (scripts/ssh-target.sh) is a stranger too.
+    expect(r.stderr).toMatch(/127\.0\.0\.1:2222\/tcp \(SSH target; set SSH_TARGET_PORT to move it\) is held by sshd \(pid \d+\): stop it/);
   });
 
   it("accepts ports held by Interim's own DC and Postgres of this checkout", async () => {
@@ -61,10 +64,11 @@ ${preflight("test")}`);
     const r = await run(`ip link set dev lo up
 ${listener({ comm: "samba", addr: "127.0.0.1", port: 636, stdout: path.join(data, "samba/dc1/samba.log") })}
 ${listener({ comm: "postgres", addr: "127.0.0.1", port: 54330, args: ["-D", path.join(data, "pg-test")] })}
+${listener({ comm: "sshd", addr: "127.0.0.1", port: 2222, args: ["-D", "-f", path.join(data, "ssh-target/etc/sshd_config"), "-E", "log"] })}
 ${preflight("test")}`);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("20 ports free, 2 held by Interim's own DC/Postgres");
+    expect(r.stdout).toContain("20 ports free, 3 held by Interim's own DC/Postgres/SSH target");
   });
 
   it("refuses Interim's own DC where the other DC belongs, and a samba that is not Interim's", async () => {
@@ -109,7 +113,7 @@ for _ in $(seq 100); do ss -Hlnt "sport = :636" | grep -q . && break; sleep 0.05
 ${preflight("test")}`);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("22 ports free");
+    expect(r.stdout).toContain("23 ports free");
   });
 
   it("in dev against a real directory checks only what dev then uses: the web and mail ports", async () => {
