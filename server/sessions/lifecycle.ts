@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR, type AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_REVOKER } from "@/server/auth/permissions";
 import { env } from "@/server/env";
+import { DirectoryError } from "@/server/directory/errors";
 import { DomainError } from "@/server/errors";
 import { endGrant } from "@/server/grants/service";
 import { isEndedState, isLiveState } from "@/server/grants/states";
@@ -105,7 +106,18 @@ export async function prepareSession(sessionId: string): Promise<"ready" | "wait
   let sealed: string | null = null;
   if (credential) {
     const password = generatePassword();
-    await setAccountPassword(credential.objectGuid!, password);
+    try {
+      await setAccountPassword(credential.objectGuid!, password);
+    } catch (err) {
+      // Unreachable: the job retries. Refused (no Reset password right, a protected account, the
+      // domain's policy): the session fails now with a reason an admin can act on, and its access goes.
+      if (!(err instanceof DirectoryError) || err.kind === "unreachable") throw err;
+      await endSession(sessionId, "password-refused", {
+        failed: true,
+        error: `The directory refused to set ${credential.username}'s password (${err.kind}). Delegate "Reset password" on its OU to Interim's service account.`,
+      });
+      return "ended";
+    }
     sealed = sealSessionPassword(sessionId, password);
   }
   return db.transaction(async (tx) => {

@@ -5,17 +5,40 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Server } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { accessGroups, auditEvents, catalogCredentials, catalogDevices, deviceSessionChunks, deviceSessionCommands, deviceSessions, grants } from "@/db/schema";
+import {
+  accessGroups,
+  auditEvents,
+  catalogCredentials,
+  catalogDevices,
+  deviceSessionChunks,
+  deviceSessionCommands,
+  deviceSessions,
+  grants,
+  notificationEvents,
+} from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
 import { activateGrant } from "@/server/grants/activate";
 import { sweepExpired } from "@/server/grants/sweep";
 import { finishSession, prepareSession, sweepSessions } from "@/server/sessions/lifecycle";
-import { unsealSessionPassword } from "@/server/sessions/managed-password";
+import { setAccountPassword, unsealSessionPassword } from "@/server/sessions/managed-password";
 import { startSessionInput } from "@/server/sessions/schemas";
 import { startSession } from "@/server/sessions/start";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
 import { sshRun } from "../support/ssh-client";
-import { actorFor, adminClient, adRemoveMember, configuredAccessGroup, directoryGuid, grantRow, isDirectMember, localUser, publish, waitFor } from "./fixtures";
+import {
+  actorFor,
+  adminClient,
+  adRemoveMember,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdUser,
+  grantRow,
+  resetDatabase,
+  isDirectMember,
+  localUser,
+  publish,
+  waitFor,
+} from "./fixtures";
 
 /*
  * Recorded sessions end to end against the real parts: Samba (elevation, password resets), the
@@ -43,6 +66,7 @@ beforeAll(async () => {
   if (!TARGET_HOST || !TARGET_PORT || !TARGET_KEY) {
     throw new Error("The SSH target is not configured (SSH_TARGET_HOST/PORT/HOSTKEY_SHA256 from scripts/ad-up.sh → .data/samba/env)");
   }
+  await resetDatabase();
   admin = await localUser("carol", true);
   alice = await localUser("alice");
   const privilege = await publish(admin, "JIT Linux Admins", 60);
@@ -50,11 +74,23 @@ beforeAll(async () => {
   const deviceName = `LNX-${rand()}`;
   const [device] = await db
     .insert(catalogDevices)
-    .values({ name: deviceName, model: "Debian 12", type: "Linux", source: "manual", sshEnabled: true, sshHost: TARGET_HOST, sshPort: TARGET_PORT, hostKeySha256: TARGET_KEY })
+    .values({
+      name: deviceName,
+      model: "Debian 12",
+      type: "Linux",
+      source: "manual",
+      sshEnabled: true,
+      sshHost: TARGET_HOST,
+      sshPort: TARGET_PORT,
+      hostKeySha256: TARGET_KEY,
+    })
     .returning();
   deviceId = device!.id;
   const admGuid = await directoryGuid("adm-alice");
-  const [existing] = await db.select().from(catalogCredentials).where(sql`lower(${catalogCredentials.objectGuid}) = ${admGuid.toLowerCase()}`);
+  const [existing] = await db
+    .select()
+    .from(catalogCredentials)
+    .where(sql`lower(${catalogCredentials.objectGuid}) = ${admGuid.toLowerCase()}`);
   admAliceDn = `CN=adm-alice,OU=Privileged Accounts,OU=Interim,${process.env.LDAP_BASE_DN ?? "DC=interim,DC=test"}`;
   const credential: typeof catalogCredentials.$inferSelect =
     existing ??
@@ -68,13 +104,22 @@ beforeAll(async () => {
   const group = await configuredAccessGroup(admin, {
     name: `Sessions ${rand()}`,
     settings: { allowOthersAccounts: true, autoGrantOnProvisioning: true },
-    criteria: { deviceNames: [deviceName], credentialUsernames: ["adm-alice"], privilegeNames: [privilege.name] },
-    members: [(await directoryGuid("alice"))],
+    criteria: { deviceNames: [deviceName], credentialUsernames: ["adm-alice", "it-sess-*"], privilegeNames: [privilege.name] },
+    members: [await directoryGuid("alice")],
   });
   groupId = group.id;
   await db
     .update(accessGroups)
-    .set({ sessions: { enabled: true, recording: true, maxSessionMinutes: 30, idleTimeoutMinutes: 10, privilegeIds: [privilege.id], rules: { alert: ["cat /etc/shadow*"], block: ["rm -rf *"] } } })
+    .set({
+      sessions: {
+        enabled: true,
+        recording: true,
+        maxSessionMinutes: 30,
+        idleTimeoutMinutes: 10,
+        privilegeIds: [privilege.id],
+        rules: { alert: ["cat /etc/shadow*"], block: ["rm -rf *"] },
+      },
+    })
     .where(eq(accessGroups.id, groupId));
   await leaveLinuxAdmins();
   gateway = await startSshGateway({ port: 0, host: "127.0.0.1" });
@@ -84,6 +129,8 @@ beforeAll(async () => {
 afterAll(async () => {
   gateway?.close();
   await leaveLinuxAdmins();
+  // The demo and other tests log in as adm-alice with the demo password.
+  await setAccountPassword(await directoryGuid("adm-alice"), PERSON_PASSWORD);
 });
 
 /** A membership left by an interrupted earlier run would count as pre-existing (and be kept at the end). */
@@ -97,8 +144,8 @@ async function leaveLinuxAdmins() {
 }
 
 /** Starts a session as alice on adm-alice and runs the worker's steps until it is ready. */
-async function readySession() {
-  const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "patching" }));
+async function readySession(extra: { plannedActivity?: string[]; credentialId?: string } = {}) {
+  const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "patching", ...extra }));
   expect(started.status).toBe("approved");
   const ofRequest = await db.select().from(grants).where(eq(grants.requestId, started.requestId));
   for (const g of ofRequest) {
@@ -129,7 +176,7 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       port: gatewayPort,
       username: `alice#${s.sessionId.slice(0, 8)}`,
       password: PERSON_PASSWORD,
-      lines: ["id -un; sudo -n true && echo SUDO-OK-$((6*7))\r", "rm -rf /tmp/interim-never\r", "exit\r"],
+      lines: ["id -un; sudo -n true && echo SUDO-OK-$((6*7))\r", "rm -rf /tmp/interim-never\r", "cat /etc/shadow >/dev/null\r", "exit\r"],
       pauseMs: 1_500,
     });
     expect(run.error).toBeNull();
@@ -142,9 +189,26 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     expect(ended.endReason).toBe("exit");
     expect(ended.flagged).toBe(true);
 
-    const commands = await db.select().from(deviceSessionCommands).where(eq(deviceSessionCommands.sessionId, s.sessionId)).orderBy(asc(deviceSessionCommands.seq));
-    expect(commands.map((c) => c.text)).toEqual(["id -un; sudo -n true && echo SUDO-OK-$((6*7))", "rm -rf /tmp/interim-never", "exit"]);
+    const commands = await db
+      .select()
+      .from(deviceSessionCommands)
+      .where(eq(deviceSessionCommands.sessionId, s.sessionId))
+      .orderBy(asc(deviceSessionCommands.seq));
+    expect(commands.map((c) => c.text)).toEqual([
+      "id -un; sudo -n true && echo SUDO-OK-$((6*7))",
+      "rm -rf /tmp/interim-never",
+      "cat /etc/shadow >/dev/null",
+      "exit",
+    ]);
+    expect(commands[0]).toMatchObject({ action: "allow", source: "shell", deviation: false });
     expect(commands[1]).toMatchObject({ action: "block", rule: "rm -rf *" });
+    expect(commands[2]).toMatchObject({ action: "alert", rule: "cat /etc/shadow*" });
+    // The alert reaches the group's approvers and channels through the outbox.
+    const alerts = await db
+      .select()
+      .from(notificationEvents)
+      .where(and(eq(notificationEvents.requestId, s.requestId), eq(notificationEvents.event, "session_alert")));
+    expect(alerts.map((a) => String(a.data.comment)).join(" ")).toContain("cat /etc/shadow");
     const chunks = await db.select().from(deviceSessionChunks).where(eq(deviceSessionChunks.sessionId, s.sessionId)).orderBy(asc(deviceSessionChunks.seq));
     const recording = chunks.map((c) => c.data).join("");
     expect(JSON.parse(recording.split("\n")[0]!)).toMatchObject({ version: 2 });
@@ -159,7 +223,9 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     const old = await sshRun({ host: TARGET_HOST!, port: TARGET_PORT, username: "adm-alice", password: s.password, hostKey: TARGET_KEY, exec: "true" });
     expect(old.error).toMatch(/authentication/i);
     const audit = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, s.sessionId));
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["session.requested", "session.ready", "session.connected", "session.ended", "session.command_flagged"]));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["session.requested", "session.ready", "session.connected", "session.ended", "session.command_flagged"]),
+    );
     expect(audit.filter((a) => a.action === "session.password_rotated")).toHaveLength(2);
   }, 120_000);
 
@@ -182,7 +248,13 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       onOutput: (o) => o.includes("FIRST-IN") && resolveSeen(),
     });
     await seen;
-    const second = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: `alice#${s.sessionId.slice(0, 8)}`, password: PERSON_PASSWORD, exec: "true" });
+    const second = await sshRun({
+      host: "127.0.0.1",
+      port: gatewayPort,
+      username: `alice#${s.sessionId.slice(0, 8)}`,
+      password: PERSON_PASSWORD,
+      exec: "true",
+    });
     expect(second.output).toMatch(/No ready session|already connected/);
     // Revoking the access ends the live session within about a second.
     const [g] = await db.select().from(grants).where(eq(grants.requestId, s.requestId));
@@ -247,4 +319,50 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(false);
     expect((await sessionRow(s.sessionId)).passwordRotatedAt).not.toBeNull();
   }, 90_000);
+
+  it("flags a command outside the change's planned activity as a deviation", async () => {
+    const s = await readySession({ plannedActivity: ["id*", "exit"] });
+    const run = await sshRun({
+      host: "127.0.0.1",
+      port: gatewayPort,
+      username: `alice#${s.sessionId.slice(0, 8)}`,
+      password: PERSON_PASSWORD,
+      lines: ["id -u\r", "hostname\r", "exit\r"],
+      pauseMs: 700,
+    });
+    expect(run.error).toBeNull();
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    const commands = await db
+      .select()
+      .from(deviceSessionCommands)
+      .where(eq(deviceSessionCommands.sessionId, s.sessionId))
+      .orderBy(asc(deviceSessionCommands.seq));
+    expect(commands.map((c) => [c.text, c.deviation])).toEqual([
+      ["id -u", false],
+      ["hostname", true],
+      ["exit", false],
+    ]);
+    expect((await sessionRow(s.sessionId)).flagged).toBe(true);
+    await finishAndSweep(s.sessionId);
+  }, 60_000);
+
+  it("a managed account whose password Interim may not set: the session fails with the reason and its access goes", async () => {
+    const c = await adminClient();
+    const sam = "it-sess-norights";
+    const dn = await ensureAdUser(c, sam).finally(() => c.unbind());
+    const [credential] = await db
+      .insert(catalogCredentials)
+      .values({ username: sam, source: "directory", objectGuid: await directoryGuid(sam), dn, managed: true })
+      .returning();
+    const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId: credential!.id, justification: "x" }));
+    const [g] = await db.select().from(grants).where(eq(grants.requestId, started.requestId));
+    expect(await activateGrant(g!.id)).toBe("activated");
+    expect(await isDirectMember(linuxAdminsDn, dn)).toBe(true);
+    expect(await prepareSession(started.sessionId)).toBe("ended");
+    const row = await sessionRow(started.sessionId);
+    expect(row).toMatchObject({ state: "failed", endReason: "password-refused" });
+    expect(row.error).toContain("Reset password");
+    await finishAndSweep(started.sessionId);
+    expect(await isDirectMember(linuxAdminsDn, dn)).toBe(false);
+  }, 60_000);
 });
