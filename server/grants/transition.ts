@@ -5,6 +5,7 @@ import { recordAudit } from "@/server/audit/service";
 import { notifyScheduleChanged } from "@/server/jobs/enqueue";
 import { emitGrantEnds, emitNotification, type EventItem } from "@/server/notifications/emit";
 import type { NotificationEvent } from "@/server/notifications/schemas";
+import { wakeSessionPrepare } from "@/server/sessions/queue";
 import { scheduleActivation, scheduleExpiry, scheduleExpiryWarning, type WarnableGrant } from "./schedule";
 
 /** What a grant's change of state leaves behind, in its transaction. */
@@ -36,6 +37,9 @@ export async function recordTransition(tx: Executor, effects: TransitionEffects)
   if (effects.wakeTimer) await notifyScheduleChanged(tx);
   if (effects.warn) await scheduleExpiryWarning(tx, effects.warn);
   for (const n of effects.notify ?? []) await emitNotification(tx, n.event, n.items);
+  // Access is in: a session waiting for it is prepared now (server/sessions/lifecycle.ts).
+  const granted = (effects.notify ?? []).filter((n) => n.event === "granted").flatMap((n) => n.items.map((i) => i.requestId));
+  if (granted.length) await wakeSessionPrepare(tx, granted);
   if (effects.notifyEnds?.length) await emitGrantEnds(tx, effects.notifyEnds);
   if (effects.audit) await recordAudit(tx, effects.audit.actor, effects.audit.events);
 }

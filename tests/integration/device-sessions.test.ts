@@ -25,6 +25,7 @@ import { startSessionInput } from "@/server/sessions/schemas";
 import { startSession } from "@/server/sessions/start";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
 import { sshRun } from "../support/ssh-client";
+import { startWorker } from "./worker-process";
 import {
   actorFor,
   adminClient,
@@ -365,4 +366,28 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     await finishAndSweep(started.sessionId);
     expect(await isDirectMember(linuxAdminsDn, dn)).toBe(false);
   }, 60_000);
+
+  it("the worker takes a session from approved to ready by itself, and ends its access after it", async () => {
+    const worker = await startWorker();
+    try {
+      const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "worker" }));
+      await waitFor("the worker to prepare the session", async () => (await sessionRow(started.sessionId)).state === "ready", 30_000);
+      expect(await isDirectMember(linuxAdminsDn, admAliceDn)).toBe(true);
+      const run = await sshRun({
+        host: "127.0.0.1",
+        port: gatewayPort,
+        username: `alice#${started.sessionId.slice(0, 8)}`,
+        password: PERSON_PASSWORD,
+        exec: "sudo -n id -u",
+      });
+      expect(run.output.trim()).toBe("0");
+      await waitFor("the session to end", async () => (await sessionRow(started.sessionId)).state === "ended");
+      await waitFor("the worker to finish it", async () => (await sessionRow(started.sessionId)).passwordRotatedAt !== null, 30_000);
+      await waitFor("the membership to go", async () => !(await isDirectMember(linuxAdminsDn, admAliceDn)), 30_000);
+      const [command] = await db.select().from(deviceSessionCommands).where(eq(deviceSessionCommands.sessionId, started.sessionId));
+      expect(command).toMatchObject({ text: "sudo -n id -u", source: "exec", uncertain: false });
+    } finally {
+      await worker.kill();
+    }
+  }, 90_000);
 });
