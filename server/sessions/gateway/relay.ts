@@ -137,16 +137,23 @@ export class SessionRelay {
     await this.flush();
     const [s] = await db.select({ state: deviceSessions.state }).from(deviceSessions).where(eq(deviceSessions.id, this.ticket.sessionId));
     if (!s || s.state !== "live") return this.end("terminated", null, false);
-    const live = await db
-      .select({ n: sql<number>`count(*)::int` })
+    // The session lasts as long as its grants: an extension (through the usual rules) moves its end.
+    const [live] = await db
+      .select({ n: sql<number>`count(*)::int`, endsAt: sql<string | null>`min(${grants.expiresAt})` })
       .from(grants)
       .where(and(eq(grants.requestId, this.ticket.requestId), inArray(grants.state, ["active", "replicating"]), sql`${grants.endReason} is null`));
-    if ((live[0]?.n ?? 0) === 0) return this.end("grant-ended");
-    if (now >= this.ticket.endsAt.getTime()) return this.end("maximum");
+    if (!live?.n) return this.end("grant-ended");
+    const endsAt = live.endsAt ? new Date(live.endsAt) : this.ticket.endsAt;
+    if (endsAt.getTime() !== this.ticket.endsAt.getTime()) {
+      if (endsAt > this.ticket.endsAt) this.warned = false;
+      this.ticket.endsAt = endsAt;
+      await db.update(deviceSessions).set({ endsAt }).where(eq(deviceSessions.id, this.ticket.sessionId));
+    }
+    if (now >= endsAt.getTime()) return this.end("maximum");
     if (now - this.lastInput >= this.ticket.idleMs) return this.end("idle");
-    if (!this.warned && this.ticket.endsAt.getTime() - now <= WARN_BEFORE_MS) {
+    if (!this.warned && endsAt.getTime() - now <= WARN_BEFORE_MS) {
       this.warned = true;
-      this.person.write(yellow(`This session ends at ${this.ticket.endsAt.toISOString().slice(11, 19)} UTC (in about a minute).`));
+      this.person.write(yellow(`This session ends at ${endsAt.toISOString().slice(11, 19)} UTC (in about a minute). Extend it on /roles if you need more time.`));
     }
   }
 
