@@ -240,7 +240,7 @@ describe("device endpoints and host keys", () => {
     expect((await db.select().from(catalogDevices).where(eq(catalogDevices.id, d.id)))[0]).toMatchObject({ sshHost: null, hostKeySha256: null });
 
     for (const sshHost of ["ssh://web01", "web01 -oProxyCommand=x", "-oProxyCommand=x", "user@web01", "web01:22"]) {
-      expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost, sshPort: 22 }))).toMatch(/ZodError|invalid/);
+      expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost, sshPort: 22 }))).toMatch(/A host name or an IP address/);
     }
     expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost: "10.0.0.5", sshPort: 0 }))).not.toBe("OK");
     expect(await codeOf(setDeviceEndpoint(owner, actorFor(owner), { deviceId: d.id, sshEnabled: true, sshHost: null, sshPort: 22 }))).toBe("forbidden");
