@@ -198,18 +198,16 @@ describe("reading sessions", () => {
   it("searches commands by substring, with % and _ taken literally", async () => {
     const s = await session(owner);
     const at = new Date();
-    await db
-      .insert(deviceSessionCommands)
-      .values(
-        ["echo 100%done", "echo 100xdone", "rm a_b", "rm axb", "Set-ADUser alice"].map((text, seq) => ({
-          sessionId: s.id,
-          seq,
-          at,
-          offset: seq,
-          text,
-          source: "typed",
-        })),
-      );
+    await db.insert(deviceSessionCommands).values(
+      ["echo 100%done", "echo 100xdone", "rm a_b", "rm axb", "Set-ADUser alice"].map((text, seq) => ({
+        sessionId: s.id,
+        seq,
+        at,
+        offset: seq,
+        text,
+        source: "typed",
+      })),
+    );
     expect((await searchCommands(carol, { query: "100%" })).map((r) => r.command)).toEqual(["echo 100%done"]);
     expect((await searchCommands(carol, { query: "a_b" })).map((r) => r.command)).toEqual(["rm a_b"]);
     const hits = await searchCommands(carol, { query: "set-aduser" });
@@ -240,7 +238,9 @@ describe("device endpoints and host keys", () => {
     expect((await db.select().from(catalogDevices).where(eq(catalogDevices.id, d.id)))[0]).toMatchObject({ sshHost: null, hostKeySha256: null });
 
     for (const sshHost of ["ssh://web01", "web01 -oProxyCommand=x", "-oProxyCommand=x", "user@web01", "web01:22"]) {
-      expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost, sshPort: 22 }))).toMatch(/A host name or an IP address/);
+      expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost, sshPort: 22 }))).toMatch(
+        /A host name or an IP address/,
+      );
     }
     expect(await codeOf(setDeviceEndpoint(carol, actorFor(carol), { deviceId: d.id, sshEnabled: true, sshHost: "10.0.0.5", sshPort: 0 }))).not.toBe("OK");
     expect(await codeOf(setDeviceEndpoint(owner, actorFor(owner), { deviceId: d.id, sshEnabled: true, sshHost: null, sshPort: 22 }))).toBe("forbidden");
