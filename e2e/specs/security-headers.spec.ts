@@ -127,6 +127,7 @@ test("no page breaks the policy: sign-in, requester, inbox and every admin page"
     "/admin/grants",
     "/admin/drift",
     "/admin/audit",
+    "/admin/recordings",
     "/no-such-page",
   ];
   for (const path of paths) {

@@ -6,6 +6,7 @@ import { groupsRouter } from "./routers/groups";
 import { limitsRouter } from "./routers/limits";
 import { locationsRouter } from "./routers/locations";
 import { notificationsRouter } from "./routers/notifications";
+import { sessionsRouter } from "./routers/sessions";
 import { settingsRouter } from "./routers/settings";
 import { usersRouter } from "./routers/users";
 
@@ -19,4 +20,5 @@ export const accessGroupsRouter = createTRPCRouter({
   limits: limitsRouter,
   locations: locationsRouter,
   notifications: notificationsRouter,
+  sessions: sessionsRouter,
 });

@@ -3,6 +3,7 @@ import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 import { isKnownCountry } from "./countries";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, timeZoneSchema } from "./policy/schemas";
+import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
 
 /*
  * Router inputs of the access-group tabs. Every tab update carries the group's `version`: a form
@@ -75,6 +76,9 @@ export const locationsInput = z.object({
   }),
 });
 export type LocationsInput = z.infer<typeof locationsInput>;
+
+export const sessionsInput = z.object({ id: z.uuid(), version, sessions: sessionSettingsSchema });
+export type SessionsInput = z.infer<typeof sessionsInput>;
 
 export const notificationsInput = z.object({ id: z.uuid(), version, notifications: notificationSettingsSchema });
 export type NotificationsInput = z.infer<typeof notificationsInput>;

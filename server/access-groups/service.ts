@@ -1,7 +1,8 @@
 import "server-only";
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db";
-import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups } from "@/db/schema";
+import { accessGroupApprovers, accessGroupLevels, accessGroupMembers, accessGroups, privileges } from "@/db/schema";
+import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
@@ -19,6 +20,7 @@ import {
   limitsInput,
   locationsInput,
   notificationsInput,
+  sessionsInput,
   settingsInput,
   type ApproversInput,
   type CreateGroupInput,
@@ -26,11 +28,12 @@ import {
   type LimitsInput,
   type LocationsInput,
   type NotificationsInput,
+  type SessionsInput,
   type SettingsInput,
 } from "./schemas";
 
 export type AccessGroupRow = typeof accessGroups.$inferSelect;
-type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations" | "notifications";
+type Tab = "settings" | "criteria" | "approvers" | "limits" | "locations" | "notifications" | "sessions";
 
 /** The engine's view of a row; the jsonb parts go through their schemas so defaults fill in. */
 export function toPolicy(row: AccessGroupRow): AccessGroupPolicy {
@@ -61,6 +64,8 @@ function snapshot(row: AccessGroupRow, tab: Tab | "all") {
       return {};
     case "notifications":
       return { notifications: maskNotifications(row.notifications) };
+    case "sessions":
+      return { sessions: sessionSettingsSchema.parse(row.sessions ?? {}) };
     case "all":
       return { ...settings, criteria: row.criteria, limits: row.limits, locations: row.locations };
   }
@@ -237,6 +242,21 @@ export async function updateNotifications(user: SessionUser, actor: AuditActor, 
     issuedSecrets = await syncWebhookSecrets(tx, actor, input.id, input.notifications.webhooks);
   });
   return { ...row, issuedSecrets };
+}
+
+/** Sessions tab: the privileges a session adds must be published ones. */
+export async function updateSessions(user: SessionUser, actor: AuditActor, raw: z.input<typeof sessionsInput>) {
+  assertCan(user, "manage", "AccessGroup");
+  const input: SessionsInput = sessionsInput.parse(raw);
+  const ids = [...new Set(input.sessions.privilegeIds)];
+  const published = ids.length ? await db.select({ id: privileges.id }).from(privileges).where(inArray(privileges.id, ids)) : [];
+  if (published.length !== ids.length) throw invalid("A session privilege is not published (anymore): pick published privileges only.", "privilegeIds");
+  if (input.sessions.enabled && !ids.length) throw invalid("Pick at least one privilege for sessions to add to the account.", "privilegeIds");
+  return saveTab(user, actor, "sessions", input.id, input.version, { sessions: { ...input.sessions, privilegeIds: ids } });
+}
+
+export function sessionSettingsOf(row: AccessGroupRow) {
+  return sessionSettingsSchema.parse(row.sessions ?? {});
 }
 
 export function updateLocations(user: SessionUser, actor: AuditActor, raw: z.input<typeof locationsInput>) {

@@ -94,7 +94,7 @@ function plan<Row extends SyncedRow, Ad extends { objectGuid: string }, V extend
   return steps;
 }
 
-export type DeviceState = Pick<DeviceRow, "id" | "objectGuid" | "present" | "name" | "model" | "type" | "dn" | "website">;
+export type DeviceState = Pick<DeviceRow, "id" | "objectGuid" | "present" | "name" | "model" | "type" | "dn" | "website" | "dnsHostName">;
 export type CredentialState = Pick<
   CredentialRow,
   "id" | "objectGuid" | "present" | "username" | "displayName" | "type" | "dn" | "deviceNames" | "ownerDn" | "ownerGuid" | "ownerName" | "ownerSource"
@@ -111,10 +111,20 @@ export function planDeviceSync(existing: DeviceState[], fromAd: DirectoryCompute
     existing,
     fromAd,
     label: (x) => String(x.name ?? ""),
-    owned: (c) => ({ name: c.name, model: c.model, type: c.type, dn: c.dn }),
+    // dNSHostName is the default host of the device's SSH endpoint (an admin overrides it with sshHost).
+    owned: (c) => ({ name: c.name, model: c.model, type: c.type, dn: c.dn, dnsHostName: c.dnsHostName }),
     // The website rule (see the top of this file): AD fills it only while the row has none.
     extra: (row, c) => (row.website === null && c.website ? { website: c.website } : {}),
-    insert: (c) => ({ source: "directory", objectGuid: c.objectGuid, dn: c.dn, name: c.name, model: c.model, type: c.type, website: c.website }),
+    insert: (c) => ({
+      source: "directory",
+      objectGuid: c.objectGuid,
+      dn: c.dn,
+      name: c.name,
+      model: c.model,
+      type: c.type,
+      website: c.website,
+      dnsHostName: c.dnsHostName,
+    }),
   });
 }
 

@@ -128,6 +128,7 @@ async function readState() {
         type: catalogDevices.type,
         dn: catalogDevices.dn,
         website: catalogDevices.website,
+        dnsHostName: catalogDevices.dnsHostName,
       })
       .from(catalogDevices)
       .where(eq(catalogDevices.source, "directory")),

@@ -45,7 +45,9 @@ export interface PolicyOptions {
 export function contentSecurityPolicy({ nonce, dev, https }: PolicyOptions): string {
   const directives: [string, ...string[]][] = [
     ["default-src", "'self'"],
-    ["script-src", "'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(dev ? ["'unsafe-eval'"] : [])],
+    // 'wasm-unsafe-eval': the session player (asciinema-player) runs its terminal emulator as WebAssembly. It allows
+    // compiling WebAssembly only, not JavaScript eval; every page has it, as client-side navigation keeps the first page's policy.
+    ["script-src", "'self'", `'nonce-${nonce}'`, "'strict-dynamic'", "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-eval'"] : [])],
     // A nonce would make browsers ignore 'unsafe-inline', which the dev overlay needs.
     ["style-src", "'self'", ...(dev ? ["'unsafe-inline'"] : [`'nonce-${nonce}'`])],
     ["img-src", "'self'", "data:", "blob:"],

@@ -45,3 +45,33 @@ export const searchCommandsInput = z.object({
   until: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(500).default(100),
 });
+
+export const terminateSessionInput = sessionIdInput.extend({
+  reason: z.string().trim().max(300, "At most 300 characters").regex(ONE_LINE, "The reason contains characters that are not allowed").default(""),
+});
+
+/** A DNS name (letters, digits, hyphens; dot-separated labels) or an IP address: no scheme, user, port or spaces. */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+export const sshHostSchema = z
+  .string()
+  .trim()
+  .refine((h) => HOSTNAME.test(h) || z.ipv4().safeParse(h).success || z.ipv6().safeParse(h).success, "A host name or an IP address, nothing else");
+
+export const deviceEndpointInput = z.object({
+  deviceId: z.uuid(),
+  sshEnabled: z.boolean(),
+  /** null (or empty): the device's dNSHostName from AD. */
+  sshHost: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? null : v), sshHostSchema.nullable()).default(null),
+  sshPort: z.coerce.number().int("A whole number").min(1, "A port from 1 to 65535").max(65535, "A port from 1 to 65535").default(22),
+});
+export type DeviceEndpointInput = z.infer<typeof deviceEndpointInput>;
+
+export const deviceIdInput = z.object({ deviceId: z.uuid() });
+
+export const confirmHostKeyInput = z.object({
+  deviceId: z.uuid(),
+  /** What the scan showed the admin: OpenSSH's "SHA256:" + unpadded base64. */
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "An OpenSSH SHA256 fingerprint"),
+});
+
+export const credentialManagedInput = z.object({ credentialId: z.uuid(), managed: z.boolean() });

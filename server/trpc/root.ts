@@ -12,6 +12,7 @@ import { grantsRouter } from "@/server/grants/router";
 import { privilegeSetsRouter } from "@/server/privilege-sets/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
+import { deviceSessionsRouter } from "@/server/sessions/router";
 import { createCallerFactory, createTRPCRouter } from "./init";
 
 /**
@@ -32,6 +33,7 @@ export const appRouter = createTRPCRouter({
   overview: overviewRouter,
   drift: driftRouter,
   sessions: sessionsRouter,
+  deviceSessions: deviceSessionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

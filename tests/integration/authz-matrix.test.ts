@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { privileges } from "@/db/schema";
+import { catalogDevices, deviceSessions, privileges } from "@/db/schema";
 import { updateApprovers } from "@/server/access-groups/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { submitRequest } from "@/server/requests/service";
@@ -33,6 +33,8 @@ interface Fixture {
   pendingRequestId: string;
   /** it-az-req's grant of a privilege without approval (not activated: no worker runs here). */
   grantId: string;
+  /** it-az-req's live session on a device, in it-az Ops (it-az-ap approves it). */
+  deviceSessionId: string;
 }
 
 interface Entry {
@@ -91,6 +93,13 @@ const MATRIX: Record<string, Entry> = {
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },
   "drift.settings": { allowed: ADMIN },
+  "deviceSessions.targets": { allowed: SIGNED_IN },
+  "deviceSessions.mine": { allowed: SIGNED_IN },
+  // Approvers see their groups' sessions; someone who approves nothing is refused.
+  "deviceSessions.list": { allowed: ["approver", "admin"], input: () => ({}) },
+  "deviceSessions.detail": { allowed: SIGNED_IN, input: (f) => ({ sessionId: f.deviceSessionId }) },
+  "deviceSessions.searchCommands": { allowed: ADMIN, input: () => ({ query: "whoami" }) },
+  "accessGroups.sessions.get": { allowed: ADMIN, input: nobody },
 
   // Changes. Objects that do not exist (NOT_FOUND after the check) unless the check is the service's own.
   "privileges.publish": { allowed: ADMIN, input: () => ({ groupGuid: guid, name: "AZ nothing", maxDurationMinutes: 60, defaultDurationMinutes: 5 }) },
@@ -121,6 +130,15 @@ const MATRIX: Record<string, Entry> = {
   "catalog.credentials.update": { allowed: ADMIN, input: () => ({ id: randomUUID(), username: "az-nothing" }) },
   "catalog.credentials.delete": { allowed: ADMIN, input: nobody },
   "catalog.sync.request": { allowed: ADMIN },
+  "catalog.devices.setEndpoint": { allowed: ADMIN, input: () => ({ deviceId: randomUUID(), sshEnabled: false, sshHost: null, sshPort: 22 }) },
+  "catalog.devices.scanHostKey": { allowed: ADMIN, input: () => ({ deviceId: randomUUID() }) },
+  "catalog.devices.confirmHostKey": { allowed: ADMIN, input: () => ({ deviceId: randomUUID(), fingerprint: `SHA256:${"A".repeat(43)}` }) },
+  "catalog.credentials.setManaged": { allowed: ADMIN, input: () => ({ credentialId: randomUUID(), managed: false }) },
+  "accessGroups.sessions.update": { allowed: ADMIN, input: () => ({ id: randomUUID(), version: 1, sessions: {} }) },
+  "deviceSessions.start": { allowed: SIGNED_IN, input: () => ({ deviceId: randomUUID() }) },
+  "deviceSessions.end": { allowed: SIGNED_IN, input: () => ({ sessionId: randomUUID() }) },
+  // The owner (requester) ends their session; terminating someone's is for the group's approvers and admins.
+  "deviceSessions.terminate": { allowed: ["approver", "admin"], input: (f) => ({ sessionId: f.deviceSessionId }) },
   "directory.recheck": { allowed: ADMIN },
   "directory.updateReplication": { allowed: ADMIN, input: () => ({ mode: "verify", latencySeconds: 0, maxWaitSeconds: 60 }) },
   "drift.setAction": { allowed: ADMIN, input: () => ({ privilegeId: randomUUID(), action: "alert" }) },
@@ -196,7 +214,34 @@ beforeAll(async () => {
   });
   const pending = await submitRequest(users.requester, actorFor(users.requester), { privilegeId: privilege.id, durationMinutes: 5, justification: "matrix" });
   const granted = await submitRequest(users.requester, actorFor(users.requester), { privilegeId: direct.id, durationMinutes: 5, justification: "matrix" });
-  fixture = { privilegeId: privilege.id, groupId: group.id, pendingRequestId: pending.requestId, grantId: granted.grantId! };
+  const [device] = await db
+    .insert(catalogDevices)
+    .values({ name: "it-az-host", source: "manual", sshEnabled: true, dnsHostName: "it-az-host.interim.test" })
+    .returning();
+  const [deviceSession] = await db
+    .insert(deviceSessions)
+    .values({
+      requestId: pending.requestId,
+      userId: users.requester.id,
+      deviceId: device!.id,
+      accessGroupId: group.id,
+      login: "it-az-req",
+      host: "it-az-host.interim.test",
+      port: 22,
+      hostKeySha256: `SHA256:${"A".repeat(43)}`,
+      maxMinutes: 5,
+      idleMinutes: 5,
+      rules: { alert: [], block: [] },
+      state: "live",
+    })
+    .returning();
+  fixture = {
+    privilegeId: privilege.id,
+    groupId: group.id,
+    pendingRequestId: pending.requestId,
+    grantId: granted.grantId!,
+    deviceSessionId: deviceSession!.id,
+  };
 });
 afterAll(async () => {
   await resetDatabase();

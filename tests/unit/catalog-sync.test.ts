@@ -6,11 +6,22 @@ const G1 = "11111111-1111-1111-1111-111111111111";
 const G2 = "22222222-2222-2222-2222-222222222222";
 const G3 = "33333333-3333-3333-3333-333333333333";
 
-function computer(guid: string, name: string, os: string, website: string | null = null): DirectoryComputer {
-  return { objectGuid: guid, dn: `CN=${name},OU=Servers`, name, model: os, type: deviceTypeFor(os), website, dnsHostName: null };
+function computer(guid: string, name: string, os: string, website: string | null = null, dnsHostName: string | null = null): DirectoryComputer {
+  return { objectGuid: guid, dn: `CN=${name},OU=Servers`, name, model: os, type: deviceTypeFor(os), website, dnsHostName };
 }
 function deviceRow(guid: string, name: string, os: string, extra: Partial<DeviceState> = {}): DeviceState {
-  return { id: `row-${name}`, objectGuid: guid, present: true, name, model: os, type: deviceTypeFor(os), dn: `CN=${name},OU=Servers`, website: null, ...extra };
+  return {
+    id: `row-${name}`,
+    objectGuid: guid,
+    present: true,
+    name,
+    model: os,
+    type: deviceTypeFor(os),
+    dn: `CN=${name},OU=Servers`,
+    website: null,
+    dnsHostName: null,
+    ...extra,
+  };
 }
 
 describe("deviceTypeFor", () => {
@@ -61,7 +72,16 @@ describe("planDeviceSync", () => {
       },
       {
         op: "insert",
-        values: { source: "directory", objectGuid: G3, dn: "CN=WS01,OU=Servers", name: "WS01", model: "Windows 11 Pro", type: "workstation", website: null },
+        values: {
+          source: "directory",
+          objectGuid: G3,
+          dn: "CN=WS01,OU=Servers",
+          name: "WS01",
+          model: "Windows 11 Pro",
+          type: "workstation",
+          website: null,
+          dnsHostName: null,
+        },
         change: { kind: "device", name: "WS01", change: "added" },
       },
       { op: "remove", id: "row-OLD01", change: { kind: "device", name: "OLD01", change: "removed" } },
@@ -94,6 +114,19 @@ describe("planDeviceSync", () => {
     ).toEqual({ op: "seen", id: "row-WEB01" });
   });
 
+  it("keeps dNSHostName in step with AD (the SSH endpoint's default host)", () => {
+    const fromAd = [computer(G1, "WEB01", "Windows Server 2019", null, "web01.interim.test")];
+    expect(planDeviceSync([], fromAd)[0]).toMatchObject({ op: "insert", values: { dnsHostName: "web01.interim.test" } });
+    expect(planDeviceSync([deviceRow(G1, "WEB01", "Windows Server 2019")], fromAd)[0]).toMatchObject({
+      op: "update",
+      set: { dnsHostName: "web01.interim.test" },
+    });
+    const cleared = planDeviceSync(
+      [deviceRow(G1, "WEB01", "Windows Server 2019", { dnsHostName: "old.interim.test" })],
+      [computer(G1, "WEB01", "Windows Server 2019")],
+    );
+    expect(cleared[0]).toMatchObject({ op: "update", set: { dnsHostName: null } });
+  });
   it("follows a rename by GUID", () => {
     const steps = planDeviceSync([deviceRow(G1, "SQL01", "Windows Server 2022")], [{ ...computer(G1, "SQL02", "Windows Server 2022") }]);
     expect(steps[0]).toMatchObject({

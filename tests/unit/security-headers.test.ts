@@ -33,6 +33,13 @@ describe("contentSecurityPolicy", () => {
     expect(production.get("style-src")).not.toContain("'unsafe-inline'");
   });
 
+  it("compiles WebAssembly (the session player's terminal emulator) but still evaluates no JavaScript", () => {
+    expect(production.get("script-src")).toContain("'wasm-unsafe-eval'");
+    expect(production.get("script-src")).not.toContain("'unsafe-eval'");
+    // Same-origin WebSockets (the browser terminal) are covered by 'self' in CSP3.
+    expect(production.get("connect-src")).toEqual(["'self'"]);
+  });
+
   it("is never framed, loads no plugins, keeps its base URL and posts forms only to itself", () => {
     expect(production.get("frame-ancestors")).toEqual(["'none'"]);
     expect(production.get("object-src")).toEqual(["'none'"]);

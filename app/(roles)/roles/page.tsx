@@ -4,6 +4,7 @@ import { Loading } from "@/components/alerts";
 import { PageHeading } from "@/components/page-heading";
 import { AvailablePrivileges } from "./_components/available-privileges";
 import { MyAccess } from "./_components/my-access";
+import { SessionsSection } from "./_components/sessions-section";
 
 export const metadata: Metadata = { title: "Request access — Interim" };
 
@@ -18,6 +19,7 @@ export default function RolesPage() {
       <Suspense fallback={<Loading label="Loading your requests…" />}>
         <MyAccess />
       </Suspense>
+      <SessionsSection />
     </>
   );
 }

@@ -13,6 +13,7 @@ const TABS = [
   { href: "/admin/grants", label: "Active grants" },
   { href: "/admin/drift", label: "Drift" },
   { href: "/admin/sessions", label: "Sessions" },
+  { href: "/admin/recordings", label: "Sessions on devices" },
   { href: "/admin/audit", label: "Audit trail" },
 ] as const;
 

@@ -15,6 +15,7 @@ const TABS = [
   { segment: "limits", label: "Limits" },
   { segment: "locations", label: "Locations" },
   { segment: "notifications", label: "Notifications" },
+  { segment: "sessions", label: "Sessions" },
 ] as const;
 
 /** Back link, the group's name and state, and its tabs. */

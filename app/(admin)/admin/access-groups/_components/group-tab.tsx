@@ -62,6 +62,7 @@ export function useGroupTab(groupId: string, query: VersionedQuery) {
         ag.limits.get.queryKey(input),
         ag.locations.get.queryKey(input),
         ag.notifications.get.queryKey(input),
+        ag.sessions.get.queryKey(input),
       ];
       await Promise.all([
         ...versioned.map((queryKey) => queryClient.invalidateQueries({ queryKey, refetchType: "all" })),

@@ -5,6 +5,7 @@ import { useTRPC } from "@/trpc/client";
 import { NoValue, Tags } from "./catalog-bits";
 import { CatalogSection, useCatalogSearch, type CatalogColumn } from "./catalog-section";
 import { DirectoryCredentialForm, ManualCredentialForm, type CatalogCredential } from "./credential-form";
+import { ManagedToggle } from "./ssh-endpoint";
 
 const COLUMNS: CatalogColumn<CatalogCredential>[] = [
   { label: "Type", cell: (c) => c.type || <NoValue /> },
@@ -22,6 +23,7 @@ const COLUMNS: CatalogColumn<CatalogCredential>[] = [
       ),
   },
   { label: "Tags", className: "max-sm:col-span-2", cell: (c) => <Tags tags={c.tags} /> },
+  { label: "Password", cell: (c) => <ManagedToggle credential={c} /> },
 ];
 
 export function CredentialsSection() {

@@ -5,11 +5,13 @@ import { useTRPC } from "@/trpc/client";
 import { NoValue, Tags } from "./catalog-bits";
 import { CatalogSection, useCatalogSearch, type CatalogColumn } from "./catalog-section";
 import { DirectoryDeviceForm, ManualDeviceForm, type CatalogDevice } from "./device-form";
+import { SshEndpointEditor, SshSummary } from "./ssh-endpoint";
 
 const COLUMNS: CatalogColumn<CatalogDevice>[] = [
   { label: "Model", cell: (d) => d.model || <NoValue /> },
   { label: "Type", cell: (d) => d.type || <NoValue /> },
   { label: "Tags", className: "max-sm:col-span-2", cell: (d) => <Tags tags={d.tags} /> },
+  { label: "SSH", className: "max-w-48 max-sm:col-span-2 max-sm:max-w-none", cell: (d) => <SshSummary device={d} /> },
   {
     label: "Website",
     className: "max-w-56 max-sm:col-span-2 max-sm:max-w-none",
@@ -44,9 +46,12 @@ export function DevicesSection() {
       nameLabel="Name"
       nameOf={(d) => d.name}
       columns={COLUMNS}
-      renderForm={(d, onDone) =>
-        d?.source === "directory" ? <DirectoryDeviceForm device={d} onDone={onDone} /> : <ManualDeviceForm device={d} onDone={onDone} />
-      }
+      renderForm={(d, onDone) => (
+        <>
+          {d?.source === "directory" ? <DirectoryDeviceForm device={d} onDone={onDone} /> : <ManualDeviceForm device={d} onDone={onDone} />}
+          {d && <SshEndpointEditor device={d} />}
+        </>
+      )}
     />
   );
 }
