@@ -2,7 +2,18 @@ import "server-only";
 import { OFFBOARDING_REFUSALS, readAccountStates, type AccountRefusal } from "@/server/auth/account-state";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Transaction } from "@/db";
-import { accessGroupActivations, accessGroupMembers, accessGroups, catalogCredentials, catalogDevices, deviceSessions, grants, privileges, requests, users } from "@/db/schema";
+import {
+  accessGroupActivations,
+  accessGroupMembers,
+  accessGroups,
+  catalogCredentials,
+  catalogDevices,
+  deviceSessions,
+  grants,
+  privileges,
+  requests,
+  users,
+} from "@/db/schema";
 import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
 import { tokenGroupSids } from "@/server/directory/principals";
 import { minutesText } from "@/server/requests/timeline-words";

@@ -18,7 +18,11 @@ export const sessionAuditEvents = [
     targetType: deviceTarget,
     data: z.object({ device: z.string(), fingerprint: z.string(), previous: z.string().nullable() }),
   }),
-  z.object({ action: z.literal("credential.managed_changed"), targetType: z.literal("catalog_credential"), data: z.object({ username: z.string(), managed: z.boolean() }) }),
+  z.object({
+    action: z.literal("credential.managed_changed"),
+    targetType: z.literal("catalog_credential"),
+    data: z.object({ username: z.string(), managed: z.boolean() }),
+  }),
   z.object({
     action: z.literal("session.requested"),
     targetType: sessionTarget,
@@ -43,5 +47,9 @@ export const sessionAuditEvents = [
     targetType: sessionTarget,
     data: z.object({ command: z.string(), action: z.enum(["alert", "block"]), rule: z.string().nullable(), deviation: z.boolean() }),
   }),
-  z.object({ action: z.literal("session.password_rotated"), targetType: sessionTarget, data: z.object({ login: z.string(), phase: z.enum(["before", "after"]) }) }),
+  z.object({
+    action: z.literal("session.password_rotated"),
+    targetType: sessionTarget,
+    data: z.object({ login: z.string(), phase: z.enum(["before", "after"]) }),
+  }),
 ] as const;

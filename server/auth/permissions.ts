@@ -42,7 +42,12 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   // Recorded sessions on devices: anyone may ask for one (their access groups decide); the holder
   // or an admin ends it; reading others' recordings is for admins and, per session, the approvers
   // of its access group (checked in server/sessions/access.ts).
-  DeviceSession: { request: () => true, read: (u, r) => u.isAdmin || r?.userId === u.id, end: (u, r) => r?.userId === u.id || u.isAdmin, manage: (u) => u.isAdmin },
+  DeviceSession: {
+    request: () => true,
+    read: (u, r) => u.isAdmin || r?.userId === u.id,
+    end: (u, r) => r?.userId === u.id || u.isAdmin,
+    manage: (u) => u.isAdmin,
+  },
 };
 
 export function can(user: SessionUser, action: Action, subject: Subject, resource?: Owned): boolean {

@@ -261,7 +261,8 @@ export function recipientsOf(
     if (REQUESTER_EVENTS.includes(e.event) && g.requesterEmail) mail(g.requesterEmail, "requester");
     if (g.policy && (e.event === "approval_needed" || e.event === "emergency" || e.event === "session_alert")) {
       // approval_needed: the approvers of the level that must decide; emergency and session alerts: every approver.
-      const who = e.event === "emergency" || e.event === "session_alert" ? g.policy.approvers : approversAt(g.policy, e.data.level ?? g.facts.level?.current ?? 1);
+      const who =
+        e.event === "emergency" || e.event === "session_alert" ? g.policy.approvers : approversAt(g.policy, e.data.level ?? g.facts.level?.current ?? 1);
       for (const a of who) {
         const address = approverEmails.get(a.userGuid.toLowerCase());
         if (address && a.username.toLowerCase() !== g.facts.requester.username.toLowerCase()) mail(address, "approver");

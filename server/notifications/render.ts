@@ -167,7 +167,7 @@ function secondPerson(facts: NotificationFacts, style: TimeStyle): string {
     case "emergency":
       return `Your emergency access to ${what} was recorded and the approvers were told`;
     case "session_alert":
-      return `A command in your session with ${what} was flagged and the approvers were told${facts.comment ? `: ${oneLine(facts.comment)}` : ""}`;
+      return `Your session with ${what}: a command was flagged and the approvers were told${facts.comment ? `: ${oneLine(facts.comment)}` : ""}`;
   }
 }
 

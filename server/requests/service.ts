@@ -51,10 +51,7 @@ interface Subject {
   maxDurationMinutes: number;
 }
 
-async function subjectOf(
-  input: { privilegeId?: string; privilegeSetId?: string; credentialId: string | null },
-  session?: SessionSubmission,
-): Promise<Subject> {
+async function subjectOf(input: { privilegeId?: string; privilegeSetId?: string; credentialId: string | null }, session?: SessionSubmission): Promise<Subject> {
   let credential: Credential | null = null;
   if (input.credentialId !== null) {
     const [row] = await db.select().from(catalogCredentials).where(eq(catalogCredentials.id, input.credentialId));
@@ -70,7 +67,13 @@ async function subjectOf(
   const granted = ids.map((id) => rows.find((p) => p.id === id));
   if (granted.some((p) => !p?.enabled)) throw notFound("This privilege is not available for requests.");
   const all = granted as Privilege[];
-  return { name: all.map((p) => p.name).join(" + "), privileges: all, set: null, credential, maxDurationMinutes: Math.min(...all.map((p) => p.maxDurationMinutes)) };
+  return {
+    name: all.map((p) => p.name).join(" + "),
+    privileges: all,
+    set: null,
+    credential,
+    maxDurationMinutes: Math.min(...all.map((p) => p.maxDurationMinutes)),
+  };
 }
 
 function evaluateSubject(s: Awaited<ReturnType<typeof situationOf>>, subject: Subject, durationMinutes: number, at: Date, options: { emergency: boolean }) {

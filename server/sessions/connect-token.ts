@@ -23,7 +23,10 @@ export async function issueConnectToken(user: SessionUser, sessionId: string) {
   if (s.state !== "ready") throw conflict("Only a ready session can be connected.");
   const token = `it_${randomBytes(24).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + TOKEN_MINUTES * 60_000);
-  await db.update(deviceSessions).set({ connectTokenHash: hashToken(token), connectTokenExpiresAt: expiresAt }).where(eq(deviceSessions.id, sessionId));
+  await db
+    .update(deviceSessions)
+    .set({ connectTokenHash: hashToken(token), connectTokenExpiresAt: expiresAt })
+    .where(eq(deviceSessions.id, sessionId));
   const port = env.INTERIM_SSH_GATEWAY_PORT ?? null;
   const host = new URL(env.APP_URL).hostname;
   return {

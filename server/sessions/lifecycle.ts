@@ -97,7 +97,10 @@ export async function prepareSession(sessionId: string): Promise<"ready" | "wait
   }
   if (!ofRequest.every((g) => g.state === "active")) {
     await db.transaction(async (tx) => {
-      await tx.update(deviceSessions).set({ state: "preparing", updatedAt: sql`now()` }).where(and(eq(deviceSessions.id, sessionId), eq(deviceSessions.state, "requested")));
+      await tx
+        .update(deviceSessions)
+        .set({ state: "preparing", updatedAt: sql`now()` })
+        .where(and(eq(deviceSessions.id, sessionId), eq(deviceSessions.state, "requested")));
       await enqueueSessionPrepare(tx, sessionId, new Date(Date.now() + 1_000));
     });
     return "waiting";
@@ -128,14 +131,27 @@ export async function prepareSession(sessionId: string): Promise<"ready" | "wait
       .returning({ id: deviceSessions.id });
     // Ended meanwhile: the finish job changes the password we just set (passwordSetAt is what it reads).
     if (!ready) {
-      if (credential) await tx.update(deviceSessions).set({ passwordSetAt: sql`now()` }).where(eq(deviceSessions.id, sessionId));
+      if (credential)
+        await tx
+          .update(deviceSessions)
+          .set({ passwordSetAt: sql`now()` })
+          .where(eq(deviceSessions.id, sessionId));
       return "nothing-to-do" as const;
     }
-    const events = [{ action: "session.ready" as const, targetType: "device_session" as const, targetId: sessionId, data: { login: s.login, passwordSet: !!credential } }];
+    const events = [
+      { action: "session.ready" as const, targetType: "device_session" as const, targetId: sessionId, data: { login: s.login, passwordSet: !!credential } },
+    ];
     await recordAudit(tx, SYSTEM_ACTOR, [
       ...events,
       ...(credential
-        ? [{ action: "session.password_rotated" as const, targetType: "device_session" as const, targetId: sessionId, data: { login: s.login, phase: "before" as const } }]
+        ? [
+            {
+              action: "session.password_rotated" as const,
+              targetType: "device_session" as const,
+              targetId: sessionId,
+              data: { login: s.login, phase: "before" as const },
+            },
+          ]
         : []),
     ]);
     return "ready" as const;

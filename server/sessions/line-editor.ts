@@ -125,7 +125,10 @@ export class LineEditor {
       case "\u0015":
         return this.kill(0, this.cursor);
       case "\u0017":
-        return this.kill(this.wordStart((c) => !isSpace(c)), this.cursor);
+        return this.kill(
+          this.wordStart((c) => !isSpace(c)),
+          this.cursor,
+        );
       case "\u0014":
         return this.transpose();
       case "\u0016":

@@ -65,7 +65,10 @@ export async function sessionTargets(user: SessionUser, actor: AuditActor) {
   assertCan(user, "request", "DeviceSession");
   const person = await personOf(user);
   const situation = await situationOf(person, actor.ip);
-  const devices = await db.select().from(catalogDevices).where(and(eq(catalogDevices.present, true), eq(catalogDevices.sshEnabled, true)));
+  const devices = await db
+    .select()
+    .from(catalogDevices)
+    .where(and(eq(catalogDevices.present, true), eq(catalogDevices.sshEnabled, true)));
   const credentials = await db.select().from(catalogCredentials).where(eq(catalogCredentials.present, true));
   const full = { ...situation, devicesByName: await allDevicesByName() };
   const targets = [];
@@ -77,7 +80,13 @@ export async function sessionTargets(user: SessionUser, actor: AuditActor) {
       .filter((c) => c.objectGuid && sessionGroupsFor(full, device, c).length > 0)
       .map((c) => ({ id: c.id, username: c.username, managed: c.managed }));
     if (!own.length && !accounts.length) continue;
-    const first = own[0] ?? sessionGroupsFor(full, device, credentials.find((c) => c.id === accounts[0]!.id)!)[0]!;
+    const first =
+      own[0] ??
+      sessionGroupsFor(
+        full,
+        device,
+        credentials.find((c) => c.id === accounts[0]!.id)!,
+      )[0]!;
     targets.push({
       id: device.id,
       name: device.name,

@@ -272,8 +272,7 @@ function run(program: Instruction[], text: string): boolean {
       case "split":
         return add(list, ins.to[0], at) || add(list, ins.to[1], at);
       case "assert": {
-        const ok =
-          ins.what === "start" ? at === 0 : ins.what === "end" ? at === chars.length : isWord(chars[at - 1]) !== isWord(chars[at]);
+        const ok = ins.what === "start" ? at === 0 : ins.what === "end" ? at === chars.length : isWord(chars[at - 1]) !== isWord(chars[at]);
         return ok && add(list, pc + 1, at);
       }
       case "char":

@@ -41,6 +41,9 @@ describe("the job registry", () => {
       notifications__dispatch: 1,
       catalog__sync: 3,
       accounts__offboard: 3,
+      sessions__prepare: 10,
+      sessions__finish: 25,
+      sessions__sweep: 1,
     });
   });
 
@@ -54,6 +57,7 @@ describe("the job registry", () => {
         `* * * * * notifications__dispatch ?max=1&jobKey=notifications-dispatch&jobKeyMode=preserve_run_at`,
         `*/15 * * * * catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
         `* * * * * accounts__offboard ?max=1&jobKey=accounts-offboard&jobKeyMode=replace`,
+        `* * * * * sessions__sweep ?max=1&jobKey=sessions-sweep&jobKeyMode=replace`,
       ].join("\n"),
     );
     const now = cronJobs();

@@ -36,7 +36,14 @@ describe("LineEditor", () => {
     ["no Enter, no command", ["rm -rf /"], []],
     // UTF-8
     ["multi-byte text", ["echo héllo → 😀\r"], [sure("echo héllo → 😀")]],
-    ["a character split across feeds", [[0x65, 0x63, 0x68, 0x6f, 0x20, 0xc3], [0xa9, 0x0d]], [sure("echo é")]],
+    [
+      "a character split across feeds",
+      [
+        [0x65, 0x63, 0x68, 0x6f, 0x20, 0xc3],
+        [0xa9, 0x0d],
+      ],
+      [sure("echo é")],
+    ],
     ["an emoji split into four feeds", [[0xf0], [0x9f], [0x98], [0x80, 0x0d]], [sure("😀")]],
     ["invalid bytes are uncertain", [[0x6c, 0xff, 0x73, 0x0d]], [unsure("l\uFFFDs")]],
     // Backspace and Delete

@@ -153,13 +153,17 @@ export class SessionRelay {
     if (now - this.lastInput >= this.ticket.idleMs) return this.end("idle");
     if (!this.warned && endsAt.getTime() - now <= WARN_BEFORE_MS) {
       this.warned = true;
-      this.person.write(yellow(`This session ends at ${endsAt.toISOString().slice(11, 19)} UTC (in about a minute). Extend it on /roles if you need more time.`));
+      this.person.write(
+        yellow(`This session ends at ${endsAt.toISOString().slice(11, 19)} UTC (in about a minute). Extend it on /roles if you need more time.`),
+      );
     }
   }
 
   /** Writes the buffered recording and commands; one at a time, in order. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow()).catch((err) => this.log.error({ err, sessionId: this.ticket.sessionId }, "recording flush failed"));
+    this.flushing = this.flushing
+      .then(() => this.flushNow())
+      .catch((err) => this.log.error({ err, sessionId: this.ticket.sessionId }, "recording flush failed"));
     return this.flushing;
   }
 
@@ -206,7 +210,12 @@ export class SessionRelay {
             action: "session.command_flagged" as const,
             targetType: "device_session" as const,
             targetId: this.ticket.sessionId,
-            data: { command: c.text.slice(0, 500), action: c.action === "block" ? ("block" as const) : ("alert" as const), rule: c.rule, deviation: c.deviation },
+            data: {
+              command: c.text.slice(0, 500),
+              action: c.action === "block" ? ("block" as const) : ("alert" as const),
+              rule: c.rule,
+              deviation: c.deviation,
+            },
           })),
         );
         await emitSessionAlert(tx, this.ticket, flagged);
