@@ -12,6 +12,7 @@ import { findUser, isNestedMember, searchGroups } from "@/server/directory/servi
 import { env } from "@/server/env";
 import { publishPrivilege } from "@/server/privileges/service";
 import { upsertDirectoryUser } from "@/server/users/service";
+import { seedDemoSessions } from "./seed-demo-sessions";
 
 const DEMO: Record<string, { name: string; max: number; def: number; extend: boolean; tags: string[] }> = {
   "JIT SQL Admins": { name: "SQL Server administration", max: 240, def: 60, extend: true, tags: ["demo", "database"] },
@@ -74,6 +75,7 @@ export async function seedDemo(adminLogin = "carol") {
     added++;
   }
   await seedAccessGroups(admin, actor);
+  await seedDemoSessions(admin, actor);
   return added;
 }
 
