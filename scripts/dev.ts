@@ -11,6 +11,8 @@ const handle = await prepareStack(process.env.INTERIM_DB_NAME ?? "interim");
 process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
 process.env.APP_URL ??= `http://localhost:${port}`;
+// The demo's SSH gateway (recorded sessions through a native ssh client): `ssh -p 2022 alice#<session>@localhost`.
+process.env.INTERIM_SSH_GATEWAY_PORT ??= "2022";
 // No mail server configured: a local sink receives every notification (nothing leaves the machine).
 if (!process.env.SMTP_URL) {
   const { startMailSink } = await import("./lib/mail-sink");

@@ -28,6 +28,8 @@ export const sessionAuditEvents = [
     targetType: sessionTarget,
     data: z.object({ requestId: z.string(), device: z.string(), login: z.string(), accessGroup: z.string(), awaitingApproval: z.boolean() }),
   }),
+  // A one-time token for a native SSH client (its hash only is kept; valid minutes, single use).
+  z.object({ action: z.literal("session.connect_token_issued"), targetType: sessionTarget, data: z.object({ expiresAt: z.string() }) }),
   z.object({ action: z.literal("session.ready"), targetType: sessionTarget, data: z.object({ login: z.string(), passwordSet: z.boolean() }) }),
   z.object({ action: z.literal("session.connected"), targetType: sessionTarget, data: z.object({ via: z.enum(["browser", "ssh"]), gateway: z.string() }) }),
   z.object({

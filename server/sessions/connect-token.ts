@@ -3,6 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { deviceSessions } from "@/db/schema";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { env } from "@/server/env";
 import { conflict, notFound } from "@/server/errors";
@@ -15,7 +17,7 @@ import { conflict, notFound } from "@/server/errors";
 const TOKEN_MINUTES = 5;
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-export async function issueConnectToken(user: SessionUser, sessionId: string) {
+export async function issueConnectToken(user: SessionUser, actor: AuditActor, sessionId: string) {
   const [s] = await db.select().from(deviceSessions).where(eq(deviceSessions.id, sessionId));
   if (!s) throw notFound("No such session.");
   assertCan(user, "end", "DeviceSession", { userId: s.userId });
@@ -23,10 +25,15 @@ export async function issueConnectToken(user: SessionUser, sessionId: string) {
   if (s.state !== "ready") throw conflict("Only a ready session can be connected.");
   const token = `it_${randomBytes(24).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + TOKEN_MINUTES * 60_000);
-  await db
-    .update(deviceSessions)
-    .set({ connectTokenHash: hashToken(token), connectTokenExpiresAt: expiresAt })
-    .where(eq(deviceSessions.id, sessionId));
+  await db.transaction(async (tx) => {
+    await tx
+      .update(deviceSessions)
+      .set({ connectTokenHash: hashToken(token), connectTokenExpiresAt: expiresAt })
+      .where(eq(deviceSessions.id, sessionId));
+    await recordAudit(tx, actor, [
+      { action: "session.connect_token_issued", targetType: "device_session", targetId: sessionId, data: { expiresAt: expiresAt.toISOString() } },
+    ]);
+  });
   const port = env.INTERIM_SSH_GATEWAY_PORT ?? null;
   const host = new URL(env.APP_URL).hostname;
   return {
@@ -38,8 +45,10 @@ export async function issueConnectToken(user: SessionUser, sessionId: string) {
 }
 
 /** The session a token opens (and consumes it), or null. */
+export const looksLikeToken = (password: string) => /^it_[A-Za-z0-9_-]{32}$/.test(password);
+
 export async function redeemConnectToken(token: string): Promise<{ sessionId: string; userId: string } | null> {
-  if (!token.startsWith("it_")) return null;
+  if (!looksLikeToken(token)) return null;
   const [s] = await db
     .update(deviceSessions)
     .set({ connectTokenHash: null, connectTokenExpiresAt: null })

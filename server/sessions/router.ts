@@ -2,6 +2,7 @@ import "server-only";
 import { currentAdminStatus } from "@/server/auth/signin";
 import type { SessionUser } from "@/server/auth/permissions";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "@/server/trpc/init";
+import { issueConnectToken } from "./connect-token";
 import * as queries from "./queries";
 import { listSessionsInput, searchCommandsInput, sessionIdInput, startSessionInput, terminateSessionInput } from "./schemas";
 import { sessionTargets, startSession } from "./start";
@@ -25,5 +26,7 @@ export const deviceSessionsRouter = createTRPCRouter({
   detail: authedProcedure
     .input(sessionIdInput)
     .query(async ({ ctx, input }) => queries.sessionDetail(await withAdminStatus(ctx.user), ctx.actor, input.sessionId)),
+  /** A one-time token and the command line for a native SSH client (shown once). */
+  connectToken: authedProcedure.input(sessionIdInput).mutation(({ ctx, input }) => issueConnectToken(ctx.user, ctx.actor, input.sessionId)),
   searchCommands: adminProcedure.input(searchCommandsInput).query(({ ctx, input }) => queries.searchCommands(ctx.user, input)),
 });

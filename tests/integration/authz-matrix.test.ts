@@ -137,6 +137,7 @@ const MATRIX: Record<string, Entry> = {
   "accessGroups.sessions.update": { allowed: ADMIN, input: () => ({ id: randomUUID(), version: 1, sessions: {} }) },
   "deviceSessions.start": { allowed: SIGNED_IN, input: () => ({ deviceId: randomUUID() }) },
   "deviceSessions.end": { allowed: SIGNED_IN, input: () => ({ sessionId: randomUUID() }) },
+  "deviceSessions.connectToken": { allowed: SIGNED_IN, input: () => ({ sessionId: randomUUID() }) },
   // The owner (requester) ends their session; terminating someone's is for the group's approvers and admins.
   "deviceSessions.terminate": { allowed: ["approver", "admin"], input: (f) => ({ sessionId: f.deviceSessionId }) },
   "directory.recheck": { allowed: ADMIN },

@@ -21,6 +21,7 @@ import { activateGrant } from "@/server/grants/activate";
 import { sweepExpired } from "@/server/grants/sweep";
 import { finishSession, prepareSession, sweepSessions } from "@/server/sessions/lifecycle";
 import { setAccountPassword, unsealSessionPassword } from "@/server/sessions/managed-password";
+import { issueConnectToken } from "@/server/sessions/connect-token";
 import { startSessionInput } from "@/server/sessions/schemas";
 import { startSession } from "@/server/sessions/start";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
@@ -146,6 +147,8 @@ async function leaveLinuxAdmins() {
 
 /** Starts a session as alice on adm-alice and runs the worker's steps until it is ready. */
 async function readySession(extra: { plannedActivity?: string[]; credentialId?: string } = {}) {
+  // A worker started by an earlier test syncs the catalog, which gives adm-alice its AD workstations back.
+  await db.update(catalogCredentials).set({ deviceNames: [] }).where(eq(catalogCredentials.id, credentialId));
   const started = await startSession(alice, actorFor(alice), startSessionInput.parse({ deviceId, credentialId, justification: "patching", ...extra }));
   expect(started.status).toBe("approved");
   const ofRequest = await db.select().from(grants).where(eq(grants.requestId, started.requestId));
@@ -390,4 +393,23 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       await worker.kill();
     }
   }, 90_000);
+
+  it("a native SSH client signs in with a one-time token instead of a password: once, and only for its session", async () => {
+    const s = await readySession();
+    const issued = await issueConnectToken(alice, actorFor(alice), s.sessionId);
+    const wrong = await sshRun({
+      host: "127.0.0.1",
+      port: gatewayPort,
+      username: "alice",
+      password: `${issued.token.slice(0, -1)}${issued.token.endsWith("A") ? "B" : "A"}`,
+      exec: "true",
+    });
+    expect(wrong.error).toMatch(/authentication/i);
+    const run = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: "alice", password: issued.token, exec: "id -un" });
+    expect(run.output.trim()).toBe("INTERIM\\adm-alice");
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    const again = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: "alice", password: issued.token, exec: "true" });
+    expect(again.error).toMatch(/authentication/i);
+    await finishAndSweep(s.sessionId);
+  }, 60_000);
 });

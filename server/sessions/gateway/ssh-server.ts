@@ -10,7 +10,7 @@ import { SigninError, signIn } from "@/server/auth/signin";
 import { env } from "@/server/env";
 import { DomainError } from "@/server/errors";
 import { scoped } from "@/server/logger";
-import { redeemConnectToken } from "../connect-token";
+import { looksLikeToken, redeemConnectToken } from "../connect-token";
 import type { Pty } from "./device";
 import { openSessionOnDevice, SessionRefused } from "./connect";
 import type { SessionRelay } from "./relay";
@@ -80,6 +80,8 @@ function handle(conn: Connection, ip: string) {
     const password = ctx.password;
     (async () => {
       const token = await redeemConnectToken(password);
+      // A spent or mistyped token is refused here: it never reaches AD as someone's password (no lockout count).
+      if (!token && looksLikeToken(password)) return { userId: "", username: name!, sessionId: null, password: null, prefix: null, ok: false };
       if (token) {
         const [s] = await db.select({ userId: deviceSessions.userId }).from(deviceSessions).where(eq(deviceSessions.id, token.sessionId));
         return { userId: token.userId, username: name!, sessionId: token.sessionId, password: null, prefix: null, ok: s?.userId === token.userId };

@@ -13,6 +13,7 @@ import { Countdown } from "@/components/countdown";
 import type { RouterOutputs } from "@/components/router-types";
 import { Tag } from "@/components/tag";
 import { formatWhen } from "@/components/time";
+import { SshClientConnect } from "./ssh-client-connect";
 
 type MySession = RouterOutputs["deviceSessions"]["mine"][number];
 
@@ -241,6 +242,7 @@ function MySessions() {
                         Connect
                       </Link>
                     )}
+                    {s.state === "ready" && !s.needsPassword && <SshClientConnect sessionId={s.id} device={s.device} />}
                     {OPEN.has(s.state) && (
                       <Button
                         variant="danger"
