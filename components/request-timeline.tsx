@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "@/trpc/client";
 import { Loading, QueryError } from "./alerts";
@@ -94,6 +95,11 @@ export function RequestTimeline({ requestId, className = "" }: { requestId: stri
               </p>
             )}
             {step.detail && <p className="mt-0.5 text-xs break-words whitespace-pre-line text-slate-600">{step.detail}</p>}
+            {step.href && (
+              <Link href={step.href} className="mt-0.5 inline-block text-xs font-medium text-indigo-700 underline">
+                Open the recording
+              </Link>
+            )}
           </li>
         );
       })}

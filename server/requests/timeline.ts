@@ -2,13 +2,14 @@ import "server-only";
 import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db";
-import { auditEvents, grants, requests, users } from "@/db/schema";
+import { auditEvents, deviceSessions, grants, requests, users } from "@/db/schema";
 import type { FrozenPolicy } from "@/server/access-groups/frozen";
 import { lastLevel } from "@/server/approvals/levels";
 import { assertCan, can, type SessionUser } from "@/server/auth/permissions";
 import { notFound } from "@/server/errors";
 import { setState } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
+import { sessionWords } from "./session-words";
 import { iso, joined, lagText, livePolicyWords, minutesText, num, replicationDetail, str } from "./timeline-words";
 
 /*
@@ -34,6 +35,8 @@ export interface TimelineStep {
   /** ISO end the label runs to ("Active" until …), rendered by the client in its own time zone. */
   until: string | null;
   tone: TimelineTone;
+  /** A page about the step (a session's recording); admins only (requestTimeline drops it for others). */
+  href?: string;
 }
 
 /** The audit columns the timeline reads. */
@@ -48,6 +51,8 @@ export interface AuditRowLike {
   extension?: boolean;
   /** A set request's grant row: the privilege it is about, named before the step. */
   subject?: string | null;
+  /** A session's rows (target device_session): its id, for the link to the recording. */
+  sessionId?: string | null;
 }
 
 /** Where the request and its grant stand now: decides the trailing step. */
@@ -66,7 +71,7 @@ const SYSTEM_NAME = "Interim";
 // Matches no grant: an extension request whose grant reference is missing.
 const NO_ID = "00000000-0000-0000-0000-000000000000";
 
-type Told = Pick<TimelineStep, "label"> & Partial<Pick<TimelineStep, "detail" | "until" | "tone" | "actor">>;
+type Told = Pick<TimelineStep, "label"> & Partial<Pick<TimelineStep, "detail" | "until" | "tone" | "actor" | "href">>;
 
 /**
  * One audit row in words, or null for a row that another one tells better. Reads `data`
@@ -201,7 +206,9 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
   const actions: string[] = [];
   for (const row of rows) {
     const by = actorOf(row);
-    const told = (row.extension ? tellExtension : tell)(row.action, row.data, by);
+    const told: Told | null = row.action.startsWith("session.")
+      ? sessionWords(row.action, row.data, row.sessionId ?? null)
+      : (row.extension ? tellExtension : tell)(row.action, row.data, by);
     if (!told) continue;
     steps.push({
       key: String(row.seq),
@@ -211,6 +218,7 @@ export function buildTimeline(rows: AuditRowLike[], current: TimelineCurrent, no
       detail: told.detail ?? null,
       until: told.until ?? null,
       tone: told.tone ?? "done",
+      ...(told.href ? { href: told.href } : {}),
     });
     actions.push(row.action);
   }
@@ -331,6 +339,17 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
               .where(inArray(requests.extendsGrantId, grantsOfRequest)),
           ),
         ),
+        // A session's own rows (connected, flagged commands, ended).
+        and(
+          eq(auditEvents.targetType, "device_session"),
+          inArray(
+            auditEvents.targetId,
+            db
+              .select({ id: sql<string>`${deviceSessions.id}::text` })
+              .from(deviceSessions)
+              .where(eq(deviceSessions.requestId, request.id)),
+          ),
+        ),
       );
   const rows = await db
     .select({
@@ -341,6 +360,7 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
       action: auditEvents.action,
       data: auditEvents.data,
       extension: sql<boolean>`${auditEvents.targetType} = 'request' and ${auditEvents.targetId} <> ${request.id}`,
+      sessionId: sql<string | null>`case when ${auditEvents.targetType} = 'device_session' then ${auditEvents.targetId} end`,
       subject: setRequest
         ? sql<
             string | null
@@ -364,5 +384,7 @@ export async function requestTimeline(user: SessionUser, requestId: string) {
     },
     new Date(),
   );
-  return { requestId: request.id, steps };
+  // Recordings are opened from the admin pages: other readers get the step without the link.
+  const visible: TimelineStep[] = user.isAdmin ? steps : steps.map(({ href: _href, ...step }) => step);
+  return { requestId: request.id, steps: visible };
 }

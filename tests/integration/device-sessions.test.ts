@@ -22,6 +22,7 @@ import { sweepExpired } from "@/server/grants/sweep";
 import { finishSession, prepareSession, sweepSessions } from "@/server/sessions/lifecycle";
 import { setAccountPassword, unsealSessionPassword } from "@/server/sessions/managed-password";
 import { issueConnectToken } from "@/server/sessions/connect-token";
+import { requestTimeline } from "@/server/requests/timeline";
 import { startSessionInput } from "@/server/sessions/schemas";
 import { startSession } from "@/server/sessions/start";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
@@ -231,6 +232,13 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       expect.arrayContaining(["session.requested", "session.ready", "session.connected", "session.ended", "session.command_flagged"]),
     );
     expect(audit.filter((a) => a.action === "session.password_rotated")).toHaveLength(2);
+    // The request's timeline tells the session; the link to the recording is for admins.
+    const forAdmin = await requestTimeline(admin, s.requestId);
+    expect(forAdmin.steps.find((step) => step.label === "Session connected (SSH client)")?.href).toBe(`/admin/recordings/${s.sessionId}`);
+    expect(forAdmin.steps.map((step) => step.label)).toEqual(expect.arrayContaining(["Command blocked", "Command alert", "Session ended: the person left"]));
+    const forAlice = await requestTimeline(alice, s.requestId);
+    expect(forAlice.steps.some((step) => step.label.startsWith("Session connected"))).toBe(true);
+    expect(forAlice.steps.some((step) => step.href)).toBe(false);
   }, 120_000);
 
   it("refuses a second connection to a session and a session that is not the person's", async () => {
