@@ -72,7 +72,8 @@ async function ensureAccount(admin: Client, sam: string): Promise<{ dn: string; 
   const entry = searchEntries[0]!;
   const changes: Change[] = [];
   if (String(entry.userAccountControl) !== "512") changes.push(replace("userAccountControl", ["512"]), replace("lockoutTime", ["0"]));
-  if (entry.userWorkstations !== undefined)
+  const workstations = entry.userWorkstations;
+  if (workstations !== undefined && String(workstations) !== "" && !(Array.isArray(workstations) && workstations.length === 0))
     changes.push(new Change({ operation: "delete", modification: new Attribute({ type: "userWorkstations", values: [] }) }));
   if (changes.length) await admin.modify(dn, changes);
   return { dn, created };
