@@ -26,7 +26,7 @@ export function sessionRows(r: SessionsResult): string[][] {
       `${c.sessions} concurrent recorded sessions, ${(c.outputBytesPerSession / 1e6).toFixed(1)} MB of output each`,
       `${c.wallSeconds.toFixed(2)} s · ${c.throughputMBps.toFixed(1)} MB/s`,
       `${c.raw.wallSeconds.toFixed(2)} s · ${c.raw.throughputMBps.toFixed(1)} MB/s`,
-      `${c.megabytes.toFixed(1)} MB received by the clients (command sent → every shell closed); recordings verified byte for byte ${c.recordingsVerified}/${c.sessions} (${(c.recordedBytes / 1e6).toFixed(1)} MB in chunks); gateway CPU ${c.gatewayCpuSeconds.toFixed(2)} s = ${c.cpuSecondsPerSession.toFixed(3)} s per session, ${(c.cpuSecondsPerMB * 1000).toFixed(1)} ms per MB; gateway RSS ${c.gatewayRssMbAfter.toFixed(0)} MB after; ready in ${c.prepareSeconds.toFixed(1)} s, connected in ${c.connectSeconds.toFixed(1)} s`,
+      `${c.megabytes.toFixed(1)} MB received by the clients (command sent → every shell closed); recordings verified byte for byte ${c.recordingsVerified}/${c.sessions} (${(c.recordedBytes / 1e6).toFixed(1)} MB in chunks); gateway CPU ${c.gatewayCpuSeconds.toFixed(2)} s = ${c.cpuSecondsPerSession.toFixed(3)} s per session, ${(c.cpuSecondsPerMB * 1000).toFixed(1)} ms per MB; gateway RSS ${c.gatewayRssMbBefore.toFixed(0)} → ${c.gatewayRssMbAfter.toFixed(0)} MB; ready in ${c.prepareSeconds.toFixed(1)} s, connected in ${c.connectSeconds.toFixed(1)} s`,
     ],
     [
       "sessions ended: memberships left · passwords changed after",

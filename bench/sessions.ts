@@ -66,6 +66,7 @@ export interface SessionsResult {
     gatewayCpuSeconds: number;
     cpuSecondsPerSession: number;
     cpuSecondsPerMB: number;
+    gatewayRssMbBefore: number;
     gatewayRssMbAfter: number;
     recordingsVerified: number;
     recordedBytes: number;
@@ -334,6 +335,7 @@ async function concurrentSessions(fx: SessionsFixture, gw: GatewayProcess, ldap:
   const command = streamCommand(opts.outputBytes);
   const counters = shells.map(countX);
   const before = shells.map((sh) => ({ received: sh.received, sent: sh.sent }));
+  const gatewayRssMbBefore = gw.rssMb();
   const cpu0 = gw.cpuSeconds();
   const t0 = performance.now();
   for (const sh of shells) sh.write(command);
@@ -407,6 +409,7 @@ async function concurrentSessions(fx: SessionsFixture, gw: GatewayProcess, ldap:
       gatewayCpuSeconds,
       cpuSecondsPerSession: gatewayCpuSeconds / C,
       cpuSecondsPerMB: gatewayCpuSeconds / megabytes,
+      gatewayRssMbBefore,
       gatewayRssMbAfter,
       recordingsVerified: verified,
       recordedBytes,
