@@ -1,9 +1,11 @@
 /**
- * The sessions phase's fixture (issue 14): managed accounts `bench-adm-01…NN` in
+ * The sessions phase's fixture (issue 14): managed accounts `bench-sess-01…NN` in
  * OU=Privileged Accounts (created once, kept for later runs, enabled, no userWorkstations, a
  * password nobody keeps), the target LNX01 as a catalog device, the accounts as managed catalog
  * credentials, "JIT Linux Admins" published, and an access group whose session settings add it,
  * with alice as its member (one person, many accounts: the pending/live checks are per account).
+ * Not "bench-adm-…": the catalog sync imports everything under that OU, and the catalog's
+ * integration test expects exactly adm-alice and adm-bob when it searches for "adm-".
  */
 import { randomBytes } from "node:crypto";
 import { Attribute, Change, type Client } from "ldapts";
@@ -24,7 +26,7 @@ import { log, pool } from "./lib/stats";
 
 export const SUDO_GROUP = "JIT Linux Admins";
 export const DEVICE_NAME = "LNX01";
-export const admSam = (i: number) => `bench-adm-${String(i + 1).padStart(2, "0")}`;
+export const sessionAccountSam = (i: number) => `bench-sess-${String(i + 1).padStart(2, "0")}`;
 const accountsOu = () => `OU=Privileged Accounts,OU=Interim,${env.LDAP_BASE_DN}`;
 
 export interface BenchAccount {
@@ -85,7 +87,7 @@ export async function setupSessionsFixture(admin: Client, opts: { accounts: numb
   const port = Number(requiredEnv("SSH_TARGET_PORT"));
   const hostKey = requiredEnv("SSH_TARGET_HOSTKEY_SHA256");
 
-  const sams = Array.from({ length: opts.accounts }, (_, i) => admSam(i));
+  const sams = Array.from({ length: opts.accounts }, (_, i) => sessionAccountSam(i));
   const made = await pool(sams, 4, async (sam) => ({ sam, ...(await ensureAccount(admin, sam)) }));
   const created = made.filter((m) => m.created).length;
   if (created) log(`created ${created} managed bench account(s) in ${accountsOu()}`);
@@ -93,7 +95,7 @@ export async function setupSessionsFixture(admin: Client, opts: { accounts: numb
   // A membership left by an interrupted run would count as there before the session (and stay after it).
   const [group] = (await searchGroups(SUDO_GROUP)).filter((g) => g.name === SUDO_GROUP);
   if (!group) throw new Error(`group "${SUDO_GROUP}" not found (scripts/ad-up.sh creates it with the SSH target)`);
-  const leftovers = (await groupMembers(admin, group.dn)).filter((m) => /^CN=bench-adm-\d+,/i.test(m));
+  const leftovers = (await groupMembers(admin, group.dn)).filter((m) => /^CN=bench-sess-\d+,/i.test(m));
   if (leftovers.length) {
     log(`removing ${leftovers.length} bench account(s) left in "${SUDO_GROUP}" by an earlier run`);
     await changeMembersTolerant(admin, "delete", group.dn, leftovers);
@@ -161,7 +163,7 @@ export async function setupSessionsFixture(admin: Client, opts: { accounts: numb
   await updateCriteria(adminUser, actor, {
     id: row.id,
     version: row.version,
-    criteria: criteriaSchema.parse({ deviceNames: [DEVICE_NAME], credentialUsernames: ["bench-adm-*"], privilegeNames: [privilege.name] }),
+    criteria: criteriaSchema.parse({ deviceNames: [DEVICE_NAME], credentialUsernames: ["bench-sess-*"], privilegeNames: [privilege.name] }),
   });
   await addMember(adminUser, actor, row.id, requesterPerson.objectGuid);
   // Session settings have no service of their own yet: written as the integration tests do.

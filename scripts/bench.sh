@@ -12,7 +12,7 @@
 #                                members linger on a group as deactivated links and slow it down)
 #   BENCH_SESSION_STARTS [20]    recorded sessions started one after another (approved → shell prompt)
 #   BENCH_ECHO_SAMPLES   [300]   keystrokes echoed through the gateway, and as many direct
-#   BENCH_CONCURRENT_SESSIONS [50] recorded sessions streaming at once (managed accounts bench-adm-NN,
+#   BENCH_CONCURRENT_SESSIONS [50] recorded sessions streaming at once (managed accounts bench-sess-NN,
 #                                created once in OU=Privileged Accounts); 0 skips the sessions phase
 #   BENCH_SESSION_OUTPUT_BYTES [2000000] output bytes each concurrent session prints
 #   BENCH_ONLY=sessions          only the sessions phase (needs the SSH target, scripts/ssh-target.sh)
