@@ -8,11 +8,14 @@
  *   5. raw ldapts: removal throughput with 1 / 50 / 500 DN values and 500 <GUID=…> values per modify from
  *      one group of M (ceilings), and the same N removals as phase 4 from groups of the same shape
  *   6. notifications: the outbox events of phases 2–3 mailed over SMTP to a loopback sink, next to raw nodemailer
+ *   7. recorded SSH sessions (bench/sessions.ts): session start, keystroke echo and C concurrent recorded sessions
+ *      through the gateway (its own process), each next to direct ssh to the same target
  *
  * Env: BENCH_EXPIRY_GRANTS (M, 1000), BENCH_BULK_GRANTS (N, 10000; 0 skips phase 4), BENCH_GROUPS (K, 10),
  * BENCH_LATENCY_GRANTS (200), BENCH_RAW_SAMPLES (200), BENCH_POLL_MS (2), BENCH_SINGLE_REMOVE_CAP (1000),
  * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_BULK_LEAD_SECONDS (N/1000, at least 5),
- * BENCH_REUSE_GROUPS (0: groups are recreated every run).
+ * BENCH_REUSE_GROUPS (0: groups are recreated every run), BENCH_SESSION_STARTS (20), BENCH_ECHO_SAMPLES (300),
+ * BENCH_CONCURRENT_SESSIONS (C, 50; 0 skips phase 7), BENCH_SESSION_OUTPUT_BYTES (2,000,000), BENCH_ONLY=sessions (phase 7 alone).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -35,6 +38,9 @@ const { WorkerControl, summarizeLines } = await import("./lib/worker");
 const phases = await import("./phases");
 const { bulkExpiry, rawShapeCeiling } = await import("./bulk");
 const { setupFixture } = await import("./setup");
+const { sessionsBench } = await import("./sessions");
+const { sessionRows } = await import("./sessions-report");
+const { setupSessionsFixture } = await import("./sessions-setup");
 
 type Client = Awaited<ReturnType<typeof serviceClient>>;
 
@@ -53,6 +59,13 @@ const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
 const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
 const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
+// Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one.
+const ONLY = process.env.BENCH_ONLY || undefined;
+if (ONLY !== undefined && ONLY !== "sessions") throw new Error(`BENCH_ONLY must be "sessions" or unset, got "${ONLY}"`);
+const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
+const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
+const CONCURRENT_SESSIONS = intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
+const SESSION_OUTPUT_BYTES = intEnv("BENCH_SESSION_OUTPUT_BYTES", 2_000_000);
 // T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes up to a second
 // on a busy machine, so large M and N get more lead: the statement always commits well before T.
 const LEAD_SECONDS = intEnv("BENCH_EXPIRY_LEAD_SECONDS", Math.max(5, Math.ceil(M / 1000)));
@@ -91,134 +104,165 @@ function sambaVersion(): string | null {
 }
 
 try {
-  const users = Math.max(M, LATENCY_GRANTS, N);
-  log(
-    `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
-  );
-
-  // ------------------------------------------------------------------ setup --
-  admin = await adminClient();
-  const fx = await setupFixture(admin, { users, groups: K, bulkGroups: N > 0 ? K : 0, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
-  await safeUnbind(admin);
-  admin = undefined;
-  results.setup = {
-    seconds: fx.seconds,
-    createdUsers: fx.created.users,
-    createdGroups: fx.created.groups,
-    users: fx.users.length,
-    groups: fx.groups.map((g) => g.dn),
-    rawGroup: fx.rawGroupDn,
-  };
-  log(
-    `setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`,
-  );
-
-  const dcs = await listDomainControllers();
-  const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
-  results.environment = {
-    node: process.version,
-    platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
-    samba: sambaVersion(),
-    domainControllers: dcs.map((d) => d.hostName),
-    ldapUrl: env.LDAP_URL,
-    postgres: pg?.v,
-    workerConcurrency: env.WORKER_CONCURRENCY,
-    workerPollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
-    expiryBatchSize: env.EXPIRY_BATCH_SIZE,
-    ldapModifyBatchSize: env.LDAP_MODIFY_BATCH_SIZE,
-    M,
-    N,
-    K,
-    users: fx.users.length,
-    loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
-  };
-  const [load1] = os.loadavg();
-  if (load1! > os.cpus().length)
+  if (ONLY === "sessions") {
     log(
-      `WARNING: load average ${load1!.toFixed(1)} on ${os.cpus().length} CPU(s): other processes compete with the DC, Postgres and the worker; numbers will be noisy`,
+      `Interim bench, sessions only (BENCH_ONLY=sessions): ${SESSION_STARTS} starts, ${ECHO_SAMPLES} echo samples, ${CONCURRENT_SESSIONS} concurrent sessions`,
     );
-  log(`DCs: ${dcs.length} (${dcs.map((d) => d.hostName).join(", ")}); ${sambaVersion() ?? "samba version unknown"}; node ${process.version}`);
-  // The product's shared service connection is not needed any more in this process.
-  await serviceConnection().reset();
+    const dcs = await listDomainControllers();
+    const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
+    results.environment = {
+      node: process.version,
+      platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
+      samba: sambaVersion(),
+      domainControllers: dcs.map((d) => d.hostName),
+      ldapUrl: env.LDAP_URL,
+      postgres: pg?.v,
+      loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
+    };
+  } else {
+    const users = Math.max(M, LATENCY_GRANTS, N);
+    log(
+      `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
+    );
 
-  svc = await serviceClient();
-  poll = await serviceClient();
+    // ------------------------------------------------------------------ setup --
+    admin = await adminClient();
+    const fx = await setupFixture(admin, { users, groups: K, bulkGroups: N > 0 ? K : 0, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
+    await safeUnbind(admin);
+    admin = undefined;
+    results.setup = {
+      seconds: fx.seconds,
+      createdUsers: fx.created.users,
+      createdGroups: fx.created.groups,
+      users: fx.users.length,
+      groups: fx.groups.map((g) => g.dn),
+      rawGroup: fx.rawGroupDn,
+    };
+    log(
+      `setup: ${fx.users.length} users, ${fx.groups.length} published groups + raw group in ${fx.seconds.toFixed(1)} s (created ${fx.created.users} users, ${fx.created.groups} groups)`,
+    );
 
-  // -------------------------------------------------------------- phase 1 --
-  log(`phase 1: raw single add-member latency (${RAW_SAMPLES}× add + remove, svc-interim) …`);
-  const raw1 = await phases.rawSingleAdd(svc, fx.rawGroupDn, fx.users[0]!.dn, RAW_SAMPLES, problems);
-  results.rawSingleAdd = raw1;
-  log(`  add ${pct(raw1.addMs)}; remove ${pct(raw1.removeMs)}`);
+    const dcs = await listDomainControllers();
+    const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
+    results.environment = {
+      node: process.version,
+      platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
+      samba: sambaVersion(),
+      domainControllers: dcs.map((d) => d.hostName),
+      ldapUrl: env.LDAP_URL,
+      postgres: pg?.v,
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      workerPollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+      expiryBatchSize: env.EXPIRY_BATCH_SIZE,
+      ldapModifyBatchSize: env.LDAP_MODIFY_BATCH_SIZE,
+      M,
+      N,
+      K,
+      users: fx.users.length,
+      loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
+    };
+    const [load1] = os.loadavg();
+    if (load1! > os.cpus().length)
+      log(
+        `WARNING: load average ${load1!.toFixed(1)} on ${os.cpus().length} CPU(s): other processes compete with the DC, Postgres and the worker; numbers will be noisy`,
+      );
+    log(`DCs: ${dcs.length} (${dcs.map((d) => d.hostName).join(", ")}); ${sambaVersion() ?? "samba version unknown"}; node ${process.version}`);
+    // The product's shared service connection is not needed any more in this process.
+    await serviceConnection().reset();
 
-  // Phase 2 times one raw add before each grant too, so that both see the same moments of a shared DC.
-  const rawAddTarget = { client: svc, groupDn: fx.rawGroupDn, memberDn: fx.users[0]!.dn };
+    svc = await serviceClient();
+    poll = await serviceClient();
 
-  // -------------------------------------------------------------- worker --
-  log("starting the worker (npx tsx worker/index.ts, LOG_LEVEL=warn) …");
-  worker.start();
+    // -------------------------------------------------------------- phase 1 --
+    log(`phase 1: raw single add-member latency (${RAW_SAMPLES}× add + remove, svc-interim) …`);
+    const raw1 = await phases.rawSingleAdd(svc, fx.rawGroupDn, fx.users[0]!.dn, RAW_SAMPLES, problems);
+    results.rawSingleAdd = raw1;
+    log(`  add ${pct(raw1.addMs)}; remove ${pct(raw1.removeMs)}`);
 
-  // Warm-up (not measured): the worker compiles, binds and connects; the first grants pay for it.
-  {
-    const warm = await phases.grantLatency(fx, poll, worker, { samples: 3, pollMs: 10, label: `bench:${stamp}:warmup`, raw: rawAddTarget }, problems);
-    log(`worker warm: first grants took ${ms(warm.latencyMs.max)} at most`);
+    // Phase 2 times one raw add before each grant too, so that both see the same moments of a shared DC.
+    const rawAddTarget = { client: svc, groupDn: fx.rawGroupDn, memberDn: fx.users[0]!.dn };
+
+    // -------------------------------------------------------------- worker --
+    log("starting the worker (npx tsx worker/index.ts, LOG_LEVEL=warn) …");
+    worker.start();
+
+    // Warm-up (not measured): the worker compiles, binds and connects; the first grants pay for it.
+    {
+      const warm = await phases.grantLatency(fx, poll, worker, { samples: 3, pollMs: 10, label: `bench:${stamp}:warmup`, raw: rawAddTarget }, problems);
+      log(`worker warm: first grants took ${ms(warm.latencyMs.max)} at most`);
+    }
+
+    const workerLinesBefore: Record<string, number> = {};
+    // -------------------------------------------------------------- phase 2 --
+    workerLinesBefore.latency = worker.lines.length;
+    log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
+    const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
+    results.grantLatency = lat;
+    log(
+      `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
+    );
+
+    // -------------------------------------------------------------- phase 3 --
+    workerLinesBefore.expiry = worker.lines.length;
+    log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
+    const exp = await phases.expiryLag(fx, poll, worker, { grants: M, label: labels.expiry, leadSeconds: LEAD_SECONDS }, problems);
+    results.expiry = exp;
+    log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
+
+    // -------------------------------------------------------------- phase 4 --
+    workerLinesBefore.bulk = worker.lines.length;
+    if (N > 0) {
+      log(`phase 4: bulk expiry, ${N} grants over ${fx.bulkGroups.length} groups due at one instant …`);
+      const bulk = await bulkExpiry(fx, svc, poll, worker, { grants: N, label: labels.bulk, leadSeconds: BULK_LEAD_SECONDS }, problems);
+      results.bulkExpiry = bulk;
+      log(`  lag ${pct(bulk.lagMs)}; T → last removal ${ms(bulk.lastRemovalAfterTms)} (${rate(bulk.removalPerSecond, " changes/s")})`);
+    }
+
+    await worker.stop();
+    const phaseLines = (from: number, to: number) => worker.lines.slice(from, to).filter((l) => l.level >= 50).length;
+    results.workerErrorLinesByPhase = {
+      warmup: phaseLines(0, workerLinesBefore.latency),
+      grantLatency: phaseLines(workerLinesBefore.latency!, workerLinesBefore.expiry),
+      expiry: phaseLines(workerLinesBefore.expiry!, workerLinesBefore.bulk),
+      bulkExpiry: phaseLines(workerLinesBefore.bulk!, worker.lines.length),
+    };
+
+    // -------------------------------------------------------------- phase 5 --
+    log("phase 5: raw ldapts removal throughput (worker stopped) …");
+    const raw5 = await phases.rawRemoveThroughput(
+      svc,
+      fx.rawGroupDn,
+      fx.users.slice(0, M).map((u) => u.dn),
+      fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`),
+      { singleCap: SINGLE_CAP, batches: [50, 500] },
+      problems,
+    );
+    results.rawRemove = raw5;
+    if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
+
+    // -------------------------------------------------------------- phase 6 --
+    log("phase 6: notifications mailed over SMTP to a loopback sink (worker stopped) …");
+    const { notificationThroughput } = await import("./notifications");
+    const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
+    results.notifications = nt;
+    log(
+      `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
+    );
   }
 
-  const workerLinesBefore: Record<string, number> = {};
-  // -------------------------------------------------------------- phase 2 --
-  workerLinesBefore.latency = worker.lines.length;
-  log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
-  const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
-  results.grantLatency = lat;
-  log(
-    `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
-  );
-
-  // -------------------------------------------------------------- phase 3 --
-  workerLinesBefore.expiry = worker.lines.length;
-  log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
-  const exp = await phases.expiryLag(fx, poll, worker, { grants: M, label: labels.expiry, leadSeconds: LEAD_SECONDS }, problems);
-  results.expiry = exp;
-  log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
-
-  // -------------------------------------------------------------- phase 4 --
-  workerLinesBefore.bulk = worker.lines.length;
-  if (N > 0) {
-    log(`phase 4: bulk expiry, ${N} grants over ${fx.bulkGroups.length} groups due at one instant …`);
-    const bulk = await bulkExpiry(fx, svc, poll, worker, { grants: N, label: labels.bulk, leadSeconds: BULK_LEAD_SECONDS }, problems);
-    results.bulkExpiry = bulk;
-    log(`  lag ${pct(bulk.lagMs)}; T → last removal ${ms(bulk.lastRemovalAfterTms)} (${rate(bulk.removalPerSecond, " changes/s")})`);
+  // -------------------------------------------------------------- phase 7 --
+  if (CONCURRENT_SESSIONS > 0) {
+    log("phase 7: recorded SSH sessions through the gateway (issue 14; worker stopped, its steps in-process) …");
+    admin = await adminClient();
+    const sfx = await setupSessionsFixture(admin, { accounts: CONCURRENT_SESSIONS });
+    await safeUnbind(admin);
+    admin = undefined;
+    results.sessions = await sessionsBench(
+      sfx,
+      { starts: SESSION_STARTS, echoSamples: ECHO_SAMPLES, concurrent: CONCURRENT_SESSIONS, outputBytes: SESSION_OUTPUT_BYTES },
+      problems,
+    );
   }
-
-  await worker.stop();
-  const phaseLines = (from: number, to: number) => worker.lines.slice(from, to).filter((l) => l.level >= 50).length;
-  results.workerErrorLinesByPhase = {
-    warmup: phaseLines(0, workerLinesBefore.latency),
-    grantLatency: phaseLines(workerLinesBefore.latency!, workerLinesBefore.expiry),
-    expiry: phaseLines(workerLinesBefore.expiry!, workerLinesBefore.bulk),
-    bulkExpiry: phaseLines(workerLinesBefore.bulk!, worker.lines.length),
-  };
-
-  // -------------------------------------------------------------- phase 5 --
-  log("phase 5: raw ldapts removal throughput (worker stopped) …");
-  const raw5 = await phases.rawRemoveThroughput(
-    svc,
-    fx.rawGroupDn,
-    fx.users.slice(0, M).map((u) => u.dn),
-    fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`),
-    { singleCap: SINGLE_CAP, batches: [50, 500] },
-    problems,
-  );
-  results.rawRemove = raw5;
-  if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
-
-  // -------------------------------------------------------------- phase 6 --
-  log("phase 6: notifications mailed over SMTP to a loopback sink (worker stopped) …");
-  const { notificationThroughput } = await import("./notifications");
-  const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
-  results.notifications = nt;
-  log(
-    `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
-  );
 } catch (err) {
   fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
   problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
@@ -257,6 +301,7 @@ type R = typeof results & {
   bulkExpiry?: import("./bulk").BulkExpiryResult;
   rawBulkShape?: import("./bulk").ShapeCeilingResult;
   notifications?: import("./notifications").NotificationResult;
+  sessions?: import("./sessions").SessionsResult;
   environment?: { samba: string | null; domainControllers: string[]; workerConcurrency: number; expiryBatchSize: number; ldapModifyBatchSize: number };
 };
 const r = results as R;
@@ -395,9 +440,16 @@ if (r.rawRemove) {
 console.log("");
 const env0 = r.environment;
 console.log(
-  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`,
+  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), ${ONLY === "sessions" ? "sessions only" : `M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`}`,
 );
-console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
+if (rows.length) console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
+if (r.sessions) {
+  console.log(
+    `\nRecorded SSH sessions (issue 14): the gateway in its own process; raw = ssh2 straight to ${process.env.SSH_TARGET_HOST}:${process.env.SSH_TARGET_PORT}, same account and password`,
+  );
+  console.log(table(["metric", "through the gateway", "direct ssh, same run", "notes"], sessionRows(r.sessions)));
+  if (r.sessions.gatewayProblems.length) console.log(`gateway log, warnings and errors:\n  ${r.sessions.gatewayProblems.join("\n  ")}`);
+}
 for (const [what, e] of [
   ["expiry", r.expiry],
   ["bulk expiry", r.bulkExpiry],

@@ -10,6 +10,12 @@
 #   BENCH_BULK_LEAD_SECONDS   [5, N/1000 above 5000]  the same for the bulk phase
 #   BENCH_REUSE_GROUPS   [0]     1 = keep the bench groups instead of recreating them (removed
 #                                members linger on a group as deactivated links and slow it down)
+#   BENCH_SESSION_STARTS [20]    recorded sessions started one after another (approved → shell prompt)
+#   BENCH_ECHO_SAMPLES   [300]   keystrokes echoed through the gateway, and as many direct
+#   BENCH_CONCURRENT_SESSIONS [50] recorded sessions streaming at once (managed accounts bench-sess-NN,
+#                                created once in OU=Privileged Accounts); 0 skips the sessions phase
+#   BENCH_SESSION_OUTPUT_BYTES [2000000] output bytes each concurrent session prints
+#   BENCH_ONLY=sessions          only the sessions phase (needs the SSH target, scripts/ssh-target.sh)
 # Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
