@@ -128,7 +128,7 @@ async function sessionPassword(sessionId: string): Promise<string> {
 
 async function throughGateway(fx: SessionsFixture, gw: GatewayProcess, s: Ready) {
   const t0 = performance.now();
-  const token = await issueConnectToken(fx.requester, s.sessionId);
+  const token = await issueConnectToken(fx.requester, fx.requesterActor, s.sessionId);
   const t1 = performance.now();
   const shell = await Shell.open({ host: "127.0.0.1", port: gw.port, username: `${fx.requester.username}#${s.sessionId.slice(0, 8)}`, password: token.token });
   const t2 = await shell.waitForPrompt();
