@@ -23,6 +23,8 @@ const END_WORDS: Record<string, string> = {
   interrupted: "its gateway stopped answering",
   "host-key": "the device's host key changed",
   "password-refused": "the directory refused the managed password",
+  blocked: "a command was blocked",
+  "signed-out": "the person's sign-in ended",
 };
 
 /** The words for a `session.*` row, or null when the action is not a session's. */

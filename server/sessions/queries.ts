@@ -161,16 +161,16 @@ export async function listSessions(user: SessionUser, raw: z.input<typeof listSe
 
 /** The chunks in seq order, stopping before the cap (whole chunks only, so every line stays whole). */
 async function recordingOf(sessionId: string) {
-  const chunks = await db
-    .select({
-      data: deviceSessionChunks.data,
-      total: sql<number>`sum(octet_length(${deviceSessionChunks.data})) over (order by ${deviceSessionChunks.seq})`.mapWith(Number),
-    })
-    .from(deviceSessionChunks)
-    .where(eq(deviceSessionChunks.sessionId, sessionId))
-    .orderBy(asc(deviceSessionChunks.seq));
-  const kept = chunks.filter((c) => c.total <= RECORDING_CAP_BYTES);
-  return { text: kept.map((c) => c.data).join(""), truncated: kept.length < chunks.length };
+  // The cap is applied in the database: a huge recording is never loaded whole into this process.
+  const rows = await db.execute<{ data: string; cut: boolean }>(sql`
+    with sized as (
+      select seq, data, sum(octet_length(data)) over (order by seq) as total
+      from ${deviceSessionChunks} where session_id = ${sessionId}
+    )
+    select data, exists (select 1 from sized where total > ${RECORDING_CAP_BYTES}) as cut
+    from sized where total <= ${RECORDING_CAP_BYTES} order by seq`);
+  const cut = rows.length ? rows[0]!.cut : (await db.execute(sql`select 1 from ${deviceSessionChunks} where session_id = ${sessionId} limit 1`)).length > 0;
+  return { text: rows.map((r) => r.data).join(""), truncated: cut };
 }
 
 /** One session with its commands and recording: for its owner, admins and the group's approvers (audited for the latter). */

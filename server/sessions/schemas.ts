@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MULTI_LINE, ONE_LINE } from "@/shared/text";
-import { commandPatternSchema } from "@/shared/sessions/rules-schema";
+import { commandPatternSchema, parseCommandPattern } from "@/shared/sessions/rules-schema";
 
 const optionalCode = (what: string) =>
   z.string().trim().max(100, "At most 100 characters").regex(ONE_LINE, `The ${what} contains characters that are not allowed`).default("");
@@ -23,7 +23,11 @@ export const startSessionInput = z
     governanceCode: optionalCode("governance code"),
     emergency: z.boolean().default(false),
     /** The change's planned activity: the commands expected (patterns); a command outside it is a deviation. */
-    plannedActivity: z.array(commandPatternSchema).max(50, "At most 50 planned commands").default([]),
+    // Globs only: a requester's regular expressions would run in the gateway on every line they type.
+    plannedActivity: z
+      .array(commandPatternSchema.refine((p) => parseCommandPattern(p).kind === "glob", "Planned activity takes patterns with *, not regular expressions"))
+      .max(50, "At most 50 planned commands")
+      .default([]),
   })
   .strict();
 export type StartSessionInput = z.infer<typeof startSessionInput>;

@@ -181,7 +181,7 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       port: gatewayPort,
       username: `alice#${s.sessionId.slice(0, 8)}`,
       password: PERSON_PASSWORD,
-      lines: ["id -un; sudo -n true && echo SUDO-OK-$((6*7))\r", "rm -rf /tmp/interim-never\r", "cat /etc/shadow >/dev/null\r", "exit\r"],
+      lines: ["id -un; sudo -n true && echo SUDO-OK-$((6*7))\r", "cat /etc/shadow >/dev/null\r", "rm -rf /tmp/interim-never\r", "exit\r"],
       pauseMs: 1_500,
     });
     expect(run.error).toBeNull();
@@ -191,7 +191,8 @@ describe("a recorded session on a managed account through the SSH gateway", () =
 
     await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
     const ended = await sessionRow(s.sessionId);
-    expect(ended.endReason).toBe("exit");
+    // A blocked line closes the session: what was typed of it never runs.
+    expect(ended.endReason).toBe("blocked");
     expect(ended.flagged).toBe(true);
 
     const commands = await db
@@ -199,15 +200,10 @@ describe("a recorded session on a managed account through the SSH gateway", () =
       .from(deviceSessionCommands)
       .where(eq(deviceSessionCommands.sessionId, s.sessionId))
       .orderBy(asc(deviceSessionCommands.seq));
-    expect(commands.map((c) => c.text)).toEqual([
-      "id -un; sudo -n true && echo SUDO-OK-$((6*7))",
-      "rm -rf /tmp/interim-never",
-      "cat /etc/shadow >/dev/null",
-      "exit",
-    ]);
+    expect(commands.map((c) => c.text)).toEqual(["id -un; sudo -n true && echo SUDO-OK-$((6*7))", "cat /etc/shadow >/dev/null", "rm -rf /tmp/interim-never"]);
     expect(commands[0]).toMatchObject({ action: "allow", source: "shell", deviation: false });
-    expect(commands[1]).toMatchObject({ action: "block", rule: "rm -rf *" });
-    expect(commands[2]).toMatchObject({ action: "alert", rule: "cat /etc/shadow*" });
+    expect(commands[1]).toMatchObject({ action: "alert", rule: "cat /etc/shadow*" });
+    expect(commands[2]).toMatchObject({ action: "block", rule: "rm -rf *" });
     // The alert reaches the group's approvers and channels through the outbox.
     const alerts = await db
       .select()
@@ -235,7 +231,9 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     // The request's timeline tells the session; the link to the recording is for admins.
     const forAdmin = await requestTimeline(admin, s.requestId);
     expect(forAdmin.steps.find((step) => step.label === "Session connected (SSH client)")?.href).toBe(`/admin/recordings/${s.sessionId}`);
-    expect(forAdmin.steps.map((step) => step.label)).toEqual(expect.arrayContaining(["Command blocked", "Command alert", "Session ended: the person left"]));
+    expect(forAdmin.steps.map((step) => step.label)).toEqual(
+      expect.arrayContaining(["Command blocked", "Command alert", "Session ended: a command was blocked"]),
+    );
     const forAlice = await requestTimeline(alice, s.requestId);
     expect(forAlice.steps.some((step) => step.label.startsWith("Session connected"))).toBe(true);
     expect(forAlice.steps.some((step) => step.href)).toBe(false);
@@ -418,6 +416,64 @@ describe("a recorded session on a managed account through the SSH gateway", () =
     await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
     const again = await sshRun({ host: "127.0.0.1", port: gatewayPort, username: "alice", password: issued.token, exec: "true" });
     expect(again.error).toMatch(/authentication/i);
+    await finishAndSweep(s.sessionId);
+  }, 60_000);
+});
+
+describe("what block rules hold against (an insider trying to run a blocked command)", () => {
+  const via = (sessionId: string) => ({ host: "127.0.0.1", port: gatewayPort, username: `alice#${sessionId.slice(0, 8)}`, password: PERSON_PASSWORD });
+  async function blockedRun(lines: string[]) {
+    const s = await readySession();
+    const run = await sshRun({ ...via(s.sessionId), lines, pauseMs: 700 });
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    const commands = await db
+      .select()
+      .from(deviceSessionCommands)
+      .where(eq(deviceSessionCommands.sessionId, s.sessionId))
+      .orderBy(asc(deviceSessionCommands.seq));
+    const row = await sessionRow(s.sessionId);
+    await finishAndSweep(s.sessionId);
+    return { run, commands, row };
+  }
+
+  it("Ctrl-O (bash's accept-line-and-next) is checked like Enter", async () => {
+    const { run, commands, row } = await blockedRun(["rm -rf /tmp/interim-nothing; echo RAN-$((40+2))\x0f", "exit\r"]);
+    expect(run.output).toContain("Blocked by rule");
+    expect(run.output).not.toContain("RAN-42");
+    expect(row.endReason).toBe("blocked");
+    expect(commands[0]).toMatchObject({ action: "block", rule: "rm -rf *" });
+  }, 60_000);
+
+  it("a line padded past what can be checked is not run", async () => {
+    const { run, commands } = await blockedRun([`${" ".repeat(8300)}rm -rf /tmp/interim-nothing; echo RAN-$((40+3))\r`, "exit\r"]);
+    expect(run.output).not.toContain("RAN-43");
+    expect(commands.at(-1)).toMatchObject({ action: "block", rule: "a line longer than 8 KiB (it cannot be checked)" });
+  }, 60_000);
+
+  it("an exec request that a rule blocks never reaches the device, and is kept as a blocked command", async () => {
+    const s = await readySession();
+    const run = await sshRun({ ...via(s.sessionId), exec: "rm -rf /tmp/interim-nothing; echo RAN-$((40+4))" });
+    expect(run.output).toContain("Blocked by rule");
+    expect(run.output).not.toContain("RAN-44");
+    const [command] = await db.select().from(deviceSessionCommands).where(eq(deviceSessionCommands.sessionId, s.sessionId));
+    expect(command).toMatchObject({ source: "exec", action: "block", rule: "rm -rf *" });
+    expect((await sessionRow(s.sessionId)).flagged).toBe(true);
+    await finishAndSweep(s.sessionId);
+  }, 60_000);
+
+  it("what is typed at a password prompt stays out of the commands and the recording", async () => {
+    const s = await readySession();
+    const run = await sshRun({ ...via(s.sessionId), lines: ['read -s -p "Password: " p; echo LEN-${#p}\r', "s3cret-value\r", "exit\r"], pauseMs: 900 });
+    expect(run.output).toContain("LEN-12");
+    await waitFor("the session to end", async () => (await sessionRow(s.sessionId)).state === "ended");
+    const commands = await db
+      .select()
+      .from(deviceSessionCommands)
+      .where(eq(deviceSessionCommands.sessionId, s.sessionId))
+      .orderBy(asc(deviceSessionCommands.seq));
+    expect(commands.map((c) => c.text)).toEqual(['read -s -p "Password: " p; echo LEN-${#p}', "[hidden: typed at a password prompt]", "exit"]);
+    const chunks = await db.select({ data: deviceSessionChunks.data }).from(deviceSessionChunks).where(eq(deviceSessionChunks.sessionId, s.sessionId));
+    expect(chunks.map((c) => c.data).join("")).not.toContain("s3cret");
     await finishAndSweep(s.sessionId);
   }, 60_000);
 });

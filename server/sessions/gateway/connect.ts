@@ -31,6 +31,8 @@ export async function openSessionOnDevice(opts: {
   /** An `exec` request instead of a shell. */
   exec?: string;
   person: PersonSide;
+  /** The person may still use Interim (checked every ten seconds while the session lives). */
+  stillAllowed?: () => Promise<boolean>;
 }): Promise<SessionRelay> {
   const peek = await peekSession(opts.sessionId, opts.userId);
   if (peek.needsPassword && !opts.password) throw new SessionRefused(`This session logs in as ${peek.login}: enter that account's password.`);
@@ -38,6 +40,7 @@ export async function openSessionOnDevice(opts: {
   if (opts.exec) {
     const verdict = SessionRelay.checkExec(ticket, opts.exec);
     if (verdict.action === "block") {
+      await SessionRelay.recordBlockedExec(ticket, opts.exec, verdict.rule ?? null);
       await endSession(ticket.sessionId, "blocked", { error: `The command was blocked by rule "${verdict.rule}".` });
       throw new SessionRefused(`Blocked by rule "${verdict.rule}": the command was not run.`);
     }
@@ -51,8 +54,9 @@ export async function openSessionOnDevice(opts: {
       hostKey: ticket.hostKey,
     });
     const channel = opts.exec ? await openExec(client, opts.exec, null) : await openShell(client, opts.pty);
-    const relay = new SessionRelay(ticket, client, channel, opts.person, opts.pty);
+    const relay = new SessionRelay(ticket, client, channel, opts.person, opts.pty, Boolean(opts.exec));
     if (opts.exec) relay.recordExec(opts.exec);
+    if (opts.stillAllowed) relay.watchAccess(opts.stillAllowed);
     return relay;
   } catch (err) {
     if (err instanceof HostKeyMismatch) {

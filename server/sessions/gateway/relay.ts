@@ -10,7 +10,7 @@ import { asciicastHeader, RecordingBuffer } from "../asciicast";
 import { evaluate } from "../command-rules";
 import { emitSessionAlert } from "../alerts";
 import { endSession } from "../lifecycle";
-import { execCommand, LineEditor, type Command } from "../line-editor";
+import { execCommand, LineEditor, MAX_LINE_BYTES, type Command } from "../line-editor";
 import type { Ticket } from "./ticket";
 
 /*
@@ -23,22 +23,33 @@ import type { Ticket } from "./ticket";
  */
 
 export interface PersonSide {
-  write(data: Buffer | string): void;
+  /** Sends to the person; false when their side is full (the device is paused until `onDrain`). */
+  write(data: Buffer | string): boolean | void;
+  onDrain?(resume: () => void): void;
   /** Closes the person's side with a last line. */
   close(message: string): void;
 }
 
 const FLUSH_MS = 1_000;
+/** Recording text buffered beyond this is flushed at once rather than at the next tick. */
+const FLUSH_EARLY_CHARS = 1_000_000;
 const WARN_BEFORE_MS = 60_000;
-const ENTER = new Set([0x0d, 0x0a]);
+/** A line longer than the editor keeps cannot be checked: with block rules, it is not run. */
+const TOO_LONG = "a line longer than 8 KiB (it cannot be checked)";
+/** What a password prompt looks like at the end of the output (ANSI sequences removed). */
+const SECRET_PROMPT = /(password|passphrase|passcode|verification code|pin)[^\n]{0,60}:\s*$/i;
+const HIDDEN = "[hidden: typed at a password prompt]";
 const red = (s: string) => `\r\n\x1b[1;31m[Interim] ${s}\x1b[0m\r\n`;
 const yellow = (s: string) => `\r\n\x1b[1;33m[Interim] ${s}\x1b[0m\r\n`;
+
+type Kept = Command & { seq: number; action: "allow" | "alert" | "block"; rule: string | null; deviation: boolean; source: string };
+type Chunk = { seq: number; firstAt: number; lastAt: number; data: string; bytes: number };
 
 export class SessionRelay {
   private readonly log = scoped("gateway");
   private readonly recorder: RecordingBuffer;
   private readonly editor = new LineEditor();
-  private readonly pendingCommands: (Command & { action: "allow" | "alert" | "block"; rule: string | null; deviation: boolean; source: string })[] = [];
+  private readonly pendingCommands: Kept[] = [];
   private seq = 0;
   private commandSeq = 0;
   private bytes = 0;
@@ -47,15 +58,27 @@ export class SessionRelay {
   private ended = false;
   private timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  /** The current line: its bytes so far, whether it began at a password prompt, whether the device printed since. */
+  private lineBytes = 0;
+  private lineSecret = false;
+  private outputSinceLine = false;
+  private outputTail = "";
+  private readonly hasBlockRules: boolean;
 
+  /**
+   * `lineMode`: the device side has no terminal (an `exec` request): input is held until its line
+   * is checked, so a blocked line never reaches the device, not even at end of input.
+   */
   constructor(
     private readonly ticket: Ticket,
     private readonly client: Client,
     private readonly channel: ClientChannel,
     private readonly person: PersonSide,
     pty: { term: string; cols: number; rows: number },
+    private readonly lineMode = false,
   ) {
     const startedAt = ticket.connectedAt.getTime();
+    this.hasBlockRules = ticket.rules.block.length > 0;
     this.recorder = new RecordingBuffer({ startedAt });
     this.headerText = asciicastHeader({ width: pty.cols, height: pty.rows, startedAt, term: pty.term, title: `${ticket.login}@${ticket.deviceName}` });
     channel.on("data", (d: Buffer) => this.fromDevice(d));
@@ -63,54 +86,118 @@ export class SessionRelay {
     channel.on("close", () => void this.end("exit"));
     client.on("error", (err) => void this.end("failed", err.message));
     client.on("close", () => void this.end("exit"));
-    this.timer = setInterval(() => void this.tick(), FLUSH_MS);
+    person.onDrain?.(() => channel.resume());
+    this.timer = setInterval(() => this.tick().catch((err) => this.log.error({ err, sessionId: ticket.sessionId }, "session check failed")), FLUSH_MS);
   }
 
   private readonly headerText: string;
+  private readonly unwritten: Chunk[] = [];
+  private ticks = 0;
+  private stillAllowed: (() => Promise<boolean>) | null = null;
 
-  private fromDevice(data: Buffer) {
-    this.person.write(data);
-    if (this.ticket.recording) this.recorder.output(data);
-    this.bytes += data.length;
+  /** Checked every ten seconds: the person may still use Interim (signed in, account usable in AD). */
+  watchAccess(check: () => Promise<boolean>) {
+    this.stillAllowed = check;
   }
 
-  /** Keystrokes from the person: forwarded at once, except an Enter whose line a rule blocks. */
+  private fromDevice(data: Buffer) {
+    // Backpressure: a person who stops reading pauses the device rather than filling this process.
+    if (this.person.write(data) === false) this.channel.pause();
+    if (this.ticket.recording) this.recorder.output(data);
+    this.bytes += data.length;
+    this.outputSinceLine = true;
+    this.outputTail = (this.outputTail + data.toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")).slice(-200);
+    if (this.recorder.pending > FLUSH_EARLY_CHARS) void this.flush();
+  }
+
+  /**
+   * Keystrokes from the person. Each byte goes through the line editor first; a byte that ends a
+   * line (Enter, Ctrl-J, Ctrl-O — whatever the editor takes for one) is forwarded only once the
+   * line passed the rules. A blocked line ends the session: what was typed of it never runs.
+   */
   input(data: Buffer) {
     if (this.ended) return;
     this.lastInput = Date.now();
-    let start = 0;
+    let from = 0;
     for (let i = 0; i < data.length; i++) {
-      if (!ENTER.has(data[i]!)) continue;
-      const before = data.subarray(start, i);
-      if (before.length) this.forward(before, this.editor.feed(before, Date.now()));
-      const enter = data.subarray(i, i + 1);
-      const commands = this.editor.feed(enter, Date.now());
-      const verdicts = commands.map((c) => ({ c, v: evaluate(c.text, this.ticket.rules, this.ticket.planned) }));
-      const blocked = verdicts.find((x) => x.v.action === "block");
-      for (const { c, v } of verdicts) this.keep(c, v, "shell");
-      if (blocked) {
-        this.channel.write("\x03"); // cancel the line in the device's shell
-        this.person.write(red(`Blocked by rule "${blocked.v.rule}": the command was not run.`));
-        if (this.ticket.recording) this.recorder.marker(`blocked: ${blocked.c.text}`);
-      } else {
-        this.channel.write(enter);
-        if (this.ticket.recording) this.recorder.input(enter);
+      if (this.lineBytes === 0) {
+        this.lineSecret = SECRET_PROMPT.test(this.outputTail);
+        this.outputSinceLine = false;
       }
-      start = i + 1;
+      this.lineBytes++;
+      const commands = this.editor.feed(data.subarray(i, i + 1), Date.now());
+      if (!commands.length) continue;
+      const tooLong = this.lineBytes > MAX_LINE_BYTES;
+      // Nothing echoed since a password prompt: a secret, kept out of the trail (still checked).
+      const secret = this.lineSecret && !this.outputSinceLine;
+      this.lineBytes = 0;
+      let blocked: { rule: string } | null = null;
+      for (const c of commands) {
+        const v =
+          tooLong && this.hasBlockRules
+            ? { action: "block" as const, rule: TOO_LONG, deviation: false }
+            : evaluate(c.text, this.ticket.rules, secret ? [] : this.ticket.planned);
+        this.keep(secret ? { ...c, text: HIDDEN } : c, v, "shell");
+        if (v.action === "block") blocked = { rule: v.rule ?? "" };
+      }
+      if (blocked) {
+        // Not forwarded: the line's held bytes and the key that would run it stay here.
+        this.held = Buffer.alloc(0);
+        if (this.ticket.recording) this.recorder.marker(`blocked by rule "${blocked.rule}"`);
+        this.person.write(red(`Blocked by rule "${blocked.rule}": the command was not run, and the session is closed.`));
+        void this.end("blocked");
+        return;
+      }
+      this.send(data.subarray(from, i + 1), secret);
+      from = i + 1;
     }
-    const rest = data.subarray(start);
-    if (rest.length) this.forward(rest, this.editor.feed(rest, Date.now()));
+    // In line mode a line still being typed waits for its end (forwarded with it above).
+    if (!this.lineMode) this.send(data.subarray(from), this.lineSecret && !this.outputSinceLine);
+    else if (from < data.length) this.held = Buffer.concat([this.held, data.subarray(from)]);
   }
 
-  private forward(data: Buffer, commands: Command[]) {
-    this.channel.write(data);
-    if (this.ticket.recording) this.recorder.input(data);
-    for (const c of commands) this.keep(c, evaluate(c.text, this.ticket.rules, this.ticket.planned), "shell");
+  /** Line mode: the bytes of the line not yet checked. */
+  private held = Buffer.alloc(0);
+
+  private send(data: Buffer, secret: boolean) {
+    const bytes = this.held.length ? Buffer.concat([this.held, data]) : data;
+    this.held = Buffer.alloc(0);
+    if (!bytes.length) return;
+    this.channel.write(bytes);
+    if (this.ticket.recording && !secret) this.recorder.input(bytes);
   }
 
   /** An `exec` request: the command exactly; refused before it reaches the device when a rule blocks it. */
   static checkExec(ticket: Ticket, command: string) {
+    if (Buffer.byteLength(command) > MAX_LINE_BYTES && ticket.rules.block.length) return { action: "block" as const, rule: TOO_LONG, deviation: false };
     return evaluate(command, ticket.rules, ticket.planned);
+  }
+
+  /** A refused `exec` request, kept like a blocked line: the command, its audit event and the alert. */
+  static async recordBlockedExec(ticket: Ticket, command: string, rule: string | null) {
+    const at = new Date();
+    await db.transaction(async (tx) => {
+      await tx.insert(deviceSessionCommands).values({
+        sessionId: ticket.sessionId,
+        seq: 0,
+        at,
+        offset: Math.max(0, (at.getTime() - ticket.connectedAt.getTime()) / 1000),
+        text: command,
+        source: "exec",
+        action: "block",
+        rule,
+      });
+      await tx.update(deviceSessions).set({ flagged: true }).where(eq(deviceSessions.id, ticket.sessionId));
+      await recordAudit(tx, SYSTEM_ACTOR, [
+        {
+          action: "session.command_flagged",
+          targetType: "device_session",
+          targetId: ticket.sessionId,
+          data: { command: command.slice(0, 500), action: "block", rule, deviation: false },
+        },
+      ]);
+      await emitSessionAlert(tx, ticket, [{ text: command, action: "block", rule, deviation: false }]);
+    });
   }
 
   recordExec(command: string) {
@@ -118,7 +205,7 @@ export class SessionRelay {
   }
 
   private keep(c: Command, v: ReturnType<typeof evaluate>, source: string) {
-    this.pendingCommands.push({ ...c, action: v.action, rule: v.rule ?? null, deviation: v.deviation, source });
+    this.pendingCommands.push({ ...c, seq: this.commandSeq++, action: v.action, rule: v.rule ?? null, deviation: v.deviation, source });
   }
 
   resize(cols: number, rows: number) {
@@ -151,6 +238,7 @@ export class SessionRelay {
     }
     if (now >= endsAt.getTime()) return this.end("maximum");
     if (now - this.lastInput >= this.ticket.idleMs) return this.end("idle");
+    if (this.stillAllowed && ++this.ticks % 10 === 0 && !(await this.stillAllowed())) return this.end("signed-out");
     if (!this.warned && endsAt.getTime() - now <= WARN_BEFORE_MS) {
       this.warned = true;
       this.person.write(
@@ -168,11 +256,13 @@ export class SessionRelay {
   }
 
   private async flushNow() {
-    const chunks: { seq: number; firstAt: number; lastAt: number; data: string; bytes: number }[] = [];
-    if (this.seq === 0 && this.ticket.recording) chunks.push({ seq: this.seq++, firstAt: 0, lastAt: 0, data: this.headerText + "\n", bytes: 0 });
-    const chunk = this.ticket.recording ? this.recorder.takeChunk() : null;
-    if (chunk) chunks.push({ seq: this.seq++, firstAt: chunk.firstAt, lastAt: chunk.lastAt, data: chunk.text, bytes: chunk.bytes });
-    const commands = this.pendingCommands.splice(0);
+    // What a failed write leaves (the database away a moment) goes with the next one: nothing is dropped.
+    if (this.seq === 0 && this.ticket.recording) this.unwritten.push({ seq: this.seq++, firstAt: 0, lastAt: 0, data: this.headerText + "\n", bytes: 0 });
+    const taken = this.ticket.recording ? this.recorder.takeChunk() : null;
+    if (taken) this.unwritten.push({ seq: this.seq++, firstAt: taken.firstAt, lastAt: taken.lastAt, data: taken.text, bytes: taken.bytes });
+    const chunks = [...this.unwritten];
+    const chunkBytes = chunks.reduce((n, c) => n + c.bytes, 0);
+    const commands = [...this.pendingCommands];
     const start = this.ticket.connectedAt.getTime();
     await db.transaction(async (tx) => {
       if (chunks.length) await tx.insert(deviceSessionChunks).values(chunks.map((c) => ({ sessionId: this.ticket.sessionId, ...c })));
@@ -180,7 +270,7 @@ export class SessionRelay {
         await tx.insert(deviceSessionCommands).values(
           commands.map((c) => ({
             sessionId: this.ticket.sessionId,
-            seq: this.commandSeq++,
+            seq: c.seq,
             at: new Date(c.at),
             offset: Math.max(0, (c.at - start) / 1000),
             text: c.text,
@@ -198,7 +288,7 @@ export class SessionRelay {
         .set({
           heartbeatAt: sql`now()`,
           lastInputAt: new Date(this.lastInput),
-          recordingBytes: sql`${deviceSessions.recordingBytes} + ${chunk?.bytes ?? 0}`,
+          recordingBytes: sql`${deviceSessions.recordingBytes} + ${chunkBytes}`,
           ...(flagged.length ? { flagged: true } : {}),
         })
         .where(eq(deviceSessions.id, this.ticket.sessionId));
@@ -221,6 +311,8 @@ export class SessionRelay {
         await emitSessionAlert(tx, this.ticket, flagged);
       }
     });
+    this.unwritten.splice(0, chunks.length);
+    this.pendingCommands.splice(0, commands.length);
   }
 
   /** Ends once: closes both sides, flushes what is left, and (unless someone else ended it) ends the session row. */
@@ -233,6 +325,7 @@ export class SessionRelay {
       maximum: "Session closed: its maximum length was reached.",
       "grant-ended": "Session closed: the access ended (expired or revoked).",
       terminated: "Session closed by an administrator or an approver.",
+      "signed-out": "Session closed: your Interim sign-in ended or your account can no longer be used.",
     };
     this.person.close(words[reason] ? red(words[reason]) : "");
     this.channel.close();

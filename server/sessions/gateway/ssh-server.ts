@@ -5,7 +5,8 @@ import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
 import ssh2, { type Connection, type Server } from "ssh2";
 import { db } from "@/db";
-import { deviceSessions } from "@/db/schema";
+import { deviceSessions, users } from "@/db/schema";
+import { confirmAccount } from "@/server/auth/sessions";
 import { SigninError, signIn } from "@/server/auth/signin";
 import { env } from "@/server/env";
 import { DomainError } from "@/server/errors";
@@ -35,6 +36,14 @@ function hostKey(): Buffer {
     writeFileSync(file, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
   }
   return readFileSync(file);
+}
+
+/** The person's AD account may still be used (not disabled, locked, expired, deleted): as every web call checks. */
+function accountUsable(userId: string) {
+  return confirmAccount(userId).then(
+    () => true,
+    (err: unknown) => !(err instanceof DomainError && err.kind === "unauthenticated"),
+  );
 }
 
 interface Authenticated {
@@ -83,8 +92,17 @@ function handle(conn: Connection, ip: string) {
       // A spent or mistyped token is refused here: it never reaches AD as someone's password (no lockout count).
       if (!token && looksLikeToken(password)) return { userId: "", username: name!, sessionId: null, password: null, prefix: null, ok: false };
       if (token) {
-        const [s] = await db.select({ userId: deviceSessions.userId }).from(deviceSessions).where(eq(deviceSessions.id, token.sessionId));
-        return { userId: token.userId, username: name!, sessionId: token.sessionId, password: null, prefix: null, ok: s?.userId === token.userId };
+        // Who it is comes from our rows, not from the typed user name; the account must still be usable.
+        const [person] = await db.select({ username: users.username }).from(users).where(eq(users.id, token.userId));
+        const usable = await accountUsable(token.userId);
+        return {
+          userId: token.userId,
+          username: person?.username ?? "?",
+          sessionId: token.sessionId,
+          password: null,
+          prefix: null,
+          ok: Boolean(person) && usable,
+        };
       }
       const user = await signIn({ username: name, password }, { ip, userAgent: "ssh", requestId: randomUUID() } as never);
       return { userId: user.id, username: user.username, sessionId: null, password, prefix: prefix ?? null, ok: true };
@@ -129,8 +147,10 @@ function handle(conn: Connection, ip: string) {
               pty,
               password: who!.password,
               exec,
+              stillAllowed: () => accountUsable(who!.userId),
               person: {
                 write: (d) => channel.write(d),
+                onDrain: (resume) => channel.on("drain", resume),
                 close: (message) => {
                   if (message) channel.write(message);
                   channel.exit(0);

@@ -8,6 +8,7 @@ import { confirmSession } from "@/server/auth/sessions";
 import { env } from "@/server/env";
 import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
+import { trustedForwardedFor } from "@/server/http/forwarded";
 import { scoped } from "@/server/logger";
 import { openSessionOnDevice, SessionRefused } from "./connect";
 import type { SessionRelay } from "./relay";
@@ -28,6 +29,8 @@ const startFrame = z.object({
 });
 const resizeFrame = z.object({ type: z.literal("resize"), cols: z.number().int().min(10).max(1000), rows: z.number().int().min(5).max(500) });
 const log = () => scoped("gateway");
+/** Output waiting for a slow browser beyond this pauses the device. */
+const HIGH_WATER = 1 << 20;
 
 /** Same origin only (a page elsewhere cannot drive a person's terminal with their cookie): the Host it came to, or APP_URL. */
 function originAllowed(req: IncomingMessage): boolean {
@@ -44,8 +47,17 @@ function refuse(socket: Duplex, status: number, text: string) {
 async function authenticate(req: IncomingMessage) {
   const token = await getToken({ req: req as never, secret: env.NEXTAUTH_SECRET });
   if (!token?.sub) return null;
-  await confirmSession(token.sub, token.sid as string | undefined, { touch: true });
-  return { userId: token.sub, username: String(token.username ?? "") };
+  const sid = token.sid as string | undefined;
+  await confirmSession(token.sub, sid, { touch: true });
+  return { userId: token.sub, username: String(token.username ?? ""), sid };
+}
+
+/** The sign-in behind a live terminal still holds (an admin ending it, the account disabled in AD close the terminal). */
+function signInHolds(userId: string, sid: string | undefined) {
+  return confirmSession(userId, sid, { touch: false }).then(
+    () => true,
+    (err: unknown) => !(err instanceof DomainError && err.kind === "unauthenticated"),
+  );
 }
 
 function send(ws: WebSocket, frame: object) {
@@ -72,11 +84,13 @@ export function attachTerminalSockets(server: Server) {
   return wss;
 }
 
-function serve(ws: WebSocket, req: IncomingMessage, sessionId: string, who: { userId: string; username: string }) {
+function serve(ws: WebSocket, req: IncomingMessage, sessionId: string, who: { userId: string; username: string; sid: string | undefined }) {
   let relay: SessionRelay | null = null;
   let starting = false;
   const startTimer = setTimeout(() => !relay && ws.close(1008, "no start frame"), 30_000);
-  const ip = clientIpFrom(req.headers["x-forwarded-for"] as string | undefined, env.TRUSTED_PROXIES);
+  // The upgrade skips serve.ts's request handler: the forwarded-for chain is rebuilt from the socket here too.
+  const forwarded = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, env.TRUSTED_PROXIES);
+  const ip = clientIpFrom(forwarded, env.TRUSTED_PROXIES);
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     if (isBinary) return relay?.input(Buffer.from(data));
     let frame: unknown;
@@ -97,9 +111,19 @@ function serve(ws: WebSocket, req: IncomingMessage, sessionId: string, who: { us
       via: "browser",
       pty: { term: "xterm-256color", cols: start.data.cols, rows: start.data.rows },
       password: start.data.password ?? null,
+      stillAllowed: () => signInHolds(who.userId, who.sid),
       person: {
         write: (d) => {
           if (ws.readyState === ws.OPEN) ws.send(typeof d === "string" ? Buffer.from(d) : d, { binary: true });
+          return ws.bufferedAmount < HIGH_WATER;
+        },
+        onDrain: (resume) => {
+          // ws has no drain event: look every 50 ms while the browser is behind.
+          const timer = setInterval(() => {
+            if (ws.readyState !== ws.OPEN) return clearInterval(timer);
+            if (ws.bufferedAmount < HIGH_WATER / 4) resume();
+          }, 50);
+          ws.on("close", () => clearInterval(timer));
         },
         close: (message) => {
           if (message && ws.readyState === ws.OPEN) ws.send(Buffer.from(message), { binary: true });
