@@ -235,7 +235,8 @@ test("revoking the access mid-session closes the browser terminal within two sec
     await expect(row).toHaveCount(1);
     await row.getByRole("button", { name: "Revoke" }).click();
     const revokedAt = Date.now();
-    await row.getByRole("button", { name: "Confirm revoke" }).click();
+    // The confirmation replaces the first button (so the row no longer matches the filter above).
+    await carol.getByRole("button", { name: "Confirm revoke" }).click();
     // The relay checks the session's grants every second; polled finely so the figure is the page's.
     await expect.poll(async () => (await term.status().textContent()) ?? "", { timeout: 10_000, intervals: [50] }).toMatch(/^Ended/);
     const elapsed = Date.now() - revokedAt;
