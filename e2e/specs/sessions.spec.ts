@@ -241,6 +241,7 @@ test("revoking the access mid-session closes the browser terminal within two sec
     await expect.poll(async () => (await term.status().textContent()) ?? "", { timeout: 10_000, intervals: [50] }).toMatch(/^Ended/);
     const elapsed = Date.now() - revokedAt;
     test.info().annotations.push({ type: "revoke to closed terminal", description: `${elapsed} ms` });
+    console.log(`[sessions] revoke → terminal ended: ${elapsed} ms`);
     expect(elapsed).toBeLessThan(2_000);
     await expect(term.status()).toHaveText(/^Ended: .*Session closed: the access ended \(expired or revoked\)\.$/);
     await expect(term.screen()).toContainText("the access ended");
