@@ -13,12 +13,13 @@ export class RolesPage {
       .filter({ has: this.page.getByRole("heading", { name: privilege, exact: true }) })
       .first();
   }
+  /** Requests from the privilege's card; its form's fields are looked up in the card (the Sessions section has a "Justification" too). */
   async request(privilege: string, minutes: number, justification: string) {
     const card = this.card(privilege);
     await card.getByRole("button", { name: "Request" }).click();
-    await this.page.getByLabel("Duration (minutes)").fill(String(minutes));
-    await this.page.getByLabel("Justification").fill(justification);
-    await this.page.getByRole("button", { name: "Submit request" }).click();
+    await card.getByLabel("Duration (minutes)").fill(String(minutes));
+    await card.getByLabel("Justification").fill(justification);
+    await card.getByRole("button", { name: "Submit request" }).click();
   }
   myAccess(): Locator {
     return this.page.locator("section").filter({ has: this.page.getByRole("heading", { name: "My access" }) });

@@ -42,10 +42,11 @@ test("a requester elevates the privileged account their access group allows, and
     // The worker synced the catalog at start: adm-alice is offered (Demo operators names her).
     await expect(card.getByText(/also for adm-alice/)).toBeVisible({ timeout: 30_000 });
     await card.getByRole("button", { name: "Request" }).click();
-    await page.getByLabel("Account").selectOption({ label: "adm-alice" });
-    await page.getByLabel("Duration (minutes)").fill("15");
-    await page.getByLabel("Justification").fill("e2e: elevate the admin account");
-    await page.getByRole("button", { name: "Submit request" }).click();
+    // The card's own form: the Sessions section of /roles has an "Account" and a "Justification" too.
+    await card.getByLabel("Account").selectOption({ label: "adm-alice" });
+    await card.getByLabel("Duration (minutes)").fill("15");
+    await card.getByLabel("Justification").fill("e2e: elevate the admin account");
+    await card.getByRole("button", { name: "Submit request" }).click();
 
     const row = roles.myAccess().getByRole("listitem").filter({ hasText: "for adm-alice" }).first();
     await expect(row.getByText("Active", { exact: true })).toBeVisible({ timeout: 30_000 });

@@ -27,7 +27,10 @@ const log = () => scoped("notifications");
 
 export { backoffMs, configFromEnv, deliverDue, type DeliveryResult, type DispatcherConfig } from "./deliver";
 
-/** Events the requester hears about (approvers get approval_needed and emergency). */
+/** Events the group's approvers are mailed about: the list recipientsOf and the address lookup share. */
+const APPROVER_EVENTS: readonly NotificationEvent[] = ["approval_needed", "emergency", "session_alert"];
+
+/** Events the requester hears about (approvers get APPROVER_EVENTS). */
 const REQUESTER_EVENTS: readonly NotificationEvent[] = [
   "requested",
   "approved",
@@ -66,12 +69,10 @@ export async function dispatchEvents(config: DispatcherConfig = configFromEnv(),
       .for("update", { skipLocked: true });
     if (events.length === 0) return { events: 0, deliveries: 0 };
     const facts = await gatherFacts(tx, events);
-    // Approvers are mailed for two events only; their addresses are looked up for those alone.
+    // Approvers are mailed for three events only (recipientsOf); their addresses are looked up for those alone.
     const approverEmails = await emailsOf(
       tx,
-      events.flatMap((e) =>
-        e.event === "approval_needed" || e.event === "emergency" ? (facts.get(e.id)?.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []) : [],
-      ),
+      events.flatMap((e) => (APPROVER_EVENTS.includes(e.event) ? (facts.get(e.id)?.policy?.approvers.map((a) => a.userGuid.toLowerCase()) ?? []) : [])),
     );
     const rows: (typeof notificationDeliveries.$inferInsert)[] = [];
     for (const e of events) {
@@ -259,7 +260,7 @@ export function recipientsOf(
   const s = g.settings;
   if (s.emailEvents.includes(e.event)) {
     if (REQUESTER_EVENTS.includes(e.event) && g.requesterEmail) mail(g.requesterEmail, "requester");
-    if (g.policy && (e.event === "approval_needed" || e.event === "emergency" || e.event === "session_alert")) {
+    if (g.policy && APPROVER_EVENTS.includes(e.event)) {
       // approval_needed: the approvers of the level that must decide; emergency and session alerts: every approver.
       const who =
         e.event === "emergency" || e.event === "session_alert" ? g.policy.approvers : approversAt(g.policy, e.data.level ?? g.facts.level?.current ?? 1);

@@ -44,8 +44,24 @@ function refuse(socket: Duplex, status: number, text: string) {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
+/** The request's cookies by name: next-auth's getToken reads `req.cookies`, which a bare upgrade request does not have. */
+function cookiesOf(req: IncomingMessage): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 1) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      cookies[part.slice(0, eq).trim()] = decodeURIComponent(value);
+    } catch {
+      cookies[part.slice(0, eq).trim()] = value;
+    }
+  }
+  return cookies;
+}
+
 async function authenticate(req: IncomingMessage) {
-  const token = await getToken({ req: req as never, secret: env.NEXTAUTH_SECRET });
+  const token = await getToken({ req: { headers: req.headers, cookies: cookiesOf(req) } as never, secret: env.NEXTAUTH_SECRET });
   if (!token?.sub) return null;
   const sid = token.sid as string | undefined;
   await confirmSession(token.sub, sid, { touch: true });

@@ -112,7 +112,8 @@ function phaseLabel(phase: Phase, state: string): string {
     case "live":
       return "Connected";
     case "ended":
-      return `Ended: ${phase.message || phase.reason}`;
+      // The gateway's end frame has no message when the device closed the shell (the person typed exit).
+      return `Ended: ${phase.message || "the session on the device closed."}`;
     case "error":
       return "Connection failed";
   }
