@@ -18,9 +18,9 @@ import { RecordingsPages, SessionsSection, TerminalPage } from "../pages/session
  * Issue 14 in Chromium, on the demo's LNX01 (the real sshd of scripts/ssh-target.sh, whose sudo
  * follows AD's JIT Linux Admins) and the demo group "Linux sessions" (alice, as the managed
  * adm-alice; block "rm -rf /*", alert "cat /etc/shadow*"). alice starts a session from /roles and
- * works in the browser terminal: sudo works inside, a blocked command is refused, an alerting one
- * mails the approver (bob, added here) and posts the webhook (added here). After she exits the
- * membership is gone from AD and the session's password no longer logs in. carol plays the
+ * works in the browser terminal: sudo works inside, an alerting command mails the approver (bob,
+ * added here) and posts the webhook (added here), a blocked one is refused and closes the session.
+ * Then the membership is gone from AD and the session's password no longer logs in. carol plays the
  * recording back and finds the command; a revoke ends a live session within two seconds.
  */
 
@@ -142,15 +142,15 @@ test("a session as a managed account: sudo inside, a blocked and an alerting com
     await term.connect(LOGIN);
     await term.run(SUDO_LINE);
     await expect(term.screen()).toContainText("ELEVATED-42");
-    await term.run("rm -rf /tmp/x");
-    await expect(term.screen()).toContainText('Blocked by rule "rm -rf /*"');
     await term.run("cat /etc/shadow > /dev/null");
     await expect(term.screen()).toContainText("Permission denied");
-    await term.run("exit");
-    await expect(term.status()).toHaveText("Ended: the session on the device closed.", { timeout: 15_000 });
+    // A blocked line is not run and closes the session (nothing of it can run later).
+    await term.run("rm -rf /tmp/x");
+    await expect(term.screen()).toContainText('Blocked by rule "rm -rf /*"');
+    await expect(term.status()).toHaveText(/^Ended: .*Session closed: a command was blocked\.$/, { timeout: 15_000 });
 
     await expect.poll(async () => (await sessionRow(id)).state, { timeout: 15_000 }).toBe("ended");
-    expect(await sessionRow(id)).toMatchObject({ endReason: "exit", flagged: true });
+    expect(await sessionRow(id)).toMatchObject({ endReason: "blocked", flagged: true });
     await expectAccessTakenBack(id);
     expect((await sessionRow(id)).passwordSealed).toBeNull();
     // The session's password no longer logs in on the device.
@@ -189,9 +189,8 @@ test("an admin finds the flagged session, plays it back from a command, and find
     // In the order they ran, the blocked one and the alerting one marked with their rule.
     await expect(index.getByRole("listitem")).toHaveText([
       new RegExp(`${escape(SUDO_LINE)}$`),
-      /rm -rf \/tmp\/x\s*block: rm -rf \/\*$/,
       /cat \/etc\/shadow > \/dev\/null\s*alert: cat \/etc\/shadow\*$/,
-      /exit$/,
+      /rm -rf \/tmp\/x\s*block: rm -rf \/\*$/,
     ]);
 
     // The player renders; a command's button plays from just before it, up to its output.

@@ -326,6 +326,7 @@ export class SessionRelay {
       "grant-ended": "Session closed: the access ended (expired or revoked).",
       terminated: "Session closed by an administrator or an approver.",
       "signed-out": "Session closed: your Interim sign-in ended or your account can no longer be used.",
+      blocked: "Session closed: a command was blocked.",
     };
     this.person.close(words[reason] ? red(words[reason]) : "");
     this.channel.close();
