@@ -106,7 +106,8 @@ export class SessionRelay {
     if (this.ticket.recording) this.recorder.output(data);
     this.bytes += data.length;
     this.outputSinceLine = true;
-    this.outputTail = (this.outputTail + data.toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")).slice(-200);
+    // Only the end of the output matters (is it a password prompt?): a few hundred bytes, not the whole chunk.
+    this.outputTail = (this.outputTail + data.subarray(-400).toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")).slice(-200);
     if (this.recorder.pending > FLUSH_EARLY_CHARS) void this.flush();
   }
 
