@@ -107,7 +107,13 @@ export class SessionRelay {
     this.bytes += data.length;
     this.outputSinceLine = true;
     // Only the end of the output matters (is it a password prompt?): a few hundred bytes, not the whole chunk.
-    this.outputTail = (this.outputTail + data.subarray(-400).toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")).slice(-200);
+    this.outputTail = (
+      this.outputTail +
+      data
+        .subarray(-400)
+        .toString("utf8")
+        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+    ).slice(-200);
     if (this.recorder.pending > FLUSH_EARLY_CHARS) void this.flush();
   }
 
