@@ -38,6 +38,11 @@ export const sessionAuditEvents = [
     data: z.object({ reason: z.string(), commands: z.number(), recordingBytes: z.number(), error: z.string().nullable() }),
   }),
   z.object({ action: z.literal("session.terminate_requested"), targetType: sessionTarget, data: z.object({ reason: z.string() }) }),
+  z.object({
+    action: z.literal("session.commands_searched"),
+    targetType: sessionTarget,
+    data: z.object({ query: z.string(), since: z.string().nullable(), until: z.string().nullable(), results: z.number() }),
+  }),
   z.object({ action: z.literal("session.watched"), targetType: sessionTarget, data: z.object({ live: z.boolean() }) }),
   z.object({
     action: z.literal("session.host_key_mismatch"),

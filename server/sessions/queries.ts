@@ -235,10 +235,10 @@ export async function sessionDetail(user: SessionUser, actor: AuditActor, sessio
 }
 
 /** "Who ran Set-ADUser last week": commands across sessions, newest first (admins). */
-export async function searchCommands(user: SessionUser, raw: z.input<typeof searchCommandsInput>) {
+export async function searchCommands(user: SessionUser, raw: z.input<typeof searchCommandsInput>, actor: AuditActor) {
   assertCan(user, "manage", "DeviceSession");
   const input = searchCommandsInput.parse(raw);
-  return db
+  const hits = await db
     .select({
       command: deviceSessionCommands.text,
       at: deviceSessionCommands.at,
@@ -264,4 +264,18 @@ export async function searchCommands(user: SessionUser, raw: z.input<typeof sear
     )
     .orderBy(desc(deviceSessionCommands.at))
     .limit(input.limit);
+  // Reading what people typed is itself on the record, like watching a recording.
+  {
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, [
+        {
+          action: "session.commands_searched",
+          targetType: "device_session",
+          targetId: null,
+          data: { query: input.query, since: input.since?.toISOString() ?? null, until: input.until?.toISOString() ?? null, results: hits.length },
+        },
+      ]),
+    );
+  }
+  return hits;
 }

@@ -28,5 +28,5 @@ export const deviceSessionsRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => queries.sessionDetail(await withAdminStatus(ctx.user), ctx.actor, input.sessionId)),
   /** A one-time token and the command line for a native SSH client (shown once). */
   connectToken: authedProcedure.input(sessionIdInput).mutation(({ ctx, input }) => issueConnectToken(ctx.user, ctx.actor, input.sessionId)),
-  searchCommands: adminProcedure.input(searchCommandsInput).query(({ ctx, input }) => queries.searchCommands(ctx.user, input)),
+  searchCommands: adminProcedure.input(searchCommandsInput).query(({ ctx, input }) => queries.searchCommands(ctx.user, input, ctx.actor)),
 });

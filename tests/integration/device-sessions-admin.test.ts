@@ -208,12 +208,15 @@ describe("reading sessions", () => {
         source: "typed",
       })),
     );
-    expect((await searchCommands(carol, { query: "100%" })).map((r) => r.command)).toEqual(["echo 100%done"]);
-    expect((await searchCommands(carol, { query: "a_b" })).map((r) => r.command)).toEqual(["rm a_b"]);
-    const hits = await searchCommands(carol, { query: "set-aduser" });
+    expect((await searchCommands(carol, { query: "100%" }, actorFor(carol))).map((r) => r.command)).toEqual(["echo 100%done"]);
+    expect((await searchCommands(carol, { query: "a_b" }, actorFor(carol))).map((r) => r.command)).toEqual(["rm a_b"]);
+    const hits = await searchCommands(carol, { query: "set-aduser" }, actorFor(carol));
     expect(hits).toEqual([expect.objectContaining({ command: "Set-ADUser alice", sessionId: s.id, person: "it-ds-owner", requestId: s.requestId })]);
-    expect(await searchCommands(carol, { query: "set-aduser", since: new Date(at.getTime() + 60_000) })).toEqual([]);
-    expect(await codeOf(searchCommands(approver, { query: "x" }))).toBe("forbidden");
+    expect(await searchCommands(carol, { query: "set-aduser", since: new Date(at.getTime() + 60_000) }, actorFor(carol))).toEqual([]);
+    expect(await codeOf(searchCommands(approver, { query: "x" }, actorFor(approver)))).toBe("forbidden");
+    // Reading what people typed is on the record: who searched what, and how much it found.
+    const searched = await db.select({ data: auditEvents.data }).from(auditEvents).where(eq(auditEvents.action, "session.commands_searched"));
+    expect(searched.map((e) => e.data)).toEqual(expect.arrayContaining([expect.objectContaining({ query: "set-aduser", results: 1 })]));
   });
 });
 

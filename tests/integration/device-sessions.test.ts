@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Server } from "ssh2";
+import { Client, type Server } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import {
@@ -475,5 +475,35 @@ describe("what block rules hold against (an insider trying to run a blocked comm
     const chunks = await db.select({ data: deviceSessionChunks.data }).from(deviceSessionChunks).where(eq(deviceSessionChunks.sessionId, s.sessionId));
     expect(chunks.map((c) => c.data).join("")).not.toContain("s3cret");
     await finishAndSweep(s.sessionId);
+  }, 60_000);
+});
+
+describe("the SSH gateway against a password-guessing client", () => {
+  it("ends a connection after three refused passwords", async () => {
+    let offered = 0;
+    const outcome = await new Promise<string>((resolve) => {
+      const client = new Client();
+      client.on("ready", () => {
+        client.end();
+        resolve("signed in");
+      });
+      client.on("error", (err) => resolve(`error: ${err.message}`));
+      client.on("close", () => resolve("closed"));
+      client.connect({
+        host: "127.0.0.1",
+        port: gatewayPort,
+        username: "it-nobody-guesser",
+        readyTimeout: 15_000,
+        hostVerifier: () => true,
+        // Six guesses on one connection (an unknown name: nobody's AD account counts them).
+        authHandler: (_methods, _partial, next) => {
+          if (offered >= 6) return next(false as never);
+          offered++;
+          next({ type: "password", username: "it-nobody-guesser", password: `guess-${offered}` } as never);
+        },
+      });
+    });
+    expect(outcome).not.toBe("signed in");
+    expect(offered).toBeLessThanOrEqual(4);
   }, 60_000);
 });

@@ -24,6 +24,12 @@ import type { SessionRelay } from "./relay";
  */
 
 const log = () => scoped("ssh-gateway");
+/** Connections at once (an unauthenticated flood cannot take the process's memory). */
+const MAX_CONNECTIONS = 500;
+/** A connection must be signed in within this, with at most this many password tries. */
+const AUTH_TIMEOUT_MS = 30_000;
+const MAX_AUTH_TRIES = 3;
+const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.trunc(Number(n) || lo)));
 
 // ssh2 is CommonJS: Node's ESM loader sees only its default export.
 const { Server: SshServer, utils } = ssh2;
@@ -70,6 +76,7 @@ async function pickSession(a: Authenticated): Promise<string> {
 
 export function startSshGateway(opts: { port: number; host: string }): Promise<Server> {
   const server: Server = new SshServer({ hostKeys: [hostKey()], ident: "Interim-gateway" }, (conn, info) => handle(conn, info.ip));
+  server.maxConnections = MAX_CONNECTIONS;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -82,9 +89,13 @@ export function startSshGateway(opts: { port: number; host: string }): Promise<S
 
 function handle(conn: Connection, ip: string) {
   let who: Authenticated | null = null;
+  let tries = 0;
   conn.on("error", () => {});
+  const authTimer = setTimeout(() => !who && conn.end(), AUTH_TIMEOUT_MS);
+  conn.on("close", () => clearTimeout(authTimer));
   conn.on("authentication", (ctx) => {
     if (ctx.method !== "password") return ctx.reject(["password"]);
+    if (++tries > MAX_AUTH_TRIES) return conn.end();
     const [name, prefix] = ctx.username.split("#", 2);
     const password = ctx.password;
     (async () => {
@@ -123,11 +134,11 @@ function handle(conn: Connection, ip: string) {
       let pty: Pty = { term: "xterm-256color", cols: 80, rows: 24 };
       let relay: SessionRelay | null = null;
       session.on("pty", (acceptPty, _reject, info) => {
-        pty = { term: info.term || pty.term, cols: info.cols || 80, rows: info.rows || 24 };
+        pty = { term: /^[\w.+-]{1,40}$/.test(info.term) ? info.term : pty.term, cols: clamp(info.cols, 10, 1000), rows: clamp(info.rows, 5, 500) };
         acceptPty?.();
       });
       session.on("window-change", (acceptWc, _reject, info) => {
-        relay?.resize(info.cols, info.rows);
+        relay?.resize(clamp(info.cols, 10, 1000), clamp(info.rows, 5, 500));
         acceptWc?.();
       });
       const open = (exec?: string) => (acceptChannel: () => import("ssh2").ServerChannel) => {
