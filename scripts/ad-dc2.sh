@@ -263,7 +263,15 @@ remove_from_domain() {
     run_logged "removing DC2 from the domain" \
       as_admin samba-tool domain demote --remove-other-dead-server="$NETBIOS_NAME" -H "ldap://$DC1_FQDN"
   fi
-  run_logged "re-running DC1's KCC" as_admin samba-tool drs kcc "$DC1_FQDN"
+  # Right after a demote DC1 can answer "the operation cannot be performed" (WERR from DsExecuteKCC)
+  # for a moment (seen once in a fresh-clone run): a few tries before giving up.
+  local out attempt
+  for attempt in 1 2 3 4 5; do
+    out="$(as_admin samba-tool drs kcc "$DC1_FQDN" 2>&1)" && return 0
+    sleep 2
+  done
+  echo "$out" | tail -n 30 >&2
+  die "re-running DC1's KCC failed ($attempt attempts)"
 }
 
 joined=0
