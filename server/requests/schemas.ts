@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 
-const optionalCode = (what: string) =>
+export const optionalCode = (what: string) =>
   z.string().trim().max(100, "At most 100 characters").regex(ONE_LINE, `The ${what} contains characters that are not allowed`).default("");
+
+/** The reason a person gives (requests, extensions, sessions). */
+export const justificationSchema = z
+  .string()
+  .trim()
+  .max(1000, "At most 1000 characters")
+  .regex(MULTI_LINE, "The justification contains characters that are not allowed")
+  .default("");
 
 export const durationMinutesSchema = z.coerce.number({ error: "Enter a number of minutes" }).int("Whole minutes only").min(1, "At least 1 minute");
 
@@ -28,12 +36,7 @@ export const submitRequestInput = z
     /** A privileged account from the catalog; absent = the requester's own account. */
     credentialId: z.uuid("Pick an account").nullable().default(null),
     durationMinutes: durationMinutesSchema,
-    justification: z
-      .string()
-      .trim()
-      .max(1000, "At most 1000 characters")
-      .regex(MULTI_LINE, "The justification contains characters that are not allowed")
-      .default(""),
+    justification: justificationSchema,
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),
     /** Break-glass: only where the binding group allows emergency access; skips approval, needs a justification. */
@@ -62,12 +65,7 @@ export const extendGrantInput = z
   .object({
     grantId: z.uuid(),
     minutes: durationMinutesSchema.max(60 * 24 * 366, "Too long"),
-    justification: z
-      .string()
-      .trim()
-      .max(1000, "At most 1000 characters")
-      .regex(MULTI_LINE, "The justification contains characters that are not allowed")
-      .default(""),
+    justification: justificationSchema,
     /** Required like on a request when the access group that allows the extension asks for them. */
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),

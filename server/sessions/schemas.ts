@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { MULTI_LINE, ONE_LINE } from "@/shared/text";
+import { ONE_LINE } from "@/shared/text";
+import { durationMinutesSchema, justificationSchema, optionalCode } from "@/server/requests/schemas";
 import { commandPatternSchema, parseCommandPattern } from "@/shared/sessions/rules-schema";
-
-const optionalCode = (what: string) =>
-  z.string().trim().max(100, "At most 100 characters").regex(ONE_LINE, `The ${what} contains characters that are not allowed`).default("");
 
 /** Starting a session: a device, an account, and what a request for it carries. */
 export const startSessionInput = z
@@ -12,13 +10,8 @@ export const startSessionInput = z
     /** A privileged account from the catalog; null = the person's own account. */
     credentialId: z.uuid("Pick an account").nullable().default(null),
     /** At most the group's maximum session length (the default). */
-    durationMinutes: z.coerce.number().int("Whole minutes only").min(1, "At least 1 minute").optional(),
-    justification: z
-      .string()
-      .trim()
-      .max(1000, "At most 1000 characters")
-      .regex(MULTI_LINE, "The justification contains characters that are not allowed")
-      .default(""),
+    durationMinutes: durationMinutesSchema.optional(),
+    justification: justificationSchema,
     changeId: optionalCode("change ID"),
     governanceCode: optionalCode("governance code"),
     emergency: z.boolean().default(false),
