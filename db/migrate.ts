@@ -66,6 +66,9 @@ export async function grantAppRole(ownerUrl: string, appRole: string) {
       for (const { table } of secured) {
         await tx`create policy ${client(`${appRole}_all`)} on graphile_worker.${client(table)} for all to ${role} using (true) with check (true)`;
       }
+      // Readiness (server/ops/migrations.ts) compares the applied migrations with the build's journal: read only.
+      await tx`grant usage on schema drizzle to ${role}`;
+      await tx`grant select on drizzle.__drizzle_migrations to ${role}`;
       // The trail is append-only for the app: read and insert, nothing else (also not TRIGGER or REFERENCES).
       await tx`revoke all on table audit_events from ${role}`;
       await tx`grant select, insert on table audit_events to ${role}`;
