@@ -112,6 +112,14 @@ const schema = z.object({
   WORKER_DISABLE_TIMER: bool.default(false),
   /** How often the worker checks the DCs for grants and removals still replicating. */
   REPLICATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+
+  // Health and metrics (server/ops/). Unset token: the web's /api/metrics does not exist (404).
+  INTERIM_METRICS_TOKEN: z.string().min(16, "INTERIM_METRICS_TOKEN needs at least 16 characters").optional(),
+  /** The worker's Prometheus listener; unset: none. */
+  INTERIM_WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INTERIM_WORKER_METRICS_BIND: z.string().min(1).default("127.0.0.1"),
+  /** The commit the build came from (shown with the version); unset: asked of git, else "dev". */
+  INTERIM_BUILD_COMMIT: z.string().regex(/^[0-9a-f]{7,40}$/i).optional(),
 });
 
 export type Env = z.infer<typeof schema>;
