@@ -8,6 +8,8 @@ import { enqueue } from "@/server/jobs/enqueue";
 import { jobKeys } from "@/server/jobs/registry";
 import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
+import { startHeartbeat } from "@/server/ops/heartbeat";
+import { startMetricsServer } from "@/server/ops/metrics-server";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { startNotificationPoller } from "./notifications-poller";
 import { startReplicationPoller } from "./replication-poller";
@@ -67,6 +69,8 @@ async function main() {
   // Removals first: notifications wait while this worker's timer sweeps.
   const notifications = startNotificationPoller(scoped("notifications"), { holdWhile: () => timer?.sweeping() ?? false });
   const replication = startReplicationPoller(scoped("replication"), env.REPLICATION_CHECK_INTERVAL_MS);
+  // Health and metrics (issue 15): the heartbeat readiness and the overview read; Prometheus on its own port.
+  const [heartbeat, metricsServer] = await Promise.all([startHeartbeat(scoped("heartbeat"), { concurrency: env.WORKER_CONCURRENCY }), startMetricsServer(log)]);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -83,6 +87,7 @@ async function main() {
     await replication.stop();
     await timer?.stop();
     await runner.stop();
+    await Promise.all([heartbeat.stop(), metricsServer?.close()]);
     await serviceConnection().reset();
     await resetDcConnections();
     closeTransports();

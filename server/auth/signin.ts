@@ -9,6 +9,7 @@ import { readDomainPolicy, type DomainPolicy } from "@/server/directory/domain";
 import { findUser, isNestedMember, normalizeLogin, verifyPassword, type DirectoryUser } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { scoped } from "@/server/logger";
+import { metrics } from "@/server/ops/metrics";
 import { upsertDirectoryUser } from "@/server/users/service";
 import type { SessionUser } from "./permissions";
 import { signinInput } from "./schemas";
@@ -79,6 +80,7 @@ interface Context {
 /** `username`: the account's own name when it exists, else maskUsername's hash. */
 async function auditFailure(username: string, reason: string, ctx: Context) {
   ctx.trace?.push("audit");
+  metrics().signinFailures.inc({ reason });
   await db.transaction((tx) =>
     recordAudit(tx, { type: "user", id: null, name: username, ip: ctx.ip, userAgent: ctx.userAgent }, [
       { action: "auth.signin_failed", targetType: "user", targetId: null, data: { username, reason } },
@@ -169,9 +171,11 @@ export async function signIn(raw: unknown, ctx: Context): Promise<SessionUser> {
         { lockoutThreshold: policy.lockoutThreshold },
         "sign-in refused without a bind: the domain's lockoutThreshold leaves no attempt that cannot lock the account; raise it to 2 or more (or 0)",
       );
+      metrics().signinThrottles.inc({ scope: "policy" });
       await auditFailure(named, "lockout-policy", ctx);
       throw new SigninError(POLICY_OFF, "policy");
     }
+    metrics().signinThrottles.inc({ scope: attempt.refused });
     await auditFailure(named, "throttled", ctx);
     throw new SigninError(`Too many failed sign-ins. Try again in ${env.SIGNIN_WINDOW_MINUTES} minutes.`, "throttled");
   }

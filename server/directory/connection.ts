@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Client } from "ldapts";
 import { env } from "@/server/env";
 import { scoped } from "@/server/logger";
+import { timeLdap } from "@/server/ops/metrics";
 import { DirectoryError, toDirectoryError } from "./errors";
 
 let caCache: { file: string; ca: Buffer } | undefined;
@@ -46,7 +47,7 @@ export async function bindFirstReachable(
   for (const url of urls) {
     const client = newClient(url);
     try {
-      await client.bind(dn, password);
+      await timeLdap(url, "bind", () => client.bind(dn, password), (err) => toDirectoryError(err, what).kind);
       return { client, url };
     } catch (err) {
       await client.unbind().catch(() => {});
@@ -75,6 +76,8 @@ const refusal = (globalForRefusal.interimBindRefusal ??= { until: 0 });
 
 export class ServiceConnection {
   private current: Promise<Client> | undefined;
+  /** The DC the current connection is bound to (the metrics' `dc` label). */
+  private boundUrl = "";
 
   constructor(private readonly urls?: readonly string[]) {}
 
@@ -85,7 +88,10 @@ export class ServiceConnection {
         `The directory refused the service account (LDAP_BIND_DN); not retrying before ${new Date(refusal.until).toISOString()} so the account is not locked out. Fix LDAP_BIND_PASSWORD and restart.`,
       );
     }
-    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then((r) => r.client);
+    this.current ??= bindFirstReachable(env.LDAP_BIND_DN, env.LDAP_BIND_PASSWORD, "Service account bind", this.urls).then((r) => {
+      this.boundUrl = r.url;
+      return r.client;
+    });
     try {
       return await this.current;
     } catch (err) {
@@ -105,7 +111,7 @@ export class ServiceConnection {
     for (let attempt = 0; ; attempt++) {
       const client = await this.client();
       try {
-        return await fn(client);
+        return await timeLdap(this.boundUrl, "operation", () => fn(client), (err) => toDirectoryError(err, what).kind);
       } catch (err) {
         const mapped = toDirectoryError(err, what);
         if (mapped.kind === "unreachable" && attempt === 0) {

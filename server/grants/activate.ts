@@ -10,6 +10,7 @@ import { addMembers } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
 import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
+import { observeActivation } from "@/server/ops/metrics";
 import { isDomainError } from "@/server/errors";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
 import { recordedErrorText } from "./error-text";
@@ -264,6 +265,7 @@ async function recordActivation(claimed: Grant, applied: AppliedMembership, repl
       .where(fenced(claimed))
       .returning();
     if (!row?.expiresAt) return false;
+    observeActivation(row);
     await recordTransition(tx, {
       expire: [{ grantId: row.id, at: row.expiresAt }],
       wakeTimer: true,

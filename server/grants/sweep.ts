@@ -9,6 +9,7 @@ import { DirectoryError } from "@/server/directory/errors";
 import { deleteTemporaryGroup } from "@/server/directory/temporary-groups";
 import { removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
+import { metrics, observeRemovals } from "@/server/ops/metrics";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { completeJobsByKey } from "@/server/jobs/queue";
 import { asError, errorText } from "./error-text";
@@ -261,6 +262,7 @@ const uuidArray = (ids: string[]) => sql`string_to_array(${ids.join(",")}, ','):
 
 /** Keeps the lease (the sweep retakes these once it lapses: the directory may be down) and says why. */
 async function recordRemovalFailure(members: DueGrant[], claimToken: string, err: Error) {
+  metrics().grantRemovals.inc({ outcome: "failed", reason: "none" }, members.length);
   await db.transaction(async (tx) => {
     const failed = await tx
       .update(grants)
@@ -310,10 +312,12 @@ async function finishRemoval(members: DueGrant[], claimToken: string, alreadyAbs
     }
     const removedAt = new Map(done.map((d) => [d.id, d.removedAt]));
     const events: AuditEvent[] = [];
+    const removals: { reason: string; expiresAt: Date; removedAt: Date }[] = [];
     for (const m of members) {
       const at = removedAt.get(m.id);
       if (!at) continue;
       const expiresAt = new Date(m.expires_at);
+      removals.push({ reason: m.end_reason ?? "expired", expiresAt, removedAt: at });
       events.push({
         action: "grant.removed",
         targetType: "grant",
@@ -331,6 +335,7 @@ async function finishRemoval(members: DueGrant[], claimToken: string, alreadyAbs
     }
     // One outbox row per grant that ended, then the audit, last: its lock is held from there to the commit.
     await recordTransition(tx, { notifyEnds: doneIds, audit: { actor: SYSTEM_ACTOR, events } });
+    observeRemovals(removals);
     return done.length;
   });
 }

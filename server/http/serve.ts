@@ -15,6 +15,7 @@ import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
 import { attachTerminalSockets } from "@/server/sessions/gateway/websocket";
 import { scoped } from "@/server/logger";
 import { normalizeAddress, trustedForwardedFor } from "./forwarded";
+import { timeRequest } from "./request-metrics";
 import { forwardedProto } from "./security-headers";
 
 const dev = process.argv.includes("--dev");
@@ -33,6 +34,7 @@ const server = createServer((req, res) => {
   // Whether the browser used https (HSTS, secure links) is for a TLS-terminating proxy to say.
   const fromTrustedProxy = trustedProxies.has(normalizeAddress(req.socket.remoteAddress ?? ""));
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
+  timeRequest(req, res);
   void handle(req, res);
 });
 // Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.

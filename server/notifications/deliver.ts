@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { env } from "@/server/env";
 import { scoped } from "@/server/logger";
+import { metrics } from "@/server/ops/metrics";
 import { parseAllowList } from "./egress-policy";
 import { postWebhook, type Resolver, sendEmail, WebhookFailure } from "./transport";
 import { signingSecretFor } from "./webhook-secrets";
@@ -58,6 +59,7 @@ export async function deliverDue(config: DispatcherConfig = configFromEnv(), lim
       const outcome = await deliverOne(config);
       if (outcome === "none") return;
       result[outcome] += 1;
+      metrics().notificationDeliveries.inc({ outcome });
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
