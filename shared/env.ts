@@ -119,7 +119,10 @@ const schema = z.object({
   INTERIM_WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INTERIM_WORKER_METRICS_BIND: z.string().min(1).default("127.0.0.1"),
   /** The commit the build came from (shown with the version); unset: asked of git, else "dev". */
-  INTERIM_BUILD_COMMIT: z.string().regex(/^[0-9a-f]{7,40}$/i).optional(),
+  INTERIM_BUILD_COMMIT: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/i)
+    .optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -3,6 +3,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { requests } from "@/db/schema";
 import { requestSummaries } from "@/server/approvals/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { workerStatuses } from "@/server/ops/heartbeat";
 
 /**
  * Emergency access granted without approval that no approver has reviewed yet, oldest first:
@@ -14,4 +15,18 @@ export async function unreviewedEmergencies(user: SessionUser) {
   return requestSummaries()
     .where(and(eq(requests.emergency, true), eq(requests.status, "approved"), isNull(requests.reviewedAt)))
     .orderBy(asc(requests.createdAt));
+}
+
+/** The workers that wrote a heartbeat in the last day: host, version and how long ago, freshest first. */
+export async function workers(user: SessionUser) {
+  assertCan(user, "manage", "Request");
+  const rows = await workerStatuses();
+  return rows.map((w) => ({
+    host: w.host,
+    pid: w.pid,
+    version: w.version,
+    concurrency: w.concurrency,
+    startedAt: w.startedAt,
+    ageSeconds: Math.round(w.ageSeconds),
+  }));
 }

@@ -6,4 +6,6 @@ import * as overview from "./overview";
 export const overviewRouter = createTRPCRouter({
   /** Emergency access still waiting for an approver's review. */
   emergencies: adminProcedure.query(({ ctx }) => overview.unreviewedEmergencies(ctx.user)),
+  /** Each worker's heartbeat (age, version, host). */
+  workers: adminProcedure.query(({ ctx }) => overview.workers(ctx.user)),
 });

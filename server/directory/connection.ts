@@ -47,7 +47,12 @@ export async function bindFirstReachable(
   for (const url of urls) {
     const client = newClient(url);
     try {
-      await timeLdap(url, "bind", () => client.bind(dn, password), (err) => toDirectoryError(err, what).kind);
+      await timeLdap(
+        url,
+        "bind",
+        () => client.bind(dn, password),
+        (err) => toDirectoryError(err, what).kind,
+      );
       return { client, url };
     } catch (err) {
       await client.unbind().catch(() => {});
@@ -111,7 +116,12 @@ export class ServiceConnection {
     for (let attempt = 0; ; attempt++) {
       const client = await this.client();
       try {
-        return await timeLdap(this.boundUrl, "operation", () => fn(client), (err) => toDirectoryError(err, what).kind);
+        return await timeLdap(
+          this.boundUrl,
+          "operation",
+          () => fn(client),
+          (err) => toDirectoryError(err, what).kind,
+        );
       } catch (err) {
         const mapped = toDirectoryError(err, what);
         if (mapped.kind === "unreachable" && attempt === 0) {

@@ -15,7 +15,11 @@ export interface MetricsServer {
  * loopback unless told otherwise): GET /metrics only. When INTERIM_METRICS_TOKEN is set it wants
  * the same Bearer token as the web's /api/metrics; without one the bind address is the protection.
  */
-export async function startMetricsServer(log: Logger, port = env.INTERIM_WORKER_METRICS_PORT, host = env.INTERIM_WORKER_METRICS_BIND): Promise<MetricsServer | undefined> {
+export async function startMetricsServer(
+  log: Logger,
+  port = env.INTERIM_WORKER_METRICS_PORT,
+  host = env.INTERIM_WORKER_METRICS_BIND,
+): Promise<MetricsServer | undefined> {
   if (port === undefined) return undefined;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];

@@ -130,10 +130,17 @@ function databaseGauges(registers: Registry[]) {
     grantsGauge: gauge("interim_grants", "Grants by state (database-wide).", ["state"], (g, s) => {
       for (const [state, n] of Object.entries(s.grants)) g.set({ state }, n);
     }),
-    queueGauge: gauge("interim_job_queue_jobs", "graphile-worker jobs: due (runnable now), scheduled, running, failed (out of attempts).", ["state"], (g, s) => {
-      for (const state of ["due", "scheduled", "running", "failed"] as const) g.set({ state }, s.queue[state]);
-    }),
-    oldestGauge: gauge("interim_job_queue_oldest_due_seconds", "How long the oldest runnable job has been due (0 with none).", [], (g, s) => g.set(s.queue.oldestDueSeconds)),
+    queueGauge: gauge(
+      "interim_job_queue_jobs",
+      "graphile-worker jobs: due (runnable now), scheduled, running, failed (out of attempts).",
+      ["state"],
+      (g, s) => {
+        for (const state of ["due", "scheduled", "running", "failed"] as const) g.set({ state }, s.queue[state]);
+      },
+    ),
+    oldestGauge: gauge("interim_job_queue_oldest_due_seconds", "How long the oldest runnable job has been due (0 with none).", [], (g, s) =>
+      g.set(s.queue.oldestDueSeconds),
+    ),
   };
 }
 

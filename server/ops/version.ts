@@ -16,7 +16,9 @@ export function appVersion(): string {
 
 function gitCommit(): string | undefined {
   try {
-    const out = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { timeout: 2_000, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const out = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { timeout: 2_000, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
     return /^[0-9a-f]{7,40}$/.test(out) ? out : undefined;
   } catch {
     return undefined;

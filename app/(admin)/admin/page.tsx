@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { DirectoryStatus } from "./_components/directory-status";
 import { EmergencyFlags } from "./_components/emergency-flags";
+import { WorkerHeartbeats } from "./_components/worker-heartbeats";
 
 export const metadata: Metadata = { title: "Administration — Interim" };
 
@@ -9,6 +10,7 @@ export default function AdminOverviewPage() {
     <>
       <EmergencyFlags />
       <DirectoryStatus />
+      <WorkerHeartbeats />
     </>
   );
 }
