@@ -1,7 +1,7 @@
 import type { Client } from "ldapts";
 import { sql } from "drizzle-orm";
 import pino from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET as metricsRoute } from "@/app/api/metrics/route";
 import { GET as readyRoute } from "@/app/api/health/ready/route";
 import { GET as liveRoute } from "@/app/api/health/live/route";
@@ -86,7 +86,11 @@ afterAll(async () => {
 
 describe("health", () => {
   let heartbeat: Heartbeat | undefined;
-  afterAll(async () => heartbeat?.stop());
+  // A running heartbeat would write its row again within ten seconds: each case stops its own.
+  afterEach(async () => {
+    await heartbeat?.stop();
+    heartbeat = undefined;
+  });
 
   it("live answers without asking anything; ready is 200 with every check passing", async () => {
     expect((await liveRoute()).status).toBe(200);
