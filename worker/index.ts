@@ -3,6 +3,7 @@ import { closeDb, db } from "@/db";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { resetDcConnections, serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
+import { startDriftWatch } from "@/server/drift/watch";
 import { env } from "@/server/env";
 import { enqueue } from "@/server/jobs/enqueue";
 import { jobKeys } from "@/server/jobs/registry";
@@ -67,6 +68,8 @@ async function main() {
   // Removals first: notifications wait while this worker's timer sweeps.
   const notifications = startNotificationPoller(scoped("notifications"), { holdWhile: () => timer?.sweeping() ?? false });
   const replication = startReplicationPoller(scoped("replication"), env.REPLICATION_CHECK_INTERVAL_MS);
+  const driftWatch =
+    env.INTERIM_DRIFT_WATCH === "dirsync" ? startDriftWatch(scoped("drift-watch"), { intervalMs: env.INTERIM_DRIFT_WATCH_INTERVAL_MS }) : undefined;
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -81,6 +84,7 @@ async function main() {
     watchdog.stop();
     await notifications.stop();
     await replication.stop();
+    await driftWatch?.stop();
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();
