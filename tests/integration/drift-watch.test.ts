@@ -130,12 +130,34 @@ describe("drift watch (DirSync)", () => {
     expect(await reconcileJobs()).toBe(0);
   });
 
-  it("does not resume a cookie of another DC: takes a new baseline and queues a full reconcile for the gap", async () => {
-    await db.insert(driftWatchState).values({ id: 1, dc: "cn=ntds settings,cn=another-dc", cookie: Buffer.from("stale").toString("base64") });
+  it("does not resume a cookie of another DC: takes a new baseline and leaves the gap to a full reconcile", async () => {
+    const first = await watchFromNow();
+    await first.stop();
+    const own = (await storedState())!.dc;
+    // A valid cookie, but (as far as the watcher can tell) another DC's: its numbers mean nothing here.
+    await db.update(driftWatchState).set({ dc: "cn=ntds settings,cn=another-dc" });
+    await db.execute(sql`delete from graphile_worker._private_jobs`);
+    await adAddMember(admin, groupDn, strayDn);
     watch();
     await waitFor("a full reconcile queued", async () => (await reconcileJobs()) === 1, DETECTION_BOUND_MS);
-    await waitFor("the baseline stored", async () => (await storedState())?.dc !== "cn=ntds settings,cn=another-dc", DETECTION_BOUND_MS);
-    expect((await storedState())!.dc).toMatch(/^cn=ntds settings,/);
+    await waitFor("the new baseline stored", async () => (await storedState())?.dc === own, DETECTION_BOUND_MS);
+    // The change before the baseline is the reconcile's to find, not the watcher's.
+    expect(await findingsFor(strayDn)).toEqual([]);
+  });
+
+  it("takes a new baseline when the DC refuses the stored cookie", async () => {
+    const first = await watchFromNow();
+    await first.stop();
+    const before = (await storedState())!;
+    await db.update(driftWatchState).set({ cookie: Buffer.from("not a cookie").toString("base64") });
+    await db.execute(sql`delete from graphile_worker._private_jobs`);
+    watch();
+    await waitFor("a full reconcile queued", async () => (await reconcileJobs()) === 1, DETECTION_BOUND_MS);
+    await waitFor("a valid cookie stored", async () => (await storedState())!.cookie !== Buffer.from("not a cookie").toString("base64"), DETECTION_BOUND_MS);
+    expect((await storedState())!.dc).toBe(before.dc);
+    // And it watches again from there.
+    await adAddMember(admin, groupDn, strayDn);
+    await waitFor("a finding after the new baseline", async () => (await findingsFor(strayDn)).length > 0, DETECTION_BOUND_MS);
   });
 
   it("runs one leader among several workers; a standby takes over when the leader stops", async () => {
