@@ -16,6 +16,8 @@
  * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_BULK_LEAD_SECONDS (N/1000, at least 5),
  * BENCH_REUSE_GROUPS (0: groups are recreated every run), BENCH_SESSION_STARTS (20), BENCH_ECHO_SAMPLES (300),
  * BENCH_CONCURRENT_SESSIONS (C, 50; 0 skips phase 7), BENCH_SESSION_OUTPUT_BYTES (2,000,000), BENCH_ONLY=sessions (phase 7 alone).
+ * Drift (bench/drift.ts): BENCH_DRIFT_SAMPLES (20; 0 skips it), BENCH_DRIFT_CRON_SAMPLES (0: the cron's figure from its interval
+ * and a timed pass), BENCH_ONLY=drift (that phase alone).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -61,10 +63,12 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one.
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && ONLY !== "sessions") throw new Error(`BENCH_ONLY must be "sessions" or unset, got "${ONLY}"`);
+if (ONLY !== undefined && ONLY !== "sessions" && ONLY !== "drift") throw new Error(`BENCH_ONLY must be "sessions", "drift" or unset, got "${ONLY}"`);
+const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
+const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
-const CONCURRENT_SESSIONS = intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
+const CONCURRENT_SESSIONS = ONLY === "drift" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
 const SESSION_OUTPUT_BYTES = intEnv("BENCH_SESSION_OUTPUT_BYTES", 2_000_000);
 // T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes up to a second
 // on a busy machine, so large M and N get more lead: the statement always commits well before T.
@@ -104,9 +108,11 @@ function sambaVersion(): string | null {
 }
 
 try {
-  if (ONLY === "sessions") {
+  if (ONLY === "sessions" || ONLY === "drift") {
     log(
-      `Interim bench, sessions only (BENCH_ONLY=sessions): ${SESSION_STARTS} starts, ${ECHO_SAMPLES} echo samples, ${CONCURRENT_SESSIONS} concurrent sessions`,
+      ONLY === "drift"
+        ? `Interim bench, drift only (BENCH_ONLY=drift): ${DRIFT_SAMPLES} tries`
+        : `Interim bench, sessions only (BENCH_ONLY=sessions): ${SESSION_STARTS} starts, ${ECHO_SAMPLES} echo samples, ${CONCURRENT_SESSIONS} concurrent sessions`,
     );
     const dcs = await listDomainControllers();
     const [pg] = await db.execute<{ v: string }>(sql`select current_setting('server_version') as v`);
@@ -248,6 +254,13 @@ try {
     log(
       `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
     );
+  }
+
+  // -------------------------------------------------------------- phase 8 --
+  if (DRIFT_SAMPLES > 0 && (ONLY === undefined || ONLY === "drift")) {
+    log("phase 8: drift detection delay (issue 15: the worker's DirSync watcher vs the minute's cron) …");
+    const { driftBench } = await import("./drift");
+    results.drift = await driftBench(worker, { samples: DRIFT_SAMPLES, cronSamples: DRIFT_CRON_SAMPLES }, problems);
   }
 
   // -------------------------------------------------------------- phase 7 --
@@ -440,8 +453,9 @@ if (r.rawRemove) {
 console.log("");
 const env0 = r.environment;
 console.log(
-  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), ${ONLY === "sessions" ? "sessions only" : `M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`}`,
+  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), ${ONLY ? `${ONLY} only` : `M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`}`,
 );
+if (results.drift) rows.push(...(await import("./drift")).driftRows(results.drift as import("./drift").DriftBenchResult));
 if (rows.length) console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
 if (r.sessions) {
   console.log(

@@ -123,6 +123,10 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-f]{7,40}$/i)
     .optional(),
+  /** How the worker notices members added to managed groups between reconciles: AD's DirSync control, or only the minute cron. */
+  INTERIM_DRIFT_WATCH: z.enum(["dirsync", "off"]).default("dirsync"),
+  /** How often the drift watcher asks the DC for changes. */
+  INTERIM_DRIFT_WATCH_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(1_000),
 });
 
 export type Env = z.infer<typeof schema>;

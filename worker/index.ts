@@ -3,6 +3,7 @@ import { closeDb, db } from "@/db";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { resetDcConnections, serviceConnection } from "@/server/directory/connection";
 import { checkDirectory } from "@/server/directory/settings";
+import { startDriftWatch } from "@/server/drift/watch";
 import { env } from "@/server/env";
 import { enqueue } from "@/server/jobs/enqueue";
 import { jobKeys } from "@/server/jobs/registry";
@@ -71,6 +72,8 @@ async function main() {
   const replication = startReplicationPoller(scoped("replication"), env.REPLICATION_CHECK_INTERVAL_MS);
   // Health and metrics (issue 15): the heartbeat readiness and the overview read; Prometheus on its own port.
   const [heartbeat, metricsServer] = await Promise.all([startHeartbeat(scoped("heartbeat"), { concurrency: env.WORKER_CONCURRENCY }), startMetricsServer(log)]);
+  const driftWatch =
+    env.INTERIM_DRIFT_WATCH === "dirsync" ? startDriftWatch(scoped("drift-watch"), { intervalMs: env.INTERIM_DRIFT_WATCH_INTERVAL_MS }) : undefined;
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -85,6 +88,7 @@ async function main() {
     watchdog.stop();
     await notifications.stop();
     await replication.stop();
+    await driftWatch?.stop();
     await timer?.stop();
     await runner.stop();
     await Promise.all([heartbeat.stop(), metricsServer?.close()]);

@@ -96,3 +96,20 @@ export const driftLastCheck = pgTable(
   },
   () => [check("drift_last_check_single_row", sql`id = 1`)],
 );
+
+/**
+ * Where the drift watcher (server/drift/watch.ts) stands in the directory's change stream (one
+ * row): the DirSync cookie and the DC it came from (its dsServiceName). A cookie from another DC
+ * is not resumed: the watcher starts over and the reconcile covers the gap.
+ */
+export const driftWatchState = pgTable(
+  "drift_watch_state",
+  {
+    id: smallint("id").primaryKey().default(1),
+    dc: text("dc").notNull(),
+    /** base64 of the DirSync cookie. */
+    cookie: text("cookie").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  () => [check("drift_watch_state_single_row", sql`id = 1`)],
+);

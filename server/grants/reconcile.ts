@@ -1,4 +1,5 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants, privilegeDriftSettings, privileges } from "@/db/schema";
@@ -6,6 +7,7 @@ import { recordAudit } from "@/server/audit/service";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { addMembers, listGroupMembers } from "@/server/directory/service";
 import { isTemporaryGroupDn } from "@/server/directory/temporary-groups";
+import { withSessionLock } from "@/server/jobs/locks";
 import { classifyMembers, type DriftAction } from "@/server/drift/policy";
 import { databaseNow, recordCheck, settleDrift, type ManagedGroup } from "@/server/drift/record";
 import { reconcileTemporaryGroups } from "@/server/drift/temporary-groups";
@@ -45,18 +47,9 @@ export async function reconcile(): Promise<ReconcileResult> {
     groupsChecked: 0,
     errors: [],
   };
-  const managed = await db
-    .select({
-      privilegeId: privileges.id,
-      groupGuid: privileges.groupGuid,
-      groupDn: privileges.groupDn,
-      action: sql<DriftAction>`coalesce(${privilegeDriftSettings.action}, 'alert')`,
-    })
-    .from(privileges)
-    .leftJoin(privilegeDriftSettings, eq(privilegeDriftSettings.privilegeId, privileges.id));
-  for (const group of managed) {
+  for (const group of await managedGroups()) {
     try {
-      await reconcileGroup(group, result);
+      await reconcileGroupLocked(group, result);
       result.groupsChecked++;
     } catch (err) {
       result.errors.push({ groupDn: group.groupDn, error: errorText(err) });
@@ -65,6 +58,43 @@ export async function reconcile(): Promise<ReconcileResult> {
   await reconcileTemporaryGroups(result);
   await recordCheck(result.groupsChecked, result.errors);
   return result;
+}
+
+const managedGroups = (groupGuids?: readonly string[]) =>
+  db
+    .select({
+      privilegeId: privileges.id,
+      groupGuid: privileges.groupGuid,
+      groupDn: privileges.groupDn,
+      action: sql<DriftAction>`coalesce(${privilegeDriftSettings.action}, 'alert')`,
+    })
+    .from(privileges)
+    .leftJoin(privilegeDriftSettings, eq(privilegeDriftSettings.privilegeId, privileges.id))
+    .where(groupGuids ? inArray(sql`lower(${privileges.groupGuid})`, [...groupGuids]) : undefined);
+
+/**
+ * The same comparison for a few managed groups only (the drift watcher's, server/drift/watch.ts,
+ * when the directory says they changed). Throws on the first group it cannot check: the caller
+ * asks again; the minute's full reconcile stays the fallback.
+ */
+export async function reconcileGroups(groupGuids: readonly string[]): Promise<ReconcileResult> {
+  const result: ReconcileResult = { requeued: 0, orphansRemoved: 0, standingRemoved: 0, driftFound: 0, reapplied: 0, groupsChecked: 0, errors: [] };
+  if (groupGuids.length === 0) return result;
+  for (const group of await managedGroups(groupGuids.map((g) => g.toLowerCase()))) {
+    await reconcileGroupLocked(group, result);
+    result.groupsChecked++;
+  }
+  return result;
+}
+
+/** Session advisory-lock keys of single groups: above 2^32, clear of the singleton jobs' keys. */
+const GROUP_LOCK_BASE = 0x1a7e * 2 ** 32;
+
+/** One check of a group at a time (the cron's and the watcher's), or two could re-add the same membership. */
+async function reconcileGroupLocked(group: ManagedGroup, result: ReconcileResult) {
+  const key = GROUP_LOCK_BASE + createHash("sha256").update(group.groupGuid.toLowerCase()).digest().readUInt32BE(0);
+  const run = await withSessionLock(key, () => reconcileGroup(group, result), { waitMs: env.LDAP_TIMEOUT_MS * 3, pollMs: 50 });
+  if (!run.ran) throw new Error(`${group.groupDn} is being checked by another run`);
 }
 
 async function reconcileGroup(group: ManagedGroup, result: ReconcileResult) {
