@@ -8,6 +8,7 @@ import { enqueue } from "@/server/jobs/enqueue";
 import { jobKeys } from "@/server/jobs/registry";
 import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
+import { startDirectoryProbe } from "./directory-probe";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { startNotificationPoller } from "./notifications-poller";
 import { startReplicationPoller } from "./replication-poller";
@@ -67,6 +68,7 @@ async function main() {
   // Removals first: notifications wait while this worker's timer sweeps.
   const notifications = startNotificationPoller(scoped("notifications"), { holdWhile: () => timer?.sweeping() ?? false });
   const replication = startReplicationPoller(scoped("replication"), env.REPLICATION_CHECK_INTERVAL_MS);
+  const probe = startDirectoryProbe(scoped("directory-probe"), env.DIRECTORY_PROBE_INTERVAL_MS);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -81,6 +83,7 @@ async function main() {
     watchdog.stop();
     await notifications.stop();
     await replication.stop();
+    await probe.stop();
     await timer?.stop();
     await runner.stop();
     await serviceConnection().reset();

@@ -1,8 +1,15 @@
-import { activateGrant } from "@/server/grants/activate";
+import { outageKnown } from "@/server/directory/outages";
+import { activateQueued } from "@/server/grants/activate-batch";
 import { defineTask } from "../define-task";
 
-/** Puts the grant's account into its AD group (idempotent; see activateGrant). */
+/**
+ * Puts the grant's account into its AD group (idempotent), with the other activations queued and
+ * due (server/grants/activate-batch.ts). While the directory is down (an open outage) nothing is
+ * claimed: the job waits in graphile-worker's backoff, and the probe re-queues it the moment a DC
+ * answers (worker/directory-probe.ts).
+ */
 export const grants__activate = defineTask("grants__activate", async ({ grantId }, { log }) => {
-  const outcome = await activateGrant(grantId);
-  log.debug(`grant ${grantId}: ${outcome}`);
+  if (outageKnown()) throw new Error("the directory is unreachable (open outage): the activation runs when it answers again");
+  const outcome = await activateQueued(grantId);
+  log.debug(`grant ${grantId}: ${typeof outcome === "string" ? outcome : JSON.stringify(outcome)}`);
 });
