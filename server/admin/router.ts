@@ -6,4 +6,6 @@ import * as overview from "./overview";
 export const overviewRouter = createTRPCRouter({
   /** Emergency access still waiting for an approver's review. */
   emergencies: adminProcedure.query(({ ctx }) => overview.unreviewedEmergencies(ctx.user)),
+  /** Directory outages still open, with the removals and activations waiting for them. */
+  directoryOutages: adminProcedure.query(({ ctx }) => overview.directoryOutageBanner(ctx.user)),
 });

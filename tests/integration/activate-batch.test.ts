@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
 import { auditEvents, directoryOutages, grants, users } from "@/db/schema";
 import { setActivation } from "@/server/access-groups/members";
+import { directoryOutageBanner } from "@/server/admin/overview";
 import type { SessionUser } from "@/server/auth/permissions";
 import { serviceConnection } from "@/server/directory/connection";
 import { directoryAnswers, openOutages, outageKnown, setOutageKnown } from "@/server/directory/outages";
@@ -141,9 +142,15 @@ describe("a directory outage seen by activations", () => {
 
     const [outage] = await openOutages();
     expect(outage).toMatchObject({ dcUrl: "ldaps://127.0.0.1:1", failures: 3 });
+    // The overview's banner: which DC, since when, what waits (admins only).
+    expect(await directoryOutageBanner(boss)).toEqual([
+      expect.objectContaining({ dcHosts: ["127.0.0.1"], since: outage!.startedAt, removalsWaiting: 0, activationsWaiting: 3 }),
+    ]);
+    await expect(directoryOutageBanner(people[0]!)).rejects.toThrow();
     expect(await resumeAfterOutage(outage!)).toEqual({ activationsQueued: 3 });
     expect(await resumeAfterOutage(outage!)).toBeNull();
     expect(outageKnown()).toBe(false);
+    expect(await directoryOutageBanner(boss)).toEqual([]);
     const [ended] = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.outage_ended"));
     expect(ended?.data).toMatchObject({ outageId: outage!.id, failures: 3 });
     expect((await db.select().from(directoryOutages).where(like(directoryOutages.dcUrl, "%127.0.0.1:1")))[0]!.endedAt).not.toBeNull();
