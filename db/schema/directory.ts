@@ -51,5 +51,9 @@ export const directoryOutages = pgTable(
     /** Writes that failed for it (grants' activations and removal batches), counted without an audit event each. */
     failures: integer("failures").notNull().default(1),
   },
-  (t) => [uniqueIndex("directory_outages_open").on(t.dcUrl).where(sql`${t.endedAt} is null`)],
+  (t) => [
+    uniqueIndex("directory_outages_open")
+      .on(t.dcUrl)
+      .where(sql`${t.endedAt} is null`),
+  ],
 );

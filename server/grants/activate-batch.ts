@@ -139,7 +139,10 @@ async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
       continue;
     }
     try {
-      const result = await addMembers(members[0]!.groupGuid, members.map((g) => g.memberGuid));
+      const result = await addMembers(
+        members[0]!.groupGuid,
+        members.map((g) => g.memberGuid),
+      );
       const already = new Set(result.alreadyDone);
       recordings.push(
         inLanes(members, LANES, (g) =>

@@ -194,7 +194,11 @@ const retryAt = (attempts: number) => new Date(Date.now() + Math.exp(Math.min(at
  * failed (the last attempt) or pending (retried). The add may have reached the DC before the error:
  * the grant ends as revoked/failed, which reconcile treats as a source of orphans.
  */
-export async function recordFailure(claimed: Grant, err: unknown, opts: { reschedule?: boolean } = {}): Promise<"superseded" | "pending" | "failed" | "revoked"> {
+export async function recordFailure(
+  claimed: Grant,
+  err: unknown,
+  opts: { reschedule?: boolean } = {},
+): Promise<"superseded" | "pending" | "failed" | "revoked"> {
   const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS || (isDomainError(err) && err.kind === "refused"); // a refusal (identity.ts) is not retried
   const error = recordedErrorText(err, claimed.id);
   // No DC answered: the outage is recorded once (server/directory/outages.ts) and a retry is not audited grant by grant.

@@ -122,7 +122,11 @@ describe("directory recovery", () => {
       log("DC stopped; every grant due now");
       await db.execute(sql`update grants set expires_at = now() where state = 'active'`);
       await db.execute(sql`select pg_notify('interim_grant_schedule', '')`);
-      await waitUntil("the worker records the outage", async () => (await db.execute(sql`select 1 from directory_outages where ended_at is null`)).length > 0, 30_000);
+      await waitUntil(
+        "the worker records the outage",
+        async () => (await db.execute(sql`select 1 from directory_outages where ended_at is null`)).length > 0,
+        30_000,
+      );
       await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
       log("starting the DC");
       const up = script("ad-up.sh");

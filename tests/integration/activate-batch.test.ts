@@ -64,7 +64,9 @@ const eventsOf = (action: string, ids: string[]) =>
     .from(auditEvents)
     .where(and(eq(auditEvents.action, action), inArray(auditEvents.targetId, ids)));
 const activationJobs = () =>
-  db.execute<{ key: string; due: boolean; run_at: string | Date }>(sql`select key, run_at, run_at <= now() as due from graphile_worker.jobs where key like 'grant:activate:%'`);
+  db.execute<{ key: string; due: boolean; run_at: string | Date }>(
+    sql`select key, run_at, run_at <= now() as due from graphile_worker.jobs where key like 'grant:activate:%'`,
+  );
 
 describe("activations queued together", () => {
   it("are claimed by the first job and written per group: every account is in, each grant with its own events", async () => {

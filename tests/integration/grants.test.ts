@@ -256,7 +256,10 @@ describe("grant lifecycle against AD", () => {
     expect(started.map((e) => e.data)).toEqual([expect.objectContaining({ dcUrl: "ldaps://127.0.0.1:1", error: expect.stringMatching(/unreachable/) })]);
     expect(await db.select().from(directoryOutages)).toEqual([expect.objectContaining({ dcUrl: "ldaps://127.0.0.1:1", endedAt: null, failures: 2 })]);
     const failed = await db.select({ lastError: grants.lastError, attempts: grants.attempts }).from(grants).where(eq(grants.state, "expiring"));
-    expect(failed).toEqual([expect.objectContaining({ lastError: expect.stringMatching(/unreachable/) }), expect.objectContaining({ attempts: expect.any(Number) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ lastError: expect.stringMatching(/unreachable/) }),
+      expect.objectContaining({ attempts: expect.any(Number) }),
+    ]);
 
     // The directory is back: all four are due at once — the failed ones' leases were let go, nobody waits for them to lapse.
     expect(await sweepExpired()).toMatchObject({ claimed: 4, removed: 4, failed: 0 });
