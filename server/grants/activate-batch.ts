@@ -92,6 +92,7 @@ async function claimQueued(ownId: string, limit: number): Promise<Grant[]> {
 
 async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
   const summary: BatchSummary = { batch: batch.length, activated: 0, failed: 0, retried: 0, skipped: 0 };
+  const lease = leaseKeeper(batch);
   const fail = async (g: Grant, err: unknown) => {
     const outcome = await recordFailure(g, err, { reschedule: true });
     if ((outcome === "failed" || outcome === "revoked") && g.mechanism === "temporary-group") await dropTemporaryGroup(g.id, outcome);
@@ -100,13 +101,17 @@ async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
     else summary.failed++;
   };
   const record = async (g: Grant, applied: AppliedMembership, replication: ReplicationStart) => {
+    await lease.renewIfDue();
     if (await recordActivation(g, applied, replication)) summary.activated++;
     else summary.skipped++;
   };
 
-  // Per grant: the live policy, each in its own transaction as on the single path.
+  // Per grant: the live policy, each in its own transaction as on the single path. (It may read
+  // the DC per grant — tokenGroups for an AD group in the access group — so a big batch can outlast
+  // the lease: it is renewed, or the watchdog would hand the grants to other jobs meanwhile.)
   const live: Grant[] = [];
   await inLanes(batch, LANES, async (g) => {
+    await lease.renewIfDue();
     const checked = await recheckAtActivation(g).catch((err: unknown) => ({ err }));
     if (typeof checked === "object" && "err" in checked) return fail(g, checked.err);
     if (checked === "superseded") summary.skipped++;
@@ -139,6 +144,7 @@ async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
       continue;
     }
     try {
+      await lease.renewIfDue();
       const result = await addMembers(
         members[0]!.groupGuid,
         members.map((g) => g.memberGuid),
@@ -174,6 +180,27 @@ async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
   );
   await Promise.all(recordings);
   return summary;
+}
+
+/** Renews the batch's claims (each grant has its own token) once half the lease has passed. */
+function leaseKeeper(batch: Grant[]) {
+  let renewedAt = Date.now();
+  let renewing: Promise<unknown> | undefined;
+  const ids = batch.map((g) => g.id).join(",");
+  const tokens = batch.map((g) => g.claimToken!).join(",");
+  return {
+    async renewIfDue() {
+      if (!renewing && Date.now() - renewedAt < (env.GRANT_LEASE_SECONDS * 1000) / 2) return;
+      renewedAt = Date.now();
+      renewing ??= db
+        .execute(
+          sql`update grants g set claimed_at = now() from unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
+              where g.id = c.id and g.claim_token = c.token and g.state = ${stateSql("provisioning")}`,
+        )
+        .finally(() => (renewing = undefined));
+      await renewing;
+    },
+  };
 }
 
 /** Runs `fn` over `items` with at most `lanes` in flight; the first error is thrown once all settled. */
