@@ -89,6 +89,7 @@ const MATRIX: Record<string, Entry> = {
   "approvals.history": { allowed: SIGNED_IN },
   "approvals.emergencies": { allowed: SIGNED_IN },
   "overview.emergencies": { allowed: ADMIN },
+  "overview.directoryOutages": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },
