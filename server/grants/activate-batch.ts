@@ -46,9 +46,15 @@ export async function activateQueued(grantId: string): Promise<ActivationOutcome
   const own = await claim(grantId);
   if (own === "window-closed") return "cancelled";
   if (!own) return "nothing-to-do";
-  const others = await claimQueued(own.id, env.ACTIVATION_BATCH_SIZE - 1);
-  if (others.length === 0) return activateClaimed(own);
-  return activateBatch([own, ...others]);
+  // The own grant's recheck runs while the others are looked for: a lone grant (the latency case) does not wait for that look.
+  const recheck = recheckAtActivation(own);
+  recheck.catch(() => {}); // awaited by either path below
+  const others = await claimQueued(own.id, env.ACTIVATION_BATCH_SIZE - 1).catch(async (err: unknown) => {
+    await recheck.catch(() => {});
+    throw err;
+  });
+  if (others.length === 0) return activateClaimed(own, recheck);
+  return activateBatch([own, ...others], new Map([[own.id, recheck]]));
 }
 
 /**
@@ -90,7 +96,7 @@ async function claimQueued(ownId: string, limit: number): Promise<Grant[]> {
   });
 }
 
-async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
+async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typeof recheckAtActivation>>): Promise<BatchSummary> {
   const summary: BatchSummary = { batch: batch.length, activated: 0, failed: 0, retried: 0, skipped: 0 };
   const lease = leaseKeeper(batch);
   const fail = async (g: Grant, err: unknown) => {
@@ -112,7 +118,7 @@ async function activateBatch(batch: Grant[]): Promise<BatchSummary> {
   const live: Grant[] = [];
   await inLanes(batch, LANES, async (g) => {
     await lease.renewIfDue();
-    const checked = await recheckAtActivation(g).catch((err: unknown) => ({ err }));
+    const checked = await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err }));
     if (typeof checked === "object" && "err" in checked) return fail(g, checked.err);
     if (checked === "superseded") summary.skipped++;
     else if (checked === "refused") {

@@ -46,13 +46,16 @@ export async function activateGrant(grantId: string): Promise<ActivationOutcome>
 
 export type ActivationOutcome = "activated" | "nothing-to-do" | "failed" | "cancelled";
 
-/** Steps 1b and 2 for one claimed grant (activate-batch.ts hands a batch of one here too). */
-export async function activateClaimed(claimed: Grant): Promise<ActivationOutcome> {
+/**
+ * Steps 1b and 2 for one claimed grant (activate-batch.ts hands a batch of one here too, with the
+ * recheck it started while it looked for other queued activations).
+ */
+export async function activateClaimed(claimed: Grant, recheck = recheckAtActivation(claimed)): Promise<ActivationOutcome> {
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
     // Issue 13: the access group as it is now, before anything reaches the directory (it may read the DC: a failure retries).
-    const live = await recheckAtActivation(claimed);
+    const live = await recheck;
     if (live === "superseded") return "nothing-to-do";
     if (live === "refused") {
       if (claimed.mechanism === "temporary-group") await dropTemporaryGroup(claimed.id, "failed");
