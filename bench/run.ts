@@ -45,6 +45,8 @@ const { sessionRows } = await import("./sessions-report");
 const { setupSessionsFixture } = await import("./sessions-setup");
 
 type Client = Awaited<ReturnType<typeof serviceClient>>;
+/** Ends a BENCH_ONLY=activation run after its phases (the report follows as usual). */
+class ActivationOnly extends Error {}
 
 function intEnv(name: string, def: number, min = 1): number {
   const raw = process.env[name];
@@ -61,11 +63,13 @@ const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
 const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
 const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
-// Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one.
+// Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b.
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && ONLY !== "sessions" && ONLY !== "drift") throw new Error(`BENCH_ONLY must be "sessions", "drift" or unset, got "${ONLY}"`);
+const ONLY_VALUES = ["sessions", "drift", "activation"];
+if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
 const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
 const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
+const ACTIVATION_GRANTS = intEnv("BENCH_ACTIVATION_GRANTS", 1000, 0);
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
 const CONCURRENT_SESSIONS = ONLY === "drift" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
@@ -126,14 +130,19 @@ try {
       loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
     };
   } else {
-    const users = Math.max(M, LATENCY_GRANTS, N);
+    const users = ONLY === "activation" ? Math.max(ACTIVATION_GRANTS, LATENCY_GRANTS) : Math.max(M, LATENCY_GRANTS, N, ACTIVATION_GRANTS);
     log(
       `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
     );
 
     // ------------------------------------------------------------------ setup --
     admin = await adminClient();
-    const fx = await setupFixture(admin, { users, groups: K, bulkGroups: N > 0 ? K : 0, recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1" });
+    const fx = await setupFixture(admin, {
+      users,
+      groups: K,
+      bulkGroups: N > 0 && ONLY !== "activation" ? K : 0,
+      recreateGroups: process.env.BENCH_REUSE_GROUPS !== "1",
+    });
     await safeUnbind(admin);
     admin = undefined;
     results.setup = {
@@ -208,6 +217,21 @@ try {
       `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
     );
 
+    // ------------------------------------------------------------- phase 2b --
+    if (ACTIVATION_GRANTS > 0) {
+      log(`phase 2b: activation of ${ACTIVATION_GRANTS} grants queued at one instant (batched per group) …`);
+      const { activationBurst } = await import("./activation");
+      results.activationBurst = await activationBurst(
+        fx,
+        poll,
+        svc,
+        worker,
+        { grants: ACTIVATION_GRANTS, label: `bench:${stamp}:activation`, leadSeconds: 8 },
+        problems,
+      );
+    }
+    if (ONLY === "activation") throw new ActivationOnly();
+
     // -------------------------------------------------------------- phase 3 --
     workerLinesBefore.expiry = worker.lines.length;
     log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
@@ -277,9 +301,13 @@ try {
     );
   }
 } catch (err) {
-  fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(fatal);
+  if (err instanceof ActivationOnly) {
+    // BENCH_ONLY=activation: phases 1, 2 and 2b are done.
+  } else {
+    fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    problems.push(`fatal: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(fatal);
+  }
 } finally {
   await worker.stop().catch(() => {});
   results.workerLog = {
@@ -347,6 +375,15 @@ if (r.grantLatency) {
     pct(g.latencyMs),
     `p50 ${ms(a.p50)} · p99 ${ms(a.p99)} (one add, just before each grant)`,
     `${g.latencyMs.n} sequential grants, memberOf polled every ${g.pollIntervalMs} ms; Interim ÷ one raw add: p50 ${ratio(g.latencyMs.p50, a.p50)}, p99 ${ratio(g.latencyMs.p99, a.p99)}; where it goes (p50 / p99): commit → claim recorded (NOTIFY, job fetch, claim tx) ${ms(g.pickupMs.p50)} / ${ms(g.pickupMs.p99)}, → visible on the DC (commit, LDAP add, poll) ${ms(g.addMs.p50)} / ${ms(g.addMs.p99)}; then the activation tx ${ms(g.activationTxMs.p50)}`,
+  ]);
+}
+if (r.activationBurst) {
+  const b = r.activationBurst as import("./activation").ActivationBurstResult;
+  rows.push([
+    `activation of ${b.grants} grants queued at one instant`,
+    `${ms(b.visibleAfterTms)} to all visible on the DC · ${rate(b.perSecond, " grants/s")}`,
+    `${ms(b.raw.ms)} · ${rate(b.raw.perSecond, " adds/s")} (${b.raw.modifies} raw modifies of ≤ ${b.batchSize} <GUID=…> values)`,
+    `issue 15: claimed together and written per group; Interim ÷ raw ${ratio(b.raw.ms, b.visibleAfterTms ?? NaN)}; T → last activated_at (records committed) ${ms(b.recordedAfterTms)}; ${b.groups} groups`,
   ]);
 }
 if (r.expiry) {

@@ -109,6 +109,8 @@ const schema = z.object({
   GRANT_LEASE_SECONDS: z.coerce.number().int().positive().default(20),
   EXPIRY_BATCH_SIZE: z.coerce.number().int().positive().default(5000),
   LDAP_MODIFY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
+  /** At most this many queued activations are claimed and written together (one modify per group and LDAP_MODIFY_BATCH_SIZE values). */
+  ACTIVATION_BATCH_SIZE: z.coerce.number().int().positive().default(1000),
   WORKER_DISABLE_TIMER: bool.default(false),
   /** How often the worker checks the DCs for grants and removals still replicating. */
   REPLICATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
@@ -127,6 +129,8 @@ const schema = z.object({
   INTERIM_DRIFT_WATCH: z.enum(["dirsync", "off"]).default("dirsync"),
   /** How often the drift watcher asks the DC for changes. */
   INTERIM_DRIFT_WATCH_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(1_000),
+  /** While the directory is unreachable (an open outage), how often the worker tries a bind to see whether it answers again. */
+  DIRECTORY_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(1_000),
 });
 
 export type Env = z.infer<typeof schema>;

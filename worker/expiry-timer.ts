@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { sqlClient } from "@/db";
+import { outageKnown } from "@/server/directory/outages";
 import { nextDueAt, sweepExpired } from "@/server/grants/sweep";
 import { requeueStuckActivations } from "@/server/grants/watchdog";
 import { env } from "@/server/env";
@@ -30,6 +31,11 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   const loop = (async () => {
     while (!stopped) {
       try {
+        // No DC answers: the probe (directory-probe.ts) wakes this timer the moment one does.
+        if (outageKnown()) {
+          await nap(MAX_SLEEP_MS);
+          continue;
+        }
         const next = await nextDueAt();
         const wait = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
         if (wait > 0) {

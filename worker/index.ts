@@ -11,6 +11,7 @@ import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
 import { startHeartbeat } from "@/server/ops/heartbeat";
 import { startMetricsServer } from "@/server/ops/metrics-server";
+import { startDirectoryProbe } from "./directory-probe";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { startNotificationPoller } from "./notifications-poller";
 import { startReplicationPoller } from "./replication-poller";
@@ -74,6 +75,7 @@ async function main() {
   const [heartbeat, metricsServer] = await Promise.all([startHeartbeat(scoped("heartbeat"), { concurrency: env.WORKER_CONCURRENCY }), startMetricsServer(log)]);
   const driftWatch =
     env.INTERIM_DRIFT_WATCH === "dirsync" ? startDriftWatch(scoped("drift-watch"), { intervalMs: env.INTERIM_DRIFT_WATCH_INTERVAL_MS }) : undefined;
+  const probe = startDirectoryProbe(scoped("directory-probe"), env.DIRECTORY_PROBE_INTERVAL_MS);
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -89,6 +91,7 @@ async function main() {
     await notifications.stop();
     await replication.stop();
     await driftWatch?.stop();
+    await probe.stop();
     await timer?.stop();
     await runner.stop();
     await Promise.all([heartbeat.stop(), metricsServer?.close()]);

@@ -1,4 +1,5 @@
-import { boolean, integer, jsonb, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export interface DomainControllerInfo {
   hostName: string;
@@ -32,3 +33,27 @@ export const directorySettings = pgTable("directory_settings", {
   /** LDAPS URLs of the DCs to check; empty = the DCs found in the directory (nTDSDSA objects). */
   replicationDcUrls: jsonb("replication_dc_urls").$type<string[]>().notNull().default([]),
 });
+
+/**
+ * A time when no configured DC could be reached for a directory write (issue 15). At most one
+ * open row (ended_at null) per set of DC URLs: the partial unique index makes the opening race
+ * between workers (and nodes) produce one row and one `directory.outage_started` event.
+ */
+export const directoryOutages = pgTable(
+  "directory_outages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The LDAP_URL list (comma-separated) that was unreachable: every URL failed, or the write would have gone to the next. */
+    dcUrl: text("dc_url").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    lastError: text("last_error").notNull(),
+    /** Writes that failed for it (grants' activations and removal batches), counted without an audit event each. */
+    failures: integer("failures").notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex("directory_outages_open")
+      .on(t.dcUrl)
+      .where(sql`${t.endedAt} is null`),
+  ],
+);

@@ -8,4 +8,6 @@ export const overviewRouter = createTRPCRouter({
   emergencies: adminProcedure.query(({ ctx }) => overview.unreviewedEmergencies(ctx.user)),
   /** Each worker's heartbeat (age, version, host). */
   workers: adminProcedure.query(({ ctx }) => overview.workers(ctx.user)),
+  /** Directory outages still open, with the removals and activations waiting for them. */
+  directoryOutages: adminProcedure.query(({ ctx }) => overview.directoryOutageBanner(ctx.user)),
 });

@@ -326,6 +326,17 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("drift.check_requested"), targetType: z.literal("directory"), data: z.object({}) }),
   z.object({ action: z.literal("catalog.sync_requested"), targetType: z.literal("catalog_sync"), data: z.object({ joined: z.boolean() }) }),
   z.object({ action: z.literal("directory.recheck_requested"), targetType: z.literal("directory"), data: z.object({}) }),
+  // No configured DC answered a directory write (issue 15): one event when it starts and one when it ends, not one per grant.
+  z.object({
+    action: z.literal("directory.outage_started"),
+    targetType: z.literal("directory"),
+    data: z.object({ outageId: z.string(), dcUrl: z.string(), error: z.string() }),
+  }),
+  z.object({
+    action: z.literal("directory.outage_ended"),
+    targetType: z.literal("directory"),
+    data: z.object({ outageId: z.string(), dcUrl: z.string(), startedAt: z.string(), durationMs: z.number(), failures: z.number(), lastError: z.string() }),
+  }),
   z.object({
     action: z.literal("directory.checked"),
     targetType: z.literal("directory"),

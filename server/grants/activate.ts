@@ -5,6 +5,7 @@ import { grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { recheckPolicy } from "@/server/access-groups/live-policy";
+import { isDirectoryUnreachable, noteDirectoryUnreachable } from "@/server/directory/outages";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
@@ -30,26 +31,35 @@ const WINDOW_CLOSED = "The access group's time window closed before access could
 
 const lapsedLease = (column: typeof grants.claimedAt) => sql`${column} < now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS})`;
 
-type Grant = typeof grants.$inferSelect;
+export type Grant = typeof grants.$inferSelect;
 
 /**
  * Puts the grant's account into its group. Safe to run twice or after a crash: the claim only
  * takes a pending grant (or one whose provisioning lease lapsed) and fences every later write
  * with its token; "already a member" is success. Returns what happened, for the task's log.
  */
-export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
-  let claimed = await claim(grantId);
+export async function activateGrant(grantId: string): Promise<ActivationOutcome> {
+  const claimed = await claim(grantId);
   if (claimed === "window-closed") return "cancelled";
   if (!claimed) return "nothing-to-do";
+  return activateClaimed(claimed);
+}
 
+export type ActivationOutcome = "activated" | "nothing-to-do" | "failed" | "cancelled";
+
+/**
+ * Steps 1b and 2 for one claimed grant (activate-batch.ts hands a batch of one here too, with the
+ * recheck it started while it looked for other queued activations).
+ */
+export async function activateClaimed(claimed: Grant, recheck = recheckAtActivation(claimed)): Promise<ActivationOutcome> {
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
     // Issue 13: the access group as it is now, before anything reaches the directory (it may read the DC: a failure retries).
-    const live = await recheckAtActivation(claimed);
+    const live = await recheck;
     if (live === "superseded") return "nothing-to-do";
     if (live === "refused") {
-      if (claimed.mechanism === "temporary-group") await dropTemporaryGroup(grantId, "failed");
+      if (claimed.mechanism === "temporary-group") await dropTemporaryGroup(claimed.id, "failed");
       return "failed";
     }
     claimed = live;
@@ -60,7 +70,7 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
     const outcome = await recordFailure(claimed, err);
     // A temporary group the failed attempt may have made (and nested) goes with the grant now,
     // not at the next orphan cleanup: nothing else would end the access it gives.
-    if ((outcome === "failed" || outcome === "revoked") && claimed.mechanism === "temporary-group") await dropTemporaryGroup(grantId, outcome);
+    if ((outcome === "failed" || outcome === "revoked") && claimed.mechanism === "temporary-group") await dropTemporaryGroup(claimed.id, outcome);
     if (outcome === "failed") return "failed";
     if (outcome === "revoked") return "cancelled";
     throw err;
@@ -69,14 +79,14 @@ export async function activateGrant(grantId: string): Promise<"activated" | "not
 }
 
 /** Every write after the claim applies only while the claim (its token) is still the grant's. */
-const fenced = (claimed: Grant) => and(eq(grants.id, claimed.id), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
+export const fenced = (claimed: Grant) => and(eq(grants.id, claimed.id), eq(grants.state, "provisioning"), eq(grants.claimToken, claimed.claimToken!));
 
 /**
  * Step 1: pending (or provisioning with a lapsed lease) → provisioning, under a fresh claim token.
  * A pending grant whose access-group window has closed (the worker or the DC was down until then)
  * is cancelled instead: access outside the window would break the policy.
  */
-async function claim(grantId: string): Promise<Grant | "window-closed" | undefined> {
+export async function claim(grantId: string): Promise<Grant | "window-closed" | undefined> {
   assertTransition(["pending", "provisioning"], "provisioning");
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -132,7 +142,7 @@ async function cancelIfWindowClosed(tx: Transaction, grantId: string): Promise<b
  * the privilege's maximum of today is clipped (with a note); the end never passes the group's
  * window as its limits draw it now. Returns the grant as it now stands.
  */
-async function recheckAtActivation(claimed: Grant): Promise<Grant | "refused" | "superseded"> {
+export async function recheckAtActivation(claimed: Grant): Promise<Grant | "refused" | "superseded"> {
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(fenced(claimed)).for("update");
     if (!grant) return "superseded" as const;
@@ -180,14 +190,24 @@ async function refuseActivation(tx: Transaction, grant: Grant, rule: string, mes
     .where(eq(requests.id, grant.requestId));
 }
 
+/** graphile-worker's own backoff (exp(attempts) seconds), for retries the bulk path schedules itself. */
+const retryAt = (attempts: number) => new Date(Date.now() + Math.exp(Math.min(attempts, 10)) * 1000);
+
 /**
  * Step 2, failed: provisioning → revoked (an end was requested meanwhile: it wins over a retry),
  * failed (the last attempt) or pending (retried). The add may have reached the DC before the error:
  * the grant ends as revoked/failed, which reconcile treats as a source of orphans.
  */
-async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded" | "pending" | "failed" | "revoked"> {
+export async function recordFailure(
+  claimed: Grant,
+  err: unknown,
+  opts: { reschedule?: boolean } = {},
+): Promise<"superseded" | "pending" | "failed" | "revoked"> {
   const final = claimed.attempts >= MAX_ACTIVATION_ATTEMPTS || (isDomainError(err) && err.kind === "refused"); // a refusal (identity.ts) is not retried
   const error = recordedErrorText(err, claimed.id);
+  // No DC answered: the outage is recorded once (server/directory/outages.ts) and a retry is not audited grant by grant.
+  const outage = isDirectoryUnreachable(err);
+  if (outage) await noteDirectoryUnreachable(err);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(grants)
@@ -210,7 +230,12 @@ async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded"
       .returning({ state: grants.state, requestId: grants.requestId });
     if (!row) return "superseded" as const;
     if (row.state === "failed") await tx.update(requests).set({ status: "failed" }).where(eq(requests.id, row.requestId));
+    if (outage && row.state === "pending") {
+      if (opts.reschedule) await recordTransition(tx, { activate: { grantId: claimed.id, runAt: retryAt(claimed.attempts) } });
+      return "pending" as const;
+    }
     await recordTransition(tx, {
+      activate: opts.reschedule && row.state === "pending" ? { grantId: claimed.id, runAt: retryAt(claimed.attempts) } : undefined,
       notify: row.state === "failed" ? [{ event: "failed", items: [{ requestId: row.requestId, grantId: claimed.id, data: { error } }] }] : [],
       audit: {
         actor: SYSTEM_ACTOR,
@@ -237,7 +262,7 @@ async function recordFailure(claimed: Grant, err: unknown): Promise<"superseded"
  * would let it outlast what was granted. An end requested while we were provisioning makes the
  * grant due at once.
  */
-async function recordActivation(claimed: Grant, applied: AppliedMembership, replication: ReplicationStart): Promise<boolean> {
+export async function recordActivation(claimed: Grant, applied: AppliedMembership, replication: ReplicationStart): Promise<boolean> {
   assertTransition("provisioning", replication.waits ? "replicating" : "active");
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -299,7 +324,7 @@ async function recordActivation(claimed: Grant, applied: AppliedMembership, repl
 }
 
 /** Best effort: when the directory refuses this too, the orphan cleanup (every 2 minutes) retries. */
-async function dropTemporaryGroup(grantId: string, grantState: "failed" | "revoked") {
+export async function dropTemporaryGroup(grantId: string, grantState: "failed" | "revoked") {
   try {
     const { deleted, dn } = await deleteTemporaryGroupOf(grantId);
     if (!deleted) return;
@@ -313,7 +338,7 @@ async function dropTemporaryGroup(grantId: string, grantState: "failed" | "revok
   }
 }
 
-interface AppliedMembership {
+export interface AppliedMembership {
   /** What the directory was actually asked for, which the grant row then records. */
   mechanism: GrantMechanism;
   ttlSeconds: number | null;
@@ -323,7 +348,7 @@ interface AppliedMembership {
 }
 
 /** Writes the grant's membership the way its mechanism says; idempotent, so a retry after a crash is safe. */
-async function applyMembership(grant: Grant): Promise<AppliedMembership> {
+export async function applyMembership(grant: Grant): Promise<AppliedMembership> {
   if (grant.mechanism === "temporary-group") {
     const tempGroup = await provisionTemporaryGroup({
       grantId: grant.id,

@@ -6,6 +6,7 @@ import { grants } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { DirectoryError } from "@/server/directory/errors";
+import { isDirectoryUnreachable, noteDirectoryUnreachable } from "@/server/directory/outages";
 import { deleteTemporaryGroup } from "@/server/directory/temporary-groups";
 import { removeMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
@@ -260,15 +261,28 @@ function outcomeQueue() {
 
 const uuidArray = (ids: string[]) => sql`string_to_array(${ids.join(",")}, ',')::uuid[]`;
 
-/** Keeps the lease (the sweep retakes these once it lapses: the directory may be down) and says why. */
+/**
+ * Keeps the lease (the sweep retakes these once it lapses) and says why, with a `removal_failed`
+ * event per grant. When the directory did not answer at all, the outage is recorded once instead
+ * (server/directory/outages.ts: one event however many grants and retries it holds up) and the
+ * lease is let go at once: the worker's probe wakes the timer the moment the DC answers again,
+ * and the grants must be due right then, not a lease later.
+ */
 async function recordRemovalFailure(members: DueGrant[], claimToken: string, err: Error) {
   metrics().grantRemovals.inc({ outcome: "failed", reason: "none" }, members.length);
+  const outage = isDirectoryUnreachable(err);
+  if (outage) await noteDirectoryUnreachable(err, members.length);
   await db.transaction(async (tx) => {
     const failed = await tx
       .update(grants)
-      .set({ lastError: errorText(err), attempts: sql`${grants.attempts} + 1` })
+      .set({
+        lastError: errorText(err),
+        attempts: sql`${grants.attempts} + 1`,
+        ...(outage ? { claimedAt: sql`now() - make_interval(secs => ${env.GRANT_LEASE_SECONDS + 1})` } : {}),
+      })
       .where(and(sql`${grants.id} = any(${uuidArray(members.map((m) => m.id))})`, eq(grants.claimToken, claimToken)))
       .returning({ id: grants.id });
+    if (outage) return;
     await recordAudit(
       tx,
       SYSTEM_ACTOR,

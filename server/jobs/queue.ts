@@ -78,7 +78,9 @@ export function jobKeyFor(key: KeyBuilder, id: SQLWrapper): SQL {
  * a job held longer is taken as held by a worker that died (graphile-worker frees such locks only
  * after four hours).
  */
-export function jobExists(keySql: SQLWrapper, opts: { unclaimed?: boolean; liveLeaseSeconds?: number } = {}): SQL {
+export function jobExists(keySql: SQLWrapper, opts: { unclaimed?: boolean; liveLeaseSeconds?: number; dueNow?: boolean } = {}): SQL {
+  // `dueNow`: waiting, nobody holds it, and its time has come (not in a retry's backoff).
+  if (opts.dueNow) return sql`exists (select 1 from graphile_worker.jobs j where j.key = ${keySql} and j.locked_at is null and j.run_at <= now())`;
   const held = opts.unclaimed
     ? sql` and j.locked_at is null`
     : opts.liveLeaseSeconds !== undefined

@@ -90,6 +90,7 @@ const MATRIX: Record<string, Entry> = {
   "approvals.emergencies": { allowed: SIGNED_IN },
   "overview.emergencies": { allowed: ADMIN },
   "overview.workers": { allowed: ADMIN },
+  "overview.directoryOutages": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },

@@ -3,7 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { db } from "@/db";
-import { auditEvents, grants, requests } from "@/db/schema";
+import { auditEvents, directoryOutages, grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit, verifyAuditChain } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
@@ -12,6 +12,7 @@ import { sweepExpired } from "@/server/grants/sweep";
 import { MAX_ACTIVATION_ATTEMPTS } from "@/server/grants/timing";
 import { reconcile } from "@/server/grants/reconcile";
 import { serviceConnection } from "@/server/directory/connection";
+import { setOutageKnown } from "@/server/directory/outages";
 import { findUser, removeMembers } from "@/server/directory/service";
 import { resetEnvForTests } from "@/server/env";
 import { endGrant } from "@/server/grants/service";
@@ -235,7 +236,7 @@ describe("grant lifecycle against AD", () => {
     expect(jobs[0]?.n).toBe(0);
   });
 
-  it("a sweep that cannot reach the directory stops claiming and keeps its leases; later sweeps remove everything", async () => {
+  it("a sweep that cannot reach the directory stops claiming, records one outage instead of a failure per grant, and lets go of its leases", async () => {
     const { people } = await fourDueGrants();
     const saved = { ...process.env };
     process.env.LDAP_URL = "ldaps://127.0.0.1:1";
@@ -245,16 +246,23 @@ describe("grant lifecycle against AD", () => {
       process.env = saved;
       resetEnvForTests();
       await serviceConnection().reset();
+      setOutageKnown(false);
     });
     // The first chunk failed, and the one claimed ahead with it, without another attempt; no more were claimed.
     expect(down).toMatchObject({ claimed: 2, removed: 0, failed: 2, modifies: 0 });
-    const failed = await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removal_failed"));
-    expect(failed.map((e) => (e.data as { error: string }).error)).toEqual([expect.stringMatching(/unreachable/), expect.stringMatching(/unreachable/)]);
+    // Issue 15: no removal_failed event per grant (and per retry) — one outage, with both failures counted on it.
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.action, "grant.removal_failed"))).toHaveLength(0);
+    const started = await db.select().from(auditEvents).where(eq(auditEvents.action, "directory.outage_started"));
+    expect(started.map((e) => e.data)).toEqual([expect.objectContaining({ dcUrl: "ldaps://127.0.0.1:1", error: expect.stringMatching(/unreachable/) })]);
+    expect(await db.select().from(directoryOutages)).toEqual([expect.objectContaining({ dcUrl: "ldaps://127.0.0.1:1", endedAt: null, failures: 2 })]);
+    const failed = await db.select({ lastError: grants.lastError, attempts: grants.attempts }).from(grants).where(eq(grants.state, "expiring"));
+    expect(failed).toEqual([
+      expect.objectContaining({ lastError: expect.stringMatching(/unreachable/) }),
+      expect.objectContaining({ attempts: expect.any(Number) }),
+    ]);
 
-    // The directory is back: the unclaimed grants go at once, the failed ones once their lease lapsed.
-    expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 2, failed: 0 });
-    await db.execute(sql`update grants set claimed_at = now() - interval '1 hour' where state = 'expiring'`);
-    expect(await sweepExpired()).toMatchObject({ claimed: 2, removed: 2, failed: 0 });
+    // The directory is back: all four are due at once — the failed ones' leases were let go, nobody waits for them to lapse.
+    expect(await sweepExpired()).toMatchObject({ claimed: 4, removed: 4, failed: 0 });
     for (const p of people) expect(await isDirectMember(groupDn, p.dn)).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
+import { outageKnown } from "@/server/directory/outages";
 import { IN_DIRECTORY_STATES, isInDirectory, REMOVING_STATE } from "@/server/grants/states";
 import { sweepExpired } from "@/server/grants/sweep";
 import { env } from "@/server/env";
@@ -32,6 +33,8 @@ async function dueGrant(grantId: string) {
 export const grants__expire = defineTask("grants__expire", async ({ grantId }, { helpers }) => {
   const before = await dueGrant(grantId);
   if (!before) return;
+  // The timer sweeps the moment the directory answers again (worker/directory-probe.ts wakes it).
+  if (outageKnown()) throw new Error(`grant ${grantId} waits for the directory (open outage)`);
   if (isInDirectory(before.state) || before.leaseLapsed) await sweepExpired();
   const stillDue = await dueGrant(grantId);
   if (!stillDue) return;

@@ -2,12 +2,14 @@ import type { Metadata } from "next";
 import { DirectoryStatus } from "./_components/directory-status";
 import { EmergencyFlags } from "./_components/emergency-flags";
 import { WorkerHeartbeats } from "./_components/worker-heartbeats";
+import { OutageBanner } from "./_components/outage-banner";
 
 export const metadata: Metadata = { title: "Administration — Interim" };
 
 export default function AdminOverviewPage() {
   return (
     <>
+      <OutageBanner />
       <EmergencyFlags />
       <DirectoryStatus />
       <WorkerHeartbeats />

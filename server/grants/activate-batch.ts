@@ -1,0 +1,222 @@
+import "server-only";
+import { and, inArray, ne, sql } from "drizzle-orm";
+import { db } from "@/db";
+import { grants } from "@/db/schema";
+import { SYSTEM_ACTOR } from "@/server/audit/events";
+import { isDirectoryUnreachable } from "@/server/directory/outages";
+import { addMembers } from "@/server/directory/service";
+import { env } from "@/server/env";
+import { jobKeys } from "@/server/jobs/enqueue";
+import { completeJobsByKey, jobExists, jobKeyFor } from "@/server/jobs/queue";
+import { jobs } from "@/server/jobs/registry";
+import {
+  activateClaimed,
+  applyMembership,
+  claim,
+  dropTemporaryGroup,
+  type ActivationOutcome,
+  type AppliedMembership,
+  type Grant,
+  recheckAtActivation,
+  recordActivation,
+  recordFailure,
+} from "./activate";
+import { replicationStart, type ReplicationStart } from "./replication";
+import { stateSql } from "./state-sql";
+import { assertTransition } from "./states";
+import { recordTransition } from "./transition";
+
+/*
+ * Activations queued together are written together (issue 15): the job that runs first claims its
+ * own grant and then every other activation that is waiting and due, and puts the plain (`direct`)
+ * memberships in with one modify per group and LDAP_MODIFY_BATCH_SIZE values, as the sweep takes
+ * them out. Everything else stays per grant: the claim and its `grant.provisioning` event, the live
+ * policy recheck (a refused grant fails alone), the `grant.activated` event, replication, and the
+ * TTL and temporary-group mechanisms (their values or groups are the grant's own: written one by
+ * one, beside the batch). A lone grant takes the single path (activate.ts) unchanged.
+ */
+
+/** Database lanes for the per-grant steps of a batch (the pool has DB_POOL_MAX connections, the jobs use some). */
+const LANES = 4;
+
+export type BatchSummary = { batch: number; activated: number; failed: number; retried: number; skipped: number };
+
+/** The task's entry: this grant's activation, with whatever else is queued and due. */
+export async function activateQueued(grantId: string): Promise<ActivationOutcome | BatchSummary> {
+  const own = await claim(grantId);
+  if (own === "window-closed") return "cancelled";
+  if (!own) return "nothing-to-do";
+  // The own grant's recheck runs while the others are looked for: a lone grant (the latency case) does not wait for that look.
+  const recheck = recheckAtActivation(own);
+  recheck.catch(() => {}); // awaited by either path below
+  const others = await claimQueued(own.id, env.ACTIVATION_BATCH_SIZE - 1).catch(async (err: unknown) => {
+    await recheck.catch(() => {});
+    throw err;
+  });
+  if (others.length === 0) return activateClaimed(own, recheck);
+  return activateBatch([own, ...others], new Map([[own.id, recheck]]));
+}
+
+/**
+ * Claims pending grants whose activation job waits with its time come (nobody runs it, and it is
+ * not in a retry's backoff), oldest first, SKIP LOCKED so concurrent jobs share them. Their jobs
+ * are completed in the same transaction: the batch now owns them, and schedules a retry itself.
+ */
+async function claimQueued(ownId: string, limit: number): Promise<Grant[]> {
+  if (limit <= 0) return [];
+  assertTransition("pending", "provisioning");
+  return db.transaction(async (tx) => {
+    const ready = sql`(select g.id from grants g
+      where g.state = ${stateSql("pending")} and g.id <> ${ownId}
+        and (g.not_after is null or g.not_after > now()) and (g.starts_at is null or g.starts_at <= now())
+        and ${jobExists(jobKeyFor(jobs.grants__activate.key, sql`g.id`), { dueNow: true })}
+      order by g.created_at limit ${limit} for update skip locked)`;
+    const rows = await tx
+      .update(grants)
+      .set({ state: "provisioning", attempts: sql`${grants.attempts} + 1`, claimedAt: sql`now()`, claimToken: sql`gen_random_uuid()`, updatedAt: sql`now()` })
+      .where(and(inArray(grants.id, ready), ne(grants.id, ownId)))
+      .returning();
+    if (rows.length === 0) return [];
+    await completeJobsByKey(
+      tx,
+      rows.map((r) => jobKeys.activate(r.id)),
+    );
+    await recordTransition(tx, {
+      audit: {
+        actor: SYSTEM_ACTOR,
+        events: rows.map((row) => ({
+          action: "grant.provisioning" as const,
+          targetType: "grant" as const,
+          targetId: row.id,
+          data: { attempt: row.attempts, groupDn: row.groupDn, memberDn: row.memberDn },
+        })),
+      },
+    });
+    return rows;
+  });
+}
+
+async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typeof recheckAtActivation>>): Promise<BatchSummary> {
+  const summary: BatchSummary = { batch: batch.length, activated: 0, failed: 0, retried: 0, skipped: 0 };
+  const lease = leaseKeeper(batch);
+  const fail = async (g: Grant, err: unknown) => {
+    const outcome = await recordFailure(g, err, { reschedule: true });
+    if ((outcome === "failed" || outcome === "revoked") && g.mechanism === "temporary-group") await dropTemporaryGroup(g.id, outcome);
+    if (outcome === "pending") summary.retried++;
+    else if (outcome === "superseded") summary.skipped++;
+    else summary.failed++;
+  };
+  const record = async (g: Grant, applied: AppliedMembership, replication: ReplicationStart) => {
+    await lease.renewIfDue();
+    if (await recordActivation(g, applied, replication)) summary.activated++;
+    else summary.skipped++;
+  };
+
+  // Per grant: the live policy, each in its own transaction as on the single path. (It may read
+  // the DC per grant — tokenGroups for an AD group in the access group — so a big batch can outlast
+  // the lease: it is renewed, or the watchdog would hand the grants to other jobs meanwhile.)
+  const live: Grant[] = [];
+  await inLanes(batch, LANES, async (g) => {
+    await lease.renewIfDue();
+    const checked = await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err }));
+    if (typeof checked === "object" && "err" in checked) return fail(g, checked.err);
+    if (checked === "superseded") summary.skipped++;
+    else if (checked === "refused") {
+      summary.failed++;
+      if (g.mechanism === "temporary-group") await dropTemporaryGroup(g.id, "failed");
+    } else live.push(checked);
+  });
+  if (live.length === 0) return summary;
+
+  let replication: ReplicationStart;
+  try {
+    replication = await replicationStart();
+  } catch (err) {
+    await inLanes(live, LANES, (g) => fail(g, err));
+    return summary;
+  }
+
+  const recordings: Promise<void>[] = [];
+  const single = live.filter((g) => g.mechanism !== "direct");
+  const byGroup = new Map<string, Grant[]>();
+  for (const g of live.filter((x) => x.mechanism === "direct")) byGroup.set(g.groupGuid.toLowerCase(), [...(byGroup.get(g.groupGuid.toLowerCase()) ?? []), g]);
+
+  // One group at a time (a DC applies a group's modifies one after another), the recording of the
+  // previous group's grants committing meanwhile. Once no DC answers, the rest fail without trying.
+  let unreachable: unknown;
+  for (const members of byGroup.values()) {
+    if (unreachable) {
+      recordings.push(inLanes(members, LANES, (g) => fail(g, unreachable)));
+      continue;
+    }
+    try {
+      await lease.renewIfDue();
+      const result = await addMembers(
+        members[0]!.groupGuid,
+        members.map((g) => g.memberGuid),
+      );
+      const already = new Set(result.alreadyDone);
+      recordings.push(
+        inLanes(members, LANES, (g) =>
+          record(g, { mechanism: "direct", ttlSeconds: null, alreadyMember: already.has(g.memberGuid.toLowerCase()), tempGroup: null }, replication),
+        ),
+      );
+    } catch (err) {
+      if (isDirectoryUnreachable(err)) {
+        unreachable = err;
+        recordings.push(inLanes(members, LANES, (g) => fail(g, err)));
+        continue;
+      }
+      // A refusal of the batch (the group, or one value): one by one, so each grant gets its own outcome.
+      single.push(...members);
+    }
+  }
+  // TTL and temporary-group grants (and a refused batch's): the single path's write, beside the batch.
+  recordings.push(
+    inLanes(single, LANES, async (g) => {
+      if (unreachable) return fail(g, unreachable);
+      let applied: AppliedMembership;
+      try {
+        applied = await applyMembership(g);
+      } catch (err) {
+        return fail(g, err);
+      }
+      await record(g, applied, replication);
+    }),
+  );
+  await Promise.all(recordings);
+  return summary;
+}
+
+/** Renews the batch's claims (each grant has its own token) once half the lease has passed. */
+function leaseKeeper(batch: Grant[]) {
+  let renewedAt = Date.now();
+  let renewing: Promise<unknown> | undefined;
+  const ids = batch.map((g) => g.id).join(",");
+  const tokens = batch.map((g) => g.claimToken!).join(",");
+  return {
+    async renewIfDue() {
+      if (!renewing && Date.now() - renewedAt < (env.GRANT_LEASE_SECONDS * 1000) / 2) return;
+      renewedAt = Date.now();
+      renewing ??= db
+        .execute(
+          sql`update grants g set claimed_at = now() from unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
+              where g.id = c.id and g.claim_token = c.token and g.state = ${stateSql("provisioning")}`,
+        )
+        .finally(() => (renewing = undefined));
+      await renewing;
+    },
+  };
+}
+
+/** Runs `fn` over `items` with at most `lanes` in flight; the first error is thrown once all settled. */
+async function inLanes<T>(items: readonly T[], lanes: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!).catch((err: unknown) => (failure ??= err));
+    }),
+  );
+  if (failure) throw failure;
+}
