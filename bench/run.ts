@@ -16,6 +16,9 @@
  * BENCH_EXPIRY_LEAD_SECONDS (5, more for M > 5000), BENCH_BULK_LEAD_SECONDS (N/1000, at least 5),
  * BENCH_REUSE_GROUPS (0: groups are recreated every run), BENCH_SESSION_STARTS (20), BENCH_ECHO_SAMPLES (300),
  * BENCH_CONCURRENT_SESSIONS (C, 50; 0 skips phase 7), BENCH_SESSION_OUTPUT_BYTES (2,000,000), BENCH_ONLY=sessions (phase 7 alone).
+ *   8. client (bench/client.ts): gzipped JavaScript per page next to the framework's baseline, and Lighthouse's mobile
+ *      performance score, TBT and LCP per page, on a production build with ~1,000 privileges; BENCH_ONLY=client-js
+ *      (the sums alone) or BENCH_ONLY=lighthouse (both); BENCH_CLIENT_PORT (3280), BENCH_CLIENT_PRIVILEGES (1000).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -41,6 +44,7 @@ const { setupFixture } = await import("./setup");
 const { sessionsBench } = await import("./sessions");
 const { sessionRows } = await import("./sessions-report");
 const { setupSessionsFixture } = await import("./sessions-setup");
+const { clientBench } = await import("./client");
 
 type Client = Awaited<ReturnType<typeof serviceClient>>;
 
@@ -61,7 +65,9 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one.
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && ONLY !== "sessions") throw new Error(`BENCH_ONLY must be "sessions" or unset, got "${ONLY}"`);
+const ONLY_VALUES = ["sessions", "client-js", "lighthouse"];
+if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
+const CLIENT_ONLY = ONLY === "client-js" || ONLY === "lighthouse";
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
 const CONCURRENT_SESSIONS = intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
@@ -119,7 +125,7 @@ try {
       postgres: pg?.v,
       loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
     };
-  } else {
+  } else if (!CLIENT_ONLY) {
     const users = Math.max(M, LATENCY_GRANTS, N);
     log(
       `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
@@ -251,7 +257,7 @@ try {
   }
 
   // -------------------------------------------------------------- phase 7 --
-  if (CONCURRENT_SESSIONS > 0) {
+  if (CONCURRENT_SESSIONS > 0 && !CLIENT_ONLY) {
     log("phase 7: recorded SSH sessions through the gateway (issue 14; worker stopped, its steps in-process) …");
     admin = await adminClient();
     const sfx = await setupSessionsFixture(admin, { accounts: CONCURRENT_SESSIONS });
@@ -262,6 +268,18 @@ try {
       { starts: SESSION_STARTS, echoSamples: ECHO_SAMPLES, concurrent: CONCURRENT_SESSIONS, outputBytes: SESSION_OUTPUT_BYTES },
       problems,
     );
+  }
+
+  // -------------------------------------------------------------- phase 8 --
+  if (ONLY === undefined || CLIENT_ONLY) {
+    if (CLIENT_ONLY) results.environment = { node: process.version, platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`, domainControllers: [] };
+    log(`phase 8: client JavaScript per page${ONLY === "client-js" ? "" : " and Lighthouse (mobile)"} on the production build …`);
+    results.client = await clientBench({
+      port: intEnv("BENCH_CLIENT_PORT", 3280),
+      privileges: intEnv("BENCH_CLIENT_PRIVILEGES", 1000, 0),
+      lighthouse: ONLY !== "client-js",
+      problems,
+    });
   }
 } catch (err) {
   fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -440,7 +458,7 @@ if (r.rawRemove) {
 console.log("");
 const env0 = r.environment;
 console.log(
-  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), ${ONLY === "sessions" ? "sessions only" : `M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`}`,
+  `Interim bench ${runId.toISOString()} — node ${process.version}, ${env0?.samba ?? "samba ?"}, DCs: ${env0?.domainControllers.length ?? "?"} (${env0?.domainControllers.join(", ") ?? "?"}), ${ONLY ? `${ONLY} only` : `M=${M}, N=${N}, K=${K}, worker concurrency ${env0?.workerConcurrency ?? "?"}, expiry batch ${env0?.expiryBatchSize ?? "?"}`}`,
 );
 if (rows.length) console.log(table(["metric", "Interim", "raw ldapts", "notes"], rows));
 if (r.sessions) {
