@@ -45,7 +45,11 @@ async function seedPrivileges(count: number): Promise<string> {
       allowExtension: i % 2 === 0,
     };
   });
-  for (let i = 0; i < rows.length; i += 500) await db.insert(privileges).values(rows.slice(i, i + 500)).onConflictDoNothing();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insert(privileges)
+      .values(rows.slice(i, i + 500))
+      .onConflictDoNothing();
   return `${count} local rows (bench/client.ts seedPrivileges)`;
 }
 
@@ -68,7 +72,12 @@ export async function clientBench(opts: ClientBenchOptions): Promise<Record<stri
   try {
     const requester = await web.signIn(REQUESTER, PASSWORD);
     const admin = await web.signIn(ADMIN, PASSWORD);
-    const pages: { route: string; cookie?: string }[] = [{ route: "/signin" }, { route: "/inbox", cookie: requester }, { route: "/roles", cookie: requester }, { route: "/admin", cookie: admin }];
+    const pages: { route: string; cookie?: string }[] = [
+      { route: "/signin" },
+      { route: "/inbox", cookie: requester },
+      { route: "/roles", cookie: requester },
+      { route: "/admin", cookie: admin },
+    ];
 
     const baseline = await frameworkBaseline(web.baseUrl);
     const js: PageJs[] = [];
@@ -76,8 +85,14 @@ export async function clientBench(opts: ClientBenchOptions): Promise<Record<stri
     log("client JavaScript per page (gzip, what a phone downloads before the page is interactive):");
     console.log(
       table(
-      ["page", "chunks", "raw", "gzip", "above framework"],
-      [baseline, ...js].map((r) => [r.route, String(r.chunks), kb(r.rawBytes), kb(r.gzipBytes), r === baseline ? "—" : `+${kb(r.gzipBytes - baseline.gzipBytes)}`]),
+        ["page", "chunks", "raw", "gzip", "above framework"],
+        [baseline, ...js].map((r) => [
+          r.route,
+          String(r.chunks),
+          kb(r.rawBytes),
+          kb(r.gzipBytes),
+          r === baseline ? "—" : `+${kb(r.gzipBytes - baseline.gzipBytes)}`,
+        ]),
       ),
     );
     const inbox = js.find((r) => r.route === "/inbox")!;

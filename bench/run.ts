@@ -272,7 +272,12 @@ try {
 
   // -------------------------------------------------------------- phase 8 --
   if (ONLY === undefined || CLIENT_ONLY) {
-    if (CLIENT_ONLY) results.environment = { node: process.version, platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`, domainControllers: [] };
+    if (CLIENT_ONLY)
+      results.environment = {
+        node: process.version,
+        platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
+        domainControllers: [],
+      };
     log(`phase 8: client JavaScript per page${ONLY === "client-js" ? "" : " and Lighthouse (mobile)"} on the production build …`);
     results.client = await clientBench({
       port: intEnv("BENCH_CLIENT_PORT", 3280),
