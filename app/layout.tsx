@@ -1,7 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import "./globals.css";
-import { Providers } from "./providers";
 
 export const metadata: Metadata = {
   title: "Interim — just-in-time access",
@@ -17,7 +16,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
-        <Providers>{children}</Providers>
+        {/* No client providers here: the sign-in page needs neither tRPC nor React Query (components/app-shell.tsx has them). */}
+        {children}
       </body>
     </html>
   );

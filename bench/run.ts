@@ -18,6 +18,9 @@
  * BENCH_CONCURRENT_SESSIONS (C, 50; 0 skips phase 7), BENCH_SESSION_OUTPUT_BYTES (2,000,000), BENCH_ONLY=sessions (phase 7 alone).
  * Drift (bench/drift.ts): BENCH_DRIFT_SAMPLES (20; 0 skips it), BENCH_DRIFT_CRON_SAMPLES (0: the cron's figure from its interval
  * and a timed pass), BENCH_ONLY=drift (that phase alone).
+ *   9. client (bench/client.ts): gzipped JavaScript per page next to the framework's baseline, and Lighthouse's mobile
+ *      performance score, TBT and LCP per page, on a production build with ~1,000 privileges; BENCH_ONLY=client-js
+ *      (the sums alone) or BENCH_ONLY=lighthouse (both); BENCH_CLIENT_PORT (3280), BENCH_CLIENT_PRIVILEGES (1000).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -43,6 +46,7 @@ const { setupFixture } = await import("./setup");
 const { sessionsBench } = await import("./sessions");
 const { sessionRows } = await import("./sessions-report");
 const { setupSessionsFixture } = await import("./sessions-setup");
+const { clientBench } = await import("./client");
 
 type Client = Awaited<ReturnType<typeof serviceClient>>;
 /** Ends a BENCH_ONLY=activation run after its phases (the report follows as usual). */
@@ -65,11 +69,12 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b.
 const ONLY = process.env.BENCH_ONLY || undefined;
-const ONLY_VALUES = ["sessions", "drift", "activation"];
+const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse"];
 if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
 const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
 const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
 const ACTIVATION_GRANTS = intEnv("BENCH_ACTIVATION_GRANTS", 1000, 0);
+const CLIENT_ONLY = ONLY === "client-js" || ONLY === "lighthouse";
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
 const CONCURRENT_SESSIONS = ONLY === "drift" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
@@ -129,7 +134,7 @@ try {
       postgres: pg?.v,
       loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
     };
-  } else {
+  } else if (!CLIENT_ONLY) {
     const users = ONLY === "activation" ? Math.max(ACTIVATION_GRANTS, LATENCY_GRANTS) : Math.max(M, LATENCY_GRANTS, N, ACTIVATION_GRANTS);
     log(
       `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
@@ -288,7 +293,7 @@ try {
   }
 
   // -------------------------------------------------------------- phase 7 --
-  if (CONCURRENT_SESSIONS > 0) {
+  if (CONCURRENT_SESSIONS > 0 && !CLIENT_ONLY) {
     log("phase 7: recorded SSH sessions through the gateway (issue 14; worker stopped, its steps in-process) …");
     admin = await adminClient();
     const sfx = await setupSessionsFixture(admin, { accounts: CONCURRENT_SESSIONS });
@@ -299,6 +304,23 @@ try {
       { starts: SESSION_STARTS, echoSamples: ECHO_SAMPLES, concurrent: CONCURRENT_SESSIONS, outputBytes: SESSION_OUTPUT_BYTES },
       problems,
     );
+  }
+
+  // -------------------------------------------------------------- phase 9 --
+  if (ONLY === undefined || CLIENT_ONLY) {
+    if (CLIENT_ONLY)
+      results.environment = {
+        node: process.version,
+        platform: `${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} CPU(s)`,
+        domainControllers: [],
+      };
+    log(`phase 9: client JavaScript per page${ONLY === "client-js" ? "" : " and Lighthouse (mobile)"} on the production build …`);
+    results.client = await clientBench({
+      port: intEnv("BENCH_CLIENT_PORT", 3280),
+      privileges: intEnv("BENCH_CLIENT_PRIVILEGES", 1000, 0),
+      lighthouse: ONLY !== "client-js",
+      problems,
+    });
   }
 } catch (err) {
   if (err instanceof ActivationOnly) {

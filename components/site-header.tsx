@@ -2,8 +2,8 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { signOut } from "next-auth/react";
 import { useState } from "react";
+import { signOutTo } from "./auth-client";
 import { Button } from "./button";
 
 export interface HeaderUser {
@@ -52,7 +52,7 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
               pending={signingOut}
               onClick={() => {
                 setSigningOut(true);
-                void signOut({ callbackUrl: "/signin" });
+                signOutTo("/signin").catch(() => setSigningOut(false));
               }}
             >
               Sign out

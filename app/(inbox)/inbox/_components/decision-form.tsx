@@ -1,39 +1,18 @@
 "use client";
 
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useMemo, useState } from "react";
-import { useForm } from "react-hook-form";
-import { z } from "zod";
+import { useId, useRef, useState } from "react";
 import { describeError, errorCode, useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
 import { TextAreaField, TextField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { formatMinutes } from "@/components/time";
-import { decideInput } from "@/server/approvals/schemas";
 import type { InboxItem } from "./approval-card";
+import { checkComment, checkShortenTo, type DecisionErrors } from "./decision-check";
 
 export type DecideResult = RouterOutputs["approvals"]["decide"];
 type Decision = "approve" | "deny";
-
-// The server's rules for the comment and the duration, with the bound this request allows.
-function schemaFor(max: number) {
-  return z.object({
-    comment: decideInput.shape.comment,
-    // Empty keeps the duration as it stands.
-    shortenTo: z.preprocess(
-      (v) => (typeof v === "string" && v.trim() === "" ? null : v),
-      z.coerce
-        .number({ error: "Enter a number of minutes" })
-        .int("Whole minutes only")
-        .min(1, "At least 1 minute")
-        .max(max, `At most ${max} minutes: approvers can shorten, not lengthen`)
-        .nullable(),
-    ),
-  });
-}
-type Schema = ReturnType<typeof schemaFor>;
 
 /** Errors after which the request is no longer this approver's to decide: the inbox is refreshed. */
 function requestMovedOn(err: unknown): boolean {
@@ -53,18 +32,9 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
   const queryClient = useQueryClient();
   const id = useId();
   const current = item.approvedDurationMinutes ?? item.durationMinutes;
-  const schema = useMemo(() => schemaFor(current), [current]);
-  const {
-    register,
-    trigger,
-    getValues,
-    setError,
-    clearErrors,
-    formState: { errors },
-  } = useForm<z.input<Schema>, unknown, z.output<Schema>>({
-    resolver: zodResolver(schema),
-    defaultValues: { comment: "", shortenTo: "" },
-  });
+  const commentRef = useRef<HTMLTextAreaElement>(null);
+  const shortenRef = useRef<HTMLInputElement>(null);
+  const [errors, setErrors] = useState<DecisionErrors>({});
   const [problem, setProblem] = useState<string | null>(null);
   // Once decided, the buttons go: the card leaves the list on the refresh, and a second tap meanwhile would only conflict.
   const [recorded, setRecorded] = useState(false);
@@ -76,17 +46,19 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
     ]);
   const decide = useMutation(trpc.approvals.decide.mutationOptions());
 
-  const run = (decision: Decision) => async () => {
+  const run = async (decision: Decision) => {
     setProblem(null);
-    clearErrors();
+    const { comment, error: commentError } = checkComment(commentRef.current?.value ?? "");
     // A denial does not need a valid duration: only the comment is checked then.
-    const valid = await trigger(decision === "approve" ? ["comment", "shortenTo"] : ["comment"], { shouldFocus: true });
-    // Throwing keeps the confirm step open (components/confirm-button.tsx).
-    if (!valid) throw new Error("invalid");
-    const comment = schema.shape.comment.parse(getValues("comment"));
-    const durationMinutes = decision === "approve" ? schema.shape.shortenTo.parse(getValues("shortenTo")) : null;
+    const shorten = decision === "approve" ? checkShortenTo(shortenRef.current?.value ?? "", current) : { minutes: null };
+    setErrors({ comment: commentError, shortenTo: shorten.error });
+    if (commentError || shorten.error) {
+      (commentError ? commentRef.current : shortenRef.current)?.focus();
+      // Throwing keeps the confirm step open (components/confirm-button.tsx).
+      throw new Error("invalid");
+    }
     try {
-      const result = await decide.mutateAsync({ requestId: item.requestId, decision, comment, durationMinutes });
+      const result = await decide.mutateAsync({ requestId: item.requestId, decision, comment, durationMinutes: shorten.minutes });
       setRecorded(true);
       onDecided(result);
     } catch (err) {
@@ -94,11 +66,10 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
         onGone(describeError(err).message);
       } else {
         const { message, fieldErrors } = describeError(err);
-        const commentError = fieldErrors?.comment?.[0];
-        const durationError = fieldErrors?.durationMinutes?.[0];
-        if (commentError) setError("comment", { type: "server", message: commentError });
-        if (durationError) setError("shortenTo", { type: "server", message: durationError });
-        setProblem(commentError || durationError ? "Check the highlighted fields." : message);
+        const serverComment = fieldErrors?.comment?.[0];
+        const serverDuration = fieldErrors?.durationMinutes?.[0];
+        setErrors({ comment: serverComment, shortenTo: serverDuration });
+        setProblem(serverComment || serverDuration ? "Check the highlighted fields." : message);
       }
       throw err;
     } finally {
@@ -119,9 +90,11 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
         rows={2}
         maxLength={1000}
         hint="Recorded with your decision in the audit trail."
-        error={errors.comment?.message}
+        error={errors.comment}
         disabled={recorded}
-        {...register("comment")}
+        name="comment"
+        defaultValue=""
+        ref={commentRef}
       />
       <TextField
         id={`${id}-shorten`}
@@ -132,9 +105,11 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
         max={current}
         step={1}
         hint={`Optional: 1 to ${current}. Leave empty to approve the ${formatMinutes(current)} as they stand.`}
-        error={errors.shortenTo?.message}
+        error={errors.shortenTo}
         disabled={recorded}
-        {...register("shortenTo")}
+        name="shortenTo"
+        defaultValue=""
+        ref={shortenRef}
       />
       {problem && <ErrorAlert>{problem}</ErrorAlert>}
       {recorded ? (
@@ -148,7 +123,7 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
             variant="primary"
             pending={deciding("approve")}
             disabled={decide.isPending}
-            onConfirm={run("approve")}
+            onConfirm={() => run("approve")}
           />
           <ConfirmButton
             label="Deny"
@@ -156,7 +131,7 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
             pendingLabel="Denying…"
             pending={deciding("deny")}
             disabled={decide.isPending}
-            onConfirm={run("deny")}
+            onConfirm={() => run("deny")}
           />
         </div>
       )}

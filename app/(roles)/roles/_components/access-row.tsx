@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert } from "@/components/alerts";
@@ -12,9 +13,14 @@ import { Tag } from "@/components/tag";
 import { formatMinutes, formatWhen } from "@/components/time";
 import { TimelineDisclosure } from "@/components/timeline-disclosure";
 import { useNow } from "@/components/use-now";
-import { ExtendForm, type ExtendResult } from "./extend-form";
+import type { ExtendResult } from "./extend-form";
 import { dcList, isScheduled, removalPending, rowId, unconfirmedOn, waitingFor, type MyRequest } from "./my-request";
 import { ProgressSteps } from "./progress-steps";
+
+// Loaded when someone extends: the form (zod, react-hook-form) need not be in the page's first scripts.
+const ExtendForm = dynamic(() => import("./extend-form").then((m) => m.ExtendForm), {
+  loading: () => <p className="mt-3 text-sm text-slate-500">Loading the form…</p>,
+});
 
 /** A request without a grant (never approved) still needs one of the grant badges. */
 function displayState(r: MyRequest): GrantState {

@@ -1,11 +1,17 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { formatWhen } from "@/components/time";
-import { RequestForm } from "./request-form";
 import type { RequestTarget } from "./request-target";
+
+// Loaded when a card's form opens: the form (zod, react-hook-form) is most of the page's own
+// JavaScript and most visits never open one.
+const RequestForm = dynamic(() => import("./request-form").then((m) => m.RequestForm), {
+  loading: () => <p className="mt-4 text-sm text-slate-500">Loading the form…</p>,
+});
 
 /** Why a card's privilege (or set) cannot be requested now, and when it opens again. */
 export function UnavailableNote({ verdict }: { verdict: RequestTarget["verdict"] }) {

@@ -1,0 +1,107 @@
+/**
+ * Lighthouse's mobile profile (its default config: a mid-range phone, simulated slow 4G and a 4×
+ * slower CPU), performance category only, against the production server — signed in through
+ * `extraHeaders` (Cookie). Chromium is Debian's (CHROME_PATH, else CHROMIUM_PATH as for e2e, else
+ * /usr/bin/chromium), started headless here with a profile of its own per page.
+ * Runs in `npm run bench` (BENCH_ONLY=lighthouse: with the client-JS sums, nothing else);
+ * BENCH_LIGHTHOUSE_RUNS (1) runs per page, the median score is kept.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import lighthouse from "lighthouse";
+import { ms, table } from "./lib/stats";
+
+export interface LighthouseResult {
+  url: string;
+  score: number;
+  tbtMs: number;
+  lcpMs: number;
+  fcpMs: number;
+  runs: number[];
+}
+
+const chromium = process.env.CHROME_PATH || process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+async function withChromium<T>(fn: (port: number) => Promise<T>): Promise<T> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), "interim-lh-"));
+  const child = spawn(
+    chromium,
+    [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profile}`,
+      "about:blank",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("Chromium did not open its DevTools port in 30 s")), 30_000);
+      child.once("exit", (code) => reject(new Error(`Chromium exited (${code})`)));
+      createInterface({ input: child.stderr! }).on("line", (line) => {
+        const m = /DevTools listening on ws:\/\/[^:]+:(\d+)\//.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    return await fn(port);
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function once(url: string, cookie: string | undefined) {
+  return withChromium(async (port) => {
+    const result = await lighthouse(url, {
+      port,
+      output: "json",
+      logLevel: "error",
+      onlyCategories: ["performance"],
+      extraHeaders: cookie ? { Cookie: cookie } : undefined,
+    });
+    const lhr = result?.lhr;
+    if (!lhr) throw new Error(`Lighthouse gave no result for ${url}`);
+    if (lhr.runtimeError) throw new Error(`Lighthouse on ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+    if (lhr.finalDisplayedUrl !== url) throw new Error(`Lighthouse on ${url} ended on ${lhr.finalDisplayedUrl} (not signed in?)`);
+    const num = (id: string) => lhr.audits[id]?.numericValue ?? NaN;
+    return {
+      score: Math.round((lhr.categories.performance?.score ?? 0) * 100),
+      tbtMs: num("total-blocking-time"),
+      lcpMs: num("largest-contentful-paint"),
+      fcpMs: num("first-contentful-paint"),
+    };
+  });
+}
+
+export async function runLighthouse(url: string, cookie?: string): Promise<LighthouseResult> {
+  const n = Math.max(1, Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 1) || 1);
+  const runs = [];
+  for (let i = 0; i < n; i++) runs.push(await once(url, cookie));
+  runs.sort((a, b) => a.score - b.score);
+  const median = runs[Math.floor((runs.length - 1) / 2)]!;
+  return { url: new URL(url).pathname, ...median, runs: runs.map((r) => r.score) };
+}
+
+export function printLighthouse(results: LighthouseResult[]) {
+  console.log(
+    table(
+      ["page", "performance (mobile)", "TBT", "LCP", "FCP", "runs"],
+      results.map((r) => [r.url, String(r.score), ms(r.tbtMs), ms(r.lcpMs), ms(r.fcpMs), r.runs.join(", ")]),
+    ),
+  );
+}
