@@ -84,7 +84,15 @@ function Shown({ page, pageSize, total, noun }: { page: number; pageSize: number
   );
 }
 
-function FilterChips<F extends string>({ filter, value, onChange }: { filter: ListFilter<F>; value: string | undefined; onChange: (v: string | undefined) => void }) {
+function FilterChips<F extends string>({
+  filter,
+  value,
+  onChange,
+}: {
+  filter: ListFilter<F>;
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+}) {
   const chip = (selected: boolean) =>
     `rounded-full px-3 py-1 text-sm ring-1 ring-inset ${selected ? "bg-indigo-600 text-white ring-indigo-600" : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50"}`;
   return (

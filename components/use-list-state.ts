@@ -2,7 +2,8 @@
 
 import { usePathname, useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE } from "@/shared/paging";
+import { DEFAULT_PAGE_SIZE } from "@/shared/paging";
+import { paramName, readListParams } from "./list-params";
 
 /*
  * A list's search, filters and page live in the address (`?q=sql&status=enabled&page=2`), so a
@@ -26,23 +27,13 @@ export function useListState<F extends string = never>(opts: { prefix?: string; 
   const params = useSearchParams();
   const pathname = usePathname();
   const { prefix, filters: filterKeys = [], pageSize = DEFAULT_PAGE_SIZE } = opts;
-  const key = useCallback((k: string) => (prefix ? `${prefix}.${k}` : k), [prefix]);
+  const key = useCallback((k: string) => paramName(prefix, k), [prefix]);
 
-  const q = params.get(key("q")) ?? "";
-  const rawPage = Number(params.get(key("page")) ?? "1");
-  const page = Number.isInteger(rawPage) && rawPage >= 1 ? Math.min(rawPage, MAX_PAGE) : 1;
   // A string, so the filters object keeps its identity (and the query its key) while they stay the same.
-  const filterSignature = JSON.stringify(filterKeys.map((f) => params.get(key(f))));
-  const filters = useMemo(() => {
-    const values = JSON.parse(filterSignature) as (string | null)[];
-    const out: Partial<Record<F, string>> = {};
-    filterKeys.forEach((f, i) => {
-      if (values[i]) out[f] = values[i];
-    });
-    return out;
-    // filterKeys is read through the signature, which names every key's value.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [filterSignature]);
+  const read = readListParams(params, { prefix, filters: filterKeys, pageSize });
+  const filterSignature = JSON.stringify(read.filters);
+  const filters = useMemo(() => JSON.parse(filterSignature) as Partial<Record<F, string>>, [filterSignature]);
+  const { q, page } = read;
 
   const update = useCallback(
     (changes: Record<string, string | undefined>) => {
