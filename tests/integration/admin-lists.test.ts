@@ -156,7 +156,11 @@ describe("drift lists", () => {
 
   it("findingsPage: open or accepted, searched by member, privilege or DN", async () => {
     expect((await callerAs(carol).drift.findingsPage({})).total).toBe(4);
-    expect((await callerAs(carol).drift.findingsPage({ state: "open" })).items.map((f) => f.memberName).sort()).toEqual(["stray-one", "stray-three", "stray-two"]);
+    expect((await callerAs(carol).drift.findingsPage({ state: "open" })).items.map((f) => f.memberName).sort()).toEqual([
+      "stray-one",
+      "stray-three",
+      "stray-two",
+    ]);
     expect((await callerAs(carol).drift.findingsPage({ state: "accepted" })).items.map((f) => f.memberName)).toEqual(["kept-one"]);
     expect((await callerAs(carol).drift.findingsPage({ q: "STRAY-T" })).total).toBe(2);
     expect((await callerAs(carol).drift.findingsPage({ q: "List P009", state: "open" })).items.map((f) => f.memberName)).toEqual(["stray-three"]);
