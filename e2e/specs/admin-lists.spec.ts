@@ -43,13 +43,13 @@ test("the privileges list pages, searches on the server and keeps its filter in 
   // The first page is in the server's HTML: content on first paint, not "Loading…".
   const html = await (await page.request.get("/admin/privileges?q=E2E+List")).text();
   expect(html).toContain(`${PREFIX}001`);
-  expect(html).not.toContain(`${PREFIX}026`);
+  expect(html).not.toContain(`${PREFIX}021`);
 
   await page.goto("/admin/privileges");
   const table = page.getByRole("region", { name: "Published privileges" });
   const listRows = table.getByRole("row", { name: /^E2E List \d{3}$/ });
-  await expect(table.getByText(/^1–25 of \d+ privileges$/)).toBeVisible();
-  expect(await table.getByRole("row").count()).toBeLessThanOrEqual(26); // 25 and the header
+  await expect(table.getByText(/^1–20 of \d+ privileges$/)).toBeVisible();
+  expect(await table.getByRole("row").count()).toBeLessThanOrEqual(21); // 20 and the header
 
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   expect(height).toBeLessThan(6000);
@@ -76,13 +76,13 @@ test("the privileges list pages, searches on the server and keeps its filter in 
   // The next page follows the first.
   await table.getByRole("button", { name: "All" }).first().click();
   await page.getByLabel("Search privileges").fill("E2E List");
-  await expect(table.getByText("1–25 of 300 privileges")).toBeVisible();
-  await expect(table.getByRole("row", { name: `${PREFIX}025` })).toBeVisible();
+  await expect(table.getByText("1–20 of 300 privileges")).toBeVisible();
+  await expect(table.getByRole("row", { name: `${PREFIX}020` })).toBeVisible();
   await table.getByRole("button", { name: "Next page" }).click();
-  await expect(table.getByText("26–50 of 300 privileges")).toBeVisible();
-  await expect(table.getByRole("row", { name: `${PREFIX}026` })).toBeVisible();
-  await expect(table.getByRole("row", { name: `${PREFIX}025` })).toHaveCount(0);
+  await expect(table.getByText("21–40 of 300 privileges")).toBeVisible();
+  await expect(table.getByRole("row", { name: `${PREFIX}021` })).toBeVisible();
+  await expect(table.getByRole("row", { name: `${PREFIX}020` })).toHaveCount(0);
   await expect(page).toHaveURL(/[?&]page=2(&|$)/);
   await page.reload();
-  await expect(table.getByRole("row", { name: `${PREFIX}050` })).toBeVisible();
+  await expect(table.getByRole("row", { name: `${PREFIX}040` })).toBeVisible();
 });

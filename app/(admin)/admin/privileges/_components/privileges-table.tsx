@@ -11,7 +11,7 @@ import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
 import { Pill } from "@/components/state-badge";
 import { useListState } from "@/components/use-list-state";
 import { GRANT_MECHANISMS, PRIVILEGE_STATUS, type GrantMechanism } from "@/server/privileges/schemas";
-import { PRIVILEGE_FILTERS, privilegePageOf, type PrivilegeFilter } from "./list-input";
+import { PRIVILEGE_FILTERS, PRIVILEGE_PAGE_SIZE, privilegePageOf, type PrivilegeFilter } from "./list-input";
 import { EditPrivilegeForm } from "./edit-privilege-form";
 
 const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
@@ -31,7 +31,7 @@ function MobileLabel({ children }: { children: string }) {
 
 export function PrivilegesTable() {
   const trpc = useTRPC();
-  const list = useListState<PrivilegeFilter>({ filters: PRIVILEGE_FILTERS });
+  const list = useListState<PrivilegeFilter>({ filters: PRIVILEGE_FILTERS, pageSize: PRIVILEGE_PAGE_SIZE });
   const privileges = useQuery({ ...trpc.privileges.page.queryOptions(privilegePageOf(list)), placeholderData: keepPreviousData });
   const facts = useQuery(trpc.grants.kerberos.queryOptions());
   const pamOff = facts.data?.pamFeatureEnabled === false;
@@ -100,13 +100,13 @@ export function PrivilegesTable() {
                 <tr
                   key={p.id}
                   aria-label={p.name}
-                  className={`max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-3 max-sm:p-4 ${p.id === editingId ? "bg-indigo-50/50" : ""}`}
+                  className={`max-sm:grid max-sm:grid-cols-3 max-sm:gap-x-3 max-sm:gap-y-2 max-sm:p-3 ${p.id === editingId ? "bg-indigo-50/50" : ""}`}
                 >
-                  <td className={`${td} max-sm:col-span-2`}>
+                  <td className={`${td} max-sm:col-span-2 max-sm:row-start-1`}>
                     <div className="font-medium text-slate-900">{p.name}</div>
                     {p.description && <div className="mt-0.5 max-w-xs text-xs text-slate-500">{p.description}</div>}
                   </td>
-                  <td className={`${td} max-w-xs text-xs text-slate-700 max-sm:col-span-2 max-sm:max-w-none`}>
+                  <td className={`${td} max-w-xs text-xs text-slate-700 max-sm:col-span-3 max-sm:max-w-none`}>
                     <MobileLabel>Group DN</MobileLabel>
                     <Dn value={p.groupDn} />
                   </td>
@@ -133,7 +133,7 @@ export function PrivilegesTable() {
                     <MobileLabel>Requests</MobileLabel>
                     <Pill on={p.enabled}>{p.enabled ? "Enabled" : "Disabled"}</Pill>
                   </td>
-                  <td className={`${td} text-right max-sm:col-span-2 max-sm:text-left`}>
+                  <td className={`${td} text-right max-sm:col-start-3 max-sm:row-start-1`}>
                     <Button
                       onClick={() => {
                         setSaved(null);
