@@ -56,7 +56,7 @@ test("the privileges list pages, searches on the server and keeps its filter in 
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
   // Search narrows on the server: 120–129.
-  await page.getByLabel("Search privileges").fill("e2e list 12");
+  await page.getByRole("searchbox", { name: "Search privileges" }).fill("e2e list 12");
   await expect(table.getByText("1–10 of 10 privileges")).toBeVisible();
   await expect(listRows).toHaveCount(10);
   await expect(page).toHaveURL(/[?&]q=e2e\+list\+12(&|$)/);
@@ -69,13 +69,13 @@ test("the privileges list pages, searches on the server and keeps its filter in 
 
   // Reload: the address brings back the search and the filter.
   await page.reload();
-  await expect(page.getByLabel("Search privileges")).toHaveValue("e2e list 12");
+  await expect(page.getByRole("searchbox", { name: "Search privileges" })).toHaveValue("e2e list 12");
   await expect(table.getByRole("button", { name: "Disabled" })).toHaveAttribute("aria-pressed", "true");
   await expect(listRows).toHaveCount(1);
 
   // The next page follows the first.
   await table.getByRole("button", { name: "All" }).first().click();
-  await page.getByLabel("Search privileges").fill("E2E List");
+  await page.getByRole("searchbox", { name: "Search privileges" }).fill("E2E List");
   await expect(table.getByText("1–20 of 300 privileges")).toBeVisible();
   await expect(table.getByRole("row", { name: `${PREFIX}020` })).toBeVisible();
   await table.getByRole("button", { name: "Next page" }).click();
