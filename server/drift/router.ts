@@ -1,6 +1,7 @@
 import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
-import { driftFindingInput, driftResolvedInput, driftSettingsInput } from "./schemas";
+import { pageDriftSettings, pageFindings } from "./lists";
+import { driftFindingInput, driftFindingsPageInput, driftResolvedInput, driftSettingsInput, driftSettingsPageInput } from "./schemas";
 import * as service from "./service";
 
 export const driftRouter = createTRPCRouter({
@@ -9,6 +10,9 @@ export const driftRouter = createTRPCRouter({
   findings: adminProcedure.query(({ ctx }) => service.listFindings(ctx.user)),
   resolved: adminProcedure.input(driftResolvedInput).query(({ ctx, input }) => service.listResolvedFindings(ctx.user, input.limit)),
   settings: adminProcedure.query(({ ctx }) => service.listDriftSettings(ctx.user)),
+  /** The same lists one page at a time, searched and filtered (the drift page). */
+  findingsPage: adminProcedure.input(driftFindingsPageInput).query(({ ctx, input }) => pageFindings(ctx.user, input)),
+  settingsPage: adminProcedure.input(driftSettingsPageInput).query(({ ctx, input }) => pageDriftSettings(ctx.user, input)),
   setAction: adminProcedure.input(driftSettingsInput).mutation(({ ctx, input }) => service.setDriftAction(ctx.user, ctx.actor, input)),
   accept: adminProcedure.input(driftFindingInput).mutation(({ ctx, input }) => service.acceptFinding(ctx.user, ctx.actor, input)),
   remove: adminProcedure.input(driftFindingInput).mutation(({ ctx, input }) => service.removeFinding(ctx.user, ctx.actor, input)),

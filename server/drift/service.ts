@@ -20,7 +20,7 @@ import type { DriftFindingInput, DriftSettingsInput } from "./schemas";
  * with standing access per privilege, and an admin's decisions on single findings.
  */
 
-const openFinding = isNull(driftFindings.resolution);
+export const openFinding = isNull(driftFindings.resolution);
 
 /** Open findings (for the navigation badge), the latest check, and whether a check is waiting or running. */
 export async function driftStatus(user: SessionUser) {
@@ -37,9 +37,9 @@ export async function driftStatus(user: SessionUser) {
   };
 }
 
-const resolver = alias(users, "resolver");
+export const resolver = alias(users, "resolver");
 
-const findingColumns = {
+export const findingColumns = {
   id: driftFindings.id,
   privilegeId: driftFindings.privilegeId,
   privilege: privileges.name,
@@ -58,7 +58,7 @@ const findingColumns = {
 };
 
 /** Findings with their privilege and who resolved them. */
-const findingsQuery = () =>
+export const findingsQuery = () =>
   db
     .select(findingColumns)
     .from(driftFindings)

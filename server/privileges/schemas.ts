@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageInput } from "@/shared/paging";
 
 export const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
@@ -56,3 +57,12 @@ export const updatePrivilegeInput = privilegeFields
 export type UpdatePrivilegeInput = z.infer<typeof updatePrivilegeInput>;
 
 export const searchGroupsInput = z.object({ query: z.string().trim().max(64).default("") });
+
+export const PRIVILEGE_STATUS = ["enabled", "disabled"] as const;
+
+/** The admin list: search (name, description, group DN, tags), status and mechanism filters, one page. */
+export const privilegePageInput = pageInput.extend({
+  status: z.enum(PRIVILEGE_STATUS).optional(),
+  mechanism: z.enum(GRANT_MECHANISMS).optional(),
+});
+export type PrivilegePageInput = z.input<typeof privilegePageInput>;

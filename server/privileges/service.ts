@@ -1,5 +1,5 @@
 import "server-only";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { loadPerson, requesterAccess } from "@/server/access-groups/enforcement";
 import { privileges } from "@/db/schema";
@@ -14,7 +14,8 @@ import { TEMP_GROUPS_UNAVAILABLE, temporaryGroupsAvailable } from "@/server/dire
 import { env } from "@/server/env";
 import { conflict, invalid, notFound, unauthenticated } from "@/server/errors";
 import type { z } from "zod";
-import { publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism } from "./schemas";
+import { matchesText, parsePage, toPage, totalOver } from "@/server/lists/paging";
+import { privilegePageInput, publishPrivilegeInput, updatePrivilegeInput, type GrantMechanism, type PrivilegePageInput } from "./schemas";
 
 type Privilege = typeof privileges.$inferSelect;
 
@@ -78,6 +79,32 @@ function conflictOnDuplicate(err: unknown): never {
 export async function listPrivileges(user: SessionUser) {
   assertCan(user, "manage", "Privilege");
   return db.select().from(privileges).orderBy(asc(privileges.name));
+}
+
+export async function getPrivilege(user: SessionUser, id: string) {
+  assertCan(user, "manage", "Privilege");
+  const [row] = await db.select().from(privileges).where(eq(privileges.id, id));
+  return row ?? null;
+}
+
+/** One page of published privileges, searched and filtered in the database: for admins only. */
+export async function pagePrivileges(user: SessionUser, raw: PrivilegePageInput) {
+  assertCan(user, "manage", "Privilege");
+  const input = parsePage(privilegePageInput, raw);
+  const where = and(
+    matchesText(input.q, [privileges.name, privileges.description, privileges.groupDn, sql`array_to_string(${privileges.tags}, ' ')`]),
+    input.status ? eq(privileges.enabled, input.status === "enabled") : undefined,
+    input.mechanism ? eq(privileges.mechanism, input.mechanism) : undefined,
+  );
+  const rows = await db
+    .select({ row: privileges, total: totalOver })
+    .from(privileges)
+    .where(where)
+    .orderBy(asc(privileges.name), asc(privileges.id))
+    .limit(input.limit)
+    .offset(input.offset);
+  const page = await toPage(rows, input, async () => (await db.$count(privileges, where)) as number);
+  return { ...page, items: page.items.map((r) => r.row) };
 }
 
 /** What the signed-in person may request now (their access groups decide, as on the roles page). */

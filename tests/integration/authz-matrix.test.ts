@@ -53,6 +53,7 @@ const MATRIX: Record<string, Entry> = {
   "privileges.list": { allowed: ADMIN },
   "privileges.searchGroups": { allowed: ADMIN, input: () => ({ query: "it-az" }) },
   "privileges.byId": { allowed: ADMIN, input: nobody },
+  "privileges.page": { allowed: ADMIN, input: () => ({ q: "az" }) },
   "privilegeSets.list": { allowed: ADMIN },
   "privilegeSets.options": { allowed: ADMIN },
   "requests.access": { allowed: SIGNED_IN },
@@ -95,6 +96,8 @@ const MATRIX: Record<string, Entry> = {
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },
   "drift.settings": { allowed: ADMIN },
+  "drift.settingsPage": { allowed: ADMIN, input: () => ({}) },
+  "drift.findingsPage": { allowed: ADMIN, input: () => ({ state: "open" }) },
   "deviceSessions.targets": { allowed: SIGNED_IN },
   "deviceSessions.mine": { allowed: SIGNED_IN },
   // Approvers see their groups' sessions; someone who approves nothing is refused.

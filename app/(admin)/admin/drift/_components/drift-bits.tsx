@@ -2,7 +2,7 @@ import { Tag } from "@/components/tag";
 import { formatDateTime, formatWhen } from "@/components/time";
 import type { RouterOutputs } from "@/components/router-types";
 
-export type DriftFinding = RouterOutputs["drift"]["findings"][number];
+export type DriftFinding = RouterOutputs["drift"]["findingsPage"]["items"][number];
 
 export function KindTag({ kind }: { kind: DriftFinding["kind"] }) {
   return kind === "standing" ? <Tag tone="amber">Standing access</Tag> : <Tag tone="red">Outlived its grant</Tag>;

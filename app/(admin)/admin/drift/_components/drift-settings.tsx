@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
@@ -10,17 +10,34 @@ import { Dn } from "@/components/dn";
 import { controlClass } from "@/components/form-field";
 import { Card } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
 import { Tag } from "@/components/tag";
+import { useListState } from "@/components/use-list-state";
 import { DRIFT_ACTION_LABEL, DRIFT_ACTIONS } from "@/server/drift/schemas";
 import { When } from "./drift-bits";
 
-type GroupSetting = RouterOutputs["drift"]["settings"][number];
+type GroupSetting = RouterOutputs["drift"]["settingsPage"]["items"][number];
 type Action = GroupSetting["action"];
+
+type SettingsFilter = "action" | "findings";
+const FILTERS: ListFilter<SettingsFilter>[] = [
+  { key: "action", label: "Action", options: DRIFT_ACTIONS.map((a) => ({ value: a, label: DRIFT_ACTION_LABEL[a] })) },
+  { key: "findings", label: "Open findings", options: [{ value: "yes", label: "With open findings" }] },
+];
 
 /** Per privilege group: alert only, or remove standing access automatically. */
 export function DriftSettings() {
   const trpc = useTRPC();
-  const settings = useQuery(trpc.drift.settings.queryOptions());
+  const list = useListState<SettingsFilter>({ prefix: "groups", filters: ["action", "findings"] });
+  const input = {
+    q: list.q,
+    page: list.page,
+    pageSize: list.pageSize,
+    action: DRIFT_ACTIONS.find((a) => a === list.filters.action),
+    withFindings: list.filters.findings === "yes" || undefined,
+  };
+  const settings = useQuery({ ...trpc.drift.settingsPage.queryOptions(input), placeholderData: keepPreviousData });
+  const filtered = Boolean(list.q || input.action || input.withFindings || list.page > 1);
 
   return (
     <section aria-labelledby="drift-settings-heading" className="mb-10">
@@ -31,11 +48,23 @@ export function DriftSettings() {
         Per privilege group. With “Remove automatically”, the next check takes standing members out of the group, except accepted ones, nested groups and
         Interim&apos;s service account. Memberships that outlived their grant are always removed.
       </p>
+      <div className="mb-3">
+        <ListToolbar
+          state={list}
+          searchLabel="Search privilege groups"
+          placeholder="Privilege or group DN"
+          filters={FILTERS}
+          total={settings.data?.total}
+          noun="groups"
+        />
+      </div>
       {settings.isPending ? (
         <Loading label="Loading privilege groups…" />
       ) : settings.isError ? (
         <QueryError message={describeError(settings.error).message} onRetry={() => void settings.refetch()} />
-      ) : settings.data.length === 0 ? (
+      ) : settings.data.items.length === 0 && filtered ? (
+        <EmptyState title="No privilege group matches">Try part of a privilege name or group, or clear the filters.</EmptyState>
+      ) : settings.data.items.length === 0 ? (
         <EmptyState title="No privilege groups yet">
           Drift is checked in the groups of{" "}
           <Link href="/admin/privileges" className="font-medium text-indigo-700 underline underline-offset-2">
@@ -46,12 +75,15 @@ export function DriftSettings() {
       ) : (
         <Card>
           <ul className="divide-y divide-slate-100">
-            {settings.data.map((g) => (
+            {settings.data.items.map((g) => (
               <GroupSettingRow key={g.privilegeId} group={g} />
             ))}
           </ul>
         </Card>
       )}
+      <div className="mt-3">
+        <Pager state={list} total={settings.data?.total} label="Privilege group pages" />
+      </div>
     </section>
   );
 }
@@ -63,7 +95,11 @@ function GroupSettingRow({ group: g }: { group: GroupSetting }) {
   const [choice, setChoice] = useState<Action>(g.action);
   const save = useMutation(
     trpc.drift.setAction.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.drift.settings.queryKey() }),
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.drift.settings.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.drift.settingsPage.queryKey() }),
+        ]),
     }),
   );
   const dirty = choice !== g.action;

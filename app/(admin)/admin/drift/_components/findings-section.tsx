@@ -1,61 +1,90 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";
 import { Dn } from "@/components/dn";
+import { ListToolbar, Pager } from "@/components/list-toolbar";
 import { Card } from "@/components/page-heading";
+import { useListState } from "@/components/use-list-state";
+import type { FINDING_STATES } from "@/server/drift/schemas";
 import { KindTag, MemberClassTag, When, type DriftFinding } from "./drift-bits";
 
 const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 // Below `sm` each row becomes a small card, so a phone can act on a finding without side-scrolling.
 const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
 
-/** Open findings to act on, then the accepted ones that still stand. */
+/** Open findings to act on, then the accepted ones that still stand: each list searched and paged on the server. */
 export function FindingsSection() {
-  const trpc = useTRPC();
-  const findings = useQuery({ ...trpc.drift.findings.queryOptions(), refetchInterval: 30_000 });
-  const open = findings.data?.filter((f) => f.resolution === null) ?? [];
-  const accepted = findings.data?.filter((f) => f.resolution === "accepted") ?? [];
+  const open = useFindings("open");
+  const accepted = useFindings("accepted");
+  const openCount = open.findings.data?.total ?? 0;
+  const acceptedShown = (accepted.findings.data?.total ?? 0) > 0 || accepted.list.q !== "" || accepted.list.page > 1;
 
   return (
     <>
-      <section aria-labelledby="drift-open-heading" className="mb-10">
-        <div className="mb-3 flex flex-wrap items-center gap-2">
+      <section aria-labelledby="drift-open-heading" className="mb-10 space-y-3">
+        <div className="flex flex-wrap items-center gap-2">
           <h2 id="drift-open-heading" className="text-lg font-semibold text-slate-900">
             Open findings
           </h2>
-          {open.length > 0 && (
+          {openCount > 0 && !open.list.q && (
             <span className="inline-flex min-w-6 items-center justify-center rounded-full bg-amber-500 px-2 py-0.5 text-xs font-semibold text-white tabular-nums">
-              {open.length}
+              {openCount}
               <span className="sr-only"> open</span>
             </span>
           )}
         </div>
-        {findings.isPending ? (
-          <Loading label="Loading findings…" />
-        ) : findings.isError ? (
-          <QueryError message={describeError(findings.error).message} onRetry={() => void findings.refetch()} />
-        ) : open.length === 0 ? (
-          <EmptyState title="No drift found">Every member of a privilege group is explained by a grant, or has been accepted.</EmptyState>
-        ) : (
-          <FindingsTable findings={open} caption="Open findings" />
-        )}
+        <FindingsList {...open} caption="Open findings" empty="Every member of a privilege group is explained by a grant, or has been accepted." />
       </section>
-      {accepted.length > 0 && (
-        <section aria-labelledby="drift-accepted-heading" className="mb-10">
-          <h2 id="drift-accepted-heading" className="mb-1 text-lg font-semibold text-slate-900">
+      {acceptedShown && (
+        <section aria-labelledby="drift-accepted-heading" className="mb-10 space-y-3">
+          <h2 id="drift-accepted-heading" className="text-lg font-semibold text-slate-900">
             Accepted standing access
           </h2>
-          <p className="mb-3 max-w-3xl text-sm text-slate-600">
+          <p className="max-w-3xl text-sm text-slate-600">
             Left in place by an administrator. An acceptance lasts while the member stays in the group; if the member leaves and is added again, it is a new
             finding.
           </p>
-          <FindingsTable findings={accepted} caption="Accepted standing access" />
+          <FindingsList {...accepted} caption="Accepted standing access" empty="No accepted standing access matches." />
         </section>
       )}
+    </>
+  );
+}
+
+function useFindings(state: (typeof FINDING_STATES)[number]) {
+  const trpc = useTRPC();
+  const list = useListState({ prefix: state });
+  const findings = useQuery({
+    ...trpc.drift.findingsPage.queryOptions({ q: list.q, page: list.page, pageSize: list.pageSize, state }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 30_000,
+  });
+  return { list, findings };
+}
+
+function FindingsList({ list, findings, caption, empty }: ReturnType<typeof useFindings> & { caption: string; empty: string }) {
+  const total = findings.data?.total;
+  return (
+    <>
+      <ListToolbar state={list} searchLabel={`Search ${caption.toLowerCase()}`} placeholder="Member, privilege or DN" total={total} noun="findings" />
+      {findings.isPending ? (
+        <Loading label="Loading findings…" />
+      ) : findings.isError ? (
+        <QueryError message={describeError(findings.error).message} onRetry={() => void findings.refetch()} />
+      ) : findings.data.items.length === 0 ? (
+        list.q || list.page > 1 ? (
+          <EmptyState title="No finding matches">Try part of a member&apos;s name, a privilege or a DN.</EmptyState>
+        ) : (
+          <EmptyState title="No drift found">{empty}</EmptyState>
+        )
+      ) : (
+        <FindingsTable findings={findings.data.items} caption={caption} />
+      )}
+      <Pager state={list} total={total} label={`${caption} pages`} />
     </>
   );
 }

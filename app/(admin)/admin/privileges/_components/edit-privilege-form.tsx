@@ -52,6 +52,7 @@ export function EditPrivilegeForm({ privilege, onDone }: { privilege: AdminPrivi
       onSuccess: async (saved) => {
         await Promise.all([
           queryClient.invalidateQueries({ queryKey: trpc.privileges.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.privileges.page.queryKey() }),
           queryClient.invalidateQueries({ queryKey: trpc.privileges.available.queryKey() }),
         ]);
         onDone(saved.name);

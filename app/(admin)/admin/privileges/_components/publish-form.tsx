@@ -49,6 +49,7 @@ export function PublishForm({ group, onDone }: { group: DirectoryGroup; onDone: 
       onSuccess: async (row) => {
         await Promise.all([
           queryClient.invalidateQueries({ queryKey: trpc.privileges.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.privileges.page.queryKey() }),
           queryClient.invalidateQueries({ queryKey: trpc.privileges.available.queryKey() }),
           queryClient.invalidateQueries({ queryKey: trpc.privileges.searchGroups.queryKey() }),
         ]);

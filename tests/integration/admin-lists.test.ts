@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/db";
+import { driftFindings, privileges } from "@/db/schema";
+import type { SessionUser } from "@/server/auth/permissions";
+import { pageDriftSettings, pageFindings } from "@/server/drift/lists";
+import { setDriftAction } from "@/server/drift/service";
+import { pagePrivileges } from "@/server/privileges/service";
+import { createCaller } from "@/server/trpc/root";
+import { MAX_PAGE_SIZE } from "@/shared/paging";
+import { actorFor, localUser, resetDatabase } from "./fixtures";
+
+/*
+ * Issue 15: the admin lists answer one page (at most MAX_PAGE_SIZE rows) with the total,
+ * searched and filtered in the database. Rows are written straight to the real Postgres: the
+ * lists read the database only, and 130 directory groups would test the DC, not the paging.
+ */
+
+let carol: SessionUser;
+let alice: SessionUser;
+const ids: string[] = [];
+
+function callerAs(user: SessionUser) {
+  return createCaller({ user, ip: "127.0.0.1", userAgent: "vitest", requestId: `lists-${user.username}`, log: pino({ level: "silent" }) });
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "OK";
+  } catch (e) {
+    return (e as { code?: string }).code ?? "threw";
+  }
+}
+
+const n3 = (i: number) => String(i).padStart(3, "0");
+
+beforeAll(async () => {
+  await resetDatabase();
+  carol = await localUser("carol", true);
+  alice = await localUser("alice");
+  // 130 privileges: every 10th disabled, every 7th TTL, every 13th tagged "finance"; one name with LIKE's metacharacters.
+  const rows = Array.from({ length: 130 }, (_, k) => {
+    const i = k + 1;
+    return {
+      name: i === 77 ? "List P077 100%_off" : `List P${n3(i)}`,
+      description: i === 42 ? "the answer" : "",
+      groupDn: `CN=it-list-${n3(i)},OU=Privileges,OU=Interim,DC=interim,DC=test`,
+      groupGuid: randomUUID(),
+      tags: i % 13 === 0 ? ["finance"] : [],
+      maxDurationMinutes: 60,
+      defaultDurationMinutes: 30,
+      mechanism: i % 7 === 0 ? ("ttl" as const) : ("direct" as const),
+      enabled: i % 10 !== 0,
+    };
+  });
+  const inserted = await db.insert(privileges).values(rows).returning({ id: privileges.id, name: privileges.name });
+  inserted.sort((a, b) => a.name.localeCompare(b.name));
+  ids.push(...inserted.map((r) => r.id));
+});
+
+describe("privileges.page", () => {
+  it("answers the first page in name order with the total", async () => {
+    const page = await callerAs(carol).privileges.page({});
+    expect(page.total).toBe(130);
+    expect(page.items).toHaveLength(25);
+    expect(page.items[0]!.name).toBe("List P001");
+    expect(page.items[24]!.name).toBe("List P025");
+    expect(page).toMatchObject({ page: 1, pageSize: 25 });
+  });
+
+  it("refuses a page size over the maximum at the procedure, and clamps it in the service", async () => {
+    expect(await codeOf(callerAs(carol).privileges.page({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    const direct = await pagePrivileges(carol, { pageSize: 10_000 });
+    expect(direct.items).toHaveLength(MAX_PAGE_SIZE);
+    expect(direct.pageSize).toBe(MAX_PAGE_SIZE);
+  });
+
+  it("pages on: the next page follows, the last is short, past the end is empty with the total", async () => {
+    const second = await callerAs(carol).privileges.page({ page: 2, pageSize: 50 });
+    expect(second.items.map((p) => p.name).slice(0, 2)).toEqual(["List P051", "List P052"]);
+    const last = await callerAs(carol).privileges.page({ page: 3, pageSize: 50 });
+    expect(last.items).toHaveLength(30);
+    const beyond = await callerAs(carol).privileges.page({ page: 9, pageSize: 50 });
+    expect(beyond).toMatchObject({ items: [], total: 130, page: 9 });
+  });
+
+  it("searches name, description, group DN and tags, ignoring case, with LIKE's metacharacters taken literally", async () => {
+    const byName = await callerAs(carol).privileges.page({ q: "p01" });
+    expect(byName.items.map((p) => p.name)).toEqual(Array.from({ length: 10 }, (_, i) => `List P01${i}`));
+    expect(byName.total).toBe(10);
+    expect((await callerAs(carol).privileges.page({ q: "THE ANSWER" })).items.map((p) => p.name)).toEqual(["List P042"]);
+    expect((await callerAs(carol).privileges.page({ q: "it-list-099" })).items.map((p) => p.name)).toEqual(["List P099"]);
+    expect((await callerAs(carol).privileges.page({ q: "finance" })).total).toBe(10);
+    expect((await callerAs(carol).privileges.page({ q: "%_" })).items.map((p) => p.name)).toEqual(["List P077 100%_off"]);
+    expect((await callerAs(carol).privileges.page({ q: "P0_1" })).total).toBe(0);
+  });
+
+  it("filters by status and mechanism, combined with the search", async () => {
+    expect((await callerAs(carol).privileges.page({ status: "disabled" })).total).toBe(13);
+    expect((await callerAs(carol).privileges.page({ status: "enabled" })).total).toBe(117);
+    expect((await callerAs(carol).privileges.page({ mechanism: "ttl" })).total).toBe(18);
+    const both = await callerAs(carol).privileges.page({ status: "disabled", mechanism: "ttl", pageSize: 100 });
+    expect(both.items.map((p) => p.name)).toEqual(["List P070"]);
+    expect((await callerAs(carol).privileges.page({ q: "P1", status: "disabled" })).items.map((p) => p.name)).toEqual([
+      "List P100",
+      "List P110",
+      "List P120",
+      "List P130",
+    ]);
+  });
+
+  it("is for admins only", async () => {
+    expect(await codeOf(callerAs(alice).privileges.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(pagePrivileges(alice, {}))).toBe("FORBIDDEN");
+  });
+});
+
+describe("drift lists", () => {
+  beforeAll(async () => {
+    await setDriftAction(carol, actorFor(carol), { privilegeId: ids[4]!, action: "remove" });
+    await setDriftAction(carol, actorFor(carol), { privilegeId: ids[5]!, action: "remove" });
+    const finding = (i: number, member: string, resolution: "accepted" | null = null) => ({
+      privilegeId: ids[i]!,
+      groupGuid: randomUUID(),
+      groupDn: `CN=it-list-${n3(i + 1)},OU=Privileges,OU=Interim,DC=interim,DC=test`,
+      memberGuid: randomUUID(),
+      memberDn: `CN=${member},OU=People,DC=interim,DC=test`,
+      memberName: member,
+      memberClass: "user" as const,
+      kind: "standing" as const,
+      resolution,
+      resolvedAt: resolution ? new Date() : null,
+    });
+    await db.insert(driftFindings).values([finding(5, "stray-one"), finding(5, "stray-two"), finding(8, "stray-three"), finding(9, "kept-one", "accepted")]);
+  });
+
+  it("settingsPage: one page of groups with the total, searched, filtered by action and by open findings", async () => {
+    const first = await callerAs(carol).drift.settingsPage({});
+    expect(first.total).toBe(130);
+    expect(first.items).toHaveLength(25);
+    expect((await callerAs(carol).drift.settingsPage({ q: "it-list-006" })).items).toEqual([
+      expect.objectContaining({ privilege: "List P006", action: "remove", openCount: 2, updatedBy: "carol" }),
+    ]);
+    expect((await callerAs(carol).drift.settingsPage({ action: "remove" })).items.map((g) => g.privilege)).toEqual(["List P005", "List P006"]);
+    expect((await callerAs(carol).drift.settingsPage({ action: "alert" })).total).toBe(128);
+    expect((await callerAs(carol).drift.settingsPage({ withFindings: true })).items.map((g) => [g.privilege, g.openCount])).toEqual([
+      ["List P006", 2],
+      ["List P009", 1],
+    ]);
+    expect(await codeOf(callerAs(carol).drift.settingsPage({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pageDriftSettings(carol, { pageSize: 5000 })).items).toHaveLength(MAX_PAGE_SIZE);
+    expect(await callerAs(carol).drift.settingsPage({ page: 40 })).toMatchObject({ items: [], total: 130 });
+  });
+
+  it("findingsPage: open or accepted, searched by member, privilege or DN", async () => {
+    expect((await callerAs(carol).drift.findingsPage({})).total).toBe(4);
+    expect((await callerAs(carol).drift.findingsPage({ state: "open" })).items.map((f) => f.memberName).sort()).toEqual([
+      "stray-one",
+      "stray-three",
+      "stray-two",
+    ]);
+    expect((await callerAs(carol).drift.findingsPage({ state: "accepted" })).items.map((f) => f.memberName)).toEqual(["kept-one"]);
+    expect((await callerAs(carol).drift.findingsPage({ q: "STRAY-T" })).total).toBe(2);
+    expect((await callerAs(carol).drift.findingsPage({ q: "List P009", state: "open" })).items.map((f) => f.memberName)).toEqual(["stray-three"]);
+    expect((await pageFindings(carol, { pageSize: 1, page: 2 })).items).toHaveLength(1);
+    expect(await callerAs(carol).drift.findingsPage({ page: 9 })).toMatchObject({ items: [], total: 4 });
+  });
+
+  it("are for admins only", async () => {
+    expect(await codeOf(callerAs(alice).drift.settingsPage({}))).toBe("FORBIDDEN");
+    expect(await codeOf(callerAs(alice).drift.findingsPage({}))).toBe("FORBIDDEN");
+    expect(await codeOf(pageFindings(alice, {}))).toBe("FORBIDDEN");
+  });
+});
