@@ -13,6 +13,7 @@ import { env } from "@/server/env";
 import { isDomainError } from "@/server/errors";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
 import { recordedErrorText } from "./error-text";
+import { dropLease, holdLease } from "./leases";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateCase, stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -37,10 +38,21 @@ type Grant = typeof grants.$inferSelect;
  * with its token; "already a member" is success. Returns what happened, for the task's log.
  */
 export async function activateGrant(grantId: string): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
-  let claimed = await claim(grantId);
+  const claimed = await claim(grantId);
   if (claimed === "window-closed") return "cancelled";
   if (!claimed) return "nothing-to-do";
+  // Held by this process until done: a worker stopping on SIGTERM hands it back (./leases.ts).
+  const token = holdLease(claimed.claimToken!);
+  try {
+    return await activateClaimed(claimed);
+  } finally {
+    dropLease(token);
+  }
+}
 
+async function activateClaimed(grant: Grant): Promise<"activated" | "nothing-to-do" | "failed" | "cancelled"> {
+  const grantId = grant.id;
+  let claimed = grant;
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
