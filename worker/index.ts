@@ -64,9 +64,10 @@ async function main() {
     logger: graphileLogger,
     noHandleSignals: true,
   });
-  // The jobs running now (job id → graphile worker id): those a SIGTERM cuts short are given back.
+  // The jobs running now (job id → who locked it): those a SIGTERM cuts short are given back.
   const running = new Map<string, string>();
-  runner.events.on("job:start", ({ job, worker }) => running.set(job.id, worker.workerId));
+  // (locked_by is the worker pool's id: graphile-worker takes jobs for the whole pool.)
+  runner.events.on("job:start", ({ job, worker }) => running.set(job.id, job.locked_by ?? worker.workerId));
   runner.events.on("job:complete", ({ job }) => running.delete(job.id));
   const timer = expiryTimerEnabled() ? await startExpiryTimer(scoped("expiry-timer")) : undefined;
   const watchdog = startActivationWatchdog(scoped("activation-watchdog"));

@@ -146,7 +146,7 @@ describe("SIGTERM", () => {
       const [job] = await db.execute<{ locked: boolean; due: boolean }>(
         sql`select locked_at is not null as locked, run_at <= now() as due from graphile_worker._private_jobs where key = ${`grant:activate:${grantId}`}`,
       );
-      expect(job).toEqual({ locked: false, due: true });
+      expect(job, first.output()).toEqual({ locked: false, due: true });
 
       proxy.resume();
       const second = await startCompiled("worker", [], { ...common, INTERIM_PROCESS: "interim-worker-shutdown-b" }, "worker started");

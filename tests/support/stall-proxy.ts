@@ -21,10 +21,11 @@ export async function startStallProxy(target: { host: string; port: number }, li
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
       s.on("error", () => {});
-      if (stalled) s.pause();
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    // After pipe(), which sets the streams flowing.
+    if (stalled) for (const s of [client, upstream]) s.pause();
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
