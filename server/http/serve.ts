@@ -48,6 +48,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     onRequest.startDraining();
-    void drain({ server, sockets, gateway, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, log: scoped("web") }).then((clean) => process.exit(clean ? 0 : 1));
+    // Exit 0 either way: the stop was asked for (what had to be cut is logged).
+    void drain({ server, sockets, gateway, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, log: scoped("web") }).then(() => process.exit(0));
   });
 }

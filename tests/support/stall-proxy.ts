@@ -8,14 +8,18 @@ import { connect, createServer, type Socket } from "node:net";
 export interface StallProxy {
   port: number;
   stall: () => void;
+  /** Connections opened since the last stall(): something is now waiting on the DC. */
+  openedWhileStalled: () => number;
   resume: () => void;
   close: () => Promise<void>;
 }
 
 export async function startStallProxy(target: { host: string; port: number }, listenPort: number): Promise<StallProxy> {
   let stalled = false;
+  let opened = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    if (stalled) opened++;
     const upstream = connect(target.port, target.host);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -32,8 +36,10 @@ export async function startStallProxy(target: { host: string; port: number }, li
   await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve));
   return {
     port: listenPort,
+    openedWhileStalled: () => opened,
     stall: () => {
       stalled = true;
+      opened = 0;
       for (const s of sockets) s.pause();
     },
     resume: () => {
