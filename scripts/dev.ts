@@ -1,10 +1,11 @@
 /**
  * `npm run dev`: embedded Postgres (unless DATABASE_URL), migrations, demo seed, then the web
- * app and the worker side by side. Ctrl-C stops everything it started.
+ * app and the worker side by side. A web or worker that crashes is restarted with a backoff
+ * (scripts/lib/supervisor.ts); Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { prepareStack, repoRoot } from "./lib/stack";
+import { supervise, type Supervised } from "./lib/supervisor";
 
 const port = (process.env.PORT ??= "3000");
 const handle = await prepareStack(process.env.INTERIM_DB_NAME ?? "interim");
@@ -26,26 +27,17 @@ const { seedDemo } = await import("./seed-demo");
 const added = await seedDemo();
 console.log(`[dev] database ready (${added} demo privilege(s) published)`);
 
-const children: ChildProcess[] = [];
+const children: Supervised[] = [];
 function start(name: string, cmd: string, args: string[]) {
-  const child = spawn(cmd, args, {
-    cwd: repoRoot,
-    stdio: "inherit",
-    env: { ...process.env, DATABASE_OWNER_URL: undefined, INTERIM_PROCESS: `interim-${name}` },
-  });
-  child.on("exit", (code) => {
-    console.log(`[dev] ${name} exited (${code})`);
-    void shutdown(code ?? 1);
-  });
-  children.push(child);
+  const env = { ...process.env, DATABASE_OWNER_URL: undefined, INTERIM_PROCESS: `interim-${name}` };
+  children.push(supervise(name, cmd, args, env, { cwd: repoRoot, log: (line) => console.log(line.replace("[supervisor]", "[dev]")) }));
 }
 
 let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1500));
+  await Promise.all(children.map((c) => c.stop()));
   await handle?.stop();
   process.exit(code);
 }

@@ -93,6 +93,12 @@ const schema = z.object({
   /** The gateway's own host key (OpenSSH PEM); generated under .data/ when absent. */
   INTERIM_SSH_GATEWAY_HOST_KEY_FILE: z.string().optional(),
   INTERIM_SESSION_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Housekeeping (issue 15, worker/tasks/housekeeping__prune.ts): how long each kind of row is kept. Audit events are never pruned. */
+  INTERIM_RETENTION_FAILED_JOBS_DAYS: z.coerce.number().int().min(1).default(14),
+  INTERIM_RETENTION_DELIVERIES_DAYS: z.coerce.number().int().min(1).default(90),
+  INTERIM_RETENTION_SIGNIN_THROTTLE_DAYS: z.coerce.number().int().min(1).default(7),
+  /** SIGTERM: how long the web and the worker wait for in-flight requests and jobs before they cut them (and release their jobs and leases). */
+  INTERIM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(7000),
   INTERIM_WEBHOOK_KEY: z.string().min(32, "INTERIM_WEBHOOK_KEY needs at least 32 characters").optional(),
   NEXTAUTH_SECRET: z.string().min(1).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),

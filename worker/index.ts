@@ -5,8 +5,10 @@ import { resetDcConnections, serviceConnection } from "@/server/directory/connec
 import { checkDirectory } from "@/server/directory/settings";
 import { startDriftWatch } from "@/server/drift/watch";
 import { env } from "@/server/env";
+import { releaseHeldLeases } from "@/server/grants/leases";
 import { enqueue } from "@/server/jobs/enqueue";
 import { jobKeys } from "@/server/jobs/registry";
+import { requeueCutJobs } from "@/server/jobs/requeue";
 import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
 import { startHeartbeat } from "@/server/ops/heartbeat";
@@ -66,6 +68,11 @@ async function main() {
     logger: graphileLogger,
     noHandleSignals: true,
   });
+  // The jobs running now (job id → who locked it): those a SIGTERM cuts short are given back.
+  const running = new Map<string, string>();
+  // (locked_by is the worker pool's id: graphile-worker takes jobs for the whole pool.)
+  runner.events.on("job:start", ({ job, worker }) => running.set(job.id, job.locked_by ?? worker.workerId));
+  runner.events.on("job:complete", ({ job }) => running.delete(job.id));
   const timer = expiryTimerEnabled() ? await startExpiryTimer(scoped("expiry-timer")) : undefined;
   const watchdog = startActivationWatchdog(scoped("activation-watchdog"));
   // Removals first: notifications wait while this worker's timer sweeps.
@@ -83,27 +90,60 @@ async function main() {
   if (!env.SMTP_URL) log.info("SMTP_URL is not set: notifications go to webhooks only");
 
   let stopping = false;
+  /**
+   * SIGTERM: stop taking work, let running jobs finish for INTERIM_SHUTDOWN_GRACE_MS, then cut
+   * them; jobs cut short and grant leases still held are handed back so another worker takes them
+   * at once. Whatever hangs, the process is gone within the grace + 2.5 s.
+   */
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "worker stopping");
+    const deadline = Date.now() + env.INTERIM_SHUTDOWN_GRACE_MS;
+    setTimeout(() => {
+      log.error({ signal }, "worker shutdown overran: exiting");
+      process.exit(1);
+    }, env.INTERIM_SHUTDOWN_GRACE_MS + 2_500).unref();
+    const left = () => Math.max(0, deadline - Date.now());
+    log.info({ signal, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, running: running.size }, "worker stopping");
     watchdog.stop();
-    await notifications.stop();
-    await replication.stop();
-    await driftWatch?.stop();
-    await probe.stop();
-    await timer?.stop();
-    await runner.stop();
-    await Promise.all([heartbeat.stop(), metricsServer?.close()]);
-    await serviceConnection().reset();
-    await resetDcConnections();
+    const stopped = await within(
+      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), timer?.stop(), runner.stop()]).then(() => true),
+      left(),
+    );
+    if (!stopped) {
+      const cut = [...running.keys()];
+      log.warn({ jobs: cut }, "grace over: cutting the jobs still running");
+      await within(runner.kill("SIGTERM grace over"), 1_000);
+      const requeued = await requeueCutJobs(cut, [...new Set(running.values())]).catch((err: Error) => (log.error({ err }, "requeue"), 0));
+      const leases = await releaseHeldLeases().catch((err: Error) => (log.error({ err }, "lease release"), 0));
+      log.info({ requeued, leases }, "jobs and grant leases handed back");
+    }
+    await within(
+      Promise.all([heartbeat.stop(), metricsServer?.close(), serviceConnection().reset(), resetDcConnections()]).then(() => true),
+      500,
+    );
     closeTransports();
-    await closeDb();
+    await within(
+      closeDb().then(() => true),
+      500,
+    );
+    log.info({ clean: stopped }, "worker stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   await runner.promise;
+}
+
+/** Whether `p` settled within `ms` (its outcome is not waited for after that). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => (clearTimeout(t), resolve(true)),
+      (err: Error) => (clearTimeout(t), log.warn({ err }, "while stopping"), resolve(true)),
+    );
+  });
 }
 
 main().catch((err) => {

@@ -10,6 +10,7 @@ import { grants__reconcile } from "./tasks/grants__reconcile";
 import { grants__rollback_set } from "./tasks/grants__rollback_set";
 import { grants__temporary_group_cleanup } from "./tasks/grants__temporary_group_cleanup";
 import { grants__warn } from "./tasks/grants__warn";
+import { housekeeping__prune } from "./tasks/housekeeping__prune";
 import { notifications__dispatch } from "./tasks/notifications__dispatch";
 import { requests__expire } from "./tasks/requests__expire";
 import { sessions__finish } from "./tasks/sessions__finish";
@@ -32,6 +33,7 @@ const handlers: { [T in TaskName]: RegisteredTask<T> } = {
   sessions__prepare,
   sessions__finish,
   sessions__sweep,
+  housekeeping__prune,
 };
 
 export const taskList: TaskList = Object.fromEntries(taskNames.map((name) => [name, handlers[name]]));

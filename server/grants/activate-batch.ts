@@ -21,6 +21,7 @@ import {
   recordActivation,
   recordFailure,
 } from "./activate";
+import { dropLease, holdLease } from "./leases";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -53,8 +54,14 @@ export async function activateQueued(grantId: string): Promise<ActivationOutcome
     await recheck.catch(() => {});
     throw err;
   });
-  if (others.length === 0) return activateClaimed(own, recheck);
-  return activateBatch([own, ...others], new Map([[own.id, recheck]]));
+  // Held by this process until done: a worker stopping on SIGTERM hands them back (./leases.ts).
+  const tokens = [own, ...others].map((g) => holdLease(g.claimToken!));
+  try {
+    if (others.length === 0) return await activateClaimed(own, recheck);
+    return await activateBatch([own, ...others], new Map([[own.id, recheck]]));
+  } finally {
+    for (const t of tokens) dropLease(t);
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { observeActivation } from "@/server/ops/metrics";
 import { isDomainError } from "@/server/errors";
 import { rollBackSet } from "@/server/privilege-sets/rollback";
 import { recordedErrorText } from "./error-text";
+import { dropLease, holdLease } from "./leases";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateCase, stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -42,7 +43,13 @@ export async function activateGrant(grantId: string): Promise<ActivationOutcome>
   const claimed = await claim(grantId);
   if (claimed === "window-closed") return "cancelled";
   if (!claimed) return "nothing-to-do";
-  return activateClaimed(claimed);
+  // Held by this process until done: a worker stopping on SIGTERM hands it back (./leases.ts).
+  const token = holdLease(claimed.claimToken!);
+  try {
+    return await activateClaimed(claimed);
+  } finally {
+    dropLease(token);
+  }
 }
 
 export type ActivationOutcome = "activated" | "nothing-to-do" | "failed" | "cancelled";

@@ -14,6 +14,7 @@ import { metrics, observeRemovals } from "@/server/ops/metrics";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { completeJobsByKey } from "@/server/jobs/queue";
 import { asError, errorText } from "./error-text";
+import { dropLease, holdLease } from "./leases";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateCase, stateSql } from "./state-sql";
 import { assertTransition, DUE_STATES, REMOVING_STATE } from "./states";
@@ -75,7 +76,12 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
   // 0.2–0.35 s here).
   let size = Math.min(limit, env.LDAP_MODIFY_BATCH_SIZE);
   let claim = await claimDue(size);
-  if (claim.rows.length === 0) return result;
+  if (claim.rows.length === 0) {
+    dropLease(claim.token);
+    return result;
+  }
+  // Held by this process until recorded: a worker stopping on SIGTERM hands them back (./leases.ts).
+  const tokens = [claim.token];
   // Whether removals must then be followed on the other DCs: one settings read per sweep.
   const replication = await replicationStart();
   while (claim.rows.length > 0) {
@@ -113,8 +119,10 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
     }
     // A claim that failed (the database) ends this sweep, but only after what was removed is recorded.
     claim = next ? await next.catch((err: unknown) => ((claimError = err), { token, rows: [], leasedAt: 0 })) : { token, rows: [], leasedAt: 0 };
+    tokens.push(claim.token);
   }
   await outcomes.drain();
+  for (const t of tokens) dropLease(t);
   if (claimError) throw claimError;
   return result;
 }
@@ -125,7 +133,7 @@ export async function sweepExpired(limit = env.EXPIRY_BATCH_SIZE): Promise<Sweep
  */
 async function claimDue(limit: number): Promise<Claim> {
   assertTransition([...DUE_STATES, REMOVING_STATE], REMOVING_STATE);
-  const token = randomUUID();
+  const token = holdLease(randomUUID());
   // A grant still replicating is in the directory all the same: due is due. (Each due state has its
   // own arm: the active one stays a range scan of grants_due, whose predicate cannot name the newer state.)
   const due = sql.join(

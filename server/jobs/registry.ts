@@ -103,6 +103,12 @@ export const jobs = {
   sessions__finish: { payload: z.object({ sessionId: z.uuid() }), maxAttempts: 25, key: keyed("session:finish:") },
   /** Sessions whose gateway went silent are interrupted; finished ones left without their follow-up get it. */
   sessions__sweep: { payload: noPayload, maxAttempts: 1, cron: everyMinute("sessions-sweep") },
+  /** Old rows that only grow (failed jobs, sent deliveries, sign-in attempts) pruned by their retention (server/housekeeping/prune.ts). */
+  housekeeping__prune: {
+    payload: noPayload,
+    maxAttempts: 1,
+    cron: { schedule: "17 3 * * *", jobKey: "housekeeping-prune", jobKeyMode: "replace", maxAttempts: 1 },
+  },
 } satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof jobs;

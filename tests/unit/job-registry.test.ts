@@ -44,6 +44,7 @@ describe("the job registry", () => {
       sessions__prepare: 10,
       sessions__finish: 25,
       sessions__sweep: 1,
+      housekeeping__prune: 1,
     });
   });
 
@@ -58,6 +59,7 @@ describe("the job registry", () => {
         `*/15 * * * * catalog__sync ?max=1&jobKey=catalog-sync-schedule&jobKeyMode=replace`,
         `* * * * * accounts__offboard ?max=1&jobKey=accounts-offboard&jobKeyMode=replace`,
         `* * * * * sessions__sweep ?max=1&jobKey=sessions-sweep&jobKeyMode=replace`,
+        `17 3 * * * housekeeping__prune ?max=1&jobKey=housekeeping-prune&jobKeyMode=replace`,
       ].join("\n"),
     );
     const now = cronJobs();
