@@ -11,3 +11,4 @@ export * from "./notifications";
 export * from "./drift";
 export * from "./sessions";
 export * from "./device-sessions";
+export * from "./roles-page";
