@@ -1,0 +1,206 @@
+import "server-only";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { db } from "@/db";
+import { accessGroupApprovers, catalogCredentials, privilegeFavourites, privileges } from "@/db/schema";
+import { evaluateRequest, loadPerson, publicVerdict, situationOf, type Credential } from "@/server/access-groups/enforcement";
+import { credentialMatches, effectiveAccess } from "@/server/access-groups/policy";
+import type { AccessGroupPolicy } from "@/server/access-groups/policy/schemas";
+import type { AuditActor } from "@/server/audit/events";
+import { recordAudit } from "@/server/audit/service";
+import { assertCan, type SessionUser } from "@/server/auth/permissions";
+import { othersAccountReason } from "@/server/catalog/ownership";
+import { notFound, unauthenticated } from "@/server/errors";
+import { setsForRequester } from "@/server/privilege-sets/eligibility";
+import { AccessCache } from "./access-cache";
+import { accessListInput, favouriteInput, type AccessListInput } from "./schemas";
+
+/*
+ * The requester page's listing at scale (issue 15): what a person's access groups allow is computed
+ * once per person, session and address and kept in AccessCache (see there for when it is dropped);
+ * each call then only orders (favourites, recently requested, the rest by name), filters and pages it,
+ * so the answer carries one page of what the page renders. The verdicts are the server's own
+ * (evaluateRequest); submit re-checks them, so a stale listing can never grant anything.
+ */
+
+type Account = { id: string; username: string; displayName: string };
+
+interface ListedPrivilege {
+  privilege: {
+    id: string;
+    name: string;
+    description: string;
+    tags: string[];
+    maxDurationMinutes: number;
+    defaultDurationMinutes: number;
+    allowExtension: boolean;
+  };
+  emergencyAllowed: boolean;
+  /** Index into Listing.accountLists: privileges allowed by the same groups share one list. */
+  accountList: number;
+  verdict: ReturnType<typeof publicVerdict>;
+  /** The requester approves for the group that would bind the request: they cannot approve it themselves. */
+  selfApprover: boolean;
+  /** Lower-case name, description and tags, for the search. */
+  haystack: string;
+}
+
+interface Listing {
+  location: string;
+  memberships: { id: string; name: string; enabled: boolean; state: "active" | "pending" | "suspended"; via: string[] }[];
+  privileges: ListedPrivilege[];
+  accountLists: Account[][];
+  sets: (Awaited<ReturnType<typeof setsForRequester>>[number] & { selfApprover: boolean })[];
+  tags: string[];
+  /** When a group's time window opens or closes (ms since epoch): the listing's verdicts change then. */
+  changesAt: number | null;
+}
+
+const cache = new AccessCache<Listing>();
+
+/** Drops a person's cached listings on this node (sign-in, sign-out); other nodes see a new session key anyway. */
+export function dropAccessCache(userId: string): void {
+  cache.dropUser(userId);
+}
+
+async function computeListing(userId: string, ip: string | null | undefined): Promise<Listing> {
+  const person = await loadPerson(userId);
+  if (!person) throw unauthenticated("Sign in again.");
+  const s = await situationOf(person, ip);
+  const now = new Date();
+  const [enabled, credentials, approverOf, sets] = await Promise.all([
+    db.select().from(privileges).where(eq(privileges.enabled, true)).orderBy(asc(privileges.name)),
+    db.select().from(catalogCredentials).where(eq(catalogCredentials.present, true)).orderBy(asc(catalogCredentials.username)),
+    db
+      .select({ groupId: accessGroupApprovers.groupId })
+      .from(accessGroupApprovers)
+      .where(sql`lower(${accessGroupApprovers.userGuid}) = ${person.objectGuid.toLowerCase()}`),
+    setsForRequester(s, now),
+  ]);
+  const approverGroups = new Set(s.memberships.filter((m) => approverOf.some((a) => a.groupId === m.group.id)).map((m) => m.group.name));
+  const access = effectiveAccess(s.groups, { privileges: enabled, credentials, devices: s.devices });
+  const me = { guid: person.objectGuid, dn: person.dn };
+  // The same rules as requesterAccess (enforcement.ts), computed once per set of allowing groups
+  // rather than once per privilege: the accounts offered depend only on which groups allow it.
+  const mayAsk = (credential: Credential, groups: readonly AccessGroupPolicy[]) => groups.some((g) => othersAccountReason(credential, me, g) === null);
+  const allowed = access.credentials.filter(({ credential, groups }) => credential.objectGuid !== null && credential.dn !== null && mayAsk(credential, groups));
+  const listIndex = new Map<string, number>();
+  const accountLists: Account[][] = [];
+  const accountListFor = (groups: readonly AccessGroupPolicy[]) => {
+    const key = groups.map((g) => g.id).join(",");
+    let index = listIndex.get(key);
+    if (index === undefined) {
+      const accounts = allowed
+        .map((c) => c.credential)
+        .filter((credential) => mayAsk(credential, groups.filter((g) => credentialMatches(g.criteria, credential, s.devicesByName))));
+      index = accountLists.push(accounts.map((a) => ({ id: a.id, username: a.username, displayName: a.displayName }))) - 1;
+      listIndex.set(key, index);
+    }
+    return index;
+  };
+  let changesAt: number | null = null;
+  const note = (at: Date | null) => {
+    if (at && (changesAt === null || at.getTime() < changesAt)) changesAt = at.getTime();
+  };
+  const listed = access.privileges.map(({ privilege: p, groups }): ListedPrivilege => {
+    const verdict = evaluateRequest(s, { privilege: p, credential: null }, p.defaultDurationMinutes, now);
+    note(verdict.ok ? verdict.windowEndsAt : verdict.nextWindowStartsAt);
+    return {
+      privilege: {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        tags: p.tags,
+        maxDurationMinutes: p.maxDurationMinutes,
+        defaultDurationMinutes: p.defaultDurationMinutes,
+        allowExtension: p.allowExtension,
+      },
+      emergencyAllowed: groups.some((g) => g.settings.allowsEmergencyAccess),
+      accountList: accountListFor(groups),
+      verdict: publicVerdict(verdict),
+      selfApprover: verdict.ok && approverGroups.has(verdict.group.name),
+      haystack: [p.name, p.description, ...p.tags].join("\n").toLowerCase(),
+    };
+  });
+  for (const set of sets) note(set.verdict.ok ? set.verdict.windowEndsAt : set.verdict.nextWindowStartsAt);
+  return {
+    location: s.locationText,
+    memberships: s.memberships.map((m) => ({ id: m.group.id, name: m.group.name, enabled: m.group.enabled, state: m.state, via: m.via })),
+    privileges: listed,
+    accountLists,
+    sets: sets.map((set) => ({ ...set, selfApprover: set.verdict.ok && approverGroups.has(set.verdict.group) })),
+    tags: [...new Set(listed.flatMap((p) => p.privilege.tags))].sort((a, b) => a.localeCompare(b)),
+    changesAt,
+  };
+}
+
+/** The access version, and the person's favourites and most recently requested privileges: one round trip, never cached. */
+async function personalState(userId: string) {
+  const [row] = await db.execute<{ version: string | number; favourites: string[]; recent: string[] }>(sql`
+    select (select version from access_version where id = 1) as version,
+      coalesce((select array_agg(privilege_id::text order by created_at desc) from privilege_favourites where user_id = ${userId}), '{}') as favourites,
+      coalesce((select array_agg(privilege_id::text order by last desc) from (
+        select privilege_id, max(created_at) as last from (
+          select privilege_id, created_at from requests where requester_id = ${userId} and kind = 'access' order by created_at desc limit 200
+        ) r group by privilege_id order by last desc limit 10) recent), '{}') as recent`);
+  return { version: Number(row?.version ?? 0), favourites: row?.favourites ?? [], recent: row?.recent ?? [] };
+}
+
+/**
+ * One page of what the person may request. `sessionId` keys the cache (a new sign-in recomputes);
+ * the sets, tags and memberships come with the first page only.
+ */
+export async function listAccess(user: SessionUser, actor: AuditActor, sessionId: string | null | undefined, raw: unknown) {
+  assertCan(user, "request", "Privilege");
+  const input: AccessListInput = accessListInput.parse(raw);
+  const mine = await personalState(user.id);
+  const key = `${user.id}:${sessionId ?? "-"}:${actor.ip ?? ""}`;
+  const listing = await cache.get(key, mine.version, () => computeListing(user.id, actor.ip), (l) => l.changesAt);
+  const rank = new Map<string, number>();
+  for (const id of [...mine.favourites, ...mine.recent]) if (!rank.has(id)) rank.set(id, rank.size);
+  const favourites = new Set(mine.favourites);
+  const search = input.search.toLowerCase();
+  const matching = listing.privileges.filter((p) => (!search || p.haystack.includes(search)) && (!input.tag || p.privilege.tags.includes(input.tag)));
+  // Favourites, then recently requested, then the listing's own order (by name).
+  const ordered = matching
+    .map((p, i) => ({ p, order: rank.get(p.privilege.id) ?? rank.size + i }))
+    .sort((a, b) => a.order - b.order)
+    .map((x) => x.p);
+  const start = input.cursor ?? 0;
+  const page = ordered.slice(start, start + input.limit);
+  const accountLists: Record<number, Account[]> = {};
+  for (const p of page) accountLists[p.accountList] ??= listing.accountLists[p.accountList]!;
+  const first = start === 0;
+  return {
+    location: listing.location,
+    memberships: first ? listing.memberships : [],
+    sets: first ? listing.sets : [],
+    tags: first ? listing.tags : [],
+    /** Privileges the person may ask for at all, and how many match the filters. */
+    available: listing.privileges.length,
+    total: ordered.length,
+    items: page.map(({ haystack: _h, ...p }) => ({ ...p, favourite: favourites.has(p.privilege.id), recent: mine.recent.includes(p.privilege.id) })),
+    accountLists,
+    nextCursor: start + page.length < ordered.length ? start + page.length : null,
+  };
+}
+
+/** Stars (or un-stars) a privilege for the person: only one they may see on the page; audited. */
+export async function setFavourite(user: SessionUser, actor: AuditActor, raw: unknown) {
+  assertCan(user, "request", "Privilege");
+  const { privilegeId, favourite } = favouriteInput.parse(raw);
+  const [privilege] = await db.select({ id: privileges.id, name: privileges.name, enabled: privileges.enabled }).from(privileges).where(eq(privileges.id, privilegeId));
+  if (!privilege?.enabled) throw notFound("This privilege is not available for requests.");
+  await db.transaction(async (tx) => {
+    const changed = favourite
+      ? await tx.insert(privilegeFavourites).values({ userId: user.id, privilegeId }).onConflictDoNothing().returning()
+      : await tx
+          .delete(privilegeFavourites)
+          .where(and(eq(privilegeFavourites.userId, user.id), eq(privilegeFavourites.privilegeId, privilegeId)))
+          .returning();
+    if (changed.length === 0) return;
+    await recordAudit(tx, actor, [
+      { action: "privilege.favourite_changed", targetType: "privilege", targetId: privilegeId, data: { privilege: privilege.name, favourite } },
+    ]);
+  });
+  return { privilegeId, favourite };
+}
