@@ -111,8 +111,8 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
   const submit = useMutation(
     trpc.requests.submit.mutationOptions({
       onSuccess: async (result, sent) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
-        await queryClient.invalidateQueries({ queryKey: trpc.requests.access.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.pathKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.access.pathKey() });
         const scheduled = sent.startsAt instanceof Date ? ` Access is scheduled to start at ${formatWhen(sent.startsAt)}.` : "";
         onSubmitted(
           result.status === "pending"
@@ -262,6 +262,11 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
           </ul>
         )}
       </div>
+      {verdict.ok && (preview.data && "selfApprover" in preview.data ? preview.data.selfApprover : target.selfApprover) && (
+        <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          You are an approver of this group — you cannot approve your own request.
+        </p>
+      )}
       {verdict.ok && preview.data?.outsideUsualHours && (
         <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700">
           Outside the group&apos;s usual hours: approvers will see this flag.
