@@ -61,7 +61,18 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one.
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && ONLY !== "sessions") throw new Error(`BENCH_ONLY must be "sessions" or unset, got "${ONLY}"`);
+if (ONLY !== undefined && ONLY !== "sessions" && ONLY !== "scale") throw new Error(`BENCH_ONLY must be "sessions", "scale" or unset, got "${ONLY}"`);
+// The roles page at scale (bench/scale.ts): its own web process, seed and table.
+if (ONLY === "scale") {
+  const { runScaleBench, scaleTable } = await import("./scale");
+  const { results: scale, problems: scaleProblems } = await runScaleBench();
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(path.join("bench/results", `scale-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.json`), JSON.stringify(scale, null, 2));
+  console.log(`\nThe roles page at scale (BENCH_ONLY=scale), node ${process.version}, ${os.cpus().length} CPU(s)\n${scaleTable(scale)}`);
+  for (const p of scaleProblems) console.log(`problem: ${p}`);
+  await closeDb();
+  process.exit(scaleProblems.length ? 1 : 0);
+}
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
 const CONCURRENT_SESSIONS = intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
