@@ -40,17 +40,25 @@ async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknow
 }
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
 
-export async function seedScale(opts: ScaleOptions): Promise<ScaleSeed> {
-  const prefix = opts.prefix ?? "Scale";
-  const slug = prefix.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  const tagCount = opts.tags ?? 20;
-  const base = opts.privilegeBaseDn ?? process.env.LDAP_PRIVILEGE_BASE_DN ?? `OU=Privileges,OU=Interim,${process.env.LDAP_BASE_DN ?? "DC=interim,DC=test"}`;
-  const tags = Array.from({ length: tagCount }, (_, i) => `${slug}-team-${pad(i, 2)}`);
+const slugOf = (prefix: string) => prefix.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
+/** Deletes what seedScale wrote under `prefix` (groups with their members, privileges, accounts). */
+export async function unseedScale(prefix = "Scale") {
+  const slug = slugOf(prefix);
   await db.transaction(async (tx) => {
     await tx.delete(accessGroups).where(sql`${accessGroups.name} like ${`${prefix} group %`}`);
     await tx.delete(privileges).where(sql`${privileges.name} like ${`${prefix} privilege %`}`);
     await tx.delete(catalogCredentials).where(sql`${catalogCredentials.username} like ${`${slug}-acct-%`}`);
   });
+}
+
+export async function seedScale(opts: ScaleOptions): Promise<ScaleSeed> {
+  const prefix = opts.prefix ?? "Scale";
+  const slug = slugOf(prefix);
+  const tagCount = opts.tags ?? 20;
+  const base = opts.privilegeBaseDn ?? process.env.LDAP_PRIVILEGE_BASE_DN ?? `OU=Privileges,OU=Interim,${process.env.LDAP_BASE_DN ?? "DC=interim,DC=test"}`;
+  const tags = Array.from({ length: tagCount }, (_, i) => `${slug}-team-${pad(i, 2)}`);
+  await unseedScale(prefix);
 
   const privilegeRows = Array.from({ length: opts.privileges }, (_, i) => ({
     id: randomUUID(),
