@@ -10,7 +10,7 @@ import { env } from "@/server/env";
  *   - it is younger than INTERIM_ACCESS_CACHE_SECONDS — the bound for what no trigger sees: AD group
  *     membership (tokenGroups) read from the DC;
  *   - no access group's time window opened or closed since (an entry ends at the earliest such instant).
- * A new sign-in is a new session, so a new key: signing in again always recomputes. The cache only
+ * A new sign-in is a new session, so a new key: signing in again always recomputes, on every node. The cache only
  * decides what the page lists; submit re-checks everything against the directory and the database.
  */
 
@@ -21,7 +21,7 @@ interface Entry<T> {
 }
 
 /** Enough for every person active at once on a node; the oldest entry goes first beyond it. */
-const MAX_ENTRIES = 2000;
+const MAX_ENTRIES = 1000;
 
 export class AccessCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -51,11 +51,6 @@ export class AccessCache<T> {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       throw err;
     }
-  }
-
-  /** Drops one person's entries (every session and address), e.g. when they sign in or out. */
-  dropUser(userId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${userId}:`)) this.entries.delete(key);
   }
 
   clear(): void {

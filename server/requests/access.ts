@@ -57,9 +57,29 @@ interface Listing {
 
 const cache = new AccessCache<Listing>();
 
-/** Drops a person's cached listings on this node (sign-in, sign-out); other nodes see a new session key anyway. */
-export function dropAccessCache(userId: string): void {
-  cache.dropUser(userId);
+/*
+ * Shared between people's entries, so a thousand cached listings do not hold a thousand copies of
+ * the catalog: each privilege's projection (while its row is unchanged), and each "allowed" verdict
+ * (the same binding group and default duration give the same verdict).
+ */
+const projections = new Map<string, { stamp: string; privilege: ListedPrivilege["privilege"]; haystack: string }>();
+function projectionOf(p: typeof privileges.$inferSelect) {
+  const stamp = JSON.stringify([p.name, p.description, p.tags, p.maxDurationMinutes, p.defaultDurationMinutes, p.allowExtension]);
+  const known = projections.get(p.id);
+  if (known?.stamp === stamp) return known;
+  const privilege = {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    tags: p.tags,
+    maxDurationMinutes: p.maxDurationMinutes,
+    defaultDurationMinutes: p.defaultDurationMinutes,
+    allowExtension: p.allowExtension,
+  };
+  const entry = { stamp, privilege, haystack: [p.name, p.description, ...p.tags].join("\n").toLowerCase() };
+  if (projections.size > 100_000) projections.clear();
+  projections.set(p.id, entry);
+  return entry;
 }
 
 async function computeListing(userId: string, ip: string | null | undefined): Promise<Listing> {
@@ -101,24 +121,24 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
   const note = (at: Date | null) => {
     if (at && (changesAt === null || at.getTime() < changesAt)) changesAt = at.getTime();
   };
+  const allowedVerdicts = new Map<string, ReturnType<typeof publicVerdict>>();
   const listed = access.privileges.map(({ privilege: p, groups }): ListedPrivilege => {
     const verdict = evaluateRequest(s, { privilege: p, credential: null }, p.defaultDurationMinutes, now);
     note(verdict.ok ? verdict.windowEndsAt : verdict.nextWindowStartsAt);
+    const shared = verdict.ok ? `${verdict.group.id}|${p.defaultDurationMinutes}` : null;
+    let shown = shared === null ? undefined : allowedVerdicts.get(shared);
+    if (!shown) {
+      shown = publicVerdict(verdict);
+      if (shared !== null) allowedVerdicts.set(shared, shown);
+    }
+    const { privilege, haystack } = projectionOf(p);
     return {
-      privilege: {
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        tags: p.tags,
-        maxDurationMinutes: p.maxDurationMinutes,
-        defaultDurationMinutes: p.defaultDurationMinutes,
-        allowExtension: p.allowExtension,
-      },
+      privilege,
       emergencyAllowed: groups.some((g) => g.settings.allowsEmergencyAccess),
       accountList: accountListFor(groups),
-      verdict: publicVerdict(verdict),
+      verdict: shown,
       selfApprover: verdict.ok && approverGroups.has(verdict.group.name),
-      haystack: [p.name, p.description, ...p.tags].join("\n").toLowerCase(),
+      haystack,
     };
   });
   for (const set of sets) note(set.verdict.ok ? set.verdict.windowEndsAt : set.verdict.nextWindowStartsAt);
@@ -131,6 +151,11 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
     tags: [...new Set(listed.flatMap((p) => p.privilege.tags))].sort((a, b) => a.localeCompare(b)),
     changesAt,
   };
+}
+
+function listingOf(user: SessionUser, actor: AuditActor, sessionId: string | null | undefined, version: number) {
+  const key = `${user.id}:${sessionId ?? "-"}:${actor.ip ?? ""}`;
+  return cache.get(key, version, () => computeListing(user.id, actor.ip), (l) => l.changesAt);
 }
 
 /** The access version, and the person's favourites and most recently requested privileges: one round trip, never cached. */
@@ -153,8 +178,7 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
   assertCan(user, "request", "Privilege");
   const input: AccessListInput = accessListInput.parse(raw);
   const mine = await personalState(user.id);
-  const key = `${user.id}:${sessionId ?? "-"}:${actor.ip ?? ""}`;
-  const listing = await cache.get(key, mine.version, () => computeListing(user.id, actor.ip), (l) => l.changesAt);
+  const listing = await listingOf(user, actor, sessionId, mine.version);
   const rank = new Map<string, number>();
   for (const id of [...mine.favourites, ...mine.recent]) if (!rank.has(id)) rank.set(id, rank.size);
   const favourites = new Set(mine.favourites);
@@ -185,11 +209,15 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
 }
 
 /** Stars (or un-stars) a privilege for the person: only one they may see on the page; audited. */
-export async function setFavourite(user: SessionUser, actor: AuditActor, raw: unknown) {
+export async function setFavourite(user: SessionUser, actor: AuditActor, sessionId: string | null | undefined, raw: unknown) {
   assertCan(user, "request", "Privilege");
   const { privilegeId, favourite } = favouriteInput.parse(raw);
-  const [privilege] = await db.select({ id: privileges.id, name: privileges.name, enabled: privileges.enabled }).from(privileges).where(eq(privileges.id, privilegeId));
-  if (!privilege?.enabled) throw notFound("This privilege is not available for requests.");
+  // Only a privilege on the person's own listing: the answer must not tell whether some other id exists.
+  const listing = favourite ? await listingOf(user, actor, sessionId, (await personalState(user.id)).version) : null;
+  const privilege = listing
+    ? listing.privileges.find((p) => p.privilege.id === privilegeId)?.privilege
+    : (await db.select({ id: privileges.id, name: privileges.name }).from(privileges).where(eq(privileges.id, privilegeId)))[0];
+  if (!privilege) throw notFound("This privilege is not available for requests.");
   await db.transaction(async (tx) => {
     const changed = favourite
       ? await tx.insert(privilegeFavourites).values({ userId: user.id, privilegeId }).onConflictDoNothing().returning()

@@ -14,7 +14,7 @@ export const requestsRouter = createTRPCRouter({
   /** One page of what the signed-in user's access groups allow, with the verdict for each privilege now (cached: server/requests/access.ts). */
   access: authedProcedure.input(accessListInput).query(({ ctx, input }) => listAccess(ctx.user, ctx.actor, ctx.sessionId, input)),
   /** Stars or un-stars a privilege: favourites are listed first. */
-  favourite: authedProcedure.input(favouriteInput).mutation(({ ctx, input }) => setFavourite(ctx.user, ctx.actor, input)),
+  favourite: authedProcedure.input(favouriteInput).mutation(({ ctx, input }) => setFavourite(ctx.user, ctx.actor, ctx.sessionId, input)),
   preview: authedProcedure.input(previewRequestInput).query(({ ctx, input }) => service.previewRequest(ctx.user, ctx.actor, input)),
   submit: authedProcedure.input(submitRequestInput).mutation(({ ctx, input }) => service.submitRequest(ctx.user, ctx.actor, input)),
   /** Live requests first, then a page of earlier ones (cursor). */

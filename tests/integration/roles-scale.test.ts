@@ -113,6 +113,8 @@ describe("the access cache", () => {
   it("is dropped when a privilege is unpublished or added", async () => {
     await configuredAccessGroup(carol, { name: "it-rs Db", settings: { autoGrantOnProvisioning: true }, criteria: { privilegeTags: ["db"] }, members: [guid["it-rs-alice"]!] });
     expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Gamma"]);
+    // Only what the person may see can be starred: no oracle for other privileges' ids.
+    await expect(setFavourite(alice, actorFor(alice), "s1", { privilegeId: beta.id, favourite: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await db.execute(`update privileges set tags = array['db'] where id = '${beta.id}'`);
     expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
   });
@@ -130,7 +132,7 @@ describe("the listing", () => {
     expect(names(await list(alice, "s1", { search: "gam" }))).toEqual(["RS Gamma"]);
     expect(names(await list(alice, "s1", { tag: "db" }))).toEqual(["RS Alpha", "RS Gamma"]);
 
-    await setFavourite(alice, actorFor(alice), { privilegeId: gamma.id, favourite: true });
+    await setFavourite(alice, actorFor(alice), "s1", { privilegeId: gamma.id, favourite: true });
     const starred = await list(alice, "s1");
     expect(names(starred)).toEqual(["RS Gamma", "RS Alpha", "RS Beta"]);
     expect(starred.items[0]).toMatchObject({ favourite: true });
@@ -139,7 +141,7 @@ describe("the listing", () => {
     // Recently requested next, after the favourites.
     await submitRequest(alice, actorFor(alice), { privilegeId: beta.id, durationMinutes: 5 });
     expect(names(await list(alice, "s1"))).toEqual(["RS Gamma", "RS Beta", "RS Alpha"]);
-    await setFavourite(alice, actorFor(alice), { privilegeId: gamma.id, favourite: false });
+    await setFavourite(alice, actorFor(alice), "s1", { privilegeId: gamma.id, favourite: false });
     expect(names(await list(alice, "s1"))).toEqual(["RS Beta", "RS Alpha", "RS Gamma"]);
     const audited = await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.favourite_changed"));
     expect(audited.map((e) => e.data)).toEqual([
