@@ -58,6 +58,8 @@ const MATRIX: Record<string, Entry> = {
   "requests.access": { allowed: SIGNED_IN },
   "requests.preview": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId, durationMinutes: 5 }) },
   "requests.mine": { allowed: SIGNED_IN },
+  // Un-starring touches only the caller's own favourites.
+  "requests.favourite": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId, favourite: false }) },
   "requests.timeline": { allowed: ["requester", "approver", "admin"], input: (f) => ({ requestId: f.pendingRequestId }) },
   "grants.live": { allowed: ADMIN },
   "grants.kerberos": { allowed: SIGNED_IN },
