@@ -12,7 +12,7 @@ import { othersAccountReason } from "@/server/catalog/ownership";
 import { notFound, unauthenticated } from "@/server/errors";
 import { setsForRequester } from "@/server/privilege-sets/eligibility";
 import { AccessCache } from "./access-cache";
-import { accessListInput, favouriteInput, type AccessListInput } from "./schemas";
+import { accessListInput, accountsInput, favouriteInput, type AccessListInput } from "./schemas";
 
 /*
  * The requester page's listing at scale (issue 15): what a person's access groups allow is computed
@@ -191,8 +191,6 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
     .map((x) => x.p);
   const start = input.cursor ?? 0;
   const page = ordered.slice(start, start + input.limit);
-  const accountLists: Record<number, Account[]> = {};
-  for (const p of page) accountLists[p.accountList] ??= listing.accountLists[p.accountList]!;
   const first = start === 0;
   return {
     location: listing.location,
@@ -202,10 +200,23 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
     /** Privileges the person may ask for at all, and how many match the filters. */
     available: listing.privileges.length,
     total: ordered.length,
-    items: page.map(({ haystack: _h, ...p }) => ({ ...p, favourite: favourites.has(p.privilege.id), recent: mine.recent.includes(p.privilege.id) })),
-    accountLists,
+    // The accounts a privilege may elevate: how many and the first few for the card; the form asks requests.accounts for all.
+    items: page.map(({ haystack: _h, accountList, ...p }) => {
+      const accounts = listing.accountLists[accountList]!;
+      return { ...p, accountCount: accounts.length, accountSample: accounts.slice(0, 3).map((a) => a.username), favourite: favourites.has(p.privilege.id), recent: mine.recent.includes(p.privilege.id) };
+    }),
     nextCursor: start + page.length < ordered.length ? start + page.length : null,
   };
+}
+
+/** The privileged accounts the person may elevate with one privilege of their listing (the request form's choices). */
+export async function listAccountsFor(user: SessionUser, actor: AuditActor, sessionId: string | null | undefined, raw: unknown) {
+  assertCan(user, "request", "Privilege");
+  const { privilegeId } = accountsInput.parse(raw);
+  const listing = await listingOf(user, actor, sessionId, (await personalState(user.id)).version);
+  const listed = listing.privileges.find((p) => p.privilege.id === privilegeId);
+  if (!listed) throw notFound("This privilege is not available for requests.");
+  return listing.accountLists[listed.accountList]!;
 }
 
 /** Stars (or un-stars) a privilege for the person: only one they may see on the page; audited. */

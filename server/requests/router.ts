@@ -3,8 +3,8 @@ import { requestIdInput } from "@/server/approvals/schemas";
 import { cancelRequest } from "@/server/approvals/service";
 import { currentAdminStatus } from "@/server/auth/signin";
 import { authedProcedure, createTRPCRouter } from "@/server/trpc/init";
-import { accessListInput, favouriteInput, mineInput, previewRequestInput, submitRequestInput } from "./schemas";
-import { listAccess, setFavourite } from "./access";
+import { accessListInput, accountsInput, favouriteInput, mineInput, previewRequestInput, submitRequestInput } from "./schemas";
+import { listAccess, listAccountsFor, setFavourite } from "./access";
 import { listMyRequests } from "./mine";
 import * as service from "./service";
 import { requestTimeline, timelineInput } from "./timeline";
@@ -13,6 +13,8 @@ import { requestTimeline, timelineInput } from "./timeline";
 export const requestsRouter = createTRPCRouter({
   /** One page of what the signed-in user's access groups allow, with the verdict for each privilege now (cached: server/requests/access.ts). */
   access: authedProcedure.input(accessListInput).query(({ ctx, input }) => listAccess(ctx.user, ctx.actor, ctx.sessionId, input)),
+  /** The privileged accounts one listed privilege may elevate (the request form's choices). */
+  accounts: authedProcedure.input(accountsInput).query(({ ctx, input }) => listAccountsFor(ctx.user, ctx.actor, ctx.sessionId, input)),
   /** Stars or un-stars a privilege: favourites are listed first. */
   favourite: authedProcedure.input(favouriteInput).mutation(({ ctx, input }) => setFavourite(ctx.user, ctx.actor, ctx.sessionId, input)),
   preview: authedProcedure.input(previewRequestInput).query(({ ctx, input }) => service.previewRequest(ctx.user, ctx.actor, input)),

@@ -87,6 +87,7 @@ export const accessListInput = z
 export type AccessListInput = z.output<typeof accessListInput>;
 
 export const favouriteInput = z.object({ privilegeId: z.uuid(), favourite: z.boolean() });
+export const accountsInput = z.object({ privilegeId: z.uuid() });
 
 /** "My access": live requests first (all of them), then the earlier ones a page at a time, newest first. */
 export const mineInput = z

@@ -7,7 +7,7 @@ import { removeMember } from "@/server/access-groups/members";
 import { updateApprovers } from "@/server/access-groups/service";
 import { cancelRequest } from "@/server/approvals/service";
 import type { SessionUser } from "@/server/auth/permissions";
-import { listAccess, setFavourite } from "@/server/requests/access";
+import { listAccess, listAccountsFor, setFavourite } from "@/server/requests/access";
 import { listMyRequests } from "@/server/requests/mine";
 import { previewRequest, submitRequest } from "@/server/requests/service";
 import {
@@ -115,6 +115,7 @@ describe("the access cache", () => {
     expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Gamma"]);
     // Only what the person may see can be starred: no oracle for other privileges' ids.
     await expect(setFavourite(alice, actorFor(alice), "s1", { privilegeId: beta.id, favourite: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(listAccountsFor(alice, actorFor(alice), "s1", { privilegeId: beta.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await db.execute(`update privileges set tags = array['db'] where id = '${beta.id}'`);
     expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
   });
@@ -126,6 +127,9 @@ describe("the listing", () => {
     const first = await list(alice, "s1", { limit: 2 });
     expect(names(first)).toEqual(["RS Alpha", "RS Beta"]);
     expect(first).toMatchObject({ total: 3, available: 3, nextCursor: 2, tags: ["db", "prod", "web"] });
+    // No catalog account is selected by this group: none is offered, and the answer carries no account list.
+    expect(first.items[0]).toMatchObject({ accountCount: 0, accountSample: [] });
+    expect(await listAccountsFor(alice, actorFor(alice), "s1", { privilegeId: alpha.id })).toEqual([]);
     const second = await list(alice, "s1", { limit: 2, cursor: first.nextCursor });
     expect(names(second)).toEqual(["RS Gamma"]);
     expect(second.nextCursor).toBeNull();

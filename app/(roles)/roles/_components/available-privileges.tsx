@@ -113,11 +113,7 @@ export function AvailablePrivileges() {
                 {first!.total === first!.available ? `${first!.available} privileges` : `${first!.total} of ${first!.available} privileges match`}
               </p>
               <div className="grid gap-4 md:grid-cols-2">
-                {access.data.pages.flatMap((page) =>
-                  page.items.map(({ accountList, ...item }) => (
-                    <PrivilegeCard key={item.privilege.id} entry={{ ...item, accounts: page.accountLists[accountList] ?? [] }} />
-                  )),
-                )}
+                {access.data.pages.flatMap((page) => page.items.map((item) => <PrivilegeCard key={item.privilege.id} entry={item} />))}
               </div>
               {access.hasNextPage && (
                 <div className="mt-4">

@@ -9,10 +9,10 @@ import { CardRequest, UnavailableNote } from "./card-request";
 import { privilegeTarget, type AvailableEntry } from "./request-target";
 
 /** Three accounts by name; more as a count (the form lists them all). */
-function accountsText(accounts: AvailableEntry["accounts"]): string {
-  if (accounts.length === 0) return "";
-  if (accounts.length <= 3) return ` · also for ${accounts.map((a) => a.username).join(", ")}`;
-  return ` · also for ${accounts.length} privileged accounts`;
+function accountsText({ accountCount, accountSample }: AvailableEntry): string {
+  if (accountCount === 0) return "";
+  if (accountCount <= 3) return ` · also for ${accountSample.join(", ")}`;
+  return ` · also for ${accountCount} privileged accounts`;
 }
 
 /** Stars a privilege: starred ones come first on this page, for this person only. */
@@ -38,7 +38,7 @@ function FavouriteButton({ entry }: { entry: AvailableEntry }) {
 }
 
 export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
-  const { privilege, verdict, accounts } = entry;
+  const { privilege, verdict } = entry;
   const headingId = useId();
   const formId = useId();
 
@@ -67,7 +67,7 @@ export function PrivilegeCard({ entry }: { entry: AvailableEntry }) {
       <p className="mt-2 text-xs text-slate-500">
         Default {formatMinutes(privilege.defaultDurationMinutes)}
         {privilege.allowExtension ? " · can be extended" : ""}
-        {accountsText(accounts)}
+        {accountsText(entry)}
         {verdict.ok ? ` · via ${verdict.group}${verdict.requiresApproval ? " (needs approval)" : ""}` : ""}
       </p>
       <UnavailableNote verdict={verdict} />

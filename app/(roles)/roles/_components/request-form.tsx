@@ -56,8 +56,12 @@ interface RequestFormProps {
  * The same form asks for one privilege or a privilege set (every privilege in it, all or none).
  */
 export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormProps) {
-  const { accounts } = target;
   const trpc = useTRPC();
+  const privilegeAccounts = useQuery({
+    ...trpc.requests.accounts.queryOptions({ privilegeId: target.id }),
+    enabled: target.kind === "privilege" && target.accountCount > 0,
+  });
+  const accounts = target.kind === "set" ? target.accounts : (privilegeAccounts.data ?? []);
   const queryClient = useQueryClient();
   const schema = useMemo(() => schemaFor(target.maxDurationMinutes, target.kind), [target.maxDurationMinutes, target.kind]);
   const subject = target.kind === "set" ? { privilegeSetId: target.id } : { privilegeId: target.id };
