@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroupApprovers, catalogCredentials, privilegeFavourites, privileges } from "@/db/schema";
-import { evaluateRequest, loadPerson, publicVerdict, situationOf, type Credential } from "@/server/access-groups/enforcement";
+import { bindVerdict, loadPerson, publicVerdict, situationOf, type Credential, type Verdict } from "@/server/access-groups/enforcement";
 import { credentialMatches, effectiveAccess } from "@/server/access-groups/policy";
 import type { AccessGroupPolicy } from "@/server/access-groups/policy/schemas";
 import type { AuditActor } from "@/server/audit/events";
@@ -121,16 +121,20 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
   const note = (at: Date | null) => {
     if (at && (changesAt === null || at.getTime() < changesAt)) changesAt = at.getTime();
   };
-  const allowedVerdicts = new Map<string, ReturnType<typeof publicVerdict>>();
+  // For the person's own account the groups allowing a privilege are exactly effectiveAccess's
+  // (evaluateRequest's groupsAllowing with no credential), and the verdict depends only on those
+  // groups and the duration: one evaluation (limits in each group's zone) per distinct pair, not per privilege.
+  const verdicts = new Map<string, { verdict: Verdict; shown: ReturnType<typeof publicVerdict> }>();
   const listed = access.privileges.map(({ privilege: p, groups }): ListedPrivilege => {
-    const verdict = evaluateRequest(s, { privilege: p, credential: null }, p.defaultDurationMinutes, now);
-    note(verdict.ok ? verdict.windowEndsAt : verdict.nextWindowStartsAt);
-    const shared = verdict.ok ? `${verdict.group.id}|${p.defaultDurationMinutes}` : null;
-    let shown = shared === null ? undefined : allowedVerdicts.get(shared);
-    if (!shown) {
-      shown = publicVerdict(verdict);
-      if (shared !== null) allowedVerdicts.set(shared, shown);
+    const memo = `${groups.map((g) => g.id).join(",")}|${p.defaultDurationMinutes}`;
+    let known = verdicts.get(memo);
+    if (!known) {
+      const verdict = bindVerdict(s, groups, p.defaultDurationMinutes, now);
+      known = { verdict, shown: publicVerdict(verdict) };
+      verdicts.set(memo, known);
+      note(verdict.ok ? verdict.windowEndsAt : verdict.nextWindowStartsAt);
     }
+    const { verdict, shown } = known;
     const { privilege, haystack } = projectionOf(p);
     return {
       privilege,
