@@ -17,21 +17,12 @@ const REQUESTER = "alice";
 const ADMIN = "carol";
 
 /**
- * ~1,000 published privileges alice may request. The roles slice's `seedScale()` (bench/scale-seed.ts)
- * is used when this checkout has it; otherwise rows shaped like published groups, tagged "demo"
- * (no AD group behind them: the pages only list them, nothing is granted).
+ * ~1,000 published privileges alice may request: rows shaped like published groups, tagged "demo"
+ * (no AD group behind them: the pages only list them, nothing is granted). The roles page's own
+ * bench (`BENCH_ONLY=scale`) seeds a larger installation with bench/scale-seed.ts.
  */
 async function seedPrivileges(count: number): Promise<string> {
   await seedDemo(ADMIN);
-  try {
-    const mod = (await import(/* @vite-ignore */ "./scale-seed" as string)) as { seedScale?: (o?: unknown) => Promise<unknown> };
-    if (typeof mod.seedScale === "function") {
-      await mod.seedScale();
-      return "seedScale() (bench/scale-seed.ts)";
-    }
-  } catch {
-    // not merged into this checkout: the local seed below
-  }
   const rows = Array.from({ length: count }, (_, i) => {
     const n = String(i + 1).padStart(4, "0");
     return {

@@ -69,12 +69,32 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b.
 const ONLY = process.env.BENCH_ONLY || undefined;
-const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse"];
+const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse", "scale"];
 if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
 const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
 const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
 const ACTIVATION_GRANTS = intEnv("BENCH_ACTIVATION_GRANTS", 1000, 0);
 const CLIENT_ONLY = ONLY === "client-js" || ONLY === "lighthouse";
+// The roles page at scale (bench/scale.ts): its own web process, seed and table.
+if (ONLY === "scale") {
+  const { runScaleBench, scaleTable } = await import("./scale");
+  const { results: scale, problems: scaleProblems } = await runScaleBench();
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(
+    path.join(
+      "bench/results",
+      `scale-${new Date()
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z")}.json`,
+    ),
+    JSON.stringify(scale, null, 2),
+  );
+  console.log(`\nThe roles page at scale (BENCH_ONLY=scale), node ${process.version}, ${os.cpus().length} CPU(s)\n${scaleTable(scale)}`);
+  for (const p of scaleProblems) console.log(`problem: ${p}`);
+  await closeDb();
+  process.exit(scaleProblems.length ? 1 : 0);
+}
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
 const CONCURRENT_SESSIONS = ONLY === "drift" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);

@@ -108,6 +108,8 @@ const schema = z.object({
   EXPIRY_WARNING_MINUTES: z.coerce.number().int().positive().default(10),
   /** How far ahead a request may be scheduled. */
   SCHEDULE_MAX_DAYS: z.coerce.number().int().positive().default(30),
+  /** How long a web process reuses a requester's computed listing (requests.access); 0 turns the cache off. */
+  INTERIM_ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 
   // Worker.
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(10),

@@ -12,3 +12,4 @@ export * from "./drift";
 export * from "./sessions";
 export * from "./device-sessions";
 export * from "./ops";
+export * from "./roles-page";

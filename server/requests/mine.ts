@@ -1,6 +1,6 @@
 import "server-only";
 import { requesterErrorText } from "@/server/grants/error-text";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db } from "@/db";
 import { catalogCredentials, grants, privilegeSets, privileges, requests } from "@/db/schema";
@@ -8,13 +8,35 @@ import { levelCountSql } from "@/server/approvals/levels";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { foldSetRequests } from "@/server/privilege-sets/my-access";
 import { MAX_SET_PRIVILEGES } from "@/server/privilege-sets/schemas";
+import { LIVE_GRANT_STATES } from "@/server/grants/states";
+import { mineInput, type MineInput } from "./schemas";
+
+/** Most live requests listed at once (one person rarely has more than a handful). */
+const MAX_LIVE = 200;
 
 /**
- * The user's own recent requests with their grant's live state, newest first. A set request is one
- * row named after the set, with its grants inside (setGrants).
+ * "My access": every request still live (waiting, or with a grant not ended yet) first, then the
+ * earlier ones a page at a time (keyset on the request time, to the millisecond, and id, newest
+ * first). A cursor asks for the next "Earlier" page only. Each list newest first.
  */
-export async function listMyRequests(user: SessionUser, limit = 50) {
+export async function listMyRequests(user: SessionUser, raw: unknown = {}) {
   assertCan(user, "read", "Request", { userId: user.id });
+  const input: MineInput = mineInput.parse(raw);
+  const live = sql`(${requests.status} = 'pending' or exists (select 1 from grants lg where lg.request_id = ${requests.id} and lg.state::text = any(string_to_array(${LIVE_GRANT_STATES.join(",")}, ','))))`;
+  const at = sql`date_trunc('milliseconds', ${requests.createdAt})`;
+  const after = input.cursor ? sql`(${at}, ${requests.id}) < (${input.cursor.requestedAt.toISOString()}::timestamptz, ${input.cursor.requestId}::uuid)` : undefined;
+  const [current, earlier] = await Promise.all([
+    input.cursor ? Promise.resolve([]) : requestRows(user, live, MAX_LIVE),
+    requestRows(user, and(sql`not ${live}`, after)!, input.limit + 1),
+  ]);
+  const more = earlier.length > input.limit;
+  const page = earlier.slice(0, input.limit);
+  const last = page.at(-1);
+  return { live: current, earlier: page, nextCursor: more && last ? { requestedAt: last.requestedAt, requestId: last.requestId } : null };
+}
+
+/** The user's requests matching `where` with their grants' live state, newest first. A set request is one row named after the set, with its grants inside (setGrants). */
+async function requestRows(user: SessionUser, where: SQL, limit: number) {
   const grantPrivilege = alias(privileges, "grant_privilege");
   const rows = await db
     .select({
@@ -66,8 +88,8 @@ export async function listMyRequests(user: SessionUser, limit = 50) {
     .leftJoin(grants, eq(grants.requestId, requests.id))
     .leftJoin(grantPrivilege, eq(grantPrivilege.id, grants.privilegeId))
     // Extension requests show on the grant they extend (pendingExtension), not as rows of their own.
-    .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access")))
-    .orderBy(desc(requests.createdAt), requests.id)
+    .where(and(eq(requests.requesterId, user.id), eq(requests.kind, "access"), where))
+    .orderBy(desc(sql`date_trunc('milliseconds', ${requests.createdAt})`), desc(requests.id))
     // A set request has a row per grant: room for some sets.
     .limit(limit + MAX_SET_PRIVILEGES);
   // The last request may have lost grants to the limit: left out rather than shown in part.

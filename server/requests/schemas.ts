@@ -72,3 +72,29 @@ export const extendGrantInput = z
   })
   .strict();
 export type ExtendGrantInput = z.infer<typeof extendGrantInput>;
+
+/** The requester page's listing: one page of the privileges the person may ask for, filtered. */
+export const ACCESS_PAGE_SIZE = 24;
+export const accessListInput = z
+  .object({
+    search: z.string().trim().max(100).regex(ONE_LINE).default(""),
+    tag: z.string().trim().max(100).regex(ONE_LINE).default(""),
+    /** Offset into the ordered listing (favourites, then recently requested, then by name). */
+    cursor: z.number().int().min(0).max(100_000).nullish(),
+    limit: z.number().int().min(1).max(100).default(ACCESS_PAGE_SIZE),
+  })
+  .default({ search: "", tag: "", limit: ACCESS_PAGE_SIZE });
+export type AccessListInput = z.output<typeof accessListInput>;
+
+export const favouriteInput = z.object({ privilegeId: z.uuid(), favourite: z.boolean() });
+export const accountsInput = z.object({ privilegeId: z.uuid() });
+
+/** "My access": live requests first (all of them), then the earlier ones a page at a time, newest first. */
+export const mineInput = z
+  .object({
+    /** The last row of the previous "Earlier" page: its request time and id. */
+    cursor: z.object({ requestedAt: z.coerce.date(), requestId: z.uuid() }).nullish(),
+    limit: z.number().int().min(1).max(100).default(20),
+  })
+  .default({ limit: 20 });
+export type MineInput = z.output<typeof mineInput>;

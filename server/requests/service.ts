@@ -114,19 +114,20 @@ export async function previewRequest(user: SessionUser, actor: AuditActor, raw: 
     t.credential,
     s.person,
   );
-  // Who would decide, level by level, so the requester knows before submitting.
+  // Who would decide, level by level, so the requester knows before submitting; and whether they are
+  // among them (they cannot approve their own request: the form says so).
+  const listed = verdict.ok ? await readApprovers(db, verdict.group.id) : null;
   const approvalLevels =
-    verdict.ok && verdict.requiresApproval
-      ? await readApprovers(db, verdict.group.id).then(({ approvers, levels }) =>
-          levels.map((l) => ({
-            level: l.level,
-            requiredApprovals: l.requiredApprovals,
-            approvers: approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username),
-          })),
-        )
+    listed && verdict.ok && verdict.requiresApproval
+      ? listed.levels.map((l) => ({
+          level: l.level,
+          requiredApprovals: l.requiredApprovals,
+          approvers: listed.approvers.filter((a) => a.level === l.level).map((a) => a.displayName || a.username),
+        }))
       : [];
+  const selfApprover = listed?.approvers.some((a) => a.userGuid.toLowerCase() === s.person.objectGuid.toLowerCase()) ?? false;
   const outsideUsualHours = verdict.ok ? isOutsideUsualHours(verdict.group.settings, verdict.group.timeZone, at) : false;
-  return { ...publicVerdict(verdict), approvalLevels, outsideUsualHours, location: s.locationText, maxDurationMinutes: t.maxDurationMinutes };
+  return { ...publicVerdict(verdict), approvalLevels, selfApprover, outsideUsualHours, location: s.locationText, maxDurationMinutes: t.maxDurationMinutes };
 }
 
 /**

@@ -59,6 +59,10 @@ const MATRIX: Record<string, Entry> = {
   "requests.access": { allowed: SIGNED_IN },
   "requests.preview": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId, durationMinutes: 5 }) },
   "requests.mine": { allowed: SIGNED_IN },
+  // Any signed-in person may ask; a privilege outside their own listing answers NOT_FOUND.
+  "requests.accounts": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId }) },
+  // Un-starring touches only the caller's own favourites.
+  "requests.favourite": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId, favourite: false }) },
   "requests.timeline": { allowed: ["requester", "approver", "admin"], input: (f) => ({ requestId: f.pendingRequestId }) },
   "grants.live": { allowed: ADMIN },
   "grants.kerberos": { allowed: SIGNED_IN },

@@ -153,7 +153,7 @@ describe("a set request", () => {
     expect((await audit("request.approved"))[0]!.data).toMatchObject({ automatic: true, grantIds: r.grantIds });
 
     // My access: one row for the set, its grants inside; the timeline names each grant's privilege.
-    const mine = await listMyRequests(requester);
+    const { live: mine } = await listMyRequests(requester);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ privilege: "Tier-1 operations", privilegeSet: "Tier-1 operations", grantState: "active", allowExtension: false });
     expect(mine[0]!.setGrants.map((g) => [g.privilege, g.state])).toEqual([
@@ -399,7 +399,7 @@ describe("all or nothing at activation", () => {
     expect((await grantRow(one!)).state).toBe("revoked");
     expect((await grantRow(two!)).state).toBe("revoked");
 
-    const [mine] = await listMyRequests(requester);
+    const [mine] = (await listMyRequests(requester)).earlier;
     expect(mine).toMatchObject({ privilege: "Tier-1 operations", status: "failed", grantState: "failed" });
     const labels = (await requestTimeline(requester, r.requestId)).steps.map((s) => s.label);
     expect(labels).toEqual(expect.arrayContaining(["Privilege set rolled back", "Set one: Rolled back", "Set one: Removed from the AD group"]));

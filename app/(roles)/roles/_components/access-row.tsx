@@ -157,13 +157,13 @@ export function AccessRow({ request: r, linked = false, extendLinked = false }: 
   const queryClient = useQueryClient();
   const endEarly = useMutation(
     trpc.grants.endEarly.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.pathKey() }),
     }),
   );
 
   const cancel = useMutation(
     trpc.requests.cancel.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.requests.mine.pathKey() }),
     }),
   );
 

@@ -64,7 +64,7 @@ export function ExtendForm({ grantId, privilege, room, maxTotalMinutes, windowEn
     trpc.grants.extend.mutationOptions({
       // The list shows the new end (or the waiting extension) before the form closes.
       onSuccess: async (result, sent) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.pathKey() });
         onDone(result, Number(sent.minutes));
       },
       onError: (err) => setProblem(applyServerErrors(err, setError, ["minutes", "justification", "changeId", "governanceCode"])),

@@ -1,11 +1,13 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
+import { Button } from "@/components/button";
 import { isLive } from "@/components/state-badge";
+import { MINE_FIRST_INPUT, nextCursor } from "./access-query";
 import { AccessRow } from "./access-row";
 import { isScheduled, removalPending, rowId, type MyRequest } from "./my-request";
 
@@ -40,16 +42,22 @@ export function MyAccess() {
   const search = useSearchParams();
   const linkedRequestId = search.get("request");
   const extendGrantId = search.get("extend");
-  const mine = useQuery({
-    ...trpc.requests.mine.queryOptions(),
+  const mine = useInfiniteQuery({
+    ...trpc.requests.mine.infiniteQueryOptions(MINE_FIRST_INPUT, { getNextPageParam: nextCursor }),
     // Fast while something is moving, so the state changes show within a second; slow otherwise.
-    refetchInterval: (query) => (query.state.data?.some(moving) ? 1000 : 10_000),
+    refetchInterval: (query) => (query.state.data?.pages[0]?.live.some(moving) ? 1000 : 10_000),
   });
+  const live = mine.data?.pages[0]?.live ?? [];
+  const earlier = mine.data?.pages.flatMap((p) => p.earlier) ?? [];
+  const all = [...live, ...earlier];
 
-  const linked = linkedRequestId ? mine.data?.find((r) => r.requestId === linkedRequestId || r.pendingExtension?.requestId === linkedRequestId) : undefined;
-  const toExtend = extendGrantId ? mine.data?.find((r) => r.grantId === extendGrantId) : undefined;
+  const linked = linkedRequestId ? all.find((r) => r.requestId === linkedRequestId || r.pendingExtension?.requestId === linkedRequestId) : undefined;
+  const toExtend = extendGrantId ? all.find((r) => r.grantId === extendGrantId) : undefined;
   useBringIntoView((toExtend ?? linked)?.requestId ?? null);
   const missing = mine.data ? (linkedRequestId && !linked) || (extendGrantId && !toExtend) : false;
+  const row = (r: MyRequest) => (
+    <AccessRow key={r.requestId} request={r} linked={r.requestId === (toExtend ?? linked)?.requestId} extendLinked={r.requestId === toExtend?.requestId} />
+  );
 
   return (
     <section aria-labelledby="my-access-heading">
@@ -67,19 +75,33 @@ export function MyAccess() {
         <Loading label="Loading your requests…" />
       ) : mine.isError ? (
         <QueryError message={describeError(mine.error).message} onRetry={() => void mine.refetch()} />
-      ) : mine.data.length === 0 ? (
+      ) : all.length === 0 ? (
         <EmptyState title="You have not requested anything yet">Choose Request on a privilege above; its progress appears here.</EmptyState>
       ) : (
-        <ul className="space-y-3">
-          {mine.data.map((r) => (
-            <AccessRow
-              key={r.requestId}
-              request={r}
-              linked={r.requestId === (toExtend ?? linked)?.requestId}
-              extendLinked={r.requestId === toExtend?.requestId}
-            />
-          ))}
-        </ul>
+        <>
+          {live.length === 0 ? (
+            <p className="text-sm text-slate-600">Nothing live or waiting right now.</p>
+          ) : (
+            <ul className="space-y-3">{live.map(row)}</ul>
+          )}
+          {earlier.length > 0 && (
+            <>
+              <h3 id="earlier-heading" className="mt-6 mb-2 text-base font-semibold text-slate-900">
+                Earlier
+              </h3>
+              <ul aria-labelledby="earlier-heading" className="space-y-3">
+                {earlier.map(row)}
+              </ul>
+              {mine.hasNextPage && (
+                <div className="mt-3">
+                  <Button pending={mine.isFetchingNextPage} onClick={() => void mine.fetchNextPage()}>
+                    Show earlier requests
+                  </Button>
+                </div>
+              )}
+            </>
+          )}
+        </>
       )}
     </section>
   );

@@ -1,6 +1,6 @@
 import type { RouterOutputs } from "@/components/router-types";
 
-export type MyRequest = RouterOutputs["requests"]["mine"][number];
+export type MyRequest = RouterOutputs["requests"]["mine"]["live"][number];
 
 /** The element id a link (`/roles?request=<id>`, `/roles?extend=<grantId>`) scrolls to. */
 export function rowId(requestId: string): string {

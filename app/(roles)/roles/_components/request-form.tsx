@@ -56,8 +56,12 @@ interface RequestFormProps {
  * The same form asks for one privilege or a privilege set (every privilege in it, all or none).
  */
 export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormProps) {
-  const { accounts } = target;
   const trpc = useTRPC();
+  const privilegeAccounts = useQuery({
+    ...trpc.requests.accounts.queryOptions({ privilegeId: target.id }),
+    enabled: target.kind === "privilege" && target.accountCount > 0,
+  });
+  const accounts = target.kind === "set" ? target.accounts : (privilegeAccounts.data ?? []);
   const queryClient = useQueryClient();
   const schema = useMemo(() => schemaFor(target.maxDurationMinutes, target.kind), [target.maxDurationMinutes, target.kind]);
   const subject = target.kind === "set" ? { privilegeSetId: target.id } : { privilegeId: target.id };
@@ -111,8 +115,8 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
   const submit = useMutation(
     trpc.requests.submit.mutationOptions({
       onSuccess: async (result, sent) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.queryKey() });
-        await queryClient.invalidateQueries({ queryKey: trpc.requests.access.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.mine.pathKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.requests.access.pathKey() });
         const scheduled = sent.startsAt instanceof Date ? ` Access is scheduled to start at ${formatWhen(sent.startsAt)}.` : "";
         onSubmitted(
           result.status === "pending"
@@ -262,6 +266,11 @@ export function RequestForm({ id, target, onCancel, onSubmitted }: RequestFormPr
           </ul>
         )}
       </div>
+      {verdict.ok && (preview.data && "selfApprover" in preview.data ? preview.data.selfApprover : target.selfApprover) && (
+        <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          You are an approver of this group — you cannot approve your own request.
+        </p>
+      )}
       {verdict.ok && preview.data?.outsideUsualHours && (
         <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700">
           Outside the group&apos;s usual hours: approvers will see this flag.

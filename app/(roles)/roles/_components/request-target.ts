@@ -1,8 +1,10 @@
 import type { RouterOutputs } from "@/components/router-types";
 
-type Access = RouterOutputs["requests"]["access"];
-export type AvailableEntry = Access["privileges"][number];
-export type AvailableSet = Access["sets"][number];
+type AccessPage = RouterOutputs["requests"]["access"];
+export type AvailableItem = AccessPage["items"][number];
+export type AvailableSet = AccessPage["sets"][number];
+type Account = { id: string; username: string; displayName: string };
+export type AvailableEntry = AvailableItem;
 
 /** What the request form asks for: one privilege or a privilege set, with the accounts it may elevate. */
 export interface RequestTarget {
@@ -13,17 +15,21 @@ export interface RequestTarget {
   defaultDurationMinutes: number;
   /** "My own account" is offered (always for a privilege; for a set only where it allows it). */
   ownAccount: boolean;
-  accounts: { id: string; username: string; displayName: string }[];
+  /** A set's accounts; a privilege's are fetched by the form (requests.accounts) when it has any. */
+  accounts: Account[];
+  accountCount: number;
   emergencyAllowed: boolean;
-  verdict: AvailableEntry["verdict"];
+  verdict: AvailableItem["verdict"];
+  /** The requester approves for the group that would bind the request. */
+  selfApprover: boolean;
 }
 
-export function privilegeTarget({ privilege, accounts, emergencyAllowed, verdict }: AvailableEntry): RequestTarget {
+export function privilegeTarget({ privilege, accountCount, emergencyAllowed, verdict, selfApprover }: AvailableEntry): RequestTarget {
   const { id, name, maxDurationMinutes, defaultDurationMinutes } = privilege;
-  return { kind: "privilege", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount: true, accounts, emergencyAllowed, verdict };
+  return { kind: "privilege", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount: true, accounts: [], accountCount, emergencyAllowed, verdict, selfApprover };
 }
 
-export function setTarget({ set, ownAccount, accounts, emergencyAllowed, verdict }: AvailableSet): RequestTarget {
+export function setTarget({ set, ownAccount, accounts, emergencyAllowed, verdict, selfApprover }: AvailableSet): RequestTarget {
   const { id, name, maxDurationMinutes, defaultDurationMinutes } = set;
-  return { kind: "set", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount, accounts, emergencyAllowed, verdict };
+  return { kind: "set", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount, accounts, accountCount: accounts.length, emergencyAllowed, verdict, selfApprover };
 }

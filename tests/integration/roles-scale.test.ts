@@ -1,0 +1,183 @@
+import type { Client } from "ldapts";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { db } from "@/db";
+import { accessGroupMembers, auditEvents } from "@/db/schema";
+import { removeMember } from "@/server/access-groups/members";
+import { updateApprovers } from "@/server/access-groups/service";
+import { cancelRequest } from "@/server/approvals/service";
+import type { SessionUser } from "@/server/auth/permissions";
+import { listAccess, listAccountsFor, setFavourite } from "@/server/requests/access";
+import { listMyRequests } from "@/server/requests/mine";
+import { previewRequest, submitRequest } from "@/server/requests/service";
+import {
+  actorFor,
+  adAddMember,
+  adminClient,
+  adRemoveMember,
+  configuredAccessGroup,
+  directoryGuid,
+  ensureAdGroup,
+  ensureAdUser,
+  ensureTestOuGroup,
+  localUser,
+  publishNamed,
+  resetDatabase,
+  TEST_OU,
+} from "./fixtures";
+import { guidToString } from "@/server/directory/binary";
+
+/*
+ * The requester listing at scale (issue 15): requests.access is computed once and cached per
+ * person, session and address; the access version (triggers) drops it on any node when groups,
+ * members or privileges change; submit never trusts it. Favourites and recent requests come first;
+ * the listing and "My access" are paged.
+ */
+
+let ad: Client;
+let carol: SessionUser;
+let alice: SessionUser;
+let bob: SessionUser;
+let teamDn: string;
+let teamGuid: string;
+const guid: Record<string, string> = {};
+type Privilege = Awaited<ReturnType<typeof publishNamed>>;
+let alpha: Privilege;
+let beta: Privilege;
+let gamma: Privilege;
+
+const names = (page: Awaited<ReturnType<typeof listAccess>>) => page.items.map((i) => i.privilege.name);
+const list = (u: SessionUser, session: string, input: Record<string, unknown> = {}) => listAccess(u, actorFor(u), session, input);
+
+beforeAll(async () => {
+  ad = await adminClient();
+  for (const sam of ["it-rs-alice", "it-rs-bob"]) {
+    await ensureAdUser(ad, sam);
+    guid[sam] = await directoryGuid(sam);
+  }
+  for (const cn of ["it-rs-priv-a", "it-rs-priv-b", "it-rs-priv-c"]) await ensureAdGroup(ad, cn);
+});
+beforeEach(async () => {
+  await resetDatabase();
+  teamDn = await ensureTestOuGroup(ad, "it-rs-team");
+  await adAddMember(ad, teamDn, `CN=it-rs-bob,${TEST_OU}`);
+  const { searchEntries } = await ad.search(teamDn, { scope: "base", attributes: ["objectGUID"], explicitBufferAttributes: ["objectGUID"] });
+  teamGuid = guidToString(searchEntries[0]!.objectGUID as Buffer);
+  carol = await localUser("carol", true);
+  alice = await localUser("it-rs-alice");
+  bob = await localUser("it-rs-bob");
+  alpha = await publishNamed(carol, "it-rs-priv-a", "RS Alpha", ["db"]);
+  beta = await publishNamed(carol, "it-rs-priv-b", "RS Beta", ["web"]);
+  gamma = await publishNamed(carol, "it-rs-priv-c", "RS Gamma", ["db", "prod"]);
+});
+afterAll(async () => {
+  // bob back in the team for the next run (one test takes him out).
+  await adAddMember(ad, teamDn, `CN=it-rs-bob,${TEST_OU}`).catch(() => undefined);
+  await ad.unbind();
+});
+
+describe("the access cache", () => {
+  it("is dropped at once when an admin removes the member, and submit refuses whatever the listing said", async () => {
+    const g = await configuredAccessGroup(carol, { name: "it-rs Ops", settings: { autoGrantOnProvisioning: true }, members: [guid["it-rs-alice"]!] });
+    expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+    const [member] = await db
+      .select()
+      .from(accessGroupMembers)
+      .where(and(eq(accessGroupMembers.groupId, g.id), eq(accessGroupMembers.objectGuid, guid["it-rs-alice"]!)));
+    await removeMember(carol, actorFor(carol), g.id, member!.id);
+    // Same person, session and address: the entry would still be fresh by its TTL; the version dropped it.
+    const after = await list(alice, "s1");
+    expect(after.items).toEqual([]);
+    expect(after.memberships).toEqual([]);
+    await expect(submitRequest(alice, actorFor(alice), { privilegeId: alpha.id, durationMinutes: 5 })).rejects.toMatchObject({ rule: "membership" });
+  });
+
+  it("keeps a listing within its TTL for what no trigger sees (AD membership), while submit re-checks; a new sign-in recomputes", async () => {
+    await configuredAccessGroup(carol, { name: "it-rs Team", settings: { autoGrantOnProvisioning: true }, members: [teamGuid] });
+    // The first read records bob's first sight (an activation row: a new access version), the second is cached.
+    expect(names(await list(bob, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+    expect(names(await list(bob, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+    await adRemoveMember(ad, teamDn, `CN=it-rs-bob,${TEST_OU}`);
+    try {
+      // Cached: AD changes are bounded by INTERIM_ACCESS_CACHE_SECONDS…
+      expect(names(await list(bob, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+      // …but the server never grants from the listing.
+      await expect(submitRequest(bob, actorFor(bob), { privilegeId: alpha.id, durationMinutes: 5 })).rejects.toMatchObject({ rule: "membership" });
+      // Signing in again is a new session: computed afresh.
+      expect((await list(bob, "s2")).items).toEqual([]);
+    } finally {
+      await adAddMember(ad, teamDn, `CN=it-rs-bob,${TEST_OU}`);
+    }
+  });
+
+  it("is dropped when a privilege is unpublished or added", async () => {
+    await configuredAccessGroup(carol, { name: "it-rs Db", settings: { autoGrantOnProvisioning: true }, criteria: { privilegeTags: ["db"] }, members: [guid["it-rs-alice"]!] });
+    expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Gamma"]);
+    // Only what the person may see can be starred: no oracle for other privileges' ids.
+    await expect(setFavourite(alice, actorFor(alice), "s1", { privilegeId: beta.id, favourite: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(listAccountsFor(alice, actorFor(alice), "s1", { privilegeId: beta.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await db.execute(`update privileges set tags = array['db'] where id = '${beta.id}'`);
+    expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+  });
+});
+
+describe("the listing", () => {
+  it("pages, searches and filters by tag; favourites come first, then recent requests, stored per person and audited", async () => {
+    await configuredAccessGroup(carol, { name: "it-rs Ops", settings: { autoGrantOnProvisioning: true }, members: [guid["it-rs-alice"]!, guid["it-rs-bob"]!] });
+    const first = await list(alice, "s1", { limit: 2 });
+    expect(names(first)).toEqual(["RS Alpha", "RS Beta"]);
+    expect(first).toMatchObject({ total: 3, available: 3, nextCursor: 2, tags: ["db", "prod", "web"] });
+    // No catalog account is selected by this group: none is offered, and the answer carries no account list.
+    expect(first.items[0]).toMatchObject({ accountCount: 0, accountSample: [] });
+    expect(await listAccountsFor(alice, actorFor(alice), "s1", { privilegeId: alpha.id })).toEqual([]);
+    const second = await list(alice, "s1", { limit: 2, cursor: first.nextCursor });
+    expect(names(second)).toEqual(["RS Gamma"]);
+    expect(second.nextCursor).toBeNull();
+    expect(names(await list(alice, "s1", { search: "gam" }))).toEqual(["RS Gamma"]);
+    expect(names(await list(alice, "s1", { tag: "db" }))).toEqual(["RS Alpha", "RS Gamma"]);
+
+    await setFavourite(alice, actorFor(alice), "s1", { privilegeId: gamma.id, favourite: true });
+    const starred = await list(alice, "s1");
+    expect(names(starred)).toEqual(["RS Gamma", "RS Alpha", "RS Beta"]);
+    expect(starred.items[0]).toMatchObject({ favourite: true });
+    // Per person: bob's order is untouched.
+    expect(names(await list(bob, "s1"))).toEqual(["RS Alpha", "RS Beta", "RS Gamma"]);
+    // Recently requested next, after the favourites.
+    await submitRequest(alice, actorFor(alice), { privilegeId: beta.id, durationMinutes: 5 });
+    expect(names(await list(alice, "s1"))).toEqual(["RS Gamma", "RS Beta", "RS Alpha"]);
+    await setFavourite(alice, actorFor(alice), "s1", { privilegeId: gamma.id, favourite: false });
+    expect(names(await list(alice, "s1"))).toEqual(["RS Beta", "RS Alpha", "RS Gamma"]);
+    const audited = await db.select().from(auditEvents).where(eq(auditEvents.action, "privilege.favourite_changed"));
+    expect(audited.map((e) => e.data)).toEqual([
+      { privilege: "RS Gamma", favourite: true },
+      { privilege: "RS Gamma", favourite: false },
+    ]);
+  });
+
+  it("says when the requester approves for the group that would bind the request", async () => {
+    const g = await configuredAccessGroup(carol, { name: "it-rs Gated", settings: { autoGrantOnProvisioning: true, requiresApproval: true }, members: [guid["it-rs-alice"]!] });
+    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: guid["it-rs-alice"]!, level: 1 }], levels: [{ level: 1, requiredApprovals: 1 }] });
+    expect((await list(alice, "s1")).items.map((i) => i.selfApprover)).toEqual([true, true, true]);
+    expect(await previewRequest(alice, actorFor(alice), { privilegeId: alpha.id, credentialId: null, durationMinutes: 5 })).toMatchObject({ ok: true, selfApprover: true });
+  });
+});
+
+describe("My access", () => {
+  it("lists live requests first and pages the earlier ones by keyset, without gaps or repeats", async () => {
+    const g = await configuredAccessGroup(carol, { name: "it-rs Gated", settings: { autoGrantOnProvisioning: true, requiresApproval: true }, members: [guid["it-rs-alice"]!] });
+    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: guid["it-rs-bob"]!, level: 1 }], levels: [{ level: 1, requiredApprovals: 1 }] });
+    const ids: string[] = [];
+    for (const p of [alpha, beta, gamma]) ids.push((await submitRequest(alice, actorFor(alice), { privilegeId: p.id, durationMinutes: 5 })).requestId);
+    await cancelRequest(alice, actorFor(alice), ids[0]!);
+    await cancelRequest(alice, actorFor(alice), ids[1]!);
+
+    const first = await listMyRequests(alice, { limit: 1 });
+    expect(first.live.map((r) => r.requestId)).toEqual([ids[2]]);
+    expect(first.earlier.map((r) => r.requestId)).toEqual([ids[1]]);
+    expect(first.nextCursor).not.toBeNull();
+    const next = await listMyRequests(alice, { limit: 1, cursor: first.nextCursor });
+    expect(next.live).toEqual([]);
+    expect(next.earlier.map((r) => r.requestId)).toEqual([ids[0]]);
+    expect(next.nextCursor).toBeNull();
+  });
+});
