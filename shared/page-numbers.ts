@@ -20,3 +20,6 @@ export interface Page<T> {
 export function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / pageSize));
 }
+
+/** The roles page's listing: privileges per page ("show more" asks for the next). */
+export const ACCESS_PAGE_SIZE = 24;

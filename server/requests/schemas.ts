@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ACCESS_PAGE_SIZE } from "@/shared/page-numbers";
 import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 
 export const optionalCode = (what: string) =>
@@ -73,8 +74,7 @@ export const extendGrantInput = z
   .strict();
 export type ExtendGrantInput = z.infer<typeof extendGrantInput>;
 
-/** The requester page's listing: one page of the privileges the person may ask for, filtered. */
-export const ACCESS_PAGE_SIZE = 24;
+export { ACCESS_PAGE_SIZE } from "@/shared/page-numbers";
 export const accessListInput = z
   .object({
     search: z.string().trim().max(100).regex(ONE_LINE).default(""),
