@@ -126,7 +126,10 @@ beforeAll(async () => {
       [...httpPeople.values()].flatMap((client) => subjects.map((subject) => ({ client, subject }))),
       4,
       async ({ client, subject }) => {
-        const r = (await client.mutation("requests.submit", { ...subject, durationMinutes: 1, justification: "multi-node test over HTTP" })) as { requestId: string; status: string };
+        const r = (await client.mutation("requests.submit", { ...subject, durationMinutes: 1, justification: "multi-node test over HTTP" })) as {
+          requestId: string;
+          status: string;
+        };
         if (r.status !== "pending") throw new Error(`expected the HTTP group's request to wait for approval, got ${r.status}`);
         return r.requestId;
       },
@@ -198,7 +201,10 @@ async function extend() {
     const httpOnes = candidates.filter((g) => httpPeople.has(g.user_id)).slice(0, HTTP_USERS / 2 - overHttp);
     await pool(httpOnes, 4, async (g) => {
       // The holder asks with their own session.
-      const r = (await httpPeople.get(g.user_id)!.mutation("grants.extend", { grantId: g.id, minutes: 1, justification: "more time" }).catch(() => null)) as { requestId: string } | null;
+      const r = (await httpPeople
+        .get(g.user_id)!
+        .mutation("grants.extend", { grantId: g.id, minutes: 1, justification: "more time" })
+        .catch(() => null)) as { requestId: string } | null;
       if (!r) return;
       await carolHttp.mutation("approvals.decide", { requestId: r.requestId, decision: "approve" }).then(
         () => overHttp++,

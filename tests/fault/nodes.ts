@@ -149,7 +149,10 @@ export function trpcOverHttp(nodes: () => string[], cookie: string, stats: HttpS
         continue;
       }
       stats.byNode[base] = (stats.byNode[base] ?? 0) + 1;
-      const body = (await res.json()) as { result?: { data: Parameters<typeof superjson.deserialize>[0] }; error?: { json: { message: string; data: { code: string } } } };
+      const body = (await res.json()) as {
+        result?: { data: Parameters<typeof superjson.deserialize>[0] };
+        error?: { json: { message: string; data: { code: string } } };
+      };
       if (body.error) throw new TrpcError(body.error.json.data.code, body.error.json.message);
       return superjson.deserialize(body.result!.data);
     }
