@@ -90,12 +90,13 @@ async function pgCtl(dataDir: string, args: string[]): Promise<string> {
 
 /**
  * Stops the embedded cluster on `dataDir` (a fast shutdown: sessions are cut, as in a failover or
- * a crash-free restart) and starts it again on the same port. For the fault tests; the handle of
+ * a crash-free restart), waits `downMs`, and starts it again on the same port. For the fault tests; the handle of
  * the process that first started the cluster stops the new server at its end.
  */
-export async function restartEmbeddedPostgres(dataDir: string, port: number): Promise<{ stoppedAt: number; startedAt: number }> {
+export async function restartEmbeddedPostgres(dataDir: string, port: number, downMs = 0): Promise<{ stoppedAt: number; startedAt: number }> {
   await pgCtl(dataDir, ["stop", "-m", "fast", "-w"]);
   const stoppedAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, downMs));
   const options = ["-p", String(port), ...POSTGRES_FLAGS].join(" ");
   await pgCtl(dataDir, ["start", "-w", "-o", options, "-l", path.join(dataDir, "restarted.log")]);
   return { stoppedAt, startedAt: Date.now() };

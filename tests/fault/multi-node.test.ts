@@ -1,13 +1,13 @@
 /**
  * Many nodes on one Postgres (issue 15): 2 web processes (production build) and 3 workers share one
  * database through 2,000 short grants of mixed life — plain activations and expiries, a privilege
- * set (two grants per request), revocations, extensions (automatic and approved) — while one worker
+ * sets (four and five grants per request), revocations, extensions (automatic and approved) — while one worker
  * is SIGKILLed (not replaced: the two others must take its work over) and one web process restarted.
  *
- * Over HTTP (tRPC with session cookies from real sign-ins, spread over both web nodes): 20 people
- * sign in and submit 80 requests (100 grants), an admin approves them, revokes 150 grants, and the
- * 20 ask for extensions that the admin approves. Through the services (HTTP would make the setup
- * minutes long): the other 1,900 grants' requests and 60 automatic extensions.
+ * Over HTTP (tRPC with session cookies from real sign-ins, spread over both web nodes): 10 people
+ * sign in and submit 30 requests (100 grants), an admin approves them, revokes 80 grants, and some
+ * of the 10 ask for extensions that the admin approves. Through the services (HTTP would make the
+ * setup minutes long): the other 1,900 grants' 570 requests and 30 automatic extensions.
  *
  * Every grant must be activated once and removed once (one `grant.activated` and one `grant.removed`
  * audit event each), none stuck, no membership left in AD or outliving its grant by more than the
@@ -29,15 +29,17 @@ import { runAuditVerify } from "../support/audit-verify";
 import { actorFor, adminClient, configuredAccessGroup, directoryGuid, ensureAdUser, localUser, resetDatabase, TEST_PASSWORD } from "../integration/fixtures";
 import { startWorker, type WorkerHandle } from "../integration/worker-process";
 import { deleteFaultGroups, ensureFaultAccounts, freshPrivilegeGroups, memberDns, pool, REQUESTERS_CN, sleep, watchMemberships } from "./directory";
-import { assertProductionBuild, signInOverHttp, startWeb, trpcOverHttp, type HttpStats, type WebHandle } from "./nodes";
+import { assertProductionBuild, signInOverHttp, startWeb, trpcOverHttp, TrpcError, type HttpStats, type WebHandle } from "./nodes";
 
-const BULK_ACCOUNTS = 380; // × (3 privileges + a set of 2) = 1,900 grants
-const HTTP_USERS = 20; // × the same = 100 grants, over HTTP
-const GRANTS = (BULK_ACCOUNTS + HTTP_USERS) * 5;
+/** Ten privileges: the first alone (extendable, revocable), then a set of four and a set of five: 10 grants from 3 requests per person. */
+const GROUPS = 10;
+const BULK_ACCOUNTS = 190; // 1,900 grants
+const HTTP_USERS = 10; // 100 grants, over HTTP
+const GRANTS = (BULK_ACCOUNTS + HTTP_USERS) * GROUPS;
 const MIN_SECONDS = 20;
 const MAX_SECONDS = 80;
-const REVOKES = 150;
-const SERVICE_EXTENSIONS = 60;
+const REVOKES = 80;
+const SERVICE_EXTENSIONS = 30;
 /** The single-worker fault test's bound (tests/fault/fault.test.ts, AFTER_RECOVERY_LIMIT_MS). */
 const OUTLIVE_LIMIT_MS = 60_000;
 const WEB_PORTS = [3230, 3231];
@@ -64,7 +66,7 @@ beforeAll(async () => {
   await resetDatabase();
   const admin = await adminClient();
   const accounts = await ensureFaultAccounts(admin, BULK_ACCOUNTS);
-  const groups = await freshPrivilegeGroups(admin, 5);
+  const groups = await freshPrivilegeGroups(admin, GROUPS);
   const httpSams = Array.from({ length: HTTP_USERS }, (_, i) => `mn-http-${String(i + 1).padStart(2, "0")}`);
   for (const sam of httpSams) await ensureAdUser(admin, sam);
   await admin.unbind();
@@ -74,7 +76,7 @@ beforeAll(async () => {
   const actor = actorFor(carol);
   for (const [k, g] of groups.entries()) {
     const [found] = (await searchPrincipals("group", g.cn)).filter((p) => p.name === g.cn);
-    const extendable = k < 3;
+    const extendable = k === 0;
     const p = await publishPrivilege(carol, actor, {
       groupGuid: found!.objectGuid,
       name: `Nodes ${k + 1}`,
@@ -86,7 +88,10 @@ beforeAll(async () => {
     });
     privilegeIds.push(p.id);
   }
-  const set = await createPrivilegeSet(carol, actor, { name: "Nodes pair", privilegeIds: privilegeIds.slice(3), credentialIds: [], allowOwnAccount: true });
+  const sets = [
+    await createPrivilegeSet(carol, actor, { name: "Nodes four", privilegeIds: privilegeIds.slice(1, 5), credentialIds: [], allowOwnAccount: true }),
+    await createPrivilegeSet(carol, actor, { name: "Nodes five", privilegeIds: privilegeIds.slice(5), credentialIds: [], allowOwnAccount: true }),
+  ];
   const requesters = (await searchPrincipals("group", REQUESTERS_CN)).find((p) => p.name === REQUESTERS_CN);
   await configuredAccessGroup(carol, { name: "Nodes bulk", settings: { autoGrantOnProvisioning: true }, members: [requesters!.objectGuid] });
   const httpGroup = await configuredAccessGroup(carol, {
@@ -102,7 +107,7 @@ beforeAll(async () => {
   });
 
   // No worker runs yet: every grant waits in pending, so its duration can be shortened below.
-  const subjects = [...privilegeIds.slice(0, 3).map((privilegeId) => ({ privilegeId })), { privilegeSetId: set.id }];
+  const subjects = [{ privilegeId: privilegeIds[0]! }, ...sets.map((set) => ({ privilegeSetId: set.id }))];
   bulkPeople = await pool(accounts.dns, 8, async (dn) => upsertDirectoryUser(db, (await getUser(dn))!, false, false));
   const s0 = Date.now();
   await pool(
@@ -181,10 +186,17 @@ async function activeGrants(ofPrivileges: string[], n: number, marginS: number) 
 async function revokeOverHttp(n: number) {
   const done = new Set<string>();
   while (done.size < n) {
-    const batch = (await activeGrants(privilegeIds.slice(0, 3), n - done.size, 3)).filter((g) => !done.has(g.id));
+    const batch = (await activeGrants(privilegeIds.slice(0, 1), n - done.size, 3)).filter((g) => !done.has(g.id));
     await pool(batch, 4, async (g) => {
-      await carolHttp.mutation("grants.revoke", { grantId: g.id });
-      done.add(g.id);
+      // It may have expired since it was read: then it is not counted.
+      const ended = await carolHttp.mutation("grants.revoke", { grantId: g.id }).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof TrpcError && err.code === "CONFLICT") return false;
+          throw err;
+        },
+      );
+      if (ended) done.add(g.id);
     });
     if (done.size < n) await sleep(500);
   }
@@ -197,7 +209,7 @@ async function extend() {
   let overHttp = 0;
   let service = 0;
   for (let round = 0; round < 20 && (overHttp < HTTP_USERS / 2 || service < SERVICE_EXTENSIONS); round++) {
-    const candidates = await activeGrants(privilegeIds.slice(0, 3), 400, 8);
+    const candidates = await activeGrants(privilegeIds.slice(0, 1), 400, 8);
     const httpOnes = candidates.filter((g) => httpPeople.has(g.user_id)).slice(0, HTTP_USERS / 2 - overHttp);
     await pool(httpOnes, 4, async (g) => {
       // The holder asks with their own session.
@@ -323,7 +335,7 @@ describe("many nodes on one Postgres", () => {
     expect(ends!.revoked).toBeGreaterThanOrEqual(REVOKES);
     expect(extensions.overHttp).toBeGreaterThan(0);
     expect(extensions.service).toBeGreaterThan(0);
-    for (const url of WEB_PORTS.map((p) => `http://127.0.0.1:${p}`)) expect(stats.byNode[url] ?? 0, `calls served by ${url}`).toBeGreaterThan(50);
+    for (const url of WEB_PORTS.map((p) => `http://127.0.0.1:${p}`)) expect(stats.byNode[url] ?? 0, `calls served by ${url}`).toBeGreaterThan(20);
     expect(verify.code, verify.out).toBe(0);
   }, 600_000);
 });
