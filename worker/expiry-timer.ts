@@ -16,7 +16,12 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   let stopped = false;
   let sweeping = false;
   let wake: (() => void) | undefined;
-  const listener = await sqlClient().listen("interim_grant_schedule", () => wake?.());
+  const subscribe = () => sqlClient().listen("interim_grant_schedule", () => wake?.());
+  let listener = await subscribe();
+  // postgres-js re-subscribes when its LISTEN connection closes, but only once, at that moment: with
+  // the server restarting, that attempt fails and the subscription is gone for good. After a failed
+  // round (the database was unreachable) the timer subscribes again once a query succeeds.
+  let resubscribe = false;
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -31,6 +36,12 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
     while (!stopped) {
       try {
         const next = await nextDueAt();
+        if (resubscribe) {
+          resubscribe = false;
+          await listener.unlisten().catch(() => {});
+          listener = await subscribe();
+          log.info("expiry timer listening again");
+        }
         const wait = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
         if (wait > 0) {
           await nap(Math.min(wait, MAX_SLEEP_MS));
@@ -45,6 +56,7 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
         if (result.failed && !result.removed) await nap(ERROR_BACKOFF_MS);
       } catch (err) {
         log.error({ err }, "expiry timer");
+        resubscribe = true;
         await nap(ERROR_BACKOFF_MS);
       }
     }
