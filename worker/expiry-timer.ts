@@ -20,8 +20,16 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   let listener = await subscribe();
   // postgres-js re-subscribes when its LISTEN connection closes, but only once, at that moment: with
   // the server restarting, that attempt fails and the subscription is gone for good. After a failed
-  // round (the database was unreachable) the timer subscribes again once a query succeeds.
+  // round (the database was unreachable), or when the listening backend is gone (checked every
+  // few seconds), the timer subscribes again once a query succeeds.
   let resubscribe = false;
+  let checkedAt = Date.now();
+  const listenerGone = async () => {
+    if (Date.now() - checkedAt < MAX_SLEEP_MS) return false;
+    checkedAt = Date.now();
+    const rows = await sqlClient()`select 1 from pg_stat_activity where pid = ${listener.state.pid}`;
+    return rows.length === 0;
+  };
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -36,7 +44,7 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
     while (!stopped) {
       try {
         const next = await nextDueAt();
-        if (resubscribe) {
+        if (resubscribe || (await listenerGone())) {
           resubscribe = false;
           await listener.unlisten().catch(() => {});
           listener = await subscribe();

@@ -151,6 +151,17 @@ describe("Postgres restarted under load", () => {
 
     // The web answers again by itself.
     await waitFor("the web answers after the restart", async () => answers.okAfterRestart > 0, 30_000, 200);
+    // Both workers' expiry timers listen for schedule changes again (postgres-js's own re-LISTEN fails while the server restarts).
+    await waitFor(
+      "both workers listen on interim_grant_schedule again",
+      async () => {
+        const [row] = await db.execute<{ n: number }>(sql`
+          select count(*)::int as n from pg_stat_activity where application_name like 'interim-worker-%' and query ilike 'listen%interim_grant_schedule%'`);
+        return row!.n === 2;
+      },
+      30_000,
+      500,
+    );
     // A request made after the restart is activated (graphile-worker's queue works again), and its revocation removed.
     const late = people[0]!;
     const { grantId } = await submitRequest(late, actorFor(late), { privilegeId: privilegeIds[0]!, durationMinutes: 5, justification: "after the restart" });
