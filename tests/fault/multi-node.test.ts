@@ -274,7 +274,7 @@ describe("many nodes on one Postgres", () => {
       const live = (counts.pending ?? 0) + (counts.provisioning ?? 0) + (counts.replicating ?? 0) + (counts.active ?? 0) + (counts.expiring ?? 0);
       const [last] = await db.execute<{ at: string | null }>(sql`select max(expires_at) as at from grants`);
       const deadline = (last!.at && (counts.pending ?? 0) === 0 ? new Date(last!.at).getTime() : Date.now()) + OUTLIVE_LIMIT_MS + 30_000;
-      if (live === 0 || Date.now() > deadline) break;
+      if (live === 0 || Date.now() > Math.min(deadline, runStart + 480_000)) break;
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         log(JSON.stringify(counts));
