@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { sqlClient } from "@/db";
+import { subscribe } from "@/db/listen";
 import { nextDueAt, sweepExpired } from "@/server/grants/sweep";
 import { requeueStuckActivations } from "@/server/grants/watchdog";
 import { env } from "@/server/env";
@@ -16,19 +16,17 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   let stopped = false;
   let sweeping = false;
   let wake: (() => void) | undefined;
-  const subscribe = () => sqlClient().listen("interim_grant_schedule", () => wake?.());
-  let listener = await subscribe();
-  // postgres-js re-subscribes when its LISTEN connection closes, but only once, at that moment: with
-  // the server restarting, that attempt fails and the subscription is gone for good. After a failed
-  // round (the database was unreachable), or when the listening backend is gone (checked every
-  // few seconds), the timer subscribes again once a query succeeds.
+  // A LISTEN on a connection of its own, lost when Postgres restarts (postgres-js's own re-LISTEN
+  // fails while the server is down): after a failed round (the database was unreachable), or when a
+  // check every few seconds finds its connection gone, the timer subscribes anew.
+  const listen = () => subscribe("interim_grant_schedule", () => wake?.());
+  let listener = await listen();
   let resubscribe = false;
   let checkedAt = Date.now();
-  const listenerGone = async () => {
+  const listenerLost = async () => {
     if (Date.now() - checkedAt < MAX_SLEEP_MS) return false;
     checkedAt = Date.now();
-    const rows = await sqlClient()`select 1 from pg_stat_activity where pid = ${listener.state.pid}`;
-    return rows.length === 0;
+    return !(await listener.listening());
   };
 
   const nap = (ms: number) =>
@@ -43,13 +41,15 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   const loop = (async () => {
     while (!stopped) {
       try {
-        const next = await nextDueAt();
-        if (resubscribe || (await listenerGone())) {
+        // Subscribed before reading the next expiry, so no change between the two is missed.
+        if (resubscribe || (await listenerLost())) {
+          resubscribe = true;
+          await listener.close();
+          listener = await listen();
           resubscribe = false;
-          await listener.unlisten().catch(() => {});
-          listener = await subscribe();
           log.info("expiry timer listening again");
         }
+        const next = await nextDueAt();
         const wait = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
         if (wait > 0) {
           await nap(Math.min(wait, MAX_SLEEP_MS));
@@ -77,7 +77,7 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
       stopped = true;
       wake?.();
       await loop;
-      await listener.unlisten();
+      await listener.close();
     },
   };
 }

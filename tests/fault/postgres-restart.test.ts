@@ -156,7 +156,8 @@ describe("Postgres restarted under load", () => {
       "both workers listen on interim_grant_schedule again",
       async () => {
         const [row] = await db.execute<{ n: number }>(sql`
-          select count(*)::int as n from pg_stat_activity where application_name like 'interim-worker-%' and query ilike 'listen%interim_grant_schedule%'`);
+          select count(distinct application_name)::int as n from pg_stat_activity
+          where application_name like 'interim-worker-%' and state = 'idle' and query ilike 'listen%interim_grant_schedule%'`);
         return row!.n === 2;
       },
       30_000,
