@@ -9,12 +9,26 @@ import { jobKeys } from "@/server/jobs/registry";
 import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
+import { isLostConnection } from "./lost-connection";
 import { startNotificationPoller } from "./notifications-poller";
 import { startReplicationPoller } from "./replication-poller";
 import { cronItems, taskList } from "./task-list";
 
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = scoped("worker");
+
+// graphile-worker does not await its completeJob/failJob: when Postgres restarts under a job, that
+// write's lost connection is an unhandled rejection, which would end the process. The worker
+// survives it (its queue and pools reconnect; a job whose completion was lost stays locked, and the
+// activation watchdog re-queues an activation that is still waiting). Anything else ends it as before.
+process.on("unhandledRejection", (err) => {
+  if (isLostConnection(err)) {
+    log.warn({ err }, "database connection lost under a job's completion; carrying on");
+    return;
+  }
+  log.fatal({ err }, "worker crashed (unhandled rejection)");
+  process.exit(1);
+});
 
 /**
  * graphile-worker's own lines, through the same logger. Lines about a job name it the way a task's

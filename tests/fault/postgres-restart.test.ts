@@ -111,6 +111,27 @@ async function liveCount() {
   return row!.n;
 }
 
+/** Whether both workers' expiry timers have a connection that LISTENs on the schedule channel (as pg_stat_activity shows it). */
+async function bothListening() {
+  const [row] = await db.execute<{ n: number }>(sql`
+    select count(distinct application_name)::int as n from pg_stat_activity
+    where application_name like 'interim-worker-%' and state = 'idle' and query ilike 'listen%interim_grant_schedule%'`);
+  return row!.n === 2;
+}
+
+async function waitForListeners(what: string) {
+  await waitFor(what, bothListening, 30_000, 500).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await listenDiagnostics()}`);
+  });
+}
+
+async function listenDiagnostics() {
+  const rows = await db.execute<{ pid: number; application_name: string; state: string | null; query: string }>(sql`
+    select pid, application_name, state, left(query, 60) as query from pg_stat_activity where application_name like 'interim-worker-%' order by 2, 1`);
+  const timerLines = workers.map((w, i) => `worker ${i + 1} (exit ${w.child.exitCode ?? w.child.signalCode ?? "none"}):\n${w.output().slice(-2500)}`);
+  return [...[...rows].map((r) => JSON.stringify(r)), ...timerLines].join("\n");
+}
+
 describe("Postgres restarted under load", () => {
   it("web and workers reconnect by themselves: nothing lost, nothing stuck, each grant activated and removed once, the chain intact", async () => {
     const cluster = await clusterOf();
@@ -142,7 +163,9 @@ describe("Postgres restarted under load", () => {
       }
     })();
 
-    await sleep(RESTART_AT_MS);
+    // Before the restart both listen (the check below sees them).
+    await waitForListeners("both workers listen on interim_grant_schedule");
+    await sleep(Math.max(0, runStart + RESTART_AT_MS - Date.now()));
     log(`restarting Postgres (${cluster.dataDir}, port ${cluster.port}); live grants ${await liveCount()}`);
     const stopAt = Date.now();
     const { stoppedAt, startedAt: upAt } = await restartEmbeddedPostgres(cluster.dataDir, cluster.port, OUTAGE_MS);
@@ -152,17 +175,7 @@ describe("Postgres restarted under load", () => {
     // The web answers again by itself.
     await waitFor("the web answers after the restart", async () => answers.okAfterRestart > 0, 30_000, 200);
     // Both workers' expiry timers listen for schedule changes again (postgres-js's own re-LISTEN fails while the server restarts).
-    await waitFor(
-      "both workers listen on interim_grant_schedule again",
-      async () => {
-        const [row] = await db.execute<{ n: number }>(sql`
-          select count(distinct application_name)::int as n from pg_stat_activity
-          where application_name like 'interim-worker-%' and state = 'idle' and query ilike 'listen%interim_grant_schedule%'`);
-        return row!.n === 2;
-      },
-      30_000,
-      500,
-    );
+    await waitForListeners("both workers listen on interim_grant_schedule again");
     // A request made after the restart is activated (graphile-worker's queue works again), and its revocation removed.
     const late = people[0]!;
     const { grantId } = await submitRequest(late, actorFor(late), { privilegeId: privilegeIds[0]!, durationMinutes: 5, justification: "after the restart" });
