@@ -29,6 +29,13 @@ process.on("unhandledRejection", (err) => {
   log.fatal({ err }, "worker crashed (unhandled rejection)");
   process.exit(1);
 });
+// Anything thrown outside a promise (e.g. postgres-js writing to a socket it lost while Postgres
+// restarted, porsager/postgres#1154) leaves the process in an unknown state: exit non-zero, logged,
+// for the supervisor (systemd `Restart=on-failure`) to start a fresh worker.
+process.on("uncaughtException", (err) => {
+  log.fatal({ err }, "worker crashed (uncaught exception); exiting for the supervisor to restart it");
+  process.exit(1);
+});
 
 /**
  * graphile-worker's own lines, through the same logger. Lines about a job name it the way a task's

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import superjson from "superjson";
+import { startWorker, type WorkerHandle } from "../integration/worker-process";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -161,5 +162,59 @@ export function trpcOverHttp(nodes: () => string[], cookie: string, stats: HttpS
   return {
     query: (path: string, input: unknown = undefined) => call(path, input, "query"),
     mutation: (path: string, input: unknown) => call(path, input, "mutation"),
+  };
+}
+
+/**
+ * A worker under a supervisor, the way systemd's `Restart=on-failure` runs it: when the process
+ * exits non-zero on its own, a new one is started (retrying every second while it cannot start,
+ * e.g. while the database is still down). `stop` ends it for good.
+ */
+export interface SupervisedWorker {
+  name: string;
+  current: () => WorkerHandle;
+  /** How many times it was restarted, and the tail of each crashed process's output. */
+  restarts: () => number;
+  crashes: string[];
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+export async function superviseWorker(name: string): Promise<SupervisedWorker> {
+  const env = { INTERIM_PROCESS: name };
+  let handle = await startWorker(env);
+  let stopped = false;
+  let restarts = 0;
+  const crashes: string[] = [];
+  let restarting: Promise<void> | undefined;
+  const watch = (h: WorkerHandle) =>
+    h.child.once("exit", (code) => {
+      if (stopped || code === 0 || code === null) return;
+      crashes.push(`exit ${code}: ${h.output().slice(-1500)}`);
+      restarting = (async () => {
+        while (!stopped) {
+          await new Promise((r) => setTimeout(r, 1_000));
+          if (stopped) return;
+          try {
+            handle = await startWorker(env);
+            restarts++;
+            watch(handle);
+            return;
+          } catch (err) {
+            crashes.push(`start failed: ${String(err).slice(-800)}`);
+          }
+        }
+      })();
+    });
+  watch(handle);
+  return {
+    name,
+    current: () => handle,
+    restarts: () => restarts,
+    crashes,
+    async stop(signal = "SIGTERM") {
+      stopped = true;
+      await restarting;
+      await handle.kill(signal);
+    },
   };
 }
