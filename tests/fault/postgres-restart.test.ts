@@ -104,6 +104,12 @@ async function clusterOf(): Promise<{ dataDir: string; port: number }> {
   }
 }
 
+/** The line of a crashed worker's output that says why it ended (its fatal log line or an uncaught error). */
+const crashLine = (out: string) => {
+  const lines = out.split("\n");
+  return (lines.find((l) => l.includes('"level":60')) ?? lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1) ?? "").slice(0, 400);
+};
+
 const alive = (p: { child: { exitCode: number | null; signalCode: NodeJS.Signals | null } }) => p.child.exitCode === null && p.child.signalCode === null;
 
 async function liveCount() {
@@ -234,17 +240,7 @@ describe("Postgres restarted under load", () => {
         `workers: ${workers.length - restarted.length} reconnected by themselves, ${restarted.length} exited and were restarted by the supervisor (${workers
           .map((w) => `${w.name}: ${w.restarts()} restart(s)`)
           .join(", ")})`,
-        ...workers.flatMap((w) =>
-          w.crashes.map(
-            (c) =>
-              `${w.name} ${
-                c
-                  .split("\n")
-                  .find((l) => /Error|fatal/.test(l))
-                  ?.slice(0, 300) ?? c.slice(0, 300)
-              }`,
-          ),
-        ),
+        ...workers.flatMap((w) => w.crashes.map((c) => `${w.name} ${crashLine(c)}`)),
         `${verify.out.trim().split("\n")[0]}`,
       ].join("\n  "),
     );
