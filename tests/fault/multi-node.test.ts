@@ -291,7 +291,13 @@ describe("many nodes on one Postgres", () => {
     await reader.unbind();
     const rows = await db.execute<{ id: string; state: string; expires_at: string | null; last_error: string | null }>(sql`
       select id, state::text, expires_at, last_error from grants`);
-    const stuck = [...rows].filter((r) => r.state !== "expired" && r.state !== "revoked").map((r) => `${r.id}: ${r.state} ${r.last_error ?? ""}`);
+    // A grant still active whose end (plus the single-worker bound) is not yet past is legitimately live (the 8-min cap), not stuck.
+    const stillDue = new Set(
+      [...rows].filter((r) => r.state === "active" && r.expires_at && new Date(r.expires_at).getTime() + OUTLIVE_LIMIT_MS > settledAt).map((r) => r.id),
+    );
+    const stuck = [...rows]
+      .filter((r) => r.state !== "expired" && r.state !== "revoked" && !stillDue.has(r.id))
+      .map((r) => `${r.id}: ${r.state} ${r.last_error ?? ""}`);
     const byId = new Map([...rows].map((r) => [r.id, r]));
     const outlived: string[] = [];
     let maxOutlived = -Infinity;
@@ -309,7 +315,9 @@ describe("many nodes on one Postgres", () => {
              count(a.seq) filter (where a.action = 'grant.removed')::int as removed
       from grants g left join audit_events a on a.target_type = 'grant' and a.target_id = g.id::text
       group by g.id`);
-    const notOnce = [...audit].filter((a) => a.activated !== 1 || a.removed !== 1).map((a) => `${a.id}: activated ${a.activated}, removed ${a.removed}`);
+    const notOnce = [...audit]
+      .filter((a) => a.activated !== 1 || a.removed !== (stillDue.has(a.id) ? 0 : 1))
+      .map((a) => `${a.id}: activated ${a.activated}, removed ${a.removed}`);
     const [ends] = await db.execute<{ revoked: number; extended: number }>(sql`
       select count(*) filter (where end_reason = 'revoked')::int as revoked,
              (select count(distinct target_id) from audit_events where action = 'grant.extended')::int as extended
@@ -323,6 +331,7 @@ describe("many nodes on one Postgres", () => {
       [
         `RESULT ${GRANTS} grants: ${JSON.stringify(await stateCounts())} at +${((settledAt - runStart) / 1000).toFixed(1)} s`,
         `revoked ${ends!.revoked} (set siblings included), extended ${ends!.extended}; longest a membership outlived its end: ${(maxOutlived / 1000).toFixed(1)} s`,
+        `still active before their end (not stuck): ${stillDue.size}`,
         `HTTP calls by node: ${JSON.stringify(stats.byNode)}, moved to another node ${stats.failovers}`,
         `watch ${JSON.stringify(watch.stats())}; ${verify.out.trim().split("\n")[0]}`,
       ].join("\n  "),
