@@ -208,7 +208,9 @@ async function extend() {
   const byId = new Map(bulkPeople.map((p) => [p.id, p]));
   let overHttp = 0;
   let service = 0;
-  for (let round = 0; round < 20 && (overHttp < HTTP_USERS / 2 || service < SERVICE_EXTENSIONS); round++) {
+  const errors = new Set<string>();
+  // The HTTP users' grants were asked for last, so they activate late: keep trying while the backlog drains.
+  for (const until = Date.now() + 100_000; Date.now() < until && (overHttp < HTTP_USERS / 2 || service < SERVICE_EXTENSIONS);) {
     const candidates = await activeGrants(privilegeIds.slice(0, 1), 400, 8);
     const httpOnes = candidates.filter((g) => httpPeople.has(g.user_id)).slice(0, HTTP_USERS / 2 - overHttp);
     await pool(httpOnes, 4, async (g) => {
@@ -216,11 +218,14 @@ async function extend() {
       const r = (await httpPeople
         .get(g.user_id)!
         .mutation("grants.extend", { grantId: g.id, minutes: 1, justification: "more time" })
-        .catch(() => null)) as { requestId: string } | null;
+        .catch((err: Error) => {
+          errors.add(`extend over HTTP: ${err.message}`);
+          return null;
+        })) as { requestId: string } | null;
       if (!r) return;
       await carolHttp.mutation("approvals.decide", { requestId: r.requestId, decision: "approve" }).then(
         () => overHttp++,
-        () => {},
+        (err: Error) => errors.add(`approve over HTTP: ${err.message}`),
       );
     });
     const serviceOnes = candidates.filter((g) => byId.has(g.user_id)).slice(0, SERVICE_EXTENSIONS - service);
@@ -228,11 +233,12 @@ async function extend() {
       const holder = byId.get(g.user_id)!;
       await extendGrant(holder, actorFor(holder), { grantId: g.id, minutes: 1, justification: "more time" }).then(
         () => service++,
-        () => {},
+        (err: Error) => errors.add(`extend: ${err.message}`),
       );
     });
-    await sleep(500);
+    await sleep(1_000);
   }
+  if (errors.size) log(`extensions refused (the grant may have ended meanwhile): ${[...errors].slice(0, 5).join("; ")}`);
   return { overHttp, service };
 }
 
