@@ -209,9 +209,10 @@ async function extend() {
   let overHttp = 0;
   let service = 0;
   const errors = new Set<string>();
+  const extendedIds = new Set<string>();
   // The HTTP users' grants were asked for last, so they activate late: keep trying while the backlog drains.
   for (const until = Date.now() + 100_000; Date.now() < until && (overHttp < HTTP_USERS / 2 || service < SERVICE_EXTENSIONS);) {
-    const candidates = await activeGrants(privilegeIds.slice(0, 1), 400, 8);
+    const candidates = (await activeGrants(privilegeIds.slice(0, 1), 400, 8)).filter((g) => !extendedIds.has(g.id));
     const httpOnes = candidates.filter((g) => httpPeople.has(g.user_id)).slice(0, HTTP_USERS / 2 - overHttp);
     await pool(httpOnes, 4, async (g) => {
       // The holder asks with their own session.
@@ -223,6 +224,7 @@ async function extend() {
           return null;
         })) as { requestId: string } | null;
       if (!r) return;
+      extendedIds.add(g.id);
       await carolHttp.mutation("approvals.decide", { requestId: r.requestId, decision: "approve" }).then(
         () => overHttp++,
         (err: Error) => errors.add(`approve over HTTP: ${err.message}`),
