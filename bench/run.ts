@@ -67,13 +67,15 @@ const LATENCY_GRANTS = intEnv("BENCH_LATENCY_GRANTS", 200);
 const RAW_SAMPLES = intEnv("BENCH_RAW_SAMPLES", 200);
 const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
-// Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b.
+// Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b; BENCH_ONLY=expiry only phase 3.
 const ONLY = process.env.BENCH_ONLY || undefined;
-const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse", "scale"];
+const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse", "scale", "expiry"];
 if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
 const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
 const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
 const ACTIVATION_GRANTS = intEnv("BENCH_ACTIVATION_GRANTS", 1000, 0);
+// Phase 3 with N workers side by side; unset: once with 1, then with 3 (the figures side by side).
+const WORKER_COUNTS = process.env.BENCH_WORKERS ? [intEnv("BENCH_WORKERS", 1)] : [1, 3];
 const CLIENT_ONLY = ONLY === "client-js" || ONLY === "lighthouse";
 // The roles page at scale (bench/scale.ts): its own web process, seed and table.
 if (ONLY === "scale") {
@@ -97,7 +99,7 @@ if (ONLY === "scale") {
 }
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);
-const CONCURRENT_SESSIONS = ONLY === "drift" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
+const CONCURRENT_SESSIONS = ONLY === "drift" || ONLY === "expiry" ? 0 : intEnv("BENCH_CONCURRENT_SESSIONS", 50, ONLY === "sessions" ? 1 : 0);
 const SESSION_OUTPUT_BYTES = intEnv("BENCH_SESSION_OUTPUT_BYTES", 2_000_000);
 // T = now() + 5 s as a rule; moving (and re-keying the jobs of) 10,000 grants takes up to a second
 // on a busy machine, so large M and N get more lead: the statement always commits well before T.
@@ -155,7 +157,12 @@ try {
       loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
     };
   } else if (!CLIENT_ONLY) {
-    const users = ONLY === "activation" ? Math.max(ACTIVATION_GRANTS, LATENCY_GRANTS) : Math.max(M, LATENCY_GRANTS, N, ACTIVATION_GRANTS);
+    const users =
+      ONLY === "activation"
+        ? Math.max(ACTIVATION_GRANTS, LATENCY_GRANTS)
+        : ONLY === "expiry"
+          ? Math.max(M, LATENCY_GRANTS)
+          : Math.max(M, LATENCY_GRANTS, N, ACTIVATION_GRANTS);
     log(
       `Interim bench: M=${M} expiring grants over K=${K} groups, N=${N} bulk expiries, ${LATENCY_GRANTS} latency grants, ${RAW_SAMPLES} raw samples, ${users} bench users`,
     );
@@ -215,7 +222,7 @@ try {
 
     // -------------------------------------------------------------- phase 1 --
     log(`phase 1: raw single add-member latency (${RAW_SAMPLES}× add + remove, svc-interim) …`);
-    const raw1 = await phases.rawSingleAdd(svc, fx.rawGroupDn, fx.users[0]!.dn, RAW_SAMPLES, problems);
+    const raw1 = await phases.rawSingleAdd(svc, fx.rawGroupDn, fx.users[0]!.dn, ONLY === "expiry" ? 3 : RAW_SAMPLES, problems);
     results.rawSingleAdd = raw1;
     log(`  add ${pct(raw1.addMs)}; remove ${pct(raw1.removeMs)}`);
 
@@ -236,14 +243,16 @@ try {
     // -------------------------------------------------------------- phase 2 --
     workerLinesBefore.latency = worker.lines.length;
     log(`phase 2: grant latency, ${LATENCY_GRANTS} sequential grants (poll every ${POLL_MS} ms) …`);
-    const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
-    results.grantLatency = lat;
-    log(
-      `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
-    );
+    if (ONLY !== "expiry") {
+      const lat = await phases.grantLatency(fx, poll, worker, { samples: LATENCY_GRANTS, pollMs: POLL_MS, label: labels.latency, raw: rawAddTarget }, problems);
+      results.grantLatency = lat;
+      log(
+        `  submit → visible: ${pct(lat.latencyMs)}; ended all ${lat.endAll.grants} in ${lat.endAll.seconds.toFixed(2)} s, ${lat.endAll.verifiedAbsent} verified absent`,
+      );
+    }
 
     // ------------------------------------------------------------- phase 2b --
-    if (ACTIVATION_GRANTS > 0) {
+    if (ACTIVATION_GRANTS > 0 && ONLY !== "expiry") {
       log(`phase 2b: activation of ${ACTIVATION_GRANTS} grants queued at one instant (batched per group) …`);
       const { activationBurst } = await import("./activation");
       results.activationBurst = await activationBurst(
@@ -259,14 +268,24 @@ try {
 
     // -------------------------------------------------------------- phase 3 --
     workerLinesBefore.expiry = worker.lines.length;
-    log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together …`);
-    const exp = await phases.expiryLag(fx, poll, worker, { grants: M, label: labels.expiry, leadSeconds: LEAD_SECONDS }, problems);
-    results.expiry = exp;
-    log(`  lag ${pct(exp.lagMs)}; T → last removal ${ms(exp.lastRemovalAfterTms)}`);
+    const byWorkers: Record<number, Awaited<ReturnType<typeof phases.expiryLag>>> = {};
+    for (const n of WORKER_COUNTS) {
+      worker.count = n;
+      log(`phase 3: expiry lag, ${M} grants over ${K} groups expiring together, ${n} worker(s) …`);
+      const label = WORKER_COUNTS.length > 1 ? `${labels.expiry}:w${n}` : labels.expiry;
+      byWorkers[n] = await phases.expiryLag(fx, poll, worker, { grants: M, label, leadSeconds: LEAD_SECONDS }, problems);
+      log(`  ${n} worker(s): lag ${pct(byWorkers[n].lagMs)}; T → last removal ${ms(byWorkers[n].lastRemovalAfterTms)}`);
+    }
+    worker.count = 1;
+    // The report's expiry rows are the first run's (1 worker unless BENCH_WORKERS says otherwise).
+    results.expiry = byWorkers[WORKER_COUNTS[0]!];
+    results.expiryByWorkers = Object.fromEntries(
+      Object.entries(byWorkers).map(([n, e]) => [n, { lagMs: e.lagMs, lastRemovalAfterTms: e.lastRemovalAfterTms, activation: e.activation }]),
+    );
 
     // -------------------------------------------------------------- phase 4 --
     workerLinesBefore.bulk = worker.lines.length;
-    if (N > 0) {
+    if (N > 0 && ONLY !== "expiry") {
       log(`phase 4: bulk expiry, ${N} grants over ${fx.bulkGroups.length} groups due at one instant …`);
       const bulk = await bulkExpiry(fx, svc, poll, worker, { grants: N, label: labels.bulk, leadSeconds: BULK_LEAD_SECONDS }, problems);
       results.bulkExpiry = bulk;
@@ -283,26 +302,28 @@ try {
     };
 
     // -------------------------------------------------------------- phase 5 --
-    log("phase 5: raw ldapts removal throughput (worker stopped) …");
-    const raw5 = await phases.rawRemoveThroughput(
-      svc,
-      fx.rawGroupDn,
-      fx.users.slice(0, M).map((u) => u.dn),
-      fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`),
-      { singleCap: SINGLE_CAP, batches: [50, 500] },
-      problems,
-    );
-    results.rawRemove = raw5;
-    if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
+    if (ONLY !== "expiry") {
+      log("phase 5: raw ldapts removal throughput (worker stopped) …");
+      const raw5 = await phases.rawRemoveThroughput(
+        svc,
+        fx.rawGroupDn,
+        fx.users.slice(0, M).map((u) => u.dn),
+        fx.users.slice(0, M).map((u) => `<GUID=${u.guid}>`),
+        { singleCap: SINGLE_CAP, batches: [50, 500] },
+        problems,
+      );
+      results.rawRemove = raw5;
+      if (N > 0) results.rawBulkShape = await rawShapeCeiling(svc, fx, N, BULK_SINGLE_SAMPLE, problems);
 
-    // -------------------------------------------------------------- phase 6 --
-    log("phase 6: notifications mailed over SMTP to a loopback sink (worker stopped) …");
-    const { notificationThroughput } = await import("./notifications");
-    const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
-    results.notifications = nt;
-    log(
-      `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
-    );
+      // -------------------------------------------------------------- phase 6 --
+      log("phase 6: notifications mailed over SMTP to a loopback sink (worker stopped) …");
+      const { notificationThroughput } = await import("./notifications");
+      const nt = await notificationThroughput(Math.max(200, RAW_SAMPLES), [labels.bulk], problems);
+      results.notifications = nt;
+      log(
+        `  ${nt.events} events → ${nt.mails} mails in ${nt.seconds.toFixed(2)} s (${rate(nt.mailsPerSecond, "/s")}); raw nodemailer ${rate(nt.rawMailsPerSecond, "/s")}`,
+      );
+    }
   }
 
   // -------------------------------------------------------------- phase 8 --
@@ -380,6 +401,7 @@ type R = typeof results & {
   rawSingleAdd?: Awaited<ReturnType<typeof phases.rawSingleAdd>>;
   grantLatency?: Awaited<ReturnType<typeof phases.grantLatency>>;
   expiry?: Awaited<ReturnType<typeof phases.expiryLag>>;
+  expiryByWorkers?: Record<string, Pick<Awaited<ReturnType<typeof phases.expiryLag>>, "lagMs" | "lastRemovalAfterTms">>;
   rawRemove?: Awaited<ReturnType<typeof phases.rawRemoveThroughput>>;
   bulkExpiry?: import("./bulk").BulkExpiryResult;
   rawBulkShape?: import("./bulk").ShapeCeilingResult;
@@ -449,6 +471,19 @@ if (r.expiry) {
     "—",
     `${e.grants} grants over ${e.groups} groups, all due at one instant T (set ${e.update.leadSeconds} s ahead); ${e.removalBatches.length} removal transactions`,
   ]);
+  const byWorkers = Object.entries(r.expiryByWorkers ?? {});
+  if (byWorkers.length > 1) {
+    const [one, first] = byWorkers[0]!;
+    const more = byWorkers.slice(1);
+    for (const [n, w] of more) {
+      rows.push([
+        `expiry lag with ${n} workers (same run)`,
+        pct(w.lagMs),
+        `${pct(first.lagMs)} (${one} worker)`,
+        `the same ${e.grants} grants' shape with ${n} worker processes side by side on one database; T → last removal ${ms(w.lastRemovalAfterTms)} (${one} worker: ${ms(first.lastRemovalAfterTms)})`,
+      ]);
+    }
+  }
   // Interim's worker names members by <GUID=…>: compare with the raw run that does the same.
   const r500 = modeOf(500, "guid") ?? modeOf(500);
   rows.push([

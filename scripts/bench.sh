@@ -16,6 +16,9 @@
 #                                created once in OU=Privileged Accounts); 0 skips the sessions phase
 #   BENCH_SESSION_OUTPUT_BYTES [2000000] output bytes each concurrent session prints
 #   BENCH_ONLY=sessions          only the sessions phase (needs the SSH target, scripts/ssh-target.sh)
+#   BENCH_WORKERS        [1, then 3] worker processes side by side in the expiry-lag phase; unset,
+#                                the phase runs with 1 and then 3 and the report shows both
+#   BENCH_ONLY=expiry            setup, warm-up and the expiry-lag phase only
 # Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

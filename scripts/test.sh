@@ -2,7 +2,7 @@
 # `npm test`: everything, from a fresh machine — a preflight of the machine, system packages, npm
 # packages, the local AD, lint + typecheck, unit + system + integration tests (vitest), the
 # replication tests twice (a second DC joins the domain for them; once with 127.0.0.2 missing from
-# lo, once with it present), the fault test, a production build, and the e2e suite.
+# lo, once with it present), a production build, the fault tests, and the e2e suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A privileged-access tool makes no outbound calls nobody asked for.
@@ -81,13 +81,14 @@ fi
 restore_lo
 trap - EXIT
 
-step "fault test (1,000 grants; worker SIGKILLed, DC restarted)"
-npx tsx scripts/with-stack.ts --cluster test --db interim_fault --fresh -- npx vitest run --project fault
-
 step "production build (with only loopback, and Next.js's telemetry host caught: it must not be reached)"
 # Without this script's export: `npm run build` must turn telemetry off by itself; and with a
 # fresh per-user Next config, so a developer's own `next telemetry disable` cannot hide a regression.
+# Before the fault tests: the multi-node and Postgres-restart tests serve this build.
 XDG_CONFIG_HOME="$(mktemp -d)" bash scripts/no-egress.sh -- env -u NEXT_TELEMETRY_DISABLED npm run build
+
+step "fault tests (1,000 grants with the worker SIGKILLed and the DC restarted; 2 web + 3 workers on one database; Postgres restarted)"
+npx tsx scripts/with-stack.ts --cluster test --db interim_fault --fresh -- npx vitest run --project fault
 
 step "end-to-end tests (Chromium)"
 npx tsx scripts/with-stack.ts --cluster test --db interim_e2e --fresh -- npx playwright test

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { sqlClient } from "@/db";
 import { outageKnown } from "@/server/directory/outages";
+import { subscribe } from "@/db/listen";
 import { nextDueAt, sweepExpired } from "@/server/grants/sweep";
 import { requeueStuckActivations } from "@/server/grants/watchdog";
 import { env } from "@/server/env";
@@ -17,7 +17,18 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
   let stopped = false;
   let sweeping = false;
   let wake: (() => void) | undefined;
-  const listener = await sqlClient().listen("interim_grant_schedule", () => wake?.());
+  // A LISTEN on a connection of its own, lost when Postgres restarts (postgres-js's own re-LISTEN
+  // fails while the server is down): after a failed round (the database was unreachable), or when a
+  // check every few seconds finds its connection gone, the timer subscribes anew.
+  const listen = () => subscribe("interim_grant_schedule", () => wake?.());
+  let listener = await listen();
+  let resubscribe = false;
+  let checkedAt = Date.now();
+  const listenerLost = async () => {
+    if (Date.now() - checkedAt < MAX_SLEEP_MS) return false;
+    checkedAt = Date.now();
+    return !(await listener.listening());
+  };
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -36,6 +47,14 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
           await nap(MAX_SLEEP_MS);
           continue;
         }
+        // Subscribed before reading the next expiry, so no change between the two is missed.
+        if (resubscribe || (await listenerLost())) {
+          resubscribe = true;
+          await listener.close();
+          listener = await listen();
+          resubscribe = false;
+          log.info("expiry timer listening again");
+        }
         const next = await nextDueAt();
         const wait = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
         if (wait > 0) {
@@ -51,6 +70,7 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
         if (result.failed && !result.removed) await nap(ERROR_BACKOFF_MS);
       } catch (err) {
         log.error({ err }, "expiry timer");
+        resubscribe = true;
         await nap(ERROR_BACKOFF_MS);
       }
     }
@@ -63,7 +83,7 @@ export async function startExpiryTimer(log: Logger): Promise<{ stop: () => Promi
       stopped = true;
       wake?.();
       await loop;
-      await listener.unlisten();
+      await listener.close();
     },
   };
 }

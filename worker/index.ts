@@ -15,12 +15,33 @@ import { startHeartbeat } from "@/server/ops/heartbeat";
 import { startMetricsServer } from "@/server/ops/metrics-server";
 import { startDirectoryProbe } from "./directory-probe";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
+import { isLostConnection } from "./lost-connection";
 import { startNotificationPoller } from "./notifications-poller";
 import { startReplicationPoller } from "./replication-poller";
 import { cronItems, taskList } from "./task-list";
 
 process.env.INTERIM_PROCESS ??= "interim-worker";
 const log = scoped("worker");
+
+// graphile-worker does not await its completeJob/failJob: when Postgres restarts under a job, that
+// write's lost connection is an unhandled rejection, which would end the process. The worker
+// survives it (its queue and pools reconnect; a job whose completion was lost stays locked, and the
+// activation watchdog re-queues an activation that is still waiting). Anything else ends it as before.
+process.on("unhandledRejection", (err) => {
+  if (isLostConnection(err)) {
+    log.warn({ err }, "database connection lost under a job's completion; carrying on");
+    return;
+  }
+  log.fatal({ err }, "worker crashed (unhandled rejection)");
+  process.exit(1);
+});
+// Anything thrown outside a promise (e.g. postgres-js writing to a socket it lost while Postgres
+// restarted, porsager/postgres#1154) leaves the process in an unknown state: exit non-zero, logged,
+// for the supervisor (systemd `Restart=on-failure`) to start a fresh worker.
+process.on("uncaughtException", (err) => {
+  log.fatal({ err }, "worker crashed (uncaught exception); exiting for the supervisor to restart it");
+  process.exit(1);
+});
 
 /**
  * graphile-worker's own lines, through the same logger. Lines about a job name it the way a task's

@@ -1,7 +1,8 @@
 /**
  * The real worker (`npx tsx worker/index.ts`) as a child process with the bench's environment.
  * Its log lines (pino JSON, LOG_LEVEL=warn) are echoed with a prefix and kept for the report.
- * The bench stops and restarts it between phases; the log is kept across restarts.
+ * The bench stops and restarts it between phases; the log is kept across restarts. `count` workers
+ * run side by side when it starts them (BENCH_WORKERS: the expiry-lag phase with several nodes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -19,26 +20,31 @@ const ECHO_LIMIT = 20;
 export class WorkerControl {
   readonly lines: WorkerLogLine[] = [];
   starts = 0;
-  private child: ChildProcess | undefined;
+  /** How many worker processes start() runs side by side. */
+  count = 1;
+  private children: { child: ChildProcess; pgid: number }[] = [];
   private stopping = false;
   /** Set when the worker exited while the bench still needed it. */
   exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
   start(): void {
-    if (this.pgid && this.groupAlive()) return;
-    this.starts++;
+    if (this.children.some((c) => this.groupAlive(c.pgid))) return;
     this.stopping = false;
     this.exited = null;
+    for (let i = 0; i < this.count; i++) this.spawnOne(i);
+  }
+
+  private spawnOne(i: number): void {
+    this.starts++;
     const child = spawn("npx", ["tsx", "--import", "./scripts/lib/server-only.mjs", "worker/index.ts"], {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: "interim-bench-worker" },
+      env: { ...process.env, LOG_LEVEL: "warn", INTERIM_PROCESS: i === 0 ? "interim-bench-worker" : `interim-bench-worker-${i + 1}` },
       stdio: ["ignore", "pipe", "pipe"],
       // Its own process group: `npx` exits on SIGTERM without passing it on to tsx/node, so the
       // bench signals the whole group (npx, sh, tsx, node) and waits until all of it is gone.
       detached: true,
     });
-    this.child = child;
-    this.pgid = child.pid;
+    this.children.push({ child, pgid: child.pid! });
     createInterface({ input: child.stdout! }).on("line", (l) => this.onLine(l));
     createInterface({ input: child.stderr! }).on("line", (l) => this.onLine(l));
     child.on("exit", (code, signal) => {
@@ -49,48 +55,45 @@ export class WorkerControl {
     });
   }
 
-  private pgid: number | undefined;
-
-  private groupAlive(): boolean {
-    if (!this.pgid) return false;
+  private groupAlive(pgid: number): boolean {
     try {
-      process.kill(-this.pgid, 0);
+      process.kill(-pgid, 0);
       return true;
     } catch {
       return false;
     }
   }
 
-  private signalGroup(signal: NodeJS.Signals) {
-    if (!this.pgid) return;
-    try {
-      process.kill(-this.pgid, signal);
-    } catch {
-      // already gone
+  private signalGroups(signal: NodeJS.Signals) {
+    for (const { pgid } of this.children) {
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        // already gone
+      }
     }
   }
 
-  /** SIGTERM to the worker's process group (it shuts down gracefully), SIGKILL after 15 s. */
+  /** SIGTERM to the workers' process groups (they shut down gracefully), SIGKILL after 15 s. */
   async stop(): Promise<void> {
-    if (!this.pgid) return;
+    if (this.children.length === 0) return;
     this.stopping = true;
-    this.signalGroup("SIGTERM");
+    this.signalGroups("SIGTERM");
     const deadline = Date.now() + 15_000;
-    while (this.groupAlive()) {
+    while (this.children.some((c) => this.groupAlive(c.pgid))) {
       if (Date.now() > deadline) {
         console.log("[worker] did not stop within 15 s: SIGKILL");
-        this.signalGroup("SIGKILL");
+        this.signalGroups("SIGKILL");
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    this.child = undefined;
-    this.pgid = undefined;
+    this.children = [];
   }
 
   /** Last resort when the bench itself is interrupted: signal the group without waiting. */
   killNow(): void {
     this.stopping = true;
-    this.signalGroup("SIGTERM");
+    this.signalGroups("SIGTERM");
   }
 
   assertAlive(): void {
