@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { isDirectoryUnreachable } from "@/server/directory/outages";
 import { addMembers } from "@/server/directory/service";
 import { env } from "@/server/env";
+import { scoped } from "@/server/logger";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { completeJobsByKey, jobExists, jobKeyFor } from "@/server/jobs/queue";
 import { jobs } from "@/server/jobs/registry";
@@ -21,6 +22,7 @@ import {
   recordActivation,
   recordFailure,
 } from "./activate";
+import { recheckBatch } from "./recheck-batch";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -112,13 +114,19 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
     else summary.skipped++;
   };
 
-  // Per grant: the live policy, each in its own transaction as on the single path. (It may read
-  // the DC per grant — tokenGroups for an AD group in the access group — so a big batch can outlast
-  // the lease: it is renewed, or the watchdog would hand the grants to other jobs meanwhile.)
+  // The live policy: the batch's facts read once and each grant judged on them (recheck-batch.ts);
+  // the own grant's recheck already runs. Should that transaction fail as a whole, each grant is
+  // rechecked in its own, as on the single path. (The lease is renewed meanwhile, or the watchdog
+  // would hand the grants to other jobs: a batch may wait on the DC for tokenGroups.)
   const live: Grant[] = [];
+  await lease.renewIfDue();
+  const together = await recheckBatch(batch.filter((g) => !started.has(g.id))).catch((err: unknown) => {
+    scoped("grants").warn({ err, batch: batch.length }, "batched live-policy recheck failed: rechecking grant by grant");
+    return undefined;
+  });
   await inLanes(batch, LANES, async (g) => {
     await lease.renewIfDue();
-    const checked = await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err }));
+    const checked = together?.get(g.id) ?? (await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err })));
     if (typeof checked === "object" && "err" in checked) return fail(g, checked.err);
     if (checked === "superseded") summary.skipped++;
     else if (checked === "refused") {

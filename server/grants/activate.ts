@@ -4,7 +4,7 @@ import { db, type Transaction } from "@/db";
 import { grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
-import { recheckPolicy } from "@/server/access-groups/live-policy";
+import { recheckPolicy, type PolicyRecheck } from "@/server/access-groups/live-policy";
 import { isDirectoryUnreachable, noteDirectoryUnreachable } from "@/server/directory/outages";
 import { pamFeatureEnabled } from "@/server/directory/pam";
 import { addMembers } from "@/server/directory/service";
@@ -146,28 +146,37 @@ export async function recheckAtActivation(claimed: Grant): Promise<Grant | "refu
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(fenced(claimed)).for("update");
     if (!grant) return "superseded" as const;
-    const live = await recheckPolicy(tx, { grantId: grant.id, at: new Date() });
-    if (live.outcome === "refuse") {
-      await refuseActivation(tx, grant, live.rule, live.message);
-      return "refused" as const;
-    }
-    const ends = [grant.notAfter, live.windowEndsAt].filter((d): d is Date => d !== null);
-    const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
-    const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
-    if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
-    const [updated] = await tx
-      .update(grants)
-      .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
-      .where(fenced(claimed))
-      .returning();
-    if (live.outcome === "clip") {
-      const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
-      await recordTransition(tx, {
-        audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
-      });
-    }
-    return updated!;
+    return settleRecheck(tx, grant, await recheckPolicy(tx, { grantId: grant.id, at: new Date() }));
   });
+}
+
+/**
+ * What the live policy's verdict does to the claimed grant (`grant`: its row, locked FOR UPDATE in
+ * `tx`): refused → failed; otherwise its end drawn in to the group's window, its duration clipped.
+ * The batch path (recheck-batch.ts) settles each grant of a batch with it too.
+ */
+export async function settleRecheck(tx: Transaction, grant: Grant, live: PolicyRecheck): Promise<Grant | "refused" | "superseded"> {
+  if (live.outcome === "refuse") {
+    await refuseActivation(tx, grant, live.rule, live.message);
+    return "refused" as const;
+  }
+  const ends = [grant.notAfter, live.windowEndsAt].filter((d): d is Date => d !== null);
+  const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
+  const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
+  if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
+  const [updated] = await tx
+    .update(grants)
+    .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
+    .where(fenced(grant))
+    .returning();
+  if (!updated) return "superseded" as const;
+  if (live.outcome === "clip") {
+    const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
+    await recordTransition(tx, {
+      audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
+    });
+  }
+  return updated;
 }
 
 /** provisioning → failed: the live policy refused the grant before anything reached the directory. */
