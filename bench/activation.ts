@@ -87,7 +87,9 @@ export async function activationBurst(
   log(`  T → all ${n} visible on the DC: ${ms(visibleAfterTms)}; T → last activated_at ${ms(rec?.last ? rec.last - tMs : null)}`);
   await endAndWait(fx, poll, worker, live, opts.label, problems);
 
-  // The raw ceiling, same run, same groups (now empty again), same batch size.
+  // The raw ceiling, same run, same groups (now empty again), same batch size — the worker stopped,
+  // or its drift watcher would take the raw members out (as it should) between the adds and the removals.
+  await worker.stop();
   const size = env.LDAP_MODIFY_BATCH_SIZE;
   let modifies = 0;
   const r0 = performance.now();
@@ -100,6 +102,7 @@ export async function activationBurst(
     const values = plan.filter((p) => p.group.dn === g.dn).map((p) => `<GUID=${p.user.guid}>`);
     for (let i = 0; i < values.length; i += size) await modifyMembers(svc, "delete", g.dn, values.slice(i, i + size));
   }
+  worker.start();
   log(`  raw ldapts: ${n} adds in ${modifies} modifies: ${ms(rawMs)}`);
   return {
     grants: n,
