@@ -4,7 +4,7 @@ import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { isDirectoryUnreachable } from "@/server/directory/outages";
-import { addMembers } from "@/server/directory/service";
+import { addMembersTo } from "@/server/directory/service";
 import { env } from "@/server/env";
 import { scoped } from "@/server/logger";
 import { jobKeys } from "@/server/jobs/enqueue";
@@ -119,6 +119,10 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
   // rechecked in its own, as on the single path. (The lease is renewed meanwhile, or the watchdog
   // would hand the grants to other jobs: a batch may wait on the DC for tokenGroups.)
   const live: Grant[] = [];
+  // Meanwhile, each group's identity check (addMembersTo): the adds below wait for theirs.
+  const writers = new Map<string, ReturnType<typeof addMembersTo>>();
+  for (const g of batch)
+    if (g.mechanism === "direct" && !writers.has(g.groupGuid.toLowerCase())) writers.set(g.groupGuid.toLowerCase(), addMembersTo(g.groupGuid));
   await lease.renewIfDue();
   const together = await recheckBatch(batch.filter((g) => !started.has(g.id))).catch((err: unknown) => {
     scoped("grants").warn({ err, batch: batch.length }, "batched live-policy recheck failed: rechecking grant by grant");
@@ -159,10 +163,8 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
     }
     try {
       await lease.renewIfDue();
-      const result = await addMembers(
-        members[0]!.groupGuid,
-        members.map((g) => g.memberGuid),
-      );
+      const add = writers.get(members[0]!.groupGuid.toLowerCase()) ?? addMembersTo(members[0]!.groupGuid);
+      const result = await add(members.map((g) => g.memberGuid));
       const already = new Set(result.alreadyDone);
       recordings.push(
         inLanes(members, LANES, (g) =>

@@ -7,7 +7,7 @@ import { recordAudit } from "@/server/audit/service";
 import { recheckPolicy, type PolicyRecheck } from "@/server/access-groups/live-policy";
 import { isDirectoryUnreachable, noteDirectoryUnreachable } from "@/server/directory/outages";
 import { pamFeatureEnabled } from "@/server/directory/pam";
-import { addMembers } from "@/server/directory/service";
+import { addMembersTo } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
 import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
@@ -52,6 +52,11 @@ export type ActivationOutcome = "activated" | "nothing-to-do" | "failed" | "canc
  * recheck it started while it looked for other queued activations).
  */
 export async function activateClaimed(claimed: Grant, recheck = recheckAtActivation(claimed)): Promise<ActivationOutcome> {
+  // Read while the policy is rechecked, used only once it passed: the replication settings and the
+  // group's identity check (an add still waits for that check; a refused grant reads them in vain).
+  const replicating = replicationStart();
+  replicating.catch(() => {}); // awaited below unless the recheck ends the attempt first
+  const writer = claimed.mechanism === "temporary-group" ? undefined : addMembersTo(claimed.groupGuid);
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
@@ -64,8 +69,8 @@ export async function activateClaimed(claimed: Grant, recheck = recheckAtActivat
     }
     claimed = live;
     // Read before the write, so that nothing can fail between the write and recording it.
-    replication = await replicationStart();
-    applied = await applyMembership(claimed);
+    replication = await replicating;
+    applied = await applyMembership(claimed, writer);
   } catch (err) {
     const outcome = await recordFailure(claimed, err);
     // A temporary group the failed attempt may have made (and nested) goes with the grant now,
@@ -357,7 +362,7 @@ export interface AppliedMembership {
 }
 
 /** Writes the grant's membership the way its mechanism says; idempotent, so a retry after a crash is safe. */
-export async function applyMembership(grant: Grant): Promise<AppliedMembership> {
+export async function applyMembership(grant: Grant, add?: ReturnType<typeof addMembersTo>): Promise<AppliedMembership> {
   if (grant.mechanism === "temporary-group") {
     const tempGroup = await provisionTemporaryGroup({
       grantId: grant.id,
@@ -371,6 +376,6 @@ export async function applyMembership(grant: Grant): Promise<AppliedMembership> 
   // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
   const pam = grant.mechanism === "ttl" ? await pamFeatureEnabled() : false;
   const membership = membershipFor(grant, { now: new Date(), pamFeatureEnabled: pam });
-  const result = await addMembers(grant.groupGuid, [grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
+  const result = await (add ?? addMembersTo(grant.groupGuid))([grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
   return { mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds, alreadyMember: result.alreadyDone.length > 0, tempGroup: null };
 }
