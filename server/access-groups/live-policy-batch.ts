@@ -117,6 +117,7 @@ export async function batchFacts(tx: Transaction, grantIds: readonly string[]): 
   const credentialsById = new Map(credentialRows.map((c) => [c.id, c]));
   const setsById = new Map(setRows.map((x) => [x.id, x]));
   const sessionOf = new Map(sessionRows.map((x) => [x.requestId, x.device]));
+  const memos = new Map<string, unknown>();
   let devices: Promise<(typeof catalogDevices.$inferSelect)[]> | undefined;
   return {
     grant: async (grantId) => byGrant.get(grantId),
@@ -139,6 +140,10 @@ export async function batchFacts(tx: Transaction, grantIds: readonly string[]): 
     set: async (setId) => setsById.get(setId) ?? null,
     sessionDevice: async (requestId) => sessionOf.get(requestId) ?? null,
     presentDevices: () => (devices ??= tx.select().from(catalogDevices).where(eq(catalogDevices.present, true))),
+    memo<T>(key: string, compute: () => T): T {
+      if (!memos.has(key)) memos.set(key, compute());
+      return memos.get(key) as T;
+    },
   };
 }
 

@@ -38,10 +38,11 @@ export async function recheckBatch(claimed: readonly Grant[]): Promise<Map<strin
       tx,
       locked.map((g) => g.id),
     );
+    const at = new Date(); // one instant for the batch: grants of one group share their window
     for (const grant of locked) {
       let live: Awaited<ReturnType<typeof recheckPolicy>>;
       try {
-        live = await recheckPolicy(tx, { grantId: grant.id, at: new Date() }, facts);
+        live = await recheckPolicy(tx, { grantId: grant.id, at }, facts);
       } catch (err) {
         out.set(grant.id, { err });
         continue;
