@@ -23,6 +23,7 @@ import {
   recordFailure,
 } from "./activate";
 import { recheckBatch } from "./recheck-batch";
+import { recordDirectActivations } from "./record-batch";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -32,10 +33,12 @@ import { recordTransition } from "./transition";
  * Activations queued together are written together (issue 15): the job that runs first claims its
  * own grant and then every other activation that is waiting and due, and puts the plain (`direct`)
  * memberships in with one modify per group and LDAP_MODIFY_BATCH_SIZE values, as the sweep takes
- * them out. Everything else stays per grant: the claim and its `grant.provisioning` event, the live
- * policy recheck (a refused grant fails alone), the `grant.activated` event, replication, and the
- * TTL and temporary-group mechanisms (their values or groups are the grant's own: written one by
- * one, beside the batch). A lone grant takes the single path (activate.ts) unchanged.
+ * them out. Each grant keeps its own outcome: its claim and `grant.provisioning` event, its live
+ * policy verdict (judged on facts read once for the batch, recheck-batch.ts: a refused grant fails
+ * alone), its `grant.activated` event and clock (a group's grants recorded in one transaction,
+ * record-batch.ts), replication, and the TTL and temporary-group mechanisms (their values or groups
+ * are the grant's own: written one by one, beside the batch). A lone grant takes the single path
+ * (activate.ts) unchanged.
  */
 
 /** Database lanes for the per-grant steps of a batch (the pool has DB_POOL_MAX connections, the jobs use some). */
@@ -113,6 +116,21 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
     if (await recordActivation(g, applied, replication)) summary.activated++;
     else summary.skipped++;
   };
+  // A group's grants written by one modify are recorded in one transaction (record-batch.ts); should it fail, one by one.
+  const recordGroup = async (members: Grant[], already: Set<string>, replication: ReplicationStart) => {
+    await lease.renewIfDue();
+    const written = members.map((g) => ({ claimed: g, alreadyMember: already.has(g.memberGuid.toLowerCase()) }));
+    const recorded = await recordDirectActivations(written, replication).catch((err: unknown) => {
+      scoped("grants").warn({ err, grants: members.length }, "recording a group's activations together failed: recording them one by one");
+      return undefined;
+    });
+    if (!recorded)
+      return inLanes(written, LANES, ({ claimed, alreadyMember }) =>
+        record(claimed, { mechanism: "direct", ttlSeconds: null, alreadyMember, tempGroup: null }, replication),
+      );
+    summary.activated += recorded.size;
+    summary.skipped += members.length - recorded.size;
+  };
 
   // The live policy: the batch's facts read once and each grant judged on them (recheck-batch.ts);
   // the own grant's recheck already runs. Should that transaction fail as a whole, each grant is
@@ -166,11 +184,7 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
       const add = writers.get(members[0]!.groupGuid.toLowerCase()) ?? addMembersTo(members[0]!.groupGuid);
       const result = await add(members.map((g) => g.memberGuid));
       const already = new Set(result.alreadyDone);
-      recordings.push(
-        inLanes(members, LANES, (g) =>
-          record(g, { mechanism: "direct", ttlSeconds: null, alreadyMember: already.has(g.memberGuid.toLowerCase()), tempGroup: null }, replication),
-        ),
-      );
+      recordings.push(recordGroup(members, already, replication));
     } catch (err) {
       if (isDirectoryUnreachable(err)) {
         unreachable = err;
@@ -210,8 +224,13 @@ function leaseKeeper(batch: Grant[]) {
       renewedAt = Date.now();
       renewing ??= db
         .execute(
-          sql`update grants g set claimed_at = now() from unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
-              where g.id = c.id and g.claim_token = c.token and g.state = ${stateSql("provisioning")}`,
+          // SKIP LOCKED: a row locked now is being recorded or failed (its claim ends), and waiting for a
+          // transaction that holds many of the batch's rows while this holds others could deadlock.
+          sql`update grants g set claimed_at = now() from (
+                select g2.id from grants g2 join unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
+                  on g2.id = c.id and g2.claim_token = c.token
+                where g2.state = ${stateSql("provisioning")} order by g2.id for update of g2 skip locked) s
+              where g.id = s.id`,
         )
         .finally(() => (renewing = undefined));
       await renewing;
