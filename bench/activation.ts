@@ -80,6 +80,13 @@ export async function activationBurst(
     await sleep(10);
   }
   if (visibleAt === null) problems.push(`activation burst: not every membership visible ${ms(deadline - tMs)} after T`);
+  // The records commit after the adds (the grants' clocks start there): wait for all of them.
+  const recordedCount = async () => {
+    const [c] = await db.execute<{ n: number }>(sql`
+      select count(g.activated_at)::int as n from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
+    return c?.n ?? 0;
+  };
+  while ((await recordedCount()) < n && Date.now() < deadline) await sleep(20);
   const [rec] = await db.execute<{ last: number | null }>(sql`
     select (extract(epoch from max(g.activated_at)) * 1000)::float8 as last
     from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);

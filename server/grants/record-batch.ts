@@ -3,9 +3,11 @@ import { sql } from "drizzle-orm";
 import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { SYSTEM_ACTOR, type AuditEvent } from "@/server/audit/events";
+import { enqueueMany } from "@/server/jobs/enqueue";
 import { observeActivation } from "@/server/ops/metrics";
 import type { Grant } from "./activate";
 import type { ReplicationStart } from "./replication";
+import { expiryJob, warningJob } from "./schedule";
 import { stateSql } from "./state-sql";
 import { assertTransition } from "./states";
 import { recordTransition } from "./transition";
@@ -55,9 +57,13 @@ export async function recordDirectActivations(written: { claimed: Grant; already
     const recorded = rows.filter((row): row is typeof row & { expiresAt: Date } => row.expiresAt !== null);
     if (recorded.length === 0) return new Set();
     const events: AuditEvent[] = [];
+    // The expiry and warning jobs of every grant in one add_jobs (schedule.ts: the same jobs, keys and times).
+    await enqueueMany(
+      tx,
+      recorded.flatMap((row) => [expiryJob(row.id, row.expiresAt), warningJob(row)].filter((job) => job !== null)),
+    );
     for (const row of recorded) {
       observeActivation(row);
-      await recordTransition(tx, { expire: [{ grantId: row.id, at: row.expiresAt }], warn: row });
       events.push({
         action: "grant.activated",
         targetType: "grant",
