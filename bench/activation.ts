@@ -80,6 +80,13 @@ export async function activationBurst(
     await sleep(10);
   }
   if (visibleAt === null) problems.push(`activation burst: not every membership visible ${ms(deadline - tMs)} after T`);
+  // The records commit after the adds (the grants' clocks start there): wait for all of them.
+  const recordedCount = async () => {
+    const [c] = await db.execute<{ n: number }>(sql`
+      select count(g.activated_at)::int as n from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
+    return c?.n ?? 0;
+  };
+  while ((await recordedCount()) < n && Date.now() < deadline) await sleep(20);
   const [rec] = await db.execute<{ last: number | null }>(sql`
     select (extract(epoch from max(g.activated_at)) * 1000)::float8 as last
     from grants g join requests r on r.id = g.request_id where r.justification = ${opts.label}`);
@@ -87,7 +94,9 @@ export async function activationBurst(
   log(`  T → all ${n} visible on the DC: ${ms(visibleAfterTms)}; T → last activated_at ${ms(rec?.last ? rec.last - tMs : null)}`);
   await endAndWait(fx, poll, worker, live, opts.label, problems);
 
-  // The raw ceiling, same run, same groups (now empty again), same batch size.
+  // The raw ceiling, same run, same groups (now empty again), same batch size — the worker stopped,
+  // or its drift watcher would take the raw members out (as it should) between the adds and the removals.
+  await worker.stop();
   const size = env.LDAP_MODIFY_BATCH_SIZE;
   let modifies = 0;
   const r0 = performance.now();
@@ -100,6 +109,7 @@ export async function activationBurst(
     const values = plan.filter((p) => p.group.dn === g.dn).map((p) => `<GUID=${p.user.guid}>`);
     for (let i = 0; i < values.length; i += size) await modifyMembers(svc, "delete", g.dn, values.slice(i, i + size));
   }
+  worker.start();
   log(`  raw ldapts: ${n} adds in ${modifies} modifies: ${ms(rawMs)}`);
   return {
     grants: n,

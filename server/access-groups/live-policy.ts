@@ -1,6 +1,6 @@
 import "server-only";
 import { OFFBOARDING_REFUSALS, readAccountStates, type AccountRefusal } from "@/server/auth/account-state";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Transaction } from "@/db";
 import {
   accessGroupActivations,
@@ -18,7 +18,7 @@ import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
 import { tokenGroupSids } from "@/server/directory/principals";
 import { minutesText } from "@/server/requests/timeline-words";
 import { accountRefusal } from "@/server/privilege-sets/eligibility";
-import { loadSet } from "@/server/privilege-sets/store";
+import { loadSet, type LoadedSet } from "@/server/privilege-sets/store";
 import { deviceMatches, indexDevicesByName } from "./policy/criteria";
 import { chooseGroupForRequest, groupsAllowing } from "./policy/groups";
 import { DEVICE_FIELDS } from "./policy/schemas";
@@ -72,6 +72,117 @@ export type RecheckSubject = ({ requestId: string; grantId?: undefined } | { gra
 };
 
 type Request = typeof requests.$inferSelect;
+type AccessGroupRow = typeof accessGroups.$inferSelect;
+type PrivilegeRow = typeof privileges.$inferSelect;
+type CredentialRow = typeof catalogCredentials.$inferSelect;
+type DeviceRow = typeof catalogDevices.$inferSelect;
+
+/**
+ * Where recheckPolicy reads what it judges. The rules are written once, below; the facts come from
+ * queries in the caller's transaction for one subject (queriedFacts), or from facts loaded once for
+ * a batch of activations (live-policy-batch.ts), the same rows with the same locks.
+ */
+export interface PolicyFacts {
+  grant(grantId: string): Promise<{ request: Request; privilegeId: string; durationSeconds: number } | undefined>;
+  request(requestId: string): Promise<Request | undefined>;
+  /** FOR SHARE. */
+  group(groupId: string): Promise<AccessGroupRow | undefined>;
+  requester(userId: string): Promise<{ guid: string; username: string } | undefined>;
+  /** The person's membership activation in the group (FOR SHARE); undefined: none. */
+  activationState(groupId: string, personGuid: string): Promise<string | undefined>;
+  /** Whether the person is in the group's users: listed themselves, or in a listed AD group (any depth, per their tokenGroups now). */
+  belongs(groupId: string, personGuid: string): Promise<boolean>;
+  /** FOR SHARE; those of `ids` that exist. */
+  privileges(ids: string[]): Promise<PrivilegeRow[]>;
+  credential(credentialId: string): Promise<CredentialRow | null>;
+  set(setId: string): Promise<LoadedSet | null>;
+  /** The device of the request's session, when it is a session's request. */
+  sessionDevice(requestId: string): Promise<DeviceRow | null>;
+  presentDevices(): Promise<DeviceRow[]>;
+  /**
+   * A pure rule's result for its inputs (named by `key`): the same for every grant of a batch in
+   * one group at one instant, so worked out once (parsing a group and drawing its window cost ~1 ms).
+   */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+/** The facts of one subject, read by queries in `tx`. */
+export function queriedFacts(tx: Transaction): PolicyFacts {
+  return {
+    async grant(grantId) {
+      const [row] = await tx
+        .select({ request: requests, privilegeId: grants.privilegeId, durationSeconds: grants.durationSeconds })
+        .from(grants)
+        .innerJoin(requests, eq(requests.id, grants.requestId))
+        .where(eq(grants.id, grantId));
+      return row;
+    },
+    async request(requestId) {
+      const [row] = await tx.select().from(requests).where(eq(requests.id, requestId));
+      return row;
+    },
+    async group(groupId) {
+      const [row] = await tx.select().from(accessGroups).where(eq(accessGroups.id, groupId)).for("share");
+      return row;
+    },
+    async requester(userId) {
+      const [row] = await tx.select({ guid: users.objectGuid, username: users.username }).from(users).where(eq(users.id, userId));
+      return row;
+    },
+    async activationState(groupId, personGuid) {
+      const [row] = await tx
+        .select({ state: accessGroupActivations.state })
+        .from(accessGroupActivations)
+        .where(and(eq(accessGroupActivations.groupId, groupId), sql`lower(${accessGroupActivations.userGuid}) = ${personGuid.toLowerCase()}`))
+        .for("share");
+      return row?.state;
+    },
+    async belongs(groupId, personGuid) {
+      // The person's own row and the AD groups' rows only (an access group may list thousands):
+      // those are the rows the verdict rests on, so those are the ones held until it is acted on.
+      const members = await tx
+        .select({ kind: accessGroupMembers.kind, objectGuid: accessGroupMembers.objectGuid, objectSid: accessGroupMembers.objectSid })
+        .from(accessGroupMembers)
+        .where(
+          and(
+            eq(accessGroupMembers.groupId, groupId),
+            or(eq(accessGroupMembers.kind, "group"), sql`lower(${accessGroupMembers.objectGuid}) = ${personGuid.toLowerCase()}`),
+          ),
+        )
+        .for("share");
+      return memberVerdict(members, personGuid, tokenGroupSids);
+    },
+    async privileges(ids) {
+      return tx.select().from(privileges).where(inArray(privileges.id, ids)).for("share");
+    },
+    async credential(credentialId) {
+      const [row] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, credentialId));
+      return row ?? null;
+    },
+    set: (setId) => loadSet(tx, setId),
+    async sessionDevice(requestId) {
+      const [row] = await tx
+        .select({ device: catalogDevices })
+        .from(deviceSessions)
+        .innerJoin(catalogDevices, eq(catalogDevices.id, deviceSessions.deviceId))
+        .where(eq(deviceSessions.requestId, requestId));
+      return row?.device ?? null;
+    },
+    presentDevices: () => tx.select().from(catalogDevices).where(eq(catalogDevices.present, true)),
+    memo: (_key, compute) => compute(),
+  };
+}
+
+export type MemberRow = { kind: "user" | "group"; objectGuid: string; objectSid: string | null };
+
+/** Listed themselves, or (only then is the DC asked) one of the listed AD groups' SIDs is in the person's tokenGroups. */
+export async function memberVerdict(members: readonly MemberRow[], personGuid: string, sidsOf: (guid: string) => Promise<string[]>): Promise<boolean> {
+  if (members.some((m) => m.kind === "user" && m.objectGuid.toLowerCase() === personGuid.toLowerCase())) return true;
+  const groupSids = members.filter((m) => m.kind === "group" && m.objectSid !== null).map((m) => m.objectSid!.toUpperCase());
+  if (groupSids.length === 0) return false;
+  const sids = new Set((await sidsOf(personGuid)).map((s) => s.toUpperCase()));
+  return groupSids.some((sid) => sids.has(sid));
+}
 
 interface SubjectRows {
   request: Request;
@@ -87,36 +198,18 @@ interface SubjectRows {
  * when any privilege of the set is (all or nothing: its siblings would be rolled back anyway), but
  * clipped by its own privilege's maximum only.
  */
-async function subjectRows(tx: Transaction, s: RecheckSubject): Promise<SubjectRows | null> {
+async function subjectRows(facts: PolicyFacts, s: RecheckSubject): Promise<SubjectRows | null> {
   if (s.grantId !== undefined) {
-    const [row] = await tx
-      .select({ request: requests, privilegeId: grants.privilegeId, durationSeconds: grants.durationSeconds })
-      .from(grants)
-      .innerJoin(requests, eq(requests.id, grants.requestId))
-      .where(eq(grants.id, s.grantId));
+    const row = await facts.grant(s.grantId);
     if (!row) return null;
     const privilegeIds = row.request.setPrivilegeIds ?? [row.privilegeId];
     return { request: row.request, privilegeIds, clippedBy: [row.privilegeId], durationSeconds: s.durationSeconds ?? row.durationSeconds };
   }
-  const [request] = await tx.select().from(requests).where(eq(requests.id, s.requestId));
+  const request = await facts.request(s.requestId);
   if (!request) return null;
   const durationSeconds = s.durationSeconds ?? (request.approvedDurationMinutes ?? request.durationMinutes) * 60;
   const privilegeIds = request.setPrivilegeIds ?? [request.privilegeId];
   return { request, privilegeIds, clippedBy: privilegeIds, durationSeconds };
-}
-
-/** Whether the person is in the group's users: listed themselves, or in a listed AD group (any depth, per their tokenGroups now). */
-async function belongs(tx: Transaction, groupId: string, personGuid: string): Promise<boolean> {
-  const members = await tx
-    .select({ kind: accessGroupMembers.kind, objectGuid: accessGroupMembers.objectGuid, objectSid: accessGroupMembers.objectSid })
-    .from(accessGroupMembers)
-    .where(eq(accessGroupMembers.groupId, groupId))
-    .for("share");
-  if (members.some((m) => m.kind === "user" && m.objectGuid.toLowerCase() === personGuid.toLowerCase())) return true;
-  const groupSids = members.filter((m) => m.kind === "group" && m.objectSid !== null).map((m) => m.objectSid!.toUpperCase());
-  if (groupSids.length === 0) return false;
-  const sids = new Set((await tokenGroupSids(personGuid)).map((s) => s.toUpperCase()));
-  return groupSids.some((sid) => sids.has(sid));
 }
 
 const ACCOUNT_WORDS: Record<AccountRefusal, string> = {
@@ -128,19 +221,19 @@ const ACCOUNT_WORDS: Record<AccountRefusal, string> = {
 };
 
 /** The live policy for a request (at a decision) or a grant (at its activation), at `at`. */
-export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): Promise<PolicyRecheck> {
+export async function recheckPolicy(tx: Transaction, subject: RecheckSubject, facts: PolicyFacts = queriedFacts(tx)): Promise<PolicyRecheck> {
   const refuse = (rule: LiveRefusalRule, message: string): PolicyRecheck => ({ outcome: "refuse", rule, message });
-  const rows = await subjectRows(tx, subject);
+  const rows = await subjectRows(facts, subject);
   if (!rows) return refuse("deleted", "The request no longer exists.");
   const { request, privilegeIds, clippedBy, durationSeconds } = rows;
   const frozenName = request.policy?.group.name ?? "of this request";
 
-  const [groupRow] = request.accessGroupId ? await tx.select().from(accessGroups).where(eq(accessGroups.id, request.accessGroupId)).for("share") : [];
+  const groupRow = request.accessGroupId ? await facts.group(request.accessGroupId) : undefined;
   if (!groupRow) return refuse("deleted", `The access group ${frozenName} has been deleted.`);
-  const group = toPolicy(groupRow);
+  const group = facts.memo(`policy|${groupRow.id}`, () => toPolicy(groupRow));
   if (!group.enabled) return refuse("disabled", `The access group ${group.name} is disabled.`);
 
-  const [requester] = await tx.select({ guid: users.objectGuid, username: users.username }).from(users).where(eq(users.id, request.requesterId));
+  const requester = await facts.requester(request.requesterId);
   if (!requester) return refuse("membership", "The requester is no longer known to Interim.");
   // At a decision, read now: an approval does not go to an account disabled, expired or deleted in AD.
   // Activations (often thousands at once) leave it to the worker's accounts__offboard, every minute,
@@ -150,53 +243,45 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
     if (account && OFFBOARDING_REFUSALS.includes(account))
       return refuse("membership", `${requester.username}'s account is ${ACCOUNT_WORDS[account]} in the directory.`);
   }
-  const [activation] = await tx
-    .select({ state: accessGroupActivations.state })
-    .from(accessGroupActivations)
-    .where(and(eq(accessGroupActivations.groupId, group.id), sql`lower(${accessGroupActivations.userGuid}) = ${requester.guid.toLowerCase()}`))
-    .for("share");
-  if (!(await belongs(tx, group.id, requester.guid)))
+  const activation = await facts.activationState(group.id, requester.guid);
+  if (!(await facts.belongs(group.id, requester.guid)))
     return refuse("membership", `${requester.username} is no longer a member of the access group ${group.name}.`);
-  if (activation?.state !== "active") {
-    const why = activation?.state === "suspended" ? "is suspended" : "waits for an administrator to activate it";
+  if (activation !== "active") {
+    const why = activation === "suspended" ? "is suspended" : "waits for an administrator to activate it";
     return refuse("membership", `${requester.username}'s membership in the access group ${group.name} ${why}.`);
   }
 
-  const granted = await tx.select().from(privileges).where(inArray(privileges.id, privilegeIds)).for("share");
+  const granted = await facts.privileges(privilegeIds);
   const unpublished = granted.filter((p) => !p.enabled).map((p) => `"${p.name}"`);
   if (unpublished.length || granted.length !== new Set(privilegeIds).size) {
     return refuse("privilege", `${unpublished.join(", ") || "A privilege of this request"} is no longer published.`);
   }
 
-  let credential: typeof catalogCredentials.$inferSelect | null = null;
+  let credential: CredentialRow | null = null;
   if (request.credentialId) {
-    [credential = null] = await tx.select().from(catalogCredentials).where(eq(catalogCredentials.id, request.credentialId));
+    credential = await facts.credential(request.credentialId);
     if (!credential?.present || !credential.objectGuid || !credential.dn) {
       return refuse("credential", `The privileged account ${credential?.username ?? "of this request"} is no longer in the catalog.`);
     }
   }
   if (request.privilegeSetId) {
-    const set = await loadSet(tx, request.privilegeSetId);
+    const set = await facts.set(request.privilegeSetId);
     if (!set?.enabled) return refuse("privilege-set", `The privilege set ${set ? `"${set.name}" ` : ""}has been disabled.`);
     const account = accountRefusal(set, credential);
     if (account) return refuse("privilege-set", account);
   }
 
   // A session's request: the group must still allow sessions on its device, and the account is checked as used there.
-  const [session] = await tx
-    .select({ device: catalogDevices })
-    .from(deviceSessions)
-    .innerJoin(catalogDevices, eq(catalogDevices.id, deviceSessions.deviceId))
-    .where(eq(deviceSessions.requestId, request.id));
-  if (session) {
+  const device = await facts.sessionDevice(request.id);
+  if (device) {
     const settings = sessionSettingsSchema.parse(groupRow.sessions ?? {});
-    if (!settings.enabled || !session.device.present || !deviceMatches(group.criteria, session.device)) {
-      return refuse("criteria", `The access group ${group.name} no longer allows sessions on ${session.device.name}.`);
+    if (!settings.enabled || !device.present || !deviceMatches(group.criteria, device)) {
+      return refuse("criteria", `The access group ${group.name} no longer allows sessions on ${device.name}.`);
     }
-    if (credential) credential = { ...credential, deviceNames: [session.device.name] };
+    if (credential) credential = { ...credential, deviceNames: [device.name] };
   }
   const needsDevices = DEVICE_FIELDS.some((field) => group.criteria[field].length > 0);
-  const devices = needsDevices ? await tx.select().from(catalogDevices).where(eq(catalogDevices.present, true)) : [];
+  const devices = needsDevices ? await facts.presentDevices() : [];
   const devicesByName = indexDevicesByName(devices);
   for (const privilege of granted) {
     if (groupsAllowing([group], { privilege, credential }, devicesByName).length === 0) {
@@ -206,7 +291,9 @@ export async function recheckPolicy(tx: Transaction, subject: RecheckSubject): P
   }
 
   const location = request.locationCountry ? { country: request.locationCountry, region: request.locationRegion } : null;
-  const choice = chooseGroupForRequest([group], subject.at, location, { emergency: request.emergency });
+  const choice = facts.memo(JSON.stringify(["choice", group.id, subject.at.getTime(), location, request.emergency]), () =>
+    chooseGroupForRequest([group], subject.at, location, { emergency: request.emergency }),
+  );
   if (!choice.ok) {
     const first = choice.refusals[0];
     return refuse(first?.rule ?? "criteria", `The access group ${group.name} does not allow it at this time: ${first?.reason ?? choice.reason}.`);

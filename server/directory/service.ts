@@ -277,12 +277,27 @@ async function changeMembers(op: MemberOp, groupGuid: string, memberGuids: strin
  * With `ttlSeconds`, every value carries that TTL (`<TTL=…,<GUID=…>>`): only where the forest's
  * PAM feature is on; other DCs reject the value (see ttl.ts).
  */
-export async function addMembers(groupGuid: string, memberGuids: string[], opts: { batchSize?: number; ttlSeconds?: number } = {}) {
+export async function addMembers(groupGuid: string, memberGuids: string[], opts: AddOptions = {}) {
+  return addMembersTo(groupGuid)(memberGuids, opts);
+}
+
+type AddOptions = { batchSize?: number; ttlSeconds?: number };
+
+/**
+ * addMembers in two steps: the group's check starts now, and the returned function writes once it
+ * passed. An activation reads the group's identity while its live policy is rechecked (a few LDAP
+ * round trips off each grant's latency); the write still waits for the check, as every add does.
+ */
+export function addMembersTo(groupGuid: string): (memberGuids: string[], opts?: AddOptions) => Promise<BatchResult<string>> {
   // Every add Interim makes (activation of each mechanism, re-adds by reconcile and drift) passes
   // here: a group that grants Interim administration or the service account's rights is refused,
   // however it got published or nested since (see identity.ts).
-  await assertGroupMayBeGranted(groupGuid);
-  return changeMembers("add", groupGuid, memberGuids, opts.batchSize ?? env.LDAP_MODIFY_BATCH_SIZE, opts.ttlSeconds);
+  const checked = assertGroupMayBeGranted(groupGuid);
+  checked.catch(() => {}); // awaited by the write; a check nobody writes after has no one to tell
+  return async (memberGuids, opts = {}) => {
+    await checked;
+    return changeMembers("add", groupGuid, memberGuids, opts.batchSize ?? env.LDAP_MODIFY_BATCH_SIZE, opts.ttlSeconds);
+  };
 }
 
 /** Idempotent: members already absent count as done (by GUID, so "absent" is never a stale DN). */

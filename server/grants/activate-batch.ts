@@ -4,8 +4,9 @@ import { db } from "@/db";
 import { grants } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { isDirectoryUnreachable } from "@/server/directory/outages";
-import { addMembers } from "@/server/directory/service";
+import { addMembersTo } from "@/server/directory/service";
 import { env } from "@/server/env";
+import { scoped } from "@/server/logger";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { completeJobsByKey, jobExists, jobKeyFor } from "@/server/jobs/queue";
 import { jobs } from "@/server/jobs/registry";
@@ -22,6 +23,8 @@ import {
   recordFailure,
 } from "./activate";
 import { dropLease, holdLease } from "./leases";
+import { recheckBatch } from "./recheck-batch";
+import { recordDirectActivations } from "./record-batch";
 import { replicationStart, type ReplicationStart } from "./replication";
 import { stateSql } from "./state-sql";
 import { assertTransition } from "./states";
@@ -31,10 +34,12 @@ import { recordTransition } from "./transition";
  * Activations queued together are written together (issue 15): the job that runs first claims its
  * own grant and then every other activation that is waiting and due, and puts the plain (`direct`)
  * memberships in with one modify per group and LDAP_MODIFY_BATCH_SIZE values, as the sweep takes
- * them out. Everything else stays per grant: the claim and its `grant.provisioning` event, the live
- * policy recheck (a refused grant fails alone), the `grant.activated` event, replication, and the
- * TTL and temporary-group mechanisms (their values or groups are the grant's own: written one by
- * one, beside the batch). A lone grant takes the single path (activate.ts) unchanged.
+ * them out. Each grant keeps its own outcome: its claim and `grant.provisioning` event, its live
+ * policy verdict (judged on facts read once for the batch, recheck-batch.ts: a refused grant fails
+ * alone), its `grant.activated` event and clock (a group's grants recorded in one transaction,
+ * record-batch.ts), replication, and the TTL and temporary-group mechanisms (their values or groups
+ * are the grant's own: written one by one, beside the batch). A lone grant takes the single path
+ * (activate.ts) unchanged.
  */
 
 /** Database lanes for the per-grant steps of a batch (the pool has DB_POOL_MAX connections, the jobs use some). */
@@ -118,14 +123,39 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
     if (await recordActivation(g, applied, replication)) summary.activated++;
     else summary.skipped++;
   };
+  // A group's grants written by one modify are recorded in one transaction (record-batch.ts); should it fail, one by one.
+  const recordGroup = async (members: Grant[], already: Set<string>, replication: ReplicationStart) => {
+    await lease.renewIfDue();
+    const written = members.map((g) => ({ claimed: g, alreadyMember: already.has(g.memberGuid.toLowerCase()) }));
+    const recorded = await recordDirectActivations(written, replication).catch((err: unknown) => {
+      scoped("grants").warn({ err, grants: members.length }, "recording a group's activations together failed: recording them one by one");
+      return undefined;
+    });
+    if (!recorded)
+      return inLanes(written, LANES, ({ claimed, alreadyMember }) =>
+        record(claimed, { mechanism: "direct", ttlSeconds: null, alreadyMember, tempGroup: null }, replication),
+      );
+    summary.activated += recorded.size;
+    summary.skipped += members.length - recorded.size;
+  };
 
-  // Per grant: the live policy, each in its own transaction as on the single path. (It may read
-  // the DC per grant — tokenGroups for an AD group in the access group — so a big batch can outlast
-  // the lease: it is renewed, or the watchdog would hand the grants to other jobs meanwhile.)
+  // The live policy: the batch's facts read once and each grant judged on them (recheck-batch.ts);
+  // the own grant's recheck already runs. Should that transaction fail as a whole, each grant is
+  // rechecked in its own, as on the single path. (The lease is renewed meanwhile, or the watchdog
+  // would hand the grants to other jobs: a batch may wait on the DC for tokenGroups.)
   const live: Grant[] = [];
+  // Meanwhile, each group's identity check (addMembersTo): the adds below wait for theirs.
+  const writers = new Map<string, ReturnType<typeof addMembersTo>>();
+  for (const g of batch)
+    if (g.mechanism === "direct" && !writers.has(g.groupGuid.toLowerCase())) writers.set(g.groupGuid.toLowerCase(), addMembersTo(g.groupGuid));
+  await lease.renewIfDue();
+  const together = await recheckBatch(batch.filter((g) => !started.has(g.id))).catch((err: unknown) => {
+    scoped("grants").warn({ err, batch: batch.length }, "batched live-policy recheck failed: rechecking grant by grant");
+    return undefined;
+  });
   await inLanes(batch, LANES, async (g) => {
     await lease.renewIfDue();
-    const checked = await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err }));
+    const checked = together?.get(g.id) ?? (await (started.get(g.id) ?? recheckAtActivation(g)).catch((err: unknown) => ({ err })));
     if (typeof checked === "object" && "err" in checked) return fail(g, checked.err);
     if (checked === "superseded") summary.skipped++;
     else if (checked === "refused") {
@@ -148,8 +178,10 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
   const byGroup = new Map<string, Grant[]>();
   for (const g of live.filter((x) => x.mechanism === "direct")) byGroup.set(g.groupGuid.toLowerCase(), [...(byGroup.get(g.groupGuid.toLowerCase()) ?? []), g]);
 
-  // One group at a time (a DC applies a group's modifies one after another), the recording of the
-  // previous group's grants committing meanwhile. Once no DC answers, the rest fail without trying.
+  // One group at a time (a DC applies a group's modifies one after another); the grants are recorded
+  // once every group's add is in (recording beside the adds took the CPU a DC on the same machine
+  // needed: the adds' visible time doubled). Once no DC answers, the rest fail without trying.
+  const written: [Grant[], Set<string>][] = [];
   let unreachable: unknown;
   for (const members of byGroup.values()) {
     if (unreachable) {
@@ -158,16 +190,10 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
     }
     try {
       await lease.renewIfDue();
-      const result = await addMembers(
-        members[0]!.groupGuid,
-        members.map((g) => g.memberGuid),
-      );
+      const add = writers.get(members[0]!.groupGuid.toLowerCase()) ?? addMembersTo(members[0]!.groupGuid);
+      const result = await add(members.map((g) => g.memberGuid));
       const already = new Set(result.alreadyDone);
-      recordings.push(
-        inLanes(members, LANES, (g) =>
-          record(g, { mechanism: "direct", ttlSeconds: null, alreadyMember: already.has(g.memberGuid.toLowerCase()), tempGroup: null }, replication),
-        ),
-      );
+      written.push([members, already]);
     } catch (err) {
       if (isDirectoryUnreachable(err)) {
         unreachable = err;
@@ -178,6 +204,7 @@ async function activateBatch(batch: Grant[], started: Map<string, ReturnType<typ
       single.push(...members);
     }
   }
+  recordings.push(inLanes(written, 2, ([members, already]) => recordGroup(members, already, replication)));
   // TTL and temporary-group grants (and a refused batch's): the single path's write, beside the batch.
   recordings.push(
     inLanes(single, LANES, async (g) => {
@@ -207,8 +234,13 @@ function leaseKeeper(batch: Grant[]) {
       renewedAt = Date.now();
       renewing ??= db
         .execute(
-          sql`update grants g set claimed_at = now() from unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
-              where g.id = c.id and g.claim_token = c.token and g.state = ${stateSql("provisioning")}`,
+          // SKIP LOCKED: a row locked now is being recorded or failed (its claim ends), and waiting for a
+          // transaction that holds many of the batch's rows while this holds others could deadlock.
+          sql`update grants g set claimed_at = now() from (
+                select g2.id from grants g2 join unnest(string_to_array(${ids}, ',')::uuid[], string_to_array(${tokens}, ',')::uuid[]) as c(id, token)
+                  on g2.id = c.id and g2.claim_token = c.token
+                where g2.state = ${stateSql("provisioning")} order by g2.id for update of g2 skip locked) s
+              where g.id = s.id`,
         )
         .finally(() => (renewing = undefined));
       await renewing;

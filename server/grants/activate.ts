@@ -4,10 +4,10 @@ import { db, type Transaction } from "@/db";
 import { grants, requests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
-import { recheckPolicy } from "@/server/access-groups/live-policy";
+import { recheckPolicy, type PolicyRecheck } from "@/server/access-groups/live-policy";
 import { isDirectoryUnreachable, noteDirectoryUnreachable } from "@/server/directory/outages";
 import { pamFeatureEnabled } from "@/server/directory/pam";
-import { addMembers } from "@/server/directory/service";
+import { addMembersTo } from "@/server/directory/service";
 import { deleteTemporaryGroupOf, provisionTemporaryGroup, type TemporaryGroup } from "@/server/directory/temporary-groups";
 import { membershipFor, type GrantMechanism } from "@/server/directory/ttl";
 import { env } from "@/server/env";
@@ -59,6 +59,11 @@ export type ActivationOutcome = "activated" | "nothing-to-do" | "failed" | "canc
  * recheck it started while it looked for other queued activations).
  */
 export async function activateClaimed(claimed: Grant, recheck = recheckAtActivation(claimed)): Promise<ActivationOutcome> {
+  // Read while the policy is rechecked, used only once it passed: the replication settings and the
+  // group's identity check (an add still waits for that check; a refused grant reads them in vain).
+  const replicating = replicationStart();
+  replicating.catch(() => {}); // awaited below unless the recheck ends the attempt first
+  const writer = claimed.mechanism === "temporary-group" ? undefined : addMembersTo(claimed.groupGuid);
   let applied: AppliedMembership;
   let replication: ReplicationStart;
   try {
@@ -71,8 +76,8 @@ export async function activateClaimed(claimed: Grant, recheck = recheckAtActivat
     }
     claimed = live;
     // Read before the write, so that nothing can fail between the write and recording it.
-    replication = await replicationStart();
-    applied = await applyMembership(claimed);
+    replication = await replicating;
+    applied = await applyMembership(claimed, writer);
   } catch (err) {
     const outcome = await recordFailure(claimed, err);
     // A temporary group the failed attempt may have made (and nested) goes with the grant now,
@@ -153,28 +158,37 @@ export async function recheckAtActivation(claimed: Grant): Promise<Grant | "refu
   return db.transaction(async (tx) => {
     const [grant] = await tx.select().from(grants).where(fenced(claimed)).for("update");
     if (!grant) return "superseded" as const;
-    const live = await recheckPolicy(tx, { grantId: grant.id, at: new Date() });
-    if (live.outcome === "refuse") {
-      await refuseActivation(tx, grant, live.rule, live.message);
-      return "refused" as const;
-    }
-    const ends = [grant.notAfter, live.windowEndsAt].filter((d): d is Date => d !== null);
-    const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
-    const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
-    if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
-    const [updated] = await tx
-      .update(grants)
-      .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
-      .where(fenced(claimed))
-      .returning();
-    if (live.outcome === "clip") {
-      const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
-      await recordTransition(tx, {
-        audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
-      });
-    }
-    return updated!;
+    return settleRecheck(tx, grant, await recheckPolicy(tx, { grantId: grant.id, at: new Date() }));
   });
+}
+
+/**
+ * What the live policy's verdict does to the claimed grant (`grant`: its row, locked FOR UPDATE in
+ * `tx`): refused → failed; otherwise its end drawn in to the group's window, its duration clipped.
+ * The batch path (recheck-batch.ts) settles each grant of a batch with it too.
+ */
+export async function settleRecheck(tx: Transaction, grant: Grant, live: PolicyRecheck): Promise<Grant | "refused" | "superseded"> {
+  if (live.outcome === "refuse") {
+    await refuseActivation(tx, grant, live.rule, live.message);
+    return "refused" as const;
+  }
+  const ends = [grant.notAfter, live.windowEndsAt].filter((d): d is Date => d !== null);
+  const notAfter = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
+  const durationSeconds = live.outcome === "clip" ? live.toSeconds : grant.durationSeconds;
+  if (notAfter?.getTime() === grant.notAfter?.getTime() && durationSeconds === grant.durationSeconds) return grant;
+  const [updated] = await tx
+    .update(grants)
+    .set({ notAfter, durationSeconds, updatedAt: sql`now()` })
+    .where(fenced(grant))
+    .returning();
+  if (!updated) return "superseded" as const;
+  if (live.outcome === "clip") {
+    const data = { fromMinutes: live.fromSeconds / 60, toMinutes: live.toSeconds / 60, note: live.note };
+    await recordTransition(tx, {
+      audit: { actor: SYSTEM_ACTOR, events: [{ action: "grant.duration_clipped", targetType: "grant", targetId: grant.id, data }] },
+    });
+  }
+  return updated;
 }
 
 /** provisioning → failed: the live policy refused the grant before anything reached the directory. */
@@ -355,7 +369,7 @@ export interface AppliedMembership {
 }
 
 /** Writes the grant's membership the way its mechanism says; idempotent, so a retry after a crash is safe. */
-export async function applyMembership(grant: Grant): Promise<AppliedMembership> {
+export async function applyMembership(grant: Grant, add?: ReturnType<typeof addMembersTo>): Promise<AppliedMembership> {
   if (grant.mechanism === "temporary-group") {
     const tempGroup = await provisionTemporaryGroup({
       grantId: grant.id,
@@ -369,6 +383,6 @@ export async function applyMembership(grant: Grant): Promise<AppliedMembership> 
   // Only a TTL grant needs to know whether the directory honours one (membershipFor explains the fallback).
   const pam = grant.mechanism === "ttl" ? await pamFeatureEnabled() : false;
   const membership = membershipFor(grant, { now: new Date(), pamFeatureEnabled: pam });
-  const result = await addMembers(grant.groupGuid, [grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
+  const result = await (add ?? addMembersTo(grant.groupGuid))([grant.memberGuid], membership.ttlSeconds === null ? {} : { ttlSeconds: membership.ttlSeconds });
   return { mechanism: membership.mechanism, ttlSeconds: membership.ttlSeconds, alreadyMember: result.alreadyDone.length > 0, tempGroup: null };
 }

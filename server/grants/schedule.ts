@@ -1,7 +1,8 @@
 import "server-only";
 import type { Executor } from "@/db";
 import { env } from "@/server/env";
-import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { enqueue, jobKeys, jobSpecOf } from "@/server/jobs/enqueue";
+import { addJob, type JobSpec } from "@/server/jobs/queue";
 import { EXPIRY_JOB_GRACE_MS } from "./timing";
 
 /*
@@ -19,8 +20,11 @@ export async function scheduleActivation(tx: Executor, grantId: string, runAt?: 
  * little later so that it does not compete with the timer's bulk sweep.
  */
 export async function scheduleExpiry(tx: Executor, grantId: string, expiresAt: Date) {
-  await enqueue(tx, "grants__expire", { grantId }, { runAt: new Date(expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
+  await addJob(tx, expiryJob(grantId, expiresAt));
 }
+
+export const expiryJob = (grantId: string, expiresAt: Date) =>
+  jobSpecOf("grants__expire", { grantId }, { runAt: new Date(expiresAt.getTime() + EXPIRY_JOB_GRACE_MS), jobKey: jobKeys.expire(grantId) });
 
 export interface WarnableGrant {
   id: string;
@@ -35,9 +39,15 @@ export interface WarnableGrant {
  * extension move it.
  */
 export async function scheduleExpiryWarning(tx: Executor, g: WarnableGrant) {
-  if (!g.expiresAt || !g.activatedAt || g.endReason) return;
+  const job = warningJob(g);
+  if (job) await addJob(tx, job);
+}
+
+/** The warning job scheduleExpiryWarning queues; null when the grant has no end to warn of. */
+export function warningJob(g: WarnableGrant): JobSpec | null {
+  if (!g.expiresAt || !g.activatedAt || g.endReason) return null;
   const end = g.expiresAt.getTime();
   const half = g.activatedAt.getTime() + (end - g.activatedAt.getTime()) / 2;
   const runAt = new Date(Math.max(half, end - env.EXPIRY_WARNING_MINUTES * 60_000));
-  await enqueue(tx, "grants__warn", { grantId: g.id }, { runAt, jobKey: jobKeys.warn(g.id), maxAttempts: 5 });
+  return jobSpecOf("grants__warn", { grantId: g.id }, { runAt, jobKey: jobKeys.warn(g.id), maxAttempts: 5 });
 }

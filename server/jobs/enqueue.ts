@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db";
-import { addJob } from "./queue";
+import { addJob, addJobs, type JobSpec } from "./queue";
 import { jobs, type JobPayloads, type TaskName } from "./registry";
 
 export { jobKeys, type JobPayloads, type TaskName } from "./registry";
@@ -21,8 +21,18 @@ export interface EnqueueOptions {
  * rather than becoming a job that can only fail.
  */
 export async function enqueue<T extends TaskName>(tx: Executor, task: T, payload: JobPayloads[T], opts: EnqueueOptions = {}) {
+  await addJob(tx, jobSpecOf(task, payload, opts));
+}
+
+/** enqueue for many jobs in one statement (add_jobs: the same key semantics). */
+export async function enqueueMany(tx: Executor, specs: JobSpec[]) {
+  if (specs.length) await addJobs(tx, specs);
+}
+
+/** A job as enqueue adds it: the payload checked against the task's schema, the task's own attempts. */
+export function jobSpecOf<T extends TaskName>(task: T, payload: JobPayloads[T], opts: EnqueueOptions = {}): JobSpec {
   const spec = jobs[task];
-  await addJob(tx, { task, payload: spec.payload.parse(payload), runAt: opts.runAt, jobKey: opts.jobKey, maxAttempts: opts.maxAttempts ?? spec.maxAttempts });
+  return { task, payload: spec.payload.parse(payload), runAt: opts.runAt, jobKey: opts.jobKey, maxAttempts: opts.maxAttempts ?? spec.maxAttempts };
 }
 
 /** Wakes the worker's expiry timer: a grant's expiry moved or a grant became active. */
