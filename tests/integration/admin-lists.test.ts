@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { driftFindings, privileges } from "@/db/schema";
+import { driftFindings, grants, privileges, requests } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
 import { pageDriftSettings, pageFindings } from "@/server/drift/lists";
 import { setDriftAction } from "@/server/drift/service";
+import { pageLiveGrants } from "@/server/grants/service";
 import { pagePrivileges } from "@/server/privileges/service";
 import { createCaller } from "@/server/trpc/root";
 import { MAX_PAGE_SIZE } from "@/shared/paging";
@@ -172,5 +173,98 @@ describe("drift lists", () => {
     expect(await codeOf(callerAs(alice).drift.settingsPage({}))).toBe("FORBIDDEN");
     expect(await codeOf(callerAs(alice).drift.findingsPage({}))).toBe("FORBIDDEN");
     expect(await codeOf(pageFindings(alice, {}))).toBe("FORBIDDEN");
+  });
+});
+
+describe("grants.page", () => {
+  beforeAll(async () => {
+    // One grant per privilege (P001…P012), alternating holders; newest last. Ended ones (expired
+    // and seen gone, failed) are not live and never listed.
+    const states = [
+      "pending",
+      "provisioning",
+      "replicating",
+      "active",
+      "active",
+      "active",
+      "active",
+      "expiring",
+      "revoked",
+      "expired",
+      "failed",
+      "pending",
+    ] as const;
+    const base = Date.now() - 3_600_000;
+    for (const [k, state] of states.entries()) {
+      const holder = k % 2 === 0 ? alice : carol;
+      const dn = `CN=it-list-${n3(k + 1)},OU=Privileges,OU=Interim,DC=interim,DC=test`;
+      const [request] = await db
+        .insert(requests)
+        .values({
+          requesterId: holder.id,
+          privilegeId: ids[k]!,
+          targetDn: `CN=${holder.username},CN=Users,DC=interim,DC=test`,
+          durationMinutes: 60,
+          status: "approved",
+        })
+        .returning({ id: requests.id });
+      const activated = !["pending", "provisioning", "failed"].includes(state);
+      await db.insert(grants).values({
+        requestId: request!.id,
+        userId: holder.id,
+        privilegeId: ids[k]!,
+        memberGuid: randomUUID(),
+        memberDn: `CN=${holder.username},CN=Users,DC=interim,DC=test`,
+        groupGuid: randomUUID(),
+        groupDn: dn,
+        state,
+        durationSeconds: 3600,
+        createdAt: new Date(base + k * 1000),
+        activatedAt: activated ? new Date(base + k * 1000) : null,
+        expiresAt: activated ? new Date(base + 7_200_000) : null,
+        removalVerifiedAt: state === "expired" ? new Date() : null,
+      });
+    }
+  });
+
+  it("answers the live grants newest first with the total, and pages on", async () => {
+    const first = await callerAs(carol).grants.page({ pageSize: 4 });
+    expect(first.total).toBe(10);
+    expect(first.items.map((g) => g.privilege)).toEqual(["List P012", "List P009", "List P008", "List P007"]);
+    const third = await callerAs(carol).grants.page({ pageSize: 4, page: 3 });
+    expect(third.items.map((g) => g.privilege)).toEqual(["List P002", "List P001"]);
+    expect(await callerAs(carol).grants.page({ pageSize: 4, page: 9 })).toMatchObject({ items: [], total: 10 });
+  });
+
+  it("refuses a page size over the maximum at the procedure, and clamps it in the service", async () => {
+    expect(await codeOf(callerAs(carol).grants.page({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pageLiveGrants(carol, { pageSize: 1, page: 2 })).items).toHaveLength(1);
+    expect((await pageLiveGrants(carol, { pageSize: 10_000 })).pageSize).toBe(MAX_PAGE_SIZE);
+  });
+
+  it("searches holder and privilege, and filters by state", async () => {
+    expect((await callerAs(carol).grants.page({ q: "ALICE" })).items.map((g) => g.privilege)).toEqual([
+      "List P009",
+      "List P007",
+      "List P005",
+      "List P003",
+      "List P001",
+    ]);
+    expect((await callerAs(carol).grants.page({ q: "it-list-004" })).items.map((g) => g.username)).toEqual(["carol"]);
+    expect((await callerAs(carol).grants.page({ state: "waiting" })).items.map((g) => g.privilege)).toEqual(["List P012", "List P002", "List P001"]);
+    expect((await callerAs(carol).grants.page({ state: "active" })).total).toBe(4);
+    expect((await callerAs(carol).grants.page({ state: "replicating" })).items.map((g) => g.privilege)).toEqual(["List P003"]);
+    const removing = await callerAs(carol).grants.page({ state: "removing" });
+    expect(removing.items.map((g) => [g.privilege, g.removalPending])).toEqual([
+      ["List P009", true],
+      ["List P008", false],
+    ]);
+    expect((await callerAs(carol).grants.page({ state: "active", q: "carol" })).items.map((g) => g.privilege)).toEqual(["List P006", "List P004"]);
+    expect(await codeOf(callerAs(carol).grants.page({ state: "failed" as never }))).toBe("BAD_REQUEST");
+  });
+
+  it("is for admins only", async () => {
+    expect(await codeOf(callerAs(alice).grants.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(pageLiveGrants(alice, {}))).toBe("FORBIDDEN");
   });
 });

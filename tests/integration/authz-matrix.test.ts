@@ -61,6 +61,7 @@ const MATRIX: Record<string, Entry> = {
   "requests.mine": { allowed: SIGNED_IN },
   "requests.timeline": { allowed: ["requester", "approver", "admin"], input: (f) => ({ requestId: f.pendingRequestId }) },
   "grants.live": { allowed: ADMIN },
+  "grants.page": { allowed: ADMIN, input: () => ({ state: "active" }) },
   "grants.kerberos": { allowed: SIGNED_IN },
   "audit.actions": { allowed: ADMIN },
   "audit.list": { allowed: ADMIN, input: () => ({}) },
