@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { driftFindings, grants, privileges, requests } from "@/db/schema";
+import { accessGroupApprovers, accessGroupMembers, accessGroups, driftFindings, grants, privileges, requests } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
+import { pageAccessGroups, pageMembers } from "@/server/access-groups/lists";
+import { searchDirectory } from "@/server/access-groups/members";
+import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import { pageDriftSettings, pageFindings } from "@/server/drift/lists";
 import { setDriftAction } from "@/server/drift/service";
 import { pageLiveGrants } from "@/server/grants/service";
@@ -266,5 +269,102 @@ describe("grants.page", () => {
   it("is for admins only", async () => {
     expect(await codeOf(callerAs(alice).grants.page({}))).toBe("FORBIDDEN");
     expect(await codeOf(pageLiveGrants(alice, {}))).toBe("FORBIDDEN");
+  });
+});
+
+describe("access group lists", () => {
+  const groupIds: string[] = [];
+  beforeAll(async () => {
+    // 45 groups: every 5th disabled, one described "payroll"; the first holds 60 people and 2 approvers.
+    const inserted = await db
+      .insert(accessGroups)
+      .values(
+        Array.from({ length: 45 }, (_, k) => ({
+          name: `List AG${n3(k + 1)}`,
+          description: k + 1 === 17 ? "Payroll clerks" : "",
+          enabled: (k + 1) % 5 !== 0,
+          settings: groupSettingsSchema.parse({}),
+          criteria: criteriaSchema.parse({}),
+          limits: limitsSchema.parse({}),
+          locations: locationPolicySchema.parse({}),
+        })),
+      )
+      .returning({ id: accessGroups.id, name: accessGroups.name });
+    inserted.sort((a, b) => a.name.localeCompare(b.name));
+    groupIds.push(...inserted.map((g) => g.id));
+    await db.insert(accessGroupMembers).values(
+      Array.from({ length: 60 }, (_, k) => ({
+        groupId: groupIds[0]!,
+        kind: "user" as const,
+        objectGuid: randomUUID(),
+        dn: `CN=list-person-${n3(k + 1)},OU=People,DC=interim,DC=test`,
+        name: `list-person-${n3(k + 1)}`,
+        displayName: k + 1 === 33 ? "Zoë Thirtythree" : "",
+      })),
+    );
+    await db
+      .insert(accessGroupApprovers)
+      .values(["a1", "a2"].map((username) => ({ groupId: groupIds[0]!, userGuid: randomUUID(), username, dn: `CN=${username},DC=interim,DC=test`, level: 1 })));
+  });
+
+  it("groups.page: one page by name with counts and the total, searched, filtered, bounded", async () => {
+    const first = await callerAs(carol).accessGroups.groups.page({ pageSize: 10 });
+    expect(first.total).toBe(45);
+    expect(first.items.map((g) => g.name).slice(0, 2)).toEqual(["List AG001", "List AG002"]);
+    expect(first.items[0]).toMatchObject({ users: 60, directoryGroups: 0, approvers: 2 });
+    expect((await callerAs(carol).accessGroups.groups.page({ pageSize: 10, page: 5 })).items.map((g) => g.name)).toEqual([
+      "List AG041",
+      "List AG042",
+      "List AG043",
+      "List AG044",
+      "List AG045",
+    ]);
+    expect((await callerAs(carol).accessGroups.groups.page({ q: "PAYROLL" })).items.map((g) => g.name)).toEqual(["List AG017"]);
+    expect((await callerAs(carol).accessGroups.groups.page({ status: "disabled" })).total).toBe(9);
+    expect((await callerAs(carol).accessGroups.groups.page({ status: "enabled", q: "AG01" })).items.map((g) => g.name)).toEqual([
+      "List AG011",
+      "List AG012",
+      "List AG013",
+      "List AG014",
+      "List AG016",
+      "List AG017",
+      "List AG018",
+      "List AG019",
+    ]);
+    expect(await codeOf(callerAs(carol).accessGroups.groups.page({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pageAccessGroups(carol, { pageSize: 10_000 })).pageSize).toBe(MAX_PAGE_SIZE);
+    expect(await callerAs(carol).accessGroups.groups.page({ page: 50 })).toMatchObject({ items: [], total: 45 });
+  });
+
+  it("users.page: one group's members a page at a time, searched, filtered by kind, bounded", async () => {
+    const first = await callerAs(carol).accessGroups.users.page({ id: groupIds[0]! });
+    expect(first).toMatchObject({ total: 60, page: 1, pageSize: 25, autoGrant: false });
+    expect(first.items).toHaveLength(25);
+    expect(first.items[0]).toMatchObject({ name: "list-person-001", activation: { state: "pending", seen: false } });
+    expect((await callerAs(carol).accessGroups.users.page({ id: groupIds[0]!, page: 3 })).items.map((m) => m.name).slice(0, 1)).toEqual(["list-person-051"]);
+    expect((await callerAs(carol).accessGroups.users.page({ id: groupIds[0]!, q: "zoë" })).items.map((m) => m.name)).toEqual(["list-person-033"]);
+    expect((await callerAs(carol).accessGroups.users.page({ id: groupIds[0]!, q: "person-05" })).total).toBe(10);
+    expect((await callerAs(carol).accessGroups.users.page({ id: groupIds[0]!, kind: "group" })).total).toBe(0);
+    expect((await callerAs(carol).accessGroups.users.page({ id: groupIds[1]! })).total).toBe(0);
+    expect(await codeOf(callerAs(carol).accessGroups.users.page({ id: groupIds[0]!, pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pageMembers(carol, { id: groupIds[0]!, pageSize: 10_000 })).items).toHaveLength(60);
+    expect((await pageMembers(carol, { id: groupIds[0]!, pageSize: 10_000 })).pageSize).toBe(MAX_PAGE_SIZE);
+    expect(await codeOf(callerAs(carol).accessGroups.users.page({ id: randomUUID() }))).toBe("NOT_FOUND");
+  });
+
+  it("the directory search marks who is already a member (the paged tab cannot tell)", async () => {
+    const [found] = (await searchDirectory(carol, "user", "alice")).filter((p) => p.name === "alice");
+    await db.insert(accessGroupMembers).values({ groupId: groupIds[2]!, kind: "user", objectGuid: found!.objectGuid, dn: found!.dn, name: "alice" });
+    const marked = await callerAs(carol).accessGroups.users.search({ kind: "user", query: "alice", groupId: groupIds[2]! });
+    expect(marked.find((p) => p.name === "alice")?.member).toBe(true);
+    const elsewhere = await callerAs(carol).accessGroups.users.search({ kind: "user", query: "alice", groupId: groupIds[3]! });
+    expect(elsewhere.find((p) => p.name === "alice")?.member).toBe(false);
+  });
+
+  it("are for admins only", async () => {
+    expect(await codeOf(callerAs(alice).accessGroups.groups.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(callerAs(alice).accessGroups.users.page({ id: groupIds[0]! }))).toBe("FORBIDDEN");
+    expect(await codeOf(pageAccessGroups(alice, {}))).toBe("FORBIDDEN");
+    expect(await codeOf(pageMembers(alice, { id: groupIds[0]! }))).toBe("FORBIDDEN");
   });
 });
