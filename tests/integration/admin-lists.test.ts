@@ -2,7 +2,17 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { accessGroupApprovers, accessGroupMembers, accessGroups, driftFindings, grants, privileges, requests } from "@/db/schema";
+import {
+  accessGroupApprovers,
+  accessGroupMembers,
+  accessGroups,
+  driftFindings,
+  grants,
+  privilegeSetItems,
+  privilegeSets,
+  privileges,
+  requests,
+} from "@/db/schema";
 import type { SessionUser } from "@/server/auth/permissions";
 import { pageAccessGroups, pageMembers } from "@/server/access-groups/lists";
 import { searchDirectory } from "@/server/access-groups/members";
@@ -10,6 +20,7 @@ import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema
 import { pageDriftSettings, pageFindings } from "@/server/drift/lists";
 import { setDriftAction } from "@/server/drift/service";
 import { pageLiveGrants } from "@/server/grants/service";
+import { pagePrivilegeSets } from "@/server/privilege-sets/service";
 import { pagePrivileges } from "@/server/privileges/service";
 import { createCaller } from "@/server/trpc/root";
 import { MAX_PAGE_SIZE } from "@/shared/paging";
@@ -366,5 +377,51 @@ describe("access group lists", () => {
     expect(await codeOf(callerAs(alice).accessGroups.users.page({ id: groupIds[0]! }))).toBe("FORBIDDEN");
     expect(await codeOf(pageAccessGroups(alice, {}))).toBe("FORBIDDEN");
     expect(await codeOf(pageMembers(alice, { id: groupIds[0]! }))).toBe("FORBIDDEN");
+  });
+});
+
+describe("privilegeSets.page", () => {
+  beforeAll(async () => {
+    // 30 sets: set k holds privileges P(k) and P(k+1); every 4th disabled; one described "nightly batch".
+    const sets = await db
+      .insert(privilegeSets)
+      .values(
+        Array.from({ length: 30 }, (_, k) => ({ name: `List S${n3(k + 1)}`, description: k + 1 === 12 ? "Nightly batch" : "", enabled: (k + 1) % 4 !== 0 })),
+      )
+      .returning({ id: privilegeSets.id, name: privilegeSets.name });
+    sets.sort((a, b) => a.name.localeCompare(b.name));
+    await db.insert(privilegeSetItems).values(sets.flatMap((set, k) => [ids[k]!, ids[k + 1]!].map((privilegeId) => ({ setId: set.id, privilegeId }))));
+  });
+
+  it("answers one page by name with the set's privileges and the total, and pages on", async () => {
+    const first = await callerAs(carol).privilegeSets.page({ pageSize: 12 });
+    expect(first.total).toBe(30);
+    expect(first.items.map((s) => s.name).slice(0, 2)).toEqual(["List S001", "List S002"]);
+    expect(first.items[0]!.privileges.map((p) => p.name)).toEqual(["List P001", "List P002"]);
+    expect(first.items[0]).toMatchObject({ maxDurationMinutes: 60 });
+    expect((await callerAs(carol).privilegeSets.page({ pageSize: 12, page: 3 })).items.map((s) => s.name)).toEqual(
+      Array.from({ length: 6 }, (_, i) => `List S${n3(25 + i)}`),
+    );
+    expect(await callerAs(carol).privilegeSets.page({ page: 7 })).toMatchObject({ items: [], total: 30 });
+  });
+
+  it("searches name, description and the sets' privileges; filters by enabled; bounds the page", async () => {
+    expect((await callerAs(carol).privilegeSets.page({ q: "NIGHTLY" })).items.map((s) => s.name)).toEqual(["List S012"]);
+    expect((await callerAs(carol).privilegeSets.page({ q: "list p030" })).items.map((s) => s.name)).toEqual(["List S029", "List S030"]);
+    expect((await callerAs(carol).privilegeSets.page({ q: "S01" })).total).toBe(10);
+    expect((await callerAs(carol).privilegeSets.page({ status: "disabled" })).total).toBe(7);
+    expect((await callerAs(carol).privilegeSets.page({ status: "disabled", q: "P02" })).items.map((s) => s.name)).toEqual([
+      "List S020",
+      "List S024",
+      "List S028",
+    ]);
+    expect((await callerAs(carol).privilegeSets.page({ q: "_" })).total).toBe(0);
+    expect(await codeOf(callerAs(carol).privilegeSets.page({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pagePrivilegeSets(carol, { pageSize: 10_000 })).pageSize).toBe(MAX_PAGE_SIZE);
+  });
+
+  it("is for admins only", async () => {
+    expect(await codeOf(callerAs(alice).privilegeSets.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(pagePrivilegeSets(alice, {}))).toBe("FORBIDDEN");
   });
 });

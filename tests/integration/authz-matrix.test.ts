@@ -55,6 +55,7 @@ const MATRIX: Record<string, Entry> = {
   "privileges.byId": { allowed: ADMIN, input: nobody },
   "privileges.page": { allowed: ADMIN, input: () => ({ q: "az" }) },
   "privilegeSets.list": { allowed: ADMIN },
+  "privilegeSets.page": { allowed: ADMIN, input: () => ({ q: "az" }) },
   "privilegeSets.options": { allowed: ADMIN },
   "requests.access": { allowed: SIGNED_IN },
   "requests.preview": { allowed: SIGNED_IN, input: (f) => ({ privilegeId: f.privilegeId, durationMinutes: 5 }) },
