@@ -6,6 +6,8 @@ import {
   accessGroupApprovers,
   accessGroupMembers,
   accessGroups,
+  catalogCredentials,
+  catalogDevices,
   driftFindings,
   grants,
   privilegeSetItems,
@@ -17,6 +19,7 @@ import type { SessionUser } from "@/server/auth/permissions";
 import { pageAccessGroups, pageMembers } from "@/server/access-groups/lists";
 import { searchDirectory } from "@/server/access-groups/members";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
+import { pageCredentials, pageDevices } from "@/server/catalog/lists";
 import { pageDriftSettings, pageFindings } from "@/server/drift/lists";
 import { setDriftAction } from "@/server/drift/service";
 import { pageLiveGrants } from "@/server/grants/service";
@@ -423,5 +426,63 @@ describe("privilegeSets.page", () => {
   it("is for admins only", async () => {
     expect(await codeOf(callerAs(alice).privilegeSets.page({}))).toBe("FORBIDDEN");
     expect(await codeOf(pagePrivilegeSets(alice, {}))).toBe("FORBIDDEN");
+  });
+});
+
+describe("catalog lists", () => {
+  beforeAll(async () => {
+    // 70 devices: every 3rd from the directory, every 10th gone from it, one tagged "finance"; 30 accounts, one for list-dev-007.
+    await db.insert(catalogDevices).values(
+      Array.from({ length: 70 }, (_, k) => {
+        const i = k + 1;
+        return {
+          name: `list-dev-${n3(i)}`,
+          tags: i === 5 ? ["finance"] : [],
+          source: i % 3 === 0 ? ("directory" as const) : ("manual" as const),
+          objectGuid: i % 3 === 0 ? randomUUID() : null,
+          present: i % 10 !== 0,
+        };
+      }),
+    );
+    await db.insert(catalogCredentials).values(
+      Array.from({ length: 30 }, (_, k) => ({
+        username: `list-adm-${n3(k + 1)}`,
+        deviceNames: k + 1 === 7 ? ["list-dev-007"] : [],
+        source: "manual" as const,
+        present: true,
+      })),
+    );
+  });
+
+  it("devices.page: one page by name with the total (no 500-row cap), removed hidden unless asked, filtered by source", async () => {
+    const first = await callerAs(carol).catalog.devices.page({ q: "list-dev", pageSize: 20 });
+    expect(first.total).toBe(63);
+    expect(first.items.map((d) => d.name).slice(0, 3)).toEqual(["list-dev-001", "list-dev-002", "list-dev-003"]);
+    const last = await callerAs(carol).catalog.devices.page({ q: "list-dev", pageSize: 20, page: 4 });
+    expect(last.items.map((d) => d.name)).toEqual(["list-dev-067", "list-dev-068", "list-dev-069"]);
+    expect((await callerAs(carol).catalog.devices.page({ q: "list-dev", removed: "shown" })).total).toBe(70);
+    expect((await callerAs(carol).catalog.devices.page({ q: "list-dev", removed: "only" })).items.map((d) => d.name)).toEqual(
+      Array.from({ length: 7 }, (_, i) => `list-dev-0${i + 1}0`),
+    );
+    expect((await callerAs(carol).catalog.devices.page({ q: "list-dev", source: "directory" })).total).toBe(21);
+    expect((await callerAs(carol).catalog.devices.page({ q: "FINANCE" })).items.map((d) => d.name)).toEqual(["list-dev-005"]);
+    expect(await codeOf(callerAs(carol).catalog.devices.page({ pageSize: MAX_PAGE_SIZE + 1 }))).toBe("BAD_REQUEST");
+    expect((await pageDevices(carol, { pageSize: 10_000 })).pageSize).toBe(MAX_PAGE_SIZE);
+  });
+
+  it("credentials.page: pages, searches the account's devices too", async () => {
+    const second = await callerAs(carol).catalog.credentials.page({ q: "list-adm", pageSize: 25, page: 2 });
+    expect(second).toMatchObject({ total: 30, page: 2 });
+    expect(second.items.map((c) => c.username)).toEqual(["list-adm-026", "list-adm-027", "list-adm-028", "list-adm-029", "list-adm-030"]);
+    expect((await callerAs(carol).catalog.credentials.page({ q: "list-dev-007" })).items.map((c) => c.username)).toEqual(["list-adm-007"]);
+    expect((await callerAs(carol).catalog.credentials.page({ q: "list-adm", source: "directory" })).total).toBe(0);
+    expect((await pageCredentials(carol, { q: "list-adm", pageSize: 10_000 })).items).toHaveLength(30);
+  });
+
+  it("are for admins only", async () => {
+    expect(await codeOf(callerAs(alice).catalog.devices.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(callerAs(alice).catalog.credentials.page({}))).toBe("FORBIDDEN");
+    expect(await codeOf(pageDevices(alice, {}))).toBe("FORBIDDEN");
+    expect(await codeOf(pageCredentials(alice, {}))).toBe("FORBIDDEN");
   });
 });
