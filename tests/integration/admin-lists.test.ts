@@ -486,3 +486,16 @@ describe("catalog lists", () => {
     expect(await codeOf(pageCredentials(alice, {}))).toBe("FORBIDDEN");
   });
 });
+
+describe("audit.list free text", () => {
+  it("matches the action, the actor or the target, ignoring case, with the cursor paging unchanged", async () => {
+    // The drift settings above were changed by carol on P005 and P006: two audited events.
+    const bySetting = await callerAs(carol).audit.list({ q: "DRIFT.SETTINGS" });
+    expect(bySetting.map((e) => e.targetId).sort()).toEqual([ids[4], ids[5]].sort());
+    expect((await callerAs(carol).audit.list({ q: ids[5]! })).map((e) => e.action)).toEqual(["drift.settings_changed"]);
+    expect((await callerAs(carol).audit.list({ q: "settings_changed", actor: "carol", limit: 1 })).map((e) => e.targetId)).toEqual([ids[5]]);
+    expect((await callerAs(carol).audit.list({ q: "settings%changed" })).length).toBe(0);
+    expect(await codeOf(callerAs(carol).audit.list({ q: "x".repeat(101) }))).toBe("BAD_REQUEST");
+    expect(await codeOf(callerAs(alice).audit.list({ q: "drift" }))).toBe("FORBIDDEN");
+  });
+});
