@@ -1,6 +1,5 @@
 "use client";
 
-
 export const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 // Below `sm` each row becomes a small card (two columns), with the column names shown inline.
 export const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
