@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_SIZE, MAX_PAGE } from "@/shared/paging";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE } from "@/shared/page-bounds";
 
 /*
  * How a list's state is read from the address: by the browser (use-list-state.ts) and by a

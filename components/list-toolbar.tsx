@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useId, useState } from "react";
-import { pageCount } from "@/shared/paging";
+import { pageCount } from "@/shared/page-bounds";
 import { Button } from "./button";
 import { controlClass } from "./form-field";
 import { useDebounced } from "./use-debounced";

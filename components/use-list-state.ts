@@ -2,7 +2,7 @@
 
 import { usePathname, useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
-import { DEFAULT_PAGE_SIZE } from "@/shared/paging";
+import { DEFAULT_PAGE_SIZE } from "@/shared/page-bounds";
 import { paramName, readListParams } from "./list-params";
 
 /*
