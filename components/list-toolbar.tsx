@@ -17,6 +17,8 @@ export interface ListFilter<F extends string> {
   key: F;
   label: string;
   options: { value: string; label: string }[];
+  /** The chip for no value: "All" unless the list reads no value otherwise (e.g. "Hidden"). */
+  allLabel?: string;
 }
 
 export function ListToolbar<F extends string>(props: {
@@ -100,7 +102,7 @@ function FilterChips<F extends string>({
       <legend className="mb-1 text-sm font-medium text-slate-800">{filter.label}</legend>
       <div className="flex flex-wrap gap-1.5">
         <button type="button" className={chip(!value)} aria-pressed={!value} onClick={() => onChange(undefined)}>
-          All
+          {filter.allLabel ?? "All"}
         </button>
         {filter.options.map((o) => (
           <button key={o.value} type="button" className={chip(value === o.value)} aria-pressed={value === o.value} onClick={() => onChange(o.value)}>

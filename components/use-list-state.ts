@@ -44,7 +44,10 @@ export function useListState<F extends string = never>(opts: { prefix?: string; 
       }
       if (!("page" in changes)) next.delete(key("page"));
       const search = next.toString();
-      window.history.replaceState(window.history.state, "", `${pathname}${search ? `?${search}` : ""}${window.location.hash}`);
+      // `null`, not history.state: Next's patched replaceState takes a state carrying its own `__NA`
+      // mark for one of its internal calls and then does not sync useSearchParams (the address
+      // changed, the list did not). Next copies its internal state onto the entry itself.
+      window.history.replaceState(null, "", `${pathname}${search ? `?${search}` : ""}${window.location.hash}`);
     },
     [key, pathname],
   );

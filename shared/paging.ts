@@ -1,13 +1,13 @@
 import { z } from "zod";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE } from "./page-numbers";
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, pageCount, type Page } from "./page-numbers";
 
 /*
  * Server-side paging for the admin lists (issue 15): offset + limit with a total, so a list of
  * thousands answers with one page. The bound is enforced twice: by this schema at the procedure
  * and by `pageWindow` in each service (scripts and tests call services without tRPC).
  */
-
-export { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, pageCount, type Page } from "./page-numbers";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE } from "./page-numbers";
 
 export const searchText = z.string().trim().max(100, "At most 100 characters").default("");
 

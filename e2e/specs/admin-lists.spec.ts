@@ -55,7 +55,8 @@ test("the privileges list pages, searches on the server and keeps its filter in 
   expect(height).toBeLessThan(6000);
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
-  // Search narrows on the server: 120–129.
+  // Search narrows on the server: 120–129. Typed once the page is live (buttons are enabled after hydration).
+  await expect(table.getByRole("button", { name: "Edit" }).first()).toBeEnabled();
   await page.getByRole("searchbox", { name: "Search privileges" }).fill("e2e list 12");
   await expect(table.getByText("1–10 of 10 privileges")).toBeVisible();
   await expect(listRows).toHaveCount(10);

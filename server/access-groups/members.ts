@@ -22,12 +22,28 @@ import { toPolicy, type AccessGroupRow } from "./service";
 
 export type ActivationState = "active" | "pending" | "suspended";
 
-export async function searchDirectory(user: SessionUser, kind: PrincipalKind, query: string) {
+/** Users or groups in the directory; with `groupId`, each marked when it is already a member there (the list is paged, so the form cannot tell). */
+export async function searchDirectory(user: SessionUser, kind: PrincipalKind, query: string, groupId?: string) {
   assertCan(user, "manage", "AccessGroup");
-  return searchPrincipals(kind, query, 20);
+  const found = await searchPrincipals(kind, query, 20);
+  if (!groupId || found.length === 0) return found.map((p) => ({ ...p, member: false }));
+  const listed = await db
+    .select({ guid: sql<string>`lower(${accessGroupMembers.objectGuid})` })
+    .from(accessGroupMembers)
+    .where(
+      and(
+        eq(accessGroupMembers.groupId, groupId),
+        inArray(
+          sql`lower(${accessGroupMembers.objectGuid})`,
+          found.map((p) => p.objectGuid.toLowerCase()),
+        ),
+      ),
+    );
+  const members = new Set(listed.map((r) => r.guid));
+  return found.map((p) => ({ ...p, member: members.has(p.objectGuid.toLowerCase()) }));
 }
 
-async function groupRow(id: string): Promise<AccessGroupRow> {
+export async function groupRow(id: string): Promise<AccessGroupRow> {
   const [row] = await db.select().from(accessGroups).where(eq(accessGroups.id, id));
   if (!row) throw notFound("This access group no longer exists.");
   return row;
@@ -37,13 +53,40 @@ async function groupRow(id: string): Promise<AccessGroupRow> {
 export async function listMembers(user: SessionUser, groupId: string) {
   assertCan(user, "read", "AccessGroup");
   const group = await groupRow(groupId);
-  const autoGrant = groupSettingsSchema.parse(group.settings).autoGrantOnProvisioning;
   const members = await db
     .select()
     .from(accessGroupMembers)
     .where(eq(accessGroupMembers.groupId, groupId))
     .orderBy(asc(accessGroupMembers.kind), asc(accessGroupMembers.name));
-  const activations = await db.select().from(accessGroupActivations).where(eq(accessGroupActivations.groupId, groupId));
+  return withActivations(group, members);
+}
+
+/**
+ * `members` (rows of one group) with their activations, AD groups with their nested people: what
+ * the users tab shows. The activations read are those of the people shown, not the group's all.
+ */
+export async function withActivations(group: AccessGroupRow, members: (typeof accessGroupMembers.$inferSelect)[]) {
+  const autoGrant = groupSettingsSchema.parse(group.settings).autoGrantOnProvisioning;
+  const nestedOf = new Map(
+    await Promise.all(
+      members.filter((m) => m.kind === "group").map(async (m) => [m.id, await nestedUsers({ dn: m.dn, objectSid: m.objectSid }, 200)] as const),
+    ),
+  );
+  const guids = [...new Set([...members.map((m) => m.objectGuid), ...[...nestedOf.values()].flatMap((n) => n.users.map((u) => u.objectGuid))])];
+  const activations = guids.length
+    ? await db
+        .select()
+        .from(accessGroupActivations)
+        .where(
+          and(
+            eq(accessGroupActivations.groupId, group.id),
+            inArray(
+              sql`lower(${accessGroupActivations.userGuid})`,
+              guids.map((g) => g.toLowerCase()),
+            ),
+          ),
+        )
+    : [];
   const byGuid = new Map(activations.map((a) => [a.userGuid.toLowerCase(), a]));
   // Someone Interim has not seen yet gets the state they would get on first sight.
   const stateOf = (guid: string) => {
@@ -55,26 +98,24 @@ export async function listMembers(user: SessionUser, groupId: string) {
       source: a?.source ?? null,
     };
   };
-  const entries = await Promise.all(
-    members.map(async (m) => {
-      if (m.kind === "user") return { ...m, activation: stateOf(m.objectGuid), nested: null };
-      const nested = await nestedUsers({ dn: m.dn, objectSid: m.objectSid }, 200);
-      return {
-        ...m,
-        activation: null,
-        nested: {
-          truncated: nested.truncated,
-          users: nested.users.map((u) => ({
-            objectGuid: u.objectGuid,
-            name: u.name,
-            displayName: u.displayName,
-            disabled: u.disabled,
-            activation: stateOf(u.objectGuid),
-          })),
-        },
-      };
-    }),
-  );
+  const entries = members.map((m) => {
+    const nested = nestedOf.get(m.id);
+    if (m.kind === "user" || !nested) return { ...m, activation: stateOf(m.objectGuid), nested: null };
+    return {
+      ...m,
+      activation: null,
+      nested: {
+        truncated: nested.truncated,
+        users: nested.users.map((u) => ({
+          objectGuid: u.objectGuid,
+          name: u.name,
+          displayName: u.displayName,
+          disabled: u.disabled,
+          activation: stateOf(u.objectGuid),
+        })),
+      },
+    };
+  });
   return { autoGrant, members: entries };
 }
 

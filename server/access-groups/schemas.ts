@@ -4,6 +4,7 @@ import { MULTI_LINE, ONE_LINE } from "@/shared/text";
 import { isKnownCountry } from "./countries";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema, timeZoneSchema } from "./policy/schemas";
 import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
+import { pageInput } from "@/shared/paging";
 
 /*
  * Router inputs of the access-group tabs. Every tab update carries the group's `version`: a form
@@ -85,6 +86,8 @@ export type NotificationsInput = z.infer<typeof notificationsInput>;
 
 export const principalSearchInput = z.object({
   kind: z.enum(["user", "group"]),
+  /** Mark the results already in this access group. */
+  groupId: z.uuid().optional(),
   query: z.string().trim().max(64, "At most 64 characters").regex(MULTI_LINE, "Not allowed characters"),
 });
 
@@ -130,3 +133,15 @@ export const approversInput = z
     });
   });
 export type ApproversInput = z.infer<typeof approversInput>;
+
+export const ACCESS_GROUP_STATUS = ["enabled", "disabled"] as const;
+
+/** The admin list of access groups: search (name, description), enabled or not, one page. */
+export const accessGroupPageInput = pageInput.extend({ status: z.enum(ACCESS_GROUP_STATUS).optional() });
+export type AccessGroupPageInput = z.input<typeof accessGroupPageInput>;
+
+export const MEMBER_KINDS = ["user", "group"] as const;
+
+/** One access group's members: search (name, display name, DN), people or AD groups, one page. */
+export const memberPageInput = pageInput.extend({ id: z.uuid("Pick an access group"), kind: z.enum(MEMBER_KINDS).optional() });
+export type MemberPageInput = z.input<typeof memberPageInput>;

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { AUDIT_ACTIONS } from "./events";
 
 export const listAuditInput = z.object({
+  /** Free text over the action, the actor and the target (type and id), ignoring case. */
+  q: z.string().trim().max(100).optional(),
   action: z.enum(AUDIT_ACTIONS as [string, ...string[]]).optional(),
   actor: z.string().trim().max(128).optional(),
   targetId: z.string().trim().max(200).optional(),

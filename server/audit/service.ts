@@ -1,4 +1,5 @@
 import "server-only";
+import { matchesText } from "@/server/lists/paging";
 import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import { auditEvents } from "@/db/schema";
 import type { Executor } from "@/db";
@@ -73,6 +74,7 @@ async function insertRows(tx: Executor, rows: ChainRow[]) {
 }
 
 export interface AuditQuery {
+  q?: string;
   action?: string;
   actor?: string;
   targetId?: string;
@@ -85,6 +87,13 @@ export interface AuditQuery {
 export async function listAudit(executor: Executor, q: AuditQuery) {
   const where: SQL[] = [];
   if (q.action) where.push(eq(auditEvents.action, q.action));
+  const text = matchesText(q.q, [
+    auditEvents.action,
+    sql`coalesce(${auditEvents.actorName}, '')`,
+    auditEvents.targetType,
+    sql`coalesce(${auditEvents.targetId}, '')`,
+  ]);
+  if (text) where.push(text);
   if (q.actor) where.push(sql`${auditEvents.actorName} ilike ${`%${q.actor.replace(/[%_\\]/g, "\\$&")}%`}`);
   if (q.targetId) where.push(eq(auditEvents.targetId, q.targetId));
   if (q.from) where.push(gte(auditEvents.at, q.from));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageInput } from "@/shared/paging";
 import { hasNoControlCharacter } from "@/shared/text";
 
 export const MAX_TAGS = 50;
@@ -92,6 +93,14 @@ export const catalogListInput = z.object({
   includeRemoved: z.boolean().default(false),
 });
 export type CatalogListInput = z.infer<typeof catalogListInput>;
+
+export const CATALOG_SOURCES = ["directory", "manual"] as const;
+/** Rows the sync found gone from AD: hidden (absent), shown with the others, or the only ones. */
+export const CATALOG_REMOVED = ["shown", "only"] as const;
+
+/** A catalog list's page: search, where the entry comes from, and what to do with the removed. */
+export const catalogPageInput = pageInput.extend({ source: z.enum(CATALOG_SOURCES).optional(), removed: z.enum(CATALOG_REMOVED).optional() });
+export type CatalogPageInput = z.input<typeof catalogPageInput>;
 
 export const createDeviceInput = z.object({
   name: deviceName,

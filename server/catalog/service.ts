@@ -6,6 +6,7 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { conflict, invalid, notFound } from "@/server/errors";
+import { matchesText } from "@/server/lists/paging";
 import {
   DIRECTORY_OWNED,
   type CatalogListInput,
@@ -14,6 +15,7 @@ import {
   type UpdateCredentialInput,
   type UpdateDeviceInput,
 } from "./schemas";
+import { credentialSearchColumns, deviceSearchColumns } from "./lists";
 import { ownerChange } from "./owner";
 import { enqueueCatalogSync, runHasUnclaimedJob } from "./sync";
 
@@ -56,10 +58,6 @@ function credentialSnapshot(c: Credential) {
     ownerGuid: c.ownerGuid,
     ownerSource: c.ownerSource,
   };
-}
-
-function contains(search: string) {
-  return `%${search.replace(/[%_\\]/g, "\\$&")}%`;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -130,13 +128,8 @@ export async function listDevices(user: SessionUser, input: CatalogListInput) {
   assertCan(user, "read", "Catalog");
   const where: SQL[] = [];
   if (!input.includeRemoved) where.push(eq(catalogDevices.present, true));
-  if (input.search) {
-    const q = contains(input.search);
-    where.push(
-      sql`(${catalogDevices.name} ilike ${q} or ${catalogDevices.model} ilike ${q} or ${catalogDevices.type} ilike ${q}
-        or coalesce(${catalogDevices.website}, '') ilike ${q} or array_to_string(${catalogDevices.tags}, ' ') ilike ${q})`,
-    );
-  }
+  const search = matchesText(input.search, deviceSearchColumns);
+  if (search) where.push(search);
   const rows = await db
     .select()
     .from(catalogDevices)
@@ -219,13 +212,8 @@ export async function listCredentials(user: SessionUser, input: CatalogListInput
   assertCan(user, "read", "Catalog");
   const where: SQL[] = [];
   if (!input.includeRemoved) where.push(eq(catalogCredentials.present, true));
-  if (input.search) {
-    const q = contains(input.search);
-    where.push(
-      sql`(${catalogCredentials.username} ilike ${q} or ${catalogCredentials.displayName} ilike ${q} or ${catalogCredentials.type} ilike ${q}
-        or array_to_string(${catalogCredentials.tags}, ' ') ilike ${q} or array_to_string(${catalogCredentials.deviceNames}, ' ') ilike ${q})`,
-    );
-  }
+  const search = matchesText(input.search, credentialSearchColumns);
+  if (search) where.push(search);
   const rows = await db
     .select()
     .from(catalogCredentials)

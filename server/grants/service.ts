@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { db, type Transaction } from "@/db";
 import { grants, privilegeSets, privileges, requests, users } from "@/db/schema";
 import type { AuditActor } from "@/server/audit/events";
@@ -10,7 +10,9 @@ import { env } from "@/server/env";
 import { conflict, notFound } from "@/server/errors";
 import { jobKeys } from "@/server/jobs/enqueue";
 import { removeJob } from "@/server/jobs/queue";
-import { statesSql } from "./state-sql";
+import { matchesText, parsePage, toPage, totalOver } from "@/server/lists/paging";
+import { liveGrantPageInput, type LiveGrantFilter, type LiveGrantPageInput } from "./schemas";
+import { stateSql, statesSql } from "./state-sql";
 import { assertTransition, isInDirectory, isLiveState, LIVE_GRANT_STATES, REMOVED_STATES, REMOVING_STATE } from "./states";
 import { recordTransition } from "./transition";
 
@@ -26,53 +28,89 @@ export function ticketsValidUntil(mechanism: string, end: Date | null): Date | n
   return mechanism === "ttl" ? end : new Date(end.getTime() + env.KERBEROS_MAX_TICKET_AGE_HOURS * HOUR_MS);
 }
 
+const liveGrantColumns = {
+  id: grants.id,
+  requestId: grants.requestId,
+  state: grants.state,
+  username: users.username,
+  displayName: users.displayName,
+  privilege: privileges.name,
+  /** Granted as part of this privilege set (revoking one revokes the set). */
+  privilegeSet: privilegeSets.name,
+  groupDn: grants.groupDn,
+  memberDn: grants.memberDn,
+  activatedAt: grants.activatedAt,
+  expiresAt: grants.expiresAt,
+  endReason: grants.endReason,
+  lastError: grants.lastError,
+  mechanism: grants.mechanism,
+  tempGroupDn: grants.tempGroupDn,
+  replication: grants.replication,
+  removalPending: sql<boolean>`${grants.state} in ${statesSql(REMOVED_STATES)}`,
+};
+
+// The same predicate as the grants_removal_unverified index.
+const removalUnverified = sql`(${grants.removalVerifiedAt} is null and ${grants.activatedAt} is not null and ${grants.state} in ${statesSql(REMOVED_STATES)})`;
+const isLiveOrRemoving = or(inArray(grants.state, [...LIVE_GRANT_STATES]), removalUnverified);
+
+const STATE_FILTER: Record<LiveGrantFilter, SQL> = {
+  waiting: sql`${grants.state} in ${statesSql(["pending", "provisioning"])}`,
+  replicating: sql`${grants.state} = ${stateSql("replicating")}`,
+  active: sql`${grants.state} = ${stateSql("active")}`,
+  removing: sql`(${grants.state} = ${stateSql(REMOVING_STATE)} or ${removalUnverified})`,
+};
+
+function liveGrantQuery<E extends Record<string, SQL>>(where: SQL | undefined, extra: E) {
+  return db
+    .select({ ...liveGrantColumns, ...extra })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+    .innerJoin(requests, eq(requests.id, grants.requestId))
+    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
+    .where(and(isLiveOrRemoving, where));
+}
+
+function withTicketFacts<G extends { state: string; mechanism: string; endReason: string | null; expiresAt: Date | null }>(g: G) {
+  return {
+    ...g,
+    kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
+    // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
+    ticketsValidUntil: isInDirectory(g.state) && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
+  };
+}
+
 /**
  * Grants that hold or are about to hold access, for the admin dashboard, and removals some DC
  * has not confirmed yet (access may still work through that DC).
  */
 export async function listLiveGrants(user: SessionUser) {
   assertCan(user, "revoke", "Grant");
-  const rows = await db
-    .select({
-      id: grants.id,
-      requestId: grants.requestId,
-      state: grants.state,
-      username: users.username,
-      displayName: users.displayName,
-      privilege: privileges.name,
-      /** Granted as part of this privilege set (revoking one revokes the set). */
-      privilegeSet: privilegeSets.name,
-      groupDn: grants.groupDn,
-      memberDn: grants.memberDn,
-      activatedAt: grants.activatedAt,
-      expiresAt: grants.expiresAt,
-      endReason: grants.endReason,
-      lastError: grants.lastError,
-      mechanism: grants.mechanism,
-      tempGroupDn: grants.tempGroupDn,
-      replication: grants.replication,
-      removalPending: sql<boolean>`${grants.state} in ${statesSql(REMOVED_STATES)}`,
-    })
-    .from(grants)
-    .innerJoin(users, eq(users.id, grants.userId))
-    .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
-    .innerJoin(requests, eq(requests.id, grants.requestId))
-    .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
-    .where(
-      or(
-        inArray(grants.state, [...LIVE_GRANT_STATES]),
-        // The same predicate as the grants_removal_unverified index.
-        sql`(${grants.removalVerifiedAt} is null and ${grants.activatedAt} is not null and ${grants.state} in ${statesSql(REMOVED_STATES)})`,
-      ),
-    )
-    .orderBy(desc(grants.createdAt))
-    .limit(500);
-  return rows.map((g) => ({
-    ...g,
-    kerberosMaxTicketAgeHours: env.KERBEROS_MAX_TICKET_AGE_HOURS,
-    // A TTL grant ended early keeps its TTL in issued tickets, which the row no longer tells: no claim then.
-    ticketsValidUntil: isInDirectory(g.state) && !(g.mechanism === "ttl" && g.endReason) ? ticketsValidUntil(g.mechanism, g.expiresAt) : null,
-  }));
+  const rows = await liveGrantQuery(undefined, {}).orderBy(desc(grants.createdAt)).limit(500);
+  return rows.map(withTicketFacts);
+}
+
+/** One page of them, newest first, searched by holder or privilege and filtered by where they are in their life (the admin list). */
+export async function pageLiveGrants(user: SessionUser, raw: LiveGrantPageInput) {
+  assertCan(user, "revoke", "Grant");
+  const input = parsePage(liveGrantPageInput, raw);
+  const where = and(
+    matchesText(input.q, [users.username, users.displayName, privileges.name, grants.groupDn, privilegeSets.name]),
+    input.state ? STATE_FILTER[input.state] : undefined,
+  );
+  const rows = await liveGrantQuery(where, { total: totalOver }).orderBy(desc(grants.createdAt), desc(grants.id)).limit(input.limit).offset(input.offset);
+  const page = await toPage(rows, input, async () => {
+    const [n] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(grants)
+      .innerJoin(users, eq(users.id, grants.userId))
+      .innerJoin(privileges, eq(privileges.id, grants.privilegeId))
+      .innerJoin(requests, eq(requests.id, grants.requestId))
+      .leftJoin(privilegeSets, eq(privilegeSets.id, requests.privilegeSetId))
+      .where(and(isLiveOrRemoving, where));
+    return n?.n ?? 0;
+  });
+  return { ...page, items: page.items.map(withTicketFacts) };
 }
 
 /**

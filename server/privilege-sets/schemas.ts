@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageInput } from "@/shared/paging";
 
 export const MAX_SET_PRIVILEGES = 20;
 export const MAX_SET_ACCOUNTS = 100;
@@ -33,3 +34,9 @@ export type UpdatePrivilegeSetInput = z.infer<typeof updatePrivilegeSetInput>;
 
 /** The admin form: one shape for creating and editing (the router inputs add or drop `id`/`enabled`). */
 export const privilegeSetFormSchema = setFields.extend({ enabled: z.boolean() }).superRefine(someoneCanUseIt);
+
+export const PRIVILEGE_SET_STATUS = ["enabled", "disabled"] as const;
+
+/** The admin list of sets: search (name, description, a privilege's name), enabled or not, one page. */
+export const privilegeSetPageInput = pageInput.extend({ status: z.enum(PRIVILEGE_SET_STATUS).optional() });
+export type PrivilegeSetPageInput = z.input<typeof privilegeSetPageInput>;

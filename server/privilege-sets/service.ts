@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, inArray, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { db, type Executor, type Transaction } from "@/db";
 import { catalogCredentials, privilegeSetAccounts, privilegeSetItems, privilegeSets, privileges } from "@/db/schema";
@@ -7,8 +7,9 @@ import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { conflict, invalid, notFound } from "@/server/errors";
+import { containsPattern, matchesText, parsePage, toPage, totalOver } from "@/server/lists/paging";
 import { setDurations } from "./eligibility";
-import { createPrivilegeSetInput, updatePrivilegeSetInput, type CreatePrivilegeSetInput } from "./schemas";
+import { createPrivilegeSetInput, privilegeSetPageInput, updatePrivilegeSetInput, type CreatePrivilegeSetInput, type PrivilegeSetPageInput } from "./schemas";
 import { loadSet, loadSets, type LoadedSet } from "./store";
 
 /*
@@ -30,8 +31,38 @@ function snapshot(set: LoadedSet) {
 /** Every set for the admin page, with its effective durations and what keeps it from being requested. */
 export async function listPrivilegeSets(user: SessionUser) {
   assertCan(user, "manage", "Privilege");
-  const sets = await loadSets(db);
-  return sets.map((set) => ({
+  return (await loadSets(db)).map(adminView);
+}
+
+/** One page of sets by name, searched by name, description or a privilege's name, filtered by enabled (the admin list). */
+export async function pagePrivilegeSets(user: SessionUser, raw: PrivilegeSetPageInput) {
+  assertCan(user, "manage", "Privilege");
+  const input = parsePage(privilegeSetPageInput, raw);
+  const q = input.q.trim();
+  const where = and(
+    q
+      ? or(
+          matchesText(q, [privilegeSets.name, privilegeSets.description]),
+          // Written out qualified: the set's row is the outer query's.
+          sql`exists (select 1 from privilege_set_items i join privileges p on p.id = i.privilege_id where i.set_id = privilege_sets.id and p.name ilike ${containsPattern(q)})`,
+        )
+      : undefined,
+    input.status ? eq(privilegeSets.enabled, input.status === "enabled") : undefined,
+  );
+  const rows = await db
+    .select({ id: privilegeSets.id, total: totalOver })
+    .from(privilegeSets)
+    .where(where)
+    .orderBy(asc(privilegeSets.name), asc(privilegeSets.id))
+    .limit(input.limit)
+    .offset(input.offset);
+  const page = await toPage(rows, input, async () => (await db.$count(privilegeSets, where)) as number);
+  const sets = await loadSets(db, { ids: page.items.map((r) => r.id) });
+  return { ...page, items: sets.map(adminView) };
+}
+
+function adminView(set: LoadedSet) {
+  return {
     id: set.id,
     name: set.name,
     description: set.description,
@@ -47,7 +78,7 @@ export async function listPrivilegeSets(user: SessionUser) {
         .map((p) => `"${p.name}" is disabled: the set cannot be requested until it is enabled again or removed from the set.`),
       ...set.accounts.filter((a) => !a.present).map((a) => `${a.username} is no longer in Active Directory.`),
     ],
-  }));
+  };
 }
 
 /** What the set form offers: published privileges and the catalog's directory accounts. */

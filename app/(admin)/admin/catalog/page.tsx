@@ -1,12 +1,18 @@
 import type { Metadata } from "next";
+import { readListParams } from "@/components/list-params";
 import { PageHeading } from "@/components/page-heading";
+import { Prefetched, serverTrpc } from "@/trpc/prefetch";
 import { CredentialsSection } from "./_components/credentials-section";
 import { DevicesSection } from "./_components/devices-section";
+import { catalogListOptions, catalogPageOf } from "./_components/list-input";
 import { SyncPanel } from "./_components/sync-panel";
 
 export const metadata: Metadata = { title: "Catalog — Interim" };
 
-export default function CatalogPage() {
+export default async function CatalogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const devices = catalogPageOf(readListParams(params, catalogListOptions("devices")));
+  const credentials = catalogPageOf(readListParams(params, catalogListOptions("credentials")));
   return (
     <>
       <PageHeading title="Catalog">
@@ -14,8 +20,15 @@ export default function CatalogPage() {
         them, or add what the directory does not know by hand.
       </PageHeading>
       <SyncPanel />
-      <DevicesSection />
-      <CredentialsSection />
+      <Prefetched
+        queries={[
+          (qc) => qc.prefetchQuery(serverTrpc.catalog.devices.page.queryOptions(devices)),
+          (qc) => qc.prefetchQuery(serverTrpc.catalog.credentials.page.queryOptions(credentials)),
+        ]}
+      >
+        <DevicesSection />
+        <CredentialsSection />
+      </Prefetched>
     </>
   );
 }

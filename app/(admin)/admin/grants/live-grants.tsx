@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
@@ -10,8 +10,15 @@ import type { RouterOutputs } from "@/components/router-types";
 import { StateBadge } from "@/components/state-badge";
 import { formatWhen } from "@/components/time";
 import { TimelineDisclosure } from "@/components/timeline-disclosure";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
+import { useListState } from "@/components/use-list-state";
+import { LIVE_GRANT_FILTERS, type LiveGrantFilter } from "@/server/grants/schemas";
+import { GRANT_LIST_FILTERS, GRANT_PAGE_SIZE, grantPageOf } from "./list-input";
 
-type LiveGrant = RouterOutputs["grants"]["live"][number];
+type LiveGrant = RouterOutputs["grants"]["page"]["items"][number];
+
+const STATE_LABEL: Record<LiveGrantFilter, string> = { waiting: "Waiting", replicating: "Replicating", active: "Active", removing: "Being removed" };
+const FILTERS: ListFilter<"state">[] = [{ key: "state", label: "State", options: LIVE_GRANT_FILTERS.map((v) => ({ value: v, label: STATE_LABEL[v] })) }];
 
 const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 // Below `sm` each row becomes a small card (two columns), so a phone can revoke without side-scrolling.
@@ -19,44 +26,59 @@ const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
 
 export function LiveGrants() {
   const trpc = useTRPC();
-  const grants = useQuery({ ...trpc.grants.live.queryOptions(), refetchInterval: 2000 });
+  const list = useListState<"state">({ filters: GRANT_LIST_FILTERS, pageSize: GRANT_PAGE_SIZE });
+  const grants = useQuery({ ...trpc.grants.page.queryOptions(grantPageOf(list)), refetchInterval: 2000, placeholderData: keepPreviousData });
+  const total = grants.data?.total;
+  const rows = grants.data?.items ?? [];
+  const unfiltered = !list.q && !list.filters.state && list.page === 1;
 
-  if (grants.isPending) return <Loading label="Loading grants…" />;
-  if (grants.isError) return <QueryError message={describeError(grants.error).message} onRetry={() => void grants.refetch()} />;
-  if (grants.data.length === 0) {
-    return (
-      <EmptyState title="No one holds a privilege right now">Grants appear here as soon as a request is approved, and leave when access is removed.</EmptyState>
-    );
-  }
   return (
-    <Card className="overflow-x-auto">
-      <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[640px]">
-        <thead className="bg-slate-50 max-sm:sr-only">
-          <tr>
-            <th scope="col" className={th}>
-              User
-            </th>
-            <th scope="col" className={th}>
-              Privilege
-            </th>
-            <th scope="col" className={th}>
-              State
-            </th>
-            <th scope="col" className={th}>
-              Expires
-            </th>
-            <th scope="col" className={th}>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 max-sm:block">
-          {grants.data.map((g) => (
-            <GrantRow key={g.id} grant={g} />
-          ))}
-        </tbody>
-      </table>
-    </Card>
+    <section aria-label="Grants" className="space-y-4">
+      <ListToolbar state={list} searchLabel="Search grants" placeholder="User, privilege or group" filters={FILTERS} total={total} noun="grants" />
+      {grants.isPending ? (
+        <Loading label="Loading grants…" />
+      ) : grants.isError ? (
+        <QueryError message={describeError(grants.error).message} onRetry={() => void grants.refetch()} />
+      ) : rows.length === 0 ? (
+        unfiltered ? (
+          <EmptyState title="No one holds a privilege right now">
+            Grants appear here as soon as a request is approved, and leave when access is removed.
+          </EmptyState>
+        ) : (
+          <EmptyState title="No grant matches">Try part of a user name or a privilege, or clear the filter.</EmptyState>
+        )
+      ) : (
+        <Card className="overflow-x-auto">
+          <table className="w-full divide-y divide-slate-200 max-sm:block sm:min-w-[640px]">
+            <thead className="bg-slate-50 max-sm:sr-only">
+              <tr>
+                <th scope="col" className={th}>
+                  User
+                </th>
+                <th scope="col" className={th}>
+                  Privilege
+                </th>
+                <th scope="col" className={th}>
+                  State
+                </th>
+                <th scope="col" className={th}>
+                  Expires
+                </th>
+                <th scope="col" className={th}>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100 max-sm:block">
+              {rows.map((g) => (
+                <GrantRow key={g.id} grant={g} />
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+      <Pager state={list} total={total} label="Grants pages" />
+    </section>
   );
 }
 
@@ -107,7 +129,11 @@ function GrantRow({ grant: g }: { grant: LiveGrant }) {
   const queryClient = useQueryClient();
   const revoke = useMutation(
     trpc.grants.revoke.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.grants.live.queryKey() }),
+      onSettled: () =>
+        Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.grants.page.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.grants.live.queryKey() }),
+        ]),
     }),
   );
   const ending = Boolean(g.endReason) || g.state === "expiring" || g.removalPending;

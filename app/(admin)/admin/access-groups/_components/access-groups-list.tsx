@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
@@ -9,15 +9,26 @@ import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";
 import { Card } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
 import { Pill } from "@/components/state-badge";
+import { useListState } from "@/components/use-list-state";
+import { ACCESS_GROUP_STATUS } from "@/server/access-groups/schemas";
 import { CreateGroupForm } from "./create-group-form";
 import { plural } from "./format";
+import { ACCESS_GROUP_FILTERS, ACCESS_GROUP_PAGE_SIZE, accessGroupPageOf } from "./list-input";
 
-type AccessGroupSummary = RouterOutputs["accessGroups"]["groups"]["list"][number];
+type AccessGroupSummary = RouterOutputs["accessGroups"]["groups"]["page"]["items"][number];
+
+const FILTERS: ListFilter<"status">[] = [
+  { key: "status", label: "State", options: ACCESS_GROUP_STATUS.map((v) => ({ value: v, label: v === "enabled" ? "Enabled" : "Disabled" })) },
+];
 
 export function AccessGroupsList() {
   const trpc = useTRPC();
-  const groups = useQuery(trpc.accessGroups.groups.list.queryOptions());
+  const list = useListState<"status">({ filters: ACCESS_GROUP_FILTERS, pageSize: ACCESS_GROUP_PAGE_SIZE });
+  const groups = useQuery({ ...trpc.accessGroups.groups.page.queryOptions(accessGroupPageOf(list)), placeholderData: keepPreviousData });
+  const total = groups.data?.total;
+  const unfiltered = !list.q && !list.filters.status && list.page === 1;
   const [creating, setCreating] = useState(false);
   const [deleted, setDeleted] = useState<string | null>(null);
 
@@ -40,21 +51,27 @@ export function AccessGroupsList() {
         </Button>
       )}
       {deleted && <SuccessNote>Deleted “{deleted}”.</SuccessNote>}
+      <ListToolbar state={list} searchLabel="Search access groups" placeholder="Name or description" filters={FILTERS} total={total} noun="access groups" />
       {groups.isPending ? (
         <Loading label="Loading access groups…" />
       ) : groups.isError ? (
         <QueryError message={describeError(groups.error).message} onRetry={() => void groups.refetch()} />
-      ) : groups.data.length === 0 ? (
-        <EmptyState title="No access groups yet">
-          Create one to let people request privileges: give it users, criteria for what they may request, and optionally approvers, time limits and locations.
-        </EmptyState>
+      ) : groups.data.items.length === 0 ? (
+        unfiltered ? (
+          <EmptyState title="No access groups yet">
+            Create one to let people request privileges: give it users, criteria for what they may request, and optionally approvers, time limits and locations.
+          </EmptyState>
+        ) : (
+          <EmptyState title="No access group matches">Try part of a name or a description, or clear the filter.</EmptyState>
+        )
       ) : (
         <ul aria-label="Access groups" className="space-y-3">
-          {groups.data.map((g) => (
+          {groups.data.items.map((g) => (
             <GroupCard key={g.id} group={g} onDeleted={() => setDeleted(g.name)} />
           ))}
         </ul>
       )}
+      <Pager state={list} total={total} label="Access groups pages" />
     </div>
   );
 }
@@ -66,7 +83,7 @@ function GroupCard({ group, onDeleted }: { group: AccessGroupSummary; onDeleted:
   const remove = useMutation(
     trpc.accessGroups.groups.delete.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.page.queryKey() });
         onDeleted();
       },
       onError: (err) => setError(describeError(err).message),

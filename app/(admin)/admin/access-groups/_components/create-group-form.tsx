@@ -39,7 +39,7 @@ export function CreateGroupForm({ onCancel }: { onCancel: () => void }) {
   const create = useMutation(
     trpc.accessGroups.groups.create.mutationOptions({
       onSuccess: async (group) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.page.queryKey() });
         router.push(`/admin/access-groups/${group.id}/settings`);
       },
       onError: (err) => {

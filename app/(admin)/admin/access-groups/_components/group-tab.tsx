@@ -67,8 +67,8 @@ export function useGroupTab(groupId: string, query: VersionedQuery) {
       await Promise.all([
         ...versioned.map((queryKey) => queryClient.invalidateQueries({ queryKey, refetchType: "all" })),
         // Counts, name and state in the list; auto-grant on the users tab.
-        queryClient.invalidateQueries(ag.groups.list.queryFilter()),
-        queryClient.invalidateQueries(ag.users.list.queryFilter(input)),
+        queryClient.invalidateQueries(ag.groups.page.queryFilter()),
+        queryClient.invalidateQueries(ag.users.page.queryFilter(input)),
       ]);
       setFormKey((k) => k + 1);
     } finally {

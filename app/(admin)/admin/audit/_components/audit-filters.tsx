@@ -6,13 +6,14 @@ import { Button } from "@/components/button";
 import { controlClass } from "@/components/form-field";
 
 export interface AuditFilterValues {
+  q: string;
   action: string;
   actor: string;
   from: string;
   to: string;
 }
 
-export const NO_FILTERS: AuditFilterValues = { action: "", actor: "", from: "", to: "" };
+export const NO_FILTERS: AuditFilterValues = { q: "", action: "", actor: "", from: "", to: "" };
 
 const label = "block text-sm font-medium text-slate-800";
 
@@ -20,11 +21,25 @@ export function AuditFilters({ value, onChange }: { value: AuditFilterValues; on
   const trpc = useTRPC();
   const actions = useQuery({ ...trpc.audit.actions.queryOptions(), staleTime: Infinity });
   const set = (patch: Partial<AuditFilterValues>) => onChange({ ...value, ...patch });
-  const filtered = value.action || value.actor || value.from || value.to;
+  const filtered = value.q || value.action || value.actor || value.from || value.to;
 
   return (
     <fieldset className="mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_1fr_auto] lg:items-end">
       <legend className="sr-only">Filters</legend>
+      <div className="space-y-1 sm:col-span-2 lg:col-span-5">
+        <label htmlFor="audit-q" className={label}>
+          Search the trail
+        </label>
+        <input
+          id="audit-q"
+          type="search"
+          value={value.q}
+          maxLength={100}
+          placeholder="Action, actor or target"
+          onChange={(e) => set({ q: e.target.value })}
+          className={controlClass(false)}
+        />
+      </div>
       <div className="space-y-1">
         <label htmlFor="audit-action" className={label}>
           Action

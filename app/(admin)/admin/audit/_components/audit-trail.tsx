@@ -23,7 +23,9 @@ export function AuditTrail() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<AuditFilterValues>(NO_FILTERS);
   const actor = useDebounced(filters.actor.trim(), 300);
+  const q = useDebounced(filters.q.trim(), 300);
   const input = {
+    q: q || undefined,
     action: filters.action || undefined,
     actor: actor || undefined,
     from: toDate(filters.from),

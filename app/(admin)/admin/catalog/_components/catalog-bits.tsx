@@ -1,7 +1,5 @@
 "use client";
 
-import { controlClass } from "@/components/form-field";
-
 export const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 // Below `sm` each row becomes a small card (two columns), with the column names shown inline.
 export const td = "px-4 py-3 align-top text-sm max-sm:min-w-0 max-sm:p-0";
@@ -40,46 +38,5 @@ export function Tags({ tags }: { tags: string[] }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-/** Search box and the "not present" toggle above a catalog table. */
-export function CatalogToolbar(props: {
-  idPrefix: string;
-  searchLabel: string;
-  placeholder: string;
-  search: string;
-  onSearch: (v: string) => void;
-  includeRemoved: boolean;
-  onIncludeRemoved: (v: boolean) => void;
-}) {
-  const { idPrefix } = props;
-  return (
-    <div className="flex flex-wrap items-end gap-x-6 gap-y-3">
-      <div className="w-full max-w-md space-y-1">
-        <label htmlFor={`${idPrefix}-search`} className="block text-sm font-medium text-slate-800">
-          {props.searchLabel}
-        </label>
-        <input
-          id={`${idPrefix}-search`}
-          type="search"
-          value={props.search}
-          onChange={(e) => props.onSearch(e.target.value)}
-          placeholder={props.placeholder}
-          maxLength={100}
-          autoComplete="off"
-          className={controlClass(false)}
-        />
-      </div>
-      <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
-        <input
-          type="checkbox"
-          checked={props.includeRemoved}
-          onChange={(e) => props.onIncludeRemoved(e.target.checked)}
-          className="size-4 rounded border-slate-300 accent-indigo-600"
-        />
-        Show entries no longer in the directory
-      </label>
-    </div>
   );
 }

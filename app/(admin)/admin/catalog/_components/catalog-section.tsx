@@ -6,9 +6,12 @@ import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { ConfirmButton } from "@/components/confirm-button";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
 import { Card } from "@/components/page-heading";
-import { useDebounced } from "@/components/use-debounced";
-import { CatalogToolbar, MobileLabel, RemovedBadge, rowClass, SourceBadge, td, th } from "./catalog-bits";
+import { useListState, type ListState } from "@/components/use-list-state";
+import type { Page } from "@/shared/paging";
+import { MobileLabel, RemovedBadge, rowClass, SourceBadge, td, th } from "./catalog-bits";
+import { catalogListOptions, catalogPageOf, type CatalogFilter, type CatalogKind } from "./list-input";
 
 /*
  * What the Devices and Credentials sections share: heading and "Add", the search toolbar, the
@@ -16,7 +19,27 @@ import { CatalogToolbar, MobileLabel, RemovedBadge, rowClass, SourceBadge, td, t
  * Each section says only what differs: its columns, its forms and its words.
  */
 
-type Kind = "devices" | "credentials";
+type Kind = CatalogKind;
+
+const FILTERS: ListFilter<CatalogFilter>[] = [
+  {
+    key: "source",
+    label: "Source",
+    options: [
+      { value: "directory", label: "Directory" },
+      { value: "manual", label: "Added by hand" },
+    ],
+  },
+  {
+    key: "removed",
+    label: "No longer in the directory",
+    allLabel: "Hidden",
+    options: [
+      { value: "shown", label: "Shown" },
+      { value: "only", label: "Only these" },
+    ],
+  },
+];
 
 interface CatalogEntry {
   id: string;
@@ -32,15 +55,12 @@ export interface CatalogColumn<T> {
   cell: (entry: T) => ReactNode;
 }
 
-/** The search box's state and the list input it makes. The section runs the query: its result type is its own. */
-export function useCatalogSearch() {
-  const [search, setSearch] = useState("");
-  const [includeRemoved, setIncludeRemoved] = useState(false);
-  const debounced = useDebounced(search.trim(), 300);
-  return { search, setSearch, includeRemoved, setIncludeRemoved, debounced, input: { search: debounced, includeRemoved } };
+/** The list's state (in the address, under the kind's prefix) and the page input it makes. The section runs the query: its result type is its own. */
+export function useCatalogList(kind: Kind) {
+  const state = useListState<CatalogFilter>(catalogListOptions(kind));
+  return { state, input: catalogPageOf(state) };
 }
 
-type CatalogSearch = ReturnType<typeof useCatalogSearch>;
 type SavedName = (savedName?: string) => void;
 
 export function CatalogSection<T extends CatalogEntry>(props: {
@@ -49,9 +69,9 @@ export function CatalogSection<T extends CatalogEntry>(props: {
   intro?: string;
   /** Singular, lower case: "device". */
   noun: string;
-  search: CatalogSearch;
+  listState: ListState<CatalogFilter>;
   searchPlaceholder: string;
-  list: UseQueryResult<{ items: T[]; truncated: boolean }, unknown>;
+  list: UseQueryResult<Page<T>, unknown>;
   empty: { matching: string; none: string };
   /** Extra table classes, e.g. its minimum width. */
   tableClassName: string;
@@ -62,7 +82,9 @@ export function CatalogSection<T extends CatalogEntry>(props: {
   /** The add form (no entry) or an entry's edit form. */
   renderForm: (entry: T | undefined, onDone: SavedName) => ReactNode;
 }) {
-  const { kind, noun, search, list, nameOf } = props;
+  const { kind, noun, listState, list, nameOf } = props;
+  const total = list.data?.total;
+  const filtered = Boolean(listState.q || listState.filters.source || listState.filters.removed);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [note, setNote] = useState<string | null>(null);
@@ -112,23 +134,15 @@ export function CatalogSection<T extends CatalogEntry>(props: {
         </Card>
       )}
       <SuccessNote>{note}</SuccessNote>
-      <CatalogToolbar
-        idPrefix={kind}
-        searchLabel={`Search ${kind}`}
-        placeholder={props.searchPlaceholder}
-        search={search.search}
-        onSearch={search.setSearch}
-        includeRemoved={search.includeRemoved}
-        onIncludeRemoved={search.setIncludeRemoved}
-      />
+      <ListToolbar state={listState} searchLabel={`Search ${kind}`} placeholder={props.searchPlaceholder} filters={FILTERS} total={total} noun={kind} />
       <div aria-busy={list.isFetching}>
         {list.isPending ? (
           <Loading label={`Loading ${kind}…`} />
         ) : list.isError ? (
           <QueryError message={describeError(list.error).message} onRetry={() => void list.refetch()} />
         ) : list.data.items.length === 0 ? (
-          <EmptyState title={search.debounced ? `No ${kind} match “${search.debounced}”` : `No ${kind} yet`}>
-            {search.debounced ? props.empty.matching : props.empty.none}
+          <EmptyState title={filtered ? `No ${kind} match` : listState.page > 1 ? `No more ${kind}` : `No ${kind} yet`}>
+            {filtered ? props.empty.matching : props.empty.none}
           </EmptyState>
         ) : (
           <Card className={`overflow-x-auto ${list.isPlaceholderData ? "opacity-60" : ""}`}>
@@ -178,10 +192,10 @@ export function CatalogSection<T extends CatalogEntry>(props: {
                 ))}
               </tbody>
             </table>
-            {list.data.truncated && <p className="px-4 py-3 text-xs text-slate-500">Showing the first 500 {kind}; search to narrow the list.</p>}
           </Card>
         )}
       </div>
+      <Pager state={listState} total={total} label={`${props.title} pages`} />
     </section>
   );
 }

@@ -7,7 +7,7 @@ import type { RouterOutputs } from "@/components/router-types";
 import { createCredentialInput, CREDENTIAL_TYPES, updateCredentialInput } from "@/server/catalog/schemas";
 import { CatalogForm, DirectoryValues, TAGS_HINT, useCatalogForm, type OnDone } from "./catalog-form";
 
-export type CatalogCredential = RouterOutputs["catalog"]["credentials"]["list"]["items"][number];
+export type CatalogCredential = RouterOutputs["catalog"]["credentials"]["page"]["items"][number];
 
 const directoryCredentialInput = createCredentialInput.pick({ tags: true }).extend({ owner: updateCredentialInput.shape.owner.unwrap().default("") });
 

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/trpc/client";
 import { NoValue, Tags } from "./catalog-bits";
-import { CatalogSection, useCatalogSearch, type CatalogColumn } from "./catalog-section";
+import { CatalogSection, useCatalogList, type CatalogColumn } from "./catalog-section";
 import { DirectoryCredentialForm, ManualCredentialForm, type CatalogCredential } from "./credential-form";
 import { ManagedToggle } from "./ssh-endpoint";
 
@@ -28,15 +28,15 @@ const COLUMNS: CatalogColumn<CatalogCredential>[] = [
 
 export function CredentialsSection() {
   const trpc = useTRPC();
-  const search = useCatalogSearch();
-  const credentials = useQuery({ ...trpc.catalog.credentials.list.queryOptions(search.input), placeholderData: keepPreviousData });
+  const { state, input } = useCatalogList("credentials");
+  const credentials = useQuery({ ...trpc.catalog.credentials.page.queryOptions(input), placeholderData: keepPreviousData });
   return (
     <CatalogSection
       kind="credentials"
       title="Credentials"
       intro="Privileged accounts people may elevate instead of their own."
       noun="credential"
-      search={search}
+      listState={state}
       searchPlaceholder="Username, type, device or tag"
       list={credentials}
       empty={{

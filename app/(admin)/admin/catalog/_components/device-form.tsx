@@ -7,7 +7,7 @@ import type { RouterOutputs } from "@/components/router-types";
 import { createDeviceInput, DEVICE_TYPES } from "@/server/catalog/schemas";
 import { CatalogForm, DirectoryValues, TAGS_HINT, useCatalogForm, type OnDone } from "./catalog-form";
 
-export type CatalogDevice = RouterOutputs["catalog"]["devices"]["list"]["items"][number];
+export type CatalogDevice = RouterOutputs["catalog"]["devices"]["page"]["items"][number];
 
 // Directory rows: only what admins own (see server/catalog/sync.ts).
 const directoryDeviceInput = createDeviceInput.pick({ tags: true, website: true });

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/trpc/client";
 import { NoValue, Tags } from "./catalog-bits";
-import { CatalogSection, useCatalogSearch, type CatalogColumn } from "./catalog-section";
+import { CatalogSection, useCatalogList, type CatalogColumn } from "./catalog-section";
 import { DirectoryDeviceForm, ManualDeviceForm, type CatalogDevice } from "./device-form";
 import { SshEndpointEditor, SshSummary } from "./ssh-endpoint";
 
@@ -28,14 +28,14 @@ const COLUMNS: CatalogColumn<CatalogDevice>[] = [
 
 export function DevicesSection() {
   const trpc = useTRPC();
-  const search = useCatalogSearch();
-  const devices = useQuery({ ...trpc.catalog.devices.list.queryOptions(search.input), placeholderData: keepPreviousData });
+  const { state, input } = useCatalogList("devices");
+  const devices = useQuery({ ...trpc.catalog.devices.page.queryOptions(input), placeholderData: keepPreviousData });
   return (
     <CatalogSection
       kind="devices"
       title="Devices"
       noun="device"
-      search={search}
+      listState={state}
       searchPlaceholder="Name, model, type, tag or website"
       list={devices}
       empty={{

@@ -15,7 +15,7 @@ import { formatMinutes } from "@/components/time";
 import { privilegeSetFormSchema } from "@/server/privilege-sets/schemas";
 import { CheckboxGroup, type CheckboxOption } from "./checkbox-group";
 
-export type AdminPrivilegeSet = RouterOutputs["privilegeSets"]["list"][number];
+export type AdminPrivilegeSet = RouterOutputs["privilegeSets"]["page"]["items"][number];
 type Options = RouterOutputs["privilegeSets"]["options"];
 type Input = z.input<typeof privilegeSetFormSchema>;
 type Output = z.output<typeof privilegeSetFormSchema>;
@@ -60,7 +60,7 @@ export function PrivilegeSetForm({ set, onDone }: { set?: AdminPrivilegeSet; onD
 
   const mutationOptions = {
     onSuccess: async (saved: { name: string }) => {
-      await queryClient.invalidateQueries({ queryKey: trpc.privilegeSets.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.privilegeSets.page.queryKey() });
       onDone(saved.name);
     },
     onError: (err: unknown) => setFormError(applyServerErrors(err, setError, FIELDS)),

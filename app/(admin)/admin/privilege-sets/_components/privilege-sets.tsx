@@ -1,14 +1,22 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import { Card } from "@/components/page-heading";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
 import { Pill } from "@/components/state-badge";
 import { formatMinutes } from "@/components/time";
+import { useListState } from "@/components/use-list-state";
+import { PRIVILEGE_SET_STATUS } from "@/server/privilege-sets/schemas";
+import { PRIVILEGE_SET_FILTERS, PRIVILEGE_SET_PAGE_SIZE, privilegeSetPageOf } from "./list-input";
 import { PrivilegeSetForm, type AdminPrivilegeSet } from "./privilege-set-form";
+
+const FILTERS: ListFilter<"status">[] = [
+  { key: "status", label: "Requests", options: PRIVILEGE_SET_STATUS.map((v) => ({ value: v, label: v === "enabled" ? "Enabled" : "Disabled" })) },
+];
 
 function accountsText(set: AdminPrivilegeSet): string {
   const names = set.accounts.map((a) => a.username);
@@ -21,7 +29,7 @@ function SetCard({ set, onEdit }: { set: AdminPrivilegeSet; onEdit: () => void }
   const queryClient = useQueryClient();
   const headingId = useId();
   const toggle = useMutation(
-    trpc.privilegeSets.update.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.privilegeSets.list.queryKey() }) }),
+    trpc.privilegeSets.update.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.privilegeSets.page.queryKey() }) }),
   );
   return (
     <article aria-labelledby={headingId} className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
@@ -79,7 +87,10 @@ function SetCard({ set, onEdit }: { set: AdminPrivilegeSet; onEdit: () => void }
 
 export function PrivilegeSets() {
   const trpc = useTRPC();
-  const sets = useQuery(trpc.privilegeSets.list.queryOptions());
+  const list = useListState<"status">({ filters: PRIVILEGE_SET_FILTERS, pageSize: PRIVILEGE_SET_PAGE_SIZE });
+  const sets = useQuery({ ...trpc.privilegeSets.page.queryOptions(privilegeSetPageOf(list)), placeholderData: keepPreviousData });
+  const total = sets.data?.total;
+  const unfiltered = !list.q && !list.filters.status && list.page === 1;
   const [creating, setCreating] = useState(false);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
@@ -92,19 +103,31 @@ export function PrivilegeSets() {
   return (
     <div className="space-y-6">
       {saved && <SuccessNote>Saved “{saved}”.</SuccessNote>}
-      <section aria-labelledby="sets-heading">
-        <h2 id="sets-heading" className="mb-3 text-lg font-semibold text-slate-900">
+      <section aria-labelledby="sets-heading" className="space-y-4">
+        <h2 id="sets-heading" className="text-lg font-semibold text-slate-900">
           Sets
         </h2>
+        <ListToolbar
+          state={list}
+          searchLabel="Search privilege sets"
+          placeholder="Name, description or privilege"
+          filters={FILTERS}
+          total={total}
+          noun="sets"
+        />
         {sets.isPending ? (
           <Loading label="Loading privilege sets…" />
         ) : sets.isError ? (
           <QueryError message={describeError(sets.error).message} onRetry={() => void sets.refetch()} />
-        ) : sets.data.length === 0 ? (
-          <EmptyState title="No privilege sets yet">Create one below to let people request several privileges at once for a privileged account.</EmptyState>
+        ) : sets.data.items.length === 0 ? (
+          unfiltered ? (
+            <EmptyState title="No privilege sets yet">Create one below to let people request several privileges at once for a privileged account.</EmptyState>
+          ) : (
+            <EmptyState title="No privilege set matches">Try part of a name or a privilege, or clear the filter.</EmptyState>
+          )
         ) : (
           <div className="grid gap-4 md:grid-cols-2">
-            {sets.data.map((set) =>
+            {sets.data.items.map((set) =>
               set.id === editingId ? (
                 <Card key={set.id} className="p-4 sm:p-5 md:col-span-2">
                   <h3 className="mb-4 text-base font-semibold text-slate-900">Edit “{set.name}”</h3>
@@ -124,6 +147,7 @@ export function PrivilegeSets() {
             )}
           </div>
         )}
+        <Pager state={list} total={total} label="Privilege sets pages" />
       </section>
       <section aria-labelledby="new-set-heading">
         <Card className="p-4 sm:p-6">

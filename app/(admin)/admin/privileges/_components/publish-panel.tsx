@@ -52,7 +52,11 @@ export function PublishPanel() {
               Try part of the group&apos;s name or description. Only groups under the privilege base DN are listed.
             </EmptyState>
           ) : (
-            <ul aria-label="Directory groups" className={`divide-y divide-slate-100 ${groups.isPlaceholderData ? "opacity-60" : ""}`}>
+            // Its own scroll box: the directory's groups (dozens before a search) must not make the page a long column on a phone.
+            <ul
+              aria-label="Directory groups"
+              className={`max-h-[28rem] divide-y divide-slate-100 overflow-y-auto overscroll-contain ${groups.isPlaceholderData ? "opacity-60" : ""}`}
+            >
               {groups.data.map((g) => (
                 <li key={g.objectGuid} aria-label={g.name} className="py-3">
                   <div className="flex flex-wrap items-start justify-between gap-3">

@@ -11,7 +11,7 @@ import type { RouterOutputs } from "@/components/router-types";
 import { ActivationBadge, type ActivationState } from "../../_components/activation-badge";
 import { plural } from "../../_components/format";
 
-type Member = RouterOutputs["accessGroups"]["users"]["list"]["members"][number];
+type Member = RouterOutputs["accessGroups"]["users"]["page"]["items"][number];
 type Activation = { state: ActivationState; seen: boolean };
 
 export function MemberRow({ groupId, member, onRemoved }: { groupId: string; member: Member; onRemoved: () => void }) {
@@ -22,8 +22,8 @@ export function MemberRow({ groupId, member, onRemoved }: { groupId: string; mem
     trpc.accessGroups.users.remove.mutationOptions({
       onSuccess: async () => {
         await Promise.all([
-          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.list.queryKey({ id: groupId }) }),
-          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.page.queryKey({ id: groupId }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.page.queryKey() }),
         ]);
         onRemoved();
       },
@@ -134,7 +134,7 @@ function ActivationButton({
   const queryClient = useQueryClient();
   const set = useMutation(
     trpc.accessGroups.users.setActivation.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.list.queryKey({ id: groupId }) }),
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.page.queryKey({ id: groupId }) }),
       onError: (err) => onError(describeError(err).message),
     }),
   );

@@ -12,13 +12,13 @@ import { DirectoryResults, DirectorySearchBox, PrincipalSummary } from "../../_c
 type Principal = RouterOutputs["accessGroups"]["users"]["search"][number];
 type Kind = "user" | "group";
 
-export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: string; memberGuids: string[]; onAdded: (name: string) => void }) {
+export function MemberSearch({ groupId, onAdded }: { groupId: string; onAdded: (name: string) => void }) {
   const trpc = useTRPC();
   const [kind, setKind] = useState<Kind>("user");
   const [query, setQuery] = useState("");
   const debounced = useDebounced(query.trim(), 300);
   const found = useQuery({
-    ...trpc.accessGroups.users.search.queryOptions({ kind, query: debounced }),
+    ...trpc.accessGroups.users.search.queryOptions({ kind, query: debounced, groupId }),
     enabled: debounced !== "",
     // While typing, keep the last results on screen; never show people under "Groups" or the reverse.
     placeholderData: (previous, previousQuery) =>
@@ -59,11 +59,7 @@ export function MemberSearch({ groupId, memberGuids, onAdded }: { groupId: strin
         noMatch={`No ${kind === "user" ? "people" : "groups"} match “${debounced}”.`}
         label="Directory results"
       >
-        {(principals) =>
-          principals.map((p) => (
-            <SearchResult key={p.objectGuid} groupId={groupId} principal={p} member={memberGuids.includes(p.objectGuid.toLowerCase())} onAdded={onAdded} />
-          ))
-        }
+        {(principals) => principals.map((p) => <SearchResult key={p.objectGuid} groupId={groupId} principal={p} member={p.member} onAdded={onAdded} />)}
       </DirectoryResults>
     </div>
   );
@@ -77,8 +73,9 @@ function SearchResult({ groupId, principal, member, onAdded }: { groupId: string
     trpc.accessGroups.users.add.mutationOptions({
       onSuccess: async () => {
         await Promise.all([
-          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.list.queryKey({ id: groupId }) }),
-          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.page.queryKey({ id: groupId }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.users.search.queryKey({ groupId }) }),
+          queryClient.invalidateQueries({ queryKey: trpc.accessGroups.groups.page.queryKey() }),
         ]);
         onAdded(principal.name);
       },

@@ -1,16 +1,33 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, SuccessNote } from "@/components/alerts";
+import { ListToolbar, Pager, type ListFilter } from "@/components/list-toolbar";
+import { useListState } from "@/components/use-list-state";
+import { MEMBER_FILTERS, MEMBER_PAGE_SIZE, memberPageOf } from "../../_components/list-input";
 import { SettingsLink, TabHeading, TabQueryError } from "../../_components/group-tab";
 import { MemberRow } from "./member-row";
 import { MemberSearch } from "./member-search";
 
+const FILTERS: ListFilter<"kind">[] = [
+  {
+    key: "kind",
+    label: "Kind",
+    options: [
+      { value: "user", label: "People" },
+      { value: "group", label: "AD groups" },
+    ],
+  },
+];
+
 export function UsersTab({ groupId }: { groupId: string }) {
   const trpc = useTRPC();
-  const members = useQuery(trpc.accessGroups.users.list.queryOptions({ id: groupId }));
+  const list = useListState<"kind">({ filters: MEMBER_FILTERS, pageSize: MEMBER_PAGE_SIZE });
+  const members = useQuery({ ...trpc.accessGroups.users.page.queryOptions(memberPageOf(groupId, list)), placeholderData: keepPreviousData });
+  const total = members.data?.total;
+  const unfiltered = !list.q && !list.filters.kind && list.page === 1;
   const [note, setNote] = useState<string | null>(null);
 
   return (
@@ -35,28 +52,30 @@ export function UsersTab({ groupId }: { groupId: string }) {
         </p>
       )}
 
-      <MemberSearch
-        groupId={groupId}
-        memberGuids={members.data?.members.map((m) => m.objectGuid.toLowerCase()) ?? []}
-        onAdded={(name) => setNote(`Added ${name}.`)}
-      />
+      <MemberSearch groupId={groupId} onAdded={(name) => setNote(`Added ${name}.`)} />
       {note && <SuccessNote>{note}</SuccessNote>}
 
-      <div className="space-y-2">
+      <div className="space-y-3">
         <h4 className="text-sm font-semibold text-slate-900">Members</h4>
+        <ListToolbar state={list} searchLabel="Search members" placeholder="Name or DN" filters={FILTERS} total={total} noun="members" />
         {members.isPending ? (
           <Loading label="Loading members…" />
         ) : members.isError ? (
           <TabQueryError error={members.error} onRetry={() => void members.refetch()} />
-        ) : members.data.members.length === 0 ? (
-          <EmptyState title="No members yet">Search the directory above and add people or AD groups.</EmptyState>
+        ) : members.data.items.length === 0 ? (
+          unfiltered ? (
+            <EmptyState title="No members yet">Search the directory above and add people or AD groups.</EmptyState>
+          ) : (
+            <EmptyState title="No member matches">Try part of a name or a DN, or clear the filter.</EmptyState>
+          )
         ) : (
           <ul aria-label="Members" className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm">
-            {members.data.members.map((m) => (
+            {members.data.items.map((m) => (
               <MemberRow key={m.id} groupId={groupId} member={m} onRemoved={() => setNote(`Removed ${m.name}.`)} />
             ))}
           </ul>
         )}
+        <Pager state={list} total={total} label="Members pages" />
       </div>
     </section>
   );
