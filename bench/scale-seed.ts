@@ -92,7 +92,12 @@ export async function seedScale(opts: ScaleOptions): Promise<ScaleSeed> {
     return {
       id: randomUUID(),
       name: `${prefix} group ${pad(g, 3)}`,
-      settings: groupSettingsSchema.parse({ autoGrantOnProvisioning: true, requiresApproval: g % 4 === 0, requiresJustification: g % 2 === 0, allowsEmergencyAccess: g % 5 === 0 }),
+      settings: groupSettingsSchema.parse({
+        autoGrantOnProvisioning: true,
+        requiresApproval: g % 4 === 0,
+        requiresJustification: g % 2 === 0,
+        allowsEmergencyAccess: g % 5 === 0,
+      }),
       criteria: criteriaSchema.parse(g % 10 === 0 ? { privilegeTags: [tag], credentialTags: [tag] } : { privilegeTags: [tag] }),
       limits: limitsSchema.parse({}),
       locations: locationPolicySchema.parse({}),

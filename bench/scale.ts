@@ -56,7 +56,15 @@ async function startWeb(): Promise<ChildProcess> {
     execFileSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   }
   const child = spawn("npx", ["tsx", "--import", "./scripts/lib/server-only.mjs", "server/http/serve.ts"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(PORT), BIND_ADDRESS: "127.0.0.1", NEXTAUTH_URL: BASE, INTERIM_PROCESS: "interim-web-bench", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(PORT),
+      BIND_ADDRESS: "127.0.0.1",
+      NEXTAUTH_URL: BASE,
+      INTERIM_PROCESS: "interim-web-bench",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });
@@ -149,7 +157,12 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
     if (!first.ok) problems.push(`scale: requests.access answered ${first.status}: ${body.slice(0, 200)}`);
     const total = (JSON.parse(body) as { result: { data: { json: { available: number } } } }[])[0]?.result.data.json.available;
     const pageBytes = (await (await fetch(`${BASE}${page}`, { headers: { cookie } })).arrayBuffer()).byteLength;
-    const results: Record<string, unknown> = { privilegesVisible: total, accessBytes: Buffer.byteLength(body), pageCallBytes: pageBytes, rssIdleBytes: rssOfTree(web.pid!) };
+    const results: Record<string, unknown> = {
+      privilegesVisible: total,
+      accessBytes: Buffer.byteLength(body),
+      pageCallBytes: pageBytes,
+      rssIdleBytes: rssOfTree(web.pid!),
+    };
     for (const [name, path] of [
       ["access", access],
       ["page", page],
@@ -163,7 +176,9 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
         ["50 clients", open],
       ] as const)
         if (l.errors) problems.push(`scale: ${name} at ${what}: ${l.errors} failed calls`);
-      log(`scale: ${name}: 100/s p50 ${ms(fixed.p50)} p95 ${ms(fixed.p95)} p99 ${ms(fixed.p99)}; 50 clients ${open.perSecond.toFixed(0)} calls/s p99 ${ms(open.p99)}`);
+      log(
+        `scale: ${name}: 100/s p50 ${ms(fixed.p50)} p95 ${ms(fixed.p95)} p99 ${ms(fixed.p99)}; 50 clients ${open.perSecond.toFixed(0)} calls/s p99 ${ms(open.p99)}`,
+      );
     }
     results.rssAfterBytes = rssOfTree(web.pid!);
     return { results, problems };
@@ -178,13 +193,24 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
 
 /** The phase's rows for the bench table: Interim's call next to /api/health, same settings, same run. */
 export function scaleRows(r: Record<string, unknown>): string[][] {
-  const x = r as Record<"access" | "page" | "health", { fixed100: Load; concurrent50: Load }> & Record<"accessBytes" | "pageCallBytes" | "privilegesVisible" | "rssIdleBytes" | "rssAfterBytes", number>;
+  const x = r as Record<"access" | "page" | "health", { fixed100: Load; concurrent50: Load }> &
+    Record<"accessBytes" | "pageCallBytes" | "privilegesVisible" | "rssIdleBytes" | "rssAfterBytes", number>;
   const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
   const rows: string[][] = [];
   for (const name of ["access", "page"] as const) {
     const label = name === "access" ? "requests.access" : "requests.access + requests.mine";
-    rows.push([`${label} at 100 calls/s (p50 / p95 / p99)`, `${ms(x[name].fixed100.p50)} / ${ms(x[name].fixed100.p95)} / ${ms(x[name].fixed100.p99)}`, `${ms(x.health.fixed100.p50)} / ${ms(x.health.fixed100.p95)} / ${ms(x.health.fixed100.p99)}`, "goal p95 ≤ 50 ms (access)"]);
-    rows.push([`${label}, 50 clients`, `${x[name].concurrent50.perSecond.toFixed(0)} calls/s, p99 ${ms(x[name].concurrent50.p99)}`, `${x.health.concurrent50.perSecond.toFixed(0)} calls/s, p99 ${ms(x.health.concurrent50.p99)}`, "goal ≥ 300 calls/s (access)"]);
+    rows.push([
+      `${label} at 100 calls/s (p50 / p95 / p99)`,
+      `${ms(x[name].fixed100.p50)} / ${ms(x[name].fixed100.p95)} / ${ms(x[name].fixed100.p99)}`,
+      `${ms(x.health.fixed100.p50)} / ${ms(x.health.fixed100.p95)} / ${ms(x.health.fixed100.p99)}`,
+      "goal p95 ≤ 50 ms (access)",
+    ]);
+    rows.push([
+      `${label}, 50 clients`,
+      `${x[name].concurrent50.perSecond.toFixed(0)} calls/s, p99 ${ms(x[name].concurrent50.p99)}`,
+      `${x.health.concurrent50.perSecond.toFixed(0)} calls/s, p99 ${ms(x.health.concurrent50.p99)}`,
+      "goal ≥ 300 calls/s (access)",
+    ]);
   }
   rows.push(["answer size (access / page call)", `${x.accessBytes} B / ${x.pageCallBytes} B`, "—", `${x.privilegesVisible} privileges visible to the user`]);
   rows.push(["web RSS idle → after the load", `${mb(x.rssIdleBytes)} → ${mb(x.rssAfterBytes)}`, "—", "budget 400 MB"]);

@@ -46,7 +46,10 @@ test("search, tag filter, show more and a favourite listed first after reload", 
   await page.getByLabel("Search privileges").fill("0150");
   await expect(page.getByText("1 of 300 privileges match")).toBeVisible();
   await expect(cards).toHaveCount(1);
-  await roles.card(name(150)).getByRole("button", { name: `Add ${name(150)} to favourites` }).click();
+  await roles
+    .card(name(150))
+    .getByRole("button", { name: `Add ${name(150)} to favourites` })
+    .click();
   await expect(roles.card(name(150)).getByRole("button", { name: `Remove ${name(150)} from favourites` })).toBeVisible();
 
   await page.getByLabel("Search privileges").fill("");

@@ -56,7 +56,11 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("privilege.published"), targetType: z.literal("privilege"), data: z.object({ after: z.record(z.string(), z.unknown()) }) }),
   // A requester starred or un-starred a privilege on /roles (server/requests/access.ts).
-  z.object({ action: z.literal("privilege.favourite_changed"), targetType: z.literal("privilege"), data: z.object({ privilege: z.string(), favourite: z.boolean() }) }),
+  z.object({
+    action: z.literal("privilege.favourite_changed"),
+    targetType: z.literal("privilege"),
+    data: z.object({ privilege: z.string(), favourite: z.boolean() }),
+  }),
   z.object({
     action: z.literal("privilege.updated"),
     targetType: z.literal("privilege"),

@@ -111,7 +111,12 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
     if (index === undefined) {
       const accounts = allowed
         .map((c) => c.credential)
-        .filter((credential) => mayAsk(credential, groups.filter((g) => credentialMatches(g.criteria, credential, s.devicesByName))));
+        .filter((credential) =>
+          mayAsk(
+            credential,
+            groups.filter((g) => credentialMatches(g.criteria, credential, s.devicesByName)),
+          ),
+        );
       index = accountLists.push(accounts.map((a) => ({ id: a.id, username: a.username, displayName: a.displayName }))) - 1;
       listIndex.set(key, index);
     }
@@ -159,7 +164,12 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
 
 function listingOf(user: SessionUser, actor: AuditActor, sessionId: string | null | undefined, version: number) {
   const key = `${user.id}:${sessionId ?? "-"}:${actor.ip ?? ""}`;
-  return cache.get(key, version, () => computeListing(user.id, actor.ip), (l) => l.changesAt);
+  return cache.get(
+    key,
+    version,
+    () => computeListing(user.id, actor.ip),
+    (l) => l.changesAt,
+  );
 }
 
 /** The access version, and the person's favourites and most recently requested privileges: one round trip, never cached. */
@@ -207,7 +217,13 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
     // The accounts a privilege may elevate: how many and the first few for the card; the form asks requests.accounts for all.
     items: page.map(({ haystack: _h, accountList, ...p }) => {
       const accounts = listing.accountLists[accountList]!;
-      return { ...p, accountCount: accounts.length, accountSample: accounts.slice(0, 3).map((a) => a.username), favourite: favourites.has(p.privilege.id), recent: mine.recent.includes(p.privilege.id) };
+      return {
+        ...p,
+        accountCount: accounts.length,
+        accountSample: accounts.slice(0, 3).map((a) => a.username),
+        favourite: favourites.has(p.privilege.id),
+        recent: mine.recent.includes(p.privilege.id),
+      };
     }),
     nextCursor: start + page.length < ordered.length ? start + page.length : null,
   };

@@ -24,7 +24,9 @@ export async function listMyRequests(user: SessionUser, raw: unknown = {}) {
   const input: MineInput = mineInput.parse(raw);
   const live = sql`(${requests.status} = 'pending' or exists (select 1 from grants lg where lg.request_id = ${requests.id} and lg.state::text = any(string_to_array(${LIVE_GRANT_STATES.join(",")}, ','))))`;
   const at = sql`date_trunc('milliseconds', ${requests.createdAt})`;
-  const after = input.cursor ? sql`(${at}, ${requests.id}) < (${input.cursor.requestedAt.toISOString()}::timestamptz, ${input.cursor.requestId}::uuid)` : undefined;
+  const after = input.cursor
+    ? sql`(${at}, ${requests.id}) < (${input.cursor.requestedAt.toISOString()}::timestamptz, ${input.cursor.requestId}::uuid)`
+    : undefined;
   const [current, earlier] = await Promise.all([
     input.cursor ? Promise.resolve([]) : requestRows(user, live, MAX_LIVE),
     requestRows(user, and(sql`not ${live}`, after)!, input.limit + 1),

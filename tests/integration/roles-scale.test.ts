@@ -111,7 +111,12 @@ describe("the access cache", () => {
   });
 
   it("is dropped when a privilege is unpublished or added", async () => {
-    await configuredAccessGroup(carol, { name: "it-rs Db", settings: { autoGrantOnProvisioning: true }, criteria: { privilegeTags: ["db"] }, members: [guid["it-rs-alice"]!] });
+    await configuredAccessGroup(carol, {
+      name: "it-rs Db",
+      settings: { autoGrantOnProvisioning: true },
+      criteria: { privilegeTags: ["db"] },
+      members: [guid["it-rs-alice"]!],
+    });
     expect(names(await list(alice, "s1"))).toEqual(["RS Alpha", "RS Gamma"]);
     // Only what the person may see can be starred: no oracle for other privileges' ids.
     await expect(setFavourite(alice, actorFor(alice), "s1", { privilegeId: beta.id, favourite: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -155,17 +160,38 @@ describe("the listing", () => {
   });
 
   it("says when the requester approves for the group that would bind the request", async () => {
-    const g = await configuredAccessGroup(carol, { name: "it-rs Gated", settings: { autoGrantOnProvisioning: true, requiresApproval: true }, members: [guid["it-rs-alice"]!] });
-    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: guid["it-rs-alice"]!, level: 1 }], levels: [{ level: 1, requiredApprovals: 1 }] });
+    const g = await configuredAccessGroup(carol, {
+      name: "it-rs Gated",
+      settings: { autoGrantOnProvisioning: true, requiresApproval: true },
+      members: [guid["it-rs-alice"]!],
+    });
+    await updateApprovers(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version,
+      approvers: [{ userGuid: guid["it-rs-alice"]!, level: 1 }],
+      levels: [{ level: 1, requiredApprovals: 1 }],
+    });
     expect((await list(alice, "s1")).items.map((i) => i.selfApprover)).toEqual([true, true, true]);
-    expect(await previewRequest(alice, actorFor(alice), { privilegeId: alpha.id, credentialId: null, durationMinutes: 5 })).toMatchObject({ ok: true, selfApprover: true });
+    expect(await previewRequest(alice, actorFor(alice), { privilegeId: alpha.id, credentialId: null, durationMinutes: 5 })).toMatchObject({
+      ok: true,
+      selfApprover: true,
+    });
   });
 });
 
 describe("My access", () => {
   it("lists live requests first and pages the earlier ones by keyset, without gaps or repeats", async () => {
-    const g = await configuredAccessGroup(carol, { name: "it-rs Gated", settings: { autoGrantOnProvisioning: true, requiresApproval: true }, members: [guid["it-rs-alice"]!] });
-    await updateApprovers(carol, actorFor(carol), { id: g.id, version: g.version, approvers: [{ userGuid: guid["it-rs-bob"]!, level: 1 }], levels: [{ level: 1, requiredApprovals: 1 }] });
+    const g = await configuredAccessGroup(carol, {
+      name: "it-rs Gated",
+      settings: { autoGrantOnProvisioning: true, requiresApproval: true },
+      members: [guid["it-rs-alice"]!],
+    });
+    await updateApprovers(carol, actorFor(carol), {
+      id: g.id,
+      version: g.version,
+      approvers: [{ userGuid: guid["it-rs-bob"]!, level: 1 }],
+      levels: [{ level: 1, requiredApprovals: 1 }],
+    });
     const ids: string[] = [];
     for (const p of [alpha, beta, gamma]) ids.push((await submitRequest(alice, actorFor(alice), { privilegeId: p.id, durationMinutes: 5 })).requestId);
     await cancelRequest(alice, actorFor(alice), ids[0]!);

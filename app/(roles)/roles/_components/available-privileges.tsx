@@ -33,7 +33,19 @@ function MembershipSummary({ first }: { first: AccessPage }) {
 }
 
 /** Search by name, description or tag, and one tag to narrow to. */
-function Filters({ search, setSearch, tag, setTag, tags }: { search: string; setSearch: (v: string) => void; tag: string; setTag: (v: string) => void; tags: string[] }) {
+function Filters({
+  search,
+  setSearch,
+  tag,
+  setTag,
+  tags,
+}: {
+  search: string;
+  setSearch: (v: string) => void;
+  tag: string;
+  setTag: (v: string) => void;
+  tags: string[];
+}) {
   return (
     <div className="mb-4 flex flex-col gap-2 sm:flex-row" role="search">
       <label className="sr-only" htmlFor="privilege-search">
@@ -103,7 +115,9 @@ export function AvailablePrivileges() {
         <>
           {summary && <MembershipSummary first={summary} />}
           {first!.available === 0 && (summary?.sets.length ?? 0) === 0 ? (
-            <EmptyState title={(summary?.memberships.length ?? 0) === 0 ? "You are not in any access group" : "Your access groups allow no privilege right now"}>
+            <EmptyState
+              title={(summary?.memberships.length ?? 0) === 0 ? "You are not in any access group" : "Your access groups allow no privilege right now"}
+            >
               Interim administrators decide who may request what through access groups. Ask yours to add you to the group for the privilege you need.
             </EmptyState>
           ) : (

@@ -79,11 +79,7 @@ export function MyAccess() {
         <EmptyState title="You have not requested anything yet">Choose Request on a privilege above; its progress appears here.</EmptyState>
       ) : (
         <>
-          {live.length === 0 ? (
-            <p className="text-sm text-slate-600">Nothing live or waiting right now.</p>
-          ) : (
-            <ul className="space-y-3">{live.map(row)}</ul>
-          )}
+          {live.length === 0 ? <p className="text-sm text-slate-600">Nothing live or waiting right now.</p> : <ul className="space-y-3">{live.map(row)}</ul>}
           {earlier.length > 0 && (
             <>
               <h3 id="earlier-heading" className="mt-6 mb-2 text-base font-semibold text-slate-900">

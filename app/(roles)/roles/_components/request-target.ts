@@ -26,10 +26,34 @@ export interface RequestTarget {
 
 export function privilegeTarget({ privilege, accountCount, emergencyAllowed, verdict, selfApprover }: AvailableEntry): RequestTarget {
   const { id, name, maxDurationMinutes, defaultDurationMinutes } = privilege;
-  return { kind: "privilege", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount: true, accounts: [], accountCount, emergencyAllowed, verdict, selfApprover };
+  return {
+    kind: "privilege",
+    id,
+    name,
+    maxDurationMinutes,
+    defaultDurationMinutes,
+    ownAccount: true,
+    accounts: [],
+    accountCount,
+    emergencyAllowed,
+    verdict,
+    selfApprover,
+  };
 }
 
 export function setTarget({ set, ownAccount, accounts, emergencyAllowed, verdict, selfApprover }: AvailableSet): RequestTarget {
   const { id, name, maxDurationMinutes, defaultDurationMinutes } = set;
-  return { kind: "set", id, name, maxDurationMinutes, defaultDurationMinutes, ownAccount, accounts, accountCount: accounts.length, emergencyAllowed, verdict, selfApprover };
+  return {
+    kind: "set",
+    id,
+    name,
+    maxDurationMinutes,
+    defaultDurationMinutes,
+    ownAccount,
+    accounts,
+    accountCount: accounts.length,
+    emergencyAllowed,
+    verdict,
+    selfApprover,
+  };
 }
