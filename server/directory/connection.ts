@@ -124,6 +124,12 @@ export class ServiceConnection {
         );
       } catch (err) {
         const mapped = toDirectoryError(err, what);
+        // A connection whose socket closed (a DC restarted) is reopened by ldapts on the next
+        // operation, but unbound: AD answers 00002020 "without authentication". Bind again.
+        if (attempt === 0 && lostBind(err)) {
+          await this.reset({ keepRefusal: true });
+          continue;
+        }
         if (mapped.kind === "unreachable" && attempt === 0) {
           await this.reset({ keepRefusal: true });
           continue;
@@ -165,4 +171,9 @@ export async function resetDcConnections() {
   const conns = [...(globalForLdap.interimDcLdap?.values() ?? [])];
   globalForLdap.interimDcLdap?.clear();
   await Promise.all(conns.map((c) => c.reset({ keepRefusal: true })));
+}
+
+/** An operation refused because the connection is not bound (ldapts reconnected it by itself after the DC dropped it). */
+function lostBind(err: unknown): boolean {
+  return err instanceof Error && /\b00002020\b|without authentication/i.test(err.message);
 }
