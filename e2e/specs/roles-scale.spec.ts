@@ -9,7 +9,8 @@ import { RolesPage } from "../pages/roles";
 /*
  * The roles page with hundreds of privileges (issue 15): the server's first HTML already lists
  * them; search, a tag filter and favourites find one; the list is bounded ("Show more"); it fits a
- * phone. erin (in no demo access group) is the requester, so the other specs' pages stay as they are.
+ * phone. erin is the requester, so the other specs' pages stay as they are; specs that run before
+ * this one may have put erin in their access groups, so the totals are "at least the seed's 300".
  */
 
 const PREFIX = "E2E scale";
@@ -31,7 +32,8 @@ test("the first HTML of /roles lists privileges, not Loading…", async ({ page 
   const html = await (await page.request.get("/roles")).text();
   expect(html).toContain(name(0));
   expect(html).not.toContain("Loading privileges…");
-  expect(html).toContain("300 privileges");
+  const listed = Number(/(\d+) privileges</.exec(html)?.[1] ?? 0);
+  expect(listed).toBeGreaterThanOrEqual(300);
 });
 
 test("search, tag filter, show more and a favourite listed first after reload", async ({ page }) => {
@@ -44,7 +46,7 @@ test("search, tag filter, show more and a favourite listed first after reload", 
   await expect(cards).toHaveCount(48);
 
   await page.getByLabel("Search privileges").fill("0150");
-  await expect(page.getByText("1 of 300 privileges match")).toBeVisible();
+  await expect(page.getByText(/^1 of \d+ privileges match$/)).toBeVisible();
   await expect(cards).toHaveCount(1);
   await roles
     .card(name(150))
@@ -54,7 +56,7 @@ test("search, tag filter, show more and a favourite listed first after reload", 
 
   await page.getByLabel("Search privileges").fill("");
   await page.getByLabel("Tag").selectOption("e2e-scale-team-02");
-  await expect(page.getByText("75 of 300 privileges match")).toBeVisible();
+  await expect(page.getByText(/^75 of \d+ privileges match$/)).toBeVisible();
   for (const tags of await cards.allInnerTexts()) expect(tags).toContain("e2e-scale-team-02");
 
   await page.reload();
