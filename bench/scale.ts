@@ -1,17 +1,21 @@
 /**
  * Phase "scale" (issue 15, the roles page): BENCH_ONLY=scale npm run bench.
  * Seeds bench/scale-seed.ts (BENCH_SCALE_PRIVILEGES 1000, BENCH_SCALE_GROUPS 200, BENCH_SCALE_ACCOUNTS 5000),
- * starts a production web process (the `next build` output through server/http/serve.ts; builds
- * first when .next/BUILD_ID is missing) on BENCH_SCALE_PORT (3250), signs in BENCH_SCALE_USER
- * (alice, password DEMO_PASSWORD), and drives with autocannon the batched GET the page makes:
- * requests.access alone and requests.access + requests.mine together — (a) at a fixed 100 calls/s
- * for BENCH_SCALE_SECONDS (15) → p50/p95/p99, (b) 50 concurrent clients unthrottled → calls/s and
- * p99 — each next to the same settings against /api/health (no work beyond `select 1`): the
- * ceiling of this web process on this machine. Prints the answer size and the web process's RSS
- * after the load (budget 400 MB).
+ * starts the production web process as `npm run start:web` does (node dist/web.js: builds first when
+ * the build is missing) on BENCH_SCALE_PORT (3250), signs in BENCH_SCALE_USER (alice, password
+ * DEMO_PASSWORD), and loads the batched GET the page makes — requests.access alone, and
+ * requests.access + requests.mine together:
+ *   (a) at a steady 100 calls/s for BENCH_SCALE_SECONDS (15): one call every 10 ms, open loop (a late
+ *       answer does not delay the next call), each timed from when it was due → p50/p95/p99. Not
+ *       autocannon's `overallRate`, which sends each second's quota at the top of the second and so
+ *       measures a burst of 100, not a rate;
+ *   (b) 50 concurrent clients unthrottled, with autocannon → calls/s and p99;
+ * each next to the same settings against /api/health (no work beyond `select 1`, through Next).
+ * Prints the answer size and the web process's RSS idle and after the load (budget 400 MB).
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import autocannon from "autocannon";
 import { eq } from "drizzle-orm";
 import { db } from "@/db";
@@ -51,18 +55,21 @@ function rssOfTree(root: number): number {
 }
 
 async function startWeb(): Promise<ChildProcess> {
-  if (!existsSync(".next/BUILD_ID")) {
-    log("scale: no production build (.next/BUILD_ID): running next build");
-    execFileSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (!existsSync(".next/BUILD_ID") || !existsSync("dist/web.js")) {
+    log("scale: no production build (.next/BUILD_ID, dist/web.js): running npm run build");
+    execFileSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   }
-  const child = spawn("npx", ["tsx", "--import", "./scripts/lib/server-only.mjs", "server/http/serve.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "--max-old-space-size=1024", "dist/web.js"], {
     env: {
       ...process.env,
       NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
       PORT: String(PORT),
       BIND_ADDRESS: "127.0.0.1",
       NEXTAUTH_URL: BASE,
       INTERIM_PROCESS: "interim-web-bench",
+      // Loopback speaks for the client, so one call can come "from" a public address (the GeoIP figure).
+      TRUSTED_PROXIES: "127.0.0.1",
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "ignore", "inherit"],
@@ -115,24 +122,65 @@ interface Load {
   p99: number;
 }
 
-async function load(path: string, cookie: string, mode: { rate: number } | { connections: number }): Promise<Load> {
+function loadOf(times: number[], errors: number, perSecond: number): Load {
+  const s = summarize(times);
+  const sorted = [...times].sort((a, b) => a - b);
+  const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN;
+  return { calls: times.length, perSecond, errors, p50: s.p50, p95, p99: s.p99 };
+}
+
+/** A steady `rate` calls/s, open loop: call i is due at start + i/rate and timed from then. */
+async function paced(path: string, cookie: string, rate: number): Promise<Load> {
+  // Idle sockets are dropped after 4 s, before the server's keep-alive timeout (5 s) could close one
+  // under a call about to reuse it.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
   const times: number[] = [];
   let errors = 0;
-  const instance = autocannon({
-    url: `${BASE}${path}`,
-    headers: { cookie },
-    duration: SECONDS,
-    ...("rate" in mode ? { connections: 20, overallRate: mode.rate } : { connections: mode.connections }),
-  });
+  const failures = new Map<string, number>();
+  const failed = (what: string) => {
+    errors++;
+    failures.set(what, (failures.get(what) ?? 0) + 1);
+  };
+  const calls: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < rate * SECONDS; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    calls.push(
+      new Promise<void>((resolve) => {
+        const req = http.get(`${BASE}${path}`, { agent, headers: { cookie } }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            times.push(performance.now() - due);
+            if (res.statusCode !== 200) failed(`HTTP ${res.statusCode}`);
+            resolve();
+          });
+        });
+        req.on("error", (err: NodeJS.ErrnoException) => {
+          failed(err.code ?? err.message);
+          resolve();
+        });
+      }),
+    );
+  }
+  await Promise.all(calls);
+  agent.destroy();
+  if (failures.size) log(`scale: ${path.slice(0, 60)}…: failed calls ${JSON.stringify(Object.fromEntries(failures))}`);
+  return loadOf(times, errors, times.length / ((performance.now() - start) / 1000));
+}
+
+/** `connections` clients, each sending its next call when the last is answered (autocannon). */
+async function concurrent(path: string, cookie: string, connections: number): Promise<Load> {
+  const times: number[] = [];
+  let errors = 0;
+  const instance = autocannon({ url: `${BASE}${path}`, headers: { cookie }, duration: SECONDS, connections });
   instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {
     times.push(responseTime);
     if (status !== 200) errors++;
   });
   const result = await instance;
-  const s = summarize(times);
-  const sorted = [...times].sort((a, b) => a - b);
-  const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN;
-  return { calls: times.length, perSecond: result.requests.average, errors: errors + result.errors + result.timeouts, p50: s.p50, p95, p99: s.p99 };
+  return loadOf(times, errors + result.errors + result.timeouts, result.requests.average);
 }
 
 export async function runScaleBench(): Promise<{ results: Record<string, unknown>; problems: string[] }> {
@@ -168,8 +216,8 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
       ["page", page],
       ["health", "/api/health"],
     ] as const) {
-      const fixed = await load(path, cookie, { rate: 100 });
-      const open = await load(path, cookie, { connections: 50 });
+      const fixed = await paced(path, cookie, 100);
+      const open = await concurrent(path, cookie, 50);
       results[name] = { fixed100: fixed, concurrent50: open };
       for (const [what, l] of [
         ["100 calls/s", fixed],
@@ -181,6 +229,10 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
       );
     }
     results.rssAfterBytes = rssOfTree(web.pid!);
+    // The GeoIP database is read by the first call from a public address: its share, measured.
+    const geo = await fetch(`${BASE}${access}`, { headers: { cookie, "x-forwarded-for": "8.8.8.8" } });
+    if (!geo.ok) problems.push(`scale: requests.access from a public address answered ${geo.status}`);
+    results.rssGeoIpBytes = rssOfTree(web.pid!);
     return { results, problems };
   } finally {
     try {
@@ -194,7 +246,7 @@ export async function runScaleBench(): Promise<{ results: Record<string, unknown
 /** The phase's rows for the bench table: Interim's call next to /api/health, same settings, same run. */
 export function scaleRows(r: Record<string, unknown>): string[][] {
   const x = r as Record<"access" | "page" | "health", { fixed100: Load; concurrent50: Load }> &
-    Record<"accessBytes" | "pageCallBytes" | "privilegesVisible" | "rssIdleBytes" | "rssAfterBytes", number>;
+    Record<"accessBytes" | "pageCallBytes" | "privilegesVisible" | "rssIdleBytes" | "rssAfterBytes" | "rssGeoIpBytes", number>;
   const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
   const rows: string[][] = [];
   for (const name of ["access", "page"] as const) {
@@ -214,6 +266,7 @@ export function scaleRows(r: Record<string, unknown>): string[][] {
   }
   rows.push(["answer size (access / page call)", `${x.accessBytes} B / ${x.pageCallBytes} B`, "—", `${x.privilegesVisible} privileges visible to the user`]);
   rows.push(["web RSS idle → after the load", `${mb(x.rssIdleBytes)} → ${mb(x.rssAfterBytes)}`, "—", "budget 400 MB"]);
+  rows.push(["web RSS once a public address loaded GeoIP", mb(x.rssGeoIpBytes), "—", "geoip-lite's city data, read by the first public caller"]);
   return rows;
 }
 

@@ -4,8 +4,9 @@ import "server-only";
  *
  * The database is the one shipped inside the geoip-lite npm package (data/, GeoLite2 city data);
  * nothing is downloaded, at install or at run time. geoip-lite reads its ~150 MB of data into
- * memory as soon as it is required, so it is required on the first lookup (or by warmGeoIp());
- * lookups are synchronous after that. A failure to load it throws: with no database every
+ * memory as soon as it is required, so it is required on the first lookup of a public address (or
+ * by warmGeoIp()); lookups are synchronous after that. A web process whose callers are all on
+ * private networks (an intranet, a proxy not listed in TRUSTED_PROXIES) never loads it. A failure to load it throws: with no database every
  * location-restricted group would refuse, and that must be loud, not a silent "unknown".
  *
  * Unknown (null) is: a missing or malformed address, an address with a zone id (fe80::1%eth0),

@@ -11,7 +11,6 @@ import "./telemetry-off";
 import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/server/env";
-import { warmGeoIp } from "@/server/geo/resolve";
 import { startSshGateway } from "@/server/sessions/gateway/ssh-server";
 import { attachTerminalSockets } from "@/server/sessions/gateway/websocket";
 import { scoped } from "@/server/logger";
@@ -19,6 +18,7 @@ import { drain, drainAware } from "./drain";
 import { normalizeAddress, trustedForwardedFor } from "./forwarded";
 import { timeRequest } from "./request-metrics";
 import { forwardedProto } from "./security-headers";
+import { handleTrpc, isTrpcRequest } from "./trpc";
 
 const dev = process.argv.includes("--dev");
 const port = env.PORT;
@@ -26,8 +26,9 @@ const hostname = env.BIND_ADDRESS;
 const app = next({ dev, hostname, port, dir: process.cwd() });
 const handle = app.getRequestHandler();
 await app.prepare();
-// Load the GeoIP database now (~150 ms), not during someone's first request.
-warmGeoIp();
+// The GeoIP database (geoip-lite's city data: ~140 MB of memory, ~150 ms to read) is loaded by the
+// first request from a public address (server/geo/resolve.ts); one that serves only private
+// networks never holds it.
 
 const trustedProxies = new Set(env.TRUSTED_PROXIES.map(normalizeAddress));
 
@@ -37,7 +38,8 @@ const onRequest = drainAware((req, res) => {
   const fromTrustedProxy = trustedProxies.has(normalizeAddress(req.socket.remoteAddress ?? ""));
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   timeRequest(req, res);
-  void handle(req, res);
+  // tRPC calls are answered here, without Next's router (./trpc.ts); everything else is Next's.
+  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : handle(req, res));
 });
 const server = createServer(onRequest);
 // Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.

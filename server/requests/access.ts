@@ -198,11 +198,13 @@ export async function listAccess(user: SessionUser, actor: AuditActor, sessionId
   const favourites = new Set(mine.favourites);
   const search = input.search.toLowerCase();
   const matching = listing.privileges.filter((p) => (!search || p.haystack.includes(search)) && (!input.tag || p.privilege.tags.includes(input.tag)));
-  // Favourites, then recently requested, then the listing's own order (by name).
-  const ordered = matching
-    .map((p, i) => ({ p, order: rank.get(p.privilege.id) ?? rank.size + i }))
-    .sort((a, b) => a.order - b.order)
-    .map((x) => x.p);
+  // Favourites, then recently requested, then the listing's own order (by name): the few ranked
+  // ones are sorted, the rest keep their place (no sort of the whole listing on every call).
+  const ranked: ListedPrivilege[] = [];
+  const rest: ListedPrivilege[] = [];
+  for (const p of matching) (rank.has(p.privilege.id) ? ranked : rest).push(p);
+  ranked.sort((a, b) => rank.get(a.privilege.id)! - rank.get(b.privilege.id)!);
+  const ordered = ranked.length ? ranked.concat(rest) : rest;
   const start = input.cursor ?? 0;
   const page = ordered.slice(start, start + input.limit);
   const first = start === 0;

@@ -1,13 +1,11 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { getServerSession } from "next-auth";
 import type { Logger } from "pino";
-import superjson from "superjson";
 import { ZodError } from "zod";
 import type { AuditActor } from "@/server/audit/events";
-import { authOptions } from "@/server/auth/options";
 import { confirmAccount, confirmSession } from "@/server/auth/sessions";
+import { sessionOfCookieHeader } from "@/server/auth/session-token";
 import { currentAdminStatus } from "@/server/auth/signin";
 import type { SessionUser } from "@/server/auth/permissions";
 import { DirectoryError } from "@/server/directory/errors";
@@ -15,6 +13,7 @@ import { env } from "@/server/env";
 import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
 import { scoped } from "@/server/logger";
+import { transformer } from "./transformer";
 
 export interface Context {
   user: SessionUser | null;
@@ -31,8 +30,13 @@ export interface Context {
 /** Sent by trpc/client.tsx on calls made while nobody has used the page for a minute (polls of an unattended tab). */
 export const BACKGROUND_HEADER = "x-interim-background";
 
-export async function createContext(opts: { headers: Headers }): Promise<Context> {
-  const session = await getServerSession(authOptions);
+/**
+ * The context of one call: the session its cookie names (confirmed by authedProcedure, not here),
+ * where it comes from. `headers` are the request's: a fetch Headers (the server-side prefetch) or the
+ * Node request's, read through server/http/trpc.ts.
+ */
+export async function createContext(opts: { headers: Pick<Headers, "get"> }): Promise<Context> {
+  const session = await sessionOfCookieHeader(opts.headers.get("cookie"));
   const requestId: string = randomUUID();
   return {
     user: session?.user ?? null,
@@ -47,7 +51,7 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   // tRPC's default (NODE_ENV not "production") would send stacks from test and staging too.
   isDev: process.env.NODE_ENV === "development",
   errorFormatter({ shape, error, ctx, path }) {
