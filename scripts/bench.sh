@@ -19,6 +19,9 @@
 #   BENCH_WORKERS        [1, then 3] worker processes side by side in the expiry-lag phase; unset,
 #                                the phase runs with 1 and then 3 and the report shows both
 #   BENCH_ONLY=expiry            setup, warm-up and the expiry-lag phase only
+#   BENCH_ONLY=scale             the roles page at scale only (bench/scale.ts); without BENCH_ONLY it
+#                                runs after the other phases, in a fresh database of its own
+#                                (interim_bench_scale), so their rows do not change its workload
 # Prints a table, writes bench/results/<timestamp>.json, exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +32,12 @@ if [ ! -d node_modules/.bin ]; then npm install --no-audit --no-fund; fi
 bash scripts/ad-up.sh
 # --cluster bench: an embedded Postgres of its own (.data/pg-bench), so a dev server or a test run
 # stopping its cluster cannot pull the database from under the bench.
-exec npx tsx scripts/with-stack.ts --db interim_bench --cluster bench --fresh -- npx tsx --import ./scripts/lib/server-only.mjs bench/run.ts
+bench() { npx tsx scripts/with-stack.ts --db "$1" --cluster bench --fresh -- npx tsx --import ./scripts/lib/server-only.mjs bench/run.ts; }
+if [ -n "${BENCH_ONLY:-}" ]; then
+  bench interim_bench
+  exit
+fi
+status=0
+bench interim_bench || status=$?
+BENCH_ONLY=scale bench interim_bench_scale || status=$?
+exit "$status"

@@ -2,7 +2,8 @@ import type { Client } from "ldapts";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { accessGroupMembers, auditEvents } from "@/db/schema";
+import { accessGroupMembers, auditEvents, catalogCredentials } from "@/db/schema";
+import { loadPerson, requesterAccess } from "@/server/access-groups/enforcement";
 import { removeMember } from "@/server/access-groups/members";
 import { updateApprovers } from "@/server/access-groups/service";
 import { cancelRequest } from "@/server/approvals/service";
@@ -176,6 +177,65 @@ describe("the listing", () => {
       ok: true,
       selfApprover: true,
     });
+  });
+});
+
+describe("the accounts offered with each privilege", () => {
+  it("are exactly requesterAccess's: per group criteria, others' accounts only where a group allows them, a union across groups, in catalog order", async () => {
+    const me = { guid: guid["it-rs-alice"]!, dn: `CN=it-rs-alice,${TEST_OU}` };
+    const other = { guid: guid["it-rs-bob"]!, dn: `CN=it-rs-bob,${TEST_OU}` };
+    const account = (username: string, type: string, tags: string[], owner: { guid: string; dn: string } | null) => ({
+      username,
+      type,
+      tags,
+      source: "directory" as const,
+      objectGuid: crypto.randomUUID(),
+      dn: `CN=${username},${TEST_OU}`,
+      ...(owner ? { ownerGuid: owner.guid, ownerDn: owner.dn, ownerName: owner.dn.slice(3, owner.dn.indexOf(",")) } : {}),
+    });
+    await db.insert(catalogCredentials).values([
+      account("adm-db-mine", "domain", ["db"], me),
+      account("adm-db-bobs", "domain", ["db"], other),
+      account("adm-db-nobody", "domain", ["db"], null),
+      account("adm-web-mine", "local", ["web"], me),
+      account("adm-web-bobs", "local", ["web"], other),
+      account("adm-any", "domain", [], null),
+      // Not a directory account (no GUID, no DN): never offered.
+      { username: "adm-db-manual", type: "domain", tags: ["db"], source: "manual" as const },
+    ]);
+    const members = [guid["it-rs-alice"]!];
+    const on = { autoGrantOnProvisioning: true };
+    // Alpha (db): DbOwn (own db accounts) and AnyDomain (every domain account, others' too).
+    await configuredAccessGroup(carol, { name: "it-rs DbOwn", settings: on, criteria: { privilegeTags: ["db"], credentialTags: ["db"] }, members });
+    await configuredAccessGroup(carol, {
+      name: "it-rs AnyDomain",
+      settings: { ...on, allowOthersAccounts: true },
+      criteria: { privilegeNames: ["RS Alpha"], credentialTypes: ["domain"] },
+      members,
+    });
+    // Beta (web): WebOwn (own local accounts, named adm-web-*).
+    await configuredAccessGroup(carol, {
+      name: "it-rs WebOwn",
+      settings: on,
+      criteria: { privilegeTags: ["web"], credentialUsernames: ["adm-web-*"] },
+      members,
+    });
+    const person = (await loadPerson(alice.id))!;
+    const canonical = await requesterAccess(person, "127.0.0.1");
+    const page = await list(alice, "s1");
+    const expected: Record<string, string[]> = {
+      "RS Alpha": ["adm-any", "adm-db-bobs", "adm-db-mine", "adm-db-nobody"],
+      "RS Beta": ["adm-web-mine"],
+      "RS Gamma": ["adm-db-mine", "adm-db-nobody"],
+    };
+    for (const p of canonical.privileges) {
+      const offered = (await listAccountsFor(alice, actorFor(alice), "s1", { privilegeId: p.privilege.id })).map((a) => a.username);
+      expect(offered, p.privilege.name).toEqual(p.accounts.map((a) => a.username));
+      expect(offered, p.privilege.name).toEqual(expected[p.privilege.name]);
+      const item = page.items.find((i) => i.privilege.id === p.privilege.id)!;
+      expect(item).toMatchObject({ accountCount: offered.length, accountSample: offered.slice(0, 3) });
+    }
+    expect(canonical.privileges.map((p) => p.privilege.name)).toEqual(Object.keys(expected));
   });
 });
 
