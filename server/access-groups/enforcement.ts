@@ -7,7 +7,7 @@ import { othersAccountReason } from "@/server/catalog/ownership";
 import { publicPrivilege } from "@/server/privileges/public";
 import { membershipsOf, type Membership } from "./members";
 import { indexDevicesByName, type DevicesByName } from "./policy/criteria";
-import { chooseGroupForRequest, effectiveAccess, groupsAllowing, requiredRequestFields, type RequestField } from "./policy/groups";
+import { chooseGroupForRequest, effectiveAccess, groupsAllowing, requiredRequestFields, type LimitsByGroup, type RequestField } from "./policy/groups";
 import type { ResolvedLocation } from "./policy/locations";
 import { DEVICE_FIELDS, type AccessGroupPolicy } from "./policy/schemas";
 import { toPolicy } from "./service";
@@ -125,10 +125,10 @@ export function bindVerdict(
   allowing: AccessGroupPolicy[],
   durationMinutes: number,
   now: Date,
-  options: { emergency?: boolean } = {},
+  options: { emergency?: boolean; limitsByGroup?: LimitsByGroup } = {},
 ): Verdict {
   const emergency = options.emergency ?? false;
-  const choice = chooseGroupForRequest(allowing, now, s.location, { emergency });
+  const choice = chooseGroupForRequest(allowing, now, s.location, { emergency, limitsByGroup: options.limitsByGroup });
   if (!choice.ok) {
     const first = choice.refusals[0];
     return { ok: false, rule: first?.rule ?? "criteria", reason: choice.reason, nextWindowStartsAt: first?.nextWindowStartsAt ?? null };

@@ -3,7 +3,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroupApprovers, catalogCredentials, privilegeFavourites, privileges } from "@/db/schema";
 import { bindVerdict, loadPerson, publicVerdict, situationOf, type Verdict } from "@/server/access-groups/enforcement";
-import { effectiveAccess } from "@/server/access-groups/policy";
+import { effectiveAccess, type LimitsByGroup } from "@/server/access-groups/policy";
 import type { AccessGroupPolicy } from "@/server/access-groups/policy/schemas";
 import type { AuditActor } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
@@ -137,11 +137,12 @@ async function computeListing(userId: string, ip: string | null | undefined): Pr
   // (evaluateRequest's groupsAllowing with no credential), and the verdict depends only on those
   // groups and the duration: one evaluation (limits in each group's zone) per distinct pair, not per privilege.
   const verdicts = new Map<string, { verdict: Verdict; shown: ReturnType<typeof publicVerdict> }>();
+  const limitsByGroup: LimitsByGroup = new Map();
   const listed = access.privileges.map(({ privilege: p, groups }): ListedPrivilege => {
     const memo = `${groups.map((g) => g.id).join(",")}|${p.defaultDurationMinutes}`;
     let known = verdicts.get(memo);
     if (!known) {
-      const verdict = bindVerdict(s, groups, p.defaultDurationMinutes, now);
+      const verdict = bindVerdict(s, groups, p.defaultDurationMinutes, now, { limitsByGroup });
       known = { verdict, shown: publicVerdict(verdict) };
       verdicts.set(memo, known);
       note(verdict.ok ? verdict.windowEndsAt : verdict.nextWindowStartsAt);

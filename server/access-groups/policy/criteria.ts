@@ -103,12 +103,23 @@ export function deviceMatches(criteria: Criteria, device: DeviceFacts): boolean 
 }
 
 export function credentialMatches(criteria: Criteria, credential: CredentialFacts, devicesByName: DevicesByName): boolean {
-  if (!selectsAccounts(criteria)) return false;
-  const credentialFieldsAllow =
-    fieldAllows(criteria.credentialUsernames, credential.username) &&
-    fieldAllows(criteria.credentialTypes, credential.type) &&
-    tagFieldAllows(criteria.credentialTags, credential.tags);
-  if (!credentialFieldsAllow) return false;
-  if (!hasAnyField(criteria, DEVICE_FIELDS)) return true;
-  return credential.deviceNames.some((name) => (devicesByName.get(name.toLowerCase()) ?? []).some((device) => deviceFieldsAllow(criteria, device)));
+  return credentialMatcher(criteria, devicesByName)(credential);
+}
+
+/**
+ * credentialMatches for one criteria and many accounts: what depends on the criteria alone (whether
+ * they select accounts at all, whether devices matter) is worked out once.
+ */
+export function credentialMatcher(criteria: Criteria, devicesByName: DevicesByName): (credential: CredentialFacts) => boolean {
+  if (!selectsAccounts(criteria)) return () => false;
+  const devicesMatter = hasAnyField(criteria, DEVICE_FIELDS);
+  return (credential) => {
+    const credentialFieldsAllow =
+      fieldAllows(criteria.credentialUsernames, credential.username) &&
+      fieldAllows(criteria.credentialTypes, credential.type) &&
+      tagFieldAllows(criteria.credentialTags, credential.tags);
+    if (!credentialFieldsAllow) return false;
+    if (!devicesMatter) return true;
+    return credential.deviceNames.some((name) => (devicesByName.get(name.toLowerCase()) ?? []).some((device) => deviceFieldsAllow(criteria, device)));
+  };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import {
+  credentialMatcher,
   credentialMatches,
   indexDevicesByName,
   privilegeMatches,
@@ -57,8 +58,9 @@ export function effectiveAccess<G extends AccessGroupPolicy, P extends Privilege
   const privileges = catalog.privileges
     .map((privilege) => ({ privilege, groups: enabled.filter((g) => privilegeMatches(g.criteria, privilege)) }))
     .filter((entry) => entry.groups.length > 0);
+  const matchers = enabled.map((g) => ({ g, matches: credentialMatcher(g.criteria, devicesByName) }));
   const credentials = catalog.credentials
-    .map((credential) => ({ credential, groups: enabled.filter((g) => credentialMatches(g.criteria, credential, devicesByName)) }))
+    .map((credential) => ({ credential, groups: matchers.filter((m) => m.matches(credential)).map((m) => m.g) }))
     .filter((entry) => entry.groups.length > 0);
   return { privileges, credentials };
 }
@@ -105,11 +107,14 @@ function compareGroups(a: AccessGroupPolicy, b: AccessGroupPolicy, emergency: bo
   );
 }
 
+/** Each group's limits at one instant, by group id: shared by the choices of one listing (same `now`). */
+export type LimitsByGroup = Map<string, ReturnType<typeof evaluateLimits>>;
+
 export function chooseGroupForRequest<G extends AccessGroupPolicy>(
   groups: readonly G[],
   now: Date,
   location: ResolvedLocation | null,
-  options: { emergency?: boolean } = {},
+  options: { emergency?: boolean; limitsByGroup?: LimitsByGroup } = {},
 ): GroupChoice<G> {
   const emergency = options.emergency ?? false;
   const open: { group: G; windowEndsAt: Date | null }[] = [];
@@ -125,7 +130,12 @@ export function chooseGroupForRequest<G extends AccessGroupPolicy>(
       refuse("emergency", "The group does not allow emergency access");
       continue;
     }
-    const limits = evaluateLimits(group.limits, group.timeZone, now);
+    // A caller judging many privileges at one `now` passes a map: each group's limits are worked out once.
+    let limits = options.limitsByGroup?.get(group.id);
+    if (!limits) {
+      limits = evaluateLimits(group.limits, group.timeZone, now);
+      options.limitsByGroup?.set(group.id, limits);
+    }
     if (!limits.allowed) {
       refuse(limits.rule, limits.reason, limits.nextWindowStartsAt);
       continue;
