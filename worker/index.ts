@@ -35,9 +35,12 @@ process.on("unhandledRejection", (err) => {
   log.fatal({ err }, "worker crashed (unhandled rejection)");
   process.exit(1);
 });
-// Anything thrown outside a promise (e.g. postgres-js writing to a socket it lost while Postgres
-// restarted, porsager/postgres#1154) leaves the process in an unknown state: exit non-zero, logged,
-// for the supervisor (systemd `Restart=on-failure`) to start a fresh worker.
+// Anything thrown outside a promise leaves the process in an unknown state: exit non-zero, logged,
+// for the supervisor (systemd `Restart=on-failure`) to start a fresh worker. A Postgres restart is
+// not such a case any more: postgres-js 3.4.x threw here from a setImmediate when a transaction's
+// ROLLBACK or a reserved connection's query went to a socket it had lost (porsager/postgres#1154,
+// #1208); patches/postgres+3.4.10.patch rejects that query with CONNECTION_CLOSED instead, and the
+// worker reconnects by itself (tests/fault/postgres-restart.test.ts).
 process.on("uncaughtException", (err) => {
   log.fatal({ err }, "worker crashed (uncaught exception); exiting for the supervisor to restart it");
   process.exit(1);

@@ -2,12 +2,14 @@
  * Postgres restarted under load (issue 15): 400 short grants go through two workers while a web
  * node (production build) answers a signed-in admin's calls, and the embedded cluster is stopped
  * (fast shutdown: every connection cut) and started again on the same port, with an outage of a few
- * seconds. Nobody restarts the web: it must reconnect by itself. The workers run under a supervisor
- * (as systemd's `Restart=on-failure` runs them): each reconnects by itself or exits non-zero and is
- * started again (postgres-js can throw from a timer on a socket it lost, porsager/postgres#1154 —
- * not catchable safely); the test prints which. A request made after the restart is activated and
- * its revocation removed, every grant is activated once and removed once, none stuck, nothing left
- * in AD, the chain verifies.
+ * seconds. Nobody restarts the web or the workers: each must reconnect by itself. The workers still
+ * run under a supervisor (as systemd's `Restart=on-failure` runs them) so that a regression fails
+ * with the crash lines instead of hanging: postgres-js 3.4.x threw, from a setImmediate, when a
+ * transaction's ROLLBACK or a reserved connection's query went to a socket it had lost
+ * (porsager/postgres#1154, #1208), and `worker/index.ts` exits on an uncaught exception; our patch
+ * (patches/postgres+3.4.10.patch) rejects such a query with CONNECTION_CLOSED instead. A request
+ * made after the restart is activated and its revocation removed, every grant is activated once and
+ * removed once, none stuck, nothing left in AD, the chain verifies.
  */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -246,6 +248,12 @@ describe("Postgres restarted under load", () => {
     );
 
     expect(down, "the web or a (supervised) worker is down at the end").toEqual([]);
+    expect(
+      workers.map((w) => `${w.name}: ${w.crashes.filter((c) => c.startsWith("exit")).length} exit(s), ${w.restarts()} restart(s)`),
+      `the workers reconnected by themselves: none exited for the supervisor to restart it\n${workers
+        .flatMap((w) => w.crashes.map((c) => `${w.name} ${crashLine(c)}`))
+        .join("\n")}`,
+    ).toEqual(workers.map((w) => `${w.name}: 0 exit(s), 0 restart(s)`));
     expect(web!.child.pid, "the web reconnected by itself: nobody restarted it").toBe(webPid);
     expect(stuck.slice(0, 20), "grants stuck or failed").toEqual([]);
     expect(rows.length).toBe(ACCOUNTS);
