@@ -42,7 +42,9 @@ export async function seedDemoSessions(admin: SessionUser, actor: AuditActor): P
   if (!privilege) {
     const group = (await searchGroups("JIT Linux Admins")).find((g) => g.name === "JIT Linux Admins");
     if (!group) return "skipped (JIT Linux Admins is not in the directory)";
-    privilege = await publishPrivilege(admin, actor, {
+    // Published already under another name (the bench's sessions phase publishes it as its own): reused.
+    [privilege] = await db.select().from(privileges).where(eq(privileges.groupGuid, group.objectGuid));
+    privilege ??= await publishPrivilege(admin, actor, {
       groupGuid: group.objectGuid,
       name: PRIVILEGE,
       description: group.description,

@@ -1,5 +1,4 @@
 import "server-only";
-import { parse } from "cookie";
 import { decode, getToken, type JWT, type JWTDecodeParams } from "next-auth/jwt";
 import type { SessionUser } from "./permissions";
 
@@ -38,11 +37,34 @@ export interface CookieSession {
   sessionId: string;
 }
 
+/**
+ * The Cookie header's pairs by name. A name sent twice keeps its last value, as Next's cookies(),
+ * proxy.ts's withAuth and /api/auth/session read it: a cookie planted for a parent domain or a longer
+ * path (sent first) cannot make tRPC act as someone other than the person the pages show.
+ */
+export function parseCookieHeader(header: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const pair of header.split(";")) {
+    const at = pair.indexOf("=");
+    if (at < 0) continue;
+    const name = pair.slice(0, at).trim();
+    let value = pair.slice(at + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      /* kept as sent */
+    }
+    if (name) out[name] = value;
+  }
+  return out;
+}
+
 /** The session the request's Cookie header carries, or null (none, not ours, expired, malformed). */
 export async function sessionOfCookieHeader(cookieHeader: string | null | undefined, now = Date.now()): Promise<CookieSession | null> {
   if (!cookieHeader) return null;
   // headers: {} keeps getToken from reading a bearer token; cookie names and chunks are next-auth's own rules.
-  const claims = await getToken({ req: { cookies: parse(cookieHeader), headers: {} } as never, decode: rememberedDecode });
+  const claims = await getToken({ req: { cookies: parseCookieHeader(cookieHeader), headers: {} } as never, decode: rememberedDecode });
   if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string") return null;
   if (typeof claims.exp !== "number" || claims.exp * 1000 <= now) return null;
   return {

@@ -16,6 +16,8 @@ import { dynamicSecurityHeaders, isHttps, newNonce, STATIC_SECURITY_HEADERS } fr
 
 export const TRPC_PREFIX = "/api/trpc/";
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Calls in one batch (the browser's link sends at most this many: trpc/client.tsx); each is a procedure with its own session check. */
+export const MAX_BATCH_SIZE = 50;
 
 /**
  * Mutations come as JSON or not at all. An HTML form on another site can post
@@ -53,6 +55,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse): Pro
     path: req.url!.split("?", 1)[0]!.slice(TRPC_PREFIX.length).replace(/\/+$/, ""),
     // Far above any form's input; a larger body is refused with 413 before it is parsed.
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_SIZE,
     router: appRouter,
     createContext: () => createContext({ headers: { get: (name: string) => header(req, name.toLowerCase()) } }),
     // ctx is missing only when createContext itself failed.

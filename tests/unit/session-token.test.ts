@@ -1,6 +1,6 @@
 import { encode } from "next-auth/jwt";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { forgetSessionCookies, sessionOfCookieHeader } from "@/server/auth/session-token";
+import { forgetSessionCookies, parseCookieHeader, sessionOfCookieHeader } from "@/server/auth/session-token";
 
 /*
  * The session a tRPC call's cookie names (server/auth/session-token.ts): next-auth's own cookie,
@@ -57,5 +57,22 @@ describe("sessionOfCookieHeader", () => {
     const token = (await cookieOf(claims)).match(/session-token=([^;]+)/)![1]!;
     expect(await sessionOfCookieHeader(`next-auth.csrf-token=${token}`)).toBeNull();
     expect(await sessionOfCookieHeader(`__Secure-next-auth.session-token=${token}`)).toBeNull();
+  });
+
+  it("reads a session cookie sent twice by its last value, as the pages do (a cookie planted for a parent domain or a longer path comes first)", async () => {
+    const victim = (await cookieOf(claims)).match(/session-token=([^;]+)/)![1]!;
+    const planted = (await cookieOf({ ...claims, sub: "insider", sid: "insider-session" })).match(/session-token=([^;]+)/)![1]!;
+    const both = `next-auth.session-token=${planted}; next-auth.session-token=${victim}`;
+    expect((await sessionOfCookieHeader(both))?.user.id).toBe("user-1");
+    expect((await sessionOfCookieHeader(`next-auth.session-token=junk; next-auth.session-token=${victim}`))?.user.id).toBe("user-1");
+  });
+});
+
+describe("parseCookieHeader", () => {
+  it("splits pairs, trims, unquotes and decodes; the last of a repeated name wins; nothing pollutes the prototype", () => {
+    const jar = parseCookieHeader(' a=1; b="two words";c=%41%42; a=3; broken; __proto__=x; d=%E0%A4%A');
+    expect({ ...jar }).toEqual({ a: "3", b: "two words", c: "AB", ["__proto__"]: "x", d: "%E0%A4%A" });
+    expect(Object.getPrototypeOf(jar)).toBeNull();
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });
