@@ -73,7 +73,8 @@ async function withChromium<T>(fn: (port: number) => Promise<T>): Promise<T> {
   } finally {
     child.kill("SIGKILL");
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile for a moment after the kill.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
