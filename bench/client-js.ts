@@ -17,6 +17,8 @@ export interface PageJs {
   chunks: number;
   rawBytes: number;
   gzipBytes: number;
+  /** The HTML document itself (with the RSC payload and any dehydrated query state inlined), gzipped; pages only. */
+  htmlGzipBytes?: number;
 }
 
 const CHUNK = /\/_next\/static\/(?:chunks\/[\w./-]+?\.js|[\w-]+\/_(?:buildManifest|ssgManifest|clientMiddlewareManifest)\.js)/g;
@@ -59,7 +61,7 @@ export async function measurePage(baseUrl: string, route: string, cookie?: strin
   const html = await res.text();
   if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status} (signed in? ${cookie ? "yes" : "no"})`);
   const chunks = pageChunks(html);
-  return { route, status: res.status, chunks: chunks.length, ...(await sum(baseUrl, chunks)) };
+  return { route, status: res.status, chunks: chunks.length, ...(await sum(baseUrl, chunks)), htmlGzipBytes: gzipSync(html, { level: 6 }).length };
 }
 
 /** React + the Next runtime alone: the build's rootMainFiles, loaded by every App Router page. */

@@ -76,13 +76,14 @@ export async function clientBench(opts: ClientBenchOptions): Promise<Record<stri
     log("client JavaScript per page (gzip, what a phone downloads before the page is interactive):");
     console.log(
       table(
-        ["page", "chunks", "raw", "gzip", "above framework"],
+        ["page", "chunks", "raw", "gzip", "above framework", "HTML (gzip)"],
         [baseline, ...js].map((r) => [
           r.route,
           String(r.chunks),
           kb(r.rawBytes),
           kb(r.gzipBytes),
           r === baseline ? "—" : `+${kb(r.gzipBytes - baseline.gzipBytes)}`,
+          r.htmlGzipBytes === undefined ? "—" : kb(r.htmlGzipBytes),
         ]),
       ),
     );

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/trpc/client";
+import { describeError, TRPCReactProvider, useTRPC } from "@/trpc/client";
 import { Loading, QueryError } from "./alerts";
 import { Countdown } from "./countdown";
 import type { RouterOutputs } from "./router-types";
@@ -104,5 +104,18 @@ export function RequestTimeline({ requestId, className = "" }: { requestId: stri
         );
       })}
     </ol>
+  );
+}
+
+/**
+ * The timeline with the tRPC and React Query providers it reads from: the inbox has none on its
+ * first load (components/app-shell.tsx), so they come with this chunk. Elsewhere it nests inside
+ * the page's own, on the same browser query client.
+ */
+export function RequestTimelinePanel({ requestId }: { requestId: string }) {
+  return (
+    <TRPCReactProvider>
+      <RequestTimeline requestId={requestId} />
+    </TRPCReactProvider>
   );
 }

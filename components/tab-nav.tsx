@@ -33,6 +33,9 @@ export function TabNav({ label, tabs, className = "" }: { label: string; tabs: r
             <li key={tab.href}>
               <Link
                 href={tab.href}
+                // Every page is rendered per request (app/layout.tsx), so a prefetch brings no page,
+                // only a round trip and its processing per visible tab on the first load (issue 15).
+                prefetch={false}
                 ref={current ? currentTab : undefined}
                 aria-current={current ? "page" : undefined}
                 className={`relative -mb-px inline-block border-b-2 px-2 py-2.5 text-sm font-medium whitespace-nowrap sm:px-3 ${

@@ -9,20 +9,27 @@ export function formatRemaining(ms: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
 }
 
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+/*
+ * Made on first use, not when the module loads: building a DateTimeFormat (and ICU's locale data
+ * behind the first one) took ~15 ms here (~60 ms at Lighthouse's 4× phone slowdown) inside /roles'
+ * hydration — whose privilege cards show no date (issue 15, Lighthouse TBT).
+ */
+let timeOnlyFormat: Intl.DateTimeFormat | undefined;
+let dateTimeFormat: Intl.DateTimeFormat | undefined;
+const timeOnly = () => (timeOnlyFormat ??= new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+const dateTime = () => (dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }));
 
 /** A time of day when it is today, else date and time. */
 export function formatWhen(d: Date | string | null | undefined): string {
   if (!d) return "";
   const date = typeof d === "string" ? new Date(d) : d;
   const sameDay = date.toDateString() === new Date().toDateString();
-  return sameDay ? timeOnly.format(date) : dateTime.format(date);
+  return sameDay ? timeOnly().format(date) : dateTime().format(date);
 }
 
 export function formatDateTime(d: Date | string | null | undefined): string {
   if (!d) return "";
-  return dateTime.format(typeof d === "string" ? new Date(d) : d);
+  return dateTime().format(typeof d === "string" ? new Date(d) : d);
 }
 
 /** "90 min" → "1 h 30 min"; keeps minutes under an hour as they are. */

@@ -1,13 +1,12 @@
 "use client";
 
-import dynamic from "next/dynamic";
-import { useId, useState } from "react";
+import { lazy, Suspense, useId, useState } from "react";
 import { Button } from "./button";
 
 // Its code too is loaded once a timeline is opened (about 6 KB gzipped off the inbox and /roles).
-const RequestTimeline = dynamic(() => import("./request-timeline").then((m) => m.RequestTimeline), {
-  loading: () => <p className="text-sm text-slate-500">Loading the timeline…</p>,
-});
+// React.lazy rather than next/dynamic: the timeline never renders on the server (it opens on a
+// click), and next/dynamic's own code is ~1.7 KB gzipped on the inbox's first load.
+const RequestTimeline = lazy(() => import("./request-timeline").then((m) => ({ default: m.RequestTimelinePanel })));
 
 /**
  * A "Timeline" button that shows the request's steps beneath it. The timeline is fetched only once
@@ -25,7 +24,11 @@ export function TimelineDisclosure({ requestId, className = "" }: { requestId: s
         Timeline
       </Button>
       <div id={panelId} hidden={!open} className="mt-2">
-        {open && <RequestTimeline requestId={requestId} />}
+        {open && (
+          <Suspense fallback={<p className="text-sm text-slate-500">Loading the timeline…</p>}>
+            <RequestTimeline requestId={requestId} />
+          </Suspense>
+        )}
       </div>
     </div>
   );

@@ -61,14 +61,17 @@ const isClient = (source: string) => /^\s*(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/\s*)*[
 const rel = (p: string) => path.relative(root, p);
 
 /** For one entry, the chain of modules to the first heavy package it reaches, or null. */
-function heavyChain(entry: string, seen = new Set<string>()): string[] | null {
+function heavyChain(entry: string, heavy = HEAVY, seen = new Set<string>()): string[] | null {
   if (seen.has(entry)) return null;
   seen.add(entry);
-  for (const spec of valueImports(readFileSync(entry, "utf8"))) {
-    if (HEAVY.some((re) => re.test(spec))) return [rel(entry), spec];
+  const imports = valueImports(readFileSync(entry, "utf8"));
+  // A server-only module (trpc/server.tsx) never reaches the browser, whatever it imports.
+  if (imports.includes("server-only")) return null;
+  for (const spec of imports) {
+    if (heavy.some((re) => re.test(spec))) return [rel(entry), spec];
     const next = resolveLocal(entry, spec);
     if (!next) continue;
-    const chain = heavyChain(next, seen);
+    const chain = heavyChain(next, heavy, seen);
     if (chain) return [rel(entry), ...chain];
   }
   return null;
@@ -79,6 +82,20 @@ function clientEntries(): string[] {
   return [...files.filter((f) => isClient(readFileSync(f, "utf8"))), path.join(root, "instrumentation-client.ts")].filter(
     (f) => !EXEMPT.some((re) => re.test(rel(f))),
   );
+}
+
+/**
+ * The inbox's first load (≤ 150 KB gzipped, issue 15) has room for the framework and little else:
+ * its client modules call through trpc/call.ts, never React Query, the tRPC client or superjson
+ * (the timeline brings those with its own chunk, loaded on opening). next/link and next/dynamic
+ * stay out of it and out of what every page ships: the header and the root not-found boundary.
+ */
+const INBOX_HEAVY = [/^@tanstack\/react-query$/, /^@trpc\/(client|tanstack-react-query)$/, /^superjson$/, /^next\/(link|dynamic)$/, /^@\/trpc\/client$/];
+const INBOX_FIRST_LOAD = [/^app\/\(inbox\)\//, /^components\/(site-header|app-frame)\.tsx$/, /^app\/not-found\.tsx$/];
+
+function inboxEntries(): string[] {
+  const files = ["app", "components"].flatMap((d) => walk(path.join(root, d)));
+  return files.filter((f) => INBOX_FIRST_LOAD.some((re) => re.test(rel(f))));
 }
 
 describe("client bundles", () => {
@@ -99,6 +116,17 @@ describe("client bundles", () => {
   it('no "use client" module reaches luxon or the full zod through its static imports', () => {
     const offenders = clientEntries()
       .map((entry) => heavyChain(entry))
+      .filter((chain): chain is string[] => chain !== null)
+      .map((chain) => chain.join(" → "));
+    expect(offenders).toEqual([]);
+  });
+
+  it("the inbox's first load reaches neither React Query, the tRPC client, superjson, next/link nor next/dynamic", () => {
+    const entries = inboxEntries();
+    expect(entries.map(rel)).toEqual(expect.arrayContaining(["app/(inbox)/inbox/_components/decision-form.tsx", "components/site-header.tsx"]));
+    // Server components too: a client module a layout or page imports ships with the route.
+    const offenders = entries
+      .map((entry) => heavyChain(entry, INBOX_HEAVY))
       .filter((chain): chain is string[] => chain !== null)
       .map((chain) => chain.join(" → "));
     expect(offenders).toEqual([]);

@@ -27,7 +27,10 @@ export default async function RolesPage() {
       <Suspense fallback={<Loading label="Loading your requests…" />}>
         <MyAccess />
       </Suspense>
-      <SessionsSection />
+      {/* Below the fold on a phone: hydrated on its own, after what is on screen (its fallback never shows). */}
+      <Suspense>
+        <SessionsSection />
+      </Suspense>
     </HydrateClient>
   );
 }

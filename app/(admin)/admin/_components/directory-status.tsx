@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, Loading, QueryError, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
@@ -8,7 +9,12 @@ import { Card, PageHeading } from "@/components/page-heading";
 import type { RouterOutputs } from "@/components/router-types";
 import { Pill } from "@/components/state-badge";
 import { formatDateTime } from "@/components/time";
-import { ReplicationSettings } from "./replication-settings";
+
+// Its form (react-hook-form, zod and the server's schema) is most of the overview's own JavaScript;
+// it renders only once the status has loaded, so it loads then, off the first load (issue 15).
+const ReplicationSettings = dynamic(() => import("./replication-settings").then((m) => m.ReplicationSettings), {
+  loading: () => <Loading label="Loading the replication settings…" />,
+});
 
 type Status = RouterOutputs["directory"]["status"];
 

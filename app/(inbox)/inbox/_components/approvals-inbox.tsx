@@ -1,8 +1,8 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { describeError, useTRPC } from "@/trpc/client";
+import { describeError } from "@/trpc/errors";
+import { useCallQuery } from "@/trpc/use-call-query";
 import { EmptyState, ErrorAlert, Loading, QueryError } from "@/components/alerts";
 import { ApprovalCard, cardId, type InboxItem } from "./approval-card";
 import type { DecideResult } from "./decision-form";
@@ -39,9 +39,8 @@ function useBringIntoView(requestId: string | null, present: boolean) {
   }, [requestId, present]);
 }
 
-export function ApprovalsInbox({ linkedRequestId }: { linkedRequestId: string | null }) {
-  const trpc = useTRPC();
-  const inbox = useQuery({ ...trpc.approvals.inbox.queryOptions(), refetchInterval: 10_000 });
+export function ApprovalsInbox({ linkedRequestId, initial }: { linkedRequestId: string | null; initial?: InboxItem[] }) {
+  const inbox = useCallQuery("approvals.inbox", { initialData: initial, refetchInterval: 10_000 });
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   // Requests decided on this page: a link to one of them is no longer "missing" once it leaves the list.
   const [decided, setDecided] = useState<readonly string[]>([]);
@@ -69,10 +68,10 @@ export function ApprovalsInbox({ linkedRequestId }: { linkedRequestId: string | 
         </p>
       )}
 
-      {inbox.isPending ? (
+      {inbox.isError ? (
+        <QueryError message={describeError(inbox.error).message} onRetry={inbox.refetch} />
+      ) : !inbox.data ? (
         <Loading label="Loading requests waiting for you…" />
-      ) : inbox.isError ? (
-        <QueryError message={describeError(inbox.error).message} onRetry={() => void inbox.refetch()} />
       ) : inbox.data.length === 0 ? (
         <EmptyState title="Nothing waits for your decision">
           Requests you approve appear here when they reach your level. This page checks every few seconds.

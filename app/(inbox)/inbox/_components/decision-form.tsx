@@ -1,8 +1,9 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState } from "react";
-import { describeError, errorCode, useTRPC } from "@/trpc/client";
+import { callMutation } from "@/trpc/call";
+import { describeError, errorCode } from "@/trpc/errors";
+import { invalidate } from "@/trpc/use-call-query";
 import { ErrorAlert } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
 import { TextAreaField, TextField } from "@/components/form-field";
@@ -28,8 +29,6 @@ interface DecisionFormProps {
 }
 
 export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const id = useId();
   const current = item.approvedDurationMinutes ?? item.durationMinutes;
   const commentRef = useRef<HTMLTextAreaElement>(null);
@@ -39,12 +38,8 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
   // Once decided, the buttons go: the card leaves the list on the refresh, and a second tap meanwhile would only conflict.
   const [recorded, setRecorded] = useState(false);
 
-  const refresh = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.approvals.inbox.queryKey() }),
-      queryClient.invalidateQueries({ queryKey: trpc.approvals.history.queryKey() }),
-    ]);
-  const decide = useMutation(trpc.approvals.decide.mutationOptions());
+  // The decision being sent, if any.
+  const [pending, setPending] = useState<Decision | null>(null);
 
   const run = async (decision: Decision) => {
     setProblem(null);
@@ -57,8 +52,9 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
       // Throwing keeps the confirm step open (components/confirm-button.tsx).
       throw new Error("invalid");
     }
+    setPending(decision);
     try {
-      const result = await decide.mutateAsync({ requestId: item.requestId, decision, comment, durationMinutes: shorten.minutes });
+      const result = await callMutation("approvals.decide", { requestId: item.requestId, decision, comment, durationMinutes: shorten.minutes });
       setRecorded(true);
       onDecided(result);
     } catch (err) {
@@ -73,11 +69,12 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
       }
       throw err;
     } finally {
-      void refresh();
+      setPending(null);
+      invalidate("approvals.inbox", "approvals.history");
     }
   };
 
-  const deciding = (decision: Decision) => decide.isPending && decide.variables?.decision === decision;
+  const deciding = (decision: Decision) => pending === decision;
 
   return (
     <fieldset className="mt-4 space-y-3 border-t border-slate-100 pt-4">
@@ -122,7 +119,7 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
             pendingLabel="Approving…"
             variant="primary"
             pending={deciding("approve")}
-            disabled={decide.isPending}
+            disabled={pending !== null}
             onConfirm={() => run("approve")}
           />
           <ConfirmButton
@@ -130,7 +127,7 @@ export function DecisionForm({ item, onDecided, onGone }: DecisionFormProps) {
             confirmLabel="Confirm deny"
             pendingLabel="Denying…"
             pending={deciding("deny")}
-            disabled={decide.isPending}
+            disabled={pending !== null}
             onConfirm={() => run("deny")}
           />
         </div>

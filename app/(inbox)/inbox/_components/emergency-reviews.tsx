@@ -1,24 +1,24 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { describeError, useTRPC } from "@/trpc/client";
+import { callMutation } from "@/trpc/call";
+import { describeError } from "@/trpc/errors";
+import { invalidate, useCallQuery } from "@/trpc/use-call-query";
 import { ErrorAlert, QueryError } from "@/components/alerts";
 import { ConfirmButton } from "@/components/confirm-button";
 import { TextAreaField } from "@/components/form-field";
 import type { RouterOutputs } from "@/components/router-types";
 import { formatMinutes, formatWhen } from "@/components/time";
 
-type Emergency = RouterOutputs["approvals"]["emergencies"][number];
+export type Emergency = RouterOutputs["approvals"]["emergencies"][number];
 
 /**
  * Emergency access was granted without waiting; the group's approvers look at it afterwards.
  * The section only appears while something waits for review.
  */
-export function EmergencyReviews() {
-  const trpc = useTRPC();
-  const emergencies = useQuery({ ...trpc.approvals.emergencies.queryOptions(), refetchInterval: 10_000 });
-  if (emergencies.isError) return <QueryError message={describeError(emergencies.error).message} onRetry={() => void emergencies.refetch()} />;
+export function EmergencyReviews({ initial }: { initial?: Emergency[] }) {
+  const emergencies = useCallQuery("approvals.emergencies", { initialData: initial, refetchInterval: 10_000 });
+  if (emergencies.isError) return <QueryError message={describeError(emergencies.error).message} onRetry={emergencies.refetch} />;
   if (!emergencies.data?.length) return null;
   return (
     <section aria-labelledby="emergency-heading">
@@ -35,15 +35,23 @@ export function EmergencyReviews() {
 }
 
 function EmergencyCard({ emergency: e }: { emergency: Emergency }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const id = useId();
   const [comment, setComment] = useState("");
-  const review = useMutation(
-    trpc.approvals.review.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.approvals.emergencies.queryKey() }),
-    }),
-  );
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const review = async () => {
+    setPending(true);
+    setError(null);
+    try {
+      await callMutation("approvals.review", { requestId: e.requestId, comment });
+      invalidate("approvals.emergencies");
+    } catch (err) {
+      setError(err);
+      throw err;
+    } finally {
+      setPending(false);
+    }
+  };
   return (
     <li aria-label={`Emergency ${e.requester} ${e.privilege}`} className="rounded-lg border border-red-200 bg-white p-4 shadow-sm">
       <p className="font-semibold text-slate-900">
@@ -56,14 +64,8 @@ function EmergencyCard({ emergency: e }: { emergency: Emergency }) {
       <p className="mt-2 text-sm break-words text-slate-700">“{e.justification}”</p>
       <div className="mt-3 space-y-3">
         <TextAreaField id={`${id}-comment`} label="Review comment (optional)" rows={2} value={comment} onChange={(ev) => setComment(ev.target.value)} />
-        <ConfirmButton
-          label="Mark reviewed"
-          confirmLabel="Confirm reviewed"
-          pendingLabel="Saving…"
-          pending={review.isPending}
-          onConfirm={() => review.mutateAsync({ requestId: e.requestId, comment })}
-        />
-        {review.isError && <ErrorAlert>{describeError(review.error).message}</ErrorAlert>}
+        <ConfirmButton label="Mark reviewed" confirmLabel="Confirm reviewed" pendingLabel="Saving…" pending={pending} onConfirm={review} />
+        {error !== null && <ErrorAlert>{describeError(error).message}</ErrorAlert>}
       </div>
     </li>
   );

@@ -1,12 +1,12 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { describeError, useTRPC } from "@/trpc/client";
+import { describeError } from "@/trpc/errors";
+import { useCallQuery } from "@/trpc/use-call-query";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import type { RouterOutputs } from "@/components/router-types";
 import { formatMinutes, formatWhen } from "@/components/time";
 
-type PastDecision = RouterOutputs["approvals"]["history"][number];
+export type PastDecision = RouterOutputs["approvals"]["history"][number];
 
 const REQUEST_NOW: Record<PastDecision["status"], string> = {
   pending: "still waiting for a decision",
@@ -30,19 +30,18 @@ function DecisionBadge({ decision }: { decision: PastDecision["decision"] }) {
   );
 }
 
-export function MyDecisions() {
-  const trpc = useTRPC();
-  const history = useQuery(trpc.approvals.history.queryOptions());
+export function MyDecisions({ initial }: { initial?: PastDecision[] }) {
+  const history = useCallQuery("approvals.history", { initialData: initial });
 
   return (
     <section aria-labelledby="decisions-heading">
       <h2 id="decisions-heading" className="mb-3 text-lg font-semibold text-slate-900">
         Your decisions
       </h2>
-      {history.isPending ? (
+      {history.isError ? (
+        <QueryError message={describeError(history.error).message} onRetry={history.refetch} />
+      ) : !history.data ? (
         <Loading label="Loading your decisions…" />
-      ) : history.isError ? (
-        <QueryError message={describeError(history.error).message} onRetry={() => void history.refetch()} />
       ) : history.data.length === 0 ? (
         <EmptyState title="You have not decided on any request yet">Your approvals and denials are listed here, newest first.</EmptyState>
       ) : (

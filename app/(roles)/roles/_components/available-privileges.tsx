@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { Suspense, useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
 import { Button } from "@/components/button";
@@ -127,7 +127,16 @@ export function AvailablePrivileges() {
                 {first!.total === first!.available ? `${first!.available} privileges` : `${first!.total} of ${first!.available} privileges match`}
               </p>
               <div className="grid gap-4 md:grid-cols-2">
-                {access.data.pages.flatMap((page) => page.items.map((item) => <PrivilegeCard key={item.privilege.id} entry={item} />))}
+                {access.data.pages.flatMap((page) =>
+                  page.items.map((item) => (
+                    // A boundary per card: React hydrates each one apart and yields between them, so a
+                    // page of cards is many short tasks on a phone, not one long one (issue 15's TBT).
+                    // Nothing in a card suspends; the fallback never shows.
+                    <Suspense key={item.privilege.id}>
+                      <PrivilegeCard entry={item} />
+                    </Suspense>
+                  )),
+                )}
               </div>
               {access.hasNextPage && (
                 <div className="mt-4">
