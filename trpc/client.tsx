@@ -22,7 +22,8 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, headers: presenceHeaders })],
+      // At most the server's batch limit (MAX_BATCH_SIZE in server/http/trpc.ts): a larger page splits its calls.
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, headers: presenceHeaders, maxItems: 50 })],
     }),
   );
   return (
