@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Attribute, Change, type Client } from "ldapts";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { accessGroups, catalogCredentials, catalogDevices } from "@/db/schema";
 import { addMember } from "@/server/access-groups/members";
@@ -141,6 +141,12 @@ export async function setupSessionsFixture(admin: Client, opts: { accounts: numb
     const [row] = await db
       .insert(catalogCredentials)
       .values({ username: sam, source: "directory", objectGuid: entry.objectGuid, dn: entry.dn, present: true, managed: true })
+      // The worker's catalog sync may have listed the account already (made by an earlier bench run).
+      .onConflictDoUpdate({
+        target: catalogCredentials.objectGuid,
+        targetWhere: sql`object_guid is not null`,
+        set: { username: sam, dn: entry.dn, present: true, managed: true },
+      })
       .returning({ id: catalogCredentials.id });
     return { sam, dn: entry.dn, credentialId: row!.id };
   });
