@@ -47,6 +47,21 @@ let alpha: Privilege;
 let beta: Privilege;
 let gamma: Privilege;
 
+/** A group alice is in whose requests need one approval, from `approverGuid`. */
+async function gatedGroup(approverGuid: string) {
+  const g = await configuredAccessGroup(carol, {
+    name: "it-rs Gated",
+    settings: { autoGrantOnProvisioning: true, requiresApproval: true },
+    members: [guid["it-rs-alice"]!],
+  });
+  await updateApprovers(carol, actorFor(carol), {
+    id: g.id,
+    version: g.version,
+    approvers: [{ userGuid: approverGuid, level: 1 }],
+    levels: [{ level: 1, requiredApprovals: 1 }],
+  });
+  return g;
+}
 const names = (page: Awaited<ReturnType<typeof listAccess>>) => page.items.map((i) => i.privilege.name);
 const list = (u: SessionUser, session: string, input: Record<string, unknown> = {}) => listAccess(u, actorFor(u), session, input);
 
@@ -161,17 +176,7 @@ describe("the listing", () => {
   });
 
   it("says when the requester approves for the group that would bind the request", async () => {
-    const g = await configuredAccessGroup(carol, {
-      name: "it-rs Gated",
-      settings: { autoGrantOnProvisioning: true, requiresApproval: true },
-      members: [guid["it-rs-alice"]!],
-    });
-    await updateApprovers(carol, actorFor(carol), {
-      id: g.id,
-      version: g.version,
-      approvers: [{ userGuid: guid["it-rs-alice"]!, level: 1 }],
-      levels: [{ level: 1, requiredApprovals: 1 }],
-    });
+    await gatedGroup(guid["it-rs-alice"]!);
     expect((await list(alice, "s1")).items.map((i) => i.selfApprover)).toEqual([true, true, true]);
     expect(await previewRequest(alice, actorFor(alice), { privilegeId: alpha.id, credentialId: null, durationMinutes: 5 })).toMatchObject({
       ok: true,
@@ -241,17 +246,7 @@ describe("the accounts offered with each privilege", () => {
 
 describe("My access", () => {
   it("lists live requests first and pages the earlier ones by keyset, without gaps or repeats", async () => {
-    const g = await configuredAccessGroup(carol, {
-      name: "it-rs Gated",
-      settings: { autoGrantOnProvisioning: true, requiresApproval: true },
-      members: [guid["it-rs-alice"]!],
-    });
-    await updateApprovers(carol, actorFor(carol), {
-      id: g.id,
-      version: g.version,
-      approvers: [{ userGuid: guid["it-rs-bob"]!, level: 1 }],
-      levels: [{ level: 1, requiredApprovals: 1 }],
-    });
+    await gatedGroup(guid["it-rs-bob"]!);
     const ids: string[] = [];
     for (const p of [alpha, beta, gamma]) ids.push((await submitRequest(alice, actorFor(alice), { privilegeId: p.id, durationMinutes: 5 })).requestId);
     await cancelRequest(alice, actorFor(alice), ids[0]!);

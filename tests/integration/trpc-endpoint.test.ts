@@ -84,4 +84,14 @@ describe("the tRPC endpoint", () => {
     const over = await batch(MAX_BATCH_SIZE + 1);
     expect(over.status).toBe(400);
   });
+
+  it("answers a made-up or traversing procedure path with 404, signed in or not, and runs nothing", async () => {
+    const sid = await startSession(alice.id, "127.0.0.1", "vitest");
+    const cookie = await cookieFor(alice, sid);
+    for (const path of ["%2e%2e/requests.mine", "__proto__", "constructor", "requests.mine.extra", "requests"]) {
+      const res = await fetch(`${base}/api/trpc/${path}`, { headers: { cookie } });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+    }
+  });
 });

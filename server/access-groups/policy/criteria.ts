@@ -103,7 +103,7 @@ export function deviceMatches(criteria: Criteria, device: DeviceFacts): boolean 
 }
 
 export function credentialMatches(criteria: Criteria, credential: CredentialFacts, devicesByName: DevicesByName): boolean {
-  return credentialMatcher(criteria, devicesByName)(credential);
+  return selectsAccounts(criteria) && accountFieldsAllow(criteria, credential, devicesByName, hasAnyField(criteria, DEVICE_FIELDS));
 }
 
 /**
@@ -113,13 +113,15 @@ export function credentialMatches(criteria: Criteria, credential: CredentialFact
 export function credentialMatcher(criteria: Criteria, devicesByName: DevicesByName): (credential: CredentialFacts) => boolean {
   if (!selectsAccounts(criteria)) return () => false;
   const devicesMatter = hasAnyField(criteria, DEVICE_FIELDS);
-  return (credential) => {
-    const credentialFieldsAllow =
-      fieldAllows(criteria.credentialUsernames, credential.username) &&
-      fieldAllows(criteria.credentialTypes, credential.type) &&
-      tagFieldAllows(criteria.credentialTags, credential.tags);
-    if (!credentialFieldsAllow) return false;
-    if (!devicesMatter) return true;
-    return credential.deviceNames.some((name) => (devicesByName.get(name.toLowerCase()) ?? []).some((device) => deviceFieldsAllow(criteria, device)));
-  };
+  return (credential) => accountFieldsAllow(criteria, credential, devicesByName, devicesMatter);
+}
+
+function accountFieldsAllow(criteria: Criteria, credential: CredentialFacts, devicesByName: DevicesByName, devicesMatter: boolean): boolean {
+  const credentialFieldsAllow =
+    fieldAllows(criteria.credentialUsernames, credential.username) &&
+    fieldAllows(criteria.credentialTypes, credential.type) &&
+    tagFieldAllows(criteria.credentialTags, credential.tags);
+  if (!credentialFieldsAllow) return false;
+  if (!devicesMatter) return true;
+  return credential.deviceNames.some((name) => (devicesByName.get(name.toLowerCase()) ?? []).some((device) => deviceFieldsAllow(criteria, device)));
 }
