@@ -10,6 +10,7 @@ const TABS = [
   { href: "/admin/privilege-sets", label: "Privilege sets" },
   { href: "/admin/access-groups", label: "Access groups" },
   { href: "/admin/catalog", label: "Catalog" },
+  { href: "/admin/directory", label: "Directory" },
   { href: "/admin/grants", label: "Active grants" },
   { href: "/admin/drift", label: "Drift" },
   { href: "/admin/sessions", label: "Sessions" },
