@@ -72,6 +72,7 @@ const MATRIX: Record<string, Entry> = {
   "audit.list": { allowed: ADMIN, input: () => ({}) },
   "audit.verify": { allowed: ADMIN },
   "directory.status": { allowed: ADMIN },
+  "directory.setup": { allowed: ADMIN },
   "accessGroups.groups.list": { allowed: ADMIN },
   "accessGroups.groups.page": { allowed: ADMIN, input: () => ({ status: "enabled" }) },
   "accessGroups.groups.byId": { allowed: ADMIN, input: nobody },
