@@ -1,8 +1,9 @@
 import "server-only";
-import { desc, sql } from "drizzle-orm";
+import { desc, gt, sql } from "drizzle-orm";
 import { db } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { withSessionLock } from "@/server/jobs/locks";
+import { verifyChain, type ChainRow } from "./chain";
 import { SYSTEM_ACTOR } from "./events";
 import { appendCheckpoint } from "./checkpoints-file";
 import { signingKey } from "./checkpoints-key";
@@ -26,7 +27,7 @@ export interface CheckpointPolicy {
 
 /** What the writer remembers between runs: the last checkpoint's seq, the seq of its own event, and when. */
 export interface WriterState {
-  last?: { seq: number; eventSeq: number; at: number };
+  last?: { seq: number; hash: string; eventSeq: number; at: number };
   startedAt: number;
 }
 
@@ -39,7 +40,7 @@ async function lastCheckpoint(): Promise<WriterState["last"]> {
     sql`select seq, data from audit_events where action = 'audit.checkpoint' order by seq desc limit 1`,
   );
   const parsed = checkpointSchema.safeParse(row?.data);
-  return row && parsed.success ? { seq: parsed.data.seq, eventSeq: Number(row.seq), at: Date.parse(parsed.data.at) } : undefined;
+  return row && parsed.success ? { seq: parsed.data.seq, hash: parsed.data.hash, eventSeq: Number(row.seq), at: Date.parse(parsed.data.at) } : undefined;
 }
 
 /** Writes a checkpoint when one is due; returns it, or null (not due, or another worker is the writer). */
@@ -55,9 +56,40 @@ export async function checkpointIfDue(state: WriterState, policy: CheckpointPoli
     const since = last?.at ?? state.startedAt;
     const due = head.seq - (last?.seq ?? 0) >= policy.everyEvents || now - since >= policy.intervalMs;
     if (!due) return null;
+    // Never sign a head that does not extend the last signed one: a rewrite would be blessed.
+    // Once an admin has acknowledged every alert raised since, the trail as it is becomes the new base.
+    if (last && !(await extendsCheckpoint(last)) && !(await divergenceAcknowledged(last.at))) throw new ChainDiverged(last.seq);
     return writeCheckpoint(state, policy.file, head, now);
   });
   return run.ran ? run.value : null;
+}
+
+export class ChainDiverged extends Error {
+  constructor(seq: number) {
+    super(`not signing a checkpoint: the trail no longer extends the checkpoint of event #${seq} (see the audit chain alerts)`);
+  }
+}
+
+/** The row of the last checkpoint still has its hash, and every row since links on from it. */
+async function extendsCheckpoint(last: { seq: number; hash: string }): Promise<boolean> {
+  const [row] = await db.execute<{ hash: string }>(sql`select hash from audit_events where seq = ${last.seq}`);
+  if (row?.hash !== last.hash) return false;
+  let prev = { seq: last.seq, hash: last.hash };
+  for (;;) {
+    const rows: ChainRow[] = await db.select().from(auditEvents).where(gt(auditEvents.seq, prev.seq)).orderBy(auditEvents.seq).limit(5000);
+    if (rows.length === 0) return true;
+    if (verifyChain(rows, prev).length > 0) return false;
+    const end = rows[rows.length - 1]!;
+    prev = { seq: end.seq, hash: end.hash };
+  }
+}
+
+async function divergenceAcknowledged(since: number): Promise<boolean> {
+  const [row] = await db.execute<{ open: number; seen: number }>(sql`
+    select count(*) filter (where acknowledged_at is null)::int as open,
+           count(*) filter (where first_seen_at >= ${new Date(since).toISOString()}::timestamptz)::int as seen
+    from audit_chain_alerts`);
+  return row?.open === 0 && (row?.seen ?? 0) > 0;
 }
 
 async function writeCheckpoint(state: WriterState, file: string, head: { seq: number; hash: string }, now: number): Promise<Checkpoint> {
@@ -75,6 +107,6 @@ async function writeCheckpoint(state: WriterState, file: string, head: { seq: nu
     const [row] = await tx.execute<{ seq: string }>(sql`select max(seq) as seq from audit_events`);
     return Number(row?.seq ?? head.seq + 1);
   });
-  state.last = { seq: head.seq, eventSeq, at: now };
+  state.last = { seq: head.seq, hash: head.hash, eventSeq, at: now };
   return checkpoint;
 }

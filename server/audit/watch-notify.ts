@@ -45,7 +45,7 @@ function webhookBody(a: Alert, kind: WebhookKind): unknown {
   const line = `Interim: audit trail tampered with — ${a.message}`;
   if (kind === "slack") return { text: line };
   if (kind === "teams") return { type: "message", text: line };
-  return { event: "audit_chain_broken", alertId: a.id, problem: a.problem, seq: a.seq, message: a.message, firstSeenAt: a.firstSeenAt.toISOString() };
+  return { type: "interim.audit_chain_broken", alertId: a.id, problem: a.problem, seq: a.seq, message: a.message, firstSeenAt: a.firstSeenAt.toISOString() };
 }
 
 async function targets(config: DispatcherConfig): Promise<Target[]> {

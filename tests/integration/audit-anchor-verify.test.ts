@@ -2,10 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db";
-import { hashEvent } from "@/server/audit/chain";
 import { checkpointIfDue, newWriterState } from "@/server/audit/checkpoints";
 import { appendCheckpoint, readCheckpointFile } from "@/server/audit/checkpoints-file";
 import { signingKey } from "@/server/audit/checkpoints-key";
@@ -13,6 +11,7 @@ import { signCheckpoint } from "@/server/audit/checkpoints-sign";
 import { checkpointsInTrail, verifyCheckpoints } from "@/server/audit/checkpoints-verify";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
+import { rewriteFrom, tamper } from "../support/audit-tamper";
 import { runAuditVerifyOn } from "../support/audit-verify";
 import { copyDatabase } from "../support/database-copy";
 import { resetDatabase } from "./fixtures";
@@ -33,42 +32,6 @@ async function events(n: number, label: string) {
     await db.transaction((tx) =>
       recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: `g-${label}-${i}`, data: { reason: `${label} ${i}` } }]),
     );
-}
-
-/** As the owner of the copy, with the append-only triggers off: `change(tx)`, committed. */
-async function tamper(url: string, change: (tx: postgres.TransactionSql) => Promise<void>) {
-  const owner = postgres(url, { max: 1, onnotice: () => {} });
-  await owner.begin(async (tx) => {
-    await tx`alter table audit_events disable trigger user`;
-    await change(tx);
-    await tx`alter table audit_events enable trigger user`;
-  });
-  await owner.end();
-}
-
-/** Edits event #seq and recomputes every hash after it: the chain alone verifies again. */
-async function rewriteFrom(tx: postgres.TransactionSql, seq: number) {
-  const rows = await tx`select * from audit_events where seq >= ${seq - 1} order by seq`;
-  let prevHash = rows[0]!.hash as string;
-  for (const r of rows.slice(1)) {
-    const data = Number(r.seq) === seq ? { reason: "nothing happened" } : r.data;
-    const fields = {
-      seq: Number(r.seq),
-      at: r.at as Date,
-      actorType: r.actor_type,
-      actorId: r.actor_id,
-      actorName: r.actor_name,
-      action: r.action,
-      targetType: r.target_type,
-      targetId: r.target_id,
-      data,
-      ip: r.ip,
-      userAgent: r.user_agent,
-    };
-    const hash = hashEvent(prevHash, fields);
-    await tx`update audit_events set data = ${tx.json(data)}, prev_hash = ${prevHash}, hash = ${hash} where seq = ${fields.seq}`;
-    prevHash = hash;
-  }
 }
 
 beforeAll(async () => {
