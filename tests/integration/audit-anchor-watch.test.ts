@@ -7,6 +7,7 @@ import { db } from "@/db";
 import { auditChainAlerts, auditEvents } from "@/db/schema";
 import { updateNotifications } from "@/server/access-groups/service";
 import { signingKey } from "@/server/audit/checkpoints-key";
+import { resetEnvForTests } from "@/server/env";
 import { checkSignature } from "@/server/audit/checkpoints-sign";
 import { startSmtpSink, type SmtpSink } from "@/tests/support/smtp-sink";
 import { startWebhookSink, type WebhookSink } from "@/tests/support/webhook-sink";
@@ -33,10 +34,18 @@ let worker: WorkerHandle | undefined;
 const alerts = () => db.select().from(auditChainAlerts).orderBy(auditChainAlerts.firstSeenAt);
 const brokenEvents = () => db.select({ data: auditEvents.data }).from(auditEvents).where(eq(auditEvents.action, "audit.chain_broken"));
 
+const savedAllow = process.env.INTERIM_WEBHOOK_ALLOW;
+
 beforeAll(async () => {
   [smtp, hooks] = await Promise.all([startSmtpSink(), startWebhookSink()]);
+  // The webhook sink is on loopback: allowed here as in the worker's env.
+  process.env.INTERIM_WEBHOOK_ALLOW = "127.0.0.1";
+  resetEnvForTests();
 });
 afterAll(async () => {
+  if (savedAllow === undefined) delete process.env.INTERIM_WEBHOOK_ALLOW;
+  else process.env.INTERIM_WEBHOOK_ALLOW = savedAllow;
+  resetEnvForTests();
   await worker?.kill("SIGKILL");
   await Promise.all([smtp.close(), hooks.close()]);
   rmSync(dir, { recursive: true, force: true });
