@@ -109,6 +109,9 @@ describe("the worker anchors the audit chain", () => {
     );
     await tamper(ownerUrl, (tx) => rewriteFrom(tx, 2));
     await waitFor("the rewrite's alert", async () => (await alerts()).some((a) => a.key === `checkpoint-hash-mismatch:${cp!.seq}`), 60_000, 200);
-    expect((await brokenEvents()).map((e) => (e.data as { problem: string }).problem)).toContain("checkpoint-hash-mismatch");
+    // The newest checkpoint keeps disagreeing on every pass: still one alert, one event.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const problems = (await brokenEvents()).map((e) => (e.data as { problem: string }).problem);
+    expect(problems.filter((p) => p === "checkpoint-hash-mismatch")).toHaveLength(1);
   }, 90_000);
 });
