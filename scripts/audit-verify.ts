@@ -47,7 +47,9 @@ else {
 }
 
 console.log(
-  existsSync(file) ? `checkpoint file ${file}: ${fromFile.length} checkpoint(s)` : `no checkpoint file at ${file}: only the checkpoints in the trail are checked`,
+  existsSync(file)
+    ? `checkpoint file ${file}: ${fromFile.length} checkpoint(s)`
+    : `no checkpoint file at ${file}: only the checkpoints in the trail are checked`,
 );
 if (!publicKey) console.warn("signatures NOT checked: no public key (pass --public-key FILE, or set AUDIT_SIGNING_KEY_FILE)");
 const newest = report.newest ? `; newest covers seq ${report.newest.seq} (signed ${report.newest.at}, ${report.newest.where})` : "";

@@ -134,7 +134,9 @@ async function main() {
     log.info({ signal, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, running: running.size }, "worker stopping");
     watchdog.stop();
     const stopped = await within(
-      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), auditAnchor.stop(), timer?.stop(), runner.stop()]).then(() => true),
+      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), auditAnchor.stop(), timer?.stop(), runner.stop()]).then(
+        () => true,
+      ),
       left(),
     );
     if (!stopped) {

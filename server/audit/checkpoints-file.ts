@@ -50,7 +50,10 @@ export function lastCheckpointInFile(file: string): CheckpointEntry | null {
     const length = Math.min(size, 8192);
     const buf = Buffer.alloc(length);
     readSync(fd, buf, 0, length, size - length);
-    const lines = buf.toString("utf8").split("\n").filter((l) => l.trim());
+    const lines = buf
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim());
     const last = lines[lines.length - 1];
     return last ? parseLine(last, "checkpoint file (last line)") : null;
   } finally {

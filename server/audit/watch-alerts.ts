@@ -30,7 +30,12 @@ export async function raiseAlert(f: ChainFinding): Promise<string | null> {
       .returning({ id: auditChainAlerts.id });
     if (!row) return null;
     await recordAudit(tx, SYSTEM_ACTOR, [
-      { action: "audit.chain_broken", targetType: "audit_chain", targetId: String(f.seq), data: { alertId: row.id, problem: f.problem, seq: f.seq, message: f.message } },
+      {
+        action: "audit.chain_broken",
+        targetType: "audit_chain",
+        targetId: String(f.seq),
+        data: { alertId: row.id, problem: f.problem, seq: f.seq, message: f.message },
+      },
     ]);
     return row.id;
   });
@@ -40,7 +45,13 @@ export async function raiseAlert(f: ChainFinding): Promise<string | null> {
 export async function openAlerts(user: SessionUser) {
   assertCan(user, "read", "Audit");
   return db
-    .select({ id: auditChainAlerts.id, problem: auditChainAlerts.problem, seq: auditChainAlerts.seq, message: auditChainAlerts.message, firstSeenAt: auditChainAlerts.firstSeenAt })
+    .select({
+      id: auditChainAlerts.id,
+      problem: auditChainAlerts.problem,
+      seq: auditChainAlerts.seq,
+      message: auditChainAlerts.message,
+      firstSeenAt: auditChainAlerts.firstSeenAt,
+    })
     .from(auditChainAlerts)
     .where(isNull(auditChainAlerts.acknowledgedAt))
     .orderBy(desc(auditChainAlerts.firstSeenAt))

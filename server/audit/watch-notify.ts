@@ -52,9 +52,11 @@ async function targets(config: DispatcherConfig): Promise<Target[]> {
   const out: Target[] = [];
   if (config.smtpUrl) {
     const smtp = { smtpUrl: config.smtpUrl, from: config.from };
-    const admins = await db.select({ email: users.email }).from(users).where(and(eq(users.isAdmin, true), isNotNull(users.email)));
-    for (const email of new Set(admins.map((u) => u.email!.toLowerCase())))
-      out.push({ key: `mail:${email}`, send: (a) => sendEmail(smtp, email, mailOf(a)) });
+    const admins = await db
+      .select({ email: users.email })
+      .from(users)
+      .where(and(eq(users.isAdmin, true), isNotNull(users.email)));
+    for (const email of new Set(admins.map((u) => u.email!.toLowerCase()))) out.push({ key: `mail:${email}`, send: (a) => sendEmail(smtp, email, mailOf(a)) });
   }
   const groups = await db.select({ id: accessGroups.id, notifications: accessGroups.notifications }).from(accessGroups);
   const allow = parseAllowList(config.webhookAllow);

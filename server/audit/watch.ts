@@ -57,7 +57,11 @@ function newestValid(entries: (CheckpointEntry | null)[]) {
 export async function watchOnce(state: WatchState, checkpointFile: string): Promise<ChainFinding[]> {
   const anchors = [lastCheckpointInFile(checkpointFile), await newestCheckpointInTrail(db)];
   // The newest checkpoints still agree with their rows, and the head is not below them.
-  const report = await verifyCheckpoints(db, anchors.filter((a): a is CheckpointEntry => a !== null), trustedPublicKey());
+  const report = await verifyCheckpoints(
+    db,
+    anchors.filter((a): a is CheckpointEntry => a !== null),
+    trustedPublicKey(),
+  );
   // A file of another installation (or an old dev database) is not this chain's: ignored. A
   // checkpoint in this very trail that names another first event means the start was rewritten.
   const ignored = (p: CheckpointProblem) => p.kind === "other-key" || (p.kind === "other-chain" && !p.where.startsWith("audit event"));
@@ -75,7 +79,11 @@ export async function watchOnce(state: WatchState, checkpointFile: string): Prom
   } else if (cursor.seq > 0) {
     const [row] = await db.execute<{ hash: string }>(sql`select hash from audit_events where seq = ${cursor.seq}`);
     if (row?.hash !== cursor.hash)
-      behind.push({ problem: "rewritten-behind", seq: cursor.seq, message: `Audit event #${cursor.seq} changed after it was verified: history was rewritten.` });
+      behind.push({
+        problem: "rewritten-behind",
+        seq: cursor.seq,
+        message: `Audit event #${cursor.seq} changed after it was verified: history was rewritten.`,
+      });
   }
   if (behind.length > 0) {
     // Raised once; from here on the rows as they are now are the base the next rows are checked against.
@@ -84,7 +92,12 @@ export async function watchOnce(state: WatchState, checkpointFile: string): Prom
     findings.push(...behind);
   } else {
     for (;;) {
-      const rows: ChainRow[] = await db.select().from(auditEvents).where(sql`${auditEvents.seq} > ${state.cursor.seq}`).orderBy(auditEvents.seq).limit(PAGE);
+      const rows: ChainRow[] = await db
+        .select()
+        .from(auditEvents)
+        .where(sql`${auditEvents.seq} > ${state.cursor.seq}`)
+        .orderBy(auditEvents.seq)
+        .limit(PAGE);
       if (rows.length === 0) break;
       findings.push(...verifyChain(rows, state.cursor).map(chainFinding));
       const last = rows[rows.length - 1]!;

@@ -59,7 +59,9 @@ describe("the worker anchors the audit chain", () => {
     const hook = { id: crypto.randomUUID(), name: "SOC", kind: "generic" as const, url: `${hooks.url}/soc`, events: ["session_alert" as const], enabled: true };
     await updateNotifications(carol, actorFor(carol), { id: group.id, version: group.version, notifications: { emailEvents: [], webhooks: [hook] } });
     for (let i = 0; i < 3; i++)
-      await db.transaction((tx) => recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: `w-${i}`, data: { reason: `${i}` } }]));
+      await db.transaction((tx) =>
+        recordAudit(tx, SYSTEM_ACTOR, [{ action: "grant.cancelled", targetType: "grant", targetId: `w-${i}`, data: { reason: `${i}` } }]),
+      );
 
     worker = await startWorker({
       AUDIT_WATCH_INTERVAL_MS: "300",
@@ -99,7 +101,10 @@ describe("the worker anchors the audit chain", () => {
     expect(await trpcHttp(carol, "auditChain.acknowledge", { id: first.id, note: " " })).toMatchObject({ ok: false, fieldErrors: { note: expect.any(Array) } });
     expect(await trpcHttp(carol, "auditChain.acknowledge", { id: first.id, note: "forged row found, DBA access revoked" })).toMatchObject({ ok: true });
     expect(await trpcHttp(carol, "auditChain.open", undefined, { query: true })).toMatchObject({ ok: true, data: [expect.anything()] });
-    const [ack] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "audit.chain_alert_acknowledged"), eq(auditEvents.targetId, first.id)));
+    const [ack] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "audit.chain_alert_acknowledged"), eq(auditEvents.targetId, first.id)));
     expect(ack).toMatchObject({ actorName: "carol", data: { note: "forged row found, DBA access revoked" } });
   }, 120_000);
 
