@@ -100,13 +100,13 @@ async function writeCheckpoint(state: WriterState, file: string, head: { seq: nu
     at: new Date(now).toISOString(),
     chain: first?.hash ?? head.hash,
   });
-  // The file first: a checkpoint of committed rows is true whether or not its event commits.
-  appendCheckpoint(file, checkpoint);
   const eventSeq = await db.transaction(async (tx) => {
     await recordAudit(tx, SYSTEM_ACTOR, [{ action: "audit.checkpoint", targetType: "audit_chain", targetId: String(head.seq), data: checkpoint }]);
     const [row] = await tx.execute<{ seq: string }>(sql`select max(seq) as seq from audit_events`);
     return Number(row?.seq ?? head.seq + 1);
   });
   state.last = { seq: head.seq, hash: head.hash, eventSeq, at: now };
+  // Then the file (fsync'd); a file that cannot be written fails this run loudly, the event stays.
+  appendCheckpoint(file, checkpoint);
   return checkpoint;
 }
