@@ -36,12 +36,12 @@ export async function checkpointsInTrail(executor: Executor): Promise<Checkpoint
   return rows.map((r) => ({ where: `audit event #${r.seq}`, raw: r.data }));
 }
 
-/** The newest audit.checkpoint event (a short scan back from the head: one is written every minute or N events). */
-export async function newestCheckpointInTrail(executor: Executor): Promise<CheckpointEntry | null> {
+/** The newest audit.checkpoint event after `afterSeq` (the watcher passes how far it looked last time, so each pass reads only new rows). */
+export async function newestCheckpointInTrail(executor: Executor, afterSeq = 0): Promise<(CheckpointEntry & { seq: number }) | null> {
   const [r] = await executor.execute<{ seq: string; data: unknown }>(
-    sql`select seq, data from audit_events where action = 'audit.checkpoint' order by seq desc limit 1`,
+    sql`select seq, data from audit_events where action = 'audit.checkpoint' and seq > ${afterSeq} order by seq desc limit 1`,
   );
-  return r ? { where: `audit event #${r.seq}`, raw: r.data } : null;
+  return r ? { where: `audit event #${r.seq}`, raw: r.data, seq: Number(r.seq) } : null;
 }
 
 export async function verifyCheckpoints(executor: Executor, entries: CheckpointEntry[], publicKey: KeyObject | null): Promise<CheckpointReport> {

@@ -35,9 +35,10 @@ export function newWriterState(now = Date.now()): WriterState {
   return { startedAt: now };
 }
 
-async function lastCheckpoint(): Promise<WriterState["last"]> {
+/** The newest checkpoint event after `afterSeq` (the rows since the last one this writer knows). */
+async function lastCheckpoint(afterSeq: number): Promise<WriterState["last"]> {
   const [row] = await db.execute<{ seq: string; data: unknown }>(
-    sql`select seq, data from audit_events where action = 'audit.checkpoint' order by seq desc limit 1`,
+    sql`select seq, data from audit_events where action = 'audit.checkpoint' and seq > ${afterSeq} order by seq desc limit 1`,
   );
   const parsed = checkpointSchema.safeParse(row?.data);
   return row && parsed.success ? { seq: parsed.data.seq, hash: parsed.data.hash, eventSeq: Number(row.seq), at: Date.parse(parsed.data.at) } : undefined;
@@ -47,7 +48,7 @@ async function lastCheckpoint(): Promise<WriterState["last"]> {
 export async function checkpointIfDue(state: WriterState, policy: CheckpointPolicy, now = Date.now()): Promise<Checkpoint | null> {
   const run = await withSessionLock(CHECKPOINT_LOCK, async () => {
     // Another worker may have written one since: the trail says which is the newest.
-    state.last = (await lastCheckpoint()) ?? state.last;
+    state.last = (await lastCheckpoint(state.last?.eventSeq ?? 0)) ?? state.last;
     const [head] = await db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     if (!head) return null;
     const last = state.last;

@@ -24,6 +24,21 @@ const PAGE = 5000;
 
 export interface WatchState {
   cursor?: { seq: number; hash: string };
+  /** The newest audit.checkpoint event seen, and the head up to which the trail was searched for one. */
+  trailCheckpoint?: CheckpointEntry | null;
+  searchedTo?: number;
+}
+
+/** The newest checkpoint event, reading only the rows appended since the last pass. */
+async function trailCheckpoint(state: WatchState): Promise<CheckpointEntry | null> {
+  const [top] = await db.execute<{ seq: string | null }>(sql`select max(seq) as seq from audit_events`);
+  const head = Number(top?.seq ?? 0);
+  // A head that went back (rows deleted) is searched again from the start.
+  const from = state.searchedTo !== undefined && head >= state.searchedTo ? state.searchedTo : 0;
+  const found = await newestCheckpointInTrail(db, from);
+  if (found) state.trailCheckpoint = found;
+  state.searchedTo = head;
+  return state.trailCheckpoint ?? null;
 }
 
 const chainMessage: Record<ChainProblem["kind"], string> = {
@@ -55,7 +70,7 @@ function newestValid(entries: (CheckpointEntry | null)[]) {
 
 /** One verification pass; returns the findings (each already raised as an alert when new). */
 export async function watchOnce(state: WatchState, checkpointFile: string): Promise<ChainFinding[]> {
-  const anchors = [lastCheckpointInFile(checkpointFile), await newestCheckpointInTrail(db)];
+  const anchors = [lastCheckpointInFile(checkpointFile), await trailCheckpoint(state)];
   // The newest checkpoints still agree with their rows, and the head is not below them.
   const report = await verifyCheckpoints(
     db,
