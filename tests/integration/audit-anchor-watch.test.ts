@@ -119,4 +119,11 @@ describe("the worker anchors the audit chain", () => {
     const problems = (await brokenEvents()).map((e) => (e.data as { problem: string }).problem);
     expect(problems.filter((p) => p === "checkpoint-hash-mismatch")).toHaveLength(1);
   }, 90_000);
+
+  it("in production without a signing key the worker refuses to start, saying what to set", async () => {
+    await worker?.kill("SIGKILL");
+    worker = undefined;
+    const noKey = { NODE_ENV: "production", AUDIT_SIGNING_KEY: undefined, AUDIT_SIGNING_KEY_FILE: undefined } as unknown as Record<string, string>;
+    await expect(startWorker(noKey)).rejects.toThrow(/worker exited \(1\)[\s\S]*no audit signing key: set AUDIT_SIGNING_KEY_FILE/);
+  }, 60_000);
 });
