@@ -14,7 +14,7 @@ import { recordAudit } from "@/server/audit/service";
 import { rewriteFrom, tamper } from "../support/audit-tamper";
 import { runAuditVerifyOn } from "../support/audit-verify";
 import { copyDatabase } from "../support/database-copy";
-import { resetDatabase } from "./fixtures";
+import { localUser, resetDatabase, trpcHttp } from "./fixtures";
 
 /*
  * What the checkpoints add to the chain (issue 16): someone with the database owner's rights who
@@ -56,6 +56,13 @@ describe("audit:verify with signed checkpoints", () => {
     const report = await verifyCheckpoints(db, [...readCheckpointFile(file), ...(await checkpointsInTrail(db))], signingKey().publicKey);
     expect(report).toMatchObject({ count: 2, signaturesChecked: true, head: 11, problems: [], newest: { seq: 10 } });
     expect(await checkpointIfDue(newWriterState(Date.now() - 3_600_001), { everyEvents: 1, intervalMs: 3_600_000, file })).toBeNull();
+  });
+
+  it("the audit page's Verify chain reports the checkpoints (admins only)", async () => {
+    const carol = await localUser("carol", true);
+    const r = await trpcHttp(carol, "audit.verify", undefined);
+    expect(r).toMatchObject({ ok: true, data: { problems: [], checkpoints: { count: 2, signaturesChecked: true, problems: [], newest: { seq: 10 } } } });
+    expect(await trpcHttp(await localUser("dave"), "audit.verify", undefined)).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 
   it("history rewritten with every hash recomputed: the chain passes, the checkpoints name the seqs", async () => {
