@@ -139,6 +139,17 @@ const schema = z.object({
   INTERIM_DRIFT_WATCH_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(1_000),
   /** While the directory is unreachable (an open outage), how often the worker tries a bind to see whether it answers again. */
   DIRECTORY_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(1_000),
+  // Audit anchoring (issue 16, server/audit/checkpoints*.ts, watch*.ts): signed checkpoints of the chain's head.
+  /** Ed25519 private key (PEM) that signs checkpoints; or AUDIT_SIGNING_KEY_FILE. Neither: generated into .data/ outside production; production refuses. */
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Where the worker appends each checkpoint (one JSON line, fsync'd). */
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).default(".data/audit-checkpoints.jsonl"),
+  /** A checkpoint after this many new events, and at the latest every AUDIT_CHECKPOINT_INTERVAL_MS when the head moved. */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How often the worker verifies the rows appended since its last check (0: never). */
+  AUDIT_WATCH_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
 });
 
 export type Env = z.infer<typeof schema>;

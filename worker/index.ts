@@ -13,6 +13,7 @@ import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
 import { startHeartbeat } from "@/server/ops/heartbeat";
 import { startMetricsServer } from "@/server/ops/metrics-server";
+import { startAuditAnchor } from "./audit-anchor";
 import { startDirectoryProbe } from "./directory-probe";
 import { expiryTimerEnabled, startActivationWatchdog, startExpiryTimer } from "./expiry-timer";
 import { isLostConnection } from "./lost-connection";
@@ -72,6 +73,8 @@ const graphileLogger = new GraphileLogger((scope) => {
 });
 
 async function main() {
+  // First: in production without an audit signing key this throws, and the worker does not start.
+  const auditAnchor = startAuditAnchor(scoped("audit-anchor"));
   checkDirectory(SYSTEM_ACTOR).then(
     (facts) => log.info({ dcs: facts.domainControllers?.length, pam: facts.pamFeatureEnabled, lockoutThreshold: facts.lockoutThreshold }, "directory checked"),
     (err: Error) => log.warn({ err: err.message }, "directory check failed; will retry with the next job"),
@@ -131,7 +134,9 @@ async function main() {
     log.info({ signal, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, running: running.size }, "worker stopping");
     watchdog.stop();
     const stopped = await within(
-      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), timer?.stop(), runner.stop()]).then(() => true),
+      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), auditAnchor.stop(), timer?.stop(), runner.stop()]).then(
+        () => true,
+      ),
       left(),
     );
     if (!stopped) {

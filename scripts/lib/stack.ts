@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { APP_ROLE, ensureAppRole, ensureDatabase, ensureEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
 import { migrateDatabase } from "../../db/migrate";
@@ -43,6 +43,16 @@ export async function prepareStack(database: string, opts: { fresh?: boolean; cl
     if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString("base64url"), { mode: 0o600 });
     process.env.NEXTAUTH_SECRET = readFileSync(secretFile, "utf8").trim();
   }
+  if (!process.env.AUDIT_SIGNING_KEY && !process.env.AUDIT_SIGNING_KEY_FILE) {
+    // The audit checkpoints' Ed25519 key (server/audit/checkpoints-key.ts), its public half beside it for `audit:verify --public-key`.
+    const keyFile = path.join(dataDir, "audit-signing-key.pem");
+    if (!existsSync(keyFile)) {
+      const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+      writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+      writeFileSync(keyFile.replace(/\.pem$/, ".pub.pem"), publicKey.export({ type: "spki", format: "pem" }));
+    }
+    process.env.AUDIT_SIGNING_KEY_FILE = keyFile;
+  }
   let handle: EmbeddedHandle | undefined;
   if (!process.env.DATABASE_URL) {
     // Separate clusters for the app, the tests and the bench, so one stopping never pulls the
@@ -52,6 +62,12 @@ export async function prepareStack(database: string, opts: { fresh?: boolean; cl
     const port = Number(process.env.INTERIM_PG_PORT ?? 54329 + (offsets[cluster] ?? 0));
     handle = await ensureEmbeddedPostgres(path.join(dataDir, cluster === "dev" ? "pg" : `pg-${cluster}`), port);
     await ensureDatabase(handle.baseUrl, database, opts.fresh);
+    if (!process.env.AUDIT_CHECKPOINT_FILE) {
+      // One checkpoint file per embedded database, gone with it on --fresh (checkpoints of a dropped database would fail audit:verify).
+      const file = path.join(dataDir, "audit-checkpoints", `${cluster}-${database}.jsonl`);
+      if (opts.fresh) rmSync(file, { force: true });
+      process.env.AUDIT_CHECKPOINT_FILE = file;
+    }
     // Two roles, as in production: the cluster's superuser owns the schema and runs migrations;
     // the web, the worker and the tests' own code log in as the app role (README, Production).
     const appPassword = await ensureAppRole(handle.baseUrl);

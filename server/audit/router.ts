@@ -4,7 +4,8 @@ import { assertCan } from "@/server/auth/permissions";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
 import { AUDIT_ACTIONS } from "./events";
 import { listAuditInput } from "./schemas";
-import { listAudit, verifyAuditChain } from "./service";
+import { verifyChainAndCheckpoints } from "./checkpoints-status";
+import { listAudit } from "./service";
 
 export const auditRouter = createTRPCRouter({
   actions: adminProcedure.query(() => AUDIT_ACTIONS),
@@ -14,6 +15,6 @@ export const auditRouter = createTRPCRouter({
   }),
   verify: adminProcedure.mutation(({ ctx }) => {
     assertCan(ctx.user, "read", "Audit");
-    return verifyAuditChain(db);
+    return verifyChainAndCheckpoints(ctx.user);
   }),
 });

@@ -4,6 +4,7 @@ import { overviewRouter } from "@/server/admin/router";
 import { sessionsRouter } from "@/server/admin/sessions";
 import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
+import { auditChainRouter } from "@/server/audit/watch-router";
 import { authRouter } from "@/server/auth/router";
 import { catalogRouter } from "@/server/catalog/router";
 import { directoryRouter } from "@/server/directory/router";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   sessions: sessionsRouter,
   deviceSessions: deviceSessionsRouter,
+  auditChain: auditChainRouter,
 });
 
 export type AppRouter = typeof appRouter;

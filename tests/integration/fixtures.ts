@@ -1,5 +1,5 @@
 import { Attribute, Change, Client, escapeFilter } from "ldapts";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson, { type SuperJSONResult } from "superjson";
 import pino from "pino";
@@ -97,9 +97,11 @@ export async function isDirectMember(groupDn: string, memberDn: string): Promise
 /** Empties the app's tables and graphile-worker's queue (not the directory), as the database owner. */
 export async function resetDatabase() {
   await asTableOwner(
-    sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check, directory_outages restart identity cascade`,
+    sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check, directory_outages, audit_chain_alerts restart identity cascade`,
   );
   await db.execute(sql`delete from graphile_worker._private_jobs`);
+  // The audit checkpoints of the emptied trail would no longer match it.
+  if (process.env.AUDIT_CHECKPOINT_FILE) rmSync(process.env.AUDIT_CHECKPOINT_FILE, { force: true });
 }
 
 /**

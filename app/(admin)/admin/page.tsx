@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AuditChainBanner } from "./_components/audit-chain-banner";
 import { DirectoryStatus } from "./_components/directory-status";
 import { EmergencyFlags } from "./_components/emergency-flags";
 import { WorkerHeartbeats } from "./_components/worker-heartbeats";
@@ -9,6 +10,7 @@ export const metadata: Metadata = { title: "Administration — Interim" };
 export default function AdminOverviewPage() {
   return (
     <>
+      <AuditChainBanner />
       <OutageBanner />
       <EmergencyFlags />
       <DirectoryStatus />

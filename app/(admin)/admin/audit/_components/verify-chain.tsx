@@ -5,8 +5,10 @@ import { describeError, useTRPC } from "@/trpc/client";
 import { ErrorAlert, SuccessNote } from "@/components/alerts";
 import { Button } from "@/components/button";
 import type { RouterOutputs } from "@/components/router-types";
+import { formatDateTime } from "@/components/time";
 
 type Problem = RouterOutputs["audit"]["verify"]["problems"][number];
+type Checkpoints = RouterOutputs["audit"]["verify"]["checkpoints"];
 
 function describeProblem(p: Problem): string {
   switch (p.kind) {
@@ -31,6 +33,7 @@ export function VerifyChain() {
       </Button>
       {verify.isError && <ErrorAlert>{describeError(verify.error).message}</ErrorAlert>}
       {result && !verify.isPending && result.problems.length === 0 && <SuccessNote>Chain intact — {result.checked} events checked</SuccessNote>}
+      {result && !verify.isPending && <CheckpointsResult checkpoints={result.checkpoints} />}
       {result && !verify.isPending && result.problems.length > 0 && (
         <ErrorAlert>
           <p className="font-medium">
@@ -45,5 +48,33 @@ export function VerifyChain() {
         </ErrorAlert>
       )}
     </div>
+  );
+}
+
+/** The signed checkpoints (issue 16): how many, the newest, and any that no longer match the trail. */
+function CheckpointsResult({ checkpoints: c }: { checkpoints: Checkpoints }) {
+  const unsigned = c.signaturesChecked ? "" : " (signatures not checked: this server has no audit key)";
+  if (c.problems.length > 0) {
+    return (
+      <ErrorAlert>
+        <p className="font-medium">
+          Checkpoints broken — {c.problems.length} {c.problems.length === 1 ? "problem" : "problems"} in {c.count} checkpoints{unsigned}
+        </p>
+        <ul className="mt-1 list-disc space-y-0.5 pl-5">
+          {c.problems.slice(0, 20).map((p, i) => (
+            <li key={`${p.kind}-${i}`}>{p.text}</li>
+          ))}
+        </ul>
+        {c.problems.length > 20 && <p className="mt-1">…and {c.problems.length - 20} more.</p>}
+      </ErrorAlert>
+    );
+  }
+  if (c.count === 0) return <p className="text-sm text-slate-600">No signed checkpoints yet: the worker writes one every minute while events are added.</p>;
+  return (
+    <SuccessNote>
+      {c.count} {c.count === 1 ? "checkpoint agrees" : "checkpoints agree"} with the trail — the newest covers event #{c.newest?.seq}, signed{" "}
+      {c.newest ? formatDateTime(c.newest.at) : ""}
+      {unsigned}
+    </SuccessNote>
   );
 }

@@ -1,0 +1,19 @@
+CREATE TABLE "audit_chain_alerts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"key" text NOT NULL,
+	"problem" text NOT NULL,
+	"seq" bigint NOT NULL,
+	"message" text NOT NULL,
+	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"first_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"acknowledged_at" timestamp with time zone,
+	"acknowledged_by" uuid,
+	"notified" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"notify_attempts" integer DEFAULT 0 NOT NULL,
+	"notified_at" timestamp with time zone,
+	"notify_error" text,
+	CONSTRAINT "audit_chain_alerts_key_unique" UNIQUE("key")
+);
+--> statement-breakpoint
+ALTER TABLE "audit_chain_alerts" ADD CONSTRAINT "audit_chain_alerts_acknowledged_by_users_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "audit_chain_alerts_open" ON "audit_chain_alerts" USING btree ("first_seen_at") WHERE acknowledged_at is null;
