@@ -15,7 +15,6 @@ import {
   privileges,
 } from "@/db/schema";
 import type { AuditActor, AuditEvent } from "@/server/audit/events";
-import { recordAudit } from "@/server/audit/service";
 import type { SessionUser } from "@/server/auth/permissions";
 import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import { syncWebhookSecrets, type IssuedSecret } from "@/server/notifications/webhook-secrets";
