@@ -64,7 +64,18 @@ async function resolvePrivileges(raw: RawDocument, current: ConfigDocument, issu
     } catch (err) {
       issues.add(at, message(err));
     }
-    out.push({ ...input, group: { objectGuid: guid, dn: group.dn }, enabled: p.enabled });
+    out.push({
+      name: input.name,
+      group: { objectGuid: guid, dn: group.dn },
+      description: input.description,
+      tags: input.tags,
+      maxDurationMinutes: input.maxDurationMinutes,
+      defaultDurationMinutes: input.defaultDurationMinutes,
+      allowExtension: input.allowExtension,
+      maxTotalMinutes: input.maxTotalMinutes,
+      mechanism: input.mechanism,
+      enabled: p.enabled,
+    });
   }
   return out;
 }

@@ -8,5 +8,5 @@ export const configAsCodeRouter = createTRPCRouter({
   /** Checks a document and lists what applying it would change; `ok: false` lists every problem by path. */
   preview: adminProcedure.input(previewInput).mutation(({ ctx, input }) => previewImport(ctx.user, input)),
   /** Applies a previewed document in one transaction, refused when the state changed since the preview. */
-  apply: adminProcedure.input(applyInput).mutation(({ ctx, input }) => applyImport(ctx.user, ctx.actor, input)),
+  applyImport: adminProcedure.input(applyInput).mutation(({ ctx, input }) => applyImport(ctx.user, ctx.actor, input)),
 });

@@ -13,7 +13,8 @@ import { updateApprovers, updateNotifications, updateSessions } from "@/server/a
 import type { SessionUser } from "@/server/auth/permissions";
 import { ImportRefused, applyImport, exportConfiguration, previewImport } from "@/server/config-as-code/service";
 import { updateReplicationSettings } from "@/server/directory/settings";
-import { findUser, getGroupByGuid, searchGroups } from "@/server/directory/service";
+import { searchPrincipals } from "@/server/directory/principals";
+import { findUser } from "@/server/directory/service";
 import { createPrivilegeSet } from "@/server/privilege-sets/service";
 import { updatePrivilege } from "@/server/privileges/service";
 import {
@@ -162,8 +163,8 @@ beforeAll(async () => {
   await resetDatabase();
   carol = await localUser("carol", true);
   requester = await localUser("it-cfg-req");
-  const [membersGroup] = (await searchGroups("it-cfg-members")).filter((g) => g.name === "it-cfg-members");
-  await seedRichConfiguration((await getGroupByGuid(membersGroup!.objectGuid))!.objectGuid);
+  const [membersGroup] = (await searchPrincipals("group", "it-cfg-members")).filter((g) => g.name === "it-cfg-members");
+  await seedRichConfiguration(membersGroup!.objectGuid);
   exported = (await exportConfiguration(carol)).yaml;
   await createEmptyDatabase();
 });
@@ -306,6 +307,6 @@ describe("configuration as code", () => {
     await expect(previewImport(requester, { yaml: exported })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(applyImport(requester, actorFor(requester), { yaml: exported, expectedHash: hash })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await trpcHttp(requester, "configuration.export", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await trpcHttp(requester, "configuration.apply", { yaml: exported, expectedHash: hash })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await trpcHttp(requester, "configuration.applyImport", { yaml: exported, expectedHash: hash })).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 });
