@@ -87,7 +87,8 @@ function resolveWebhooks(g: RawGroup, at: Path, issues: Issues, saved: Map<strin
         if (!before || before.kind !== w.kind) {
           issues.add([...at, "notifications", "webhooks", j, "url"], `"${KEPT}": this access group has no saved ${w.kind} webhook named "${w.name}"; give its URL`);
         }
-        realUrl = before?.url ?? "";
+        // Reported once, here: a stand-in keeps the URL checks below from repeating it.
+        realUrl = before?.kind === w.kind ? before.url : "https://kept.invalid/";
         shown = KEPT;
       } else if (before && before.kind === w.kind && before.url === realUrl) shown = KEPT;
       // A new secret URL is never shown or audited in full.

@@ -301,6 +301,32 @@ describe("configuration as code", () => {
     expect((await db.select().from(schema.accessGroups)).map((g) => g.name)).toEqual(["Cfg Operators"]);
   });
 
+  it("never exports or audits secrets: signing secrets are kept, Slack URLs written as kept", async () => {
+    const sealed = async () => (await db.select().from(schema.webhookSecrets)).map((r) => [r.webhookId, r.sealed]);
+    const siemSecret = await sealed();
+    const secretUrl = "https://hooks.slack.com/services/T000/B000/SECRETPART";
+    const yaml = await edited((d) => {
+      d.addIn(["accessGroups", 0, "notifications", "webhooks"], { name: "Chat", kind: "slack", url: secretUrl, events: ["emergency"], enabled: true });
+    });
+    const preview = await previewImport(carol, { yaml });
+    if (!preview.ok) throw new Error(JSON.stringify(preview.issues));
+    expect(JSON.stringify(preview.changes)).not.toContain("SECRETPART");
+    const applied = await applyImport(carol, actorFor(carol), { yaml, expectedHash: preview.hash });
+    expect(applied.issuedSecrets.map((s) => s.name)).toEqual(["Chat"]);
+    expect((await sealed()).filter(([id]) => siemSecret.some(([old]) => old === id))).toEqual(siemSecret);
+    const after = (await exportConfiguration(carol)).yaml;
+    expect(after).not.toContain("SECRETPART");
+    expect(after).toMatch(/name: Chat\n\s+kind: slack\n\s+url: kept/);
+    expect(JSON.stringify(await configAudit())).not.toContain("SECRETPART");
+    const [row] = await db.select().from(schema.accessGroups);
+    expect(JSON.stringify(row!.notifications)).toContain(secretUrl);
+    // "kept" stands for the saved URL of that webhook: under another name there is none.
+    const renamed = parseDocument(after);
+    renamed.setIn(["accessGroups", 0, "notifications", "webhooks", 0, "name"], "Chat 2");
+    const refused = await previewImport(carol, { yaml: renamed.toString() });
+    expect(refused).toMatchObject({ ok: false, issues: [{ path: "accessGroups[0].notifications.webhooks[0].url", message: expect.stringMatching(/no saved slack webhook named "Chat 2"/) }] });
+  });
+
   it("is for admins only, in the procedure and in the service", async () => {
     const { hash } = await exportConfiguration(carol);
     await expect(exportConfiguration(requester)).rejects.toMatchObject({ code: "FORBIDDEN" });
