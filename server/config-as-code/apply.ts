@@ -98,14 +98,25 @@ async function writeSet(tx: Transaction, user: SessionUser, doc: ConfigDocument,
 async function writePeople(tx: Transaction, user: SessionUser, ctx: ImportContext, groupId: string, g: AccessGroupConfig) {
   const person = (guid: string) => ctx.principals.get(guid)!;
   const keep = g.members.map((m) => person(m.objectGuid).objectGuid);
-  await tx.delete(accessGroupMembers).where(and(eq(accessGroupMembers.groupId, groupId), keep.length ? notInArray(accessGroupMembers.objectGuid, keep) : undefined));
+  await tx
+    .delete(accessGroupMembers)
+    .where(and(eq(accessGroupMembers.groupId, groupId), keep.length ? notInArray(accessGroupMembers.objectGuid, keep) : undefined));
   if (g.members.length) {
     await tx
       .insert(accessGroupMembers)
       .values(
         g.members.map((m) => {
           const p = person(m.objectGuid);
-          return { groupId, kind: p.kind, objectGuid: p.objectGuid, objectSid: p.objectSid, dn: p.dn, name: p.name, displayName: p.displayName, addedBy: user.id || null };
+          return {
+            groupId,
+            kind: p.kind,
+            objectGuid: p.objectGuid,
+            objectSid: p.objectSid,
+            dn: p.dn,
+            name: p.name,
+            displayName: p.displayName,
+            addedBy: user.id || null,
+          };
         }),
       )
       .onConflictDoNothing();
@@ -143,7 +154,15 @@ async function writePeople(tx: Transaction, user: SessionUser, ctx: ImportContex
   if (g.levels.length) await tx.insert(accessGroupLevels).values(g.levels.map((l) => ({ groupId, ...l })));
 }
 
-async function writeGroup(tx: Transaction, user: SessionUser, actor: AuditActor, doc: ConfigDocument, ctx: ImportContext, c: ObjectChange, ids: Map<string, string>) {
+async function writeGroup(
+  tx: Transaction,
+  user: SessionUser,
+  actor: AuditActor,
+  doc: ConfigDocument,
+  ctx: ImportContext,
+  c: ObjectChange,
+  ids: Map<string, string>,
+) {
   const g = doc.accessGroups.find((x) => x.name === c.key)!;
   const [before] = c.change === "added" ? [] : await tx.select().from(accessGroups).where(eq(accessGroups.name, c.key)).for("update");
   // A webhook keeps its id (and so its signing secret) under the same name.
@@ -182,8 +201,16 @@ async function writeGroup(tx: Transaction, user: SessionUser, actor: AuditActor,
 
 async function removeObject(tx: Transaction, c: ObjectChange): Promise<string | null> {
   if (c.kind === "accessGroup") return (await tx.delete(accessGroups).where(eq(accessGroups.name, c.key)).returning({ id: accessGroups.id }))[0]?.id ?? null;
-  if (c.kind === "privilegeSet") return (await tx.delete(privilegeSets).where(eq(privilegeSets.name, c.key)).returning({ id: privilegeSets.id }))[0]?.id ?? null;
-  return (await tx.delete(privileges).where(eq(lowerGuid(privileges.groupGuid), c.key)).returning({ id: privileges.id }))[0]?.id ?? null;
+  if (c.kind === "privilegeSet")
+    return (await tx.delete(privilegeSets).where(eq(privilegeSets.name, c.key)).returning({ id: privilegeSets.id }))[0]?.id ?? null;
+  return (
+    (
+      await tx
+        .delete(privileges)
+        .where(eq(lowerGuid(privileges.groupGuid), c.key))
+        .returning({ id: privileges.id })
+    )[0]?.id ?? null
+  );
 }
 
 function objectOf(doc: ConfigDocument, c: ObjectChange): Record<string, unknown> {
@@ -213,8 +240,16 @@ export async function applyChanges(
   };
   for (const c of changes.filter((x) => x.kind === "directory")) {
     const r = doc.directory.replication;
-    const values = { replicationMode: r.mode, replicationLatencySeconds: r.latencySeconds, replicationMaxWaitSeconds: r.maxWaitSeconds, replicationDcUrls: r.dcUrls };
-    await tx.insert(directorySettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: directorySettings.id, set: values });
+    const values = {
+      replicationMode: r.mode,
+      replicationLatencySeconds: r.latencySeconds,
+      replicationMaxWaitSeconds: r.maxWaitSeconds,
+      replicationDcUrls: r.dcUrls,
+    };
+    await tx
+      .insert(directorySettings)
+      .values({ id: 1, ...values })
+      .onConflictDoUpdate({ target: directorySettings.id, set: values });
     audit(c, null);
   }
   const upserts = changes.filter((x) => x.change !== "removed");

@@ -81,10 +81,24 @@ export const privilegeKey = (p: { group: { objectGuid: string } }) => p.group.ob
 export function diffDocuments(current: ConfigDocument, next: ConfigDocument): ObjectChange[] {
   const directory = diffFields(current.directory.replication, next.directory.replication, "replication");
   return [
-    ...(directory.length ? [{ kind: "directory" as const, key: "replication", name: "Replication settings", change: "changed" as const, fields: directory }] : []),
+    ...(directory.length
+      ? [{ kind: "directory" as const, key: "replication", name: "Replication settings", change: "changed" as const, fields: directory }]
+      : []),
     ...diffCollection("privilege", current.privileges, next.privileges, privilegeKey, (p) => p.name),
-    ...diffCollection("privilegeSet", current.privilegeSets, next.privilegeSets, (s) => s.name, (s) => s.name),
-    ...diffCollection("accessGroup", current.accessGroups, next.accessGroups, (g) => g.name, (g) => g.name),
+    ...diffCollection(
+      "privilegeSet",
+      current.privilegeSets,
+      next.privilegeSets,
+      (s) => s.name,
+      (s) => s.name,
+    ),
+    ...diffCollection(
+      "accessGroup",
+      current.accessGroups,
+      next.accessGroups,
+      (g) => g.name,
+      (g) => g.name,
+    ),
   ];
 }
 

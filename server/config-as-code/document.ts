@@ -85,9 +85,7 @@ const groupDoc = z.strictObject({
 
 export const documentSchema = z.strictObject({
   version: z.literal(DOCUMENT_VERSION, { error: `Only version ${DOCUMENT_VERSION} documents can be imported` }),
-  directory: z
-    .strictObject({ replication: z.record(z.string(), z.unknown()).optional() })
-    .default({}),
+  directory: z.strictObject({ replication: z.record(z.string(), z.unknown()).optional() }).default({}),
   privileges: list(privilegeDoc),
   privilegeSets: list(setDoc),
   accessGroups: list(groupDoc),

@@ -53,9 +53,7 @@ async function readGroups(executor: Executor, privilegeNames: Map<string, string
       criteria: criteriaSchema.parse(row.criteria),
       limits: limitsSchema.parse(row.limits),
       locations: locationPolicySchema.parse(row.locations),
-      members: members
-        .filter((m) => m.groupId === row.id)
-        .map((m) => ({ kind: m.kind, objectGuid: m.objectGuid.toLowerCase(), dn: m.dn, name: m.name })),
+      members: members.filter((m) => m.groupId === row.id).map((m) => ({ kind: m.kind, objectGuid: m.objectGuid.toLowerCase(), dn: m.dn, name: m.name })),
       activations: activations
         .filter((a) => a.groupId === row.id && a.state !== "pending")
         .map((a) => ({ objectGuid: a.userGuid.toLowerCase(), username: a.username, state: a.state as "active" | "suspended" })),

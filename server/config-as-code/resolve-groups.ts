@@ -28,7 +28,9 @@ type RawGroup = RawDocument["accessGroups"][number];
 async function savedWebhooks(): Promise<Map<string, { kind: string; url: string }>> {
   const rows = await db.select({ name: accessGroups.name, notifications: accessGroups.notifications }).from(accessGroups);
   return new Map(
-    rows.flatMap((r) => notificationSettingsSchema.parse(r.notifications ?? {}).webhooks.map((w) => [webhookRef(r.name, w.name), { kind: w.kind, url: w.url }] as const)),
+    rows.flatMap((r) =>
+      notificationSettingsSchema.parse(r.notifications ?? {}).webhooks.map((w) => [webhookRef(r.name, w.name), { kind: w.kind, url: w.url }] as const),
+    ),
   );
 }
 
@@ -69,11 +71,7 @@ async function resolvePeople(g: RawGroup, at: Path, issues: Issues, principals: 
     else if (p.disabled) issues.add(here, `${p.name} is disabled in the directory and cannot approve`);
     else approvers.push({ objectGuid: p.objectGuid.toLowerCase(), dn: p.dn, username: p.name, level: a.level });
   }
-  issues.parse(
-    approversInput,
-    { id: ID, version: 1, approvers: g.approvers.map((a) => ({ userGuid: a.objectGuid, level: a.level })), levels: g.levels },
-    at,
-  );
+  issues.parse(approversInput, { id: ID, version: 1, approvers: g.approvers.map((a) => ({ userGuid: a.objectGuid, level: a.level })), levels: g.levels }, at);
   return { members, activations, approvers };
 }
 
@@ -85,7 +83,10 @@ function resolveWebhooks(g: RawGroup, at: Path, issues: Issues, saved: Map<strin
     if (urlIsSecret(w.kind)) {
       if (w.url === KEPT) {
         if (!before || before.kind !== w.kind) {
-          issues.add([...at, "notifications", "webhooks", j, "url"], `"${KEPT}": this access group has no saved ${w.kind} webhook named "${w.name}"; give its URL`);
+          issues.add(
+            [...at, "notifications", "webhooks", j, "url"],
+            `"${KEPT}": this access group has no saved ${w.kind} webhook named "${w.name}"; give its URL`,
+          );
         }
         // Reported once, here: a stand-in keeps the URL checks below from repeating it.
         realUrl = before?.kind === w.kind ? before.url : "https://kept.invalid/";
@@ -138,7 +139,8 @@ export async function resolveGroups(raw: RawDocument, _current: ConfigDocument, 
     const people = await resolvePeople(g, at, issues, principals);
     if (head && !head.settings.approvalInLevels) {
       g.approvers.forEach((a, j) => {
-        if (a.level > 1) issues.add([...at, "approvers", j, "level"], "This group does not approve in levels: put every approver on level 1, or turn on approvalInLevels");
+        if (a.level > 1)
+          issues.add([...at, "approvers", j, "level"], "This group does not approve in levels: put every approver on level 1, or turn on approvalInLevels");
       });
     }
     if (head && names.has(head.name)) issues.add([...at, "name"], `Two access groups are named "${head.name}"`);

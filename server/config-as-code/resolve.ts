@@ -39,12 +39,9 @@ async function resolvePrivileges(raw: RawDocument, current: ConfigDocument, issu
   const existing = new Map(current.privileges.map((p) => [privilegeKey(p), p]));
   for (const [i, p] of raw.privileges.entries()) {
     const at = ["privileges", i];
-    const input = issues.parse(
-      publishPrivilegeInput,
-      { groupGuid: p.group.objectGuid, ...p, group: undefined, enabled: undefined },
-      at,
-      { groupGuid: "group" },
-    );
+    const input = issues.parse(publishPrivilegeInput, { groupGuid: p.group.objectGuid, ...p, group: undefined, enabled: undefined }, at, {
+      groupGuid: "group",
+    });
     if (!input) continue;
     const guid = input.groupGuid.toLowerCase();
     if (names.has(input.name)) issues.add([...at, "name"], `Two privileges are named "${input.name}"`);
@@ -125,7 +122,14 @@ async function resolveSets(raw: RawDocument, privileges: PrivilegeConfig[], issu
       credentials.set(guid, row.id);
       return [{ objectGuid: guid, dn: row.dn, username: row.username }];
     });
-    out.push({ name: input.name, description: input.description, enabled: s.enabled, allowOwnAccount: input.allowOwnAccount, privileges: s.privileges, accounts });
+    out.push({
+      name: input.name,
+      description: input.description,
+      enabled: s.enabled,
+      allowOwnAccount: input.allowOwnAccount,
+      privileges: s.privileges,
+      accounts,
+    });
   }
   return out;
 }
@@ -190,4 +194,3 @@ export async function resolveDocument(text: string, current: ConfigDocument): Pr
   if (!issues.ok) return { ok: false, issues: issues.list };
   return { ok: true, doc, context: { ...groups.context, adGroups, credentials } };
 }
-

@@ -104,13 +104,22 @@ async function seedRichConfiguration(membersGroupGuid: string) {
       emailEvents: ["requested", "approval_needed", "emergency"],
       extraRecipients: ["soc@interim.test"],
       extraEvents: ["emergency"],
-      webhooks: [{ id: crypto.randomUUID(), name: "SIEM", kind: "generic", url: "https://hooks.example.com/interim", events: ["requested", "granted"], enabled: true }],
+      webhooks: [
+        { id: crypto.randomUUID(), name: "SIEM", kind: "generic", url: "https://hooks.example.com/interim", events: ["requested", "granted"], enabled: true },
+      ],
     },
   });
   await updateSessions(carol, actor, {
     id: group.id,
     version: notified.version,
-    sessions: { enabled: true, recording: true, maxSessionMinutes: 90, idleTimeoutMinutes: 10, privilegeIds: [one.id], rules: { alert: ["rm -rf *"], block: ["/shutdown/i"] } },
+    sessions: {
+      enabled: true,
+      recording: true,
+      maxSessionMinutes: 90,
+      idleTimeoutMinutes: 10,
+      privilegeIds: [one.id],
+      rules: { alert: ["rm -rf *"], block: ["/shutdown/i"] },
+    },
   });
   await configuredAccessGroup(carol, { name: "Cfg Auditors", settings: { autoGrantOnProvisioning: true } });
   await updateReplicationSettings(carol, actor, { mode: "both", latencySeconds: 5, maxWaitSeconds: 120, dcUrls: [] });
@@ -150,7 +159,11 @@ async function edited(edit: (doc: ReturnType<typeof parseDocument>) => void) {
 }
 
 async function configAudit() {
-  return db.select().from(auditEvents).where(sql`${auditEvents.action} like 'config.%'`).orderBy(asc(auditEvents.seq));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(sql`${auditEvents.action} like 'config.%'`)
+    .orderBy(asc(auditEvents.seq));
 }
 
 let exported: string;
@@ -177,14 +190,28 @@ afterAll(async () => {
 describe("configuration as code", () => {
   it("exports every kind of object by natural keys, with no ids, timestamps or secrets", async () => {
     expect(exported).toMatch(/^# Interim configuration \(version 1\)/);
-    for (const text of ["Cfg One", "Cfg Two", "Cfg Both", "Cfg Operators", "Cfg Auditors", "it-cfg-members", "it-cfg-appr2", "soc@interim.test", "SIEM", "FR-IDF", "rm -rf *"]) {
+    for (const text of [
+      "Cfg One",
+      "Cfg Two",
+      "Cfg Both",
+      "Cfg Operators",
+      "Cfg Auditors",
+      "it-cfg-members",
+      "it-cfg-appr2",
+      "soc@interim.test",
+      "SIEM",
+      "FR-IDF",
+      "rm -rf *",
+    ]) {
       expect(exported).toContain(text);
     }
     expect(exported).toContain("mode: both");
     expect(exported).toContain("state: suspended");
     // Guids of AD objects only: never a database id.
     const uuids = [...exported.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map((m) => m[0]);
-    const ids = await db.execute<{ id: string }>(sql`select id::text from privileges union all select id::text from access_groups union all select id::text from privilege_sets`);
+    const ids = await db.execute<{ id: string }>(
+      sql`select id::text from privileges union all select id::text from access_groups union all select id::text from privilege_sets`,
+    );
     expect(ids.length).toBe(5);
     for (const r of ids) expect(uuids).not.toContain(r.id);
     expect(exported).not.toMatch(/createdAt|updatedAt|secret:/);
@@ -248,7 +275,9 @@ describe("configuration as code", () => {
     const preview = await previewImport(carol, { yaml });
     expect(preview.ok).toBe(false);
     const paths = preview.ok ? [] : preview.issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(["accessGroups[1].limits.validTo", "accessGroups[1].members[0].objectGuid", "privilegeSets[0].privileges[0]"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["accessGroups[1].limits.validTo", "accessGroups[1].members[0].objectGuid", "privilegeSets[0].privileges[0]"]),
+    );
     const hash = (await exportConfiguration(carol)).hash;
     const refusal = await applyImport(carol, actorFor(carol), { yaml, expectedHash: hash }).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ImportRefused);
@@ -324,7 +353,10 @@ describe("configuration as code", () => {
     const renamed = parseDocument(after);
     renamed.setIn(["accessGroups", 0, "notifications", "webhooks", 0, "name"], "Chat 2");
     const refused = await previewImport(carol, { yaml: renamed.toString() });
-    expect(refused).toMatchObject({ ok: false, issues: [{ path: "accessGroups[0].notifications.webhooks[0].url", message: expect.stringMatching(/no saved slack webhook named "Chat 2"/) }] });
+    expect(refused).toMatchObject({
+      ok: false,
+      issues: [{ path: "accessGroups[0].notifications.webhooks[0].url", message: expect.stringMatching(/no saved slack webhook named "Chat 2"/) }],
+    });
   });
 
   it("is for admins only, in the procedure and in the service", async () => {

@@ -59,7 +59,9 @@ describe("diffFields", () => {
   });
 
   it("gives a changed list whole, with the entries gained and lost", () => {
-    expect(diffFields({ tags: ["a", "b"] }, { tags: ["b", "c"] })).toEqual([{ path: "tags", before: ["a", "b"], after: ["b", "c"], added: ["c"], removed: ["a"] }]);
+    expect(diffFields({ tags: ["a", "b"] }, { tags: ["b", "c"] })).toEqual([
+      { path: "tags", before: ["a", "b"], after: ["b", "c"], added: ["c"], removed: ["a"] },
+    ]);
   });
 
   it("reports a field that appears or disappears as null on the missing side", () => {
@@ -99,7 +101,9 @@ describe("diffDocuments", () => {
 
   it("matches privileges by their group's objectGUID: a rename is a change of name, not a remove and an add", () => {
     const changes = diffDocuments(doc({ privileges: [privilege(1)] }), doc({ privileges: [privilege(1, { name: "Renamed" })] }));
-    expect(changes).toEqual([{ kind: "privilege", key: guid(1), name: "Renamed", change: "changed", fields: [{ path: "name", before: "P1", after: "Renamed" }] }]);
+    expect(changes).toEqual([
+      { kind: "privilege", key: guid(1), name: "Renamed", change: "changed", fields: [{ path: "name", before: "P1", after: "Renamed" }] },
+    ]);
   });
 
   it("ignores the order of keyed collections (canonical form), not the order of patterns", () => {

@@ -73,7 +73,13 @@ export function DiffView({ changes }: { changes: ObjectChange[] }) {
             <span className="text-xs text-slate-500">{KIND_LABEL[c.kind]}</span>
             <span className="font-medium break-all text-slate-900">{c.name}</span>
           </div>
-          {c.fields.length > 0 && <dl className="mt-2">{c.fields.map((f) => <FieldRow key={f.path} field={f} />)}</dl>}
+          {c.fields.length > 0 && (
+            <dl className="mt-2">
+              {c.fields.map((f) => (
+                <FieldRow key={f.path} field={f} />
+              ))}
+            </dl>
+          )}
         </li>
       ))}
     </ul>

@@ -24,6 +24,9 @@ export async function GET() {
     });
   } catch (err) {
     if (!(err instanceof TRPCError)) throw err;
-    return new Response(`${err.message}\n`, { status: getHTTPStatusCodeFromError(err), headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    return new Response(`${err.message}\n`, {
+      status: getHTTPStatusCodeFromError(err),
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    });
   }
 }
