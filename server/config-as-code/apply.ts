@@ -20,7 +20,7 @@ import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import { syncWebhookSecrets, type IssuedSecret } from "@/server/notifications/webhook-secrets";
 import type { ObjectChange } from "./diff";
 import { privilegeKey } from "./diff";
-import type { AccessGroupConfig, ConfigDocument } from "./document";
+import { privilegeSettings, type AccessGroupConfig, type ConfigDocument } from "./document";
 import type { ImportContext } from "./resolve";
 import { webhookRef } from "./resolve-groups";
 
@@ -46,18 +46,7 @@ async function privilegeIds(tx: Transaction) {
 async function writePrivilege(tx: Transaction, user: SessionUser, doc: ConfigDocument, ctx: ImportContext, c: ObjectChange): Promise<string> {
   const p = doc.privileges.find((x) => privilegeKey(x) === c.key)!;
   const group = ctx.adGroups.get(c.key)!;
-  const values = {
-    name: p.name,
-    description: p.description,
-    groupDn: group.dn,
-    tags: p.tags,
-    maxDurationMinutes: p.maxDurationMinutes,
-    defaultDurationMinutes: p.defaultDurationMinutes,
-    allowExtension: p.allowExtension,
-    maxTotalMinutes: p.maxTotalMinutes,
-    mechanism: p.mechanism,
-    enabled: p.enabled,
-  };
+  const values = { name: p.name, groupDn: group.dn, ...privilegeSettings(p) };
   if (c.change === "added") {
     const [row] = await tx
       .insert(privileges)

@@ -112,6 +112,22 @@ export interface PrivilegeConfig {
   enabled: boolean;
 }
 
+type PrivilegeSettings = Omit<PrivilegeConfig, "name" | "group">;
+
+/** A privilege's own settings (all but its name and group), in the document's key order: the table's columns have the same names. */
+export function privilegeSettings(p: PrivilegeSettings): PrivilegeSettings {
+  return {
+    description: p.description,
+    tags: p.tags,
+    maxDurationMinutes: p.maxDurationMinutes,
+    defaultDurationMinutes: p.defaultDurationMinutes,
+    allowExtension: p.allowExtension,
+    maxTotalMinutes: p.maxTotalMinutes,
+    mechanism: p.mechanism,
+    enabled: p.enabled,
+  };
+}
+
 export interface PrivilegeSetConfig {
   name: string;
   description: string;

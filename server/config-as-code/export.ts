@@ -10,7 +10,7 @@ import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
 import { notificationSettingsSchema } from "@/server/notifications/schemas";
 import { loadSets } from "@/server/privilege-sets/store";
 import { sessionSettingsSchema } from "@/shared/sessions/settings-schema";
-import { canonicalize, DOCUMENT_VERSION, KEPT, type AccessGroupConfig, type ConfigDocument, type WebhookConfig } from "./document";
+import { canonicalize, DOCUMENT_VERSION, KEPT, privilegeSettings, type AccessGroupConfig, type ConfigDocument, type WebhookConfig } from "./document";
 
 /*
  * The current configuration as a canonical document, and as YAML. Deterministic: the same state
@@ -97,18 +97,7 @@ export async function readConfiguration(executor: Executor): Promise<ConfigDocum
           }
         : { ...REPLICATION_DEFAULTS, dcUrls: [] },
     },
-    privileges: privilegeRows.map((p) => ({
-      name: p.name,
-      group: { objectGuid: p.groupGuid.toLowerCase(), dn: p.groupDn },
-      description: p.description,
-      tags: p.tags,
-      maxDurationMinutes: p.maxDurationMinutes,
-      defaultDurationMinutes: p.defaultDurationMinutes,
-      allowExtension: p.allowExtension,
-      maxTotalMinutes: p.maxTotalMinutes,
-      mechanism: p.mechanism,
-      enabled: p.enabled,
-    })),
+    privileges: privilegeRows.map((p) => ({ name: p.name, group: { objectGuid: p.groupGuid.toLowerCase(), dn: p.groupDn }, ...privilegeSettings(p) })),
     privilegeSets: sets.map((s) => ({
       name: s.name,
       description: s.description,

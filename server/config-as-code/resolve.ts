@@ -11,7 +11,15 @@ import { createPrivilegeSetInput } from "@/server/privilege-sets/schemas";
 import { publishPrivilegeInput } from "@/server/privileges/schemas";
 import { assertMechanismAvailable, assertPublishable } from "@/server/privileges/service";
 import { privilegeKey } from "./diff";
-import { canonicalize, documentSchema, type ConfigDocument, type PrivilegeConfig, type PrivilegeSetConfig, type RawDocument } from "./document";
+import {
+  canonicalize,
+  documentSchema,
+  privilegeSettings,
+  type ConfigDocument,
+  type PrivilegeConfig,
+  type PrivilegeSetConfig,
+  type RawDocument,
+} from "./document";
 import { Issues, placeholderIds, type ImportIssue } from "./issues";
 import { resolveGroups, type GroupContext } from "./resolve-groups";
 
@@ -61,18 +69,7 @@ async function resolvePrivileges(raw: RawDocument, current: ConfigDocument, issu
     } catch (err) {
       issues.add(at, message(err));
     }
-    out.push({
-      name: input.name,
-      group: { objectGuid: guid, dn: group.dn },
-      description: input.description,
-      tags: input.tags,
-      maxDurationMinutes: input.maxDurationMinutes,
-      defaultDurationMinutes: input.defaultDurationMinutes,
-      allowExtension: input.allowExtension,
-      maxTotalMinutes: input.maxTotalMinutes,
-      mechanism: input.mechanism,
-      enabled: p.enabled,
-    });
+    out.push({ name: input.name, group: { objectGuid: guid, dn: group.dn }, ...privilegeSettings({ ...input, enabled: p.enabled }) });
   }
   return out;
 }
