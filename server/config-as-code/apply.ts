@@ -9,6 +9,7 @@ import {
   accessGroupMembers,
   accessGroups,
   directorySettings,
+  privilegeDriftSettings,
   privilegeSetAccounts,
   privilegeSetItems,
   privilegeSets,
@@ -47,18 +48,22 @@ async function writePrivilege(tx: Transaction, user: SessionUser, doc: ConfigDoc
   const p = doc.privileges.find((x) => privilegeKey(x) === c.key)!;
   const group = ctx.adGroups.get(c.key)!;
   const values = { name: p.name, groupDn: group.dn, ...privilegeSettings(p) };
-  if (c.change === "added") {
-    const [row] = await tx
-      .insert(privileges)
-      .values({ ...values, groupGuid: group.objectGuid, groupSid: group.objectSid, createdBy: user.id || null })
-      .returning({ id: privileges.id });
-    return row!.id;
-  }
-  const [row] = await tx
-    .update(privileges)
-    .set({ ...values, updatedAt: new Date() })
-    .where(eq(lowerGuid(privileges.groupGuid), c.key))
-    .returning({ id: privileges.id });
+  const [row] =
+    c.change === "added"
+      ? await tx
+          .insert(privileges)
+          .values({ ...values, groupGuid: group.objectGuid, groupSid: group.objectSid, createdBy: user.id || null })
+          .returning({ id: privileges.id })
+      : await tx
+          .update(privileges)
+          .set({ ...values, updatedAt: new Date() })
+          .where(eq(lowerGuid(privileges.groupGuid), c.key))
+          .returning({ id: privileges.id });
+  const drift = { action: p.drift, updatedBy: user.id || null, updatedAt: new Date() };
+  await tx
+    .insert(privilegeDriftSettings)
+    .values({ privilegeId: row!.id, ...drift })
+    .onConflictDoUpdate({ target: privilegeDriftSettings.privilegeId, set: drift });
   return row!.id;
 }
 

@@ -31,6 +31,8 @@ const privilegeDoc = z.strictObject({
   maxTotalMinutes: z.number().nullable().default(null),
   mechanism: z.string().default("direct"),
   enabled: z.boolean().default(true),
+  /** Drift page: standing members of the group are only reported (alert) or taken out (remove). */
+  drift: z.enum(["alert", "remove"], "Use alert or remove").default("alert"),
 });
 
 const setDoc = z.strictObject({
@@ -110,9 +112,10 @@ export interface PrivilegeConfig {
   maxTotalMinutes: number | null;
   mechanism: "direct" | "ttl" | "temporary-group";
   enabled: boolean;
+  drift: "alert" | "remove";
 }
 
-type PrivilegeSettings = Omit<PrivilegeConfig, "name" | "group">;
+type PrivilegeSettings = Omit<PrivilegeConfig, "name" | "group" | "drift">;
 
 /** A privilege's own settings (all but its name and group), in the document's key order: the table's columns have the same names. */
 export function privilegeSettings(p: PrivilegeSettings): PrivilegeSettings {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { Document } from "yaml";
 import type { Executor } from "@/db";
-import { accessGroupActivations, accessGroupMembers, accessGroups, directorySettings, privileges } from "@/db/schema";
+import { accessGroupActivations, accessGroupMembers, accessGroups, directorySettings, privilegeDriftSettings, privileges } from "@/db/schema";
 import { criteriaSchema, groupSettingsSchema, limitsSchema, locationPolicySchema } from "@/server/access-groups/policy/schemas";
 import { readApprovers } from "@/server/access-groups/service";
 import { REPLICATION_DEFAULTS } from "@/server/grants/replication-policy";
@@ -84,6 +84,7 @@ export async function readConfiguration(executor: Executor): Promise<ConfigDocum
   const [settings] = await executor.select().from(directorySettings).where(eq(directorySettings.id, 1));
   const privilegeRows = await executor.select().from(privileges).orderBy(asc(privileges.name));
   const names = new Map(privilegeRows.map((p) => [p.id, p.name]));
+  const drift = new Map((await executor.select().from(privilegeDriftSettings)).map((d) => [d.privilegeId, d.action]));
   const sets = await loadSets(executor);
   return canonicalize({
     version: DOCUMENT_VERSION,
@@ -97,7 +98,12 @@ export async function readConfiguration(executor: Executor): Promise<ConfigDocum
           }
         : { ...REPLICATION_DEFAULTS, dcUrls: [] },
     },
-    privileges: privilegeRows.map((p) => ({ name: p.name, group: { objectGuid: p.groupGuid.toLowerCase(), dn: p.groupDn }, ...privilegeSettings(p) })),
+    privileges: privilegeRows.map((p) => ({
+      name: p.name,
+      group: { objectGuid: p.groupGuid.toLowerCase(), dn: p.groupDn },
+      ...privilegeSettings(p),
+      drift: drift.get(p.id) ?? "alert",
+    })),
     privilegeSets: sets.map((s) => ({
       name: s.name,
       description: s.description,

@@ -69,7 +69,7 @@ async function resolvePrivileges(raw: RawDocument, current: ConfigDocument, issu
     } catch (err) {
       issues.add(at, message(err));
     }
-    out.push({ name: input.name, group: { objectGuid: guid, dn: group.dn }, ...privilegeSettings({ ...input, enabled: p.enabled }) });
+    out.push({ name: input.name, group: { objectGuid: guid, dn: group.dn }, ...privilegeSettings({ ...input, enabled: p.enabled }), drift: p.drift });
   }
   return out;
 }

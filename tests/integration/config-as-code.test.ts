@@ -13,6 +13,7 @@ import { updateApprovers, updateNotifications, updateSessions } from "@/server/a
 import type { SessionUser } from "@/server/auth/permissions";
 import { ImportRefused, applyImport, exportConfiguration, previewImport } from "@/server/config-as-code/service";
 import { updateReplicationSettings } from "@/server/directory/settings";
+import { setDriftAction } from "@/server/drift/service";
 import { searchPrincipals } from "@/server/directory/principals";
 import { findUser } from "@/server/directory/service";
 import { createPrivilegeSet } from "@/server/privilege-sets/service";
@@ -67,6 +68,7 @@ async function seedRichConfiguration(membersGroupGuid: string) {
     tags: ["web"],
     enabled: true,
   });
+  await setDriftAction(carol, actor, { privilegeId: one.id, action: "remove" });
   await catalogAccount("it-cfg-adm");
   const [account] = await db.select().from(catalogCredentials);
   await createPrivilegeSet(carol, actor, {
@@ -206,6 +208,7 @@ describe("configuration as code", () => {
       expect(exported).toContain(text);
     }
     expect(exported).toContain("mode: both");
+    expect(exported).toContain("drift: remove");
     expect(exported).toContain("state: suspended");
     // Guids of AD objects only: never a database id.
     const uuids = [...exported.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map((m) => m[0]);
@@ -289,6 +292,7 @@ describe("configuration as code", () => {
   it("applies in one transaction with one audit event per object and a summary; refuses a stale preview", async () => {
     const yaml = await edited((d) => {
       d.setIn(["privileges", 0, "enabled"], false);
+      d.setIn(["privileges", 0, "drift"], "alert");
       d.setIn(["privilegeSets", 0, "enabled"], false);
       d.setIn(["accessGroups", 0, "description"], "read only");
     });
@@ -317,7 +321,14 @@ describe("configuration as code", () => {
       ["config.imported", "configuration"],
     ]);
     expect(rows.at(-1)!.data).toMatchObject({ importId: applied.importId, added: 0, changed: 4, removed: 0, afterHash: applied.hash });
-    expect(rows[0]!.data).toMatchObject({ name: "Cfg One", fields: [{ path: "enabled", before: true, after: false }] });
+    expect(rows[0]!.data).toMatchObject({
+      name: "Cfg One",
+      fields: [
+        { path: "enabled", before: true, after: false },
+        { path: "drift", before: "remove", after: "alert" },
+      ],
+    });
+    expect(new Set((await db.select().from(schema.privilegeDriftSettings)).map((d) => d.action))).toEqual(new Set(["alert"]));
     expect(parseDocument((await exportConfiguration(carol)).yaml).toJS()).toEqual(parseDocument(yaml).toJS());
   });
 

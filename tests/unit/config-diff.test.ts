@@ -17,6 +17,7 @@ const privilege = (n: number, over: Partial<PrivilegeConfig> = {}): PrivilegeCon
   maxTotalMinutes: null,
   mechanism: "direct",
   enabled: true,
+  drift: "alert",
   ...over,
 });
 
