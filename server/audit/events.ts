@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { anchorAuditEvents } from "./anchor-events";
+import { configAuditEvents } from "./config-events";
 import { sessionAuditEvents } from "./session-events";
 
 /** Who did it. Workers act as "system"; people act with their user id and request context. */
@@ -351,6 +352,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   }),
   ...sessionAuditEvents,
   ...anchorAuditEvents,
+  ...configAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

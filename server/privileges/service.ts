@@ -46,7 +46,7 @@ function isWithin(dn: string, base: string): boolean {
  * objectGUID/objectSid, nested at any depth (server/directory/identity.ts). Activation
  * checks the same again: AD can nest a published group into one of those later.
  */
-async function assertPublishable(group: { dn: string; objectGuid: string }) {
+export async function assertPublishable(group: { dn: string; objectGuid: string }) {
   const base = env.LDAP_PRIVILEGE_BASE_DN ?? env.LDAP_BASE_DN;
   if (!isWithin(group.dn, base)) {
     throw invalid(`Only groups under ${base} can be published (LDAP_PRIVILEGE_BASE_DN).`);
@@ -59,7 +59,7 @@ async function assertPublishable(group: { dn: string; objectGuid: string }) {
  * groups need an OU to create them in. Refused here so that no privilege promises what the
  * directory cannot do.
  */
-async function assertMechanismAvailable(mechanism: GrantMechanism) {
+export async function assertMechanismAvailable(mechanism: GrantMechanism) {
   if (mechanism === "temporary-group" && !temporaryGroupsAvailable()) {
     throw invalid(`Temporary groups are not available. ${TEMP_GROUPS_UNAVAILABLE} Choose direct membership.`);
   }

@@ -7,6 +7,7 @@ import { auditRouter } from "@/server/audit/router";
 import { auditChainRouter } from "@/server/audit/watch-router";
 import { authRouter } from "@/server/auth/router";
 import { catalogRouter } from "@/server/catalog/router";
+import { configAsCodeRouter } from "@/server/config-as-code/router";
 import { directoryRouter } from "@/server/directory/router";
 import { driftRouter } from "@/server/drift/router";
 import { grantsRouter } from "@/server/grants/router";
@@ -36,6 +37,7 @@ export const appRouter = createTRPCRouter({
   sessions: sessionsRouter,
   deviceSessions: deviceSessionsRouter,
   auditChain: auditChainRouter,
+  configuration: configAsCodeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,6 +16,7 @@ const TABS = [
   { href: "/admin/sessions", label: "Sessions" },
   { href: "/admin/recordings", label: "Sessions on devices" },
   { href: "/admin/audit", label: "Audit trail" },
+  { href: "/admin/configuration", label: "Configuration" },
 ] as const;
 
 export function AdminNav() {
