@@ -13,6 +13,7 @@ import { privilegeSetsRouter } from "@/server/privilege-sets/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
 import { deviceSessionsRouter } from "@/server/sessions/router";
+import { siemRouter } from "@/server/siem/router";
 import { createCallerFactory, createTRPCRouter } from "./init";
 
 /**
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   sessions: sessionsRouter,
   deviceSessions: deviceSessionsRouter,
+  siem: siemRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,40 @@
+/* The audit event as the SIEM export reads and sends it, and how much it matters (pure). */
+
+/** The audit row as the exporter reads it (audit_events). */
+export interface SiemEvent {
+  seq: number;
+  at: Date;
+  actorType: string;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  data: Record<string, unknown>;
+  ip: string | null;
+  userAgent: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export type SiemFormat = "json" | "cef";
+
+export interface MessageOptions {
+  format: SiemFormat;
+  appName: string;
+  hostname: string;
+  procId: string;
+  /** Interim's version (CEF's Device Version). */
+  version: string;
+}
+
+/** authpriv: security and authorization messages, kept apart from ordinary logs by most receivers. */
+export const FACILITY_AUTHPRIV = 10;
+const SEVERITY_WARNING = 4;
+const SEVERITY_NOTICE = 5;
+
+/** Failures, refusals, emergencies and a broken chain stand out (warning); every other change is a notice. */
+export function severityOf(action: string): typeof SEVERITY_WARNING | typeof SEVERITY_NOTICE {
+  return /fail|denied|refused|broken|emergency|alert|tamper/i.test(action) ? SEVERITY_WARNING : SEVERITY_NOTICE;
+}
+
