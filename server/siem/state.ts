@@ -62,9 +62,10 @@ export async function hasEventsAfter(conn: postgres.ReservedSql, seq: number): P
 
 /** The next `limit` events after `seq`, in seq order. */
 export async function readAfter(conn: postgres.ReservedSql, seq: number, limit: number): Promise<SiemEvent[]> {
-  const rows = await conn<(Omit<SiemEvent, "seq"> & { seq: string })[]>`
+  // drizzle's postgres-js driver hands timestamps over as text (it sets the shared client's parsers).
+  const rows = await conn<(Omit<SiemEvent, "seq" | "at" | "data"> & { seq: string; at: string | Date; data: Record<string, unknown> | string })[]>`
     select seq::text as seq, at, actor_type as "actorType", actor_id as "actorId", actor_name as "actorName", action,
            target_type as "targetType", target_id as "targetId", data, ip, user_agent as "userAgent", prev_hash as "prevHash", hash
-    from audit_events where seq > ${seq} order by seq limit ${limit}`;
-  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+    from audit_events where audit_events.seq > ${seq} order by audit_events.seq limit ${limit}`;
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), at: new Date(r.at), data: typeof r.data === "string" ? (JSON.parse(r.data) as Record<string, unknown>) : r.data }));
 }

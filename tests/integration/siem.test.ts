@@ -13,7 +13,7 @@ import { startSiemExport, type SiemExport } from "@/server/siem/exporter";
 import { siemStatus } from "@/server/siem/status";
 import { makeCa, startRsyslog, type Rsyslog } from "../support/rsyslog";
 import { parseCef, parseSyslog, seqOf } from "../support/siem-parse";
-import { resetDatabase, trpcHttp, waitFor } from "./fixtures";
+import { localUser, resetDatabase, trpcHttp, waitFor } from "./fixtures";
 
 /*
  * Issue 16: the audit trail streamed to a real rsyslog on loopback (tests/support/rsyslog.ts), as
@@ -22,7 +22,7 @@ import { resetDatabase, trpcHttp, waitFor } from "./fixtures";
  * gets nothing.
  */
 
-const log = pino({ level: "silent" });
+const log = pino({ level: process.env.SIEM_TEST_LOG ?? "silent" });
 const admin: SessionUser = { id: randomUUID(), username: "siem-admin", dn: "", displayName: "SIEM admin", isAdmin: true };
 const awkward = `pipe | equals = backslash \\ newline\nCR\r quote " é 漢字`;
 const actor: AuditActor = { type: "user", id: randomUUID(), name: `carol ${awkward}`, ip: "192.0.2.7", userAgent: `agent ${awkward}` };
@@ -143,7 +143,11 @@ describe("SIEM export", () => {
     expect(status.lastSentAt).toBeInstanceOf(Date);
     // Administrators only, in the service and through the procedure.
     await expect(siemStatus({ ...admin, isAdmin: false })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await trpcHttp({ ...admin, isAdmin: false }, "siem.status", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await trpcHttp(await localUser("dave"), "siem.status", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await trpcHttp(await localUser("carol", true), "siem.status", undefined, { query: true })).toMatchObject({
+      ok: true,
+      data: { lastSentSeq: 301, backlog: 0, target: `tcp://127.0.0.1:${rs.port}` },
+    });
   });
 
   it("sends CEF over TLS verified against the CA file, escaped so that every value comes back intact", async () => {
