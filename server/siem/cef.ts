@@ -13,7 +13,7 @@ export function escapeCefHeader(value: string): string {
 }
 
 export function escapeCefValue(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\r\n|\n/g, "\\n").replace(/\r/g, "\\r");
+  return value.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
 /** CEF severity 0–10: warnings (failures, refusals, emergencies, a broken chain) 7, the rest 3. */
