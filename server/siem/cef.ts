@@ -52,8 +52,6 @@ function extension(e: SiemEvent): string {
 }
 
 export function cefMessage(e: SiemEvent, version: string): string {
-  const header = ["CEF:0", "Interim", "Interim", version, e.action, e.action, String(cefSeverity(e.action))].map((h, i) =>
-    i === 0 ? h : escapeCefHeader(h),
-  );
+  const header = ["CEF:0", "Interim", "Interim", version, e.action, e.action, String(cefSeverity(e.action))].map((h, i) => (i === 0 ? h : escapeCefHeader(h)));
   return `${header.join("|")}|${extension(e)}`;
 }

@@ -37,4 +37,3 @@ const SEVERITY_NOTICE = 5;
 export function severityOf(action: string): typeof SEVERITY_WARNING | typeof SEVERITY_NOTICE {
   return /fail|denied|refused|broken|emergency|alert|tamper/i.test(action) ? SEVERITY_WARNING : SEVERITY_NOTICE;
 }
-

@@ -66,7 +66,13 @@ export function startSiemExport(log: Logger, config: SiemConfig, opts: { standby
         resolve();
       };
     });
-  const message: MessageOptions = { format: config.format, appName: config.appName, hostname: config.hostname, procId: String(process.pid), version: appVersion() };
+  const message: MessageOptions = {
+    format: config.format,
+    appName: config.appName,
+    hostname: config.hostname,
+    procId: String(process.pid),
+    version: appVersion(),
+  };
 
   const loop = (async () => {
     let failures = 0;

@@ -12,13 +12,21 @@ import { siemBacklog } from "./status";
 function build() {
   const registers = [metrics().registry];
   return {
-    written: new Counter({ name: "interim_siem_events_written_total", help: "Audit events written to the SIEM's syslog connection (re-sends included).", registers }),
+    written: new Counter({
+      name: "interim_siem_events_written_total",
+      help: "Audit events written to the SIEM's syslog connection (re-sends included).",
+      registers,
+    }),
     confirmed: new Counter({
       name: "interim_siem_events_confirmed_total",
       help: "Audit events the SIEM's receiver confirmed (by closing the connection after reading them): the cursor's moves.",
       registers,
     }),
-    failures: new Counter({ name: "interim_siem_connection_failures_total", help: "SIEM connections that failed before their events were confirmed.", registers }),
+    failures: new Counter({
+      name: "interim_siem_connection_failures_total",
+      help: "SIEM connections that failed before their events were confirmed.",
+      registers,
+    }),
     backlog: new Gauge({
       name: "interim_siem_backlog_events",
       help: "Audit events not yet confirmed by the SIEM (head seq − cursor; database-wide).",

@@ -67,5 +67,10 @@ export async function readAfter(conn: postgres.ReservedSql, seq: number, limit: 
     select seq::text as seq, at, actor_type as "actorType", actor_id as "actorId", actor_name as "actorName", action,
            target_type as "targetType", target_id as "targetId", data, ip, user_agent as "userAgent", prev_hash as "prevHash", hash
     from audit_events where audit_events.seq > ${seq} order by audit_events.seq limit ${limit}`;
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), at: new Date(r.at), data: typeof r.data === "string" ? (JSON.parse(r.data) as Record<string, unknown>) : r.data }));
+  return rows.map((r) => ({
+    ...r,
+    seq: Number(r.seq),
+    at: new Date(r.at),
+    data: typeof r.data === "string" ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
+  }));
 }

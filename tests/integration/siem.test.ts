@@ -60,7 +60,12 @@ async function audit(n: number, per = 500) {
   for (let i = 0; i < n; i += per) {
     const events: AuditEvent[] = Array.from({ length: Math.min(per, n - i) }, (_, j) =>
       (i + j) % 2
-        ? { action: "request.refused", targetType: "privilege", targetId: randomUUID(), data: { privilege: awkward, rule: "fields", reason: awkward, location: "" } }
+        ? {
+            action: "request.refused",
+            targetType: "privilege",
+            targetId: randomUUID(),
+            data: { privilege: awkward, rule: "fields", reason: awkward, location: "" },
+          }
         : {
             action: "grant.activated",
             targetType: "grant",
@@ -122,7 +127,15 @@ describe("SIEM export", () => {
 
     const [first, second] = lines.map(parseSyslog);
     // authpriv (10) × 8 + notice (5) for a grant; warning (4) for a refusal.
-    expect(first).toMatchObject({ pri: 85, version: "1", hostname: "siem-it", appName: "interim-it", procId: String(process.pid), msgId: "grant.activated", sd: "-" });
+    expect(first).toMatchObject({
+      pri: 85,
+      version: "1",
+      hostname: "siem-it",
+      appName: "interim-it",
+      procId: String(process.pid),
+      msgId: "grant.activated",
+      sd: "-",
+    });
     expect(second).toMatchObject({ pri: 84, msgId: "request.refused" });
     const row = (await db.execute<{ at: Date; hash: string; target_id: string }>(sql`select at, hash, target_id from audit_events where seq = 2`))[0]!;
     expect(second!.timestamp).toBe(new Date(row.at).toISOString());
@@ -138,7 +151,15 @@ describe("SIEM export", () => {
     });
 
     const status = await siemStatus(admin);
-    expect(status).toMatchObject({ enabled: true, running: true, target: `tcp://127.0.0.1:${rs.port}`, format: "json", tls: false, lastSentSeq: 301, backlog: 0 });
+    expect(status).toMatchObject({
+      enabled: true,
+      running: true,
+      target: `tcp://127.0.0.1:${rs.port}`,
+      format: "json",
+      tls: false,
+      lastSentSeq: 301,
+      backlog: 0,
+    });
     expect(status.lastError).toBeNull();
     expect(status.lastSentAt).toBeInstanceOf(Date);
     // Administrators only, in the service and through the procedure.

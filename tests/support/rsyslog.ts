@@ -75,7 +75,10 @@ export async function startRsyslog(opts: { tls?: boolean } = {}): Promise<Rsyslo
     [
       `global(workDirectory="${work}" maxMessageSize="64k"`,
       ...(ca && cert
-        ? [`  defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="${ca.caFile}"`, `  defaultNetstreamDriverCertFile="${cert.certFile}" defaultNetstreamDriverKeyFile="${cert.keyFile}"`]
+        ? [
+            `  defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="${ca.caFile}"`,
+            `  defaultNetstreamDriverCertFile="${cert.certFile}" defaultNetstreamDriverKeyFile="${cert.keyFile}"`,
+          ]
         : []),
       ")",
       ca ? `module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")` : `module(load="imtcp")`,

@@ -30,7 +30,15 @@ describe("RFC 5424 message", () => {
   it("has PRI, version, UTC timestamp with milliseconds, hostname, app, procid, msgid and NILVALUE structured data", () => {
     const line = syslogMessage(event, opts("json"));
     expect(line.startsWith("<84>1 2026-12-07T10:11:12.345Z worker-1.example interim 1234 request.refused - {")).toBe(true);
-    expect(parseSyslog(line)).toMatchObject({ pri: 84, version: "1", hostname: "worker-1.example", appName: "interim", procId: "1234", msgId: "request.refused", sd: "-" });
+    expect(parseSyslog(line)).toMatchObject({
+      pri: 84,
+      version: "1",
+      hostname: "worker-1.example",
+      appName: "interim",
+      procId: "1234",
+      msgId: "request.refused",
+      sd: "-",
+    });
   });
 
   it("is a notice (authpriv.notice = 85) for ordinary changes and a warning (84) for failures, refusals and a broken chain", () => {
@@ -80,7 +88,7 @@ describe("octet-counting framing (RFC 6587)", () => {
     expect(frame("héllo").toString("utf8")).toBe("6 héllo");
     const buf = frameAll([event, { ...event, seq: 43, action: "grant.activated" }], opts("json"));
     const messages: string[] = [];
-    for (let at = 0; at < buf.length; ) {
+    for (let at = 0; at < buf.length;) {
       const space = buf.indexOf(0x20, at);
       const len = Number(buf.subarray(at, space).toString("ascii"));
       messages.push(buf.subarray(space + 1, space + 1 + len).toString("utf8"));
