@@ -14,6 +14,7 @@ import { siemStatus } from "@/server/siem/status";
 import { makeCa, startRsyslog, type Rsyslog } from "../support/rsyslog";
 import { parseCef, parseSyslog, seqOf } from "../support/siem-parse";
 import { localUser, resetDatabase, trpcHttp, waitFor } from "./fixtures";
+import { startWorker } from "./worker-process";
 
 /*
  * Issue 16: the audit trail streamed to a real rsyslog on loopback (tests/support/rsyslog.ts), as
@@ -235,6 +236,24 @@ describe("SIEM export", () => {
     await waitFor("a restarted exporter confirmed 250", async () => (await siemStatus(admin)).lastSentSeq === 250);
     // Nothing sent twice: each exporter started after the cursor the previous one left.
     expect(seqsOf(rs)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+  });
+
+  it("runs in the worker process from its environment, and a SIGTERM confirms what was written before it exits", async () => {
+    const rs = await receiver();
+    await audit(50);
+    // A checkpoint longer than the test: only the clean stop's close can confirm the events.
+    const worker = await startWorker({ SIEM_SYSLOG_URL: `tcp://127.0.0.1:${rs.port}`, SIEM_POLL_MS: "50", SIEM_CHECKPOINT_MS: "600000" });
+    try {
+      await waitFor("the worker's export reached rsyslog", async () => rs.lines().length >= 50);
+      expect((await siemStatus(admin)).lastSentSeq).toBe(0);
+    } finally {
+      await worker.kill("SIGTERM");
+    }
+    expect(worker.child.exitCode).toBe(0);
+    // The worker audits its own work too (a catalog sync, possibly while it stops): whatever it wrote to rsyslog was confirmed.
+    const status = await siemStatus(admin);
+    expect(status.lastSentSeq).toBeGreaterThanOrEqual(50);
+    expect(seqsOf(rs)).toEqual(Array.from({ length: status.lastSentSeq }, (_, i) => i + 1));
   });
 
   it("refuses a receiver whose certificate the CA file does not vouch for: nothing sent, the error in the status", async () => {

@@ -15,7 +15,7 @@ const base = {
 const saved = { ...process.env };
 
 function withEnv(vars: Record<string, string>) {
-  process.env = { ...base, ...vars } as NodeJS.ProcessEnv;
+  process.env = { ...base, ...vars } as unknown as NodeJS.ProcessEnv;
   resetEnvForTests();
 }
 
