@@ -1,9 +1,7 @@
 import "server-only";
-import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type postgres from "postgres";
-import { sqlClient } from "@/db";
 import { errorText } from "@/server/grants/error-text";
+import { LockLost, startLeaderLoop, type LeaderLoop, type Leading } from "@/server/jobs/leader";
 import { appVersion } from "@/server/ops/version";
 import type { SiemConfig } from "./config";
 import { SyslogConnection } from "./connection";
@@ -46,26 +44,9 @@ const HEARTBEAT_MS = 5_000;
 const FIRST_BACKOFF_MS = 500;
 const SIEM_LOCK = 0x1a7e_5e1e;
 
-export interface SiemExport {
-  stop: () => Promise<void>;
-  leading: () => boolean;
-}
-
-class LockLost extends Error {}
+export type SiemExport = LeaderLoop;
 
 export function startSiemExport(log: Logger, config: SiemConfig, opts: { standbyMs?: number } = {}): SiemExport {
-  let stopped = false;
-  let isLeader = false;
-  let wake: (() => void) | undefined;
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopped) return resolve();
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   const message: MessageOptions = {
     format: config.format,
     appName: config.appName,
@@ -73,105 +54,74 @@ export function startSiemExport(log: Logger, config: SiemConfig, opts: { standby
     procId: String(process.pid),
     version: appVersion(),
   };
+  return startLeaderLoop(
+    {
+      lockKey: SIEM_LOCK,
+      log,
+      name: "siem export",
+      lostDatabase: "lost the database; retrying",
+      standbyMs: opts.standbyMs ?? STANDBY_MS,
+      maxBackoffMs: config.reconnectMaxMs,
+    },
+    (leading) => lead(log, config, message, leading),
+  );
+}
 
-  const loop = (async () => {
-    let failures = 0;
-    while (!stopped) {
-      let conn: postgres.ReservedSql | undefined;
-      try {
-        conn = await sqlClient().reserve();
-        const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${SIEM_LOCK}::bigint) as ok`;
-        failures = 0;
-        if (row?.ok) {
-          isLeader = true;
-          log.info({ host: hostname() }, "siem export: leading");
-          try {
-            await lead(conn);
-          } finally {
-            isLeader = false;
-            await conn`select pg_advisory_unlock(${SIEM_LOCK}::bigint)`.catch(() => {});
-          }
+/** Sends while this worker leads; returns when stopped, throws LockLost when the lock's connection broke. */
+async function lead(log: Logger, config: SiemConfig, message: MessageOptions, { conn, onLock, nap, stopped }: Leading) {
+  let committed = await onLock(() => state.loadCursor(conn));
+  await onLock(() => state.announce(conn, config));
+  const mismatch = await onLock(() => state.cursorMismatch(conn, committed));
+  if (mismatch) {
+    log.error({ seq: committed.seq }, `siem export: ${mismatch}`);
+    await onLock(() => state.recordProblem(conn, mismatch));
+  }
+  let backoff = 0;
+  let beatAt = Date.now();
+  while (!stopped()) {
+    if (Date.now() - beatAt >= HEARTBEAT_MS) {
+      await onLock(() => state.heartbeat(conn));
+      beatAt = Date.now();
+    }
+    if (!(await onLock(() => state.hasEventsAfter(conn, committed.seq)))) {
+      await nap(config.pollMs);
+      continue;
+    }
+    let written = committed;
+    let socket: SyslogConnection | undefined;
+    try {
+      socket = await SyslogConnection.open(config.target, config.closeTimeoutMs);
+      const openedAt = Date.now();
+      while (!stopped() && Date.now() - openedAt < config.checkpointMs) {
+        const rows = await onLock(() => state.readAfter(conn, written.seq, config.batchSize));
+        if (rows.length) {
+          await socket.write(frameAll(rows, message));
+          const last = rows[rows.length - 1]!;
+          written = { seq: last.seq, hash: last.hash };
+          siemMetrics().written.inc(rows.length);
         }
-      } catch (err) {
-        if (failures++ === 0) log.warn({ err: errorText(err) }, "siem export: lost the database; retrying");
-      } finally {
-        conn?.release();
+        if (rows.length < config.batchSize) await nap(Math.min(config.pollMs, Math.max(0, config.checkpointMs - (Date.now() - openedAt))));
       }
-      await nap(failures ? Math.min(config.reconnectMaxMs, 1000 * 2 ** failures) : (opts.standbyMs ?? STANDBY_MS));
-    }
-  })();
-
-  async function lead(conn: postgres.ReservedSql) {
-    const onLock = async <T>(q: () => Promise<T>) => {
-      try {
-        return await q();
-      } catch (err) {
-        throw new LockLost(errorText(err), { cause: err });
-      }
-    };
-    let committed = await onLock(() => state.loadCursor(conn));
-    await onLock(() => state.announce(conn, config));
-    const mismatch = await onLock(() => state.cursorMismatch(conn, committed));
-    if (mismatch) {
-      log.error({ seq: committed.seq }, `siem export: ${mismatch}`);
-      await onLock(() => state.recordProblem(conn, mismatch));
-    }
-    let backoff = 0;
-    let beatAt = Date.now();
-    while (!stopped) {
-      if (Date.now() - beatAt >= HEARTBEAT_MS) {
-        await onLock(() => state.heartbeat(conn));
+      await socket.confirm(config.closeTimeoutMs);
+      if (written.seq > committed.seq) {
+        const from = committed;
+        await onLock(() => state.commit(conn, from, written));
+        siemMetrics().confirmed.inc(written.seq - from.seq);
+        committed = written;
         beatAt = Date.now();
       }
-      if (!(await onLock(() => state.hasEventsAfter(conn, committed.seq)))) {
-        await nap(config.pollMs);
-        continue;
-      }
-      let written = committed;
-      let socket: SyslogConnection | undefined;
-      try {
-        socket = await SyslogConnection.open(config.target, config.closeTimeoutMs);
-        const openedAt = Date.now();
-        while (!stopped && Date.now() - openedAt < config.checkpointMs) {
-          const rows = await onLock(() => state.readAfter(conn, written.seq, config.batchSize));
-          if (rows.length) {
-            await socket.write(frameAll(rows, message));
-            const last = rows[rows.length - 1]!;
-            written = { seq: last.seq, hash: last.hash };
-            siemMetrics().written.inc(rows.length);
-          }
-          if (rows.length < config.batchSize) await nap(Math.min(config.pollMs, Math.max(0, config.checkpointMs - (Date.now() - openedAt))));
-        }
-        await socket.confirm(config.closeTimeoutMs);
-        if (written.seq > committed.seq) {
-          const from = committed;
-          await onLock(() => state.commit(conn, from, written));
-          siemMetrics().confirmed.inc(written.seq - from.seq);
-          committed = written;
-          beatAt = Date.now();
-        }
-        if (backoff) log.info({ seq: committed.seq }, "siem export: delivering again");
-        backoff = 0;
-      } catch (err) {
-        socket?.destroy();
-        if (err instanceof LockLost) throw err;
-        const text = errorText(err);
-        const resent = written.seq - committed.seq;
-        siemMetrics().failures.inc();
-        if (!backoff) log.warn({ err: text, committedSeq: committed.seq, resent }, "siem export: connection failed; sending again from the committed cursor");
-        await onLock(() => state.recordFailure(conn, text, resent));
-        backoff = Math.min(config.reconnectMaxMs, backoff ? backoff * 2 : FIRST_BACKOFF_MS);
-        await nap(backoff);
-      }
+      if (backoff) log.info({ seq: committed.seq }, "siem export: delivering again");
+      backoff = 0;
+    } catch (err) {
+      socket?.destroy();
+      if (err instanceof LockLost) throw err;
+      const text = errorText(err);
+      const resent = written.seq - committed.seq;
+      siemMetrics().failures.inc();
+      if (!backoff) log.warn({ err: text, committedSeq: committed.seq, resent }, "siem export: connection failed; sending again from the committed cursor");
+      await onLock(() => state.recordFailure(conn, text, resent));
+      backoff = Math.min(config.reconnectMaxMs, backoff ? backoff * 2 : FIRST_BACKOFF_MS);
+      await nap(backoff);
     }
   }
-
-  return {
-    leading: () => isLeader,
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
 }
