@@ -1,21 +1,9 @@
 /* The audit event as the SIEM export reads and sends it, and how much it matters (pure). */
 
-/** The audit row as the exporter reads it (audit_events). */
-export interface SiemEvent {
-  seq: number;
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  data: Record<string, unknown>;
-  ip: string | null;
-  userAgent: string | null;
-  prevHash: string;
-  hash: string;
-}
+import type { ChainRow } from "@/server/audit/chain";
+
+/** The audit row as the exporter reads it (audit_events, as the chain hashes it). */
+export type SiemEvent = ChainRow;
 
 export type SiemFormat = "json" | "cef";
 
