@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 bash scripts/preflight.sh bench
-bash scripts/system-deps.sh samba
+bash scripts/system-deps.sh samba rsyslog
 if [ ! -d node_modules/.bin ]; then npm install --no-audit --no-fund; fi
 bash scripts/ad-up.sh
 # --cluster bench: an embedded Postgres of its own (.data/pg-bench), so a dev server or a test run

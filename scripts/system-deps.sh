@@ -6,6 +6,7 @@
 #   scripts/system-deps.sh samba      # Samba AD DC + LDAP/Kerberos client tools
 #   scripts/system-deps.sh chromium   # browser for the end-to-end tests
 #   scripts/system-deps.sh ssh        # the SSH target (scripts/ssh-target.sh): sshd, sudo, winbind's PAM/NSS modules
+#   scripts/system-deps.sh rsyslog    # the syslog receiver of the SIEM tests and bench (tests/support/rsyslog.ts)
 #
 # Arguments are package sets (samba, chromium, ssh, all) or single package names
 # from those sets. Idempotent and silent when everything is already installed.
@@ -22,7 +23,11 @@ CHROMIUM_SET=(chromium)
 # The SSH target's logins go through the DC's winbind (pam_winbind, nss_winbind); its services are
 # never started by the packages (policy-rc.d below): scripts/ssh-target.sh runs its own sshd.
 SSH_SET=(openssh-server sudo libpam-winbind libnss-winbind)
-ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}" "${SSH_SET[@]}")
+# The SIEM export's tests and bench start their own rsyslogd (imtcp, TLS through the GnuTLS driver) on
+# loopback with a config of their own; the package's service is never started (policy-rc.d below).
+# openssl makes the tests' CA and certificates.
+RSYSLOG_SET=(rsyslog rsyslog-gnutls openssl)
+ALL_SET=("${SAMBA_SET[@]}" "${CHROMIUM_SET[@]}" "${SSH_SET[@]}" "${RSYSLOG_SET[@]}")
 
 die() { echo "system-deps: $*" >&2; exit 1; }
 
@@ -36,10 +41,11 @@ else
       samba | ad | ldap) wanted+=("${SAMBA_SET[@]}") ;;
       chromium | browser) wanted+=("${CHROMIUM_SET[@]}") ;;
       ssh | sshd) wanted+=("${SSH_SET[@]}") ;;
+      rsyslog | siem) wanted+=("${RSYSLOG_SET[@]}") ;;
       *)
         known=0
         for p in "${ALL_SET[@]}"; do [ "$p" = "$arg" ] && known=1; done
-        [ "$known" -eq 1 ] || die "unknown package set '$arg' (use: samba, chromium, ssh, all, or one of: ${ALL_SET[*]})"
+        [ "$known" -eq 1 ] || die "unknown package set '$arg' (use: samba, chromium, ssh, rsyslog, all, or one of: ${ALL_SET[*]})"
         wanted+=("$arg")
         ;;
     esac
@@ -80,7 +86,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Keep package post-install scripts from starting the distribution's smbd/nmbd/
-# samba-ad-dc/ssh services: scripts/ad-up.sh runs its own DC on loopback.
+# samba-ad-dc/ssh/rsyslog services: scripts/ad-up.sh runs its own DC on loopback.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
   "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d

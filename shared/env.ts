@@ -150,6 +150,38 @@ const schema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /** How often the worker verifies the rows appended since its last check (0: never). */
   AUDIT_WATCH_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
+
+  // SIEM export (server/siem/): the audit trail streamed to syslog, RFC 5424 over TCP or TLS. Unset URL: off.
+  SIEM_SYSLOG_URL: z
+    .string()
+    .regex(
+      /^(tcp|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4})$/,
+      "SIEM_SYSLOG_URL must be tcp://host:port or tls://host:port (no path, no credentials)",
+    )
+    .refine((u) => Number(u.slice(u.lastIndexOf(":") + 1)) <= 65535, "SIEM_SYSLOG_URL: port above 65535")
+    .optional(),
+  SIEM_FORMAT: z.enum(["json", "cef"], { message: "SIEM_FORMAT must be json or cef" }).default("json"),
+  /** PEM CA(s) that signed the receiver's certificate (tls:// only); unset: the system's CAs. */
+  SIEM_TLS_CA_FILE: z.string().min(1).optional(),
+  /** RFC 5424 APP-NAME and HOSTNAME (printable US-ASCII, no spaces). */
+  SIEM_APP_NAME: z
+    .string()
+    .regex(/^[!-~]{1,48}$/, "SIEM_APP_NAME: 1–48 printable ASCII characters, no spaces")
+    .default("interim"),
+  SIEM_HOSTNAME: z
+    .string()
+    .regex(/^[!-~]{1,255}$/, "SIEM_HOSTNAME: 1–255 printable ASCII characters, no spaces")
+    .optional(),
+  /** Events read and written per batch. */
+  SIEM_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
+  /** How long writes go on one connection before the receiver is asked to confirm them (by closing it in answer to ours). */
+  SIEM_CHECKPOINT_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** How long the receiver has to close its side after ours before the connection counts as failed (its events are sent again). */
+  SIEM_CLOSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Longest wait between reconnection attempts (backoff from 500 ms, doubling). */
+  SIEM_RECONNECT_MAX_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** How often the exporter looks for new audit events once caught up. */
+  SIEM_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -161,6 +193,9 @@ function load(): Env {
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  if (result.data.SIEM_TLS_CA_FILE && !result.data.SIEM_SYSLOG_URL?.startsWith("tls://")) {
+    throw new Error("Invalid environment:\n  SIEM_TLS_CA_FILE: set, but SIEM_SYSLOG_URL is not a tls:// URL");
   }
   return result.data;
 }

@@ -12,6 +12,8 @@ import { requeueCutJobs } from "@/server/jobs/requeue";
 import { scoped } from "@/server/logger";
 import { closeTransports } from "@/server/notifications/transport";
 import { startHeartbeat } from "@/server/ops/heartbeat";
+import { siemConfigFromEnv } from "@/server/siem/config";
+import { startSiemExport } from "@/server/siem/exporter";
 import { startMetricsServer } from "@/server/ops/metrics-server";
 import { startAuditAnchor } from "./audit-anchor";
 import { startDirectoryProbe } from "./directory-probe";
@@ -110,6 +112,9 @@ async function main() {
   const driftWatch =
     env.INTERIM_DRIFT_WATCH === "dirsync" ? startDriftWatch(scoped("drift-watch"), { intervalMs: env.INTERIM_DRIFT_WATCH_INTERVAL_MS }) : undefined;
   const probe = startDirectoryProbe(scoped("directory-probe"), env.DIRECTORY_PROBE_INTERVAL_MS);
+  // The audit trail to the SIEM (issue 16): one leader across workers; off without SIEM_SYSLOG_URL.
+  const siemConfig = siemConfigFromEnv();
+  const siem = siemConfig ? startSiemExport(scoped("siem"), siemConfig) : undefined;
   log.info({ concurrency: env.WORKER_CONCURRENCY, timer: Boolean(timer) }, "worker started");
   if (!process.env.APP_URL && env.NODE_ENV === "production") {
     log.warn({ appUrl: env.APP_URL }, "APP_URL is not set: links in notification mails and webhooks point at localhost");
@@ -134,9 +139,16 @@ async function main() {
     log.info({ signal, graceMs: env.INTERIM_SHUTDOWN_GRACE_MS, running: running.size }, "worker stopping");
     watchdog.stop();
     const stopped = await within(
-      Promise.all([notifications.stop(), replication.stop(), driftWatch?.stop(), probe.stop(), auditAnchor.stop(), timer?.stop(), runner.stop()]).then(
-        () => true,
-      ),
+      Promise.all([
+        notifications.stop(),
+        replication.stop(),
+        driftWatch?.stop(),
+        probe.stop(),
+        auditAnchor.stop(),
+        timer?.stop(),
+        runner.stop(),
+        siem?.stop(),
+      ]).then(() => true),
       left(),
     );
     if (!stopped) {

@@ -14,3 +14,4 @@ export * from "./device-sessions";
 export * from "./ops";
 export * from "./roles-page";
 export * from "./audit-anchor";
+export * from "./siem";

@@ -2,11 +2,12 @@ import "server-only";
 import { ResultCodeError, type Client } from "ldapts";
 import type { Logger } from "pino";
 import type postgres from "postgres";
-import { db, sqlClient } from "@/db";
+import { db } from "@/db";
 import { ServiceConnection } from "@/server/directory/connection";
 import { errorText } from "@/server/grants/error-text";
 import { reconcileGroups } from "@/server/grants/reconcile";
 import { enqueue, jobKeys } from "@/server/jobs/enqueue";
+import { LockLost, startLeaderLoop, type LeaderLoop, type Leading } from "@/server/jobs/leader";
 import { readGroupChanges, serverIdentity } from "./dirsync";
 
 /*
@@ -33,136 +34,87 @@ export interface DriftWatchOptions {
   standbyMs?: number;
 }
 
-export interface DriftWatch {
-  stop: () => Promise<void>;
-  leading: () => boolean;
-}
+export type DriftWatch = LeaderLoop;
 
 interface Stored {
   dc: string;
   cookie: Buffer;
 }
 
-class LockLost extends Error {}
-
 export function startDriftWatch(log: Logger, opts: DriftWatchOptions): DriftWatch {
-  let stopped = false;
-  let isLeader = false;
-  let wake: (() => void) | undefined;
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopped) return resolve();
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-
-  const loop = (async () => {
-    let failures = 0;
-    while (!stopped) {
-      let conn: postgres.ReservedSql | undefined;
-      try {
-        conn = await sqlClient().reserve();
-        const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${WATCH_LOCK}::bigint) as ok`;
-        failures = 0;
-        if (row?.ok) {
-          isLeader = true;
-          log.info("drift watch: leading");
-          try {
-            await lead(conn);
-          } finally {
-            isLeader = false;
-            await conn`select pg_advisory_unlock(${WATCH_LOCK}::bigint)`.catch(() => {});
-          }
-        }
-      } catch (err) {
-        if (failures++ === 0) log.warn({ err: errorText(err) }, "drift watch: lost the database; the minute's reconcile still runs");
-      } finally {
-        conn?.release();
-      }
-      await nap(failures ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) : (opts.standbyMs ?? 5_000));
-    }
-  })();
-
-  /** Polls the DC while this worker leads; returns when stopped, throws LockLost when the lock's connection broke. */
-  async function lead(conn: postgres.ReservedSql) {
-    const onLock = async <T>(q: () => Promise<T>) => {
-      try {
-        return await q();
-      } catch (err) {
-        throw new LockLost(errorText(err), { cause: err });
-      }
-    };
-    const ldap = new ServiceConnection();
-    let server: { client: Client; dc: string } | undefined;
-    let stored = await onLock(() => loadState(conn));
-    let failing: { text: string; at: number } | null = null;
-    let backoff = 0;
-    try {
-      while (!stopped) {
-        try {
-          const guids = (await onLock(() => conn<{ guid: string }[]>`select lower(group_guid) as guid from privileges`)).map((r) => r.guid);
-          if (guids.length) {
-            const batch = await ldap.run("Drift watch", async (client) => {
-              if (server?.client !== client) server = { client, dc: await serverIdentity(client) };
-              const resume = stored?.dc === server.dc ? stored.cookie : Buffer.alloc(0);
-              if (resume.length) {
-                try {
-                  return { ...(await readGroupChanges(client, guids, resume)), dc: server.dc, baseline: false };
-                } catch (err) {
-                  // Not a network failure: the DC refuses this cookie (restored, or from another DC). Start over.
-                  if (!(err instanceof ResultCodeError)) throw err;
-                  log.warn({ err: errorText(err) }, "drift watch: the directory refused the stored cookie; taking a new baseline");
-                }
-              }
-              return { ...(await readGroupChanges(client, guids, Buffer.alloc(0))), dc: server.dc, baseline: true };
-            });
-            if (batch.baseline) {
-              // The baseline lists every group, changed or not: what changed before it is the full reconcile's.
-              await enqueue(db, "grants__reconcile", {}, { jobKey: jobKeys.reconcile(), maxAttempts: 1 });
-              log.info({ dc: batch.dc, groups: guids.length }, "drift watch: new baseline; full reconcile queued");
-            } else if (batch.changed.size) {
-              const r = await reconcileGroups([...batch.changed]);
-              const acted = r.driftFound || r.standingRemoved || r.orphansRemoved || r.reapplied;
-              (acted ? log.info : log.debug).call(log, { groups: r.groupsChecked, ...pick(r) }, "drift watch: changed groups checked");
-            }
-            // Only after the checks: a failed one is asked again from the same cookie.
-            if (!stored || stored.dc !== batch.dc || !stored.cookie.equals(batch.cookie)) {
-              const next = { dc: batch.dc, cookie: batch.cookie };
-              await onLock(() => saveState(conn, next));
-              stored = next;
-            }
-          }
-          if (failing) log.info({ after: failing.text }, "drift watch: working again");
-          failing = null;
-          backoff = 0;
-        } catch (err) {
-          if (err instanceof LockLost) throw err;
-          const text = errorText(err);
-          if (!failing || failing.text !== text || Date.now() - failing.at >= REPEAT_WARNING_MS) {
-            log.warn({ err: text }, "drift watch: check failed; retrying with backoff (the minute's reconcile still runs)");
-            failing = { text, at: Date.now() };
-          }
-          backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : opts.intervalMs);
-          server = undefined;
-        }
-        await nap(backoff || opts.intervalMs);
-      }
-    } finally {
-      await ldap.reset({ keepRefusal: true });
-    }
-  }
-
-  return {
-    leading: () => isLeader,
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
+  return startLeaderLoop(
+    {
+      lockKey: WATCH_LOCK,
+      log,
+      name: "drift watch",
+      lostDatabase: "lost the database; the minute's reconcile still runs",
+      standbyMs: opts.standbyMs ?? 5_000,
+      maxBackoffMs: MAX_BACKOFF_MS,
     },
-  };
+    (leading) => lead(log, opts, leading),
+  );
+}
+
+/** Polls the DC while this worker leads; returns when stopped, throws LockLost when the lock's connection broke. */
+async function lead(log: Logger, opts: DriftWatchOptions, { conn, onLock, nap, stopped }: Leading) {
+  const ldap = new ServiceConnection();
+  let server: { client: Client; dc: string } | undefined;
+  let stored = await onLock(() => loadState(conn));
+  let failing: { text: string; at: number } | null = null;
+  let backoff = 0;
+  try {
+    while (!stopped()) {
+      try {
+        const guids = (await onLock(() => conn<{ guid: string }[]>`select lower(group_guid) as guid from privileges`)).map((r) => r.guid);
+        if (guids.length) {
+          const batch = await ldap.run("Drift watch", async (client) => {
+            if (server?.client !== client) server = { client, dc: await serverIdentity(client) };
+            const resume = stored?.dc === server.dc ? stored.cookie : Buffer.alloc(0);
+            if (resume.length) {
+              try {
+                return { ...(await readGroupChanges(client, guids, resume)), dc: server.dc, baseline: false };
+              } catch (err) {
+                // Not a network failure: the DC refuses this cookie (restored, or from another DC). Start over.
+                if (!(err instanceof ResultCodeError)) throw err;
+                log.warn({ err: errorText(err) }, "drift watch: the directory refused the stored cookie; taking a new baseline");
+              }
+            }
+            return { ...(await readGroupChanges(client, guids, Buffer.alloc(0))), dc: server.dc, baseline: true };
+          });
+          if (batch.baseline) {
+            // The baseline lists every group, changed or not: what changed before it is the full reconcile's.
+            await enqueue(db, "grants__reconcile", {}, { jobKey: jobKeys.reconcile(), maxAttempts: 1 });
+            log.info({ dc: batch.dc, groups: guids.length }, "drift watch: new baseline; full reconcile queued");
+          } else if (batch.changed.size) {
+            const r = await reconcileGroups([...batch.changed]);
+            const acted = r.driftFound || r.standingRemoved || r.orphansRemoved || r.reapplied;
+            (acted ? log.info : log.debug).call(log, { groups: r.groupsChecked, ...pick(r) }, "drift watch: changed groups checked");
+          }
+          // Only after the checks: a failed one is asked again from the same cookie.
+          if (!stored || stored.dc !== batch.dc || !stored.cookie.equals(batch.cookie)) {
+            const next = { dc: batch.dc, cookie: batch.cookie };
+            await onLock(() => saveState(conn, next));
+            stored = next;
+          }
+        }
+        if (failing) log.info({ after: failing.text }, "drift watch: working again");
+        failing = null;
+        backoff = 0;
+      } catch (err) {
+        if (err instanceof LockLost) throw err;
+        const text = errorText(err);
+        if (!failing || failing.text !== text || Date.now() - failing.at >= REPEAT_WARNING_MS) {
+          log.warn({ err: text }, "drift watch: check failed; retrying with backoff (the minute's reconcile still runs)");
+          failing = { text, at: Date.now() };
+        }
+        backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : opts.intervalMs);
+        server = undefined;
+      }
+      await nap(backoff || opts.intervalMs);
+    }
+  } finally {
+    await ldap.reset({ keepRefusal: true });
+  }
 }
 
 const pick = (r: { driftFound: number; standingRemoved: number; orphansRemoved: number; reapplied: number }) => ({

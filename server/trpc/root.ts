@@ -15,6 +15,7 @@ import { privilegeSetsRouter } from "@/server/privilege-sets/router";
 import { privilegesRouter } from "@/server/privileges/router";
 import { requestsRouter } from "@/server/requests/router";
 import { deviceSessionsRouter } from "@/server/sessions/router";
+import { siemRouter } from "@/server/siem/router";
 import { createCallerFactory, createTRPCRouter } from "./init";
 
 /**
@@ -38,6 +39,7 @@ export const appRouter = createTRPCRouter({
   deviceSessions: deviceSessionsRouter,
   auditChain: auditChainRouter,
   configuration: configAsCodeRouter,
+  siem: siemRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -103,6 +103,7 @@ const MATRIX: Record<string, Entry> = {
   "overview.emergencies": { allowed: ADMIN },
   "overview.workers": { allowed: ADMIN },
   "overview.directoryOutages": { allowed: ADMIN },
+  "siem.status": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },

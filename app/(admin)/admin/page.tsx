@@ -4,6 +4,7 @@ import { DirectoryStatus } from "./_components/directory-status";
 import { EmergencyFlags } from "./_components/emergency-flags";
 import { WorkerHeartbeats } from "./_components/worker-heartbeats";
 import { OutageBanner } from "./_components/outage-banner";
+import { SiemStatus } from "./_components/siem-status";
 
 export const metadata: Metadata = { title: "Administration — Interim" };
 
@@ -15,6 +16,7 @@ export default function AdminOverviewPage() {
       <EmergencyFlags />
       <DirectoryStatus />
       <WorkerHeartbeats />
+      <SiemStatus />
     </>
   );
 }
