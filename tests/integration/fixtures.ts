@@ -97,7 +97,7 @@ export async function isDirectMember(groupDn: string, memberDn: string): Promise
 /** Empties the app's tables and graphile-worker's queue (not the directory), as the database owner. */
 export async function resetDatabase() {
   await asTableOwner(
-    sql`truncate audit_events, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check, directory_outages, audit_chain_alerts restart identity cascade`,
+    sql`truncate audit_events, siem_export_state, notification_deliveries, notification_events, grants, request_decisions, requests, privilege_set_items, privilege_set_accounts, privilege_sets, privileges, signin_attempts, directory_settings, users, access_groups, catalog_devices, catalog_credentials, catalog_sync_runs, drift_findings, privilege_drift_settings, drift_last_check, directory_outages, audit_chain_alerts restart identity cascade`,
   );
   await db.execute(sql`delete from graphile_worker._private_jobs`);
   // The audit checkpoints of the emptied trail would no longer match it.

@@ -15,5 +15,23 @@ CREATE TABLE "audit_chain_alerts" (
 	CONSTRAINT "audit_chain_alerts_key_unique" UNIQUE("key")
 );
 --> statement-breakpoint
+CREATE TABLE "siem_export_state" (
+	"id" smallint PRIMARY KEY DEFAULT 1 NOT NULL,
+	"last_seq" bigint DEFAULT 0 NOT NULL,
+	"last_hash" text,
+	"last_sent_at" timestamp with time zone,
+	"last_error" text,
+	"last_error_at" timestamp with time zone,
+	"sent_count" bigint DEFAULT 0 NOT NULL,
+	"resent_count" bigint DEFAULT 0 NOT NULL,
+	"failure_count" integer DEFAULT 0 NOT NULL,
+	"target" text,
+	"format" text,
+	"tls" boolean,
+	"heartbeat_at" timestamp with time zone,
+	CONSTRAINT "siem_export_state_one_row" CHECK ("siem_export_state"."id" = 1),
+	CONSTRAINT "siem_export_state_seq" CHECK ("siem_export_state"."last_seq" >= 0)
+);
+--> statement-breakpoint
 ALTER TABLE "audit_chain_alerts" ADD CONSTRAINT "audit_chain_alerts_acknowledged_by_users_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_chain_alerts_open" ON "audit_chain_alerts" USING btree ("first_seen_at") WHERE acknowledged_at is null;
