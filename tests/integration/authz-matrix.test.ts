@@ -104,6 +104,8 @@ const MATRIX: Record<string, Entry> = {
   "overview.workers": { allowed: ADMIN },
   "overview.directoryOutages": { allowed: ADMIN },
   "siem.status": { allowed: ADMIN },
+  "auditChain.open": { allowed: ADMIN },
+  "configuration.export": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },
@@ -158,6 +160,10 @@ const MATRIX: Record<string, Entry> = {
   // The owner (requester) ends their session; terminating someone's is for the group's approvers and admins.
   "deviceSessions.terminate": { allowed: ["approver", "admin"], input: (f) => ({ sessionId: f.deviceSessionId }) },
   "directory.recheck": { allowed: ADMIN },
+  "auditChain.acknowledge": { allowed: ADMIN, input: () => ({ id: randomUUID(), note: "matrix" }) },
+  // A preview changes nothing; an apply against a state hash nobody previewed is refused as stale.
+  "configuration.preview": { allowed: ADMIN, input: () => ({ yaml: "version: 1\n" }) },
+  "configuration.applyImport": { allowed: ADMIN, input: () => ({ yaml: "version: 1\n", expectedHash: "0".repeat(64) }) },
   "directory.updateReplication": { allowed: ADMIN, input: () => ({ mode: "verify", latencySeconds: 0, maxWaitSeconds: 60 }) },
   "drift.setAction": { allowed: ADMIN, input: () => ({ privilegeId: randomUUID(), action: "alert" }) },
   "drift.accept": { allowed: ADMIN, input: () => ({ findingId: randomUUID() }) },
