@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { exportAuditEvents } from "./export-events";
 import { sessionAuditEvents } from "./session-events";
 
 /** Who did it. Workers act as "system"; people act with their user id and request context. */
@@ -349,6 +350,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }),
   }),
   ...sessionAuditEvents,
+  ...exportAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_events_search" ON "audit_events" USING gin (to_tsvector('simple'::regconfig, regexp_replace("action" || ' ' || coalesce("actor_name", '') || ' ' || "target_type" || ' ' || coalesce("target_id", '') || ' ' || ("data")::text, '[^[:alnum:]]+', ' ', 'g')));
