@@ -42,7 +42,8 @@ function describeFilter(f: Filter, throughSeq: number) {
 
 interface DbRow {
   seq: string | number;
-  at: Date;
+  /** Text: drizzle's client hands timestamps over unparsed. */
+  at: string | Date;
   actor_type: string;
   actor_id: string | null;
   actor_name: string | null;
@@ -59,7 +60,7 @@ interface DbRow {
 function fromDb(r: DbRow): ExportedRow {
   return {
     seq: Number(r.seq),
-    at: r.at,
+    at: new Date(r.at),
     actorType: r.actor_type,
     actorId: r.actor_id,
     actorName: r.actor_name,

@@ -51,7 +51,7 @@ const LIVE: Record<string, (ids: SQL) => SQL> = {
     where g.id = any(${ids})`,
   device_session: (ids) => sql`select s.id::text, s.login || ' on ' || d.name from device_sessions s join catalog_devices d on d.id = s.device_id where s.id = any(${ids})`,
 };
-const ACTOR = "\u0000actor";
+const ACTOR = "@actor"; // not a target type: a key of its own for the actors
 
 /** The name an event's data records for its target, newest first (see RECORDED below). */
 const RECORDED_NAME = sql.raw(`coalesce(
@@ -83,7 +83,8 @@ export async function resolveNames(executor: Executor, rows: NamedRow[]): Promis
   }
   const live = new Map<string, string>();
   const parts = [...idsByType].map(([type, ids]) => {
-    const param = sql`${[...ids]}::uuid[]`;
+    // An array literal of checked UUIDs (drizzle would spread a JS array into a list of parameters).
+    const param = sql`${`{${[...ids].join(",")}}`}::uuid[]`;
     const source = type === ACTOR ? LIVE.user!(param) : LIVE[type]!(param);
     return sql`select ${type}::text as type, x.* from (${source}) as x(id, name)`;
   });
@@ -117,7 +118,7 @@ async function recordedNames(executor: Executor, rows: NamedRow[], live: Map<str
   const found = await executor.execute<{ type: string; id: string; name: string }>(sql`
     select distinct on (e.target_type, e.target_id) e.target_type as type, e.target_id as id, ${RECORDED_NAME} as name
     from audit_events e
-    join unnest(${list.map((m) => m.type)}::text[], ${list.map((m) => m.id)}::text[]) as w(type, id) on e.target_id = w.id and e.target_type = w.type
+    join json_to_recordset(${JSON.stringify(list)}::json) as w(type text, id text) on e.target_id = w.id and e.target_type = w.type
     where ${RECORDED_NAME} is not null
     order by e.target_type, e.target_id, e.seq desc`);
   for (const f of found) out.set(key(f.type, f.id), f.name);
