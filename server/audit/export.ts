@@ -76,7 +76,12 @@ function fromDb(r: DbRow): ExportedRow {
 }
 
 /** Streams the filtered trail into `sink`; audited before the first row and after the last. */
-export async function exportAudit(user: SessionUser, actor: AuditActor, input: ExportAuditInput, sink: ExportSink): Promise<{ rows: number; complete: boolean }> {
+export async function exportAudit(
+  user: SessionUser,
+  actor: AuditActor,
+  input: ExportAuditInput,
+  sink: ExportSink,
+): Promise<{ rows: number; complete: boolean }> {
   assertCan(user, "read", "Audit");
   const { format, ...filter } = input;
   const described = await db.transaction(async (tx) => {

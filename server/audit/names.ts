@@ -49,7 +49,8 @@ const LIVE: Record<string, (ids: SQL) => SQL> = {
     from grants g join privileges p on p.id = g.privilege_id join users u on u.id = g.user_id
     join requests r on r.id = g.request_id left join catalog_credentials c on c.id = r.credential_id
     where g.id = any(${ids})`,
-  device_session: (ids) => sql`select s.id::text, s.login || ' on ' || d.name from device_sessions s join catalog_devices d on d.id = s.device_id where s.id = any(${ids})`,
+  device_session: (ids) =>
+    sql`select s.id::text, s.login || ' on ' || d.name from device_sessions s join catalog_devices d on d.id = s.device_id where s.id = any(${ids})`,
 };
 const ACTOR = "@actor"; // not a target type: a key of its own for the actors
 

@@ -69,7 +69,10 @@ export async function handleAuditExport(req: IncomingMessage, res: ServerRespons
     return refuse(res, getHTTPStatusCodeFromError(err), err.code === "BAD_REQUEST" ? "Invalid export filters." : err.message);
   }
   const { user, actor, input, log } = gate;
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   res.statusCode = 200;
   res.setHeader("Content-Type", input.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8");
   res.setHeader("Content-Disposition", `attachment; filename="interim-audit-${stamp}.${input.format}"`);

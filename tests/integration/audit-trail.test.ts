@@ -49,14 +49,27 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") record.push(cell), (cell = "");
-    else if (ch === "\r" && text[i + 1] === "\n") record.push(cell), records.push(record), (record = []), (cell = ""), i++;
-    else cell += ch;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (quoted && ch === '"') {
+      quoted = false;
+    } else if (quoted) {
+      cell += ch;
+    } else if (ch === '"') {
+      quoted = true;
+    } else if (ch === ",") {
+      record.push(cell);
+      cell = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      record.push(cell);
+      records.push(record);
+      record = [];
+      cell = "";
+      i++;
+    } else {
+      cell += ch;
+    }
   }
   return records;
 }
@@ -70,7 +83,13 @@ beforeAll(async () => {
   alice = await localUser("alice");
   const [p] = await db
     .insert(privileges)
-    .values({ name: "Trail SQL", groupDn: "CN=trail-sql,OU=Privileges,OU=Interim,DC=interim,DC=test", groupGuid: randomUUID(), maxDurationMinutes: 60, defaultDurationMinutes: 30 })
+    .values({
+      name: "Trail SQL",
+      groupDn: "CN=trail-sql,OU=Privileges,OU=Interim,DC=interim,DC=test",
+      groupGuid: randomUUID(),
+      maxDurationMinutes: 60,
+      defaultDurationMinutes: 30,
+    })
     .returning();
   const [set] = await db.insert(privilegeSets).values({ name: "Trail set" }).returning();
   const [device] = await db.insert(catalogDevices).values({ name: "=cmd|' /C calc'!A0", source: "manual" }).returning();
@@ -78,7 +97,16 @@ beforeAll(async () => {
   const [request] = await db.insert(requests).values({ requesterId: alice.id, privilegeId: p!.id, targetDn: alice.dn, durationMinutes: 30 }).returning();
   const [grant] = await db
     .insert(grants)
-    .values({ requestId: request!.id, userId: alice.id, privilegeId: p!.id, memberGuid: randomUUID(), memberDn: alice.dn, groupGuid: p!.groupGuid, groupDn: p!.groupDn, durationSeconds: 1800 })
+    .values({
+      requestId: request!.id,
+      userId: alice.id,
+      privilegeId: p!.id,
+      memberGuid: randomUUID(),
+      memberDn: alice.dn,
+      groupGuid: p!.groupGuid,
+      groupDn: p!.groupDn,
+      durationSeconds: 1800,
+    })
     .returning();
   const group = await createAccessGroup(carol, actorFor(carol), { name: "Trail doomed group", description: "", timeZone: "UTC" });
   Object.assign(ids, { privilege: p!.id, set: set!.id, device: device!.id, account: account!.id, request: request!.id, grant: grant!.id, group: group.id });
@@ -93,7 +121,12 @@ beforeAll(async () => {
       { action: "request.cancelled", targetType: "request", targetId: request!.id, data: { reason: "test" } },
       { action: "grant.cancelled", targetType: "grant", targetId: grant!.id, data: { reason: "test" } },
       { action: "access_group.updated", targetType: "access_group", targetId: group.id, data: { tab: "criteria", before: {}, after: {} } },
-      { action: "directory.orphan_removed", targetType: "group", targetId: p!.groupDn, data: { groupDn: p!.groupDn, memberDn: alice.dn, lastGrantId: grant!.id } },
+      {
+        action: "directory.orphan_removed",
+        targetType: "group",
+        targetId: p!.groupDn,
+        data: { groupDn: p!.groupDn, memberDn: alice.dn, lastGrantId: grant!.id },
+      },
     ]),
   );
   await deleteAccessGroup(carol, actorFor(carol), group.id);
