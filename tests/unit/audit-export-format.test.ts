@@ -17,7 +17,7 @@ const row: ExportedRow = {
   prevHash: "0".repeat(64),
   hash: "f".repeat(64),
 };
-const names = { actor: "Carol (carol)", target: "=HYPERLINK(\"http://x\")", targetGone: false };
+const names = { actor: "Carol (carol)", target: '=HYPERLINK("http://x")', targetGone: false };
 
 describe("CSV cells", () => {
   it("quote text, double its quotes and keep commas and newlines inside the cell", () => {
