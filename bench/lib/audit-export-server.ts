@@ -10,4 +10,7 @@ import { handleAuditExport } from "@/server/http/audit-export";
 
 const server = createServer((req, res) => void handleAuditExport(req, res));
 server.listen(0, "127.0.0.1", () => console.log(`port ${(server.address() as AddressInfo).port}`));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+process.on("SIGTERM", () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});
