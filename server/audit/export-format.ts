@@ -1,4 +1,5 @@
 import "server-only";
+import type { ChainRow } from "./chain";
 import type { RowNames } from "./names";
 
 /*
@@ -8,21 +9,8 @@ import type { RowNames } from "./names";
  * quote, so a spreadsheet shows it as text instead of running it as a formula.
  */
 
-export interface ExportedRow {
-  seq: number;
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  data: Record<string, unknown>;
-  ip: string | null;
-  userAgent: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** A trail row as it is stored (the chained fields and both hashes). */
+export type ExportedRow = ChainRow;
 
 export const CSV_COLUMNS = [
   "seq",
