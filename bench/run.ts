@@ -22,6 +22,7 @@
  *      performance score, TBT and LCP per page, on a production build with ~1,000 privileges; BENCH_ONLY=client-js
  *      (the sums alone) or BENCH_ONLY=lighthouse (both); BENCH_CLIENT_PORT (3280), BENCH_CLIENT_PRIVILEGES (1000).
  * SIEM export (bench/siem.ts, BENCH_ONLY=siem): the export rate to a local rsyslog next to the audit insert rate; BENCH_SIEM_EVENTS (20000).
+ * Audit export (bench/audit-export.ts): BENCH_ONLY=audit-export, BENCH_AUDIT_ROWS (1,000,000), BENCH_AUDIT_ADMIN (carol).
  * Prints progress, then a table; writes bench/results/<timestamp>.json; exits 1 if anything failed.
  */
 import { execFileSync } from "node:child_process";
@@ -70,7 +71,7 @@ const POLL_MS = intEnv("BENCH_POLL_MS", 2, 0);
 const SINGLE_CAP = intEnv("BENCH_SINGLE_REMOVE_CAP", 1000);
 // Phase 7 (recorded sessions); BENCH_ONLY=sessions runs only that one; BENCH_ONLY=activation runs phases 1, 2 and 2b; BENCH_ONLY=expiry only phase 3.
 const ONLY = process.env.BENCH_ONLY || undefined;
-const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse", "scale", "expiry", "siem"];
+const ONLY_VALUES = ["sessions", "drift", "activation", "client-js", "lighthouse", "scale", "expiry", "siem", "audit-export"];
 if (ONLY !== undefined && !ONLY_VALUES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_VALUES.join(", ")} or unset, got "${ONLY}"`);
 const DRIFT_SAMPLES = intEnv("BENCH_DRIFT_SAMPLES", 20, ONLY === "drift" ? 1 : 0);
 const DRIFT_CRON_SAMPLES = intEnv("BENCH_DRIFT_CRON_SAMPLES", 0, 0);
@@ -118,6 +119,25 @@ if (ONLY === "siem") {
   for (const p of siemProblems) console.log(`problem: ${p}`);
   await closeDb();
   process.exit(siemProblems.length ? 1 : 0);
+}
+// The audit trail's export (bench/audit-export.ts, issue 16): its own seed and table.
+if (ONLY === "audit-export") {
+  const { runAuditExportBench } = await import("./audit-export");
+  const { results: exported, problems: exportProblems } = await runAuditExportBench();
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(
+    path.join(
+      "bench/results",
+      `audit-export-${new Date()
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z")}.json`,
+    ),
+    JSON.stringify(exported, null, 2),
+  );
+  for (const p of exportProblems) console.log(`problem: ${p}`);
+  await closeDb();
+  process.exit(exportProblems.length ? 1 : 0);
 }
 const SESSION_STARTS = intEnv("BENCH_SESSION_STARTS", 20);
 const ECHO_SAMPLES = intEnv("BENCH_ECHO_SAMPLES", 300);

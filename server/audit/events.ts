@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { anchorAuditEvents } from "./anchor-events";
 import { configAuditEvents } from "./config-events";
+import { exportAuditEvents } from "./export-events";
 import { sessionAuditEvents } from "./session-events";
 
 /** Who did it. Workers act as "system"; people act with their user id and request context. */
@@ -353,6 +354,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   ...sessionAuditEvents,
   ...anchorAuditEvents,
   ...configAuditEvents,
+  ...exportAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

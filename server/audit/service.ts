@@ -1,10 +1,11 @@
 import "server-only";
-import { matchesText } from "@/server/lists/paging";
-import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, sql } from "drizzle-orm";
 import { auditEvents } from "@/db/schema";
 import type { Executor } from "@/db";
 import { GENESIS_HASH, hashEvent, verifyChain, type ChainProblem, type ChainRow } from "./chain";
 import { auditEventSchema, type AuditActor, type AuditEvent } from "./events";
+import { auditWhere, type AuditFilter } from "./filters";
+import { resolveNames } from "./names";
 
 // One lock id for the whole chain: writers serialize here for the rest of their transaction.
 const AUDIT_LOCK = 0x1a7e_a0d1;
@@ -73,38 +74,21 @@ async function insertRows(tx: Executor, rows: ChainRow[]) {
       target_id text, data jsonb, ip text, user_agent text, prev_hash text, hash text)`);
 }
 
-export interface AuditQuery {
-  q?: string;
-  action?: string;
-  actor?: string;
-  targetId?: string;
-  from?: Date;
-  to?: Date;
+export interface AuditQuery extends AuditFilter {
   beforeSeq?: number;
   limit: number;
 }
 
+/** A page of the trail, newest first, each row with its actor's and target's names (names.ts). */
 export async function listAudit(executor: Executor, q: AuditQuery) {
-  const where: SQL[] = [];
-  if (q.action) where.push(eq(auditEvents.action, q.action));
-  const text = matchesText(q.q, [
-    auditEvents.action,
-    sql`coalesce(${auditEvents.actorName}, '')`,
-    auditEvents.targetType,
-    sql`coalesce(${auditEvents.targetId}, '')`,
-  ]);
-  if (text) where.push(text);
-  if (q.actor) where.push(sql`${auditEvents.actorName} ilike ${`%${q.actor.replace(/[%_\\]/g, "\\$&")}%`}`);
-  if (q.targetId) where.push(eq(auditEvents.targetId, q.targetId));
-  if (q.from) where.push(gte(auditEvents.at, q.from));
-  if (q.to) where.push(lte(auditEvents.at, q.to));
-  if (q.beforeSeq) where.push(sql`${auditEvents.seq} < ${q.beforeSeq}`);
-  return executor
+  const rows = await executor
     .select()
     .from(auditEvents)
-    .where(where.length ? and(...where) : undefined)
+    .where(and(auditWhere(q), q.beforeSeq ? sql`${auditEvents.seq} < ${q.beforeSeq}` : undefined))
     .orderBy(desc(auditEvents.seq))
     .limit(q.limit);
+  const names = await resolveNames(executor, rows);
+  return rows.map((row, i) => ({ ...row, names: names[i]! }));
 }
 
 /** Walks the whole chain in pages; returns the problems found and how many rows were checked. */

@@ -18,6 +18,7 @@ import { drain, drainAware } from "./drain";
 import { normalizeAddress, trustedForwardedFor } from "./forwarded";
 import { timeRequest } from "./request-metrics";
 import { forwardedProto } from "./security-headers";
+import { handleAuditExport, isAuditExportRequest } from "./audit-export";
 import { handleTrpc, isTrpcRequest } from "./trpc";
 
 const dev = process.argv.includes("--dev");
@@ -39,7 +40,7 @@ const onRequest = drainAware((req, res) => {
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   timeRequest(req, res);
   // tRPC calls are answered here, without Next's router (./trpc.ts); everything else is Next's.
-  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : handle(req, res));
+  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : isAuditExportRequest(req.url) ? handleAuditExport(req, res) : handle(req, res));
 });
 const server = createServer(onRequest);
 // Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.

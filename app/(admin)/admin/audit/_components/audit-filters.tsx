@@ -35,7 +35,7 @@ export function AuditFilters({ value, onChange }: { value: AuditFilterValues; on
           type="search"
           value={value.q}
           maxLength={100}
-          placeholder="Action, actor or target"
+          placeholder="Words of the action, actor, target or event data"
           onChange={(e) => set({ q: e.target.value })}
           className={controlClass(false)}
         />

@@ -3,6 +3,7 @@
 import { useId, useState } from "react";
 import type { RouterOutputs } from "@/components/router-types";
 import { formatDateTime } from "@/components/time";
+import { AuditTarget } from "./audit-target";
 
 export type AuditEventRow = RouterOutputs["audit"]["list"][number];
 
@@ -19,17 +20,14 @@ export function AuditRow({ event: e }: { event: AuditEventRow }) {
           <div className="text-xs text-slate-400">#{e.seq}</div>
         </td>
         <td className={td}>
-          <span className="text-slate-900">{e.actorName ?? e.actorType}</span>
+          <span className="text-slate-900" title={e.actorId ?? e.actorName ?? undefined}>
+            {e.names.actor}
+          </span>
           {e.actorType === "system" && <div className="text-xs text-slate-500">system</div>}
         </td>
         <td className={`${td} font-mono text-xs whitespace-nowrap text-slate-800`}>{e.action}</td>
         <td className={td}>
-          <span className="text-slate-700">{e.targetType}</span>
-          {e.targetId && (
-            <div className="max-w-[16rem] truncate font-mono text-xs text-slate-500" title={e.targetId}>
-              {e.targetId}
-            </div>
-          )}
+          <AuditTarget event={e} />
         </td>
         <td className={`${td} text-right`}>
           <button
@@ -49,6 +47,10 @@ export function AuditRow({ event: e }: { event: AuditEventRow }) {
           <td colSpan={5} className="px-4 pb-4">
             <pre className="max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs leading-relaxed text-slate-100">{JSON.stringify(e.data, null, 2)}</pre>
             <dl className="mt-2 grid gap-x-6 gap-y-1 text-xs text-slate-600 sm:grid-cols-[auto_1fr]">
+              <dt className="font-medium">Target</dt>
+              <dd className="font-mono break-all">
+                {e.targetType} {e.targetId ?? "—"}
+              </dd>
               <dt className="font-medium">IP</dt>
               <dd className="font-mono">{e.ip ?? "—"}</dd>
               <dt className="font-medium">User agent</dt>

@@ -4,13 +4,12 @@ import { useQueries } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { EmptyState, Loading, QueryError } from "@/components/alerts";
-import { Button } from "@/components/button";
+import { Button, buttonClass } from "@/components/button";
 import { Card } from "@/components/page-heading";
 import { useDebounced } from "@/components/use-debounced";
 import { AuditFilters, NO_FILTERS, type AuditFilterValues } from "./audit-filters";
 import { AuditRow } from "./audit-row";
-
-const PAGE_SIZE = 50;
+import { AUDIT_PAGE_SIZE as PAGE_SIZE, exportHref } from "./list-input";
 const th = "px-4 py-2.5 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase";
 
 function toDate(local: string): Date | undefined {
@@ -24,14 +23,8 @@ export function AuditTrail() {
   const [filters, setFilters] = useState<AuditFilterValues>(NO_FILTERS);
   const actor = useDebounced(filters.actor.trim(), 300);
   const q = useDebounced(filters.q.trim(), 300);
-  const input = {
-    q: q || undefined,
-    action: filters.action || undefined,
-    actor: actor || undefined,
-    from: toDate(filters.from),
-    to: toDate(filters.to),
-    limit: PAGE_SIZE,
-  };
+  const applied = { q: q || undefined, action: filters.action || undefined, actor: actor || undefined, from: toDate(filters.from), to: toDate(filters.to) };
+  const input = { ...applied, limit: PAGE_SIZE };
   // Pages are keyed by the filters they were loaded under; new filters start again from the newest event.
   const filterKey = JSON.stringify(input);
   const [paging, setPaging] = useState<{ key: string; cursors: number[] }>({ key: filterKey, cursors: [] });
@@ -50,6 +43,15 @@ export function AuditTrail() {
   return (
     <>
       <AuditFilters value={filters} onChange={setFilters} />
+      <div className="mb-4 flex flex-wrap items-center gap-2">
+        <a href={exportHref("csv", applied)} download className={buttonClass("secondary")}>
+          Export CSV
+        </a>
+        <a href={exportHref("jsonl", applied)} download className={buttonClass("secondary")}>
+          Export JSON lines
+        </a>
+        <p className="text-sm text-slate-500">Every event matching the filters above, oldest first (the export is itself audited).</p>
+      </div>
       {first.isPending ? (
         <Loading label="Loading events…" />
       ) : first.isError ? (
