@@ -19,6 +19,10 @@
 #   BENCH_WORKERS        [1, then 3] worker processes side by side in the expiry-lag phase; unset,
 #                                the phase runs with 1 and then 3 and the report shows both
 #   BENCH_ONLY=expiry            setup, warm-up and the expiry-lag phase only
+#   BENCH_ONLY=siem              the SIEM export rate to a local rsyslog next to the audit insert rate
+#                                (bench/siem.ts; BENCH_SIEM_EVENTS [20000]); in the full run after scale
+#   BENCH_ONLY=audit-export      the audit trail's CSV export of BENCH_AUDIT_ROWS [1000000] seeded rows over
+#                                HTTP next to COPY (bench/audit-export.ts); in the full run last
 #   BENCH_ONLY=scale             the roles page at scale only (bench/scale.ts); without BENCH_ONLY it
 #                                runs after the other phases, in a fresh database of its own
 #                                (interim_bench_scale), so their rows do not change its workload
@@ -40,4 +44,8 @@ fi
 status=0
 bench interim_bench || status=$?
 BENCH_ONLY=scale bench interim_bench_scale || status=$?
+# Issue 16's figures, each in a database of its own: the SIEM export rate next to the audit insert
+# rate (bench/siem.ts), and the audit trail's CSV export of 1,000,000 rows next to COPY (bench/audit-export.ts).
+BENCH_ONLY=siem bench interim_bench_siem || status=$?
+BENCH_ONLY=audit-export bench interim_bench_audit || status=$?
 exit "$status"

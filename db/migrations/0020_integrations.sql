@@ -34,4 +34,5 @@ CREATE TABLE "siem_export_state" (
 );
 --> statement-breakpoint
 ALTER TABLE "audit_chain_alerts" ADD CONSTRAINT "audit_chain_alerts_acknowledged_by_users_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "audit_chain_alerts_open" ON "audit_chain_alerts" USING btree ("first_seen_at") WHERE acknowledged_at is null;
+CREATE INDEX "audit_chain_alerts_open" ON "audit_chain_alerts" USING btree ("first_seen_at") WHERE acknowledged_at is null;--> statement-breakpoint
+CREATE INDEX "audit_events_search" ON "audit_events" USING gin (to_tsvector('simple'::regconfig, regexp_replace("action" || ' ' || coalesce("actor_name", '') || ' ' || "target_type" || ' ' || coalesce("target_id", '') || ' ' || ("data")::text, '[^[:alnum:]]+', ' ', 'g')));
