@@ -6,6 +6,7 @@ import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { authRouter } from "@/server/auth/router";
 import { catalogRouter } from "@/server/catalog/router";
+import { dashboardRouter } from "@/server/dashboard/router";
 import { directoryRouter } from "@/server/directory/router";
 import { driftRouter } from "@/server/drift/router";
 import { grantsRouter } from "@/server/grants/router";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   sessions: sessionsRouter,
   deviceSessions: deviceSessionsRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;
