@@ -8,6 +8,9 @@ import { z } from "zod";
 export const DASHBOARD_RANGES = ["24h", "7d"] as const;
 export type DashboardRange = (typeof DASHBOARD_RANGES)[number];
 
+/** What the overview prefetches on the server and shows first. */
+export const DEFAULT_RANGE: DashboardRange = "24h";
+
 /** Bucket width and count per range: the last 24 hours by the hour, the last 7 days by six hours. */
 export const RANGE_BUCKETS: Record<DashboardRange, { stepHours: number; buckets: number; label: string }> = {
   "24h": { stepHours: 1, buckets: 24, label: "the last 24 hours" },

@@ -67,21 +67,49 @@ beforeAll(async () => {
   pC = await privilege("Dash C");
 
   // G1: 09:15:02–10:45, due 09:15:00 (latency 2 s), expired 10 s after its expiry.
-  await grant(pA, { state: "expired", endReason: "expired", createdAt: at("10T09:15:00"), activatedAt: at("10T09:15:02"), expiresAt: at("10T10:44:50"), removedAt: at("10T10:45:00") });
+  await grant(pA, {
+    state: "expired",
+    endReason: "expired",
+    createdAt: at("10T09:15:00"),
+    activatedAt: at("10T09:15:02"),
+    expiresAt: at("10T10:44:50"),
+    removedAt: at("10T10:45:00"),
+  });
   // G2: still active since 10:10 (latency 60 s).
   await grant(pA, { state: "active", createdAt: at("10T10:09:00"), activatedAt: at("10T10:10:00"), expiresAt: at("10T13:10:00") });
   // G3: active since two days before: in every bucket.
   await grant(pB, { state: "active", createdAt: at("08T00:00:00"), activatedAt: at("08T00:00:00"), expiresAt: at("11T00:00:00") });
   // G4: revoked at 11:30 before its expiry (latency 60 s): no expiry lag.
-  await grant(pB, { state: "revoked", endReason: "revoked", createdAt: at("10T10:59:00"), activatedAt: at("10T11:00:00"), expiresAt: at("10T12:00:00"), removedAt: at("10T11:30:00") });
+  await grant(pB, {
+    state: "revoked",
+    endReason: "revoked",
+    createdAt: at("10T10:59:00"),
+    activatedAt: at("10T11:00:00"),
+    expiresAt: at("10T12:00:00"),
+    removedAt: at("10T11:30:00"),
+  });
   // G5: scheduled for 11:20, created at 08:00, active at 11:20:30: latency 30 s from its start, not from its creation.
   await grant(pC, { state: "active", createdAt: at("10T08:00:00"), startsAt: at("10T11:20:00"), activatedAt: at("10T11:20:30"), expiresAt: at("10T14:00:00") });
   // G6: 10:00–10:50, due 09:59:59 (latency 1 s), removed 100 s after its expiry.
-  await grant(pA, { state: "expired", endReason: "expired", createdAt: at("10T09:59:59"), activatedAt: at("10T10:00:00"), expiresAt: at("10T10:48:20"), removedAt: at("10T10:50:00") });
+  await grant(pA, {
+    state: "expired",
+    endReason: "expired",
+    createdAt: at("10T09:59:59"),
+    activatedAt: at("10T10:00:00"),
+    expiresAt: at("10T10:48:20"),
+    removedAt: at("10T10:50:00"),
+  });
   // G7: failed, never active.
   await grant(pC, { state: "failed", createdAt: at("10T10:00:00") });
   // G8: the day before, ended before the 24-hour window starts (13:00 on the 9th).
-  await grant(pC, { state: "expired", endReason: "expired", createdAt: at("09T10:00:00"), activatedAt: at("09T10:00:00"), expiresAt: at("09T11:59:00"), removedAt: at("09T12:00:00") });
+  await grant(pC, {
+    state: "expired",
+    endReason: "expired",
+    createdAt: at("09T10:00:00"),
+    activatedAt: at("09T10:00:00"),
+    expiresAt: at("09T11:59:00"),
+    removedAt: at("09T12:00:00"),
+  });
   // G9: activated after "now": not yet.
   await grant(pC, { state: "active", createdAt: at("10T12:40:00"), activatedAt: at("10T12:40:00"), expiresAt: at("10T13:40:00") });
 
@@ -102,7 +130,18 @@ beforeAll(async () => {
 
   await db.insert(driftFindings).values([
     { privilegeId: pA, groupGuid: "g", groupDn: "CN=g", memberGuid: "m1", memberDn: "CN=m1", memberName: "m1", memberClass: "user", kind: "standing" },
-    { privilegeId: pA, groupGuid: "g", groupDn: "CN=g", memberGuid: "m2", memberDn: "CN=m2", memberName: "m2", memberClass: "user", kind: "standing", resolution: "accepted", resolvedAt: NOW },
+    {
+      privilegeId: pA,
+      groupGuid: "g",
+      groupDn: "CN=g",
+      memberGuid: "m2",
+      memberDn: "CN=m2",
+      memberName: "m2",
+      memberClass: "user",
+      kind: "standing",
+      resolution: "accepted",
+      resolvedAt: NOW,
+    },
   ]);
 });
 
@@ -190,6 +229,9 @@ describe("dashboard summary", () => {
     await expect(dashboardTimeline(requester, { range: "24h" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await trpcHttp(requester, "dashboard.summary", undefined, { query: true })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await trpcHttp({ ...carol, isAdmin: false }, "dashboard.timeline", { range: "24h" }, { query: true })).toMatchObject({ ok: true });
-    expect(await trpcHttp({ ...carol, isAdmin: false }, "dashboard.timeline", { range: "1y" }, { query: true })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await trpcHttp({ ...carol, isAdmin: false }, "dashboard.timeline", { range: "1y" }, { query: true })).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
   });
 });
