@@ -36,7 +36,15 @@ export function ChartFigure({
           <div aria-hidden="true">{chart}</div>
           <details className="mt-3 text-sm">
             <summary className="cursor-pointer font-medium text-indigo-700 hover:text-indigo-900">Show as table</summary>
-            <div className="mt-2 max-h-80 overflow-auto">{table}</div>
+            {/* Focusable: a keyboard scrolls a long table too (and axe asks for it). */}
+            <div
+              role="region"
+              aria-label={`${title}: table`}
+              tabIndex={0}
+              className="mt-2 max-h-80 overflow-auto focus-visible:outline-2 focus-visible:outline-indigo-600"
+            >
+              {table}
+            </div>
           </details>
         </>
       )}
