@@ -1,7 +1,7 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { bucketLabel, formatSeconds, OUTCOMES, SERIES_COLORS, type Summary, type Timeline } from "./dashboard-format";
+import { bucketLabel, formatSeconds, formatSecondsShort, OUTCOMES, SERIES_COLORS, type Summary, type Timeline } from "./dashboard-format";
 
 /*
  * The dashboard's charts (recharts). Loaded with next/dynamic after the page: the numbers are in
@@ -76,6 +76,12 @@ export function OutcomesChart({ points }: { points: Summary["outcomes"] }) {
   );
 }
 
+/** p95's points are squares, p50's circles: the two differ in shape, not only in colour and dash. */
+function SquareDot({ cx, cy, key }: { cx?: number | null; cy?: number | null; key?: React.Key | null }) {
+  if (cx == null || cy == null) return <g key={key ?? undefined} />;
+  return <rect key={key ?? undefined} x={cx - 3.5} y={cy - 3.5} width={7} height={7} fill="#fff" stroke={SERIES_COLORS.secondary} strokeWidth={2} />;
+}
+
 export function PercentileChart({ points, stepHours }: { points: Timeline["expiryLag"]; stepHours: number }) {
   const data = points.map((p) => ({ label: bucketLabel(p.start, stepHours), p50: p.p50, p95: p.p95 }));
   return (
@@ -83,7 +89,7 @@ export function PercentileChart({ points, stepHours }: { points: Timeline["expir
       <LineChart data={data} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid stroke={GRID} vertical={false} />
         <XAxis dataKey="label" tick={AXIS} interval="preserveStartEnd" minTickGap={16} />
-        <YAxis tick={AXIS} tickFormatter={(v: number) => formatSeconds(v)} width={64} />
+        <YAxis tick={AXIS} tickFormatter={(v: number) => formatSecondsShort(v)} width={56} />
         <Tooltip formatter={(v) => formatSeconds(typeof v === "number" ? v : null)} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         <Line dataKey="p50" name="p50 (median)" stroke={SERIES_COLORS.primary} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
@@ -93,8 +99,8 @@ export function PercentileChart({ points, stepHours }: { points: Timeline["expir
           stroke={SERIES_COLORS.secondary}
           strokeWidth={2}
           strokeDasharray="6 4"
-          dot={{ r: 3, strokeDasharray: "" }}
-          legendType="plainline"
+          dot={SquareDot}
+          legendType="square"
           isAnimationActive={false}
         />
       </LineChart>

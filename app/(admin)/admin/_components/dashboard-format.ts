@@ -40,6 +40,15 @@ export function formatSeconds(seconds: number | null | undefined): string {
   return `${sign}${h} h${m ? ` ${m} min` : ""}`;
 }
 
+/** Axis ticks: short enough for a narrow axis ("40 s", "1.5 min", "2 h"). */
+export function formatSecondsShort(seconds: number): string {
+  const abs = Math.abs(seconds);
+  const round = (n: number) => String(Math.round(n * 10) / 10);
+  if (abs < 60) return `${round(seconds)} s`;
+  if (abs < 3600) return `${round(seconds / 60)} min`;
+  return `${round(seconds / 3600)} h`;
+}
+
 /**
  * Each outcome's label, colour (at least 3:1 against white, WCAG 1.4.11) and, for the stacked
  * bars, a hatch so that neighbours differ by more than their hue.
