@@ -4,7 +4,7 @@ import { db } from "@/db";
 import { requestStatus } from "@/db/schema";
 import { statesSql } from "@/server/grants/state-sql";
 import { LIVE_GRANT_STATES } from "@/server/grants/states";
-import { OUTCOME_DAYS, RANGE_BUCKETS, TOP_PRIVILEGE_DAYS, TOP_PRIVILEGE_LIMIT, type DashboardRange } from "./ranges";
+import { OUTCOME_DAYS, RANGE_BUCKETS, TOP_PRIVILEGE_DAYS, TOP_PRIVILEGE_LIMIT, type DashboardRange } from "./schemas";
 
 /*
  * The dashboard's aggregates, one statement each, computed in Postgres over generate_series

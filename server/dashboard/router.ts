@@ -1,6 +1,6 @@
 import "server-only";
 import { adminProcedure, createTRPCRouter } from "@/server/trpc/init";
-import { timelineInput } from "./schemas";
+import { timelineInput } from "./inputs";
 import { dashboardSummary, dashboardTimeline } from "./service";
 
 /** The charts and counts of the administration overview (administrators only). */

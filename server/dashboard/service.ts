@@ -1,7 +1,7 @@
 import "server-only";
 import { assertCan, type SessionUser } from "@/server/auth/permissions";
 import { activeGrantsSeries, dashboardCounts, expiryLagSeries, grantLatencySeries, requestOutcomesPerDay, topRequestedPrivileges } from "./queries";
-import type { TimelineInput } from "./schemas";
+import type { TimelineInput } from "./inputs";
 
 /*
  * The administration overview's dashboard: read-only aggregates for administrators. `now` is only

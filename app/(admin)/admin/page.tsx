@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { DEFAULT_RANGE } from "@/server/dashboard/ranges";
+import { DEFAULT_RANGE } from "@/server/dashboard/schemas";
 import { Prefetched, serverTrpc } from "@/trpc/prefetch";
 import { Dashboard } from "./_components/dashboard";
 import { DirectoryStatus } from "./_components/directory-status";

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { describeError, useTRPC } from "@/trpc/client";
 import { QueryError } from "@/components/alerts";
-import { OUTCOME_DAYS, TOP_PRIVILEGE_DAYS } from "@/server/dashboard/ranges";
+import { OUTCOME_DAYS, TOP_PRIVILEGE_DAYS } from "@/server/dashboard/schemas";
 import { ChartFigure, DataTable } from "./dashboard-figure";
 import { bucketLabel, OUTCOMES, type Summary } from "./dashboard-format";
 import { OutcomesChart, TopPrivilegesChart } from "./dashboard-lazy";

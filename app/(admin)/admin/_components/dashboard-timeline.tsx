@@ -5,7 +5,7 @@ import { useState } from "react";
 import { describeError, useTRPC } from "@/trpc/client";
 import { QueryError } from "@/components/alerts";
 import { useHydrated } from "@/components/use-hydrated";
-import { DASHBOARD_RANGES, DEFAULT_RANGE, RANGE_BUCKETS, type DashboardRange } from "@/server/dashboard/ranges";
+import { DASHBOARD_RANGES, DEFAULT_RANGE, RANGE_BUCKETS, type DashboardRange } from "@/server/dashboard/schemas";
 import { ChartFigure, DataTable } from "./dashboard-figure";
 import { bucketLabel, formatSeconds, isEmpty, type Timeline } from "./dashboard-format";
 import { ActiveGrantsChart, PercentileChart } from "./dashboard-lazy";
