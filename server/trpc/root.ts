@@ -8,6 +8,7 @@ import { auditChainRouter } from "@/server/audit/watch-router";
 import { authRouter } from "@/server/auth/router";
 import { catalogRouter } from "@/server/catalog/router";
 import { configAsCodeRouter } from "@/server/config-as-code/router";
+import { dashboardRouter } from "@/server/dashboard/router";
 import { directoryRouter } from "@/server/directory/router";
 import { driftRouter } from "@/server/drift/router";
 import { grantsRouter } from "@/server/grants/router";
@@ -40,6 +41,7 @@ export const appRouter = createTRPCRouter({
   auditChain: auditChainRouter,
   configuration: configAsCodeRouter,
   siem: siemRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;
