@@ -1,3 +1,4 @@
+import { DEFAULT_RANGE } from "@/server/dashboard/schemas";
 import { randomUUID } from "node:crypto";
 import type { Client } from "ldapts";
 import { eq } from "drizzle-orm";
@@ -105,6 +106,8 @@ const MATRIX: Record<string, Entry> = {
   "overview.directoryOutages": { allowed: ADMIN },
   "siem.status": { allowed: ADMIN },
   "auditChain.open": { allowed: ADMIN },
+  "dashboard.summary": { allowed: ADMIN },
+  "dashboard.timeline": { allowed: ADMIN, input: () => ({ range: DEFAULT_RANGE }) },
   "configuration.export": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
