@@ -1,10 +1,9 @@
 import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { exportAudit } from "@/server/audit/export";
 import { authorizeExport } from "@/server/audit/export-access";
 import { scoped } from "@/server/logger";
+import { httpRefusalOf } from "@/server/trpc/http-refusal";
 import { dynamicSecurityHeaders, isHttps, newNonce, STATIC_SECURITY_HEADERS } from "./security-headers";
 
 /*
@@ -62,11 +61,12 @@ export async function handleAuditExport(req: IncomingMessage, res: ServerRespons
   try {
     gate = await authorizeExport({ get: (name: string) => header(req, name.toLowerCase()) }, query);
   } catch (err) {
-    if (!(err instanceof TRPCError) || err.code === "INTERNAL_SERVER_ERROR") {
+    const refusal = httpRefusalOf(err);
+    if (!refusal) {
       scoped("audit-export").error({ err }, "export refused by an unexpected error");
       return refuse(res, 500, "Something went wrong.");
     }
-    return refuse(res, getHTTPStatusCodeFromError(err), err.code === "BAD_REQUEST" ? "Invalid export filters." : err.message);
+    return refuse(res, refusal.status, refusal.code === "BAD_REQUEST" ? "Invalid export filters." : refusal.message);
   }
   const { user, actor, input, log } = gate;
   const stamp = new Date()
