@@ -13,3 +13,4 @@ export * from "./sessions";
 export * from "./device-sessions";
 export * from "./ops";
 export * from "./roles-page";
+export * from "./api-tokens";

@@ -1,10 +1,11 @@
 import "server-only";
 import { z } from "zod";
+import { apiAuditEvents } from "./api-events";
 import { sessionAuditEvents } from "./session-events";
 
-/** Who did it. Workers act as "system"; people act with their user id and request context. */
+/** Who did it. Workers act as "system"; people act with their user id and request context; API tokens (server/api/) with the token's id. */
 export interface AuditActor {
-  type: "user" | "system";
+  type: "user" | "system" | "token";
   id: string | null;
   name: string;
   ip?: string | null;
@@ -349,6 +350,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
     data: z.object({ pamFeatureEnabled: z.boolean(), domainControllers: z.number(), lockoutThreshold: z.number() }),
   }),
   ...sessionAuditEvents,
+  ...apiAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

@@ -18,6 +18,7 @@ import { drain, drainAware } from "./drain";
 import { normalizeAddress, trustedForwardedFor } from "./forwarded";
 import { timeRequest } from "./request-metrics";
 import { forwardedProto } from "./security-headers";
+import { handleRest, isRestRequest } from "./rest";
 import { handleTrpc, isTrpcRequest } from "./trpc";
 
 const dev = process.argv.includes("--dev");
@@ -38,8 +39,8 @@ const onRequest = drainAware((req, res) => {
   const fromTrustedProxy = trustedProxies.has(normalizeAddress(req.socket.remoteAddress ?? ""));
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   timeRequest(req, res);
-  // tRPC calls are answered here, without Next's router (./trpc.ts); everything else is Next's.
-  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : handle(req, res));
+  // tRPC calls and the REST API are answered here, without Next's router (./trpc.ts, ./rest.ts); everything else is Next's.
+  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : isRestRequest(req.url) ? handleRest(req, res) : handle(req, res));
 });
 const server = createServer(onRequest);
 // Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.
