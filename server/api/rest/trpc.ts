@@ -65,7 +65,8 @@ const serviceErrors = t.middleware(async ({ ctx, path, next }) => {
   if (result.ok) return result;
   const mapped = serviceErrorToTrpc(result.error, { log: ctx.log, requestId: ctx.requestId, path });
   if (mapped) throw mapped;
-  if (result.error.code === "INTERNAL_SERVER_ERROR" && !(result.error.cause instanceof ReportedFailure)) throw reported(result.error.cause ?? result.error, ctx, path);
+  if (result.error.code === "INTERNAL_SERVER_ERROR" && !(result.error.cause instanceof ReportedFailure))
+    throw reported(result.error.cause ?? result.error, ctx, path);
   return result;
 });
 

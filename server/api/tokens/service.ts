@@ -27,7 +27,12 @@ export async function createApiToken(admin: SessionUser, actor: AuditActor, raw:
     await db.transaction(async (tx) => {
       await tx.insert(apiTokens).values({ id, name: input.name, scopes: input.scopes, secretHash: hash, createdBy: admin.id, createdAt: now, expiresAt });
       await recordAudit(tx, actor, [
-        { action: "api_token.created", targetType: "api_token", targetId: id, data: { name: input.name, scopes: input.scopes, expiresAt: expiresAt.toISOString() } },
+        {
+          action: "api_token.created",
+          targetType: "api_token",
+          targetId: id,
+          data: { name: input.name, scopes: input.scopes, expiresAt: expiresAt.toISOString() },
+        },
       ]);
     });
   } catch (err) {

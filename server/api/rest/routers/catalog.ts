@@ -29,7 +29,14 @@ export const restAccessGroupsRouter = createRestRouter({
     .output(z.array(accessGroupSummaryOutput))
     .query(({ ctx }) => listAccessGroups(ctx.user)),
   get: scopedProcedure("access-groups:read")
-    .meta({ openapi: { method: "GET", path: "/access-groups/{accessGroupId}", tags: ["access groups"], summary: "One access group's settings, criteria, limits and locations" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/access-groups/{accessGroupId}",
+        tags: ["access groups"],
+        summary: "One access group's settings, criteria, limits and locations",
+      },
+    })
     .input(z.object({ accessGroupId: z.uuid() }))
     .output(accessGroupOutput)
     .query(({ ctx, input }) => getAccessGroup(ctx.user, input.accessGroupId)),
