@@ -1,5 +1,6 @@
 import "server-only";
 import { accessGroupsRouter } from "@/server/access-groups/router";
+import { apiTokensRouter } from "@/server/api/tokens/router";
 import { overviewRouter } from "@/server/admin/router";
 import { sessionsRouter } from "@/server/admin/sessions";
 import { approvalsRouter } from "@/server/approvals/router";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   sessions: sessionsRouter,
   deviceSessions: deviceSessionsRouter,
+  apiTokens: apiTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;
