@@ -14,6 +14,7 @@ import { decide } from "@/server/approvals/service";
 import { resetAccountStateCache } from "@/server/auth/account-state";
 import type { SessionUser } from "@/server/auth/permissions";
 import { startSession } from "@/server/auth/sessions";
+import { trustedForwardedFor } from "@/server/http/forwarded";
 import { handleRest, isRestRequest } from "@/server/http/rest";
 import { handleTrpc } from "@/server/http/trpc";
 import { API_SCOPES, type ApiScope } from "@/shared/api-scopes";
@@ -29,6 +30,8 @@ let base: string;
 let ad: Client;
 let carol: SessionUser;
 let privilegeId: string;
+/** Submitted to by one test only (one live grant per privilege and person). */
+let deployPrivilegeId: string;
 const ADMIN_SAM = "it-api-admin";
 let adminDn: string;
 const ADMIN_GROUP = process.env.INTERIM_ADMIN_GROUP_DN!;
@@ -57,10 +60,16 @@ beforeAll(async () => {
   carol = await localUser("carol", true);
   await ensureAdGroup(ad, "it-api-priv");
   privilegeId = (await publish(carol, "it-api-priv")).id;
+  await ensureAdGroup(ad, "it-api-deploy");
+  deployPrivilegeId = (await publish(carol, "it-api-deploy")).id;
   await openAccessGroup(carol, [carol]);
   adminDn = await ensureAdUser(ad, ADMIN_SAM);
   await ad.modify(ADMIN_GROUP, memberChange("add", adminDn)).catch(ignoring([68]));
-  server = createServer((req, res) => void (isRestRequest(req.url) ? handleRest(req, res) : handleTrpc(req, res)));
+  server = createServer((req, res) => {
+    // As server/http/serve.ts does before either handler: the client address comes from the socket.
+    req.headers["x-forwarded-for"] = trustedForwardedFor(req.headers["x-forwarded-for"], req.socket.remoteAddress, []);
+    void (isRestRequest(req.url) ? handleRest(req, res) : handleTrpc(req, res));
+  });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -119,7 +128,10 @@ describe("API tokens", () => {
     const revoked = await call("GET", "/api/v1/privileges", { token: good });
     expect(revoked.status).toBe(401);
     expect(await message(revoked)).toMatch(/revoked/);
-    const [audit] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, "api_token.revoked"), eq(auditEvents.targetId, row!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "api_token.revoked"), eq(auditEvents.targetId, row!.id)));
     expect(audit?.actorName).toBe("carol");
   });
 
@@ -182,7 +194,10 @@ describe("API tokens", () => {
 describe("the REST API", () => {
   it("submits a request for the creator with the token named in the trail, and reports it when polled", async () => {
     const secret = await tokenFor(carol, ["requests:read", "requests:write"], "ci-deploy");
-    const res = await call("POST", "/api/v1/requests", { token: secret, body: { privilegeId, durationMinutes: 5, justification: "deploy 42" } });
+    const res = await call("POST", "/api/v1/requests", {
+      token: secret,
+      body: { privilegeId: deployPrivilegeId, durationMinutes: 5, justification: "deploy 42" },
+    });
     expect(res.status).toBe(200);
     const submitted = (await res.json()) as { requestId: string; status: string };
     expect(submitted.status).toBe("approved");
