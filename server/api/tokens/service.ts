@@ -47,7 +47,7 @@ export async function createApiToken(admin: SessionUser, actor: AuditActor, raw:
 export async function listApiTokens(admin: SessionUser) {
   assertCan(admin, "read", "ApiToken");
   const creator = alias(users, "creator");
-  return db
+  const rows = await db
     .select({
       id: apiTokens.id,
       name: apiTokens.name,
@@ -63,6 +63,8 @@ export async function listApiTokens(admin: SessionUser) {
     .innerJoin(creator, eq(creator.id, apiTokens.createdBy))
     .orderBy(desc(apiTokens.createdAt))
     .limit(500);
+  const now = Date.now();
+  return rows.map((r) => ({ ...r, status: r.revokedAt ? ("revoked" as const) : r.expiresAt.getTime() <= now ? ("expired" as const) : ("active" as const) }));
 }
 
 /** Admin: revokes a token; its next call is refused (401). Revoking twice is refused, not repeated. */

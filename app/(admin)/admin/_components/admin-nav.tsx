@@ -15,6 +15,7 @@ const TABS = [
   { href: "/admin/sessions", label: "Sessions" },
   { href: "/admin/recordings", label: "Sessions on devices" },
   { href: "/admin/audit", label: "Audit trail" },
+  { href: "/admin/api-tokens", label: "API tokens" },
 ] as const;
 
 export function AdminNav() {
