@@ -232,6 +232,8 @@ describe("the REST API", () => {
     expect(((await bad.json()) as { fieldErrors: Record<string, string[]> }).fieldErrors).toHaveProperty("durationMinutes");
     const form = await call("POST", "/api/v1/requests", { token: secret, body: { privilegeId }, headers: { "content-type": "text/plain" } });
     expect(form.status).toBe(415);
+    const huge = await call("POST", "/api/v1/requests", { token: secret, body: { privilegeId, justification: "x".repeat(1_100_000) } });
+    expect(huge.status).toBe(413);
     const missing = await call("GET", `/api/v1/privileges/${crypto.randomUUID()}`, { token: secret });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("cache-control")).toBe("no-store");
@@ -291,8 +293,9 @@ describe("the REST API", () => {
   it("serves an OpenAPI 3 document listing every path", async () => {
     const res = await fetch(`${base}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
     expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: "http", scheme: "bearer" }) });
     for (const path of [
       "/requests",
       "/requests/{requestId}",
