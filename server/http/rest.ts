@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import { openApiDocument, REST_PREFIX } from "@/server/api/rest/openapi";
 import { restRouter } from "@/server/api/rest/router";
-import type { RestContext } from "@/server/api/rest/trpc";
+import type { RestContext } from "@/server/trpc/rest";
 import { env } from "@/server/env";
 import { scoped } from "@/server/logger";
 import { clientIpFrom } from "./client-ip";

@@ -4,7 +4,7 @@ import { decide, inbox } from "@/server/approvals/service";
 import { APPROVING_NEEDS_A_PERSON, decideInput } from "@/server/approvals/schemas";
 import { forbidden } from "@/server/errors";
 import { pendingApprovalOutput } from "../outputs";
-import { createRestRouter, scopedProcedure } from "../trpc";
+import { createRestRouter, scopedProcedure } from "@/server/trpc/rest";
 
 const tags = ["approvals"];
 

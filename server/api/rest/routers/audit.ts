@@ -3,7 +3,7 @@ import { z } from "zod";
 import { exportAuditPage } from "@/server/api/audit-export";
 import { AUDIT_ACTIONS } from "@/server/audit/events";
 import { auditPageOutput } from "../outputs";
-import { createRestRouter, scopedProcedure } from "../trpc";
+import { createRestRouter, scopedProcedure } from "@/server/trpc/rest";
 
 export const restAuditRouter = createRestRouter({
   export: scopedProcedure("audit:read")

@@ -4,7 +4,7 @@ import { getAccessGroup, listAccessGroups } from "@/server/access-groups/service
 import { notFound } from "@/server/errors";
 import { getPrivilege, listPrivileges } from "@/server/privileges/service";
 import { accessGroupOutput, accessGroupSummaryOutput, privilegeOutput } from "../outputs";
-import { createRestRouter, scopedProcedure } from "../trpc";
+import { createRestRouter, scopedProcedure } from "@/server/trpc/rest";
 
 /** What can be requested and under which policy: published privileges and access groups (read only). */
 export const restPrivilegesRouter = createRestRouter({

@@ -4,7 +4,7 @@ import { endGrant, pageLiveGrants } from "@/server/grants/service";
 import { LIVE_GRANT_FILTERS } from "@/server/grants/schemas";
 import { MAX_PAGE, MAX_PAGE_SIZE } from "@/shared/paging";
 import { endedGrantOutput, grantPageOutput } from "../outputs";
-import { createRestRouter, scopedProcedure } from "../trpc";
+import { createRestRouter, scopedProcedure } from "@/server/trpc/rest";
 
 const tags = ["grants"];
 

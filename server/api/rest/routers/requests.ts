@@ -6,7 +6,7 @@ import { listMyRequests } from "@/server/requests/mine";
 import { submitRequestInput } from "@/server/requests/schemas";
 import { submitRequest } from "@/server/requests/service";
 import { requestListOutput, requestStatusOutput, submittedOutput } from "../outputs";
-import { createRestRouter, scopedProcedure } from "../trpc";
+import { createRestRouter, scopedProcedure } from "@/server/trpc/rest";
 
 const tags = ["requests"];
 const requestId = z.object({ requestId: z.uuid() });

@@ -7,7 +7,7 @@ import { ZodError } from "zod";
 import { authenticateBearer, recordApiCall, type TokenPrincipal } from "@/server/api/tokens/authenticate";
 import { forbidden, isDomainError } from "@/server/errors";
 import { scoped } from "@/server/logger";
-import { serviceErrorToTrpc } from "@/server/trpc/service-errors";
+import { serviceErrorToTrpc } from "./service-errors";
 import type { ApiScope } from "@/shared/api-scopes";
 
 /*
