@@ -124,6 +124,8 @@ const schema = z.object({
   REPLICATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
 
   // Health and metrics (server/ops/). Unset token: the web's /api/metrics does not exist (404).
+  // REST API tokens (server/api/): the longest expiry an admin may give a token, in days.
+  INTERIM_API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   INTERIM_METRICS_TOKEN: z.string().min(16, "INTERIM_METRICS_TOKEN needs at least 16 characters").optional(),
   /** The worker's Prometheus listener; unset: none. */
   INTERIM_WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),

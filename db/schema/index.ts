@@ -15,3 +15,4 @@ export * from "./ops";
 export * from "./roles-page";
 export * from "./audit-anchor";
 export * from "./siem";
+export * from "./api-tokens";

@@ -20,3 +20,6 @@ export const reviewInput = z
     comment: z.string().trim().max(1000, "At most 1000 characters").regex(MULTI_LINE, "The comment contains characters that are not allowed").default(""),
   })
   .strict();
+
+/** A vote is a person's judgement, never automation's: decide() refuses API tokens with this (the REST API answers 403). */
+export const APPROVING_NEEDS_A_PERSON = "Approving needs a person signed in: decide in Interim's inbox, not with an API token.";

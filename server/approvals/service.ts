@@ -15,7 +15,7 @@ import { isLiveGrantConflict } from "@/server/grants/one-live";
 import { isApproverSql, lastLevel, levelCountSql, requiredAt } from "./levels";
 import { recheckAtDecision, refusedVote } from "./live-recheck";
 import { assertNotSelfElevation, notSelfElevationSql } from "./self-elevation";
-import { decideInput, type DecideInput } from "./schemas";
+import { APPROVING_NEEDS_A_PERSON, decideInput, type DecideInput } from "./schemas";
 import type { z } from "zod";
 
 /*
@@ -45,6 +45,7 @@ type Decided =
  */
 export async function decide(user: SessionUser, actor: AuditActor, raw: z.input<typeof decideInput>): Promise<Decided> {
   assertCan(user, "approve", "Request");
+  if (actor.type === "token") throw forbidden(APPROVING_NEEDS_A_PERSON);
   // An approver whose AD account is disabled, locked, expired or gone does not vote (server/auth/account-state.ts).
   await confirmAccount(user.id);
   const input: DecideInput = decideInput.parse(raw);

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { anchorAuditEvents } from "./anchor-events";
 import { configAuditEvents } from "./config-events";
 import { exportAuditEvents } from "./export-events";
+import { apiAuditEvents } from "./api-events";
 import { sessionAuditEvents } from "./session-events";
 
-/** Who did it. Workers act as "system"; people act with their user id and request context. */
+/** Who did it. Workers act as "system"; people act with their user id and request context; API tokens (server/api/) with the token's id. */
 export interface AuditActor {
-  type: "user" | "system";
+  type: "user" | "system" | "token";
   id: string | null;
   name: string;
   ip?: string | null;
@@ -355,6 +356,7 @@ export const auditEventSchema = z.discriminatedUnion("action", [
   ...anchorAuditEvents,
   ...configAuditEvents,
   ...exportAuditEvents,
+  ...apiAuditEvents,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema> & { targetId: string | null };

@@ -11,7 +11,7 @@ export interface SessionUser {
 }
 
 export type Action = "read" | "manage" | "request" | "approve" | "revoke" | "end" | "extend";
-export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog" | "Session" | "DeviceSession";
+export type Subject = "Privilege" | "Request" | "Grant" | "Audit" | "Directory" | "AccessGroup" | "Catalog" | "Session" | "DeviceSession" | "ApiToken";
 
 interface Owned {
   userId: string;
@@ -39,6 +39,8 @@ const rules: Record<Subject, Partial<Record<Action, (u: SessionUser, r?: Owned) 
   Catalog: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
   // Other people's sign-in sessions: admins list and end them.
   Session: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
+  // REST API tokens (server/api/tokens): admins create, list and revoke them.
+  ApiToken: { read: (u) => u.isAdmin, manage: (u) => u.isAdmin },
   // Recorded sessions on devices: anyone may ask for one (their access groups decide); the holder
   // or an admin ends it; reading others' recordings is for admins and, per session, the approvers
   // of its access group (checked in server/sessions/access.ts).

@@ -19,6 +19,7 @@ import { normalizeAddress, trustedForwardedFor } from "./forwarded";
 import { timeRequest } from "./request-metrics";
 import { forwardedProto } from "./security-headers";
 import { handleAuditExport, isAuditExportRequest } from "./audit-export";
+import { handleRest, isRestRequest } from "./rest";
 import { handleTrpc, isTrpcRequest } from "./trpc";
 
 const dev = process.argv.includes("--dev");
@@ -39,8 +40,15 @@ const onRequest = drainAware((req, res) => {
   const fromTrustedProxy = trustedProxies.has(normalizeAddress(req.socket.remoteAddress ?? ""));
   req.headers["x-forwarded-proto"] = forwardedProto(req.headers["x-forwarded-proto"], fromTrustedProxy);
   timeRequest(req, res);
-  // tRPC calls are answered here, without Next's router (./trpc.ts); everything else is Next's.
-  void (isTrpcRequest(req.url) ? handleTrpc(req, res) : isAuditExportRequest(req.url) ? handleAuditExport(req, res) : handle(req, res));
+  // tRPC calls, the REST API and the audit export are answered here, without Next's router
+  // (./trpc.ts, ./rest.ts, ./audit-export.ts); everything else is Next's.
+  void (isTrpcRequest(req.url)
+    ? handleTrpc(req, res)
+    : isRestRequest(req.url)
+      ? handleRest(req, res)
+      : isAuditExportRequest(req.url)
+        ? handleAuditExport(req, res)
+        : handle(req, res));
 });
 const server = createServer(onRequest);
 // Recorded sessions (issue 14): the browser terminal's WebSocket, and the SSH gateway when a port is set.

@@ -8,11 +8,10 @@ import { confirmAccount, confirmSession } from "@/server/auth/sessions";
 import { sessionOfCookieHeader } from "@/server/auth/session-token";
 import { currentAdminStatus } from "@/server/auth/signin";
 import type { SessionUser } from "@/server/auth/permissions";
-import { DirectoryError } from "@/server/directory/errors";
 import { env } from "@/server/env";
-import { DomainError } from "@/server/errors";
 import { clientIpFrom } from "@/server/http/client-ip";
 import { scoped } from "@/server/logger";
+import { serviceErrorToTrpc } from "./service-errors";
 import { transformer } from "./transformer";
 
 export interface Context {
@@ -114,19 +113,8 @@ export const createCallerFactory = t.createCallerFactory;
  */
 const domainErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const e = result.error.cause;
-    throw new TRPCError({ code: e.code, message: e.message, cause: e });
-  }
-  if (!result.ok && result.error.cause instanceof DirectoryError) {
-    const d = result.error.cause;
-    const code = d.kind === "not-found" ? "NOT_FOUND" : d.kind === "invalid-input" ? "BAD_REQUEST" : "SERVICE_UNAVAILABLE";
-    if (d.kind !== "unreachable" && d.kind !== "other") throw new TRPCError({ code, message: d.message, cause: d });
-    // The DC's own words (addresses, diagnostics) go to the log under the call's ref, not to the caller.
-    ctx.log.warn({ path, ref: ctx.requestId, err: d }, "directory failed");
-    const what = d.kind === "unreachable" ? "The directory cannot be reached right now; try again shortly" : "The directory refused the operation";
-    throw new TRPCError({ code, message: `${what} (ref ${ctx.requestId})`, cause: d });
-  }
+  const mapped = result.ok ? null : serviceErrorToTrpc(result.error, { log: ctx.log, requestId: ctx.requestId, path });
+  if (mapped) throw mapped;
   if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && !(result.error.cause instanceof ReportedFailure)) {
     throw reportFailure(result.error, ctx, path);
   }

@@ -1,5 +1,6 @@
 import "server-only";
 import { accessGroupsRouter } from "@/server/access-groups/router";
+import { apiTokensRouter } from "@/server/api/tokens/router";
 import { overviewRouter } from "@/server/admin/router";
 import { sessionsRouter } from "@/server/admin/sessions";
 import { approvalsRouter } from "@/server/approvals/router";
@@ -42,6 +43,7 @@ export const appRouter = createTRPCRouter({
   configuration: configAsCodeRouter,
   siem: siemRouter,
   dashboard: dashboardRouter,
+  apiTokens: apiTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

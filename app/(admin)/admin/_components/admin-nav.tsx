@@ -17,6 +17,7 @@ const TABS = [
   { href: "/admin/recordings", label: "Sessions on devices" },
   { href: "/admin/audit", label: "Audit trail" },
   { href: "/admin/configuration", label: "Configuration" },
+  { href: "/admin/api-tokens", label: "API tokens" },
 ] as const;
 
 export function AdminNav() {
