@@ -33,6 +33,25 @@ CREATE TABLE "siem_export_state" (
 	CONSTRAINT "siem_export_state_seq" CHECK ("siem_export_state"."last_seq" >= 0)
 );
 --> statement-breakpoint
+CREATE TABLE "api_tokens" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"name" text NOT NULL,
+	"scopes" text[] NOT NULL,
+	"secret_hash" text NOT NULL,
+	"created_by" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"revoked_by" uuid,
+	"last_used_at" timestamp with time zone,
+	"last_used_ip" text,
+	CONSTRAINT "api_tokens_name_unique" UNIQUE("name"),
+	CONSTRAINT "api_tokens_expiry_after_creation" CHECK ("api_tokens"."expires_at" > "api_tokens"."created_at")
+);
+--> statement-breakpoint
 ALTER TABLE "audit_chain_alerts" ADD CONSTRAINT "audit_chain_alerts_acknowledged_by_users_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_revoked_by_users_id_fk" FOREIGN KEY ("revoked_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_chain_alerts_open" ON "audit_chain_alerts" USING btree ("first_seen_at") WHERE acknowledged_at is null;--> statement-breakpoint
+CREATE INDEX "api_tokens_created_by" ON "api_tokens" USING btree ("created_by");--> statement-breakpoint
 CREATE INDEX "audit_events_search" ON "audit_events" USING gin (to_tsvector('simple'::regconfig, regexp_replace("action" || ' ' || coalesce("actor_name", '') || ' ' || "target_type" || ' ' || coalesce("target_id", '') || ' ' || ("data")::text, '[^[:alnum:]]+', ' ', 'g')));
