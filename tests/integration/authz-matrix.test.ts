@@ -106,6 +106,7 @@ const MATRIX: Record<string, Entry> = {
   "overview.directoryOutages": { allowed: ADMIN },
   "siem.status": { allowed: ADMIN },
   "auditChain.open": { allowed: ADMIN },
+  "apiTokens.list": { allowed: ADMIN },
   "dashboard.summary": { allowed: ADMIN },
   "dashboard.timeline": { allowed: ADMIN, input: () => ({ range: DEFAULT_RANGE }) },
   "configuration.export": { allowed: ADMIN },
@@ -163,6 +164,8 @@ const MATRIX: Record<string, Entry> = {
   // The owner (requester) ends their session; terminating someone's is for the group's approvers and admins.
   "deviceSessions.terminate": { allowed: ["approver", "admin"], input: (f) => ({ sessionId: f.deviceSessionId }) },
   "directory.recheck": { allowed: ADMIN },
+  "apiTokens.create": { allowed: ADMIN, input: () => ({ name: `matrix ${randomUUID()}`, scopes: ["privileges:read"], expiresInDays: 1 }) },
+  "apiTokens.revoke": { allowed: ADMIN, input: () => ({ tokenId: randomUUID() }) },
   "auditChain.acknowledge": { allowed: ADMIN, input: () => ({ id: randomUUID(), note: "matrix" }) },
   // A preview changes nothing; an apply against a state hash nobody previewed is refused as stale.
   "configuration.preview": { allowed: ADMIN, input: () => ({ yaml: "version: 1\n" }) },
