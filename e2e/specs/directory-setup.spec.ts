@@ -14,8 +14,8 @@ test("the directory page shows each delegation, its check and its commands on fi
   const temp = page.getByRole("region", { name: "Create and delete groups in the temporary-group OU" });
   await expect(temp.getByText("In place")).toBeVisible();
   // One dialect at a time; each button shows its own command.
-  await temp.getByRole("button", { name: "dsacls" }).click();
-  await expect(temp.getByRole("button", { name: "dsacls" })).toHaveAttribute("aria-pressed", "true");
+  await temp.getByRole("button", { name: "dsacls (cmd.exe)" }).click();
+  await expect(temp.getByRole("button", { name: "dsacls (cmd.exe)" })).toHaveAttribute("aria-pressed", "true");
   await expect(temp.locator("pre")).toContainText('/G "INTERIM\\svc-interim:CCDC;group"');
   await temp.getByRole("button", { name: "samba-tool" }).click();
   await expect(temp.locator("pre")).toContainText("samba-tool dsacl set");

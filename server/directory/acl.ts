@@ -145,5 +145,9 @@ export const SCHEMA = {
   resetPasswordRight: "00299570-246d-11d0-a768-00aa006e0529",
 } as const;
 
-/** Everyone and Authenticated Users: ACEs naming them apply to the service account too. */
-export const IMPLICIT_SIDS = ["S-1-1-0", "S-1-5-11"] as const;
+/**
+ * SIDs in every LDAP bind's token besides the account's own groups: Everyone, NETWORK (a bind is a
+ * network logon), Authenticated Users, This Organization. ACEs naming them — a deny above all —
+ * apply to the service account too.
+ */
+export const IMPLICIT_SIDS = ["S-1-1-0", "S-1-5-2", "S-1-5-11", "S-1-5-15"] as const;

@@ -29,7 +29,7 @@ export type Delegation =
 
 export interface Commands {
   powershell: string;
-  /** null where dsacls cannot do it (an optional feature). */
+  /** For cmd.exe (not PowerShell); null where dsacls cannot do it (an optional feature). */
   dsacls: string | null;
   /** samba-tool dsacl set …; null where Samba has no such thing. */
   samba: string | null;
@@ -37,12 +37,17 @@ export interface Commands {
   sddl: { dn: string; aces: string } | null;
 }
 
-/** A DN or name these commands can quote safely: no quote characters or line breaks (they would need hand editing). */
+/**
+ * A DN these commands can carry as it is: plain letters, digits and the few punctuation marks DNs
+ * need. Anything else — quotes of any kind (PowerShell also takes U+2018–U+201B as quotes), `$`,
+ * backticks, `%`, wildcards, line breaks — could change what a pasted command does, so such an
+ * object is shown without commands, to be delegated by hand (an allow-list, not a deny-list).
+ */
 export function quotable(value: string): boolean {
-  return !/["%\r\n]/.test(value);
+  return /^[\p{L}\p{N} =,._'\-\\+#&()]+$/u.test(value);
 }
 
-const ps = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ps = (s: string) => `'${s.replace(/['\u2018-\u201b]/g, "$&$&")}'`;
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 interface Rule {
@@ -57,7 +62,7 @@ function powershell(dn: string, account: ServiceAccount, rules: Rule[]): string 
     "Import-Module ActiveDirectory",
     `$sid = New-Object System.Security.Principal.SecurityIdentifier ${ps(account.sid)}  # ${account.netbiosName}\\${account.sam}`,
     `$path = ${ps(`AD:${dn}`)}`,
-    "$acl = Get-Acl -Path $path",
+    "$acl = Get-Acl -LiteralPath $path",
   ];
   for (const r of rules) {
     const args = ["$sid", ps(r.rights), "'Allow'"];
@@ -66,7 +71,7 @@ function powershell(dn: string, account: ServiceAccount, rules: Rule[]): string 
     if (r.inheritedObjectType) args.push(`([guid]${ps(r.inheritedObjectType)})`);
     lines.push(`$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule ${args.join(", ")}))`);
   }
-  lines.push("Set-Acl -Path $path -AclObject $acl");
+  lines.push("Set-Acl -LiteralPath $path -AclObject $acl");
   return lines.join("\n");
 }
 

@@ -40,6 +40,8 @@ export interface SetupCheck {
   objects: CheckedObject[];
   counts: { checked: number; ok: number };
   delegations: { target: string; commands: Commands }[];
+  /** Containers whose DN cannot go into a pasted command safely (quotes, `$`, `%`, …): delegate these by hand. */
+  byHand: string[];
   warning: string | null;
 }
 
@@ -156,7 +158,10 @@ function summarize(objects: CheckedObject[]) {
 function containerDelegations(kind: "write-member" | "reset-password", objects: CheckedObject[], account: ServiceAccount, dcHost: string) {
   const lacking = objects.filter((o) => o.verdict !== "allowed");
   const containers = [...new Set((lacking.length > 0 ? lacking : objects).map((o) => parentDn(o.dn)))].sort();
-  return containers.filter(quotable).map((dn) => ({ target: dn, commands: commandsFor({ kind, dn } as Delegation, account, dcHost) }));
+  return {
+    delegations: containers.filter(quotable).map((dn) => ({ target: dn, commands: commandsFor({ kind, dn } as Delegation, account, dcHost) })),
+    byHand: containers.filter((dn) => !quotable(dn)),
+  };
 }
 
 function stateOf(needed: boolean, objects: CheckedObject[]): CheckState {
@@ -210,7 +215,7 @@ export async function directorySetupPlan(user: SessionUser): Promise<SetupPlan> 
           ? "Publish a privilege and its group is checked here."
           : `${groupObjects.filter((o) => o.verdict === "allowed").length} of ${groupObjects.length} group(s) writable`,
       ...summarize(groupObjects),
-      delegations: containerDelegations("write-member", groupObjects, account, dcHost),
+      ...containerDelegations("write-member", groupObjects, account, dcHost),
       warning: null,
     });
 
@@ -245,6 +250,7 @@ export async function directorySetupPlan(user: SessionUser): Promise<SetupPlan> 
               : "The service account cannot create, delete or fill groups there",
         ...summarize(objects),
         delegations: quotable(tempOu) ? [{ target: tempOu, commands: commandsFor({ kind: "temporary-groups", dn: tempOu }, account, dcHost) }] : [],
+        byHand: quotable(tempOu) ? [] : [tempOu],
         warning: null,
       });
     }
@@ -273,7 +279,7 @@ export async function directorySetupPlan(user: SessionUser): Promise<SetupPlan> 
           ? "Mark a catalog account as managed and it is checked here."
           : `${accountObjects.filter((o) => o.verdict === "allowed").length} of ${accountObjects.length} account(s)`,
       ...summarize(accountObjects),
-      delegations: containerDelegations("reset-password", accountObjects, account, dcHost),
+      ...containerDelegations("reset-password", accountObjects, account, dcHost),
       warning: null,
     });
 
@@ -300,6 +306,7 @@ export async function directorySetupPlan(user: SessionUser): Promise<SetupPlan> 
       detail: holderVerdict === "allowed" ? "Write adminCount and Modify permissions on AdminSDHolder: in place" : "Not granted on AdminSDHolder",
       ...summarize(holderObjects),
       delegations: quotable(holderDn) ? [{ target: holderDn, commands: commandsFor({ kind: "admin-sd-holder", dn: holderDn }, account, dcHost) }] : [],
+      byHand: quotable(holderDn) ? [] : [holderDn],
       warning:
         "Modify permissions on protected accounts lets the service account change the permissions of every Domain Admin. Grant it only if the automatic clean-up is worth that; otherwise clear leftovers by hand.",
     });
@@ -317,7 +324,8 @@ export async function directorySetupPlan(user: SessionUser): Promise<SetupPlan> 
       detail: pamEnabled ? "Enabled in this forest" : "Not enabled (Samba AD does not offer it)",
       objects: [],
       counts: { checked: 0, ok: 0 },
-      delegations: [{ target: forest, commands: commandsFor({ kind: "pam-feature", forest }, account, dcHost) }],
+      delegations: quotable(forest) ? [{ target: forest, commands: commandsFor({ kind: "pam-feature", forest }, account, dcHost) }] : [],
+      byHand: quotable(forest) ? [] : [forest],
       warning: "Enabling it cannot be undone and needs the Windows Server 2016 forest functional level.",
     });
 

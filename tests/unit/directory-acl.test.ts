@@ -151,7 +151,18 @@ describe("setup commands", () => {
     expect(c.samba).toContain(`--objectdn='OU=O'\\''Brien Admins,DC=corp,DC=example'`);
     expect(c.sddl).toEqual({ dn, aces: `(OA;CIIO;WP;${SCHEMA.memberAttribute};${SCHEMA.groupClass};${SVC})` });
     expect(quotable(dn)).toBe(true);
-    for (const bad of ['OU=a"b,DC=x', "OU=%PATH%,DC=x", "OU=a\nb,DC=x"]) expect(quotable(bad)).toBe(false);
+    for (const bad of [
+      'OU=a"b,DC=x',
+      "OU=%PATH%,DC=x",
+      "OU=a\nb,DC=x",
+      "OU=Tier0\u2019;Start-Process calc;\u2019,DC=x", // PowerShell takes U+2019 as a single quote
+      "OU=$(Start-Process calc),DC=x",
+      "OU=a`b,DC=x",
+      "OU=Admins*,DC=x",
+      "OU=\u201cx\u201d,DC=x",
+    ])
+      expect(quotable(bad)).toBe(false);
+    expect(c.powershell).toContain("Get-Acl -LiteralPath $path");
   });
 
   it("delegates only what each need asks for", () => {

@@ -10,7 +10,7 @@ interface Commands {
 
 const DIALECTS = [
   { key: "powershell", label: "PowerShell" },
-  { key: "dsacls", label: "dsacls" },
+  { key: "dsacls", label: "dsacls (cmd.exe)" },
   { key: "samba", label: "samba-tool" },
 ] as const;
 

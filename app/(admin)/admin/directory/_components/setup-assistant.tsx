@@ -85,6 +85,18 @@ function CheckCard({ check }: { check: Check }) {
             </ul>
           </details>
         )}
+        {check.byHand.length > 0 && (
+          <div className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-600/20 ring-inset">
+            <p>These names hold characters that could change what a pasted command does (quotes, $, %, …); delegate on them by hand:</p>
+            <ul className="mt-1 list-disc pl-5">
+              {check.byHand.map((dn) => (
+                <li key={dn} className="font-mono text-[13px] break-all">
+                  {dn}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {check.delegations.map((d) => (
           <CommandTabs key={d.target} target={d.target} commands={d.commands} />
         ))}
