@@ -25,6 +25,8 @@ export const configAuditEvents = [
   z.object({ action: z.literal("config.object_added"), targetType: objectTarget, data: objectData }),
   z.object({ action: z.literal("config.object_changed"), targetType: objectTarget, data: objectData }),
   z.object({ action: z.literal("config.object_removed"), targetType: objectTarget, data: objectData }),
+  // A download of the whole configuration (the page's own view of it is not audited).
+  z.object({ action: z.literal("config.exported"), targetType: z.literal("configuration"), data: z.object({ hash: z.string(), bytes: z.number() }) }),
   // One per applied import, after its objects' events: what it did and the state it started from.
   z.object({
     action: z.literal("config.imported"),

@@ -207,6 +207,26 @@ async function removeObject(tx: Transaction, c: ObjectChange): Promise<string | 
   );
 }
 
+/**
+ * Webhook URLs can carry tokens in their path or query (a generic webhook's `?token=…`; a Slack or
+ * Teams URL is all secret): the trail — which goes to the SIEM — keeps only their origin, as the
+ * access group's own audit does.
+ */
+export function redactUrls(value: unknown): unknown {
+  if (typeof value === "string") {
+    if (!/^https?:\/\//i.test(value)) return value;
+    try {
+      const u = new URL(value);
+      return u.pathname === "/" && !u.search ? u.origin : `${u.origin}/…`;
+    } catch {
+      return value;
+    }
+  }
+  if (Array.isArray(value)) return value.map(redactUrls);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactUrls(v)]));
+  return value;
+}
+
 function objectOf(doc: ConfigDocument, c: ObjectChange): Record<string, unknown> {
   if (c.kind === "privilege") return { ...doc.privileges.find((x) => privilegeKey(x) === c.key) };
   if (c.kind === "privilegeSet") return { ...doc.privilegeSets.find((x) => x.name === c.key) };
@@ -230,7 +250,8 @@ export async function applyChanges(
     const data = { kind: c.kind, key: c.key, name: c.name, importId };
     const object = objectOf(c.change === "removed" ? current : doc, c);
     const action = c.change === "added" ? "config.object_added" : c.change === "removed" ? "config.object_removed" : "config.object_changed";
-    events.push({ action, targetType: TARGET[c.kind], targetId, data: c.change === "changed" ? { ...data, fields: c.fields } : { ...data, object } });
+    const detail = redactUrls(c.change === "changed" ? { fields: c.fields } : { object }) as Record<string, unknown>;
+    events.push({ action, targetType: TARGET[c.kind], targetId, data: { ...data, ...detail } });
   };
   for (const c of changes.filter((x) => x.kind === "directory")) {
     const r = doc.directory.replication;

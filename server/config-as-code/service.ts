@@ -1,5 +1,5 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db";
@@ -20,11 +20,31 @@ import { resolveDocument } from "./resolve";
  */
 
 /** A document of a few thousand objects is well under this. */
-export const MAX_DOCUMENT_CHARS = 5_000_000;
+export const MAX_DOCUMENT_CHARS = 2_000_000;
+/** Deeper flow collections than any configuration needs would only cost the parser's time (a document of nested `[`). */
+const MAX_FLOW_DEPTH = 64;
 
-export const previewInput = z.object({ yaml: z.string().min(1, "Paste or upload a YAML document").max(MAX_DOCUMENT_CHARS, "The document is too large") });
+/** The deepest nesting of flow collections ([ and {) in the text; quotes are not parsed (a cheap upper bound). */
+function flowDepth(yaml: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < yaml.length; i++) {
+    const c = yaml.charCodeAt(i);
+    if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
+}
+
+export const previewInput = z.object({
+  yaml: z
+    .string()
+    .min(1, "Paste or upload a YAML document")
+    .max(MAX_DOCUMENT_CHARS, "The document is too large")
+    .refine((y) => flowDepth(y) <= MAX_FLOW_DEPTH, `Brackets nested more than ${MAX_FLOW_DEPTH} deep`),
+});
 export const applyInput = previewInput.extend({
-  /** The stateHash of the preview the admin confirmed. */
+  /** The hash of the preview the admin confirmed: the state it compared against and the document (previewToken). */
   expectedHash: z.string().regex(/^[0-9a-f]{64}$/, "Preview the changes first"),
 });
 
@@ -42,6 +62,11 @@ export class ImportRefused extends DomainError {
   }
 }
 
+/** What a preview hands back and an apply must present: the state it compared against AND the document, so the apply is of what was previewed. */
+function previewToken(stateHashHex: string, yaml: string): string {
+  return createHash("sha256").update(stateHashHex).update("\n").update(createHash("sha256").update(yaml).digest("hex")).digest("hex");
+}
+
 const STALE = "The configuration changed since this preview was made (someone saved a change, or another import ran). Preview again, then apply.";
 const IMPORT_LOCK = sql`hashtext('interim:config-as-code')`;
 
@@ -51,6 +76,17 @@ export async function exportConfiguration(user: SessionUser) {
   return { yaml: toYaml(doc), hash: stateHash(doc) };
 }
 
+/** The download of the configuration: the export, audited (the file names members, approvers and webhook origins). */
+export async function downloadConfiguration(user: SessionUser, actor: AuditActor) {
+  const exported = await exportConfiguration(user);
+  await db.transaction((tx) =>
+    recordAudit(tx, actor, [
+      { action: "config.exported", targetType: "configuration", targetId: null, data: { hash: exported.hash, bytes: Buffer.byteLength(exported.yaml) } },
+    ]),
+  );
+  return exported;
+}
+
 export async function previewImport(user: SessionUser, raw: z.input<typeof previewInput>) {
   assertAdmin(user);
   const input = previewInput.parse(raw);
@@ -58,7 +94,7 @@ export async function previewImport(user: SessionUser, raw: z.input<typeof previ
   const resolution = await resolveDocument(input.yaml, current);
   if (!resolution.ok) return { ok: false as const, issues: resolution.issues };
   const changes = diffDocuments(current, resolution.doc);
-  return { ok: true as const, hash: stateHash(current), changes, summary: summarize(changes) };
+  return { ok: true as const, hash: previewToken(stateHash(current), input.yaml), changes, summary: summarize(changes) };
 }
 
 export async function applyImport(user: SessionUser, actor: AuditActor, raw: z.input<typeof applyInput>) {
@@ -66,16 +102,16 @@ export async function applyImport(user: SessionUser, actor: AuditActor, raw: z.i
   const input = applyInput.parse(raw);
   // The directory is read outside the transaction (no locks held on LDAP round trips)…
   const basis = await readConfiguration(db);
-  if (stateHash(basis) !== input.expectedHash) throw conflict(STALE);
   const resolution = await resolveDocument(input.yaml, basis);
   if (!resolution.ok) throw new ImportRefused(resolution.issues);
+  if (previewToken(stateHash(basis), input.yaml) !== input.expectedHash) throw conflict(STALE);
   const importId = randomUUID();
   return db.transaction(async (tx) => {
     // …and the state is checked again under the import lock: two imports, or a form saved meanwhile, cannot interleave.
     await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
     const current = await readConfiguration(tx);
     const beforeHash = stateHash(current);
-    if (beforeHash !== input.expectedHash) throw conflict(STALE);
+    if (previewToken(beforeHash, input.yaml) !== input.expectedHash) throw conflict(STALE);
     const changes = diffDocuments(current, resolution.doc);
     const result = await applyChanges(tx, user, actor, importId, current, resolution.doc, resolution.context, changes);
     const afterHash = stateHash(await readConfiguration(tx));

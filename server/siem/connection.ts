@@ -42,8 +42,9 @@ export class SyslogConnection {
     const label = describeTarget(target);
     let ca: Buffer | undefined;
     if (target.tls && target.caFile) {
-      ca = await readFile(target.caFile).catch((err: Error) => {
-        throw new SiemConnectionError(`SIEM_TLS_CA_FILE cannot be read: ${err.message}`);
+      ca = await readFile(target.caFile).catch((err: NodeJS.ErrnoException) => {
+        // The status shows this message to admins: the reason, not the file's path.
+        throw new SiemConnectionError(`SIEM_TLS_CA_FILE cannot be read (${err.code ?? "error"})`);
       });
     }
     return new Promise((resolve, reject) => {

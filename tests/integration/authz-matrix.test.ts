@@ -110,6 +110,7 @@ const MATRIX: Record<string, Entry> = {
   "dashboard.summary": { allowed: ADMIN },
   "dashboard.timeline": { allowed: ADMIN, input: () => ({ range: DEFAULT_RANGE }) },
   "configuration.export": { allowed: ADMIN },
+  "configuration.download": { allowed: ADMIN },
   "drift.status": { allowed: ADMIN },
   "drift.findings": { allowed: ADMIN },
   "drift.resolved": { allowed: ADMIN, input: () => ({}) },

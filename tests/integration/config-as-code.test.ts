@@ -308,6 +308,11 @@ describe("configuration as code", () => {
 
     const fresh = await previewImport(carol, { yaml });
     if (!fresh.ok) throw new Error(JSON.stringify(fresh.issues));
+    // A preview's token is for its own document: another one, however valid, is not applied with it.
+    const other = yaml.replace("read only", "something else entirely");
+    expect(other).not.toBe(yaml);
+    const swapped = await applyImport(carol, actorFor(carol), { yaml: other, expectedHash: fresh.hash }).catch((e: unknown) => e);
+    expect(swapped).toMatchObject({ code: "CONFLICT" });
     // The edit made after the first preview is undone by this document: the preview says so.
     expect(fresh.summary).toEqual({ added: 0, changed: 4, removed: 0 });
     const seqBefore = (await configAudit()).length;

@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export async function GET() {
   try {
     const caller = createCaller(await createContext({ headers: await headers() }));
-    const { yaml } = await caller.configuration.export();
+    const { yaml } = await caller.configuration.download();
     const day = new Date().toISOString().slice(0, 10);
     return new Response(yaml, {
       headers: {
