@@ -134,6 +134,9 @@ describe("the anchoring against a database administrator", () => {
     );
     await events(2, "after-forgery");
     await expect(checkpointIfDue(newWriterState(), policy)).rejects.toThrow(/no longer extends the signed checkpoint of event #5/);
+    // H2c: the watcher, starting up, checks the file's every line and flags the trail row signed by another key.
+    const found = (await watchOnce({}, file)).map((f) => f.problem);
+    expect(found).toEqual(expect.arrayContaining(["checkpoint-other-key", "checkpoint-hash-mismatch"]));
     // After a restart, with every checkpoint row deleted: the file is still the base.
     await tamper(ownerUrl, (tx) => tx`delete from audit_events where action = 'audit.checkpoint'`);
     await expect(checkpointIfDue(newWriterState(), policy)).rejects.toThrow(/no longer extends/);
