@@ -37,8 +37,9 @@ async function events(n: number, label: string) {
     );
 }
 
-/** Appends an audit.checkpoint row claiming the head, then recomputes the hashes from #3 (already rewritten): the chain alone verifies. */
+/** Rewrites #3 (every hash recomputed), then appends an audit.checkpoint row claiming the new head, linked and hashed: the chain alone verifies. */
 async function appendFakeCheckpointRow(tx: postgres.TransactionSql, data: (head: { seq: number; hash: string }, first: string) => postgres.JSONValue) {
+  await rewriteFrom(tx, 3);
   const [head] = await tx`select seq, hash from audit_events order by seq desc limit 1`;
   const [first] = await tx`select hash from audit_events where seq = 1`;
   const seq = Number(head!.seq);
@@ -128,7 +129,7 @@ describe("the anchoring against a database administrator", () => {
   }, 60_000);
 
   it("H1: a forged checkpoint row, or no checkpoint row at all, does not make the writer sign the rewritten head", async () => {
-    // The rewritten trail (previous case) gets a checkpoint row that claims its head, with an old date.
+    // The trail rewritten (as in the previous case) gets a checkpoint row that claims its head, with an old date.
     await tamper(ownerUrl, (tx) =>
       appendFakeCheckpointRow(tx, (head, first) => ({ v: 1, seq: head.seq, hash: head.hash, at: "2000-01-01T00:00:00.000Z", chain: first, keyId: "x", sig: "AA==" })),
     );
