@@ -59,7 +59,13 @@ else {
 }
 
 console.log(existsSync(file) ? `checkpoint file ${file}: ${fromFile.length} checkpoint(s)` : `no checkpoint file at ${file}`);
-const unchecked = uncheckedCheckpoints({ file, fileEntries: fromFile.length, trailCheckpoints: fromTrail.length, events: Math.max(checked, report.head), publicKey });
+const unchecked = uncheckedCheckpoints({
+  file,
+  fileEntries: fromFile.length,
+  trailCheckpoints: fromTrail.length,
+  events: Math.max(checked, report.head),
+  publicKey,
+});
 if (unchecked.fileMissing) {
   if (values["trail-only"]) console.warn("checkpoint file NOT checked (--trail-only): only the checkpoints in the trail are checked");
   else {

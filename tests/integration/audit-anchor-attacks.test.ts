@@ -131,7 +131,15 @@ describe("the anchoring against a database administrator", () => {
   it("H1: a forged checkpoint row, or no checkpoint row at all, does not make the writer sign the rewritten head", async () => {
     // The trail rewritten (as in the previous case) gets a checkpoint row that claims its head, with an old date.
     await tamper(ownerUrl, (tx) =>
-      appendFakeCheckpointRow(tx, (head, first) => ({ v: 1, seq: head.seq, hash: head.hash, at: "2000-01-01T00:00:00.000Z", chain: first, keyId: "x", sig: "AA==" })),
+      appendFakeCheckpointRow(tx, (head, first) => ({
+        v: 1,
+        seq: head.seq,
+        hash: head.hash,
+        at: "2000-01-01T00:00:00.000Z",
+        chain: first,
+        keyId: "x",
+        sig: "AA==",
+      })),
     );
     await events(2, "after-forgery");
     await expect(checkpointIfDue(newWriterState(), policy)).rejects.toThrow(/no longer extends the signed checkpoint of event #5/);

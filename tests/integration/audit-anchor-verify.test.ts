@@ -70,7 +70,10 @@ describe("audit:verify with signed checkpoints", () => {
       process.env.AUDIT_CHECKPOINT_FILE = saved;
       resetEnvForTests();
     });
-    expect(r).toMatchObject({ ok: true, data: { problems: [], checkpoints: { count: 2, inFile: 2, signaturesChecked: true, problems: [], newest: { seq: 10 } } } });
+    expect(r).toMatchObject({
+      ok: true,
+      data: { problems: [], checkpoints: { count: 2, inFile: 2, signaturesChecked: true, problems: [], newest: { seq: 10 } } },
+    });
     expect(await trpcHttp(await localUser("dave"), "audit.verify", undefined)).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 
