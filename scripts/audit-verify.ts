@@ -1,9 +1,13 @@
 /**
- * `npm run audit:verify [-- --checkpoints FILE] [--public-key FILE]`: walks the audit hash chain and
- * checks the signed checkpoints (the file the worker appends to, and the `audit.checkpoint` events)
- * against it. Exits 1 when a row was edited, deleted or reordered, when history was rewritten
- * behind a checkpoint (even with every hash recomputed), or when the newest rows were deleted;
- * 2 when a file given cannot be read.
+ * `npm run audit:verify [-- --checkpoints FILE] [--public-key FILE] [--trail-only] [--no-signatures]`:
+ * walks the audit hash chain and checks the signed checkpoints (the file the worker appends to, and
+ * the `audit.checkpoint` events) against it. Exits 1 when a row was edited, deleted or reordered,
+ * when history was rewritten behind a checkpoint (even with every hash recomputed), or when the
+ * newest rows were deleted; 1 too when it could not check what matters: no checkpoint file while
+ * the trail shows there should be one (any audit.checkpoint event, or more than
+ * AUDIT_CHECKPOINT_EVERY events) unless `--trail-only`, or no public key while there are checkpoints
+ * unless `--no-signatures` (the trail's own checkpoints are in the hands of whoever holds the
+ * database). 2 when a file given cannot be read.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -13,10 +17,18 @@ import { closeDb, db } from "@/db";
 import { readCheckpointFile } from "@/server/audit/checkpoints-file";
 import { publicKeyFromFile, trustedPublicKey } from "@/server/audit/checkpoints-key";
 import { checkpointsInTrail, describeCheckpointProblem, verifyCheckpoints } from "@/server/audit/checkpoints-verify";
+import { uncheckedCheckpoints } from "@/server/audit/checkpoints-unchecked";
 import { verifyAuditChain } from "@/server/audit/service";
 import { env } from "@/server/env";
 
-const { values } = parseArgs({ options: { checkpoints: { type: "string" }, "public-key": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    checkpoints: { type: "string" },
+    "public-key": { type: "string" },
+    "trail-only": { type: "boolean", default: false },
+    "no-signatures": { type: "boolean", default: false },
+  },
+});
 
 function usage(message: string): never {
   console.error(`audit:verify: ${message}`);
@@ -46,12 +58,28 @@ else {
   for (const p of problems.slice(0, 50)) console.error(`  seq ${p.seq}: ${p.kind}${"expectedSeq" in p ? ` (expected seq ${p.expectedSeq})` : ""}`);
 }
 
-console.log(
-  existsSync(file)
-    ? `checkpoint file ${file}: ${fromFile.length} checkpoint(s)`
-    : `no checkpoint file at ${file}: only the checkpoints in the trail are checked`,
-);
-if (!publicKey) console.warn("signatures NOT checked: no public key (pass --public-key FILE, or set AUDIT_SIGNING_KEY_FILE)");
+console.log(existsSync(file) ? `checkpoint file ${file}: ${fromFile.length} checkpoint(s)` : `no checkpoint file at ${file}`);
+const unchecked = uncheckedCheckpoints({
+  file,
+  fileEntries: fromFile.length,
+  trailCheckpoints: fromTrail.length,
+  events: Math.max(checked, report.head),
+  publicKey,
+});
+if (unchecked.fileMissing) {
+  if (values["trail-only"]) console.warn("checkpoint file NOT checked (--trail-only): only the checkpoints in the trail are checked");
+  else {
+    broken = true;
+    console.error(`${unchecked.fileMissing} — pass --checkpoints FILE (a copy of the worker's file), or --trail-only to check the trail alone`);
+  }
+}
+if (unchecked.signaturesMissing) {
+  if (values["no-signatures"]) console.warn("signatures NOT checked (--no-signatures)");
+  else {
+    broken = true;
+    console.error(`${unchecked.signaturesMissing} — pass --public-key FILE (or set AUDIT_SIGNING_KEY_FILE), or --no-signatures`);
+  }
+}
 const newest = report.newest ? `; newest covers seq ${report.newest.seq} (signed ${report.newest.at}, ${report.newest.where})` : "";
 console.log(`checkpoints: ${report.count} checked (${fromTrail.length} in the trail), head seq ${report.head}${newest}`);
 if (report.problems.length === 0) console.log("checkpoints agree with the trail");

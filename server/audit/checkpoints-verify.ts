@@ -36,12 +36,12 @@ export async function checkpointsInTrail(executor: Executor): Promise<Checkpoint
   return rows.map((r) => ({ where: `audit event #${r.seq}`, raw: r.data }));
 }
 
-/** The newest audit.checkpoint event after `afterSeq` (the watcher passes how far it looked last time, so each pass reads only new rows). */
-export async function newestCheckpointInTrail(executor: Executor, afterSeq = 0): Promise<(CheckpointEntry & { seq: number }) | null> {
-  const [r] = await executor.execute<{ seq: string; data: unknown }>(
-    sql`select seq, data from audit_events where action = 'audit.checkpoint' and seq > ${afterSeq} order by seq desc limit 1`,
+/** Every audit.checkpoint event after `afterSeq`, oldest first (the watcher checks each new one, not only the newest). */
+export async function checkpointsInTrailAfter(executor: Executor, afterSeq: number): Promise<(CheckpointEntry & { seq: number })[]> {
+  const rows = await executor.execute<{ seq: string; data: unknown }>(
+    sql`select seq, data from audit_events where action = 'audit.checkpoint' and seq > ${afterSeq} order by seq`,
   );
-  return r ? { where: `audit event #${r.seq}`, raw: r.data, seq: Number(r.seq) } : null;
+  return rows.map((r) => ({ where: `audit event #${r.seq}`, raw: r.data, seq: Number(r.seq) }));
 }
 
 export async function verifyCheckpoints(executor: Executor, entries: CheckpointEntry[], publicKey: KeyObject | null): Promise<CheckpointReport> {

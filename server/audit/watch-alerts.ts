@@ -18,27 +18,48 @@ export interface ChainFinding {
 export const findingKey = (f: ChainFinding) => `${f.problem}:${f.seq}`;
 
 /**
- * Raises an alert once: the row (unique key) and its `audit.chain_broken` event commit together;
- * a finding already raised (open or acknowledged) returns null.
+ * Raises an alert once per process: `raised` holds the keys this worker already raised (its memory,
+ * not the table, which anyone with database access can pre-fill). A new finding always records its
+ * `audit.chain_broken` event and upserts its row: one already there (even acknowledged, even
+ * inserted by someone else) is opened again and owes its notifications again. Returns the row's id,
+ * or null when this process already raised it.
  */
-export async function raiseAlert(f: ChainFinding): Promise<string | null> {
-  return db.transaction(async (tx) => {
+export async function raiseAlert(f: ChainFinding, raised: Set<string>): Promise<string | null> {
+  const key = findingKey(f);
+  if (raised.has(key)) return null;
+  const id = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(auditChainAlerts)
-      .values({ key: findingKey(f), problem: f.problem, seq: f.seq, message: f.message, detail: f.detail ?? {} })
-      .onConflictDoNothing({ target: auditChainAlerts.key })
+      .values({ key, problem: f.problem, seq: f.seq, message: f.message, detail: f.detail ?? {} })
+      .onConflictDoUpdate({
+        target: auditChainAlerts.key,
+        set: {
+          problem: f.problem,
+          seq: f.seq,
+          message: f.message,
+          detail: f.detail ?? {},
+          firstSeenAt: sql`now()`,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+          notified: [],
+          notifyAttempts: 0,
+          notifiedAt: null,
+          notifyError: null,
+        },
+      })
       .returning({ id: auditChainAlerts.id });
-    if (!row) return null;
     await recordAudit(tx, SYSTEM_ACTOR, [
       {
         action: "audit.chain_broken",
         targetType: "audit_chain",
         targetId: String(f.seq),
-        data: { alertId: row.id, problem: f.problem, seq: f.seq, message: f.message },
+        data: { alertId: row!.id, problem: f.problem, seq: f.seq, message: f.message },
       },
     ]);
-    return row.id;
+    return row!.id;
   });
+  raised.add(key);
+  return id;
 }
 
 /** Open alerts, newest first (the overview banner). */

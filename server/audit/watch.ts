@@ -5,18 +5,21 @@ import { db } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { withSessionLock } from "@/server/jobs/locks";
 import { GENESIS_HASH, verifyChain, type ChainProblem, type ChainRow } from "./chain";
-import { lastCheckpointInFile, type CheckpointEntry } from "./checkpoints-file";
+import { statSync } from "node:fs";
+import { lastCheckpointInFile, readCheckpointFile, type CheckpointEntry } from "./checkpoints-file";
 import { trustedPublicKey } from "./checkpoints-key";
 import { checkSignature } from "./checkpoints-sign";
-import { describeCheckpointProblem, newestCheckpointInTrail, verifyCheckpoints, type CheckpointProblem } from "./checkpoints-verify";
+import { checkpointsInTrailAfter, describeCheckpointProblem, verifyCheckpoints, type CheckpointProblem } from "./checkpoints-verify";
 import { raiseAlert, type ChainFinding } from "./watch-alerts";
 
 /*
  * Continuous verification (worker): every few seconds, the rows appended since the last verified
  * (seq, hash) are checked, the verified row is checked to still carry its hash (a rewrite behind
  * the cursor), and the newest checkpoints (file and trail) are checked against their rows. A
- * problem becomes an alert once (server/audit/watch-alerts.ts). The cursor starts from the newest
- * valid signed checkpoint, so a restart does not re-read the whole trail.
+ * problem becomes an alert once per worker process (server/audit/watch-alerts.ts). At start-up, and
+ * whenever the file changes size, every line of the checkpoint file is checked; every new
+ * audit.checkpoint row is checked once, and the newest on every pass. The cursor starts from the
+ * newest valid signed checkpoint, so a restart does not re-read the whole trail.
  */
 
 const WATCH_LOCK = 0x1a7e_a0c2;
@@ -27,18 +30,38 @@ export interface WatchState {
   /** The newest audit.checkpoint event seen, and the head up to which the trail was searched for one. */
   trailCheckpoint?: CheckpointEntry | null;
   searchedTo?: number;
+  /** The alert keys this process raised (de-duplication lives here, not in the table). */
+  raised?: Set<string>;
+  /** The checkpoint file's size when all its lines were last checked. */
+  fileSize?: number;
 }
 
-/** The newest checkpoint event, reading only the rows appended since the last pass. */
-async function trailCheckpoint(state: WatchState): Promise<CheckpointEntry | null> {
+/** The trail's checkpoint events to check: each one appended since the last pass, and the newest. */
+async function trailCheckpoints(state: WatchState): Promise<CheckpointEntry[]> {
   const [top] = await db.execute<{ seq: string | null }>(sql`select max(seq) as seq from audit_events`);
   const head = Number(top?.seq ?? 0);
   // A head that went back (rows deleted) is searched again from the start.
   const from = state.searchedTo !== undefined && head >= state.searchedTo ? state.searchedTo : 0;
-  const found = await newestCheckpointInTrail(db, from);
-  if (found) state.trailCheckpoint = found;
+  const found = await checkpointsInTrailAfter(db, from);
+  if (found.length > 0) state.trailCheckpoint = found[found.length - 1]!;
   state.searchedTo = head;
-  return state.trailCheckpoint ?? null;
+  return state.trailCheckpoint ? [state.trailCheckpoint, ...found] : found;
+}
+
+/** The file's checkpoints to check: every line at start-up and whenever its size changed, else the last one. */
+function fileCheckpoints(state: WatchState, file: string): CheckpointEntry[] {
+  let size = -1;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // No file yet.
+  }
+  if (state.fileSize !== size) {
+    state.fileSize = size;
+    return readCheckpointFile(file);
+  }
+  const last = lastCheckpointInFile(file);
+  return last ? [last] : [];
 }
 
 const chainMessage: Record<ChainProblem["kind"], string> = {
@@ -70,16 +93,12 @@ function newestValid(entries: (CheckpointEntry | null)[]) {
 
 /** One verification pass; returns the findings (each already raised as an alert when new). */
 export async function watchOnce(state: WatchState, checkpointFile: string): Promise<ChainFinding[]> {
-  const anchors = [lastCheckpointInFile(checkpointFile), await trailCheckpoint(state)];
-  // The newest checkpoints still agree with their rows, and the head is not below them.
-  const report = await verifyCheckpoints(
-    db,
-    anchors.filter((a): a is CheckpointEntry => a !== null),
-    trustedPublicKey(),
-  );
-  // A file of another installation (or an old dev database) is not this chain's: ignored. A
-  // checkpoint in this very trail that names another first event means the start was rewritten.
-  const ignored = (p: CheckpointProblem) => p.kind === "other-key" || (p.kind === "other-chain" && !p.where.startsWith("audit event"));
+  const anchors = [...fileCheckpoints(state, checkpointFile), ...(await trailCheckpoints(state))];
+  // The checkpoints still agree with their rows, and the head is not below them.
+  const report = await verifyCheckpoints(db, anchors, trustedPublicKey());
+  // Only a file line signed by another key (an earlier key of this host) is not a finding; in the
+  // trail, a checkpoint with another key or a bad signature was put there by someone without ours.
+  const ignored = (p: CheckpointProblem) => p.kind === "other-key" && p.where.startsWith("checkpoint file");
   const findings = report.problems.filter((p) => !ignored(p)).map(checkpointFinding);
   const flawed = new Set(report.problems.map((p) => p.where));
   state.cursor ??= newestValid(anchors.filter((a) => a && !flawed.has(a.where))) ?? { seq: 0, hash: GENESIS_HASH };
@@ -119,7 +138,8 @@ export async function watchOnce(state: WatchState, checkpointFile: string): Prom
       state.cursor = { seq: last.seq, hash: last.hash };
     }
   }
-  for (const f of findings) await raiseAlert(f);
+  state.raised ??= new Set();
+  for (const f of findings) await raiseAlert(f, state.raised);
   return findings;
 }
 

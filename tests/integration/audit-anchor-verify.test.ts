@@ -11,6 +11,7 @@ import { signCheckpoint } from "@/server/audit/checkpoints-sign";
 import { checkpointsInTrail, verifyCheckpoints } from "@/server/audit/checkpoints-verify";
 import { SYSTEM_ACTOR } from "@/server/audit/events";
 import { recordAudit } from "@/server/audit/service";
+import { resetEnvForTests } from "@/server/env";
 import { rewriteFrom, tamper } from "../support/audit-tamper";
 import { runAuditVerifyOn } from "../support/audit-verify";
 import { copyDatabase } from "../support/database-copy";
@@ -60,8 +61,19 @@ describe("audit:verify with signed checkpoints", () => {
 
   it("the audit page's Verify chain reports the checkpoints (admins only)", async () => {
     const carol = await localUser("carol", true);
-    const r = await trpcHttp(carol, "audit.verify", undefined);
-    expect(r).toMatchObject({ ok: true, data: { problems: [], checkpoints: { count: 2, signaturesChecked: true, problems: [], newest: { seq: 10 } } } });
+    // The web reads AUDIT_CHECKPOINT_FILE: pointed at this test's file (without it, "checkpoint file
+    // not checked" is a problem since the trail holds checkpoints: audit-anchor-attacks.test.ts).
+    const saved = process.env.AUDIT_CHECKPOINT_FILE;
+    process.env.AUDIT_CHECKPOINT_FILE = file;
+    resetEnvForTests();
+    const r = await trpcHttp(carol, "audit.verify", undefined).finally(() => {
+      process.env.AUDIT_CHECKPOINT_FILE = saved;
+      resetEnvForTests();
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      data: { problems: [], checkpoints: { count: 2, inFile: 2, signaturesChecked: true, problems: [], newest: { seq: 10 } } },
+    });
     expect(await trpcHttp(await localUser("dave"), "audit.verify", undefined)).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 

@@ -86,7 +86,7 @@ describe("the worker anchors the audit chain", () => {
     const posted = await hooks.waitFor((h) => h.path === "/soc", 30_000);
     expect(posted.json).toMatchObject({ type: "interim.audit_chain_broken", seq: forged });
 
-    // Once: later passes see the same problem (a restart would too) and raise nothing new.
+    // Once per worker process: later passes see the same problem and raise nothing new (a restart raises it again).
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await alerts()).toHaveLength(2);
     expect(await brokenEvents()).toHaveLength(2);

@@ -55,10 +55,12 @@ export function VerifyChain() {
 function CheckpointsResult({ checkpoints: c }: { checkpoints: Checkpoints }) {
   const unsigned = c.signaturesChecked ? "" : " (signatures not checked: this server has no audit key)";
   if (c.problems.length > 0) {
+    // "checkpoint file not checked" / "signatures not checked" alone: nothing disagrees, but the check is incomplete.
+    const title = c.problems.every((p) => p.kind.endsWith("-not-checked")) ? "Checkpoints not fully checked" : "Checkpoints broken";
     return (
       <ErrorAlert>
         <p className="font-medium">
-          Checkpoints broken — {c.problems.length} {c.problems.length === 1 ? "problem" : "problems"} in {c.count} checkpoints{unsigned}
+          {title} — {c.problems.length} {c.problems.length === 1 ? "problem" : "problems"} in {c.count} checkpoints{unsigned}
         </p>
         <ul className="mt-1 list-disc space-y-0.5 pl-5">
           {c.problems.slice(0, 20).map((p, i) => (
