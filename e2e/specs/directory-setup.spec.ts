@@ -12,7 +12,7 @@ test("the directory page shows each delegation, its check and its commands on fi
 
   await expect(page.getByRole("heading", { name: "Directory set-up" })).toBeVisible();
   const temp = page.getByRole("region", { name: "Create and delete groups in the temporary-group OU" });
-  await expect(temp.getByText("In place")).toBeVisible();
+  await expect(temp.getByText("In place", { exact: true })).toBeVisible();
   // One dialect at a time; each button shows its own command.
   await temp.getByRole("button", { name: "dsacls (cmd.exe)" }).click();
   await expect(temp.getByRole("button", { name: "dsacls (cmd.exe)" })).toHaveAttribute("aria-pressed", "true");

@@ -48,7 +48,12 @@ export function CommandTabs({ target, commands }: { target: string; commands: Co
           </button>
         </div>
       </div>
-      <pre className="overflow-x-auto p-3 text-[12px] leading-5 text-slate-900">
+      {/* Focusable: a long command scrolls sideways, and keyboard users must be able to scroll it too. */}
+      <pre
+        tabIndex={0}
+        aria-label={`${available.find((d) => d.key === dialect)!.label} command for ${target}`}
+        className="overflow-x-auto p-3 text-[12px] leading-5 text-slate-900"
+      >
         <code>{text}</code>
       </pre>
     </div>
