@@ -128,6 +128,9 @@ test("no page breaks the policy: sign-in, requester, inbox and every admin page"
     "/admin/drift",
     "/admin/audit",
     "/admin/recordings",
+    "/admin/directory",
+    "/admin/configuration",
+    "/admin/api-tokens",
     "/no-such-page",
   ];
   for (const path of paths) {

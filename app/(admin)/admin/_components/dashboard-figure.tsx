@@ -87,7 +87,10 @@ export function DataTable({ caption, columns, rows }: { caption: string; columns
   );
 }
 
-/** Where a chart will be, the same height, while its code loads (the table is already there). */
-export function ChartPlaceholder({ height = 240 }: { height?: number }) {
-  return <div style={{ height }} className="animate-pulse rounded-md bg-slate-50" />;
+/**
+ * Where a chart will be, the same height (240 px), while its code loads (the table is already there).
+ * A class, not a style attribute: the server renders it, and the CSP refuses inline style attributes.
+ */
+export function ChartPlaceholder() {
+  return <div className="h-60 animate-pulse rounded-md bg-slate-50" />;
 }
